@@ -1,0 +1,87 @@
+"""Domain types shared by every layer: frozen msgspec Structs, cheap to build on the hot path.
+
+Market data is float (detection compares bps against thresholds; float error is ~1e-16
+relative). Instrument rules stay exact strings, because order quantization must be done
+with Decimal from the venue's own text.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import msgspec
+
+
+class Venue(enum.StrEnum):
+    """The four supported venues; the value is the name used in config, the DB and the CLI."""
+
+    BINANCE = "binance"
+    BYBIT = "bybit"
+    OKX = "okx"
+    BITGET = "bitget"
+
+
+class Quote(msgspec.Struct, frozen=True, gc=False):
+    """Top of book on one venue for one canonical symbol (`BASE-QUOTE`).
+
+    `ts_exchange_ms` is None where the venue sends no timestamp (Binance bookTicker).
+    `ts_recv_ns` is wall-clock receive time, for storage; staleness uses a monotonic
+    clock kept beside the quote by whoever needs it.
+    """
+
+    venue: Venue
+    symbol: str
+    bid: float
+    bid_size: float
+    ask: float
+    ask_size: float
+    ts_exchange_ms: int | None
+    ts_recv_ns: int
+
+
+class Instrument(msgspec.Struct, frozen=True):
+    """A spot instrument's trading rules, decimal fields as the venue's exact strings."""
+
+    venue: Venue
+    symbol: str
+    venue_id: str
+    base: str
+    quote: str
+    tick_size: str
+    lot_size: str
+    min_qty: str
+    min_notional: str
+    status: str
+    trading: bool
+
+
+class SubscribeAck(msgspec.Struct, frozen=True):
+    """The venue confirmed a subscription; `ref` is the request id or channel it names."""
+
+    venue: Venue
+    ref: str
+
+
+class VenueError(msgspec.Struct, frozen=True):
+    """An error frame from the venue, with its own code and message."""
+
+    venue: Venue
+    code: str
+    message: str
+
+
+class Pong(msgspec.Struct, frozen=True):
+    """Answer to our application-level heartbeat."""
+
+    venue: Venue
+
+
+class ShutdownNotice(msgspec.Struct, frozen=True):
+    """The venue announced it will close the connection soon; reconnect early."""
+
+    venue: Venue
+    message: str
+
+
+ControlEvent = SubscribeAck | VenueError | Pong | ShutdownNotice
+FeedEvent = Quote | ControlEvent

@@ -1,0 +1,182 @@
+"""What every venue adapter provides, and the checks all of them share.
+
+Adapters are pure: wire Structs, frame builders, `parse()`, symbol rules. No sockets, no
+await. Venue differences are data on the adapter class (URLs, limits, heartbeat), so the
+feed loop never asks which venue it is talking to.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+import msgspec
+
+from arbot.domain import FeedEvent, Instrument, Quote, Venue
+
+INF = float("inf")
+
+
+class Drop(enum.StrEnum):
+    """Why a frame produced no quote. Skips (not_spot, unused_channel) are not errors."""
+
+    INVALID_JSON = "invalid_json"
+    INVALID_FRAME = "invalid_frame"  # wrong types, missing or empty fields
+    NON_FINITE = "non_finite"
+    NON_POSITIVE = "non_positive"
+    CROSSED = "crossed"
+    EMPTY_BOOK = "empty_book"
+    UNKNOWN_SYMBOL = "unknown_symbol"
+    NOT_SPOT = "not_spot"
+    UNUSED_CHANNEL = "unused_channel"
+
+
+class DropCounter:
+    """Counts dropped frames by reason; shared by a parser and whoever reports its health."""
+
+    __slots__ = ("counts",)
+
+    def __init__(self) -> None:
+        self.counts: dict[Drop, int] = {}
+
+    def add(self, reason: Drop) -> None:
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def as_dict(self) -> dict[str, int]:
+        return {str(k): v for k, v in sorted(self.counts.items())}
+
+
+def make_quote(
+    venue: Venue,
+    symbol: str,
+    bid: float,
+    bid_size: float,
+    ask: float,
+    ask_size: float,
+    ts_exchange_ms: int | None,
+    recv_ns: int,
+    drops: DropCounter,
+) -> Quote | None:
+    """The one gate every quote passes: finite, positive, not crossed; else a counted drop.
+
+    The happy path is a single chained comparison (NaN fails every comparison); the
+    reason is worked out only for frames that fail it.
+    """
+    if 0.0 < bid < ask < INF and 0.0 < bid_size < INF and 0.0 < ask_size < INF:
+        return Quote(venue, symbol, bid, bid_size, ask, ask_size, ts_exchange_ms, recv_ns)
+    values = (bid, bid_size, ask, ask_size)
+    if any(v != v or v in (INF, -INF) for v in values):
+        drops.add(Drop.NON_FINITE)
+    elif any(v <= 0.0 for v in values):
+        drops.add(Drop.NON_POSITIVE)
+    else:
+        drops.add(Drop.CROSSED)
+    return None
+
+
+class FrameParser(abc.ABC):
+    """Turns one raw WS frame into quotes and control events; never raises on bad input."""
+
+    def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
+        self._symbol = symbols
+        self.drops = drops
+
+    @abc.abstractmethod
+    def parse(self, frame: str | bytes, recv_ns: int) -> list[FeedEvent]:
+        """Parse one frame. `recv_ns` is the wall-clock receive time stamped on quotes."""
+
+
+class Heartbeat(msgspec.Struct, frozen=True):
+    """How a venue keeps a connection alive.
+
+    `frame` is what the client sends every `interval_s` (None: the server pings at the
+    WebSocket level and the client only answers). `idle_only`: send only after that
+    long without receiving anything (OKX).
+    """
+
+    frame: str | None
+    interval_s: float
+    idle_only: bool = False
+
+
+class Limits(msgspec.Struct, frozen=True):
+    """Per-frame and per-connection subscription limits, from the venue's documentation."""
+
+    args_per_frame: int
+    frame_bytes: int
+    streams_per_connection: int
+
+
+class Adapter(abc.ABC):
+    """One venue's public protocol as data plus pure functions."""
+
+    venue: ClassVar[Venue]
+    ws_url: ClassVar[str]
+    rest_url: ClassVar[str]
+    instruments_path: ClassVar[str]
+    heartbeat: ClassVar[Heartbeat]
+    limits: ClassVar[Limits]
+
+    @staticmethod
+    @abc.abstractmethod
+    def venue_id(base: str, quote: str) -> str:
+        """The venue's id for a spot pair, e.g. BTC, USDT -> BTCUSDT."""
+
+    @abc.abstractmethod
+    def channel_arg(self, venue_id: str) -> object:
+        """One subscription argument (a stream name or an arg object) for the L1 channel."""
+
+    @abc.abstractmethod
+    def subscribe_frame(self, args: list[object], req_id: int) -> str:
+        """One subscribe request carrying `args`."""
+
+    @abc.abstractmethod
+    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
+        """A parser that maps venue ids to canonical symbols with `symbols`."""
+
+    @abc.abstractmethod
+    def parse_instruments(self, body: str | bytes) -> list[Instrument]:
+        """Spot instruments from the venue's REST instruments response."""
+
+    def connections(self, venue_ids: Sequence[str]) -> list[list[str]]:
+        """Split symbols over connections so none exceeds the venue's per-connection limit."""
+        n = self.limits.streams_per_connection
+        return [list(venue_ids[i : i + n]) for i in range(0, len(venue_ids), n)]
+
+    def subscribe_frames(self, venue_ids: Sequence[str]) -> list[str]:
+        """Subscribe requests for one connection, each within the per-frame count and size.
+
+        Sizes add up exactly because frames are compact JSON: overhead + each arg + a comma.
+        """
+        overhead = len(self.subscribe_frame([], 0).encode()) + _ID_DIGITS
+        frames: list[str] = []
+        chunk: list[object] = []
+        used = overhead
+        for arg in map(self.channel_arg, venue_ids):
+            size = len(msgspec.json.encode(arg)) + 1
+            if chunk and (len(chunk) >= self.limits.args_per_frame
+                          or used + size > self.limits.frame_bytes):
+                frames.append(self.subscribe_frame(chunk, len(frames) + 1))
+                chunk, used = [], overhead
+            chunk.append(arg)
+            used += size
+        if chunk:
+            frames.append(self.subscribe_frame(chunk, len(frames) + 1))
+        return frames
+
+
+_ID_DIGITS = 19  # room for any request id up to 2**63
+
+
+def decode_json(frame: str | bytes, drops: DropCounter) -> object:
+    """Untyped decode for the slow path (classifying a frame the typed decoder refused)."""
+    try:
+        return msgspec.json.decode(frame)
+    except msgspec.DecodeError:
+        drops.add(Drop.INVALID_JSON)
+        return None
