@@ -14,7 +14,12 @@ from typing import ClassVar
 
 import msgspec
 
-from arbot.domain import FeedEvent, Instrument, Quote, Venue
+from arbot.domain import (
+    FeedEvent,
+    Instrument,
+    Quote,
+    Venue,
+)
 
 INF = float("inf")
 
@@ -174,9 +179,15 @@ _ID_DIGITS = 19  # room for any request id up to 2**63
 
 
 def decode_json(frame: str | bytes, drops: DropCounter) -> object:
-    """Untyped decode for the slow path (classifying a frame the typed decoder refused)."""
+    """Untyped decode for the slow path (classifying a frame the typed decoder refused).
+
+    None means "already counted": invalid JSON, or the JSON `null`, which is no frame.
+    """
     try:
-        return msgspec.json.decode(frame)
-    except msgspec.DecodeError:
+        obj = msgspec.json.decode(frame)
+    except ValueError:  # msgspec.DecodeError, or UnicodeDecodeError for bad UTF-8 in a string
         drops.add(Drop.INVALID_JSON)
         return None
+    if obj is None:
+        drops.add(Drop.INVALID_FRAME)
+    return obj

@@ -7,7 +7,14 @@ from typing import Any
 
 import msgspec
 
-from arbot.domain import FeedEvent, Instrument, Pong, ShutdownNotice, SubscribeAck, Venue, VenueError
+from arbot.domain import (
+    FeedEvent,
+    Instrument,
+    ShutdownNotice,
+    SubscribeAck,
+    Venue,
+    VenueError,
+)
 from arbot.exchanges.base import (
     Adapter,
     Drop,
@@ -63,7 +70,7 @@ class BinanceParser(FrameParser):
         """
         try:
             f = _decoder.decode(frame)
-        except msgspec.DecodeError:
+        except ValueError:  # msgspec.DecodeError, or UnicodeDecodeError inside a string
             return self._refused(frame)
         t = f.data
         if t is not None:

@@ -1,0 +1,187 @@
+"""Command line: parse arguments, build one settings object, run one sub-command.
+
+Every failure a user can cause (bad flags, a broken config, an unusable database or
+capture file) ends as one line on stderr and a non-zero exit code, never a traceback:
+2 for usage and configuration errors, 1 for runtime errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from arbot import __version__
+from arbot.capture import CaptureError, import_captures
+from arbot.config import ArbotSettings, ConfigError, load_credentials, load_settings, render_toml
+from arbot.domain import Venue
+from arbot.exchanges import adapter_for
+from arbot.exchanges.symbols import SymbolMap, parse_canonical
+from arbot.export import QUOTE_HEADER, quote_csv_row, write_csv
+from arbot.storage.db import DatabaseError, open_db
+from arbot.storage.queries import iter_quotes
+from arbot.storage.writer import Writer
+from arbot.timefmt import parse_time_ns
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+# How long a command waits on a database that stays locked before it says so and stops.
+_GIVE_UP_S = 60.0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors print a short usage line and exit 2 (argparse's own contract)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--config", type=Path, default=argparse.SUPPRESS, metavar="PATH",
+        help="settings file (default ./arbot.toml; a missing default file means defaults)",
+    )
+    parser = _Parser(
+        prog="arbot", parents=[common],
+        description="Cross-exchange spot arbitrage for Binance, Bybit, OKX and Bitget.",
+    )
+    parser.add_argument("--version", action="version", version=f"arbot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    config = commands.add_parser("config", help="show or check the effective settings")
+    config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_commands.add_parser("show", parents=[common],
+                               help="print the effective settings as TOML, secrets masked")
+    config_commands.add_parser("check", parents=[common],
+                               help="validate the settings; exit 0 if valid, 2 if not")
+
+    imp = commands.add_parser("import-raw", parents=[common],
+                              help="store the L1 quotes from captured raw venue frames")
+    imp.add_argument("--venue", required=True, choices=[v.value for v in Venue])
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                     help="one raw frame per line; .gz allowed")
+    imp.add_argument("--db", type=Path, metavar="PATH", help="database (default [storage] path)")
+    imp.add_argument("--instruments", type=Path, metavar="FILE",
+                     help="the venue's REST instruments response, to map symbols exactly")
+    imp.add_argument("--start", default="0", metavar="TIME",
+                     help="time of the first frame for captures without timestamps")
+
+    export = commands.add_parser("export", help="write recorded data as CSV")
+    export_kinds = export.add_subparsers(dest="export_kind", metavar="WHAT", required=True)
+    quotes = export_kinds.add_parser("quotes", parents=[common], help="recorded L1 quotes")
+    quotes.add_argument("--db", type=Path, metavar="PATH", help="database (default [storage] path)")
+    quotes.add_argument("--symbol", metavar="BASE-QUOTE")
+    quotes.add_argument("--venue", choices=[v.value for v in Venue])
+    quotes.add_argument("--since", metavar="TIME", help="inclusive, ISO-8601 UTC or epoch s")
+    quotes.add_argument("--until", metavar="TIME", help="exclusive, ISO-8601 UTC or epoch s")
+    quotes.add_argument("-o", "--output", default="-", metavar="FILE|-",
+                        help="CSV file, or - for stdout (default)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        build_parser().print_help()
+        return 0
+    try:
+        settings = load_settings(getattr(args, "config", None), overrides=_overrides(args))
+        return _COMMANDS[args.command](args, settings)
+    except ConfigError as exc:
+        print(f"arbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:  # bad times and symbols given on the command line
+        print(f"arbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (DatabaseError, CaptureError) as exc:
+        print(f"arbot: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    db = getattr(args, "db", None)
+    return {"storage": {"path": str(db)}} if db is not None else {}
+
+
+def _config(args: argparse.Namespace, settings: ArbotSettings) -> int:
+    if args.config_command == "show":
+        print(render_toml(settings, load_credentials()), end="")
+    else:
+        print("configuration is valid")
+    return 0
+
+
+def _import_raw(args: argparse.Namespace, settings: ArbotSettings) -> int:
+    venue = Venue(args.venue)
+    adapter = adapter_for(venue)
+    start_ns = parse_time_ns(args.start)
+    if args.instruments is not None:
+        try:
+            body = args.instruments.read_bytes()
+        except OSError as exc:
+            raise CaptureError(f"{args.instruments}: {exc.strerror or exc}") from None
+        try:
+            symbols = SymbolMap.from_instruments(venue, adapter.parse_instruments(body))
+        except ValueError as exc:  # msgspec errors are ValueErrors
+            raise CaptureError(
+                f"{args.instruments}: not a {venue} instruments response ({exc})"
+            ) from None
+    else:
+        symbols = SymbolMap(venue, (), guess=True)
+
+    async def run() -> int:
+        conn = await open_db(settings.storage.path)
+        writer = Writer(conn, flush_ms=settings.storage.flush_ms)
+        await writer.start()
+        try:
+            summary = await import_captures(adapter, symbols, args.files, writer, start_ns)
+        finally:
+            await writer.close(give_up_s=_GIVE_UP_S)
+            await conn.close()
+        print(f"imported into {settings.storage.path}")
+        print("\n".join(summary.lines()))
+        return 0
+
+    return _run(run)
+
+
+def _export(args: argparse.Namespace, settings: ArbotSettings) -> int:
+    if args.symbol is not None:
+        parse_canonical(args.symbol)
+    since = parse_time_ns(args.since) if args.since else None
+    until = parse_time_ns(args.until) if args.until else None
+
+    async def run() -> int:
+        conn = await open_db(settings.storage.path, readonly=True)
+        try:
+            async def rows() -> AsyncIterator[tuple[str, ...]]:
+                async for q in iter_quotes(conn, symbol=args.symbol, venue=args.venue,
+                                           since_ns=since, until_ns=until):
+                    yield quote_csv_row(q)
+
+            count = await write_csv(rows(), QUOTE_HEADER, args.output)
+        finally:
+            await conn.close()
+        target = "stdout" if args.output == "-" else args.output
+        print(f"exported {count} quotes to {target}", file=sys.stderr)
+        return 0
+
+    return _run(run)
+
+
+def _run(factory: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    return asyncio.run(factory())
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, ArbotSettings], int]] = {
+    "config": _config,
+    "import-raw": _import_raw,
+    "export": _export,
+}

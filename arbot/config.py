@@ -1,0 +1,257 @@
+"""ArBot settings: one validated object from CLI overrides > ARBOT_* environment > arbot.toml.
+
+Every section is a small frozen model that rejects unknown keys, so a typo in arbot.toml
+is an error rather than a setting silently ignored. API keys never live here: they come
+from each venue's own environment variables into `VenueCredentials`, a separate object, so
+settings can be printed, saved and logged without any chance of leaking a key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+
+from arbot.config_errors import Blame, ConfigError, describe_errors
+from arbot.config_sections import (
+    ApiSettings,
+    ExchangeSettings,
+    ExchangesSettings,
+    MarketSettings,
+    StorageSettings,
+    StrategySettings,
+    TradingSettings,
+    UiSettings,
+)
+from arbot.domain import Venue
+
+__all__ = [
+    "CREDENTIAL_ENV", "DEFAULT_CONFIG_PATH", "ApiSettings", "ArbotSettings", "ConfigError",
+    "ExchangeSettings", "ExchangesSettings", "MarketSettings", "StorageSettings",
+    "StrategySettings", "TradingSettings", "UiSettings", "VenueCredentials", "load_credentials",
+    "load_settings", "missing_credentials", "render_toml", "settings_source_path",
+]
+
+DEFAULT_CONFIG_PATH = Path("arbot.toml")
+
+
+class ArbotSettings(BaseSettings):
+    """All of ArBot's settings. Build it with `load_settings`; constructing it directly
+    gives defaults plus the keyword arguments, never the process environment or a file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ARBOT_", env_nested_delimiter="__", extra="forbid", frozen=True)
+    exchanges: ExchangesSettings = Field(default_factory=ExchangesSettings, description="Venues.")
+    market: MarketSettings = Field(default_factory=MarketSettings, description="Symbols.")
+    strategy: StrategySettings = Field(default_factory=StrategySettings, description="Detection.")
+    storage: StorageSettings = Field(default_factory=StorageSettings, description="Recording.")
+    trading: TradingSettings = Field(default_factory=TradingSettings, description="Execution.")
+    ui: UiSettings = Field(default_factory=UiSettings, description="Terminal UI.")
+    api: ApiSettings = Field(default_factory=ApiSettings, description="REST API.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Keyword arguments only: tests and other modules get deterministic settings."""
+        return (init_settings,)
+
+
+def _loader(file_data: dict[str, Any], environ: Mapping[str, str]) -> type[ArbotSettings]:
+    """A subclass whose source hook is bound to this load's file and environment.
+
+    `settings_customise_sources` is a classmethod with no per-call arguments, so binding
+    here is what lets the file be chosen at load time without a global or a ContextVar.
+    """
+
+    class _Load(ArbotSettings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            env = EnvSettingsSource(settings_cls)
+            env.env_vars = {k.lower(): v for k, v in environ.items()}  # injected, not os.environ
+            return init_settings, env, InitSettingsSource(settings_cls, init_kwargs=file_data)
+
+    return _Load
+
+
+def settings_source_path(config_path: Path | None = None) -> Path | None:
+    """The file `load_settings` reads: the one named, else ./arbot.toml if present, else none."""
+    if config_path is not None:
+        return config_path
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.is_file() else None
+
+
+def load_settings(
+    config_path: Path | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ArbotSettings:
+    """Settings from `overrides` (nested, from CLI flags) > ARBOT_* environment > the file.
+
+    Raises ConfigError naming the file or variable, the key, the value and what is allowed.
+    """
+    path = settings_source_path(config_path)
+    env = os.environ if environ is None else environ
+    over = dict(overrides or {})
+    data = _read_toml(path) if path is not None else {}
+    if path is not None:
+        secrets = _secret_lines(data, path)
+        if secrets:
+            raise ConfigError("\n".join(secrets))
+        _check_file(data, path)
+    blame = Blame(file=path, environ=env, overrides=over)
+    try:
+        loaded = _loader(data, env)(**over)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(describe_errors(exc.errors(), ArbotSettings, blame,
+                                                    _secret_advice))) from None
+    except SettingsError as exc:  # an ARBOT_* list or table that is not valid JSON
+        raise ConfigError(_env_json_error(exc, env)) from None
+    values = {name: getattr(loaded, name) for name in ArbotSettings.model_fields}
+    return ArbotSettings.model_construct(_fields_set=loaded.model_fields_set, **values)
+
+
+def _env_json_error(exc: SettingsError, environ: Mapping[str, str]) -> str:
+    found = re.search(r'field "(\w+)"', str(exc))
+    prefix = "ARBOT_" + (found.group(1).upper() if found else "")
+    names = ", ".join(sorted(k for k in environ if k.upper().startswith(prefix))) or prefix
+    return (f"environment variable {names}: not valid JSON; lists and tables in the environment "
+            "are written as JSON, e.g. ARBOT_MARKET__SYMBOLS='[\"BTC-USDT\"]'")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+
+
+def _check_file(data: dict[str, Any], path: Path) -> None:
+    """Validate the file alone and strictly: TOML is typed, so `port = "80"` is a mistake."""
+    errors: list[dict[str, Any]] = []
+    for name, section in data.items():
+        info = ArbotSettings.model_fields.get(name)
+        if info is None or not isinstance(info.annotation, type):
+            errors.append({"type": "extra_forbidden", "loc": (name,), "msg": "", "input": None})
+            continue
+        try:
+            info.annotation.model_validate(section, strict=True)
+        except ValidationError as exc:
+            errors.extend({**e, "loc": (name, *e["loc"])} for e in exc.errors())
+    if errors:
+        raise ConfigError("\n".join(describe_errors(errors, ArbotSettings, Blame(file=path))))
+
+
+# Environment variables holding each venue's credentials, by VenueCredentials field.
+CREDENTIAL_ENV: Mapping[Venue, Mapping[str, str]] = {
+    v: {"api_key": f"{v.name}_API_KEY", "api_secret": f"{v.name}_API_SECRET"}
+    | ({"passphrase": f"{v.name}_API_PASSPHRASE"} if v in (Venue.OKX, Venue.BITGET) else {})
+    for v in Venue
+}
+_SECRET_WORDS = ("api_key", "apikey", "secret", "passphrase", "password", "token")
+
+
+def _secret_advice(keys: tuple[str, ...]) -> str | None:
+    """How to supply a secret found at `keys`, or None if the key does not look like one."""
+    leaf = keys[-1].lower().replace("-", "_") if keys else ""
+    if not any(word in leaf for word in _SECRET_WORDS):
+        return None
+    venue = next((Venue(k) for k in keys if k in {v.value for v in Venue}), None)
+    if venue is None:
+        return "set it in the environment instead: " + ", ".join(
+            n for names in CREDENTIAL_ENV.values() for n in names.values())
+    field = "passphrase" if "pass" in leaf else "api_secret" if "secret" in leaf else "api_key"
+    names = CREDENTIAL_ENV[venue]
+    return f"set {names.get(field) or ' / '.join(names.values())} in the environment"
+
+
+def _secret_lines(data: Any, path: Path, table: tuple[str, ...] = ()) -> list[str]:
+    """Every secret-looking key anywhere in the file, named without echoing its value."""
+    if isinstance(data, list):
+        return [line for item in data for line in _secret_lines(item, path, table)]
+    if not isinstance(data, Mapping):
+        return []
+    lines = []
+    for key, value in data.items():
+        advice = _secret_advice((*table, key))
+        if advice is None:
+            lines += _secret_lines(value, path, (*table, key))
+        else:
+            where = f"[{'.'.join(table)}] {key}" if table else key
+            lines.append(f"{path}: {where}: secrets are not read from the config file; {advice}")
+    return lines
+
+
+class VenueCredentials(BaseModel):
+    """One venue's API keys, from the environment only; SecretStr keeps them out of reprs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    api_key: SecretStr | None = Field(None, description="API key.")
+    api_secret: SecretStr | None = Field(None, description="API secret.")
+    passphrase: SecretStr | None = Field(None, description="API passphrase (OKX, Bitget).")
+
+
+def load_credentials(environ: Mapping[str, str] | None = None) -> dict[Venue, VenueCredentials]:
+    """Every venue's credentials from `environ` (default os.environ); blank counts as unset."""
+    env = os.environ if environ is None else environ
+    out = {}
+    for venue, names in CREDENTIAL_ENV.items():
+        values = {f: (env.get(n) or "").strip() for f, n in names.items()}
+        out[venue] = VenueCredentials(**{f: SecretStr(v) for f, v in values.items() if v})
+    return out
+
+
+def missing_credentials(venue: Venue, credentials: VenueCredentials) -> list[str]:
+    """Environment variables the venue needs for signed requests that are not set."""
+    return [n for f, n in CREDENTIAL_ENV[venue].items() if getattr(credentials, f) is None]
+
+
+def render_toml(
+    settings: ArbotSettings, credentials: Mapping[Venue, VenueCredentials] | None = None
+) -> str:
+    """The effective settings as loadable TOML; credentials, if given, masked in comments.
+
+    Credentials go in comments, not a table, so the output can be saved as arbot.toml.
+    """
+    text = ("# Effective ArBot settings: command line > ARBOT_* environment > arbot.toml > "
+            "defaults.\n\n" + tomlkit.dumps(settings.model_dump(mode="json")))
+    if credentials is not None:
+        text += "\n# Credentials, from the environment only (never read from this file):\n"
+        for venue, names in CREDENTIAL_ENV.items():
+            creds = credentials.get(venue, VenueCredentials())
+            for field, name in names.items():
+                shown = "********" if getattr(creds, field) is not None else "(not set)"
+                text += f"# {name} = {shown}\n"
+    return text

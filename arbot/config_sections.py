@@ -1,0 +1,196 @@
+"""The sections of ArBot's settings: small frozen models, one per TOML table.
+
+Why each forbids extra keys: a typo in arbot.toml must be an error, not a setting that is
+silently ignored. Every field has a description; `arbot.toml` documents the same in prose.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from arbot.domain import Venue
+from arbot.exchanges.symbols import parse_canonical
+
+Bps = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+
+
+def _url(value: str, schemes: tuple[str, ...]) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.hostname:
+        allowed = " or ".join(f"{s}://" for s in schemes)
+        raise ValueError(f"must be a {allowed} URL with a host")
+    return value
+
+
+class ExchangeSettings(BaseModel):
+    """One venue's endpoints and fees. Defaults differ per venue; see `ExchangesSettings`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = Field(True, description="Connect to this venue and use its quotes.")
+    ws_url: str = Field(description="Public market-data WebSocket URL (ws:// or wss://).")
+    rest_url: str = Field(description="REST base URL (http:// or https://).")
+    taker_fee_bps: Bps = Field(description="Taker fee in basis points (10 = 0.10%), 0..100. "
+                               "Base tier; the account's rate replaces it when API keys are set.")
+    maker_fee_bps: Bps = Field(description="Maker fee in basis points, 0..100; base tier.")
+
+    @field_validator("ws_url")
+    @classmethod
+    def _ws_url(cls, value: str) -> str:
+        return _url(value, ("ws", "wss"))
+
+    @field_validator("rest_url")
+    @classmethod
+    def _rest_url(cls, value: str) -> str:
+        return _url(value, ("http", "https"))
+
+
+# The venues' public endpoints and base-tier spot fees (bps), the documented defaults.
+_VENUE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "binance": {"ws_url": "wss://stream.binance.com:9443/ws", "rest_url": "https://api.binance.com",
+                "taker_fee_bps": 10.0, "maker_fee_bps": 10.0},
+    "bybit": {"ws_url": "wss://stream.bybit.com/v5/public/spot", "rest_url": "https://api.bybit.com",
+              "taker_fee_bps": 10.0, "maker_fee_bps": 10.0},
+    "okx": {"ws_url": "wss://ws.okx.com:8443/ws/v5/public", "rest_url": "https://www.okx.com",
+            "taker_fee_bps": 10.0, "maker_fee_bps": 8.0},
+    "bitget": {"ws_url": "wss://ws.bitget.com/v2/ws/public", "rest_url": "https://api.bitget.com",
+               "taker_fee_bps": 10.0, "maker_fee_bps": 10.0},
+}
+
+
+def _venue_field(venue: str) -> Any:
+    return Field(default_factory=lambda: ExchangeSettings(**_VENUE_DEFAULTS[venue]),
+                 description=f"{venue.capitalize()} spot.")
+
+
+class ExchangesSettings(BaseModel):
+    """One table per venue, `[exchanges.<venue>]`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    binance: ExchangeSettings = _venue_field("binance")
+    bybit: ExchangeSettings = _venue_field("bybit")
+    okx: ExchangeSettings = _venue_field("okx")
+    bitget: ExchangeSettings = _venue_field("bitget")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_venue_defaults(cls, data: Any) -> Any:
+        """A partial `[exchanges.okx]` keeps OKX's own defaults for the keys it leaves out."""
+        if not isinstance(data, Mapping):
+            return data
+        return {k: {**_VENUE_DEFAULTS[k], **v} if k in _VENUE_DEFAULTS and isinstance(v, Mapping)
+                else v for k, v in data.items()}
+
+    def for_venue(self, venue: Venue) -> ExchangeSettings:
+        settings: ExchangeSettings = getattr(self, venue.value)
+        return settings
+
+    def enabled_venues(self) -> list[Venue]:
+        return [v for v in Venue if self.for_venue(v).enabled]
+
+
+def _canonical(symbol: str) -> str:
+    parse_canonical(symbol)
+    return symbol
+
+
+class MarketSettings(BaseModel):
+    """What to watch."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    symbols: list[Annotated[str, AfterValidator(_canonical)]] = Field(
+        default_factory=lambda: ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT"], min_length=1,
+        description="Canonical BASE-QUOTE symbols watched on every enabled venue; no duplicates.")
+
+    @field_validator("symbols")
+    @classmethod
+    def _unique(cls, symbols: list[str]) -> list[str]:
+        dups = sorted({s for s in symbols if symbols.count(s) > 1})
+        if dups:
+            raise ValueError("duplicate symbols: " + ", ".join(dups))
+        return symbols
+
+
+class StrategySettings(BaseModel):
+    """When a price gap counts as an opportunity."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min_net_profit_bps: float = Field(5.0, ge=0, allow_inf_nan=False, description=(
+        "Smallest profit after both taker fees, in basis points, to report an opportunity."))
+    max_net_profit_bps: float = Field(200.0, gt=0, allow_inf_nan=False, description=(
+        "Sanity ceiling in bps: larger gaps are treated as bad data; must exceed the minimum."))
+    max_quote_age_ms: int = Field(1000, ge=1, le=60000, description=(
+        "Quotes older than this (ms since receipt) never take part in an opportunity."))
+    max_notional: float = Field(100.0, gt=0, allow_inf_nan=False, description=(
+        "Largest trade size, in quote currency (e.g. USDT), per opportunity."))
+
+    @model_validator(mode="after")
+    def _max_above_min(self) -> StrategySettings:
+        if self.max_net_profit_bps <= self.min_net_profit_bps:
+            raise ValueError(f"max_net_profit_bps ({self.max_net_profit_bps:g}) must be greater "
+                             f"than min_net_profit_bps ({self.min_net_profit_bps:g})")
+        return self
+
+
+class StorageSettings(BaseModel):
+    """The SQLite recording."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    path: str = Field("arbot.db", min_length=1, description="SQLite database file.")
+    flush_ms: int = Field(250, ge=10, le=10000, description="Write batches every this many ms.")
+    record_quotes: Literal["all", "changes", "throttled", "off"] = Field("changes", description=(
+        "Which quotes to store: every one, only changed tops of book, one per throttle "
+        "interval per venue and symbol, or none."))
+    record_throttle_ms: int = Field(1000, ge=10, le=60000, description=(
+        "Interval in ms for record_quotes = \"throttled\"."))
+    retention_days: int = Field(30, ge=0, le=3650, description=(
+        "Delete recorded rows older than this many days; 0 keeps them forever."))
+
+
+class TradingSettings(BaseModel):
+    """Whether opportunities are acted on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    mode: Literal["off", "paper", "live"] = Field("paper", description=(
+        "off: watch only; paper: simulated fills; live: real orders (needs API keys)."))
+
+
+class UiSettings(BaseModel):
+    """The terminal UI."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    refresh_ms: int = Field(200, ge=50, le=5000, description="Screen refresh interval in ms.")
+    show_sizes: bool = Field(False, description="Show top-of-book sizes next to prices.")
+    keymap: dict[str, str] = Field(default_factory=dict, description=(
+        "Key rebinding: binding id -> key, e.g. quit = \"ctrl+q\"."))
+
+
+class ApiSettings(BaseModel):
+    """The local REST API."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = Field(False, description="Serve the REST API.")
+    host: str = Field("127.0.0.1", min_length=1, description="Address to listen on.")
+    port: int = Field(8765, ge=1, le=65535, description="TCP port to listen on.")
+    allow_non_loopback: bool = Field(False, description=(
+        "Allow a host other than loopback; the API can control trading, so this is opt-in."))
+
+    @model_validator(mode="after")
+    def _loopback_unless_allowed(self) -> ApiSettings:
+        if not self.allow_non_loopback and not _is_loopback(self.host):
+            raise ValueError(f"api.host = \"{self.host}\" is not a loopback address; set "
+                             "api.allow_non_loopback = true to listen beyond this machine")
+        return self
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host.lower() == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+

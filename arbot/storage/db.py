@@ -1,0 +1,300 @@
+"""Open, configure and migrate the SQLite database, and explain every failure in one line.
+
+A recorder that dies with a sqlite3 traceback on a locked or foreign file is useless to a
+trader, so everything that can go wrong while opening (directory, permissions, lock, not a
+database, schema from a newer ArBot) becomes a `DatabaseError` whose message names the
+file and says what to do. `database_error()` gives the writer and the read side the same
+wording for failures that happen later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Final, Literal
+
+import aiosqlite
+
+ErrorKind = Literal[
+    "locked",
+    "readonly",
+    "cannot_open",
+    "missing",
+    "corrupt",
+    "foreign",
+    "newer_schema",
+    "outdated_schema",
+    "migration",
+    "disk_full",
+    "other",
+]
+
+DEFAULT_BUSY_TIMEOUT_S: Final = 5.0
+
+
+class DatabaseError(Exception):
+    """A database problem explained for the user: one line, names the file, says what to do.
+
+    `kind` lets a front end react (e.g. offer another path) without parsing the text.
+    """
+
+    def __init__(self, message: str, *, kind: ErrorKind = "other", path: Path | None = None):
+        self.message = " ".join(message.split())  # one line, whatever the driver said
+        self.kind: ErrorKind = kind
+        self.path = path
+        super().__init__(self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step. `version` is the `PRAGMA user_version` the DB has once it is applied."""
+
+    version: int
+    description: str
+    sql: str
+
+
+def _package_sql(name: str) -> str:
+    return resources.files("arbot.storage").joinpath(name).read_text(encoding="utf-8")
+
+
+# Ordered; step N brings a database from user_version N-1 to N. Never edit a released step.
+MIGRATIONS: Final[tuple[Migration, ...]] = (
+    Migration(1, "initial schema", _package_sql("schema.sql")),
+)
+
+
+def database_error(exc: BaseException, path: Path | str | None = None) -> DatabaseError:
+    """Translate a driver exception into a `DatabaseError` with a message a user can act on."""
+    where = f"database {path}" if path is not None else "the database"
+    p = Path(path) if path is not None else None
+    code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return DatabaseError(
+            f"{where} is locked by another process (is another ArBot using it?); "
+            "stop that process or use a different database file",
+            kind="locked",
+            path=p,
+        )
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
+        return DatabaseError(
+            f"{where} is read-only; check the permissions of the file and its directory "
+            "or use a different database file",
+            kind="readonly",
+            path=p,
+        )
+    if code == sqlite3.SQLITE_CANTOPEN:
+        return DatabaseError(
+            f"cannot open {where}; check that its directory exists and is writable "
+            "or use a different database file",
+            kind="cannot_open",
+            path=p,
+        )
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return DatabaseError(
+            f"{where} is not an ArBot database or is corrupt; "
+            "move the file aside or use a different database file",
+            kind="corrupt",
+            path=p,
+        )
+    if code == sqlite3.SQLITE_FULL:
+        return DatabaseError(
+            f"the disk holding {where} is full; free some space or use another location",
+            kind="disk_full",
+            path=p,
+        )
+    return DatabaseError(f"{where}: {exc}" if p else f"database error: {exc}", path=p)
+
+
+async def open_db(
+    path: str | Path,
+    *,
+    readonly: bool = False,
+    busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    migrations: Sequence[Migration] = MIGRATIONS,
+) -> aiosqlite.Connection:
+    """Open `path`, apply the connection PRAGMAs and any missing migrations, return the connection.
+
+    The connection is in autocommit mode (`isolation_level=None`): callers that write
+    say BEGIN/COMMIT themselves, so a transaction is never opened behind their back.
+    A writable open also proves it can take the write lock, so a database held by
+    another process fails here, with a clear message, rather than at the first flush.
+    `readonly` opens with `mode=ro`, never creates or migrates anything, and suits
+    export, backtests and the API. Raises `DatabaseError` for every failure.
+    """
+    if [m.version for m in migrations] != list(range(1, len(migrations) + 1)):
+        raise ValueError("migrations must be numbered 1, 2, ... in order")
+    db_path, target, uri = _prepare_path(path, readonly)
+    try:
+        # Open in a plain thread and hand the connection to aiosqlite: when aiosqlite's own
+        # connect fails, its worker thread outlives the call and prints "Event loop is
+        # closed" after asyncio.run() ends (omnilib/aiosqlite#241), i.e. a traceback.
+        raw = await asyncio.to_thread(
+            sqlite3.connect,
+            target,
+            uri=uri,
+            timeout=busy_timeout_s,
+            isolation_level=None,
+            check_same_thread=False,  # created here, then used only by aiosqlite's thread
+        )
+    except sqlite3.Error as exc:
+        raise database_error(exc, db_path) from exc
+    conn = await aiosqlite.Connection(lambda: raw, iter_chunk_size=64)
+    try:
+        await _configure(conn, readonly, busy_timeout_s)
+        await _migrate(conn, db_path, readonly, migrations)
+        if not readonly:
+            await _probe_write_lock(conn, len(migrations))
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            await conn.close()
+        if isinstance(exc, sqlite3.Error):
+            raise database_error(exc, db_path) from exc
+        raise
+    return conn
+
+
+def _prepare_path(path: str | Path, readonly: bool) -> tuple[Path, str, bool]:
+    """Check what can be checked before SQLite sees the path; return (path, target, is_uri)."""
+    db_path = Path(path).expanduser()
+    if db_path.is_dir():
+        raise DatabaseError(
+            f"database path {db_path} is a directory; give a file name such as "
+            f"{db_path / 'arbot.db'}",
+            kind="cannot_open",
+            path=db_path,
+        )
+    if readonly:
+        if not db_path.is_file():
+            raise DatabaseError(
+                f"no database at {db_path}; record some data first or check the path",
+                kind="missing",
+                path=db_path,
+            )
+        return db_path, db_path.resolve().as_uri() + "?mode=ro", True
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise DatabaseError(
+            f"cannot create directory {db_path.parent} for database {db_path} ({reason}); "
+            "choose another location",
+            kind="cannot_open",
+            path=db_path,
+        ) from exc
+    return db_path, str(db_path), False
+
+
+async def _configure(conn: aiosqlite.Connection, readonly: bool, busy_timeout_s: float) -> None:
+    """Per-connection settings. The first statement touching the file also detects non-DBs."""
+    await conn.execute(f"PRAGMA busy_timeout = {max(0, int(busy_timeout_s * 1000))}")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    if readonly:
+        await _scalar(conn, "PRAGMA user_version")  # reads the header: fails fast on a non-DB
+        return
+    # WAL: readers never block the writer and a crash loses at most the open transaction.
+    # Switching needs an exclusive lock that SQLite refuses at once, without its busy
+    # handler, while another connection reads the file (two ArBots starting on a new file),
+    # so retry until the busy timeout.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + busy_timeout_s
+    while True:
+        try:
+            mode = await _scalar(conn, "PRAGMA journal_mode = WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or loop.time() >= deadline:
+                raise
+            await asyncio.sleep(0.01)
+    # NORMAL is durable across application crashes in WAL mode; without WAL (some network
+    # filesystems refuse it) only FULL is safe against power loss.
+    sync = "NORMAL" if str(mode).lower() == "wal" else "FULL"
+    await conn.execute(f"PRAGMA synchronous = {sync}")
+
+
+async def _scalar(conn: aiosqlite.Connection, sql: str) -> object:
+    rows = list(await conn.execute_fetchall(sql))
+    return rows[0][0] if rows else None
+
+
+async def _user_version(conn: aiosqlite.Connection) -> int:
+    value = await _scalar(conn, "PRAGMA user_version")
+    return value if isinstance(value, int) else 0
+
+
+async def _migrate(
+    conn: aiosqlite.Connection, db_path: Path, readonly: bool, migrations: Sequence[Migration]
+) -> None:
+    """Bring the schema to the latest version, one transaction per step."""
+    latest = len(migrations)
+    # One statement, one snapshot: another process may be migrating this file right now.
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT (SELECT user_version FROM pragma_user_version),"
+            " (SELECT count(*) FROM sqlite_master)"
+        )
+    )
+    version, objects = int(rows[0][0]), int(rows[0][1])
+    if version > latest:
+        raise DatabaseError(
+            f"database {db_path} was created by a newer ArBot (schema {version}, this version "
+            f"supports {latest}); upgrade ArBot or use a different database file",
+            kind="newer_schema",
+            path=db_path,
+        )
+    if version == latest:
+        return
+    if version == 0 and objects:
+        raise DatabaseError(
+            f"{db_path} is a SQLite database of another program (it has tables but no ArBot "
+            "schema version); use a different database file",
+            kind="foreign",
+            path=db_path,
+        )
+    if readonly:
+        raise DatabaseError(
+            f"database {db_path} has schema {version} but this ArBot needs {latest}; "
+            "open it once with write access (run ArBot on it) to upgrade it",
+            kind="outdated_schema",
+            path=db_path,
+        )
+    for step in migrations[version:]:
+        await _apply(conn, db_path, step)
+
+
+async def _apply(conn: aiosqlite.Connection, db_path: Path, step: Migration) -> None:
+    script = f"BEGIN IMMEDIATE;\n{step.sql}\n;\nPRAGMA user_version = {step.version};\nCOMMIT;\n"
+    try:
+        await conn.executescript(script)
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            await conn.rollback()
+        if await _user_version(conn) >= step.version:
+            return  # another process applied this step while we waited for the lock
+        explained = database_error(exc, db_path)
+        if explained.kind != "other":
+            raise explained from exc
+        raise DatabaseError(
+            f"cannot upgrade database {db_path} to schema {step.version} ({step.description}): "
+            f"{exc}; restore a backup or use a different database file",
+            kind="migration",
+            path=db_path,
+        ) from exc
+
+
+async def _probe_write_lock(conn: aiosqlite.Connection, version: int) -> None:
+    """Take the write lock and write one header field, then roll back.
+
+    Fails with SQLITE_BUSY if another process holds the lock past the busy timeout and with
+    SQLITE_READONLY if the file cannot be written; nothing is changed either way.
+    """
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        await conn.execute(f"PRAGMA user_version = {version}")
+    finally:
+        await conn.execute("ROLLBACK")

@@ -1,0 +1,54 @@
+"""What the writer writes: the row shape of each table and the statement registry.
+
+Kept apart from the writer's mechanics so that adding a table (opportunities, trades)
+touches only this file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+from arbot.domain import Quote, Venue
+
+Row = tuple[object, ...]
+
+# Statement registry. Within one flush, statements run in this order (rows of one key keep
+# their arrival order), so register parent tables before children that reference them.
+STATEMENTS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "quotes": "INSERT INTO quotes (ts_recv_ns, ts_exchange_ms, venue, symbol,"
+        " bid, bid_size, ask, ask_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "feed_events": "INSERT INTO feed_events (ts_ns, venue, kind, detail) VALUES (?, ?, ?, ?)",
+    }
+)
+
+_VENUE_TEXT: Final[Mapping[Venue, str]] = {v: v.value for v in Venue}
+
+
+def quote_row(q: Quote) -> Row:
+    """The `quotes` row for a Quote, in STATEMENTS["quotes"] order."""
+    venue = _VENUE_TEXT.get(q.venue, q.venue)
+    return (q.ts_recv_ns, q.ts_exchange_ms, venue, q.symbol, q.bid, q.bid_size, q.ask, q.ask_size)
+
+
+@dataclass
+class WriterStats:
+    """Counters for the status bar, the API and tests. Mutated only by the writer."""
+
+    rows_written: dict[str, int] = field(default_factory=dict)
+    thinned: dict[str, int] = field(default_factory=dict)  # offered while the queue was full
+    rows_rejected: dict[str, int] = field(default_factory=dict)  # refused by the database
+    refused_closed: int = 0  # offered after close()
+    flushes: int = 0  # committed transactions
+    failed_flushes: int = 0
+    consecutive_failures: int = 0  # > 0 means the database is failing right now
+    last_flush_s: float = 0.0
+    last_flush_rows: int = 0
+    last_error: str | None = None
+
+    @property
+    def quotes_thinned(self) -> int:
+        return self.thinned.get("quotes", 0)

@@ -1,0 +1,42 @@
+"""Timestamps at the edges: ISO-8601 UTC text <-> integer nanoseconds since the epoch.
+
+Inside ArBot times are integers with their unit in the name (DESIGN rule 4); aware
+datetimes appear only where a person reads or types a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+NS_PER_MS = 1_000_000
+NS_PER_S = 1_000_000_000
+
+
+def parse_time_ns(text: str) -> int:
+    """Parse `2024-05-01`, `2024-05-01T12:00:00Z`, `...+02:00` or epoch seconds to ns.
+
+    A time without a zone is taken as UTC, because ArBot stores and shows UTC only.
+    """
+    value = text.strip()
+    try:
+        return round(float(value) * NS_PER_S)
+    except ValueError:
+        pass
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"cannot read time {text!r}: use ISO-8601 such as 2024-05-01 or "
+            "2024-05-01T12:00:00Z, or epoch seconds"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    delta = when - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * NS_PER_S + delta.microseconds * 1_000
+
+
+def format_time_ns(ns: int) -> str:
+    """ISO-8601 UTC with microseconds, e.g. `2021-10-12T00:28:31.160000Z`."""
+    when = _EPOCH + dt.timedelta(microseconds=ns // 1_000)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,321 @@
+"""open_db on real files: fresh, migrated, refused, locked, read-only, corrupt, foreign.
+
+Every failure must come out as one DatabaseError line naming the file, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+import arbot
+from arbot.storage.db import MIGRATIONS, DatabaseError, Migration, open_db
+
+TABLES = {"quotes", "opportunities", "trades", "orders", "fills", "feed_events"}
+
+
+async def _rows(conn: aiosqlite.Connection, sql: str) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in await conn.execute_fetchall(sql)]
+
+
+def _version(path: Path) -> int:
+    with sqlite3.connect(path) as c:
+        return int(c.execute("PRAGMA user_version").fetchone()[0])
+
+
+async def test_fresh_file_gets_schema_pragmas_and_parent_dirs(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "arbot.db"
+    conn = await open_db(path)
+    try:
+        assert path.is_file()
+        assert await _rows(conn, "PRAGMA user_version") == [(len(MIGRATIONS),)]
+        assert await _rows(conn, "PRAGMA journal_mode") == [("wal",)]
+        assert await _rows(conn, "PRAGMA synchronous") == [(1,)]  # NORMAL
+        assert await _rows(conn, "PRAGMA foreign_keys") == [(1,)]
+        assert await _rows(conn, "PRAGMA busy_timeout") == [(5000,)]
+        names = await _rows(conn, "SELECT type, name FROM sqlite_master")
+        assert {n for t, n in names if t == "table"} >= TABLES
+        indexes = {n for t, n in names if t == "index"}
+        assert {"quotes_symbol_ts", "quotes_ts", "opportunities_opened", "trades_ts"} <= indexes
+        assert not conn.in_transaction
+    finally:
+        await conn.close()
+
+
+async def test_schema_links_trades_orders_fills_and_enforces_keys(tmp_path: Path) -> None:
+    conn = await open_db(tmp_path / "a.db")
+    try:
+        await conn.executescript(
+            """
+            INSERT INTO trades (trade_id, mode, symbol, buy_venue, sell_venue, qty, status,
+                                ts_open_ns) VALUES ('t1', 'paper', 'BTC-USDT', 'okx', 'bybit',
+                                0.5, 'open', 1);
+            INSERT INTO orders (client_order_id, trade_id, venue, symbol, side, order_type, qty,
+                                status, ts_created_ns, ts_updated_ns)
+                        VALUES ('o1', 't1', 'okx', 'BTC-USDT', 'buy', 'market', 0.5, 'new', 1, 1);
+            INSERT INTO fills (client_order_id, trade_id, venue_fill_id, venue, symbol, side,
+                               qty, price, fee, fee_asset, ts_recv_ns)
+                       VALUES ('o1', 't1', 'f1', 'okx', 'BTC-USDT', 'buy', 0.5, 100.0, 0.05,
+                               'USDT', 2);
+            """
+        )
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            await conn.execute(
+                "INSERT INTO orders (client_order_id, trade_id, venue, symbol, side, order_type,"
+                " qty, status, ts_created_ns, ts_updated_ns)"
+                " VALUES ('o2', 'missing', 'okx', 'BTC-USDT', 'sell', 'market', 1, 'new', 1, 1)"
+            )
+        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):  # same venue fill twice
+            await conn.execute(
+                "INSERT INTO fills (client_order_id, venue_fill_id, venue, symbol, side, qty,"
+                " price, ts_recv_ns) VALUES ('o1', 'f1', 'okx', 'BTC-USDT', 'buy', 1, 1, 3)"
+            )
+        assert await _rows(conn, "SELECT count(*) FROM fills") == [(1,)]
+    finally:
+        await conn.close()
+
+
+async def test_empty_existing_file_is_initialised(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    conn = await open_db(path)
+    await conn.close()
+    assert _version(path) == 1
+
+
+async def test_version_1_file_keeps_data_and_gets_new_steps(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    conn = await open_db(path)
+    await conn.execute(
+        "INSERT INTO quotes (ts_recv_ns, venue, symbol, bid, bid_size, ask, ask_size)"
+        " VALUES (1, 'okx', 'BTC-USDT', 1.5, 2.0, 1.6, 3.0)"
+    )
+    await conn.close()
+    assert _version(path) == 1
+
+    conn = await open_db(path)  # same version: nothing to do, data intact
+    assert await _rows(conn, "SELECT count(*) FROM quotes") == [(1,)]
+    await conn.close()
+
+    step2 = Migration(2, "quote notes", "ALTER TABLE quotes ADD COLUMN note TEXT;")
+    step3 = Migration(3, "extra table", "CREATE TABLE extra (x INTEGER);")
+    conn = await open_db(path, migrations=(*MIGRATIONS, step2, step3))
+    try:
+        assert await _rows(conn, "PRAGMA user_version") == [(3,)]
+        assert await _rows(conn, "SELECT symbol, note FROM quotes") == [("BTC-USDT", None)]
+        assert await _rows(conn, "SELECT count(*) FROM extra") == [(0,)]
+    finally:
+        await conn.close()
+
+
+async def test_failed_step_is_rolled_back_whole(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    await (await open_db(path)).close()
+    bad = Migration(2, "broken", "CREATE TABLE extra (x INTEGER);\nTHIS IS NOT SQL;")
+    with pytest.raises(DatabaseError) as info:
+        await open_db(path, migrations=(*MIGRATIONS, bad))
+    assert info.value.kind == "migration"
+    assert str(path) in str(info.value) and "schema 2 (broken)" in str(info.value)
+    assert _version(path) == 1
+    with sqlite3.connect(path) as c:
+        assert c.execute("SELECT count(*) FROM sqlite_master WHERE name='extra'").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+async def test_newer_schema_is_refused(tmp_path: Path, readonly: bool) -> None:
+    path = tmp_path / "a.db"
+    await (await open_db(path)).close()
+    with sqlite3.connect(path) as c:
+        c.execute("PRAGMA user_version = 7")
+    with pytest.raises(DatabaseError) as info:
+        await open_db(path, readonly=readonly)
+    assert info.value.kind == "newer_schema"
+    assert str(info.value) == (
+        f"database {path} was created by a newer ArBot (schema 7, this version supports 1);"
+        " upgrade ArBot or use a different database file"
+    )
+    assert _version(path) == 7
+
+
+async def test_concurrent_first_opens_both_succeed(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    results = await asyncio.gather(*(open_db(path) for _ in range(4)), return_exceptions=True)
+    for conn in results:
+        if isinstance(conn, aiosqlite.Connection):
+            await conn.close()
+    assert all(isinstance(c, aiosqlite.Connection) for c in results), results
+    assert _version(path) == 1
+
+
+@pytest.mark.parametrize("journal", ["wal", "delete"])
+async def test_locked_by_another_process(tmp_path: Path, journal: str) -> None:
+    path = tmp_path / "a.db"
+    if journal == "wal":
+        await (await open_db(path)).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(DatabaseError) as info:
+            await open_db(path, busy_timeout_s=0.1)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert info.value.kind == "locked"
+    assert info.value.path == path
+    assert str(info.value).startswith(f"database {path} is locked by another process")
+    await (await open_db(path)).close()  # lock released: opens fine
+
+
+async def test_parent_is_a_regular_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    path = blocker / "sub" / "arbot.db"
+    with pytest.raises(DatabaseError) as info:
+        await open_db(path)
+    assert info.value.kind == "cannot_open"
+    message = str(info.value)
+    assert f"cannot create directory {path.parent} for database {path}" in message
+    assert "choose another location" in message and "\n" not in message
+
+
+async def test_path_is_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError) as info:
+        await open_db(tmp_path)
+    assert info.value.kind == "cannot_open" and "is a directory" in str(info.value)
+
+
+# Root ignores file modes, so when running as root the check runs in a child process that
+# has given up CAP_DAC_OVERRIDE: there, chmod is enforced exactly as for a normal user.
+_CHILD = textwrap.dedent(
+    """
+    import asyncio, sys
+    from arbot.storage.db import DatabaseError, open_db
+
+    async def main() -> None:
+        try:
+            conn = await open_db(sys.argv[1], busy_timeout_s=0.5)
+        except DatabaseError as exc:
+            print(exc.kind)
+            print(exc)
+            return
+        await conn.close()
+        print("opened")
+        print("")
+
+    asyncio.run(main())
+    """
+)
+
+
+def _open_unprivileged(path: Path) -> tuple[str, str]:
+    cmd = [sys.executable, "-c", _CHILD, str(path)]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: cannot enforce file modes")
+        cmd = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *cmd]
+    env = {**os.environ, "PYTHONPATH": str(Path(arbot.__file__).parent.parent)}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60, check=False)
+    if "setpriv" in done.stderr:
+        pytest.skip(f"setpriv unavailable here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr  # no traceback, whatever happened
+    assert done.stderr == ""
+    kind, message = done.stdout.splitlines()[:2]
+    return kind, message
+
+
+async def test_read_only_file_is_explained(tmp_path: Path) -> None:
+    path = tmp_path / "ro.db"
+    await (await open_db(path)).close()
+    before = path.read_bytes()
+    path.chmod(0o444)
+    try:
+        kind, message = _open_unprivileged(path)
+    finally:
+        path.chmod(0o644)
+    assert kind == "readonly"
+    assert message.startswith(f"database {path} is read-only; check the permissions")
+    assert path.read_bytes() == before
+
+
+async def test_unwritable_directory_is_explained(tmp_path: Path) -> None:
+    folder = tmp_path / "locked-dir"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        kind, message = _open_unprivileged(folder / "new.db")
+    finally:
+        folder.chmod(0o755)
+    assert kind == "cannot_open"
+    assert message.startswith(f"cannot open database {folder / 'new.db'}; check that its directory")
+    assert not (folder / "new.db").exists()
+
+
+async def test_readonly_open_reads_and_never_writes(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    await (await open_db(path)).close()
+    conn = await open_db(path, readonly=True)
+    try:
+        assert await _rows(conn, "SELECT count(*) FROM quotes") == [(0,)]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await conn.execute("DELETE FROM quotes")
+    finally:
+        await conn.close()
+
+
+async def test_readonly_open_of_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError) as info:
+        await open_db(tmp_path / "nope.db", readonly=True)
+    assert info.value.kind == "missing" and "no database at" in str(info.value)
+    assert not (tmp_path / "nope.db").exists()
+
+
+async def test_readonly_open_does_not_migrate(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    path.touch()  # a valid, empty database at schema 0
+    with pytest.raises(DatabaseError) as info:
+        await open_db(path, readonly=True)
+    assert info.value.kind == "outdated_schema"
+    assert "open it once with write access" in str(info.value)
+    assert path.stat().st_size == 0
+
+
+@pytest.mark.parametrize("header", [b"", b"SQLite format 3\x00"])
+async def test_corrupt_file_is_explained(tmp_path: Path, header: bytes) -> None:
+    path = tmp_path / "junk.db"
+    junk = header + os.urandom(16384)
+    path.write_bytes(junk)
+    for readonly in (False, True):
+        with pytest.raises(DatabaseError) as info:
+            await open_db(path, readonly=readonly)
+        assert info.value.kind == "corrupt"
+        assert str(info.value) == (
+            f"database {path} is not an ArBot database or is corrupt;"
+            " move the file aside or use a different database file"
+        )
+    assert path.read_bytes() == junk
+
+
+async def test_other_programs_database_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as c:
+        c.execute("CREATE TABLE contacts (name TEXT)")
+    with pytest.raises(DatabaseError) as info:
+        await open_db(path)
+    assert info.value.kind == "foreign" and "another program" in str(info.value)
+    with sqlite3.connect(path) as c:
+        assert c.execute("SELECT name FROM sqlite_master").fetchall() == [("contacts",)]
+
+
+def test_database_error_is_one_line() -> None:
+    err = DatabaseError("first line\nsecond   line\n", kind="other")
+    assert str(err) == "first line second line" == err.message
