@@ -87,7 +87,7 @@ def quotes_from_frames(
     A capture holds no local receive times, so the venue's own timestamp is the best
     stand-in; frames without one (Binance bookTicker) follow the previous time by 1 µs.
     """
-    parser = adapter.new_parser(symbols.to_canonical, summary.drops)
+    parser = adapter.new_parser(symbols.lookup, summary.drops)
     last_ns = start_ns - LINE_STEP_NS
     for frame in frames:
         summary.frames += 1

@@ -85,3 +85,30 @@ class ShutdownNotice(msgspec.Struct, frozen=True):
 
 ControlEvent = SubscribeAck | VenueError | Pong | ShutdownNotice
 FeedEvent = Quote | ControlEvent
+
+
+class FeedState(enum.StrEnum):
+    """Where one venue connection stands; only LIVE quotes may take part in opportunities."""
+
+    CONNECTING = "connecting"  # opening the socket
+    SUBSCRIBING = "subscribing"  # socket open, subscriptions sent, waiting for data
+    LIVE = "live"  # subscribed and frames arriving
+    STALE = "stale"  # connected, but no frame for longer than the stale limit
+    RECONNECTING = "reconnecting"  # waiting out the backoff after a failure
+    QUARANTINED = "quarantined"  # too many failures in a row: cooling down
+    DISABLED = "disabled"  # switched off in the settings
+
+
+class FeedStatus(msgspec.Struct, frozen=True):
+    """A venue connection's health, emitted on every state change and once a second."""
+
+    venue: Venue
+    connection: int
+    state: FeedState
+    frames_per_s: float
+    quotes_per_s: float
+    last_frame_age_s: float | None  # None until the first frame arrives
+    reconnects: int
+    drops: dict[str, int]
+    last_error: str | None
+    ts_ns: int

@@ -110,11 +110,16 @@ class Heartbeat(msgspec.Struct, frozen=True):
 
 
 class Limits(msgspec.Struct, frozen=True):
-    """Per-frame and per-connection subscription limits, from the venue's documentation."""
+    """Per-frame and per-connection subscription limits, from the venue's documentation.
+
+    `sends_per_s`: how many frames the client may send per second (Binance documents 5,
+    Bitget 10; 5 where a venue documents nothing).
+    """
 
     args_per_frame: int
     frame_bytes: int
     streams_per_connection: int
+    sends_per_s: float = 5.0
 
 
 class Adapter(abc.ABC):
@@ -126,6 +131,9 @@ class Adapter(abc.ABC):
     instruments_path: ClassVar[str]
     heartbeat: ClassVar[Heartbeat]
     limits: ClassVar[Limits]
+    # True where the venue acks each subscribed arg (OKX, Bitget), False where it acks
+    # each subscribe frame (Binance, Bybit): how many acks a connection should expect.
+    ack_per_arg: ClassVar[bool] = False
 
     @staticmethod
     @abc.abstractmethod

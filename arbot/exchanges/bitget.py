@@ -108,7 +108,9 @@ class BitgetAdapter(Adapter):
     # "args ... cannot exceed 4096 bytes" per frame (the whole frame is kept under that);
     # Bitget recommends "less than 50 channels in one connection", and allows only 240
     # subscribe requests per hour, so one frame per connection.
-    limits = Limits(args_per_frame=50, frame_bytes=4096, streams_per_connection=50)
+    limits = Limits(args_per_frame=50, frame_bytes=4096, streams_per_connection=50,
+                    sends_per_s=10.0)
+    ack_per_arg = True
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:

@@ -113,6 +113,7 @@ class OkxAdapter(Adapter):
     # cap is documented (close code 4008 exists); 100 bbo-tbt streams at up to 100
     # pushes/s each keeps one socket's burst load modest and a reconnect cheap.
     limits = Limits(args_per_frame=100, frame_bytes=64_000, streams_per_connection=100)
+    ack_per_arg = True
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:

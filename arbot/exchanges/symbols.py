@@ -70,6 +70,12 @@ class SymbolMap:
         except KeyError:
             raise UnknownSymbolError(f"{self.venue} does not list {symbol}") from None
 
+    @property
+    def lookup(self) -> Callable[[str], str | None]:
+        """The fastest venue id -> canonical function for a parser's hot path: the dict's
+        own C-level `get` for an exact map, the guessing method only when guessing."""
+        return self.to_canonical if self._guess else self._to_canonical.get
+
     def to_canonical(self, venue_id: str) -> str | None:
         """The canonical symbol for a venue id, or None if it is not one of ours."""
         found = self._to_canonical.get(venue_id)

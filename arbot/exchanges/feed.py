@@ -1,0 +1,339 @@
+"""The one market-data socket loop, for every venue (DESIGN rule 2).
+
+Per connection: connect, subscribe in the venue's batches, parse every frame with the
+venue's adapter, answer heartbeats, and reconnect on close, error, a shutdown notice or a
+silent socket, with capped exponential backoff and full jitter. After too many failures
+in a row the connection is quarantined for a cool-down; other venues carry on.
+
+The receive loop does as little as possible per frame (no timeouts: a timeout context
+per receive costs as much as the parse); a supervisor task beside it owns the clocks:
+heartbeats, the stale and silence watchdogs, acknowledgement timeouts and status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from typing import NoReturn, Protocol
+
+import aiohttp
+import msgspec
+
+from arbot.domain import (
+    FeedState,
+    FeedStatus,
+    Quote,
+    ShutdownNotice,
+    SubscribeAck,
+    VenueError,
+)
+from arbot.exchanges.base import Adapter, DropCounter
+
+_TEXT = aiohttp.WSMsgType.TEXT
+_BINARY = aiohttp.WSMsgType.BINARY
+
+
+class FeedTiming(msgspec.Struct, frozen=True):
+    """Every interval the loop uses, in seconds; tests shorten them.
+
+    `heartbeat_s` None means the venue's documented interval.
+    """
+
+    connect_timeout_s: float = 10.0
+    ack_timeout_s: float = 10.0
+    stale_after_s: float = 5.0
+    silence_s: float = 30.0
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 30.0
+    healthy_s: float = 60.0
+    quarantine_after: int = 8
+    quarantine_s: float = 300.0
+    status_s: float = 1.0
+    tick_s: float = 0.25
+    heartbeat_s: float | None = None
+
+
+DEFAULT_TIMING = FeedTiming()
+
+
+class FeedSink(Protocol):
+    """Where a feed delivers; both calls are synchronous and must not block."""
+
+    def on_quote(self, quote: Quote) -> None: ...
+
+    def on_feed_status(self, status: FeedStatus) -> None: ...
+
+
+Connect = Callable[[str], AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]]
+
+
+def aiohttp_connect(session: aiohttp.ClientSession, timing: FeedTiming) -> Connect:
+    """Open a WebSocket with aiohttp; pings from the server are answered automatically."""
+
+    def connect(url: str) -> AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]:
+        return session.ws_connect(
+            url,
+            autoping=True,
+            heartbeat=None,
+            timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=2.0),
+            max_msg_size=16 * 1024 * 1024,
+        )
+
+    return connect
+
+
+class _Reconnect(Exception):
+    """Leave this connection and open a new one. `failure` False: no backoff (a notice)."""
+
+    def __init__(self, reason: str, *, failure: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.failure = failure
+
+
+class Feed:
+    """One venue connection's state and counters; `run()` never returns."""
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        url: str,
+        venue_ids: Sequence[str],
+        symbols: Callable[[str], str | None],
+        sink: FeedSink,
+        connect: Connect,
+        *,
+        connection: int = 0,
+        timing: FeedTiming = DEFAULT_TIMING,
+        clock: Callable[[], float] = time.monotonic,
+        wall_ns: Callable[[], int] = time.time_ns,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.adapter = adapter
+        self.url = url
+        self.venue_ids = list(venue_ids)
+        self.sink = sink
+        self.connection = connection
+        self.timing = timing
+        self.drops = DropCounter()
+        self._parser = adapter.new_parser(symbols, self.drops)
+        self._connect = connect
+        self._clock = clock
+        self._wall_ns = wall_ns
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.state = FeedState.CONNECTING
+        self.frames = 0
+        self.quotes = 0
+        self.reconnects = 0
+        self.failures = 0  # consecutive
+        self.last_error: str | None = None
+        self.last_frame: float | None = None
+        self._expected_acks = 0
+        self._acks = 0
+        self._since = clock()  # start of the current connection
+        self._quotes_at_connect = 0
+        self._rates_at = (clock(), 0, 0)
+
+    # -- status ---------------------------------------------------------------------
+
+    def status(self) -> FeedStatus:
+        """Rates since the previous status; sets the baseline for the next one."""
+        now = self._clock()
+        then, frames, quotes = self._rates_at
+        span = now - then
+        self._rates_at = (now, self.frames, self.quotes)
+        return FeedStatus(
+            venue=self.adapter.venue,
+            connection=self.connection,
+            state=self.state,
+            frames_per_s=(self.frames - frames) / span if span > 0 else 0.0,
+            quotes_per_s=(self.quotes - quotes) / span if span > 0 else 0.0,
+            last_frame_age_s=None if self.last_frame is None else now - self.last_frame,
+            reconnects=self.reconnects,
+            drops=self.drops.as_dict(),
+            last_error=self.last_error,
+            ts_ns=self._wall_ns(),
+        )
+
+    def _set(self, state: FeedState) -> None:
+        if state is not self.state:
+            self.state = state
+            self.sink.on_feed_status(self.status())
+
+    async def _report(self) -> NoReturn:
+        while True:
+            await self._sleep(self.timing.status_s)
+            self.sink.on_feed_status(self.status())
+
+    # -- connection lifecycle -------------------------------------------------------
+
+    async def run(self) -> NoReturn:
+        reporter = asyncio.create_task(
+            self._report(), name=f"feed-status-{self.adapter.venue}-{self.connection}"
+        )
+        try:
+            while True:
+                await self._session()
+        finally:
+            reporter.cancel()
+
+    async def _session(self) -> None:
+        """One connection from connect to its end, then the wait before the next."""
+        self._set(FeedState.CONNECTING)
+        self._since = self._clock()
+        failure = True
+        opened = False
+        try:
+            async with AsyncExitStack() as stack:
+                async with asyncio.timeout(self.timing.connect_timeout_s):
+                    ws = await stack.enter_async_context(self._connect(self.url))
+                opened = True
+                await self._connected(ws)
+        except asyncio.CancelledError:
+            raise
+        except _Reconnect as exc:
+            self.last_error, failure = exc.reason, exc.failure
+        except TimeoutError:
+            self.last_error = f"connect timed out after {self.timing.connect_timeout_s:g} s"
+        except (aiohttp.ClientError, OSError) as exc:
+            self.last_error = f"{'connection lost' if opened else 'connect failed'}: {exc}"
+        await self._after_session(failure)
+
+    async def _after_session(self, failure: bool) -> None:
+        self.reconnects += 1
+        if self.state in (FeedState.LIVE, FeedState.STALE) and (
+            self._clock() - self._since >= self.timing.healthy_s
+        ):
+            self.failures = 0  # a long healthy run forgives earlier failures
+        if not failure:
+            self._set(FeedState.RECONNECTING)
+            return
+        self.failures += 1
+        if self.failures >= self.timing.quarantine_after:
+            self.last_error = (
+                f"quarantined for {self.timing.quarantine_s:g} s after {self.failures} "
+                f"failures in a row; last: {self.last_error}"
+            )
+            self._set(FeedState.QUARANTINED)
+            self.failures = 0
+            await self._sleep(self.timing.quarantine_s)
+            return
+        self._set(FeedState.RECONNECTING)
+        await self._sleep(self.backoff(self.failures))
+
+    def backoff(self, failures: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2^(failures-1))]."""
+        t = self.timing
+        return self._rng.uniform(0.0, min(t.backoff_cap_s, t.backoff_base_s * 2 ** (failures - 1)))
+
+    async def _connected(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Subscribe, then receive until something ends the connection."""
+        self._set(FeedState.SUBSCRIBING)
+        receiver = asyncio.create_task(self._receive(ws), name=f"feed-rx-{self.adapter.venue}")
+        supervisor = asyncio.create_task(self._supervise(ws), name=f"feed-sv-{self.adapter.venue}")
+        tasks = {receiver, supervisor}
+        try:
+            await self._subscribe(ws)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            task.result()  # re-raises the _Reconnect (or error) that ended the connection
+
+    async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        frames = self.adapter.subscribe_frames(self.venue_ids)
+        self._expected_acks = len(self.venue_ids) if self.adapter.ack_per_arg else len(frames)
+        self._acks = 0
+        self._quotes_at_connect = self.quotes
+        gap = 1.0 / self.adapter.limits.sends_per_s
+        for i, frame in enumerate(frames):
+            if i:
+                await self._sleep(gap)
+            await ws.send_str(frame)
+
+    async def _receive(self, ws: aiohttp.ClientWebSocketResponse) -> NoReturn:
+        """The hot loop: every frame to the parser, every quote to the sink."""
+        parse = self._parser.parse
+        on_quote = self.sink.on_quote
+        clock, wall_ns = self._clock, self._wall_ns
+        live = FeedState.LIVE
+        while True:
+            msg = await ws.receive()
+            kind = msg.type
+            if kind is _TEXT or kind is _BINARY:
+                self.frames += 1
+                self.last_frame = clock()
+                for event in parse(msg.data, wall_ns()):
+                    if type(event) is Quote:
+                        self.quotes += 1
+                        on_quote(event)
+                    else:
+                        self._control(event)
+                if self.state is not live and self.quotes > self._quotes_at_connect:
+                    self._set(live)  # first quote on this connection, or frames resumed
+            elif kind is aiohttp.WSMsgType.ERROR:
+                raise _Reconnect(f"socket error: {ws.exception()}")
+            else:
+                raise _Reconnect(f"closed by the venue (code {ws.close_code})")
+
+    def _control(self, event: object) -> None:
+        if isinstance(event, SubscribeAck):
+            self._acks += 1
+        elif isinstance(event, VenueError):
+            self.last_error = f"venue error {event.code}: {event.message}".rstrip(": ")
+            self.sink.on_feed_status(self.status())
+        elif isinstance(event, ShutdownNotice):
+            raise _Reconnect(f"venue notice: {event.message}", failure=False)
+
+    async def _supervise(self, ws: aiohttp.ClientWebSocketResponse) -> NoReturn:
+        """Heartbeats, watchdogs and the ack timeout, checked every tick."""
+        t = self.timing
+        hb = self.adapter.heartbeat
+        interval = t.heartbeat_s if t.heartbeat_s is not None else hb.interval_s
+        last_ping = self._clock()
+        acks_checked = False
+        while True:
+            await self._sleep(t.tick_s)
+            now = self._clock()
+            last = self.last_frame
+            since_frame = now - (last if last is not None and last > self._since else self._since)
+            if since_frame >= t.silence_s:
+                raise _Reconnect(f"no data for {since_frame:.0f} s")
+            if since_frame >= t.stale_after_s and self.state is FeedState.LIVE:
+                self._set(FeedState.STALE)
+            if hb.frame is not None:
+                waited = min(now - last_ping, since_frame) if hb.idle_only else now - last_ping
+                if waited >= interval:
+                    await ws.send_str(hb.frame)
+                    last_ping = now
+            if not acks_checked and now - self._since >= t.ack_timeout_s:
+                acks_checked = True
+                if self._acks < self._expected_acks:
+                    self.last_error = (
+                        f"{self._expected_acks - self._acks} of {self._expected_acks} "
+                        f"subscriptions not acknowledged within {t.ack_timeout_s:g} s"
+                    )
+                    self.sink.on_feed_status(self.status())
+
+
+async def run_feed(
+    adapter: Adapter,
+    url: str,
+    venue_ids: Sequence[str],
+    symbols: Callable[[str], str | None],
+    sink: FeedSink,
+    connect: Connect,
+    *,
+    connection: int = 0,
+    timing: FeedTiming = DEFAULT_TIMING,
+) -> NoReturn:
+    """Run one venue connection forever (until cancelled)."""
+    await Feed(adapter, url, venue_ids, symbols, sink, connect,
+               connection=connection, timing=timing).run()

@@ -1,0 +1,134 @@
+"""Simulator settings: plain frozen dataclasses, so tests build them inline and swap
+them at runtime with `dataclasses.replace`.
+
+Defaults follow each venue's documentation; every timeout is a parameter because the
+documented values (10 min, 2 min, 60 s) are far too slow for tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from arbot.domain import Venue
+
+DEFAULT_SYMBOLS: tuple[str, ...] = ("BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT")
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Per-venue misbehaviour, all off by default.
+
+    Periods restart when a fault is switched on, so a test that flips one at runtime
+    sees it fire one period later, not immediately.
+    """
+
+    drop_every_s: float | None = None
+    """Cut each connection's TCP socket (no close frame) this long after it opened."""
+    stall_every_s: float | None = None
+    """After this much normal service, send nothing at all (data, acks, pongs, pings)."""
+    stall_for_s: float = 5.0
+    garbage_rate: float = 0.0
+    """Fraction (0..1) of pushed frames replaced by malformed ones."""
+    refuse_subscriptions: bool = False
+    """Answer every subscribe request with the venue's error ack."""
+    shutdown_every_s: float | None = None
+    """Send the venue's shutdown notice (if it has one), then close after the grace."""
+    shutdown_grace_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """The server side of a venue's keep-alive rules.
+
+    Client-ping venues (Bybit, OKX, Bitget) drop a connection after `idle_timeout_s`
+    without a ping; where the docs say pushed data also keeps the line alive (Bybit:
+    "no ping-pong and no stream data"; OKX: "data has not been pushed for more than
+    30 seconds") `data_keeps_alive` is set. Binance pings at the WebSocket level every
+    `ping_interval_s` and drops a client that has not echoed the ping within
+    `pong_timeout_s`.
+    """
+
+    idle_timeout_s: float = 600.0
+    data_keeps_alive: bool = True
+    ping_interval_s: float = 20.0
+    pong_timeout_s: float = 60.0
+
+
+DEFAULT_HEARTBEATS: Mapping[Venue, Heartbeat] = {
+    Venue.BINANCE: Heartbeat(ping_interval_s=20.0, pong_timeout_s=60.0),
+    Venue.BYBIT: Heartbeat(idle_timeout_s=600.0, data_keeps_alive=True),
+    Venue.OKX: Heartbeat(idle_timeout_s=30.0, data_keeps_alive=True),
+    Venue.BITGET: Heartbeat(idle_timeout_s=120.0, data_keeps_alive=False),
+}
+
+
+@dataclass(frozen=True)
+class Dislocations:
+    """Random venue dislocations: the source of real, short-lived arbitrage."""
+
+    rate_per_s: float = 0.05
+    """Expected new dislocations per second across all symbols and venues."""
+    size_bps: float = 30.0
+    life_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Everything `SimServer` needs. Port 0 picks a free port; loopback by default."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    seed: int = 0
+    symbols: tuple[str, ...] = DEFAULT_SYMBOLS
+    rate: float = 50.0
+    """Frames per second per connection, shared round-robin by its subscriptions."""
+    flood: bool = False
+    """Send as fast as possible from pre-encoded frames (also when `rate` <= 0)."""
+    tick_s: float = 0.05
+    """Price model step; quotes change at most this often."""
+    vol_bps: float = 0.3
+    """Standard deviation of the fair price per tick, in bps (0.3 bp per 50 ms is about
+    BTC's usual volatility; natural cross-venue crosses stay rare and tiny)."""
+    faults: Mapping[Venue, Faults] = field(default_factory=dict)
+    heartbeats: Mapping[Venue, Heartbeat] = field(default_factory=lambda: DEFAULT_HEARTBEATS)
+    dislocations: Dislocations = Dislocations()
+    flood_ring: int = 1024
+    """Pre-encoded frames per flood connection, re-encoded about once a second."""
+    close_timeout_s: float = 2.0
+    """How long a server-initiated close waits for the client's close frame."""
+
+    @classmethod
+    def from_flags(
+        cls,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 0,
+        symbols: tuple[str, ...] | None = None,
+        rate: float = 50.0,
+        drop_every: float | None = None,
+        stall_every: float | None = None,
+        garbage_rate: float = 0.0,
+    ) -> SimConfig:
+        """What `arbot sim [--host] [--port] [--seed] [--symbols] [--rate] [--drop-every]
+        [--stall-every] [--garbage-rate]` means: the faults apply to every venue."""
+        faults = Faults(drop_every_s=drop_every, stall_every_s=stall_every,
+                        garbage_rate=garbage_rate)
+        return cls(host=host, port=port, seed=seed, symbols=symbols or DEFAULT_SYMBOLS,
+                   rate=rate, faults=all_venues(faults))
+
+    @property
+    def flooding(self) -> bool:
+        return self.flood or self.rate <= 0
+
+    def faults_for(self, venue: Venue) -> Faults:
+        return self.faults.get(venue, Faults())
+
+    def heartbeat_for(self, venue: Venue) -> Heartbeat:
+        return self.heartbeats.get(venue, DEFAULT_HEARTBEATS[venue])
+
+
+def all_venues(faults: Faults) -> dict[Venue, Faults]:
+    """The same faults on every venue (what the `arbot sim` flags set)."""
+    return dict.fromkeys(Venue, faults)

@@ -1,0 +1,73 @@
+"""Malformed frames and per-venue counters.
+
+Garbage is built by mutating a real push, so every venue gets the same mix of bad
+input in its own envelope: invalid JSON, wrong types, NaN prices, crossed quotes and
+missing fields. Each kind is something a client must drop and count, never crash on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from arbot.sim.wire import Book, Ctx, Sub, VenueProtocol, dumps
+
+GARBAGE_KINDS: tuple[str, ...] = ("invalid_json", "wrong_type", "nan", "crossed",
+                                  "missing_field")
+_WRONG: tuple[object, ...] = (None, True, ["1"], {"px": "1"}, "abc")
+
+
+def garbage_frame(proto: VenueProtocol, sub: Sub, book: Book, ctx: Ctx,
+                  rng: np.random.Generator) -> tuple[str, bytes]:
+    """One malformed push for `sub`, and which kind it is."""
+    kind = GARBAGE_KINDS[int(rng.integers(len(GARBAGE_KINDS)))]
+    if kind == "wrong_type":
+        bad = _WRONG[int(rng.integers(len(_WRONG)))]
+        book = replace(book, bid_px=bad) if rng.random() < 0.5 else replace(book, ask_px=bad)
+    elif kind == "nan":
+        book = replace(book, bid_px="NaN") if rng.random() < 0.5 else replace(book, ask_px="NaN")
+    elif kind == "crossed":
+        book = replace(book, bid_px=book.ask_px, ask_px=book.bid_px)
+    frame = proto.push(sub, book, ctx)
+    if kind == "missing_field":
+        payload = proto.payload(frame, ctx)
+        keys = [k for k in proto.quote_keys if k in payload]
+        del payload[keys[int(rng.integers(len(keys)))]]
+    data = dumps(frame)
+    if kind == "invalid_json":
+        data = data[: len(data) // 2]
+    return kind, data
+
+
+@dataclass
+class VenueStats:
+    """What happened on one venue since the server started; tests wait on these."""
+
+    connections: int = 0
+    """WebSocket connections accepted."""
+    open: int = 0
+    closed: int = 0
+    frames: int = 0
+    """Data frames pushed, garbage included."""
+    garbage: int = 0
+    garbage_kinds: Counter[str] = field(default_factory=Counter)
+    """By kind, as encoded (in flood mode: when the ring is built, not as sent)."""
+    subscriptions: int = 0
+    """Subscriptions that started pushing (acked)."""
+    sub_errors: int = 0
+    """Error replies: refused or unknown subscriptions and bad requests."""
+    pings: int = 0
+    """Application pings answered (Bybit, OKX, Bitget)."""
+    ws_pings: int = 0
+    """WebSocket pings sent (Binance)."""
+    ws_pongs: int = 0
+    """WebSocket pongs that echoed an outstanding ping."""
+    heartbeat_drops: int = 0
+    fault_drops: int = 0
+    """Connections cut by `drop_every_s` or `drop_all`."""
+    stalls: int = 0
+    shutdowns: int = 0
+    """Shutdown notices sent (or, for venues without one, shutdown closes begun)."""
+    rest_requests: int = 0

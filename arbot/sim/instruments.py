@@ -1,0 +1,128 @@
+"""Simulated instruments: per-venue tick and lot sizes, and how venues write numbers.
+
+Ticks and lots are powers of ten held as decimal places, so prices live as integer
+tick counts and are formatted exactly (no float round-trip in the text a client sees).
+Venues differ on purpose (Binance quotes BTC to 0.01, Bybit and OKX to 0.1): a client
+that assumes one tick for all venues should fail against the simulator too.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from arbot.domain import Venue
+
+NumberStyle = Literal["pad8", "trim", "fixed"]
+"""How a venue writes decimals: Binance pads to 8 places ("25.35190000"), Bybit and OKX
+trim trailing zeros ("65239", "0.58"), Bitget keeps the instrument's places ("26275.0")."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One venue's trading rules for one symbol."""
+
+    price_dp: int
+    qty_dp: int
+    min_qty: str
+    min_notional: str
+
+    @property
+    def tick(self) -> float:
+        return 10.0**-self.price_dp
+
+    @property
+    def lot(self) -> float:
+        return 10.0**-self.qty_dp
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    """A canonical `BASE-QUOTE` symbol with its starting price and per-venue rules."""
+
+    symbol: str
+    base: str
+    quote: str
+    price: float
+    rules: Mapping[Venue, Rules]
+
+
+def _rules(price_dp: tuple[int, int, int, int], qty_dp: tuple[int, int, int, int],
+           min_qty: tuple[str, str, str, str], notional: tuple[str, str, str, str]
+           ) -> dict[Venue, Rules]:
+    venues = (Venue.BINANCE, Venue.BYBIT, Venue.OKX, Venue.BITGET)
+    return {v: Rules(price_dp[i], qty_dp[i], min_qty[i], notional[i])
+            for i, v in enumerate(venues)}
+
+
+# Plausible values modelled on the venues' real listings (order: Binance, Bybit, OKX, Bitget).
+_KNOWN: dict[str, tuple[float, dict[Venue, Rules]]] = {
+    "BTC-USDT": (65000.0, _rules((2, 1, 1, 2), (5, 6, 8, 6),
+                                 ("0.00001", "0.000011", "0.00001", "0"), ("5", "5", "0", "1"))),
+    "ETH-USDT": (3000.0, _rules((2, 2, 2, 2), (4, 5, 6, 4),
+                                ("0.0001", "0.00012", "0.0001", "0"), ("5", "5", "0", "1"))),
+    "SOL-USDT": (150.0, _rules((2, 2, 2, 3), (3, 3, 6, 4),
+                               ("0.001", "0.005", "0.001", "0"), ("5", "5", "0", "1"))),
+    "XRP-USDT": (0.6, _rules((4, 4, 4, 4), (0, 2, 6, 2),
+                             ("1", "1.7", "1", "0"), ("5", "5", "0", "1"))),
+}
+
+_SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,12}-[A-Z0-9]{2,12}$")
+
+
+def is_valid_symbol(symbol: str) -> bool:
+    """`BASE-QUOTE`, upper case letters and digits."""
+    return bool(_SYMBOL_RE.match(symbol))
+
+
+def spec_for(symbol: str) -> SymbolSpec:
+    """The spec of a known symbol, or a generated one that is stable for its name."""
+    if not is_valid_symbol(symbol):
+        raise ValueError(f"symbol {symbol!r} is not of the form BASE-QUOTE, e.g. BTC-USDT")
+    base, quote = symbol.split("-")
+    known = _KNOWN.get(symbol)
+    if known is not None:
+        return SymbolSpec(symbol, base, quote, known[0], known[1])
+    rng = np.random.default_rng(zlib.crc32(symbol.encode()))
+    price = float(10.0 ** rng.uniform(-2.0, 3.5))
+    mag = math.floor(math.log10(price))
+    pdp = min(8, max(0, 5 - mag))
+    qdp = min(8, max(0, 2 + mag))
+    rules = {v: Rules(pdp, qdp, format_units(1, qdp, "trim"), "5") for v in Venue}
+    return SymbolSpec(symbol, base, quote, price, rules)
+
+
+class Catalog:
+    """The symbols being served, in order, with a per-venue id lookup."""
+
+    def __init__(self, symbols: Iterable[str]) -> None:
+        self.specs: tuple[SymbolSpec, ...] = tuple(spec_for(s) for s in dict.fromkeys(symbols))
+        self.by_symbol: dict[str, SymbolSpec] = {s.symbol: s for s in self.specs}
+
+
+def format_units(n: int, dp: int, style: NumberStyle) -> str:
+    """Write `n * 10**-dp` the way a venue does, exactly, from the integer count."""
+    sign = "-" if n < 0 else ""
+    n = abs(n)
+    if style == "pad8" and dp < 8:
+        n, dp = n * 10 ** (8 - dp), 8
+    if dp == 0:
+        return f"{sign}{n}"
+    whole, frac = divmod(n, 10**dp)
+    text = f"{frac:0{dp}d}"
+    if style == "trim":
+        text = text.rstrip("0")
+        if not text:
+            return f"{sign}{whole}"
+    return f"{sign}{whole}.{text}"
+
+
+def decimal_text(dp: int, style: NumberStyle) -> str:
+    """The tick or lot `10**-dp` as text, e.g. 2 -> "0.01"."""
+    return format_units(1, dp, style)

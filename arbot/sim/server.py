@@ -1,0 +1,259 @@
+"""The simulator server: one aiohttp app on one port, each venue under its own prefix.
+
+`/binance/...`, `/bybit/...`, `/okx/...`, `/bitget/...` carry that venue's documented
+WS paths and public REST endpoints, so ArBot's config points at e.g.
+`ws://127.0.0.1:PORT/okx/ws/v5/public` and `http://127.0.0.1:PORT/okx` and runs its
+real adapters end to end. A named market task advances the price model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+from aiohttp import web
+
+from arbot.domain import Venue
+from arbot.sim.binance import BinanceProtocol
+from arbot.sim.bitget import BitgetProtocol
+from arbot.sim.bybit import BybitProtocol
+from arbot.sim.config import Faults, SimConfig
+from arbot.sim.faults import VenueStats
+from arbot.sim.instruments import Catalog, SymbolSpec
+from arbot.sim.okx import OkxProtocol
+from arbot.sim.prices import PriceModel
+from arbot.sim.session import Session, Shared
+from arbot.sim.wire import Ctx, RestHandler, RestRequest, VenueProtocol, dumps
+
+log = logging.getLogger("arbot.sim")
+
+PROTOCOLS: Mapping[Venue, type[VenueProtocol]] = {
+    Venue.BINANCE: BinanceProtocol,
+    Venue.BYBIT: BybitProtocol,
+    Venue.OKX: OkxProtocol,
+    Venue.BITGET: BitgetProtocol,
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class VenueUrls(NamedTuple):
+    """What to put in `[exchanges.<venue>]`: the L1 socket and the REST base."""
+
+    ws_url: str
+    rest_url: str
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class SimServer:
+    """Serves all four venues on one loopback port. Use `async with` or start/stop."""
+
+    def __init__(self, config: SimConfig | None = None, *,
+                 now_ms: Callable[[], int] = wall_ms) -> None:
+        self.config = config or SimConfig()
+        cfg = self.config
+        self.catalog = Catalog(cfg.symbols)
+        self.model = PriceModel(self.catalog.specs, cfg.seed, vol_bps=cfg.vol_bps,
+                                tick_s=cfg.tick_s, dislocations=cfg.dislocations)
+        self.protocols: dict[Venue, VenueProtocol] = {v: p() for v, p in PROTOCOLS.items()}
+        self.stats: dict[Venue, VenueStats] = {v: VenueStats() for v in Venue}
+        self._shared = Shared(cfg, self.catalog, self.model,
+                              {v: cfg.faults_for(v) for v in Venue}, self.stats, now_ms)
+        self._lookup: dict[Venue, dict[str, SymbolSpec]] = {
+            v: {p.venue_id(s): s for s in self.catalog.specs} for v, p in self.protocols.items()}
+        self._sessions: dict[Venue, set[Session]] = {v: set() for v in Venue}
+        self._rng = np.random.default_rng([cfg.seed, 1])
+        self._runner: web.AppRunner | None = None
+        self._market: asyncio.Task[None] | None = None
+        self._port = 0
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        for venue, proto in self.protocols.items():
+            prefix = f"/{venue.value}"
+            for path in proto.ws_paths:
+                app.router.add_get(prefix + path.replace("{tail}", "{tail:.+}"),
+                                   self._ws_handler(proto))
+            for path, handler in proto.rest_routes().items():
+                app.router.add_get(prefix + path, self._rest_handler(venue, handler))
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
+                                     shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.host, self.config.port)
+        await site.start()
+        self._port = int(self._runner.addresses[0][1])
+        self._market = asyncio.create_task(self._tick_forever(), name="sim-market")
+        log.info("simulator listening on %s:%d", self.config.host, self._port)
+
+    async def stop(self) -> None:
+        if self._market is not None:
+            self._market.cancel()
+            await asyncio.wait([self._market])
+            self._market = None
+        for venue in Venue:
+            self.drop_all(venue, count=False)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> SimServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _tick_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        step = self.config.tick_s
+        deadline = loop.time()
+        while True:
+            deadline += step
+            await asyncio.sleep(max(0.0, deadline - loop.time()))
+            try:
+                self.model.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("price model tick failed")
+
+    # --- addresses ---------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if not self._port:
+            raise RuntimeError("SimServer is not started")
+        return self._port
+
+    def _base(self, scheme: str) -> str:
+        host = self.config.host
+        host = "127.0.0.1" if host in ("", "0.0.0.0") else "::1" if host == "::" else host
+        host = f"[{host}]" if ":" in host else host
+        return f"{scheme}://{host}:{self.port}"
+
+    def urls(self, venue: Venue) -> VenueUrls:
+        """The default WS URL (Binance: raw `/ws`, for live SUBSCRIBE) and REST base."""
+        ws_path = self.protocols[venue].ws_paths[0]
+        return VenueUrls(f"{self._base('ws')}/{venue.value}{ws_path}",
+                         f"{self._base('http')}/{venue.value}")
+
+    def ws_urls(self, venue: Venue) -> tuple[str, ...]:
+        """Every WS path the venue serves (Binance: `/ws`, `/ws/<streams>`, `/stream`)."""
+        return tuple(f"{self._base('ws')}/{venue.value}{p}"
+                     for p in self.protocols[venue].ws_paths if "{" not in p)
+
+    # --- runtime control ---------------------------------------------------------
+
+    def faults(self, venue: Venue) -> Faults:
+        return self._shared.faults[venue]
+
+    def set_faults(self, venue: Venue, faults: Faults | None = None, **changes: Any) -> Faults:
+        """Replace a venue's faults, or change some fields: `set_faults(v, garbage_rate=.1)`."""
+        new = dataclasses.replace(faults or self._shared.faults[venue], **changes)
+        self._shared.faults[venue] = new
+        return new
+
+    def drop_all(self, venue: Venue, *, count: bool = True) -> int:
+        """Cut every connection of a venue at the TCP level; returns how many."""
+        sessions = list(self._sessions[venue])
+        for s in sessions:
+            s.abort()
+        if count:
+            self.stats[venue].fault_drops += len(sessions)
+        return len(sessions)
+
+    def announce_shutdown(self, venue: Venue, grace_s: float = 0.5) -> int:
+        """Send the venue's shutdown notice on every connection, close after `grace_s`."""
+        sessions = list(self._sessions[venue])
+        for s in sessions:
+            s.request_shutdown(grace_s)
+        return len(sessions)
+
+    def dislocate(self, symbol: str, venue: Venue, bps: float,
+                  life_s: float | None = None) -> None:
+        """Push one venue's quotes for `symbol` away by `bps` for `life_s` seconds."""
+        self.model.dislocate(symbol, venue, bps, life_s)
+
+    def connections(self, venue: Venue) -> int:
+        return len(self._sessions[venue])
+
+    # --- handlers ----------------------------------------------------------------
+
+    def _ws_handler(self, proto: VenueProtocol) -> Handler:
+        venue = proto.venue
+        prefix = f"/{venue.value}"
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            # Binance pings at the WebSocket level and must see the pongs: no autoping.
+            ws = web.WebSocketResponse(autoping=not proto.server_pings,
+                                       timeout=self.config.close_timeout_s,
+                                       max_msg_size=1 << 20)
+            await ws.prepare(request)
+            token = int(self._rng.integers(0, 2**63)) << 64 | int(self._rng.integers(0, 2**63))
+            ctx = Ctx(proto.conn_id(token), self._lookup[venue], self._shared.now_ms)
+            stats = self.stats[venue]
+            stats.connections += 1
+            name = f"sim-{venue.value}-{stats.connections}"
+            rng = np.random.default_rng([self.config.seed, list(Venue).index(venue),
+                                         stats.connections])
+            session = Session(self._shared, proto, ws, request, ctx, rng, name)
+            for sub in proto.open(request.path.removeprefix(prefix), request.query, ctx):
+                ctx.subs[sub.key] = sub
+                stats.subscriptions += bool(sub.symbol)
+            self._sessions[venue].add(session)
+            stats.open += 1
+            try:
+                await session.run()
+            finally:
+                self._sessions[venue].discard(session)
+                stats.open -= 1
+                stats.closed += 1
+            return ws
+
+        return handle
+
+    def _rest_handler(self, venue: Venue, handler: RestHandler) -> Handler:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            self.stats[venue].rest_requests += 1
+            req = RestRequest(request.query, self.catalog.specs, self._shared.now_ms())
+            status, body = handler(req)
+            return web.Response(body=dumps(body), status=status,
+                                content_type="application/json")
+
+        return handle
+
+
+async def serve_forever(config: SimConfig, *, banner: bool = True) -> None:
+    """Run the simulator until cancelled (the `arbot sim` command)."""
+    server = SimServer(config)
+    await server.start()
+    try:
+        if banner:
+            print(sim_banner(server), flush=True)
+        await asyncio.Event().wait()
+    finally:
+        await server.stop()
+
+
+def sim_banner(server: SimServer) -> str:
+    """The `[exchanges.<venue>]` lines to paste into arbot.toml."""
+    cfg = server.config
+    mode = "flood" if cfg.flooding else f"{cfg.rate:g} frames/s per connection"
+    lines = [f"# ArBot exchange simulator on {cfg.host}:{server.port} "
+             f"(seed {cfg.seed}, {mode}, symbols {', '.join(cfg.symbols)})",
+             "# Paste into arbot.toml:"]
+    for venue in Venue:
+        urls = server.urls(venue)
+        lines += ["", f"[exchanges.{venue.value}]", f'ws_url = "{urls.ws_url}"',
+                  f'rest_url = "{urls.rest_url}"']
+    return "\n".join(lines)
