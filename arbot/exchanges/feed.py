@@ -85,6 +85,13 @@ def aiohttp_connect(session: aiohttp.ClientSession, timing: FeedTiming) -> Conne
     return connect
 
 
+def backoff_delay(failures: int, timing: FeedTiming, rng: random.Random) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2^(failures-1))], so many clients
+    reconnecting after one outage spread out instead of arriving together."""
+    ceiling = min(timing.backoff_cap_s, timing.backoff_base_s * 2 ** (failures - 1))
+    return rng.uniform(0.0, ceiling)
+
+
 class _Reconnect(Exception):
     """Leave this connection and open a new one. `failure` False: no backoff (a notice)."""
 
@@ -224,12 +231,7 @@ class Feed:
             await self._sleep(self.timing.quarantine_s)
             return
         self._set(FeedState.RECONNECTING)
-        await self._sleep(self.backoff(self.failures))
-
-    def backoff(self, failures: int) -> float:
-        """Full jitter: uniform in [0, min(cap, base * 2^(failures-1))]."""
-        t = self.timing
-        return self._rng.uniform(0.0, min(t.backoff_cap_s, t.backoff_base_s * 2 ** (failures - 1)))
+        await self._sleep(backoff_delay(self.failures, self.timing, self._rng))
 
     async def _connected(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         """Subscribe, then receive until something ends the connection."""

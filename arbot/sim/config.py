@@ -32,6 +32,8 @@ class Faults:
     """Fraction (0..1) of pushed frames replaced by malformed ones."""
     refuse_subscriptions: bool = False
     """Answer every subscribe request with the venue's error ack."""
+    ignore_subscriptions: bool = False
+    """Take subscribe requests and never answer or serve them (a venue that lost them)."""
     shutdown_every_s: float | None = None
     """Send the venue's shutdown notice (if it has one), then close after the grace."""
     shutdown_grace_s: float = 1.0

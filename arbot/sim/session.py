@@ -112,7 +112,8 @@ class Session:
             # Binary frames are ignored: no venue documents an answer to them.
 
     async def _on_text(self, text: str) -> None:
-        self.ctx.refuse = self.shared.faults[self.venue].refuse_subscriptions
+        faults = self.shared.faults[self.venue]
+        self.ctx.refuse = faults.refuse_subscriptions
         try:
             out = self.proto.handle(text, self.ctx)
         except asyncio.CancelledError:
@@ -124,6 +125,8 @@ class Session:
             self._last_ping = self._loop.time()
             self.stats.pings += 1
         self.stats.sub_errors += out.errors
+        if faults.ignore_subscriptions and out.add:
+            return  # lost by the venue: no ack, no data
         if out.remove:  # stop before the ack goes out, start only after it
             for key in out.remove:
                 self.ctx.subs.pop(key, None)

@@ -139,6 +139,19 @@ async def test_refused_subscriptions_get_error_acks_until_flipped_back(venue: Ve
         assert srv.stats[venue].subscriptions == 1
 
 
+@pytest.mark.parametrize("venue", list(Venue))
+async def test_ignored_subscriptions_get_no_answer_and_no_data(venue: Venue) -> None:
+    async with running(rate=200) as (srv, http), http.ws_connect(srv.urls(venue).ws_url) as ws:
+        srv.set_faults(venue, ignore_subscriptions=True)
+        await ws.send_str(SUBSCRIBE[venue])
+        with pytest.raises(TimeoutError):  # no ack, no data
+            await ws.receive(timeout=0.5)
+        assert srv.stats[venue].subscriptions == 0
+        srv.set_faults(venue, ignore_subscriptions=False)
+        await ws.send_str(SUBSCRIBE[venue])
+        assert is_ack(venue, await recv_json(ws))
+
+
 @pytest.mark.parametrize(("url_path", "notice"), [
     ("/binance/ws", lambda f: f.get("e") == "serverShutdown" and isinstance(f["E"], int)),
     ("/binance/stream?streams=btcusdt@bookTicker",
