@@ -3,8 +3,10 @@
 Frames: the recorded fixtures for Binance (bookTicker), Bybit (orderbook.1) and OKX
 (tickers); Bitget v2 has no public recording, so its documented books5/ticker examples.
 Only frames that yield a quote are timed, so every venue is measured on its L1 path.
+With --peers the same frames also go through cryptofeed's and ccxt.pro's handlers (the
+`bench` extra; see bench/peers.py for what each path does), timed the same way.
 
-    python bench/parse.py [--runs 7] [--frames 200000]
+    python bench/parse.py [--runs 7] [--frames 200000] [--peers]
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from arbot.domain import Quote, Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.base import DropCounter
-from arbot.exchanges.symbols import SymbolMap
+from arbot.exchanges.symbols import SymbolMap, parse_canonical
+from bench.peers import Peer, available, verify
 from bench.report import emit, median_of
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
@@ -36,11 +39,17 @@ SOURCES = {
 def l1_frames(venue: Venue) -> tuple[list[bytes], Callable[[bytes, int], object]]:
     """The fixture frames that parse to a quote, and a fresh parser for the venue."""
     adapter = adapter_for(venue)
-    symbols = SymbolMap(venue, (), guess=True)
+    guessing = SymbolMap(venue, (), guess=True)
     lines = (FIXTURES / SOURCES[venue]).read_bytes().splitlines()
-    probe = adapter.new_parser(symbols.to_canonical, DropCounter())
-    frames = [ln for ln in lines if any(isinstance(e, Quote) for e in probe.parse(ln, 0))]
-    parser = adapter.new_parser(symbols.to_canonical, DropCounter())
+    probe = adapter.new_parser(guessing.to_canonical, DropCounter())
+    frames, pairs = [], set()
+    for line in lines:
+        quotes = [e for e in probe.parse(line, 0) if isinstance(e, Quote)]
+        if quotes:
+            frames.append(line)
+            pairs.update((q.symbol, adapter.venue_id(*parse_canonical(q.symbol))) for q in quotes)
+    # Time the live configuration: an exact map, as built from instruments or settings.
+    parser = adapter.new_parser(SymbolMap(venue, pairs).lookup, DropCounter())
     return frames, parser.parse
 
 
@@ -53,11 +62,58 @@ def time_parse(frames: list[bytes], parse: Callable[[bytes, int], object], total
     return (time.perf_counter() - start) / len(batch)
 
 
+def time_handle(frames: list[str], handle: Callable[[str], object], total: int) -> float:
+    """`time_parse` for a peer's one-argument handler."""
+    batch = frames * max(1, total // len(frames))
+    start = time.perf_counter()
+    for frame in batch:
+        handle(frame)
+    return (time.perf_counter() - start) / len(batch)
+
+
+def peer_cells(venue: Venue, frames: list[bytes], parse: Callable[[bytes, int], object],
+               arbot_s: float, peers: list[Peer], runs: int, total: int) -> list[object]:
+    """Per-frame µs of each peer, each peer/ArBot ratio, and why any peer is n/a."""
+    expected = [next((q.symbol, q.bid, q.ask) for q in parse(f, 0) if isinstance(q, Quote))
+                for f in frames]
+    texts = [f.decode() for f in frames]
+    symbols = sorted({e[0] for e in expected})
+    us: list[object] = []
+    ratios: list[object] = []
+    notes = []
+    for peer in peers:
+        try:
+            path = peer.build(venue, symbols)
+            why = path if isinstance(path, str) else verify(path, texts, expected)
+        except Exception as e:  # a peer's own failure is a result, not a crash
+            path = why = f"{e.__class__.__name__}: {e}"
+        if isinstance(path, str) or why:
+            us.append("n/a")
+            ratios.append("n/a")
+            notes.append(f"{peer.name}: {why}")
+            continue
+        time_handle(texts, path.handle, 10_000)  # warm up
+        median, _ = median_of(runs, functools.partial(time_handle, texts, path.handle, total))
+        us.append(median * 1e6)
+        ratios.append(median / arbot_s)
+    return [*us, *ratios, "; ".join(notes)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--frames", type=int, default=200_000, help="frames per run")
+    ap.add_argument("--peers", action="store_true",
+                    help="also time cryptofeed and ccxt.pro handlers on the same frames")
     args = ap.parse_args()
+
+    peers: list[Peer] = []
+    if args.peers:
+        peers, missing = available()
+        for note in missing:
+            print(f"peers: {note}")
+        for peer in peers:
+            print(f"peers: {peer.name} {peer.version}: {peer.does}")
 
     rows = []
     for venue in Venue:
@@ -65,10 +121,18 @@ def main() -> None:
         time_parse(frames, parse, 10_000)  # warm up
         median, samples = median_of(
             args.runs, functools.partial(time_parse, frames, parse, args.frames))
-        rows.append([str(venue), SOURCES[venue].split("/")[1], len(frames),
-                     median * 1e6, min(samples) * 1e6, 1 / median])
-    emit("parse", ["venue", "frames from", "distinct", "median_us", "best_us", "frames_per_s"],
-         rows, extra={"runs": args.runs, "frames_per_run": args.frames})
+        row: list[object] = [str(venue), SOURCES[venue].split("/")[1], len(frames),
+                             median * 1e6, min(samples) * 1e6, 1 / median]
+        if args.peers:
+            row += peer_cells(venue, frames, parse, median, peers, args.runs, args.frames)
+        rows.append(row)
+    columns = ["venue", "frames from", "distinct", "median_us", "best_us", "frames_per_s"]
+    extra: dict[str, object] = {"runs": args.runs, "frames_per_run": args.frames}
+    if args.peers:
+        columns += [f"{p.name}_us" for p in peers] + [f"{p.name}/arbot" for p in peers]
+        columns.append("peer n/a")
+        extra["peers"] = {p.name: {"version": p.version, "does": p.does} for p in peers}
+    emit("parse_peers" if args.peers else "parse", columns, rows, extra=extra)
 
 
 if __name__ == "__main__":
