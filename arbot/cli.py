@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
@@ -21,8 +22,10 @@ from arbot.domain import Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.symbols import SymbolMap, parse_canonical
 from arbot.export import QUOTE_HEADER, quote_csv_row, write_csv
+from arbot.headless import run_headless
+from arbot.sim import SimConfig, serve_forever
 from arbot.storage.db import DatabaseError, open_db
-from arbot.storage.queries import iter_quotes
+from arbot.storage.queries import iter_quotes, vacuum
 from arbot.storage.writer import Writer
 from arbot.timefmt import parse_time_ns
 
@@ -51,7 +54,35 @@ def build_parser() -> argparse.ArgumentParser:
         description="Cross-exchange spot arbitrage for Binance, Bybit, OKX and Bitget.",
     )
     parser.add_argument("--version", action="version", version=f"arbot {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="run against the built-in exchange simulator (offline, DEMO prices)")
+    parser.add_argument("--no-ui", action="store_true",
+                        help="run headless: status lines and warnings on stderr")
+    parser.add_argument("--duration", type=_positive, metavar="SECONDS",
+                        help="stop cleanly after this many seconds")
+    parser.add_argument("--log-format", choices=["text", "json"], default="text",
+                        help="headless log format (default text)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    sim = commands.add_parser("sim", help="run the exchange simulator and print its URLs")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--symbols", nargs="+", metavar="BASE-QUOTE")
+    sim.add_argument("--rate", type=float, default=50.0, metavar="FRAMES_PER_S",
+                     help="frames per second per connection; 0 sends as fast as it can")
+    sim.add_argument("--drop-every", type=_positive, metavar="S",
+                     help="cut every connection this many seconds after it opens")
+    sim.add_argument("--stall-every", type=_positive, metavar="S",
+                     help="go silent (socket open) every this many seconds")
+    sim.add_argument("--garbage-rate", type=float, default=0.0, metavar="R",
+                     help="fraction of frames replaced by malformed ones (0..1)")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    vacuum = db_commands.add_parser("vacuum", parents=[common],
+                                    help="compact the database file")
+    vacuum.add_argument("--db", type=Path, metavar="PATH", help="database (default [storage] path)")
 
     config = commands.add_parser("config", help="show or check the effective settings")
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -84,14 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command is None:
-        build_parser().print_help()
-        return 0
     try:
         settings = load_settings(getattr(args, "config", None), overrides=_overrides(args))
-        return _COMMANDS[args.command](args, settings)
+        return _COMMANDS[args.command or "run"](args, settings)
     except ConfigError as exc:
         print(f"arbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -115,6 +150,36 @@ def _config(args: argparse.Namespace, settings: ArbotSettings) -> int:
         print(render_toml(settings, load_credentials()), end="")
     else:
         print("configuration is valid")
+    return 0
+
+
+def _run_app(args: argparse.Namespace, settings: ArbotSettings) -> int:
+    if not args.no_ui:
+        print("arbot: the terminal UI is not built yet; running headless (--no-ui)",
+              file=sys.stderr)
+    return asyncio.run(run_headless(settings, demo=args.demo, duration=args.duration,
+                                    log_format=args.log_format))
+
+
+def _sim(args: argparse.Namespace, settings: ArbotSettings) -> int:
+    for symbol in args.symbols or ():
+        parse_canonical(symbol)
+    config = SimConfig.from_flags(
+        host=args.host, port=args.port, seed=args.seed,
+        symbols=tuple(args.symbols) if args.symbols else None, rate=args.rate,
+        drop_every=args.drop_every, stall_every=args.stall_every, garbage_rate=args.garbage_rate)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_forever(config))
+    return 0
+
+
+def _db(args: argparse.Namespace, settings: ArbotSettings) -> int:
+    path = Path(settings.storage.path)
+    if not path.is_file():
+        raise DatabaseError(f"{path}: no such database")
+    before = path.stat().st_size
+    asyncio.run(vacuum(path))
+    print(f"vacuumed {path}: {before:,} -> {path.stat().st_size:,} bytes")
     return 0
 
 
@@ -181,6 +246,9 @@ def _run(factory: Callable[[], Coroutine[Any, Any, int]]) -> int:
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, ArbotSettings], int]] = {
+    "run": _run_app,
+    "sim": _sim,
+    "db": _db,
     "config": _config,
     "import-raw": _import_raw,
     "export": _export,

@@ -31,6 +31,7 @@ from arbot.config_sections import (
     ApiSettings,
     ExchangeSettings,
     ExchangesSettings,
+    FeedSettings,
     MarketSettings,
     StorageSettings,
     StrategySettings,
@@ -41,7 +42,7 @@ from arbot.domain import Venue
 
 __all__ = [
     "CREDENTIAL_ENV", "DEFAULT_CONFIG_PATH", "ApiSettings", "ArbotSettings", "ConfigError",
-    "ExchangeSettings", "ExchangesSettings", "MarketSettings", "StorageSettings",
+    "ExchangeSettings", "ExchangesSettings", "FeedSettings", "MarketSettings", "StorageSettings",
     "StrategySettings", "TradingSettings", "UiSettings", "VenueCredentials", "load_credentials",
     "load_settings", "missing_credentials", "render_toml", "settings_source_path",
 ]
@@ -59,6 +60,7 @@ class ArbotSettings(BaseSettings):
     market: MarketSettings = Field(default_factory=MarketSettings, description="Symbols.")
     strategy: StrategySettings = Field(default_factory=StrategySettings, description="Detection.")
     storage: StorageSettings = Field(default_factory=StorageSettings, description="Recording.")
+    feeds: FeedSettings = Field(default_factory=FeedSettings, description="Feed health.")
     trading: TradingSettings = Field(default_factory=TradingSettings, description="Execution.")
     ui: UiSettings = Field(default_factory=UiSettings, description="Terminal UI.")
     api: ApiSettings = Field(default_factory=ApiSettings, description="REST API.")

@@ -34,8 +34,8 @@ class ExchangeSettings(BaseModel):
     enabled: bool = Field(True, description="Connect to this venue and use its quotes.")
     ws_url: str = Field(description="Public market-data WebSocket URL (ws:// or wss://).")
     rest_url: str = Field(description="REST base URL (http:// or https://).")
-    taker_fee_bps: Bps = Field(description="Taker fee in basis points (10 = 0.10%), 0..100. "
-                               "Base tier; the account's rate replaces it when API keys are set.")
+    taker_fee_bps: Bps = Field(description="Taker fee in basis points (10 = 0.10%), 0..100; "
+                               "base tier by default: set your account's rate.")
     maker_fee_bps: Bps = Field(description="Maker fee in basis points, 0..100; base tier.")
 
     @field_validator("ws_url")
@@ -149,6 +149,30 @@ class StorageSettings(BaseModel):
         "Interval in ms for record_quotes = \"throttled\"."))
     retention_days: int = Field(30, ge=0, le=3650, description=(
         "Delete recorded rows older than this many days; 0 keeps them forever."))
+
+
+class FeedSettings(BaseModel):
+    """How market-data connections judge their health and recover."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    stale_after_s: float = Field(5.0, ge=0.1, le=300, allow_inf_nan=False, description=(
+        "A connection with no frame for this long is shown as stale, in seconds."))
+    silence_s: float = Field(30.0, ge=0.5, le=600, allow_inf_nan=False, description=(
+        "A connection with no frame for this long is closed and reopened, in seconds."))
+    backoff_cap_s: float = Field(30.0, ge=0.1, le=600, allow_inf_nan=False, description=(
+        "Longest wait between reconnect attempts, in seconds."))
+    quarantine_after: int = Field(8, ge=1, le=100, description=(
+        "Failed connections in a row before a venue is quarantined."))
+    quarantine_s: float = Field(300.0, ge=1, le=86400, allow_inf_nan=False, description=(
+        "How long a quarantined venue is left alone, in seconds."))
+    status_log_s: float = Field(5.0, ge=1, le=3600, allow_inf_nan=False, description=(
+        "Interval of the per-venue status lines in --no-ui mode, in seconds."))
+
+    @model_validator(mode="after")
+    def _silence_after_stale(self) -> FeedSettings:
+        if self.silence_s <= self.stale_after_s:
+            raise ValueError("silence_s must be greater than stale_after_s")
+        return self
 
 
 class TradingSettings(BaseModel):

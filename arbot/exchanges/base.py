@@ -20,6 +20,7 @@ from arbot.domain import (
     Quote,
     Venue,
 )
+from arbot.exchanges.restspec import ErrorTable, RestLimits, RestProblem
 
 INF = float("inf")
 
@@ -155,6 +156,21 @@ class Adapter(abc.ABC):
     @abc.abstractmethod
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         """Spot instruments from the venue's REST instruments response."""
+
+    # Public REST, for the one client in rest.py: where the venue tells the time, what
+    # its requests cost, and how it reports errors.
+    time_path: ClassVar[str]
+    rest_limits: ClassVar[RestLimits]
+    rest_errors: ClassVar[ErrorTable]
+
+    @abc.abstractmethod
+    def parse_server_time(self, body: str | bytes) -> int:
+        """The venue's clock in ms from its time endpoint's reply; ValueError if unreadable."""
+
+    def rest_error(self, status: int, body: bytes) -> RestProblem | None:
+        """What went wrong with a REST reply (None: nothing), from the HTTP status and the
+        venue's error envelope, which some venues send with HTTP 200."""
+        return self.rest_errors.classify(status, body)
 
     def connections(self, venue_ids: Sequence[str]) -> list[list[str]]:
         """Split symbols over connections so none exceeds the venue's per-connection limit."""

@@ -25,6 +25,8 @@ from arbot.exchanges.base import (
     decode_json,
     make_quote,
 )
+from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
+from arbot.exchanges.restspec import RestErrorKind as K
 
 
 class BookTicker(msgspec.Struct):
@@ -124,6 +126,21 @@ class BinanceAdapter(Adapter):
     # 1024 streams per connection; no per-frame count limit is documented, so keep
     # SUBSCRIBE frames modest (the venue allows only 5 incoming messages per second).
     limits = Limits(args_per_frame=200, frame_bytes=16_384, streams_per_connection=1024)
+    time_path = "/api/v3/time"
+    # REQUEST_WEIGHT 6000 per minute per IP (exchangeInfo's `rateLimits` has the live
+    # value); exchangeInfo weighs 20, time 1.
+    rest_limits = RestLimits(
+        overall=RateLimit(6000, 60.0),
+        endpoints={"/api/v3/exchangeInfo": Endpoint(weight=20), "/api/v3/time": Endpoint()},
+    )
+    # Errors are `{"code":-1121,"msg":"Invalid symbol."}` with a 4xx/5xx status; 418 is
+    # the IP ban that follows ignored 429s. -1007 is a backend timeout: status unknown.
+    rest_errors = ErrorTable(
+        "code", "msg", None,
+        codes={-1003: K.RATE_LIMITED, -1015: K.RATE_LIMITED, -1021: K.TIMESTAMP,
+               -1007: K.SERVER},
+        statuses={418: K.RATE_LIMITED},
+    )
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:
@@ -141,6 +158,14 @@ class BinanceAdapter(Adapter):
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         info = msgspec.json.decode(body, type=_ExchangeInfo)
         return [_instrument(s) for s in info.symbols if _is_spot(s)]
+
+    def parse_server_time(self, body: str | bytes) -> int:
+        """`GET /api/v3/time`: `{"serverTime": 1499827319559}`."""
+        return msgspec.json.decode(body, type=_ServerTime).serverTime
+
+
+class _ServerTime(msgspec.Struct):
+    serverTime: int
 
 
 class _Filter(msgspec.Struct):

@@ -20,6 +20,8 @@ from arbot.exchanges.base import (
     Heartbeat,
     Limits,
 )
+from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
+from arbot.exchanges.restspec import RestErrorKind as K
 from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, row_quotes
 
 
@@ -111,6 +113,19 @@ class BitgetAdapter(Adapter):
     limits = Limits(args_per_frame=50, frame_bytes=4096, streams_per_connection=50,
                     sends_per_s=10.0)
     ack_per_arg = True
+    time_path = "/api/v2/public/time"
+    # "The overall rate limit is 6000/IP/Min", and each endpoint has its own: symbols
+    # 20 requests/s; time 20/s as well (from the endpoint page, unverified here).
+    rest_limits = RestLimits(overall=RateLimit(6000, 60.0), endpoints={
+        "/api/v2/spot/public/symbols": Endpoint(limit=RateLimit(20, 1.0)),
+        "/api/v2/public/time": Endpoint(limit=RateLimit(20, 1.0)),
+    })
+    # `code` "00000" is success; 429 comes as HTTP status and as code.
+    rest_errors = ErrorTable(
+        "code", "msg", "00000",
+        codes={429: K.RATE_LIMITED, 40008: K.TIMESTAMP, 40005: K.TIMESTAMP,
+               40034: K.BAD_REQUEST},
+    )
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:
@@ -131,6 +146,19 @@ class BitgetAdapter(Adapter):
         if resp.code != "00000":
             raise ValueError(f"bitget symbols: error {resp.code}: {resp.msg}")
         return [_instrument(s) for s in resp.data]
+
+    def parse_server_time(self, body: str | bytes) -> int:
+        """`GET /api/v2/public/time`: `{"code":"00000","msg":"success","requestTime":
+        1688008631614,"data":{"serverTime":"1688008631614"}}`."""
+        return msgspec.json.decode(body, type=_TimeResponse, strict=False).data.serverTime
+
+
+class _ServerTime(msgspec.Struct):
+    serverTime: int
+
+
+class _TimeResponse(msgspec.Struct):
+    data: _ServerTime
 
 
 class _Symbol(msgspec.Struct):

@@ -17,6 +17,8 @@ from arbot.exchanges.base import (
     decode_json,
     make_quote,
 )
+from arbot.exchanges.restspec import ErrorTable, RateLimit, RestLimits
+from arbot.exchanges.restspec import RestErrorKind as K
 from arbot.exchanges.wire import Level, dict_get
 
 _VENUE = Venue.BYBIT
@@ -169,6 +171,18 @@ class BybitAdapter(Adapter):
     # JSON text (quotes, commas) for symbols of up to 26 chars; the longest listed spot
     # symbol has 14. No frame byte limit is documented.
     limits = Limits(args_per_frame=10, frame_bytes=21_000, streams_per_connection=500)
+    time_path = "/v5/market/time"
+    # "600 requests within a 5-second window per IP", every request counting one.
+    rest_limits = RestLimits(overall=RateLimit(600, 5.0))
+    # `retCode` 0 is success, errors often come with HTTP 200. Breaking the IP limit
+    # answers "403, access too frequent": "wait for at least 10 minutes".
+    rest_errors = ErrorTable(
+        "retCode", "retMsg", "0",
+        codes={10006: K.RATE_LIMITED, 10002: K.TIMESTAMP, 10001: K.BAD_REQUEST,
+               10016: K.SERVER, 170121: K.BAD_REQUEST},
+        statuses={403: K.RATE_LIMITED},
+        penalty_s={403: 600.0},
+    )
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:
@@ -191,6 +205,21 @@ class BybitAdapter(Adapter):
         if resp.retCode != 0 or resp.result is None:
             raise ValueError(f"bybit instruments: error {resp.retCode}: {resp.retMsg}")
         return [_instrument(s) for s in resp.result.items]
+
+    def parse_server_time(self, body: str | bytes) -> int:
+        """`GET /v5/market/time`: `{"retCode":0,"retMsg":"OK","result":{"timeSecond":
+        "1688639403","timeNano":"1688639403423213947"},"retExtInfo":{},"time":1688639403423}`;
+        `timeNano` keeps the milliseconds that `timeSecond` drops."""
+        return msgspec.json.decode(body, type=_TimeResponse, strict=False).result.timeNano \
+            // 1_000_000
+
+
+class _TimeResult(msgspec.Struct):
+    timeNano: int
+
+
+class _TimeResponse(msgspec.Struct):
+    result: _TimeResult
 
 
 class _LotSizeFilter(msgspec.Struct):

@@ -15,6 +15,8 @@ from arbot.exchanges.base import (
     Heartbeat,
     Limits,
 )
+from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
+from arbot.exchanges.restspec import RestErrorKind as K
 from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, row_quotes
 
 
@@ -114,6 +116,20 @@ class OkxAdapter(Adapter):
     # pushes/s each keeps one socket's burst load modest and a reconnect cheap.
     limits = Limits(args_per_frame=100, frame_bytes=64_000, streams_per_connection=100)
     ack_per_arg = True
+    time_path = "/api/v5/public/time"
+    # Public limits are per endpoint and IP: instruments 20 requests / 2 s, time 10 / 2 s.
+    rest_limits = RestLimits(endpoints={
+        "/api/v5/public/instruments": Endpoint(limit=RateLimit(20, 2.0)),
+        "/api/v5/public/time": Endpoint(limit=RateLimit(10, 2.0)),
+    })
+    # `code` "0" is success; 50011 (rate limit) may come with HTTP 200 or 429, 50013
+    # "Systems are busy" with 429. 50004 is an endpoint timeout: outcome unknown.
+    rest_errors = ErrorTable(
+        "code", "msg", "0",
+        codes={50011: K.RATE_LIMITED, 50013: K.RATE_LIMITED, 50061: K.RATE_LIMITED,
+               50102: K.TIMESTAMP, 50112: K.TIMESTAMP, 50004: K.SERVER,
+               50014: K.BAD_REQUEST, 51000: K.BAD_REQUEST, 51001: K.BAD_REQUEST},
+    )
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:
@@ -133,6 +149,21 @@ class OkxAdapter(Adapter):
         if resp.code != "0":
             raise ValueError(f"okx instruments: error {resp.code}: {resp.msg}")
         return [_instrument(i) for i in resp.data if i.instType == "SPOT"]
+
+    def parse_server_time(self, body: str | bytes) -> int:
+        """`GET /api/v5/public/time`: `{"code":"0","msg":"","data":[{"ts":"1597026383085"}]}`."""
+        resp = msgspec.json.decode(body, type=_TimeResponse, strict=False)
+        if not resp.data:
+            raise ValueError("okx time: empty data")
+        return resp.data[0].ts
+
+
+class _Ts(msgspec.Struct):
+    ts: int
+
+
+class _TimeResponse(msgspec.Struct):
+    data: list[_Ts]
 
 
 class _Instrument(msgspec.Struct):

@@ -16,6 +16,7 @@ from arbot.sim.config import (
 )
 from arbot.sim.faults import GARBAGE_KINDS, VenueStats
 from arbot.sim.prices import PriceModel, VenueQuote
+from arbot.sim.restfault import RestFault
 from arbot.sim.server import SimServer, VenueUrls, serve_forever, sim_banner
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Faults",
     "Heartbeat",
     "PriceModel",
+    "RestFault",
     "SimConfig",
     "SimServer",
     "VenueQuote",

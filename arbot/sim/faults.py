@@ -71,3 +71,5 @@ class VenueStats:
     shutdowns: int = 0
     """Shutdown notices sent (or, for venues without one, shutdown closes begun)."""
     rest_requests: int = 0
+    rest_faults: int = 0
+    """REST requests answered by a fault from `SimServer.set_rest_fault`."""

@@ -27,6 +27,7 @@ from arbot.sim.faults import VenueStats
 from arbot.sim.instruments import Catalog, SymbolSpec
 from arbot.sim.okx import OkxProtocol
 from arbot.sim.prices import PriceModel
+from arbot.sim.restfault import ArmedRestFault, RestFault
 from arbot.sim.session import Session, Shared
 from arbot.sim.wire import Ctx, RestHandler, RestRequest, VenueProtocol, dumps
 
@@ -70,6 +71,7 @@ class SimServer:
         self._lookup: dict[Venue, dict[str, SymbolSpec]] = {
             v: {p.venue_id(s): s for s in self.catalog.specs} for v, p in self.protocols.items()}
         self._sessions: dict[Venue, set[Session]] = {v: set() for v in Venue}
+        self._rest_faults: dict[Venue, ArmedRestFault] = {}
         self._rng = np.random.default_rng([cfg.seed, 1])
         self._runner: web.AppRunner | None = None
         self._market: asyncio.Task[None] | None = None
@@ -163,6 +165,16 @@ class SimServer:
         self._shared.faults[venue] = new
         return new
 
+    def set_rest_fault(self, venue: Venue, **fields: Any) -> RestFault:
+        """Make a venue's REST endpoints misbehave until cleared, or for `times` requests:
+        `set_rest_fault(v, status=429, retry_after=1, times=1)` (see `RestFault`)."""
+        fault = RestFault(**fields)
+        self._rest_faults[venue] = ArmedRestFault(fault)
+        return fault
+
+    def clear_rest_fault(self, venue: Venue) -> None:
+        self._rest_faults.pop(venue, None)
+
     def drop_all(self, venue: Venue, *, count: bool = True) -> int:
         """Cut every connection of a venue at the TCP level; returns how many."""
         sessions = list(self._sessions[venue])
@@ -223,8 +235,18 @@ class SimServer:
         return handle
 
     def _rest_handler(self, venue: Venue, handler: RestHandler) -> Handler:
+        prefix = f"/{venue.value}"
+
         async def handle(request: web.Request) -> web.StreamResponse:
-            self.stats[venue].rest_requests += 1
+            stats = self.stats[venue]
+            stats.rest_requests += 1
+            armed = self._rest_faults.get(venue)
+            fault = armed.take(request.path.removeprefix(prefix)) if armed else None
+            if fault is not None:
+                stats.rest_faults += 1
+                await asyncio.sleep(fault.delay_s)
+                if fault.status is not None:
+                    return fault.response()
             req = RestRequest(request.query, self.catalog.specs, self._shared.now_ms())
             status, body = handler(req)
             return web.Response(body=dumps(body), status=status,

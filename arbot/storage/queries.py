@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from typing import Final
 
 import aiosqlite
 
 from arbot.domain import Quote, Venue
-from arbot.storage.db import database_error
+from arbot.storage.db import database_error, open_db
 
 _COLUMNS: Final = "id, ts_recv_ns, ts_exchange_ms, venue, symbol, bid, bid_size, ask, ask_size"
 _VENUES: Final[Mapping[str, Venue]] = {v.value: v for v in Venue}
@@ -140,3 +141,21 @@ async def delete_quotes_older_than(
         total += deleted
         if deleted < batch:
             return total
+
+
+async def vacuum(path: Path) -> None:
+    """Compact the file (`arbot db vacuum`) and fold the WAL back into it.
+
+    VACUUM rewrites the whole database, so it needs the write lock: run it while no other
+    ArBot is recording to the file (a busy file gives the usual "locked" error).
+    """
+    conn = await open_db(path)
+    try:
+        for statement in ("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM",
+                          "PRAGMA wal_checkpoint(TRUNCATE)"):
+            async with conn.execute(statement) as cursor:  # run each to completion
+                await cursor.fetchall()
+    except sqlite3.Error as exc:
+        raise database_error(exc, path) from None
+    finally:
+        await conn.close()

@@ -1,0 +1,35 @@
+"""Sinks: plain objects with synchronous `on_*` methods, and the fan-out that feeds them.
+
+The hot path calls sinks synchronously; a sink that does anything slow (the database, the
+UI) buffers on its own side, so no sink can stall market data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from arbot.domain import FeedStatus, Quote
+
+
+class Sink(Protocol):
+    def on_quote(self, quote: Quote) -> None: ...
+
+    def on_feed_status(self, status: FeedStatus) -> None: ...
+
+
+class FanOut:
+    """Calls every sink in order. Bound methods are collected once, not looked up per quote."""
+
+    def __init__(self, sinks: Iterable[Sink]) -> None:
+        sinks = list(sinks)
+        self._on_quote = tuple(s.on_quote for s in sinks)
+        self._on_status = tuple(s.on_feed_status for s in sinks)
+
+    def on_quote(self, quote: Quote) -> None:
+        for call in self._on_quote:
+            call(quote)
+
+    def on_feed_status(self, status: FeedStatus) -> None:
+        for call in self._on_status:
+            call(status)

@@ -1,0 +1,282 @@
+"""The only REST code (DESIGN §2): one client per venue for its public endpoints.
+
+Everything that differs between venues is data on the adapter (time endpoint, request
+weights and limits, error envelope), so `RestClient` never asks which venue it talks to.
+A request waits for the venue's token buckets, has its own timeout, and an idempotent GET
+is retried with capped exponential backoff and full jitter after a timeout, a broken
+connection, a 5xx or a rate limit (waiting out Retry-After, and pausing the buckets so no
+other request walks into the same wall). A refused request (other 4xx, or an error code
+in an HTTP 200) is never retried: asking again gets the same answer.
+
+Only public endpoints exist here yet. Signed requests will add their headers where
+`_attempt` builds the request, with the clock offset from `server_time_offset`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import NamedTuple
+
+import aiohttp
+import msgspec
+
+from arbot.domain import Instrument
+from arbot.exchanges.base import Adapter
+from arbot.exchanges.ratelimit import Clock, Sleep, TokenBucket
+from arbot.exchanges.restspec import RestError, RestErrorKind
+from arbot.exchanges.symbols import SymbolMap
+
+log = logging.getLogger("arbot.rest")
+
+SessionFactory = Callable[[], aiohttp.ClientSession]
+
+
+class RestTiming(msgspec.Struct, frozen=True):
+    """Timeouts and retry policy, in seconds; tests shorten them.
+
+    `retries` counts attempts after the first. A venue that asks for a longer wait than
+    `max_wait_s` (Binance's bans run to days, Bybit's to 10 minutes) makes the call fail at
+    once instead of hanging start-up; the buckets stay paused for the whole wait.
+    """
+
+    timeout_s: float = 10.0
+    retries: int = 3
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 10.0
+    max_wait_s: float = 60.0
+
+
+DEFAULT_REST_TIMING = RestTiming()
+
+
+class _Reply(NamedTuple):
+    """A successful answer and the wall-clock ms around the exchange that produced it."""
+
+    status: int
+    body: bytes
+    sent_ms: float
+    recv_ms: float
+
+
+def _wall_ms() -> float:
+    return time.time_ns() / 1_000_000
+
+
+class RestClient:
+    """One venue's public REST API.
+
+    `session` is an aiohttp session to use (the caller closes it) or a factory for one
+    the client owns and closes in `aclose()`; by default the client makes its own. Clock,
+    sleep, wall clock and random source are injectable for tests (DESIGN rule 5).
+    """
+
+    def __init__(self, adapter: Adapter, base_url: str | None = None,
+                 session: aiohttp.ClientSession | SessionFactory | None = None, *,
+                 timing: RestTiming = DEFAULT_REST_TIMING, clock: Clock = time.monotonic,
+                 sleep: Sleep = asyncio.sleep, wall_ms: Callable[[], float] = _wall_ms,
+                 rng: random.Random | None = None) -> None:
+        self.adapter = adapter
+        self.venue = adapter.venue
+        self.base_url = (base_url or adapter.rest_url).rstrip("/")
+        self.timing = timing
+        self._clock = clock
+        self._sleep = sleep
+        self._wall_ms = wall_ms
+        self._rng = rng or random.Random()
+        self._session: aiohttp.ClientSession | None = None
+        self._factory: SessionFactory | None = None
+        if isinstance(session, aiohttp.ClientSession):
+            self._session = session
+        else:
+            self._factory = session or aiohttp.ClientSession
+        limits = adapter.rest_limits
+        self._overall = None if limits.overall is None else \
+            TokenBucket.for_limit(limits.overall, clock=clock, sleep=sleep)
+        self._per_path = {path: TokenBucket.for_limit(e.limit, clock=clock, sleep=sleep)
+                          for path, e in limits.endpoints.items() if e.limit is not None}
+
+    async def aclose(self) -> None:
+        """Close the session if this client made it."""
+        if self._factory is not None and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> RestClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- public calls --------------------------------------------------------------
+
+    async def get_json(self, path: str, *, weight: int | None = None) -> bytes:
+        """GET `path` (with its query) and return the body of a successful answer.
+
+        `weight` is what the call costs against the venue-wide budget; None takes the
+        venue's documented weight for the path (1 if unlisted). Raises `RestError`.
+        """
+        return (await self._get(path, weight)).body
+
+    async def server_time_offset(self) -> float:
+        """Venue clock minus local wall clock, in ms, taken at the round trip's midpoint
+        (the error is at most half the round trip). Signed requests need it: venues
+        reject timestamps outside a window of a few seconds."""
+        path = self.adapter.time_path
+        reply = await self._get(path, None)
+        try:
+            server_ms = self.adapter.parse_server_time(reply.body)
+        except ValueError as exc:
+            raise self._unreadable(path, reply, exc) from exc
+        return server_ms - (reply.sent_ms + reply.recv_ms) / 2
+
+    async def fetch_instruments(self) -> list[Instrument]:
+        """The venue's spot instruments with their tick and lot sizes."""
+        path = self.adapter.instruments_path
+        reply = await self._get(path, None)
+        try:
+            return self.adapter.parse_instruments(reply.body)
+        except ValueError as exc:
+            raise self._unreadable(path, reply, exc) from exc
+
+    # --- the request loop ----------------------------------------------------------
+
+    def _buckets(self, path: str, weight: int | None) -> list[tuple[TokenBucket, int]]:
+        """The buckets a call draws from: the venue-wide one by weight, the endpoint's
+        own by count."""
+        endpoint = self.adapter.rest_limits.endpoint(path)
+        out: list[tuple[TokenBucket, int]] = []
+        if self._overall is not None:
+            out.append((self._overall, endpoint.weight if weight is None else weight))
+        own = self._per_path.get(path.partition("?")[0])
+        if own is not None:
+            out.append((own, 1))
+        return out
+
+    async def _get(self, path: str, weight: int | None) -> _Reply:
+        buckets = self._buckets(path, weight)
+        attempt = 0
+        while True:
+            attempt += 1
+            for bucket, cost in buckets:
+                await bucket.acquire(cost)
+            try:
+                return await self._attempt(path, attempt)
+            except RestError as err:
+                if not err.kind.retryable:
+                    raise
+                wait = err.retry_after_s
+                if wait is None:
+                    wait = self._backoff(attempt)
+                if err.kind is RestErrorKind.RATE_LIMITED:  # also holds back other calls
+                    until = self._clock() + wait
+                    for bucket, _ in buckets:
+                        bucket.pause_until(until)
+                if attempt > self.timing.retries or wait > self.timing.max_wait_s:
+                    raise
+                log.info("%s; retry %d of %d in %.2f s", err, attempt, self.timing.retries, wait)
+                await self._sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
+        t = self.timing
+        return self._rng.uniform(0.0, min(t.backoff_cap_s, t.backoff_base_s * 2 ** (attempt - 1)))
+
+    async def _attempt(self, path: str, attempt: int) -> _Reply:
+        """One HTTP exchange; raises `RestError` for anything but a successful answer."""
+        if self._session is None:
+            assert self._factory is not None
+            self._session = self._factory()
+        timeout = aiohttp.ClientTimeout(total=self.timing.timeout_s)
+        sent = self._wall_ms()
+        try:
+            async with self._session.get(self.base_url + path, timeout=timeout) as resp:
+                body = await resp.read()
+                status = resp.status
+                retry_after = _seconds(resp.headers.get("Retry-After"))
+        except TimeoutError:
+            raise RestError(RestErrorKind.TIMEOUT, None, "",
+                            f"no answer within {self.timing.timeout_s:g} s", self.venue, path,
+                            attempts=attempt) from None
+        except aiohttp.InvalidURL as exc:  # configuration, not the network: do not retry
+            raise RestError(RestErrorKind.OTHER, None, "", f"invalid URL {exc}", self.venue,
+                            path, attempts=attempt) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise RestError(RestErrorKind.NETWORK, None, "", str(exc) or type(exc).__name__,
+                            self.venue, path, attempts=attempt) from exc
+        reply = _Reply(status, body, sent, self._wall_ms())
+        problem = self.adapter.rest_error(status, body)
+        if problem is None:
+            return reply
+        raise RestError(problem.kind, status, problem.code, problem.message, self.venue, path,
+                        attempts=attempt,
+                        retry_after_s=retry_after if retry_after is not None
+                        else problem.retry_after_s)
+
+    def _unreadable(self, path: str, reply: _Reply, exc: ValueError) -> RestError:
+        return RestError(RestErrorKind.INVALID_RESPONSE, reply.status, "", str(exc),
+                         self.venue, path)
+
+
+def _seconds(value: str | None) -> float | None:
+    """Retry-After in seconds; the HTTP-date form is ignored (venues send seconds)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+async def load_symbol_map(client: RestClient, adapter: Adapter, symbols: list[str]
+                          ) -> tuple[SymbolMap, dict[str, Instrument], str | None]:
+    """The start-up symbol map for the configured canonical `symbols` on one venue.
+
+    From the venue's instruments when they can be fetched: ids as the venue lists them,
+    tick and lot sizes in the returned instruments. Symbols the venue does not list, or
+    lists but does not trade, are left out (no opportunity may rest on a book that cannot
+    be traded) and named in the warning. When the instruments cannot be had, the map
+    follows the venue's naming rule for the configured symbols, with no instruments and a
+    warning saying so. Returns (map, instruments by symbol, warning or None).
+    """
+    venue = adapter.venue
+    if client.venue is not venue:
+        raise ValueError(f"a {client.venue} client cannot load {venue} symbols")
+    try:
+        instruments = await client.fetch_instruments()
+    except RestError as err:
+        return _fallback(adapter, symbols, f"instruments unavailable ({err})")
+    if not instruments:
+        return _fallback(adapter, symbols, f"instruments unavailable ({venue} listed none)")
+    listed = {i.symbol: i for i in instruments}
+    found: dict[str, Instrument] = {}
+    missing: list[str] = []
+    halted: list[str] = []
+    for symbol in dict.fromkeys(symbols):
+        inst = listed.get(symbol)
+        if inst is None:
+            missing.append(symbol)
+        elif not inst.trading:
+            halted.append(f"{symbol} (status {inst.status})")
+        else:
+            found[symbol] = inst
+    problems = []
+    if missing:
+        problems.append(f"{venue} does not list {', '.join(missing)}")
+    if halted:
+        problems.append(f"{venue} is not trading {', '.join(halted)}")
+    return SymbolMap.from_instruments(venue, found.values()), found, "; ".join(problems) or None
+
+
+def _fallback(adapter: Adapter, symbols: list[str], why: str
+              ) -> tuple[SymbolMap, dict[str, Instrument], str]:
+    smap = SymbolMap.from_symbols(adapter.venue, symbols, adapter.venue_id)
+    return smap, {}, f"{why}; using configured symbols"
+
+
+__all__ = ["DEFAULT_REST_TIMING", "RestClient", "RestError", "RestTiming", "SessionFactory",
+           "load_symbol_map"]

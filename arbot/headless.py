@@ -1,0 +1,129 @@
+"""`arbot --no-ui`: the runtime with logging instead of a screen.
+
+A status line per venue every few seconds, warnings the moment a feed changes state or
+reports an error, and on SIGINT/SIGTERM (or after `--duration`) a clean stop: feeds
+closed, the database flushed, exit 0. In demo mode every line says DEMO, so simulated
+prices are never mistaken for real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import time
+from typing import Literal
+
+import msgspec
+
+from arbot.config import ArbotSettings
+from arbot.domain import FeedState, FeedStatus, Quote, Venue
+from arbot.runtime import Runtime
+from arbot.timefmt import format_time_ns
+
+log = logging.getLogger("arbot")
+
+LogFormat = Literal["text", "json"]
+_QUIET = (FeedState.LIVE, FeedState.CONNECTING, FeedState.SUBSCRIBING)
+
+
+class _JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers."""
+
+    def __init__(self, demo: bool) -> None:
+        super().__init__()
+        self._demo = demo
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc = {"ts": format_time_ns(int(record.created * 1e9)), "level": record.levelname,
+               "msg": record.getMessage(), "demo": self._demo}
+        return msgspec.json.encode(doc).decode()
+
+
+def setup_logging(log_format: LogFormat, demo: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(_JsonFormatter(demo))
+    else:
+        tag = " DEMO" if demo else ""
+        handler.setFormatter(logging.Formatter(f"%(asctime)s{tag} %(levelname)-7s %(message)s",
+                                               "%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
+class StatusLog:
+    """A sink that logs feed changes as they happen and a summary line per venue."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[Venue, int], tuple[FeedState, str | None]] = {}
+
+    def on_quote(self, quote: Quote) -> None:
+        """Quotes are counted by the feeds; nothing to log per quote."""
+
+    def on_feed_status(self, s: FeedStatus) -> None:
+        key = (s.venue, s.connection)
+        now = (s.state, s.last_error)
+        if self._seen.get(key, (None, None)) == now:
+            return
+        self._seen[key] = now
+        where = f"{s.venue}" + (f"#{s.connection}" if s.connection else "")
+        reason = f" ({s.last_error})" if s.last_error else ""
+        level = logging.INFO if s.state in _QUIET else logging.WARNING
+        log.log(level, "%s: %s%s", where, s.state, reason)
+
+
+def status_lines(runtime: Runtime) -> list[str]:
+    """One line per venue: state, quotes/s, last-frame age, reconnects, drops."""
+    by_venue: dict[Venue, list[FeedStatus]] = {}
+    for (venue, _), status in sorted(runtime.board.latest.items()):
+        by_venue.setdefault(venue, []).append(status)
+    states = runtime.board.venue_states()
+    lines = []
+    for venue, statuses in by_venue.items():
+        ages = [s.last_frame_age_s for s in statuses if s.last_frame_age_s is not None]
+        age = f"{min(ages):.2f} s" if ages else "-"
+        lines.append(
+            f"{venue:<8} {states[venue]:<12} {sum(s.quotes_per_s for s in statuses):8.1f} q/s"
+            f"  last frame {age:>8}  reconnects {sum(s.reconnects for s in statuses)}"
+            f"  drops {sum(sum(s.drops.values()) for s in statuses)}")
+    writer = runtime.writer
+    if writer is not None and runtime.recorder is not None:
+        lines.append(f"storage  recorded {writer.stats.rows_written.get('quotes', 0)} quotes, "
+                     f"{runtime.recorder.skipped} unchanged skipped, "
+                     f"{writer.stats.quotes_thinned} thinned (writer behind)")
+    return lines
+
+
+async def _report(runtime: Runtime, every_s: float) -> None:
+    while True:
+        await asyncio.sleep(every_s)
+        for line in status_lines(runtime):
+            log.info("%s", line)
+
+
+async def run_headless(settings: ArbotSettings, *, demo: bool, duration: float | None,
+                       log_format: LogFormat) -> int:
+    """Run until a signal or the duration; return the process exit code."""
+    setup_logging(log_format, demo)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    started = time.monotonic()
+    async with Runtime(settings, demo=demo, sinks=[StatusLog()]) as runtime:
+        if demo and runtime.sim is not None:
+            log.info("simulated venues on 127.0.0.1:%d (prices are not real)", runtime.sim.port)
+        log.info("recording to %s (%s)", settings.storage.path, settings.storage.record_quotes)
+        reporter = asyncio.create_task(_report(runtime, settings.feeds.status_log_s),
+                                       name="status-lines")
+        try:
+            await runtime.run(stop, duration)
+        finally:
+            reporter.cancel()
+    for line in status_lines(runtime):  # after the runtime closed: the writer has flushed
+        log.info("%s", line)
+    log.info("stopped after %.1f s; database flushed", time.monotonic() - started)
+    return 0

@@ -1,0 +1,191 @@
+"""Builds feeds, storage and sinks from settings and runs them; either front end drives it.
+
+The runtime never knows whether a terminal UI or the headless logger is watching: front
+ends pass their sinks in and await `run()` (or take `coroutines()` to run as workers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Coroutine, Iterable, Mapping
+from contextlib import AsyncExitStack
+from typing import Any
+
+import aiohttp
+
+from arbot.config import ArbotSettings, ExchangeSettings
+from arbot.domain import FeedState, FeedStatus, Quote, Venue
+from arbot.events import FanOut, Sink
+from arbot.exchanges import adapter_for
+from arbot.exchanges.feed import Feed, FeedTiming, aiohttp_connect
+from arbot.exchanges.rest import RestClient, load_symbol_map
+from arbot.sim import SimConfig, SimServer
+from arbot.storage.db import open_db
+from arbot.storage.queries import delete_quotes_older_than
+from arbot.storage.recorder import Recorder
+from arbot.storage.writer import Writer
+
+log = logging.getLogger("arbot")
+
+RETENTION_EVERY_S = 3600.0
+_NS_PER_DAY = 86_400 * 1_000_000_000
+
+
+def feed_timing(settings: ArbotSettings) -> FeedTiming:
+    f = settings.feeds
+    return FeedTiming(stale_after_s=f.stale_after_s, silence_s=f.silence_s,
+                      backoff_cap_s=f.backoff_cap_s, quarantine_after=f.quarantine_after,
+                      quarantine_s=f.quarantine_s)
+
+
+def with_endpoints(settings: ArbotSettings, urls: Mapping[Venue, tuple[str, str]]) -> ArbotSettings:
+    """The same settings with each named venue's (ws_url, rest_url) replaced."""
+    venues: dict[str, ExchangeSettings] = {
+        venue.value: settings.exchanges.for_venue(venue).model_copy(
+            update={"ws_url": ws_url, "rest_url": rest_url})
+        for venue, (ws_url, rest_url) in urls.items()
+    }
+    return settings.model_copy(update={"exchanges": settings.exchanges.model_copy(update=venues)})
+
+
+class FeedBoard:
+    """The latest status of every connection, for status lines, the UI and tests."""
+
+    def __init__(self) -> None:
+        self.latest: dict[tuple[Venue, int], FeedStatus] = {}
+
+    def on_quote(self, quote: Quote) -> None:
+        """Quotes are not this sink's business."""
+
+    def on_feed_status(self, status: FeedStatus) -> None:
+        self.latest[(status.venue, status.connection)] = status
+
+    def venue_states(self) -> dict[Venue, FeedState]:
+        """Per venue, the worst state among its connections (LIVE only if all are)."""
+        order = list(FeedState)
+        worst: dict[Venue, FeedState] = {}
+        for (venue, _), status in self.latest.items():
+            if venue not in worst or order.index(status.state) > order.index(worst[venue]):
+                worst[venue] = status.state
+        return worst
+
+
+class Runtime:
+    """Owns every long-lived part: the simulator in demo mode, the database writer, the
+    HTTP session and one feed per venue connection. Use as `async with Runtime(...)`."""
+
+    def __init__(self, settings: ArbotSettings, *, demo: bool = False,
+                 sinks: Iterable[Sink] = (), sim_config: SimConfig | None = None) -> None:
+        self.settings = settings
+        self.demo = demo
+        self._sim_config = sim_config
+        self._extra_sinks = list(sinks)
+        self.board = FeedBoard()
+        self.feeds: list[Feed] = []
+        self.warnings: list[str] = []
+        self.sim: SimServer | None = None
+        self.writer: Writer | None = None
+        self.recorder: Recorder | None = None
+        self.started_ns = time.time_ns()
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> Runtime:
+        try:
+            await self._start()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+
+    async def _start(self) -> None:
+        if self.demo:
+            config = self._sim_config or SimConfig(symbols=tuple(self.settings.market.symbols))
+            self.sim = await self._stack.enter_async_context(SimServer(config))
+            urls = {v: (self.sim.urls(v).ws_url, self.sim.urls(v).rest_url) for v in Venue}
+            self.settings = with_endpoints(self.settings, urls)
+        storage = self.settings.storage
+        db = await open_db(storage.path)
+        self._stack.push_async_callback(db.close)
+        self.writer = Writer(db, flush_ms=storage.flush_ms)
+        await self.writer.start()
+        self._stack.push_async_callback(self.writer.close)
+        self.recorder = Recorder(self.writer, storage.record_quotes, storage.record_throttle_ms)
+        session = await self._stack.enter_async_context(aiohttp.ClientSession())
+        sink = FanOut([self.recorder, self.board, *self._extra_sinks])
+        venues = self.settings.exchanges.enabled_venues()
+        maps = await asyncio.gather(*(self._symbols(session, v) for v in venues))
+        timing = feed_timing(self.settings)
+        for venue, (symbols, warning) in zip(venues, maps, strict=True):
+            if warning:  # names the venue already, e.g. "bitget does not list FOO-USDT"
+                self.warnings.append(warning)
+                log.warning("%s", warning)
+            adapter = adapter_for(venue)
+            ids = [symbols.to_venue(s) for s in symbols.canonical_symbols()]
+            url = self.settings.exchanges.for_venue(venue).ws_url
+            for n, chunk in enumerate(adapter.connections(ids)):
+                self.feeds.append(Feed(adapter, url, chunk, symbols.lookup, sink,
+                                       aiohttp_connect(session, timing), connection=n,
+                                       timing=timing))
+        for venue in Venue:
+            if venue not in venues:
+                sink.on_feed_status(FeedStatus(venue, 0, FeedState.DISABLED, 0.0, 0.0, None, 0,
+                                               {}, None, time.time_ns()))
+
+    async def _symbols(self, session: aiohttp.ClientSession, venue: Venue) -> Any:
+        adapter = adapter_for(venue)
+        client = RestClient(adapter, self.settings.exchanges.for_venue(venue).rest_url, session)
+        symbols, _, warning = await load_symbol_map(client, adapter,
+                                                    list(self.settings.market.symbols))
+        return symbols, warning
+
+    def coroutines(self) -> dict[str, Coroutine[Any, Any, Any]]:
+        """Every long-lived task by name, for a TaskGroup or Textual workers."""
+        tasks: dict[str, Coroutine[Any, Any, Any]] = {
+            f"feed-{f.adapter.venue}-{f.connection}": f.run() for f in self.feeds}
+        if self.settings.storage.retention_days > 0:
+            tasks["retention"] = self._retention()
+        return tasks
+
+    async def run(self, stop: asyncio.Event | None = None, duration: float | None = None) -> None:
+        """Run everything until `stop` is set or `duration` seconds pass."""
+        stop = stop or asyncio.Event()
+        tasks = [asyncio.create_task(c, name=n) for n, c in self.coroutines().items()]
+        try:
+            await asyncio.wait_for(stop.wait(), duration)
+        except TimeoutError:
+            pass
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _retention(self) -> None:
+        """`retention_pass` once an hour; a failed pass is logged, never fatal."""
+        while True:
+            try:
+                await retention_pass(self.settings.storage.path,
+                                     self.settings.storage.retention_days)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a failed cleanup must not stop the feeds
+                log.warning("retention cleanup failed: %s", exc)
+            await asyncio.sleep(RETENTION_EVERY_S)
+
+
+async def retention_pass(path: str, days: int, now_ns: int | None = None) -> int:
+    """Delete quotes older than `days` in small batches, on a connection of its own so the
+    writer's batches interleave with it; returns how many were deleted."""
+    cutoff = (now_ns if now_ns is not None else time.time_ns()) - days * _NS_PER_DAY
+    conn = await open_db(path)
+    try:
+        deleted = await delete_quotes_older_than(conn, cutoff)
+    finally:
+        await conn.close()
+    if deleted:
+        log.info("retention: deleted %d quotes older than %d days", deleted, days)
+    return deleted

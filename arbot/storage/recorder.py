@@ -1,0 +1,72 @@
+"""Which quotes to record (`[storage] record_quotes`), and feed state changes as events.
+
+It only offers rows to the writer, which never waits: if the writer falls behind, rows
+are thinned there and counted (`Writer.stats.quotes_thinned`), so the database can never
+hold up market data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from arbot.domain import FeedState, FeedStatus, Quote, Venue
+from arbot.storage.writer import Writer
+
+RecordMode = Literal["all", "changes", "throttled", "off"]
+
+
+class Recorder:
+    """A sink; `on_quote` is chosen once from the mode so each quote costs one call."""
+
+    def __init__(self, writer: Writer, mode: RecordMode, throttle_ms: int) -> None:
+        self.writer = writer
+        self.offered = 0
+        self.skipped = 0  # left out by the recording mode, not by the writer
+        self._throttle_ns = throttle_ms * 1_000_000
+        self._last: dict[tuple[Venue, str], Quote] = {}
+        self._states: dict[tuple[Venue, int], tuple[FeedState, str | None]] = {}
+        modes: dict[RecordMode, Callable[[Quote], None]] = {
+            "all": self._all, "changes": self._changes, "throttled": self._throttled,
+            "off": self._off,
+        }
+        self.on_quote = modes[mode]
+
+    def _all(self, q: Quote) -> None:
+        self.offered += 1
+        self.writer.offer_quote(q)
+
+    def _changes(self, q: Quote) -> None:
+        key = (q.venue, q.symbol)
+        prev = self._last.get(key)
+        if prev is not None and prev.bid == q.bid and prev.ask == q.ask \
+                and prev.bid_size == q.bid_size and prev.ask_size == q.ask_size:
+            self.skipped += 1
+            return
+        self._last[key] = q
+        self._all(q)
+
+    def _throttled(self, q: Quote) -> None:
+        key = (q.venue, q.symbol)
+        prev = self._last.get(key)
+        if prev is not None and q.ts_recv_ns - prev.ts_recv_ns < self._throttle_ns:
+            self.skipped += 1
+            return
+        self._last[key] = q
+        self._all(q)
+
+    def _off(self, q: Quote) -> None:
+        self.skipped += 1
+
+    def on_feed_status(self, status: FeedStatus) -> None:
+        """Record each change of state or error, so a session's outages can be read back."""
+        key = (status.venue, status.connection)
+        now = (status.state, status.last_error)
+        if self._states.get(key) == now:
+            return
+        self._states[key] = now
+        detail = f"connection {status.connection}"
+        if status.last_error:
+            detail += f": {status.last_error}"
+        self.writer.offer("feed_events", (status.ts_ns, str(status.venue), str(status.state),
+                                          detail))
