@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
@@ -21,11 +22,17 @@ from arbot.config import ArbotSettings, ConfigError, load_credentials, load_sett
 from arbot.domain import Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.symbols import SymbolMap, parse_canonical
-from arbot.export import QUOTE_HEADER, quote_csv_row, write_csv
+from arbot.export import (
+    EPISODE_HEADER,
+    QUOTE_HEADER,
+    episode_csv_row,
+    quote_csv_row,
+    write_csv,
+)
 from arbot.headless import run_headless
 from arbot.sim import SimConfig, serve_forever
 from arbot.storage.db import DatabaseError, open_db
-from arbot.storage.queries import iter_quotes, vacuum
+from arbot.storage.queries import iter_episodes, iter_quotes, vacuum
 from arbot.storage.writer import Writer
 from arbot.timefmt import parse_time_ns
 
@@ -104,14 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write recorded data as CSV")
     export_kinds = export.add_subparsers(dest="export_kind", metavar="WHAT", required=True)
-    quotes = export_kinds.add_parser("quotes", parents=[common], help="recorded L1 quotes")
-    quotes.add_argument("--db", type=Path, metavar="PATH", help="database (default [storage] path)")
-    quotes.add_argument("--symbol", metavar="BASE-QUOTE")
-    quotes.add_argument("--venue", choices=[v.value for v in Venue])
-    quotes.add_argument("--since", metavar="TIME", help="inclusive, ISO-8601 UTC or epoch s")
-    quotes.add_argument("--until", metavar="TIME", help="exclusive, ISO-8601 UTC or epoch s")
-    quotes.add_argument("-o", "--output", default="-", metavar="FILE|-",
-                        help="CSV file, or - for stdout (default)")
+    for kind, text in (("quotes", "recorded L1 quotes"),
+                       ("opportunities", "opportunity episodes, by the time they opened")):
+        what = export_kinds.add_parser(kind, parents=[common], help=text)
+        what.add_argument("--db", type=Path, metavar="PATH",
+                          help="database (default [storage] path)")
+        what.add_argument("--symbol", metavar="BASE-QUOTE")
+        if kind == "quotes":
+            what.add_argument("--venue", choices=[v.value for v in Venue])
+        what.add_argument("--since", metavar="TIME", help="inclusive, ISO-8601 UTC or epoch s")
+        what.add_argument("--until", metavar="TIME", help="exclusive, ISO-8601 UTC or epoch s")
+        what.add_argument("-o", "--output", default="-", metavar="FILE|-",
+                          help="CSV file, or - for stdout (default)")
     return parser
 
 
@@ -138,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -226,16 +240,24 @@ def _export(args: argparse.Namespace, settings: ArbotSettings) -> int:
     async def run() -> int:
         conn = await open_db(settings.storage.path, readonly=True)
         try:
-            async def rows() -> AsyncIterator[tuple[str, ...]]:
+            async def quotes() -> AsyncIterator[tuple[str, ...]]:
                 async for q in iter_quotes(conn, symbol=args.symbol, venue=args.venue,
                                            since_ns=since, until_ns=until):
                     yield quote_csv_row(q)
 
-            count = await write_csv(rows(), QUOTE_HEADER, args.output)
+            async def episodes() -> AsyncIterator[tuple[str, ...]]:
+                async for row in iter_episodes(conn, symbol=args.symbol, since_ns=since,
+                                               until_ns=until):
+                    yield episode_csv_row(row)
+
+            if args.export_kind == "quotes":
+                count = await write_csv(quotes(), QUOTE_HEADER, args.output)
+            else:
+                count = await write_csv(episodes(), EPISODE_HEADER, args.output)
         finally:
             await conn.close()
         target = "stdout" if args.output == "-" else args.output
-        print(f"exported {count} quotes to {target}", file=sys.stderr)
+        print(f"exported {count} {args.export_kind} to {target}", file=sys.stderr)
         return 0
 
     return _run(run)

@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from arbot.config_errors import Blame, ConfigError, describe_errors
+from arbot.config_filters import FiltersSettings
 from arbot.config_sections import (
     ApiSettings,
     ExchangeSettings,
@@ -59,6 +60,7 @@ class ArbotSettings(BaseSettings):
     exchanges: ExchangesSettings = Field(default_factory=ExchangesSettings, description="Venues.")
     market: MarketSettings = Field(default_factory=MarketSettings, description="Symbols.")
     strategy: StrategySettings = Field(default_factory=StrategySettings, description="Detection.")
+    filters: FiltersSettings = Field(default_factory=FiltersSettings, description="Filters.")
     storage: StorageSettings = Field(default_factory=StorageSettings, description="Recording.")
     feeds: FeedSettings = Field(default_factory=FeedSettings, description="Feed health.")
     trading: TradingSettings = Field(default_factory=TradingSettings, description="Execution.")

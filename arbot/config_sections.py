@@ -127,12 +127,17 @@ class StrategySettings(BaseModel):
         "Quotes older than this (ms since receipt) never take part in an opportunity."))
     max_notional: float = Field(100.0, gt=0, allow_inf_nan=False, description=(
         "Largest trade size, in quote currency (e.g. USDT), per opportunity."))
+    min_notional: float = Field(10.0, ge=0, allow_inf_nan=False, description=(
+        "Smallest trade size worth reporting, in quote currency; venues refuse tiny orders."))
 
     @model_validator(mode="after")
     def _max_above_min(self) -> StrategySettings:
         if self.max_net_profit_bps <= self.min_net_profit_bps:
             raise ValueError(f"max_net_profit_bps ({self.max_net_profit_bps:g}) must be greater "
                              f"than min_net_profit_bps ({self.min_net_profit_bps:g})")
+        if self.min_notional > self.max_notional:
+            raise ValueError(f"min_notional ({self.min_notional:g}) must not exceed "
+                             f"max_notional ({self.max_notional:g})")
         return self
 
 

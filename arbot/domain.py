@@ -112,3 +112,70 @@ class FeedStatus(msgspec.Struct, frozen=True):
     drops: dict[str, int]
     last_error: str | None
     ts_ns: int
+
+
+class Opportunity(msgspec.Struct, frozen=True, gc=False):
+    """A cross-venue gap net of both taker fees, sized to what both top levels can fill.
+
+    It carries the two quotes and the fees it was built from, so anyone can recompute it:
+    net_per_unit = sell.bid * (1 - sell_fee) - buy.ask * (1 + buy_fee);
+    net_bps = net_per_unit / buy.ask * 1e4; profit = net_per_unit * size.
+    """
+
+    symbol: str
+    buy: Quote  # bought at buy.ask on buy.venue
+    sell: Quote  # sold at sell.bid on sell.venue
+    buy_fee_bps: float
+    sell_fee_bps: float
+    net_per_unit: float
+    net_bps: float
+    size: float  # base units: min(ask size, bid size, max_notional / ask)
+    profit: float  # quote currency, net of both fees
+
+
+class Verdict(msgspec.Struct, frozen=True):
+    """What the filters said: `passed`, or the first filter that rejected and why."""
+
+    passed: bool
+    filter: str = ""
+    reason: str = ""
+
+    def __str__(self) -> str:
+        return "passed" if self.passed else f"filtered:{self.filter}: {self.reason}"
+
+
+PASSED = Verdict(True)
+
+
+class EpisodeKind(enum.StrEnum):
+    OPEN = "open"
+    UPDATE = "update"
+    CLOSE = "close"
+
+
+class Episode(msgspec.Struct, frozen=True):
+    """One opportunity's life for (symbol, buy venue, sell venue), from open to close.
+
+    `passed` is whether it ever passed every filter (it was tradeable at some point);
+    `verdict` is the latest filter verdict. Times are wall-clock ns at receipt.
+    """
+
+    id: str
+    symbol: str
+    buy_venue: Venue
+    sell_venue: Venue
+    opened_ns: int
+    first: Opportunity
+    peak: Opportunity
+    last: Opportunity
+    verdict: Verdict
+    passed: bool
+    closed_ns: int | None = None
+    close_reason: str | None = None
+
+
+class EpisodeEvent(msgspec.Struct, frozen=True):
+    """Sent to sinks when an episode opens, changes materially (throttled) or closes."""
+
+    kind: EpisodeKind
+    episode: Episode

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from arbot.domain import FeedStatus, Quote
+from arbot.domain import EpisodeEvent, FeedStatus, Quote
 
 
 class Sink(Protocol):
+    """Every sink takes quotes and feed statuses; `on_episode` is optional (duck-typed)."""
+
     def on_quote(self, quote: Quote) -> None: ...
 
     def on_feed_status(self, status: FeedStatus) -> None: ...
@@ -21,10 +23,11 @@ class Sink(Protocol):
 class FanOut:
     """Calls every sink in order. Bound methods are collected once, not looked up per quote."""
 
-    def __init__(self, sinks: Iterable[Sink]) -> None:
+    def __init__(self, sinks: Iterable[object]) -> None:
         sinks = list(sinks)
-        self._on_quote = tuple(s.on_quote for s in sinks)
-        self._on_status = tuple(s.on_feed_status for s in sinks)
+        self._on_quote = tuple(s.on_quote for s in sinks if hasattr(s, "on_quote"))
+        self._on_status = tuple(s.on_feed_status for s in sinks if hasattr(s, "on_feed_status"))
+        self._on_episode = tuple(s.on_episode for s in sinks if hasattr(s, "on_episode"))
 
     def on_quote(self, quote: Quote) -> None:
         for call in self._on_quote:
@@ -33,3 +36,7 @@ class FanOut:
     def on_feed_status(self, status: FeedStatus) -> None:
         for call in self._on_status:
             call(status)
+
+    def on_episode(self, event: EpisodeEvent) -> None:
+        for call in self._on_episode:
+            call(event)

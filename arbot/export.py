@@ -43,6 +43,34 @@ def quote_csv_row(q: Quote) -> tuple[str, ...]:
     )
 
 
+EPISODE_HEADER = (
+    "episode_id", "symbol", "buy_venue", "sell_venue", "opened", "closed", "duration_ms",
+    "net_bps_open", "net_bps_peak", "size_peak", "profit_peak", "buy_ask", "sell_bid",
+    "buy_ask_size", "sell_bid_size", "buy_fee_bps", "sell_fee_bps", "buy_quote_ts",
+    "sell_quote_ts", "verdict", "close_reason",
+)
+
+
+def episode_csv_row(row: Sequence[object]) -> tuple[str, ...]:
+    """One `opportunities` row (EPISODE_COLUMNS order) as CSV text; open episodes have no
+    close time or duration yet."""
+    (eid, symbol, buy, sell, opened, closed, net_open, net_peak, size, profit, ask, bid,
+     ask_size, bid_size, buy_fee, sell_fee, buy_ts, sell_ts, verdict, reason) = row
+
+    def num(v: object) -> str:
+        return plain_number(v) if isinstance(v, float) else ("" if v is None else str(v))
+
+    def ts(v: object) -> str:
+        return format_time_ns(v) if isinstance(v, int) else ""
+
+    duration = (closed - opened) / 1e6 if isinstance(closed, int) and isinstance(opened, int) \
+        else None
+    return (str(eid), str(symbol), str(buy), str(sell), ts(opened), ts(closed),
+            "" if duration is None else f"{duration:.3f}", num(net_open), num(net_peak),
+            num(size), num(profit), num(ask), num(bid), num(ask_size), num(bid_size),
+            num(buy_fee), num(sell_fee), ts(buy_ts), ts(sell_ts), num(verdict), num(reason))
+
+
 async def write_csv(
     rows: AsyncIterable[Sequence[str]], header: Sequence[str], target: str | Path
 ) -> int:

@@ -18,7 +18,8 @@ from typing import Literal
 import msgspec
 
 from arbot.config import ArbotSettings
-from arbot.domain import FeedState, FeedStatus, Quote, Venue
+from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Quote, Venue
+from arbot.export import plain_number
 from arbot.runtime import Runtime
 from arbot.timefmt import format_time_ns
 
@@ -63,6 +64,20 @@ class StatusLog:
     def on_quote(self, quote: Quote) -> None:
         """Quotes are counted by the feeds; nothing to log per quote."""
 
+    def on_episode(self, event: EpisodeEvent) -> None:
+        """One line when an episode opens and one when it closes; updates stay quiet."""
+        e = event.episode
+        if event.kind is EpisodeKind.OPEN:
+            o = e.first
+            log.info("OPEN  %s buy %s @ %s sell %s @ %s net %.2f bps size %s profit %.4f [%s]",
+                     e.symbol, e.buy_venue, plain_number(o.buy.ask), e.sell_venue,
+                     plain_number(o.sell.bid), o.net_bps, f"{o.size:.6g}", o.profit, e.verdict)
+        elif event.kind is EpisodeKind.CLOSE and e.closed_ns is not None:
+            log.info("CLOSE %s buy %s sell %s after %.0f ms (%s): peak %.2f bps profit %.4f%s",
+                     e.symbol, e.buy_venue, e.sell_venue, (e.closed_ns - e.opened_ns) / 1e6,
+                     e.close_reason, e.peak.net_bps, e.peak.profit,
+                     " [passed]" if e.passed else f" [{e.verdict}]")
+
     def on_feed_status(self, s: FeedStatus) -> None:
         key = (s.venue, s.connection)
         now = (s.state, s.last_error)
@@ -89,6 +104,14 @@ def status_lines(runtime: Runtime) -> list[str]:
             f"{venue:<8} {states[venue]:<12} {sum(s.quotes_per_s for s in statuses):8.1f} q/s"
             f"  last frame {age:>8}  reconnects {sum(s.reconnects for s in statuses)}"
             f"  drops {sum(sum(s.drops.values()) for s in statuses)}")
+    engine = runtime.engine
+    if engine is not None:
+        f = engine.funnel
+        filtered = ", ".join(f"{k} {v}" for k, v in sorted(f.filtered.items())) or "none"
+        lines.append(f"funnel   {f.quotes} quotes, {f.crossed} crossed, {f.below_min} below min "
+                     f"after fees, {f.too_small} too small, filtered: {filtered}; "
+                     f"{f.passed} passed; {engine.episodes.opened} episodes "
+                     f"({len(engine.episodes.open)} open)")
     writer = runtime.writer
     if writer is not None and runtime.recorder is not None:
         lines.append(f"storage  recorded {writer.stats.rows_written.get('quotes', 0)} quotes, "

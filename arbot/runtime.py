@@ -17,7 +17,8 @@ import aiohttp
 
 from arbot.config import ArbotSettings, ExchangeSettings
 from arbot.domain import FeedState, FeedStatus, Quote, Venue
-from arbot.events import FanOut, Sink
+from arbot.engine.engine import Engine
+from arbot.events import FanOut
 from arbot.exchanges import adapter_for
 from arbot.exchanges.feed import Feed, FeedTiming, aiohttp_connect
 from arbot.exchanges.rest import RestClient, load_symbol_map
@@ -30,6 +31,8 @@ from arbot.storage.writer import Writer
 log = logging.getLogger("arbot")
 
 RETENTION_EVERY_S = 3600.0
+SWEEP_S = 0.1
+FUNNEL_SAVE_S = 5.0
 _NS_PER_DAY = 86_400 * 1_000_000_000
 
 
@@ -38,6 +41,14 @@ def feed_timing(settings: ArbotSettings) -> FeedTiming:
     return FeedTiming(stale_after_s=f.stale_after_s, silence_s=f.silence_s,
                       backoff_cap_s=f.backoff_cap_s, quarantine_after=f.quarantine_after,
                       quarantine_s=f.quarantine_s)
+
+
+def run_settings(settings: ArbotSettings) -> dict[str, object]:
+    """What decided this run's episodes, stored with it (settings never hold secrets)."""
+    return {
+        **settings.model_dump(mode="json", include={"market", "strategy", "filters"}),
+        "taker_fee_bps": {v.value: settings.exchanges.for_venue(v).taker_fee_bps for v in Venue},
+    }
 
 
 def with_endpoints(settings: ArbotSettings, urls: Mapping[Venue, tuple[str, str]]) -> ArbotSettings:
@@ -77,7 +88,7 @@ class Runtime:
     HTTP session and one feed per venue connection. Use as `async with Runtime(...)`."""
 
     def __init__(self, settings: ArbotSettings, *, demo: bool = False,
-                 sinks: Iterable[Sink] = (), sim_config: SimConfig | None = None) -> None:
+                 sinks: Iterable[object] = (), sim_config: SimConfig | None = None) -> None:
         self.settings = settings
         self.demo = demo
         self._sim_config = sim_config
@@ -88,6 +99,7 @@ class Runtime:
         self.sim: SimServer | None = None
         self.writer: Writer | None = None
         self.recorder: Recorder | None = None
+        self.engine: Engine | None = None
         self.started_ns = time.time_ns()
         self._stack = AsyncExitStack()
 
@@ -114,9 +126,13 @@ class Runtime:
         self.writer = Writer(db, flush_ms=storage.flush_ms)
         await self.writer.start()
         self._stack.push_async_callback(self.writer.close)
-        self.recorder = Recorder(self.writer, storage.record_quotes, storage.record_throttle_ms)
+        self.recorder = Recorder(self.writer, storage.record_quotes, storage.record_throttle_ms,
+                                 run_id=self.started_ns)
+        self.recorder.start_run(self.started_ns, self.demo, run_settings(self.settings))
+        self.engine = Engine(self.settings, FanOut([self.recorder, *self._extra_sinks]))
+        self._stack.callback(self._finish_run)  # runs before the writer closes
         session = await self._stack.enter_async_context(aiohttp.ClientSession())
-        sink = FanOut([self.recorder, self.board, *self._extra_sinks])
+        sink = FanOut([self.recorder, self.board, self.engine, *self._extra_sinks])
         venues = self.settings.exchanges.enabled_venues()
         maps = await asyncio.gather(*(self._symbols(session, v) for v in venues))
         timing = feed_timing(self.settings)
@@ -143,10 +159,30 @@ class Runtime:
                                                     list(self.settings.market.symbols))
         return symbols, warning
 
+    def _finish_run(self) -> None:
+        """Close open episodes and store the final funnel with the run."""
+        if self.engine is not None and self.recorder is not None:
+            now = time.time_ns()
+            self.engine.stop(now)
+            self.recorder.update_run(self.engine.funnel.as_dict(), ended_ns=now)
+
+    async def _engine_clock(self) -> None:
+        """Close episodes that went stale with no quote to notice it, and keep the run's
+        funnel current in the database."""
+        assert self.engine is not None and self.recorder is not None
+        last_saved = time.monotonic()
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            self.engine.sweep()
+            if time.monotonic() - last_saved >= FUNNEL_SAVE_S:
+                last_saved = time.monotonic()
+                self.recorder.update_run(self.engine.funnel.as_dict())
+
     def coroutines(self) -> dict[str, Coroutine[Any, Any, Any]]:
         """Every long-lived task by name, for a TaskGroup or Textual workers."""
         tasks: dict[str, Coroutine[Any, Any, Any]] = {
             f"feed-{f.adapter.venue}-{f.connection}": f.run() for f in self.feeds}
+        tasks["engine-clock"] = self._engine_clock()
         if self.settings.storage.retention_days > 0:
             tasks["retention"] = self._retention()
         return tasks

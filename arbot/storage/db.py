@@ -66,6 +66,7 @@ def _package_sql(name: str) -> str:
 # Ordered; step N brings a database from user_version N-1 to N. Never edit a released step.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _package_sql("schema.sql")),
+    Migration(2, "engine episodes and runs", _package_sql("migration_002_engine.sql")),
 )
 
 

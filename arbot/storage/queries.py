@@ -159,3 +159,44 @@ async def vacuum(path: Path) -> None:
         raise database_error(exc, path) from None
     finally:
         await conn.close()
+
+
+EPISODE_COLUMNS: Final = (
+    "episode_id", "symbol", "buy_venue", "sell_venue", "opened_ns", "closed_ns",
+    "net_bps_open", "net_bps_peak", "size_peak", "profit_peak", "buy_ask", "sell_bid",
+    "buy_ask_size", "sell_bid_size", "buy_fee_bps", "sell_fee_bps", "buy_quote_ns",
+    "sell_quote_ns", "verdict", "close_reason",
+)
+
+
+async def iter_episodes(
+    conn: aiosqlite.Connection,
+    *,
+    symbol: str | None = None,
+    since_ns: int | None = None,
+    until_ns: int | None = None,
+    chunk: int = 5_000,
+) -> AsyncIterator[tuple[object, ...]]:
+    """Episode rows (EPISODE_COLUMNS order) opened in [since, until), oldest first, paged."""
+    clauses: list[str] = []
+    params: list[object] = []
+    for clause, value in (("symbol = ?", symbol), ("opened_ns >= ?", since_ns),
+                          ("opened_ns < ?", until_ns)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    after: tuple[object, object] | None = None
+    while True:
+        page = clauses if after is None else [*clauses, "(opened_ns, id) > (?, ?)"]
+        args = params if after is None else [*params, *after]
+        sql = (f"SELECT id, {', '.join(EPISODE_COLUMNS)} FROM opportunities{_where(page)}"
+               " ORDER BY opened_ns, id LIMIT ?")
+        try:
+            rows = list(await conn.execute_fetchall(sql, (*args, chunk)))
+        except sqlite3.Error as exc:
+            raise database_error(exc) from exc
+        for row in rows:
+            yield tuple(row[1:])
+        if len(rows) < chunk:
+            return
+        after = (rows[-1][5], rows[-1][0])

@@ -1,4 +1,4 @@
-"""Which quotes to record (`[storage] record_quotes`), and feed state changes as events.
+"""What a run records: quotes (`[storage] record_quotes`), feed state changes, episodes.
 
 It only offers rows to the writer, which never waits: if the writer falls behind, rows
 are thinned there and counted (`Writer.stats.quotes_thinned`), so the database can never
@@ -7,10 +7,13 @@ hold up market data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal
 
-from arbot.domain import FeedState, FeedStatus, Quote, Venue
+import msgspec
+
+from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Quote, Venue
+from arbot.storage.rows import episode_close_row, episode_open_row
 from arbot.storage.writer import Writer
 
 RecordMode = Literal["all", "changes", "throttled", "off"]
@@ -19,8 +22,10 @@ RecordMode = Literal["all", "changes", "throttled", "off"]
 class Recorder:
     """A sink; `on_quote` is chosen once from the mode so each quote costs one call."""
 
-    def __init__(self, writer: Writer, mode: RecordMode, throttle_ms: int) -> None:
+    def __init__(self, writer: Writer, mode: RecordMode, throttle_ms: int,
+                 run_id: int = 0) -> None:
         self.writer = writer
+        self.run_id = run_id
         self.offered = 0
         self.skipped = 0  # left out by the recording mode, not by the writer
         self._throttle_ns = throttle_ms * 1_000_000
@@ -58,6 +63,23 @@ class Recorder:
     def _off(self, q: Quote) -> None:
         self.skipped += 1
 
+    def start_run(self, started_ns: int, demo: bool, settings: Mapping[str, object]) -> None:
+        """The run's row: its settings (no secrets live in settings) and an empty funnel."""
+        self.writer.keep("run_start", (self.run_id, started_ns, int(demo),
+                                       msgspec.json.encode(settings).decode(), "{}"))
+
+    def update_run(self, funnel: Mapping[str, object], ended_ns: int | None = None) -> None:
+        """Store the funnel with the run (periodically, and once more at the end)."""
+        self.writer.keep("run_update", (ended_ns, msgspec.json.encode(funnel).decode(),
+                                        self.run_id))
+
+    def on_episode(self, event: EpisodeEvent) -> None:
+        """Episodes are written when they open and when they close, not on every update."""
+        if event.kind is EpisodeKind.OPEN:
+            self.writer.keep("episode_open", episode_open_row(event.episode, self.run_id))
+        elif event.kind is EpisodeKind.CLOSE:
+            self.writer.keep("episode_close", episode_close_row(event.episode))
+
     def on_feed_status(self, status: FeedStatus) -> None:
         """Record each change of state or error, so a session's outages can be read back."""
         key = (status.venue, status.connection)
@@ -68,5 +90,5 @@ class Recorder:
         detail = f"connection {status.connection}"
         if status.last_error:
             detail += f": {status.last_error}"
-        self.writer.offer("feed_events", (status.ts_ns, str(status.venue), str(status.state),
-                                          detail))
+        self.writer.keep("feed_events", (status.ts_ns, str(status.venue), str(status.state),
+                                         detail))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-from arbot.domain import Quote, Venue
+from arbot.domain import Episode, Quote, Venue
 
 Row = tuple[object, ...]
 
@@ -22,6 +22,16 @@ STATEMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "quotes": "INSERT INTO quotes (ts_recv_ns, ts_exchange_ms, venue, symbol,"
         " bid, bid_size, ask, ask_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         "feed_events": "INSERT INTO feed_events (ts_ns, venue, kind, detail) VALUES (?, ?, ?, ?)",
+        "run_start": "INSERT INTO runs (id, started_ns, demo, settings, funnel)"
+        " VALUES (?, ?, ?, ?, ?)",
+        "run_update": "UPDATE runs SET ended_ns = ?, funnel = ? WHERE id = ?",
+        "episode_open": "INSERT INTO opportunities (episode_id, run_id, symbol, buy_venue,"
+        " sell_venue, opened_ns, net_bps_open, net_bps_peak, size_peak, profit_peak, buy_ask,"
+        " sell_bid, buy_ask_size, sell_bid_size, buy_fee_bps, sell_fee_bps, buy_quote_ns,"
+        " sell_quote_ns, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "episode_close": "UPDATE opportunities SET closed_ns = ?, net_bps_peak = ?, size_peak = ?,"
+        " profit_peak = ?, buy_ask_peak = ?, sell_bid_peak = ?, verdict = ?, close_reason = ?"
+        " WHERE episode_id = ?",
     }
 )
 
@@ -52,3 +62,20 @@ class WriterStats:
     @property
     def quotes_thinned(self) -> int:
         return self.thinned.get("quotes", 0)
+
+
+def episode_open_row(e: Episode, run_id: int) -> Row:
+    """The `opportunities` row as the episode opens: the exact quotes and fees it used."""
+    o = e.first
+    return (e.id, run_id, e.symbol, e.buy_venue.value, e.sell_venue.value, e.opened_ns,
+            o.net_bps, o.net_bps, o.size, o.profit, o.buy.ask, o.sell.bid, o.buy.ask_size,
+            o.sell.bid_size, o.buy_fee_bps, o.sell_fee_bps, o.buy.ts_recv_ns, o.sell.ts_recv_ns,
+            str(e.verdict))
+
+
+def episode_close_row(e: Episode) -> Row:
+    """The closing update: peak figures, final verdict and why it closed."""
+    p = e.peak
+    verdict = "passed" if e.passed else str(e.verdict)
+    return (e.closed_ns, p.net_bps, p.size, p.profit, p.buy.ask, p.sell.bid, verdict,
+            e.close_reason, e.id)

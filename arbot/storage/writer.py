@@ -16,6 +16,7 @@ import asyncio
 import logging
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Mapping
 from sqlite3 import DataError, IntegrityError, InterfaceError, ProgrammingError
 
@@ -59,6 +60,7 @@ class Writer:
         self._sql = dict(statements)
         self._queue: asyncio.Queue[tuple[str, Row]] = asyncio.Queue(maxsize=queue_rows)
         self._pending: dict[str, list[Row]] = {key: [] for key in self._sql}
+        self._kept: deque[tuple[str, Row]] = deque()  # rows that must never be thinned
         # _accepted: rows ever queued; _done: rows ever committed or rejected (a FIFO prefix
         # of _accepted); _flush_target: the highest _accepted a flush() is waiting for.
         self._pending_n = self._accepted = self._done = self._flush_target = self._putters = 0
@@ -91,6 +93,16 @@ class Writer:
         self._accepted_one()
         return True
 
+    def keep(self, table: str, row: Row) -> None:
+        """Queue a row that must never be thinned (episodes, runs, feed events) without
+        waiting. These are rare, so they bypass the bounded queue and go into the next batch.
+        """
+        self._check(table)
+        if self._closing:
+            raise RuntimeError("the database writer is closed")
+        self._kept.append((table, row))
+        self._accepted_one()
+
     async def put(self, table: str, row: Row) -> None:
         """Queue `row` for statement `table`, waiting while the queue is full."""
         self._check(table)
@@ -111,8 +123,11 @@ class Writer:
         self._accepted += 1
         # Wake the drain task only when it has something to do now: waking it per row
         # would defeat the flush interval.
-        if self._idle or self._pending_n + self._queue.qsize() >= self._batch_rows:
+        if self._idle or self._pending_n + self._queued() >= self._batch_rows:
             self._wake.set()
+
+    def _queued(self) -> int:
+        return self._queue.qsize() + len(self._kept)
 
     @property
     def pending(self) -> int:
@@ -136,7 +151,7 @@ class Writer:
         self._stopped.clear()
         try:
             while not (
-                self._closing and self._pending_n == 0 and self._queue.empty() and not self._putters
+                self._closing and self._pending_n == 0 and not self._queued() and not self._putters
             ):
                 try:
                     await self._cycle()
@@ -211,8 +226,8 @@ class Writer:
         self._wake.clear()
         if (
             self._urgent()
-            or (self._idle and not self._queue.empty())
-            or self._pending_n + self._queue.qsize() >= self._batch_rows
+            or (self._idle and self._queued())
+            or self._pending_n + self._queued() >= self._batch_rows
         ):
             return
         try:
@@ -222,7 +237,11 @@ class Writer:
             pass
 
     def _take(self) -> None:
-        """Move queued rows into the pending batch, up to `batch_rows`."""
+        """Move kept rows, then queued rows up to `batch_rows`, into the pending batch."""
+        while self._kept:
+            table, row = self._kept.popleft()
+            self._pending[table].append(row)
+            self._pending_n += 1
         while self._pending_n < self._batch_rows and not self._queue.empty():
             table, row = self._queue.get_nowait()
             self._pending[table].append(row)

@@ -22,6 +22,8 @@ from arbot.storage.db import MIGRATIONS, DatabaseError, Migration, open_db
 
 TABLES = {"quotes", "opportunities", "trades", "orders", "fills", "feed_events"}
 
+LATEST = MIGRATIONS[-1].version
+
 
 async def _rows(conn: aiosqlite.Connection, sql: str) -> list[tuple[object, ...]]:
     return [tuple(r) for r in await conn.execute_fetchall(sql)]
@@ -89,12 +91,12 @@ async def test_empty_existing_file_is_initialised(tmp_path: Path) -> None:
     path.touch()
     conn = await open_db(path)
     await conn.close()
-    assert _version(path) == 1
+    assert _version(path) == LATEST
 
 
 async def test_version_1_file_keeps_data_and_gets_new_steps(tmp_path: Path) -> None:
     path = tmp_path / "a.db"
-    conn = await open_db(path)
+    conn = await open_db(path, migrations=MIGRATIONS[:1])  # a file from the first release
     await conn.execute(
         "INSERT INTO quotes (ts_recv_ns, venue, symbol, bid, bid_size, ask, ask_size)"
         " VALUES (1, 'okx', 'BTC-USDT', 1.5, 2.0, 1.6, 3.0)"
@@ -102,15 +104,16 @@ async def test_version_1_file_keeps_data_and_gets_new_steps(tmp_path: Path) -> N
     await conn.close()
     assert _version(path) == 1
 
-    conn = await open_db(path)  # same version: nothing to do, data intact
+    conn = await open_db(path)  # the real upgrade to the current schema, data intact
     assert await _rows(conn, "SELECT count(*) FROM quotes") == [(1,)]
     await conn.close()
+    assert _version(path) == LATEST
 
-    step2 = Migration(2, "quote notes", "ALTER TABLE quotes ADD COLUMN note TEXT;")
-    step3 = Migration(3, "extra table", "CREATE TABLE extra (x INTEGER);")
-    conn = await open_db(path, migrations=(*MIGRATIONS, step2, step3))
+    step_a = Migration(LATEST + 1, "quote notes", "ALTER TABLE quotes ADD COLUMN note TEXT;")
+    step_b = Migration(LATEST + 2, "extra table", "CREATE TABLE extra (x INTEGER);")
+    conn = await open_db(path, migrations=(*MIGRATIONS, step_a, step_b))
     try:
-        assert await _rows(conn, "PRAGMA user_version") == [(3,)]
+        assert await _rows(conn, "PRAGMA user_version") == [(LATEST + 2,)]
         assert await _rows(conn, "SELECT symbol, note FROM quotes") == [("BTC-USDT", None)]
         assert await _rows(conn, "SELECT count(*) FROM extra") == [(0,)]
     finally:
@@ -120,12 +123,12 @@ async def test_version_1_file_keeps_data_and_gets_new_steps(tmp_path: Path) -> N
 async def test_failed_step_is_rolled_back_whole(tmp_path: Path) -> None:
     path = tmp_path / "a.db"
     await (await open_db(path)).close()
-    bad = Migration(2, "broken", "CREATE TABLE extra (x INTEGER);\nTHIS IS NOT SQL;")
+    bad = Migration(LATEST + 1, "broken", "CREATE TABLE extra (x INTEGER);\nTHIS IS NOT SQL;")
     with pytest.raises(DatabaseError) as info:
         await open_db(path, migrations=(*MIGRATIONS, bad))
     assert info.value.kind == "migration"
-    assert str(path) in str(info.value) and "schema 2 (broken)" in str(info.value)
-    assert _version(path) == 1
+    assert str(path) in str(info.value) and f"schema {LATEST + 1} (broken)" in str(info.value)
+    assert _version(path) == LATEST
     with sqlite3.connect(path) as c:
         assert c.execute("SELECT count(*) FROM sqlite_master WHERE name='extra'").fetchone() == (0,)
 
@@ -140,7 +143,8 @@ async def test_newer_schema_is_refused(tmp_path: Path, readonly: bool) -> None:
         await open_db(path, readonly=readonly)
     assert info.value.kind == "newer_schema"
     assert str(info.value) == (
-        f"database {path} was created by a newer ArBot (schema 7, this version supports 1);"
+        f"database {path} was created by a newer ArBot (schema 7, this version supports "
+        f"{LATEST});"
         " upgrade ArBot or use a different database file"
     )
     assert _version(path) == 7
@@ -153,7 +157,7 @@ async def test_concurrent_first_opens_both_succeed(tmp_path: Path) -> None:
         if isinstance(conn, aiosqlite.Connection):
             await conn.close()
     assert all(isinstance(c, aiosqlite.Connection) for c in results), results
-    assert _version(path) == 1
+    assert _version(path) == LATEST
 
 
 @pytest.mark.parametrize("journal", ["wal", "delete"])

@@ -310,10 +310,25 @@ async def test_bad_row_is_rejected_and_counted_others_written(
                 w.offer("feed_events", (5, "okx", None, "kind is NOT NULL"))
                 w.offer("feed_events", (6, "okx", "stale", None))
         await w.flush()
-        assert w.stats.rows_rejected == {"quotes": 0, "feed_events": 1}
-        assert w.stats.rows_written == {"quotes": 30, "feed_events": 1}
+        used = ("quotes", "feed_events")
+        assert {k: w.stats.rows_rejected[k] for k in used} == {"quotes": 0, "feed_events": 1}
+        assert {k: w.stats.rows_written[k] for k in used} == {"quotes": 30, "feed_events": 1}
         assert "feed_events row rejected" in (w.stats.last_error or "")
     assert count_rows(path) == 30 and count_rows(path, "feed_events") == 1
+
+
+async def test_kept_rows_are_never_thinned_even_when_the_queue_is_full(
+    conn: aiosqlite.Connection, path: Path
+) -> None:
+    w = Writer(conn, queue_rows=5, flush_ms=10_000)
+    offered = [w.offer_quote(quote(i)) for i in range(20)]  # the queue fills: quotes thinned
+    for i in range(50):
+        w.keep("feed_events", (i, "okx", "live", None))
+    assert offered.count(False) == 15 and w.stats.thinned == {"quotes": 15}
+    await w.close()
+    assert count_rows(path) == 5 and count_rows(path, "feed_events") == 50
+    with pytest.raises(RuntimeError):
+        w.keep("feed_events", (99, "okx", "live", None))
 
 
 async def test_extra_statements_can_be_registered(conn: aiosqlite.Connection) -> None:

@@ -1,0 +1,1 @@
+"""The arbitrage engine: quote board, detector, filters, episodes and the funnel."""

@@ -1,0 +1,154 @@
+"""The engine: board, detector and filters on every quote, episodes, and the funnel.
+
+Hot path: one quote touches only its own symbol. It is stored, and its bid and ask are
+compared with the other venues' latest prices; only a crossed spread (or a symbol with
+an open episode) goes on to the slow path, where the detector, fees, size, filters and
+episodes run. Cost per quote does not grow with the number of symbols.
+
+Time: the engine judges freshness on its own clock (monotonic ns, live) or on each
+quote's receive time (clock=None, replay), so a backtest gives the same answers.
+Episode times are wall-clock ns taken from the quotes, so they are reproducible too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from arbot.config import ArbotSettings
+from arbot.domain import FeedState, FeedStatus, Quote, Venue
+from arbot.engine.board import VENUE_INDEX, VENUES, Book, QuoteBoard
+from arbot.engine.detector import Fee, detect
+from arbot.engine.episodes import Episodes, EpisodeSink
+from arbot.engine.filters import Candidate, TrendFilter, build_filters, judge
+from arbot.engine.funnel import Funnel
+
+NS_PER_MS = 1_000_000
+
+
+class Engine:
+    """A sink for quotes and feed statuses; emits episode events to `sink`."""
+
+    def __init__(self, settings: ArbotSettings, sink: EpisodeSink, *,
+                 clock: Callable[[], int] | None = time.monotonic_ns,
+                 require_live: bool = True) -> None:
+        s = settings.strategy
+        self.min_bps = s.min_net_profit_bps
+        self.min_notional = s.min_notional
+        self.max_notional = s.max_notional
+        self.max_age_ns = s.max_quote_age_ms * NS_PER_MS
+        self.fees = [Fee.from_bps(settings.exchanges.for_venue(v).taker_fee_bps) for v in VENUES]
+        self.filters = build_filters(s, settings.filters)
+        trends = [f for f in self.filters if isinstance(f, TrendFilter)]
+        self._trend = trends[0] if trends else None
+        self.board = QuoteBoard()
+        self.funnel = Funnel()
+        self.episodes = Episodes(sink)
+        self._clock = clock
+        self._require_live = require_live
+        self._usable = self.board.usable
+        if not require_live:
+            self._usable[:] = [True] * len(VENUES)
+        self._connections: dict[tuple[Venue, int], FeedState] = {}
+        self.last_tick_ns = 0  # engine clock of the latest quote: the UI's heartbeat
+
+    # -- hot path -------------------------------------------------------------------
+
+    def on_quote(self, q: Quote) -> None:
+        funnel = self.funnel
+        funnel.quotes += 1
+        i = VENUE_INDEX[q.venue]
+        if not self._usable[i]:
+            funnel.not_live += 1
+            return
+        now = self._clock() if self._clock is not None else q.ts_recv_ns
+        self.last_tick_ns = now
+        symbol = q.symbol
+        book = self.board.books.get(symbol) or self.board.book(symbol)
+        bid = q.bid
+        ask = q.ask
+        book[i] = (bid, ask, now, q)
+        trend = self._trend
+        if trend is not None and now - trend.last_sample(symbol) >= trend.sample_ns:
+            trend.sample(symbol, book, now)
+        if symbol in self.episodes.open_symbols:
+            self._evaluate(symbol, book, now, q)
+            return
+        for entry in book:
+            if entry is not None and (entry[0] > ask or bid > entry[1]):
+                self._evaluate(symbol, book, now, q)
+                return
+
+    # -- slow path ------------------------------------------------------------------
+
+    def _evaluate(self, symbol: str, book: Book, now: int, trigger: Quote) -> None:
+        """Detect, apply fees, size and filters, and move the symbol's episodes on."""
+        funnel = self.funnel
+        found = detect(symbol, book, self.fees, now, self.max_age_ns, self.max_notional)
+        funnel.stale += found.stale_crosses
+        alive = {}
+        for o in found.candidates:
+            funnel.crossed += 1
+            if o.net_bps < self.min_bps:
+                funnel.below_min += 1
+                continue
+            if o.size * o.buy.ask < self.min_notional:
+                funnel.too_small += 1
+                continue
+            key = (symbol, o.buy.venue, o.sell.venue)
+            first_seen, seen = self.episodes.persistence(key, now)
+            buy_t = book[VENUE_INDEX[o.buy.venue]][2]  # type: ignore[index]
+            sell_t = book[VENUE_INDEX[o.sell.venue]][2]  # type: ignore[index]
+            verdict = judge(self.filters, Candidate(o, now, buy_t, sell_t, first_seen, seen))
+            funnel.judged(verdict)
+            alive[key] = (o, verdict)
+        for key in self.episodes.keys_for(symbol):
+            if key not in alive:
+                self._close(key, book, now, trigger.ts_recv_ns)
+        for key, (o, verdict) in alive.items():
+            self.episodes.seen(key, o, verdict, now, trigger.ts_recv_ns)
+
+    def _close(self, key: tuple[str, Venue, Venue], book: Book, now: int, at_ns: int) -> None:
+        """Close an episode: at its stale deadline if a quote aged out, else now."""
+        for venue in key[1:]:
+            entry = book[VENUE_INDEX[venue]]
+            if entry is None:
+                self.episodes.close(key, at_ns, "venue_down")
+                return
+            if now - entry[2] > self.max_age_ns:
+                self.episodes.close(key, entry[3].ts_recv_ns + self.max_age_ns, "stale")
+                return
+        self.episodes.close(key, at_ns, "below_min")
+
+    def sweep(self, now: int | None = None) -> None:
+        """Close episodes whose quotes went stale with no new quote to notice it."""
+        now = now if now is not None else (self._clock() if self._clock else self.last_tick_ns)
+        for key in list(self.episodes.open):
+            book = self.board.books[key[0]]
+            for venue in key[1:]:
+                entry = book[VENUE_INDEX[venue]]
+                if entry is not None and now - entry[2] > self.max_age_ns:
+                    self.episodes.close(key, entry[3].ts_recv_ns + self.max_age_ns, "stale")
+                    break
+
+    # -- venue health ---------------------------------------------------------------
+
+    def on_feed_status(self, status: FeedStatus) -> None:
+        """A venue is usable only while every one of its connections is live."""
+        if not self._require_live:
+            return
+        self._connections[(status.venue, status.connection)] = status.state
+        usable = all(state is FeedState.LIVE for (venue, _), state in self._connections.items()
+                     if venue is status.venue)
+        i = VENUE_INDEX[status.venue]
+        if usable == self._usable[i]:
+            return
+        self.board.set_usable(status.venue, usable)
+        if not usable:
+            for key in [k for k in self.episodes.open if status.venue in k[1:]]:
+                self.episodes.close(key, status.ts_ns, "venue_down")
+
+    def stop(self, at_ns: int) -> None:
+        """Close every open episode (the engine is shutting down)."""
+        for key in list(self.episodes.open):
+            self.episodes.close(key, at_ns, "shutdown")

@@ -1,0 +1,97 @@
+"""Opportunity episodes: one per (symbol, buy venue, sell venue) from open to close.
+
+Sinks hear of an episode when it opens, when it changes materially (the verdict flips,
+or net bps moved by at least `MOVE_BPS`, at most every `UPDATE_NS`), and when it closes:
+never once per tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from arbot.domain import Episode, EpisodeEvent, EpisodeKind, Opportunity, Venue, Verdict
+
+Key = tuple[str, Venue, Venue]
+MOVE_BPS = 1.0
+UPDATE_NS = 250_000_000
+
+
+class EpisodeSink(Protocol):
+    def on_episode(self, event: EpisodeEvent) -> None: ...
+
+
+@dataclass
+class _Live:
+    """An open episode's mutable state; frozen `Episode`s are cut from it for sinks."""
+
+    id: str
+    opened_ns: int  # wall clock
+    first_seen: int  # engine clock
+    seen: int
+    first: Opportunity
+    peak: Opportunity
+    last: Opportunity
+    verdict: Verdict
+    passed: bool
+    emitted_at: int  # engine clock of the last event sent
+    emitted_bps: float
+    emitted_verdict: Verdict
+
+    def freeze(self, closed_ns: int | None = None, reason: str | None = None) -> Episode:
+        o = self.first
+        return Episode(self.id, o.symbol, o.buy.venue, o.sell.venue, self.opened_ns, self.first,
+                       self.peak, self.last, self.verdict, self.passed, closed_ns, reason)
+
+
+class Episodes:
+    """The open episodes, indexed by key and by symbol."""
+
+    def __init__(self, sink: EpisodeSink) -> None:
+        self.sink = sink
+        self.open: dict[Key, _Live] = {}
+        self.open_symbols: dict[str, int] = {}  # symbol -> open episodes
+        self.opened = 0
+        self.closed = 0
+
+    def keys_for(self, symbol: str) -> list[Key]:
+        return [k for k in self.open if k[0] == symbol] if symbol in self.open_symbols else []
+
+    def persistence(self, key: Key, now: int) -> tuple[int, int]:
+        """(first seen, consecutive sightings including this one) for the trend filter."""
+        live = self.open.get(key)
+        return (now, 1) if live is None else (live.first_seen, live.seen + 1)
+
+    def seen(self, key: Key, o: Opportunity, verdict: Verdict, now: int, at_ns: int) -> None:
+        """The gap is (still) there: open the episode or move it on."""
+        live = self.open.get(key)
+        if live is None:
+            live = _Live(f"{key[0]}|{key[1]}|{key[2]}|{at_ns}", at_ns, now, 1, o, o, o, verdict,
+                         verdict.passed, now, o.net_bps, verdict)
+            self.open[key] = live
+            self.open_symbols[key[0]] = self.open_symbols.get(key[0], 0) + 1
+            self.opened += 1
+            self.sink.on_episode(EpisodeEvent(EpisodeKind.OPEN, live.freeze()))
+            return
+        live.seen += 1
+        live.last = o
+        live.verdict = verdict
+        live.passed = live.passed or verdict.passed
+        if o.net_bps > live.peak.net_bps:
+            live.peak = o
+        flipped = verdict != live.emitted_verdict
+        moved = abs(o.net_bps - live.emitted_bps) >= MOVE_BPS and now - live.emitted_at >= UPDATE_NS
+        if flipped or moved:
+            live.emitted_at, live.emitted_bps, live.emitted_verdict = now, o.net_bps, verdict
+            self.sink.on_episode(EpisodeEvent(EpisodeKind.UPDATE, live.freeze()))
+
+    def close(self, key: Key, at_ns: int, reason: str) -> None:
+        live = self.open.pop(key)
+        left = self.open_symbols[key[0]] - 1
+        if left:
+            self.open_symbols[key[0]] = left
+        else:
+            del self.open_symbols[key[0]]
+        self.closed += 1
+        self.sink.on_episode(EpisodeEvent(EpisodeKind.CLOSE,
+                                          live.freeze(max(at_ns, live.opened_ns), reason)))

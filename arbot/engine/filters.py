@@ -1,0 +1,174 @@
+"""The filters an opportunity must pass to be tradeable (the strategy pattern of the
+original architecture): each is a small class with `should_execute(candidate) -> Verdict`.
+
+A disabled filter is simply not in the list. Filters only ever see candidates that are
+already net-profitable and sized, so their cost is paid on the slow path alone.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Protocol
+
+import msgspec
+import numpy as np
+
+from arbot.config_filters import FiltersSettings
+from arbot.config_sections import StrategySettings
+from arbot.domain import PASSED, Opportunity, Verdict
+from arbot.engine.board import Book
+
+NS_PER_MS = 1_000_000
+_NEVER = -(2**62)
+
+
+class Candidate(msgspec.Struct, frozen=True):
+    """An opportunity with the context filters judge it by (engine-clock times in ns)."""
+
+    opportunity: Opportunity
+    now_ns: int
+    buy_t_ns: int  # when the buy quote was received
+    sell_t_ns: int
+    first_seen_ns: int  # when this pair's gap was first seen in its current run
+    seen: int  # consecutive updates the gap has been seen on
+
+
+class Filter(Protocol):
+    name: str
+
+    def should_execute(self, c: Candidate) -> Verdict: ...
+
+
+class SanityFilter:
+    """A gap too good to be true is a mispriced or broken feed, not free money."""
+
+    name = "sanity"
+
+    def __init__(self, max_net_bps: float) -> None:
+        self.max_net_bps = max_net_bps
+
+    def should_execute(self, c: Candidate) -> Verdict:
+        o = c.opportunity
+        if not (o.buy.ask > 0 and o.sell.bid > 0):
+            return Verdict(False, self.name, "non-positive price")
+        if o.sell.bid <= o.buy.ask:
+            return Verdict(False, self.name, "sell price not above buy price")
+        if o.net_bps > self.max_net_bps:
+            return Verdict(False, self.name,
+                           f"net {o.net_bps:.1f} bps above the {self.max_net_bps:g} bps ceiling")
+        return PASSED
+
+
+class FreshnessFilter:
+    """Both quotes young, and seen close together in time."""
+
+    name = "freshness"
+
+    def __init__(self, max_age_ms: int, max_skew_ms: int) -> None:
+        self.max_age_ns = max_age_ms * NS_PER_MS
+        self.max_skew_ns = max_skew_ms * NS_PER_MS
+
+    def should_execute(self, c: Candidate) -> Verdict:
+        oldest = c.now_ns - min(c.buy_t_ns, c.sell_t_ns)
+        if oldest > self.max_age_ns:
+            return Verdict(False, self.name, f"quote {oldest / NS_PER_MS:.0f} ms old")
+        skew = abs(c.buy_t_ns - c.sell_t_ns)
+        if skew > self.max_skew_ns:
+            return Verdict(False, self.name, f"quotes {skew / NS_PER_MS:.0f} ms apart")
+        return PASSED
+
+
+class VolumeFilter:
+    """Enough notional at the top of both books."""
+
+    name = "volume"
+
+    def __init__(self, min_top_notional: float) -> None:
+        self.min_top_notional = min_top_notional
+
+    def should_execute(self, c: Candidate) -> Verdict:
+        o = c.opportunity
+        top = min(o.buy.ask * o.buy.ask_size, o.sell.bid * o.sell.bid_size)
+        if top < self.min_top_notional:
+            return Verdict(False, self.name,
+                           f"top of book {top:.2f} < {self.min_top_notional:g} notional")
+        return PASSED
+
+
+class TrendFilter:
+    """The gap must persist, and the fair price must not be running away.
+
+    The engine has it sample a fair price per symbol (the mean of the venues' mids) at
+    most every `sample_ms`, so the hot path pays one comparison per quote; the move
+    over the window is computed with numpy only when a candidate is judged.
+    """
+
+    name = "trend"
+
+    def __init__(self, min_persist_ms: int, min_updates: int, max_move_bps: float,
+                 window_ms: int, sample_ms: int = 50) -> None:
+        self.min_persist_ns = min_persist_ms * NS_PER_MS
+        self.min_updates = min_updates
+        self.max_move_bps = max_move_bps
+        self.window_ns = window_ms * NS_PER_MS
+        self.sample_ns = sample_ms * NS_PER_MS
+        self._history: dict[str, deque[tuple[int, float]]] = {}
+        self._sampled: dict[str, int] = {}
+        self._maxlen = max(2, window_ms // sample_ms + 2)
+
+    def last_sample(self, symbol: str) -> int:
+        return self._sampled.get(symbol, _NEVER)
+
+    def sample(self, symbol: str, book: Book, now_ns: int) -> None:
+        """Record the symbol's fair price: the mean of every venue's mid."""
+        mids = [(e[0] + e[1]) * 0.5 for e in book if e is not None]
+        self._sampled[symbol] = now_ns
+        history = self._history.get(symbol)
+        if history is None:
+            history = self._history[symbol] = deque(maxlen=self._maxlen)
+        history.append((now_ns, sum(mids) / len(mids)))
+
+    def move_bps(self, symbol: str, now_ns: int) -> float:
+        """Largest fair-price range within the window, in bps of the latest fair price."""
+        history = self._history.get(symbol)
+        if not history:
+            return 0.0
+        samples = np.array(history, dtype=np.float64)
+        window = samples[samples[:, 0] >= now_ns - self.window_ns, 1]
+        if window.size < 2:
+            return 0.0
+        return float((window.max() - window.min()) / window[-1] * 10_000.0)
+
+    def should_execute(self, c: Candidate) -> Verdict:
+        lasted = c.now_ns - c.first_seen_ns
+        if lasted < self.min_persist_ns and c.seen < self.min_updates:
+            return Verdict(False, self.name,
+                           f"not persistent yet ({lasted / NS_PER_MS:.0f} ms, {c.seen} updates)")
+        move = self.move_bps(c.opportunity.symbol, c.now_ns)
+        if move > self.max_move_bps:
+            return Verdict(False, self.name, f"fair price moved {move:.1f} bps in the window")
+        return PASSED
+
+
+def build_filters(strategy: StrategySettings, settings: FiltersSettings) -> list[Filter]:
+    """The enabled filters, cheapest first so most rejections cost the least."""
+    out: list[Filter] = []
+    if settings.sanity.enabled:
+        out.append(SanityFilter(strategy.max_net_profit_bps))
+    if settings.freshness.enabled:
+        out.append(FreshnessFilter(strategy.max_quote_age_ms, settings.freshness.max_skew_ms))
+    if settings.volume.enabled:
+        out.append(VolumeFilter(settings.volume.min_top_notional))
+    if settings.trend.enabled:
+        t = settings.trend
+        out.append(TrendFilter(t.min_persist_ms, t.min_updates, t.max_move_bps, t.window_ms))
+    return out
+
+
+def judge(filters: list[Filter], c: Candidate) -> Verdict:
+    """The first rejection, or PASSED."""
+    for f in filters:
+        verdict = f.should_execute(c)
+        if not verdict.passed:
+            return verdict
+    return PASSED
