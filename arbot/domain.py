@@ -170,6 +170,7 @@ class Episode(msgspec.Struct, frozen=True):
     last: Opportunity
     verdict: Verdict
     passed: bool
+    updates: int  # consecutive quotes the gap has been seen on
     closed_ns: int | None = None
     close_reason: str | None = None
 

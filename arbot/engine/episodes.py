@@ -41,7 +41,8 @@ class _Live:
     def freeze(self, closed_ns: int | None = None, reason: str | None = None) -> Episode:
         o = self.first
         return Episode(self.id, o.symbol, o.buy.venue, o.sell.venue, self.opened_ns, self.first,
-                       self.peak, self.last, self.verdict, self.passed, closed_ns, reason)
+                       self.peak, self.last, self.verdict, self.passed, self.seen, closed_ns,
+                       reason)
 
 
 class Episodes:
@@ -79,7 +80,10 @@ class Episodes:
         live.passed = live.passed or verdict.passed
         if o.net_bps > live.peak.net_bps:
             live.peak = o
-        flipped = verdict != live.emitted_verdict
+        # A flip is a change of outcome or of the rejecting filter; the reason text moves
+        # on every tick ("not persistent yet (3 ms)") and must not cause an event.
+        was = live.emitted_verdict
+        flipped = verdict.passed != was.passed or verdict.filter != was.filter
         moved = abs(o.net_bps - live.emitted_bps) >= MOVE_BPS and now - live.emitted_at >= UPDATE_NS
         if flipped or moved:
             live.emitted_at, live.emitted_bps, live.emitted_verdict = now, o.net_bps, verdict
