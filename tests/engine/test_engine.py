@@ -10,7 +10,7 @@ from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Quote, Venue
 from arbot.engine.engine import Engine
 
-B, O, Y = Venue.BINANCE, Venue.OKX, Venue.BYBIT
+B, OK, Y = Venue.BINANCE, Venue.OKX, Venue.BYBIT
 MS = 1_000_000
 T0 = 1_700_000_000_000 * MS
 
@@ -48,11 +48,11 @@ def status(venue: Venue, state: FeedState, t_ms: float = 0) -> FeedStatus:
 def test_episode_opens_on_a_net_gap_and_closes_when_it_is_gone() -> None:
     e, ev = engine()
     e.on_quote(quote(B, 99.9, 100.0, 0))
-    e.on_quote(quote(O, 100.5, 100.6, 10))  # sell 100.5 vs buy 100.0: ~29.9 bps net
-    e.on_quote(quote(O, 100.0, 100.1, 20))  # gone
+    e.on_quote(quote(OK, 100.5, 100.6, 10))  # sell 100.5 vs buy 100.0: ~29.9 bps net
+    e.on_quote(quote(OK, 100.0, 100.1, 20))  # gone
     assert ev.kinds() == [EpisodeKind.OPEN, EpisodeKind.CLOSE]
     opened, closed = ev.events[0].episode, ev.events[1].episode
-    assert (opened.buy_venue, opened.sell_venue) == (B, O)
+    assert (opened.buy_venue, opened.sell_venue) == (B, OK)
     assert opened.opened_ns == T0 + 10 * MS and opened.verdict.passed
     assert opened.first.net_bps == pytest.approx((100.5 * 0.999 - 100.0 * 1.001) / 100.0 * 1e4)
     assert closed.closed_ns == T0 + 20 * MS and closed.close_reason == "below_min"
@@ -62,7 +62,7 @@ def test_episode_opens_on_a_net_gap_and_closes_when_it_is_gone() -> None:
 def test_fees_eat_a_small_gross_gap() -> None:
     e, ev = engine()
     e.on_quote(quote(B, 99.9, 100.0, 0))
-    e.on_quote(quote(O, 100.15, 100.3, 1))  # gross 15 bps, net about -5 bps
+    e.on_quote(quote(OK, 100.15, 100.3, 1))  # gross 15 bps, net about -5 bps
     assert ev.events == []
     assert e.funnel.crossed == 1 and e.funnel.below_min == 1
 
@@ -70,7 +70,7 @@ def test_fees_eat_a_small_gross_gap() -> None:
 def test_a_gap_too_small_to_fill_is_counted_not_reported() -> None:
     e, ev = engine()
     e.on_quote(quote(B, 99.9, 100.0, 0, size=0.05))  # 5 USDT on top, min_notional 10
-    e.on_quote(quote(O, 100.5, 100.6, 1))
+    e.on_quote(quote(OK, 100.5, 100.6, 1))
     assert ev.events == [] and e.funnel.too_small == 1
 
 
@@ -79,22 +79,22 @@ def test_a_venue_that_is_not_live_takes_no_part_and_its_drop_closes_episodes() -
     e.on_quote(quote(B, 99.9, 100.0, 0))
     assert e.funnel.not_live == 1  # nothing is live yet
     e.on_feed_status(status(B, FeedState.LIVE))
-    e.on_feed_status(status(O, FeedState.LIVE))
+    e.on_feed_status(status(OK, FeedState.LIVE))
     e.on_quote(quote(B, 99.9, 100.0, 1))
-    e.on_quote(quote(O, 100.5, 100.6, 2))
+    e.on_quote(quote(OK, 100.5, 100.6, 2))
     assert ev.kinds() == [EpisodeKind.OPEN]
-    e.on_feed_status(status(O, FeedState.RECONNECTING, t_ms=5))
+    e.on_feed_status(status(OK, FeedState.RECONNECTING, t_ms=5))
     assert ev.kinds() == [EpisodeKind.OPEN, EpisodeKind.CLOSE]
     assert ev.events[1].episode.close_reason == "venue_down"
     assert ev.events[1].episode.closed_ns == T0 + 5 * MS
     e.on_quote(quote(B, 99.9, 100.0, 6))  # OKX's old quote is gone from the board
-    e.on_quote(quote(O, 100.5, 100.6, 7))  # and new ones are ignored until it is live
+    e.on_quote(quote(OK, 100.5, 100.6, 7))  # and new ones are ignored until it is live
     assert len(ev.events) == 2 and e.funnel.not_live == 2
 
 
 def test_a_quote_going_stale_closes_at_its_deadline() -> None:
     e, ev = engine()
-    e.on_quote(quote(O, 100.5, 100.6, 0))
+    e.on_quote(quote(OK, 100.5, 100.6, 0))
     e.on_quote(quote(B, 99.9, 100.0, 100))
     e.on_quote(quote(B, 99.9, 100.0, 1500))  # OKX's quote is now 1500 ms old
     closed = ev.events[-1].episode
@@ -104,7 +104,7 @@ def test_a_quote_going_stale_closes_at_its_deadline() -> None:
 
 def test_sweep_closes_a_stale_episode_without_new_quotes() -> None:
     e, ev = engine()
-    e.on_quote(quote(O, 100.5, 100.6, 0))
+    e.on_quote(quote(OK, 100.5, 100.6, 0))
     e.on_quote(quote(B, 99.9, 100.0, 200))
     e.sweep(now=T0 + 900 * MS)
     assert ev.kinds() == [EpisodeKind.OPEN]
@@ -117,12 +117,12 @@ def test_updates_are_throttled_and_the_peak_is_kept() -> None:
     e, ev = engine()
     e.on_quote(quote(B, 99.9, 100.0, 0))
     for i in range(50):  # tiny wiggles every ms: no update events
-        e.on_quote(quote(O, 100.5 + (i % 2) * 0.001, 100.6, 1 + i))
+        e.on_quote(quote(OK, 100.5 + (i % 2) * 0.001, 100.6, 1 + i))
     assert ev.kinds() == [EpisodeKind.OPEN]
-    e.on_quote(quote(O, 100.7, 100.8, 400))  # +20 bps, 400 ms later: one update
+    e.on_quote(quote(OK, 100.7, 100.8, 400))  # +20 bps, 400 ms later: one update
     assert ev.kinds() == [EpisodeKind.OPEN, EpisodeKind.UPDATE]
-    e.on_quote(quote(O, 100.55, 100.65, 401))
-    e.on_quote(quote(O, 100.0, 100.1, 402))
+    e.on_quote(quote(OK, 100.55, 100.65, 401))
+    e.on_quote(quote(OK, 100.0, 100.1, 402))
     closed = ev.events[-1].episode
     assert closed.peak.sell.bid == 100.7 and closed.last.sell.bid == 100.55
 
@@ -131,16 +131,16 @@ def test_each_pair_has_its_own_episode() -> None:
     e, ev = engine()
     e.on_quote(quote(B, 99.9, 100.0, 0))
     e.on_quote(quote(Y, 99.9, 100.0, 1))
-    e.on_quote(quote(O, 100.5, 100.6, 2))
-    assert {(x.episode.buy_venue, x.episode.sell_venue) for x in ev.events} == {(B, O), (Y, O)}
+    e.on_quote(quote(OK, 100.5, 100.6, 2))
+    assert {(x.episode.buy_venue, x.episode.sell_venue) for x in ev.events} == {(B, OK), (Y, OK)}
 
 
 @pytest.mark.parametrize(("filters", "first", "second", "rejected_by"), [
-    ({"sanity": {"enabled": True}}, quote(B, 89.9, 90.0, 0), quote(O, 100.5, 100.6, 1),
+    ({"sanity": {"enabled": True}}, quote(B, 89.9, 90.0, 0), quote(OK, 100.5, 100.6, 1),
      "sanity"),  # ~1100 bps: a broken feed, not free money
     ({"volume": {"min_top_notional": 1000.0}}, quote(B, 99.9, 100.0, 0, size=5.0),
-     quote(O, 100.5, 100.6, 1, size=5.0), "volume"),
-    ({"freshness": {"max_skew_ms": 100}}, quote(B, 99.9, 100.0, 0), quote(O, 100.5, 100.6, 500),
+     quote(OK, 100.5, 100.6, 1, size=5.0), "volume"),
+    ({"freshness": {"max_skew_ms": 100}}, quote(B, 99.9, 100.0, 0), quote(OK, 100.5, 100.6, 500),
      "freshness"),
 ])
 def test_filters_reject_with_their_reason(filters: dict[str, Any], first: Quote, second: Quote,
@@ -156,18 +156,18 @@ def test_filters_reject_with_their_reason(filters: dict[str, Any], first: Quote,
 def test_switching_a_filter_off_lets_the_opportunity_through() -> None:
     e, ev = engine({"trend": {"enabled": False}, "volume": {"enabled": False}})
     e.on_quote(quote(B, 99.9, 100.0, 0, size=0.2))  # 20 USDT on top: under the volume minimum
-    e.on_quote(quote(O, 100.5, 100.6, 1, size=0.2))
+    e.on_quote(quote(OK, 100.5, 100.6, 1, size=0.2))
     assert ev.events[0].episode.verdict.passed
 
 
 def test_trend_filter_needs_persistence_then_passes() -> None:
     e, ev = engine({"trend": {"min_persist_ms": 100, "min_updates": 3, "max_move_bps": 1000}})
     e.on_quote(quote(B, 99.9, 100.0, 0))
-    e.on_quote(quote(O, 100.5, 100.6, 1))
+    e.on_quote(quote(OK, 100.5, 100.6, 1))
     assert ev.events[0].episode.verdict.filter == "trend"
-    e.on_quote(quote(O, 100.5, 100.6, 2))
+    e.on_quote(quote(OK, 100.5, 100.6, 2))
     assert not ev.events[-1].episode.passed
-    e.on_quote(quote(O, 100.5, 100.6, 3))  # third consecutive sighting
+    e.on_quote(quote(OK, 100.5, 100.6, 3))  # third consecutive sighting
     assert ev.kinds() == [EpisodeKind.OPEN, EpisodeKind.UPDATE]  # the verdict flipped
     assert ev.events[-1].episode.verdict.passed and ev.events[-1].episode.passed
 
@@ -178,8 +178,8 @@ def test_trend_filter_rejects_a_running_fair_price() -> None:
     for i in range(20):  # the market climbs 1% in a second, all venues together
         price = 100.0 * (1 + 0.0005 * i)
         e.on_quote(quote(B, price - 0.05, price, i * 50))
-        e.on_quote(quote(O, price - 0.05, price, i * 50 + 1))
-    e.on_quote(quote(O, 101.5, 101.6, 1000))
+        e.on_quote(quote(OK, price - 0.05, price, i * 50 + 1))
+    e.on_quote(quote(OK, 101.5, 101.6, 1000))
     verdict = ev.events[-1].episode.verdict
     assert verdict.filter == "trend" and "fair price moved" in verdict.reason
 
@@ -187,6 +187,6 @@ def test_trend_filter_rejects_a_running_fair_price() -> None:
 def test_stop_closes_every_open_episode() -> None:
     e, ev = engine()
     e.on_quote(quote(B, 99.9, 100.0, 0))
-    e.on_quote(quote(O, 100.5, 100.6, 1))
+    e.on_quote(quote(OK, 100.5, 100.6, 1))
     e.stop(T0 + 50 * MS)
     assert ev.events[-1].episode.close_reason == "shutdown" and not e.episodes.open
