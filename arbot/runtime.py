@@ -144,9 +144,10 @@ class Runtime:
             ids = [symbols.to_venue(s) for s in symbols.canonical_symbols()]
             url = self.settings.exchanges.for_venue(venue).ws_url
             for n, chunk in enumerate(adapter.connections(ids)):
-                self.feeds.append(Feed(adapter, url, chunk, symbols.lookup, sink,
-                                       aiohttp_connect(session, timing), connection=n,
-                                       timing=timing))
+                feed = Feed(adapter, url, chunk, symbols.lookup, sink,
+                            aiohttp_connect(session, timing), connection=n, timing=timing)
+                feed.last_error = warning  # shown in the venue's status until a newer error
+                self.feeds.append(feed)
         for venue in Venue:
             if venue not in venues:
                 sink.on_feed_status(FeedStatus(venue, 0, FeedState.DISABLED, 0.0, 0.0, None, 0,

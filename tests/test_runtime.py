@@ -15,8 +15,8 @@ import pytest
 
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState, Quote, Venue
-from arbot.runtime import Runtime, retention_pass
-from arbot.sim import SimConfig
+from arbot.runtime import Runtime, retention_pass, with_endpoints
+from arbot.sim import SimConfig, SimServer
 from arbot.storage.db import open_db
 from arbot.storage.queries import count_quotes
 from arbot.storage.recorder import Recorder
@@ -127,3 +127,29 @@ async def test_retention_deletes_only_old_quotes(tmp_path: Path) -> None:
     check = sqlite3.connect(path)
     assert check.execute("SELECT COUNT(*) FROM quotes").fetchone() == (2,)
     check.close()
+
+
+async def test_instruments_problems_are_warned_and_shown_in_the_status(tmp_path: Path) -> None:
+    """One venue's REST is down: configured symbols are used; a symbol nobody lists is
+    left out with a warning. Both reach the venue's status, and the feeds still go live."""
+    async with SimServer(SimConfig(symbols=("BTC-USDT",), rate=100)) as sim:
+        sim.set_rest_fault(Venue.OKX, status=500)
+        base = ArbotSettings.model_validate({
+            "market": {"symbols": ["BTC-USDT", "FOO-USDT"]},
+            "storage": {"path": str(tmp_path / "arbot.db")},
+        })
+        settings = with_endpoints(base, {v: (sim.urls(v).ws_url, sim.urls(v).rest_url)
+                                         for v in Venue})
+        stop = asyncio.Event()
+        async with Runtime(settings) as rt:
+            run = asyncio.create_task(rt.run(stop))
+            await until(lambda: rt.board.venue_states().get(Venue.BINANCE) is FeedState.LIVE
+                        and rt.board.venue_states().get(Venue.OKX) is FeedState.LIVE,
+                        "binance and okx live")
+            stop.set()
+            await run
+        okx = next(w for w in rt.warnings if w.startswith("okx"))
+        assert "instruments unavailable" in okx and "using configured symbols" in okx
+        assert "binance does not list FOO-USDT" in rt.warnings
+        status = rt.board.latest[(Venue.BINANCE, 0)]
+        assert status.last_error == "binance does not list FOO-USDT"

@@ -249,9 +249,9 @@ async def load_symbol_map(client: RestClient, adapter: Adapter, symbols: list[st
     try:
         instruments = await client.fetch_instruments()
     except RestError as err:
-        return _fallback(adapter, symbols, f"instruments unavailable ({err})")
+        return _fallback(adapter, symbols, f"{venue} instruments unavailable ({err})")
     if not instruments:
-        return _fallback(adapter, symbols, f"instruments unavailable ({venue} listed none)")
+        return _fallback(adapter, symbols, f"{venue} instruments unavailable (it listed none)")
     listed = {i.symbol: i for i in instruments}
     found: dict[str, Instrument] = {}
     missing: list[str] = []

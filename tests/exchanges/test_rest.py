@@ -140,7 +140,7 @@ async def test_an_empty_listing_counts_as_unavailable(
                                                        "data": []})
     rest = sim_client(sim, Venue.BITGET, http, vt)
     smap, _, warning = await load_symbol_map(rest, adapter_for(Venue.BITGET), ["BTC-USDT"])
-    assert warning == "instruments unavailable (bitget listed none); using configured symbols"
+    assert warning == "bitget instruments unavailable (it listed none); using configured symbols"
     assert smap.to_venue("BTC-USDT") == "BTCUSDT"
 
 
@@ -154,7 +154,8 @@ async def test_failing_instruments_fall_back_to_configured_symbols(
     assert smap.to_venue("FOO-USDT") == adapter.venue_id("FOO", "USDT")
     assert smap.canonical_symbols() == ["BTC-USDT", "FOO-USDT"] and instruments == {}
     assert warning is not None
-    assert warning.startswith(f"instruments unavailable ({venue} GET {adapter.instruments_path}:")
+    assert warning.startswith(
+        f"{venue} instruments unavailable ({venue} GET {adapter.instruments_path}:")
     assert "venue error, status unknown (HTTP 500, 500 simulated fault) after 4 attempts" in warning
     assert warning.endswith("; using configured symbols") and "\n" not in warning
     assert sim.stats[venue].rest_requests == 1 + TIMING.retries
