@@ -1,6 +1,6 @@
 """The one market-data socket loop, for every venue (DESIGN rule 2).
 
-Per connection: connect, subscribe in the venue's batches, parse every frame with the
+Per connection (`Feed.run`): connect, subscribe in the venue's batches, parse every frame with the
 venue's adapter, answer heartbeats, and reconnect on close, error, a shutdown notice or a
 silent socket, with capped exponential backoff and full jitter. After too many failures
 in a row the connection is quarantined for a cool-down; other venues carry on.
@@ -324,18 +324,3 @@ class Feed:
                     )
                     self.sink.on_feed_status(self.status())
 
-
-async def run_feed(
-    adapter: Adapter,
-    url: str,
-    venue_ids: Sequence[str],
-    symbols: Callable[[str], str | None],
-    sink: FeedSink,
-    connect: Connect,
-    *,
-    connection: int = 0,
-    timing: FeedTiming = DEFAULT_TIMING,
-) -> NoReturn:
-    """Run one venue connection forever (until cancelled)."""
-    await Feed(adapter, url, venue_ids, symbols, sink, connect,
-               connection=connection, timing=timing).run()
