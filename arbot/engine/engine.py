@@ -20,7 +20,7 @@ from arbot.domain import FeedState, FeedStatus, Quote, Venue
 from arbot.engine.board import VENUE_INDEX, VENUES, Book, QuoteBoard
 from arbot.engine.detector import Fee, detect
 from arbot.engine.episodes import Episodes, EpisodeSink
-from arbot.engine.filters import Candidate, TrendFilter, build_filters, judge
+from arbot.engine.filters import NEVER, Candidate, TrendFilter, build_filters, judge
 from arbot.engine.funnel import Funnel
 
 NS_PER_MS = 1_000_000
@@ -69,7 +69,7 @@ class Engine:
         ask = q.ask
         book[i] = (bid, ask, now, q)
         trend = self._trend
-        if trend is not None and now - trend.last_sample(symbol) >= trend.sample_ns:
+        if trend is not None and now - trend.sampled.get(symbol, NEVER) >= trend.sample_ns:
             trend.sample(symbol, book, now)
         if symbol in self.episodes.open_symbols:
             self._evaluate(symbol, book, now, q)

@@ -19,7 +19,7 @@ from arbot.domain import PASSED, Opportunity, Verdict
 from arbot.engine.board import Book
 
 NS_PER_MS = 1_000_000
-_NEVER = -(2**62)
+NEVER = -(2**62)
 
 
 class Candidate(msgspec.Struct, frozen=True):
@@ -99,52 +99,57 @@ class TrendFilter:
     """The gap must persist, and the fair price must not be running away.
 
     The engine has it sample a fair price per symbol (the mean of the venues' mids) at
-    most every `sample_ms`, so the hot path pays one comparison per quote; the move
-    over the window is computed with numpy only when a candidate is judged.
+    most every `sample_ms`, so the hot path pays one dict lookup and one comparison per
+    quote. The move over the window ending at the latest sample is computed with numpy
+    when a candidate is judged, at most once per new sample.
     """
 
     name = "trend"
 
     def __init__(self, min_persist_ms: int, min_updates: int, max_move_bps: float,
-                 window_ms: int, sample_ms: int = 50) -> None:
+                 window_ms: int, sample_ms: int = 200) -> None:
         self.min_persist_ns = min_persist_ms * NS_PER_MS
         self.min_updates = min_updates
         self.max_move_bps = max_move_bps
         self.window_ns = window_ms * NS_PER_MS
         self.sample_ns = sample_ms * NS_PER_MS
         self._history: dict[str, deque[tuple[int, float]]] = {}
-        self._sampled: dict[str, int] = {}
+        self.sampled: dict[str, int] = {}  # symbol -> engine time of its latest sample
+        self._moves: dict[str, float] = {}  # symbol -> move over the window, until resampled
         self._maxlen = max(2, window_ms // sample_ms + 2)
-
-    def last_sample(self, symbol: str) -> int:
-        return self._sampled.get(symbol, _NEVER)
 
     def sample(self, symbol: str, book: Book, now_ns: int) -> None:
         """Record the symbol's fair price: the mean of every venue's mid."""
         mids = [(e[0] + e[1]) * 0.5 for e in book if e is not None]
-        self._sampled[symbol] = now_ns
+        self.sampled[symbol] = now_ns
+        self._moves.pop(symbol, None)
         history = self._history.get(symbol)
         if history is None:
             history = self._history[symbol] = deque(maxlen=self._maxlen)
         history.append((now_ns, sum(mids) / len(mids)))
 
-    def move_bps(self, symbol: str, now_ns: int) -> float:
-        """Largest fair-price range within the window, in bps of the latest fair price."""
+    def move_bps(self, symbol: str) -> float:
+        """Largest fair-price range within the window ending at the latest sample, in bps
+        of the latest fair price; cached until the next sample."""
+        move = self._moves.get(symbol)
+        if move is not None:
+            return move
         history = self._history.get(symbol)
-        if not history:
-            return 0.0
-        samples = np.array(history, dtype=np.float64)
-        window = samples[samples[:, 0] >= now_ns - self.window_ns, 1]
-        if window.size < 2:
-            return 0.0
-        return float((window.max() - window.min()) / window[-1] * 10_000.0)
+        move = 0.0
+        if history:
+            samples = np.array(history, dtype=np.float64)
+            window = samples[samples[:, 0] >= samples[-1, 0] - self.window_ns, 1]
+            if window.size >= 2:
+                move = float((window.max() - window.min()) / window[-1] * 10_000.0)
+        self._moves[symbol] = move
+        return move
 
     def should_execute(self, c: Candidate) -> Verdict:
         lasted = c.now_ns - c.first_seen_ns
         if lasted < self.min_persist_ns and c.seen < self.min_updates:
             return Verdict(False, self.name,
                            f"not persistent yet ({lasted / NS_PER_MS:.0f} ms, {c.seen} updates)")
-        move = self.move_bps(c.opportunity.symbol, c.now_ns)
+        move = self.move_bps(c.opportunity.symbol)
         if move > self.max_move_bps:
             return Verdict(False, self.name, f"fair price moved {move:.1f} bps in the window")
         return PASSED
