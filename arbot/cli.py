@@ -18,7 +18,14 @@ from typing import Any, NoReturn
 
 from arbot import __version__
 from arbot.capture import CaptureError, import_captures
-from arbot.config import ArbotSettings, ConfigError, load_credentials, load_settings, render_toml
+from arbot.config import (
+    ArbotSettings,
+    ConfigError,
+    load_credentials,
+    load_settings,
+    render_toml,
+    settings_source_path,
+)
 from arbot.domain import Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.symbols import SymbolMap, parse_canonical
@@ -168,11 +175,13 @@ def _config(args: argparse.Namespace, settings: ArbotSettings) -> int:
 
 
 def _run_app(args: argparse.Namespace, settings: ArbotSettings) -> int:
-    if not args.no_ui:
-        print("arbot: the terminal UI is not built yet; running headless (--no-ui)",
-              file=sys.stderr)
-    return asyncio.run(run_headless(settings, demo=args.demo, duration=args.duration,
-                                    log_format=args.log_format))
+    if args.no_ui:
+        return asyncio.run(run_headless(settings, demo=args.demo, duration=args.duration,
+                                        log_format=args.log_format))
+    from arbot.tui.app import run_tui  # lazily: only the UI imports textual
+
+    return run_tui(settings, demo=args.demo,
+                   config_path=settings_source_path(getattr(args, "config", None)))
 
 
 def _sim(args: argparse.Namespace, settings: ArbotSettings) -> int:

@@ -1,0 +1,5 @@
+"""The terminal UI: the only package that imports textual and rich (DESIGN rule 7).
+
+`arbot.tui.app.run_tui` is the entry point; `cli.py` imports it lazily so the headless
+front end, the backtester and the tests never load Textual.
+"""

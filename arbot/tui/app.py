@@ -1,0 +1,309 @@
+"""The Textual app: screens as modes, the runtime's tasks as workers, data as messages.
+
+The app is built with its backend injected (`build_app(settings, runtime_factory=...)`),
+so tests, snapshots and `arbot` itself go through the same factory; a test passes a fake
+runtime instead of patching anything.
+
+Data path: the runtime calls `TuiSink` synchronously from the feeds; once per
+`ui.refresh_ms` the app's timer has the sink post one `MarketTick`; the app applies it to
+the shared `MarketState` and asks every screen it built to redraw what changed. Episode
+events and log records are posted as they happen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
+
+from arbot.config import ArbotSettings
+from arbot.sim import SimConfig
+from arbot.storage.db import DatabaseError
+from arbot.tui.backend import RuntimeFactory, RuntimeView, quit_on_signals, runtime_factory
+from arbot.tui.commands import binding_commands
+from arbot.tui.messages import (
+    EpisodeChanged,
+    LogLine,
+    MarketTick,
+    RuntimeStarted,
+    TuiLogHandler,
+    TuiSink,
+)
+from arbot.tui.modes import SettingsPlaceholder, module_exists, settings_screen_factory
+from arbot.tui.opportunities import OpportunitiesScreen, recent_episodes
+from arbot.tui.prices import PricesScreen
+from arbot.tui.state import NS_PER_S, Clocks, MarketState
+from arbot.tui.trades import TradesScreen
+from arbot.tui.widgets import ArbotScreen
+
+log = logging.getLogger("arbot.tui")
+
+TASKS = "runtime-tasks"  # worker group of the runtime's long-lived coroutines
+EXPORT_MODULE = "arbot.tui.export"
+HISTORY_S = 7 * 86_400  # how far back the opportunities table is filled from the database
+SHUTDOWN_S = 15.0  # give up waiting for the runtime to close after this long
+
+
+class ArbotApp(App[int]):
+    """ArBot's terminal UI. Construct it with `build_app`."""
+
+    CSS_PATH = "arbot.tcss"
+    TITLE = "ArBot"
+    DEFAULT_MODE = "prices"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1,p", "switch_mode('prices')", "Prices", id="prices",
+                tooltip="Top of book on every venue"),
+        Binding("2,o", "switch_mode('opportunities')", "Opportunities", id="opportunities",
+                tooltip="Live and recent opportunity episodes, and the why-no-trade funnel"),
+        Binding("3,t", "switch_mode('trades')", "Trades", id="trades",
+                tooltip="Executed trades"),
+        Binding("4,s", "switch_mode('settings')", "Settings", id="settings",
+                tooltip="Edit the settings"),
+        Binding("l", "toggle_log", "Log", id="log", tooltip="Show or hide the log panel"),
+        Binding("question_mark", "toggle_help", "Keys", id="help", key_display="?",
+                tooltip="Show or hide every key"),
+        Binding("e", "export", "Export", id="export", show=False,
+                tooltip="Export recorded quotes or episodes to CSV"),
+        Binding("q", "quit", "Quit", id="quit",
+                tooltip="Stop the feeds, flush the database and quit"),
+        Binding("escape", "switch_mode('prices')", "Back to prices", id="back", show=False,
+                tooltip="Leave a form (e.g. the settings) for the prices screen"),
+    ]
+
+    def __init__(self, settings: ArbotSettings, *, demo: bool, runtime: RuntimeFactory,
+                 config_path: Path | None = None, clocks: Clocks | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.demo = demo
+        self._factory = runtime
+        self.state = MarketState(settings, demo, clocks or Clocks())
+        self.sink = TuiSink(self.post_message)
+        self.log_backlog: deque[LogLine] = deque(maxlen=1000)
+        self.runtime: RuntimeView | None = None
+        self.runtime_error: BaseException | None = None
+        self._views: list[ArbotScreen] = []
+        self._stop = asyncio.Event()
+        self._runtime_worker: Worker[None] | None = None
+        self._quitting = False
+        self._log_handler = TuiLogHandler(self.post_message)
+        self._log_level = logging.NOTSET
+        self._restore_signals: Callable[[], None] = lambda: None
+        self.add_mode("prices", self._view(PricesScreen))
+        self.add_mode("opportunities", self._view(OpportunitiesScreen))
+        self.add_mode("trades", self._view(TradesScreen))
+        self.add_mode("settings", settings_screen_factory(
+            settings, config_path, self._view(SettingsPlaceholder), self.settings_saved))
+
+    def _view(self, cls: type[ArbotScreen]) -> Callable[[], Screen[None]]:
+        """A mode's screen factory that also registers the screen for market updates."""
+
+        def build() -> Screen[None]:
+            screen = cls(self.state, self.log_backlog)
+            self._views.append(screen)
+            return screen
+
+        return build
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.set_keymap(dict(self.settings.ui.keymap))
+        logger = logging.getLogger("arbot")
+        self._log_level = logger.level
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
+        logger.addHandler(self._log_handler)
+        self.set_interval(self.settings.ui.refresh_ms / 1000, self.flush, name="ui-refresh")
+        self._runtime_worker = self.run_worker(self._run_runtime(), name="runtime",
+                                               group="runtime", exit_on_error=False)
+        if not self.is_headless:  # SIGTERM, or SIGHUP when an SSH session drops
+            self._restore_signals = quit_on_signals(lambda: self.call_later(self.action_quit))
+
+    def on_unmount(self) -> None:
+        logger = logging.getLogger("arbot")
+        logger.removeHandler(self._log_handler)
+        logger.setLevel(self._log_level)
+        self._restore_signals()
+
+    async def _run_runtime(self) -> None:
+        """Enter the runtime, run each of its tasks as a named worker, and on stop cancel
+        them and leave the runtime, which closes episodes and flushes the database."""
+        async with self._factory([self.sink]) as runtime:
+            self.runtime = runtime
+            self.post_message(RuntimeStarted(list(runtime.warnings)))
+            tasks = [self.run_worker(coro, name=name, group=TASKS, exit_on_error=False,
+                                     description=f"runtime task {name}")
+                     for name, coro in runtime.coroutines().items()]
+            try:
+                await self._stop.wait()
+            finally:
+                for worker in tasks:
+                    worker.cancel()
+                for worker in tasks:
+                    with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                        await worker.wait()
+
+    async def stop_runtime(self) -> None:
+        """Stop the runtime's tasks and leave it (the writer flushes); idempotent."""
+        self._stop.set()
+        worker = self._runtime_worker
+        if worker is None:
+            return
+        if self.runtime is None:
+            worker.cancel()  # still starting (e.g. waiting on a venue): abandon the start
+        try:
+            await asyncio.wait_for(worker.wait(), SHUTDOWN_S)
+        except (WorkerCancelled, WorkerFailed):
+            pass
+        except TimeoutError:
+            log.error("the runtime did not stop within %.0f s; quitting anyway", SHUTDOWN_S)
+
+    async def action_quit(self) -> None:
+        """Quit cleanly: stop the feeds, flush the database, then exit."""
+        if self._quitting:
+            return
+        self._quitting = True
+        self.state.phase = "stopping"
+        self._refresh_views()
+        self.run_worker(self._quit(), name="quit", group="quit", exit_on_error=False)
+
+    async def _quit(self) -> None:
+        await self.stop_runtime()
+        code = 1 if self.runtime_error is not None else 0
+        self.exit(code, return_code=code)
+
+    # -- messages --------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """The refresh timer: have the sink post this tick's coalesced data."""
+        engine = self.runtime.engine if self.runtime is not None else None
+        if engine is None:
+            self.sink.flush()
+        else:
+            self.sink.flush(engine.funnel.as_dict(), engine.last_tick_ns)
+
+    def on_market_tick(self, message: MarketTick) -> None:
+        self.state.apply_tick(message)
+        self._refresh_views()
+
+    def _refresh_views(self) -> None:
+        for view in self._views:
+            view.refresh_market()
+
+    def on_episode_changed(self, message: EpisodeChanged) -> None:
+        row = self.state.apply_episode(message)
+        for view in self._views:
+            view.episode_changed(row)
+
+    def on_log_line(self, message: LogLine) -> None:
+        self.log_backlog.append(message)
+        for view in self._views:
+            view.log_line(message)
+
+    def on_runtime_started(self, message: RuntimeStarted) -> None:
+        self.state.phase = "running"
+        self.state.started_mono_ns = self.state.clocks.mono_ns()
+        storage = self.settings.storage
+        log.info("recording to %s (record_quotes = %s)%s", storage.path, storage.record_quotes,
+                 "; DEMO: simulated venues, prices are not real" if self.demo else "")
+        for warning in message.warnings:
+            self.notify(warning, severity="warning", timeout=10, markup=False)
+        self.run_worker(self._load_history(), name="history", group="history",
+                        exit_on_error=False)
+
+    async def _load_history(self) -> None:
+        """Fill the opportunities table with the latest recorded episodes."""
+        since = self.state.clocks.wall_ns() - HISTORY_S * NS_PER_S
+        try:
+            rows = await recent_episodes(self.settings.storage.path, since)
+        except DatabaseError as exc:
+            if exc.kind != "missing":  # no database yet is normal on a first run
+                raise
+            return
+        added = self.state.add_history(rows)
+        for view in self._views:
+            if isinstance(view, OpportunitiesScreen):
+                view.add_rows(added)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures surface: a notification and a log line; every
+        other worker keeps running."""
+        worker = event.worker
+        if event.state is WorkerState.ERROR:
+            error = worker.error
+            if worker.group == "runtime":
+                self.runtime_error = error
+                self.state.phase = "failed"
+                self.notify(f"ArBot could not run: {error}", title="Runtime failed",
+                            severity="error", timeout=30, markup=False)
+            else:
+                self.notify(f"{worker.name} failed: {error}", title="Task failed",
+                            severity="error", timeout=15, markup=False)
+            log.error("%s failed: %s", worker.name, error)
+        elif event.state is WorkerState.SUCCESS and worker.group == "runtime":
+            self.state.phase = "stopped"
+        elif (event.state is WorkerState.SUCCESS and worker.group == TASKS
+              and not self._stop.is_set()):
+            self.notify(f"{worker.name} ended unexpectedly", severity="warning", markup=False)
+        if worker.group == "runtime" and event.state is not WorkerState.RUNNING:
+            self._refresh_views()
+
+    # -- actions ---------------------------------------------------------------------
+
+    def action_toggle_log(self) -> None:
+        self.toggle_class("-show-log")
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_export(self) -> None:
+        """The export dialog, offering the table on screen as one of the choices."""
+        if not module_exists(EXPORT_MODULE):
+            self.notify("The export dialog is not built yet; use `arbot export` meanwhile.",
+                        severity="warning")
+            return
+        module = importlib.import_module(EXPORT_MODULE)
+        screen = self.screen
+        visible = screen.visible_table if isinstance(screen, ArbotScreen) else None
+        self.push_screen(module.ExportDialog(self.settings.storage.path, visible))
+
+    def settings_saved(self, saved: ArbotSettings) -> None:
+        """The settings form saved a new file. Keys apply now; everything the runtime
+        was built from (venues, symbols, strategy, storage) applies on the next start."""
+        self.set_keymap(dict(saved.ui.keymap))
+        self.notify("Key bindings applied; restart ArBot to apply the other settings.",
+                    timeout=8)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands, then every key binding of the app and the screen."""
+        return binding_commands(self, screen, super().get_system_commands(screen))
+
+
+def build_app(settings: ArbotSettings, *, demo: bool, config_path: Path | None = None,
+              runtime: RuntimeFactory | None = None, sim_config: SimConfig | None = None,
+              clocks: Clocks | None = None) -> ArbotApp:
+    """The app, with the real runtime unless `runtime` is given."""
+    factory = runtime or runtime_factory(settings, demo=demo, sim_config=sim_config)
+    return ArbotApp(settings, demo=demo, runtime=factory, config_path=config_path,
+                    clocks=clocks)
+
+
+def run_tui(settings: ArbotSettings, *, demo: bool, config_path: Path | None = None) -> int:
+    """Run the terminal UI until the user quits; returns the process exit code."""
+    app = build_app(settings, demo=demo, config_path=config_path)
+    app.run()
+    # Textual sets 1 after a crash; a runtime that failed to start is a failure too.
+    return app.return_code or (1 if app.runtime_error is not None else 0)

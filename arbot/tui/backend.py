@@ -1,0 +1,77 @@
+"""What the app runs on: the runtime as the UI sees it, and the factory that builds it.
+
+The app takes a factory rather than a runtime, so it can hand the runtime its own sink;
+tests and snapshots pass a factory of fakes through the same `build_app` as `arbot`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Coroutine, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from arbot.config import ArbotSettings
+from arbot.runtime import Runtime
+from arbot.sim import SimConfig
+
+
+class FunnelView(Protocol):
+    def as_dict(self) -> dict[str, object]: ...
+
+
+class EngineView(Protocol):
+    """What the UI reads from the engine: only its counters and its heartbeat."""
+
+    @property
+    def funnel(self) -> FunnelView: ...
+
+    @property
+    def last_tick_ns(self) -> int: ...
+
+
+class RuntimeView(Protocol):
+    """The part of `arbot.runtime.Runtime` the app uses (a test can supply a fake)."""
+
+    @property
+    def engine(self) -> EngineView | None: ...
+
+    @property
+    def warnings(self) -> list[str]: ...
+
+    def coroutines(self) -> dict[str, Coroutine[Any, Any, Any]]: ...
+
+
+RuntimeFactory = Callable[[Sequence[object]], AbstractAsyncContextManager[RuntimeView]]
+
+
+def runtime_factory(settings: ArbotSettings, *, demo: bool,
+                    sim_config: SimConfig | None = None) -> RuntimeFactory:
+    """The real backend: a `Runtime` that also feeds the given sinks."""
+
+    def build(sinks: Sequence[object]) -> Runtime:
+        return Runtime(settings, demo=demo, sinks=sinks, sim_config=sim_config)
+
+    return build
+
+
+def quit_on_signals(quit_app: Callable[[], object]) -> Callable[[], None]:
+    """Have SIGTERM and SIGHUP (an SSH session that drops) quit as cleanly as `q`, so the
+    database is flushed rather than cut off mid-batch. Returns the undo."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, quit_app)
+            installed.append(sig)
+
+    def restore() -> None:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+    return restore

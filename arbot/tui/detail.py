@@ -1,0 +1,67 @@
+"""The selected episode, explained: both quotes with their ages, the fees, gross and net,
+and why the size is what it is.
+
+A trader who doubts a number should be able to redo it from this pane alone, the same way
+`Opportunity`'s docstring says it is computed.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from arbot.export import plain_number
+from arbot.tui.fmt import qty
+from arbot.tui.state import NS_PER_MS, EpisodeRow, MarketState
+
+
+def _age(quote_ns: int | None, ref_ns: int) -> str:
+    return "age ?" if quote_ns is None else f"age {max(0, ref_ns - quote_ns) // NS_PER_MS} ms"
+
+
+def _size(value: float | None) -> str:
+    return "?" if value is None else qty(value)
+
+
+def _fee(bps: float | None) -> str:
+    return "? bp" if bps is None else f"{bps:g} bp"
+
+
+def size_reason(row: EpisodeRow, max_notional: float) -> str:
+    """`size = min(ask size, bid size, max_notional / ask)`, and which one bound it."""
+    cap = max_notional / row.buy_ask if row.buy_ask > 0 else float("inf")
+    limits = [("ask size", row.buy_ask_size), ("bid size", row.sell_bid_size),
+              (f"max_notional {max_notional:g}/ask", cap)]
+    known = [(name, v) for name, v in limits if v is not None]
+    binding = min(known, key=lambda item: item[1])[0] if known else "?"
+    terms = ", ".join(f"{name} {_size(v)}" for name, v in limits)
+    return f"size {_size(row.size)} = min({terms}): limited by {binding}"
+
+
+def describe_episode(row: EpisodeRow, state: MarketState) -> Text:
+    """Several short lines; quote ages are now for an open episode, else at detection."""
+    now = state.clocks.wall_ns()
+    stamps = [t for t in (row.buy_quote_ns, row.sell_quote_ns) if t is not None]
+    ref = now if row.closed_ns is None else max(stamps, default=row.opened_ns)
+    when = "now" if row.closed_ns is None else "when seen"
+    gross = (row.sell_bid - row.buy_ask) / row.buy_ask * 1e4 if row.buy_ask > 0 else 0.0
+    status = ("open" if row.closed_ns is None
+              else f"closed ({row.close_reason or '?'}) after "
+                   f"{(row.closed_ns - row.opened_ns) // NS_PER_MS} ms")
+    text = Text(no_wrap=False)
+    text.append(f"{row.symbol}  buy {row.buy_venue} -> sell {row.sell_venue}  {status}\n",
+                "bold")
+    text.append(f"buy  {row.buy_venue:<8} ask {plain_number(row.buy_ask)} x "
+                f"{_size(row.buy_ask_size)}  fee {_fee(row.buy_fee_bps)}  "
+                f"{_age(row.buy_quote_ns, ref)} ({when})\n")
+    text.append(f"sell {row.sell_venue:<8} bid {plain_number(row.sell_bid)} x "
+                f"{_size(row.sell_bid_size)}  fee {_fee(row.sell_fee_bps)}  "
+                f"{_age(row.sell_quote_ns, ref)} ({when})\n")
+    text.append(f"gross {gross:+.2f} bp  net {row.net_bps:+.2f} bp after both fees  "
+                f"profit {row.profit:.4f}\n")
+    text.append(size_reason(row, state.settings.strategy.max_notional) + "\n")
+    text.append(f"verdict: {row.verdict}")
+    if row.recorded and row.closed_ns is not None:
+        # The database keeps the quotes as the episode opened but net, size and profit
+        # at their peak; say so rather than show numbers that seem not to add up.
+        text.append("\n(recorded: prices and sizes at open; net, size, profit at peak)", "dim")
+    return text

@@ -1,0 +1,218 @@
+"""The Opportunities screen: episodes newest first, the selected one explained, and the
+why-no-trade funnel.
+
+The table starts from the latest episodes in the database (read once, in a worker, on a
+read-only connection) and then follows live episode events. Rows are keyed by episode id,
+so a live event for a row loaded from the database updates it rather than adding a twin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from collections.abc import Iterable, Mapping
+
+from rich.console import JustifyMethod
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.css.query import NoMatches
+from textual.widgets import DataTable, Static
+
+from arbot.export import plain_number
+from arbot.storage.db import open_db
+from arbot.storage.queries import iter_episodes
+from arbot.tui.detail import describe_episode
+from arbot.tui.fmt import qty
+from arbot.tui.messages import LogLine
+from arbot.tui.state import NS_PER_MS, NS_PER_S, EpisodeRow, MarketState
+from arbot.tui.widgets import ArbotScreen, theme_style
+
+# Short venue names keep a row within 80 columns; the detail pane spells them out.
+SHORT = {"binance": "BIN", "bybit": "BYB", "okx": "OKX", "bitget": "BGT"}
+# Widths add up to 80 columns with the cell padding and a one-column scrollbar.
+COLUMNS = (("Symbol", "symbol", 8), ("Buy", "buy", 12), ("Sell", "sell", 12),
+           ("Net", "net", 5), ("Size", "size", 7), ("Profit", "profit", 6),
+           ("Age", "age", 5), ("Verdict", "verdict", 8))
+FUNNEL_STEPS = (("quotes", "quotes"), ("not_live", "venue not live"),
+                ("stale", "vs stale quote"), ("crossed", "crossed"),
+                ("below_min", "below min after fees"), ("too_small", "too small"))
+
+
+async def recent_episodes(path: str, since_ns: int, limit: int = 200) -> list[EpisodeRow]:
+    """The newest `limit` episodes opened since `since_ns`, oldest first."""
+    conn = await open_db(path, readonly=True)
+    try:
+        rows: deque[EpisodeRow] = deque(maxlen=limit)
+        async for row in iter_episodes(conn, since_ns=since_ns):
+            rows.append(EpisodeRow.from_db(row))
+    finally:
+        await conn.close()
+    return list(rows)
+
+
+class Stamp(Text):
+    """An age cell that also carries the episode's opening time, to sort newest first."""
+
+    def __init__(self, text: str, opened_ns: int) -> None:
+        super().__init__(text, justify="right", no_wrap=True)
+        self.opened_ns = opened_ns
+
+
+def _duration(ns: int) -> str:
+    if ns < NS_PER_S:
+        return f"{ns // NS_PER_MS}ms"
+    if ns < 60 * NS_PER_S:
+        return f"{ns / NS_PER_S:.1f}s"
+    return f"{ns // (60 * NS_PER_S)}m"
+
+
+def funnel_text(funnel: Mapping[str, object], open_count: int) -> str:
+    """The funnel in the order a candidate passes through it."""
+    parts = [f"{label} {funnel.get(key, 0)}" for key, label in FUNNEL_STEPS]
+    filtered = funnel.get("filtered")
+    if isinstance(filtered, Mapping) and filtered:
+        parts.append("filtered " + ", ".join(f"{k} {v}" for k, v in filtered.items()))
+    else:
+        parts.append("filtered 0")
+    parts.append(f"passed {funnel.get('passed', 0)}")
+    return " · ".join(parts) + f"  ({open_count} open)"
+
+
+class OpportunitiesScreen(ArbotScreen):
+    """Live and recent episodes."""
+
+    TITLE_TEXT = "Opportunities"
+
+    def __init__(self, state: MarketState, log_backlog: Iterable[LogLine]) -> None:
+        super().__init__(state, log_backlog)
+        self._versions: dict[str, int] = {}  # row key -> EpisodeRow.version on screen
+        self._ages: dict[str, str] = {}
+        self._panes: dict[str, str | Text] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield DataTable(id="episodes", cursor_type="row", zebra_stripes=True)
+        with Vertical(id="episode-bottom"):
+            yield Static(id="episode-detail")
+            yield Static(id="funnel")
+
+    def build_body(self) -> None:
+        table = self.query_one("#episodes", DataTable)
+        for label, key, width in COLUMNS:
+            justify: JustifyMethod = "left" if key in ("symbol", "verdict") else "right"
+            table.add_column(Text(label, justify=justify), key=key, width=width)
+        self.query_one("#episode-detail", Static).border_title = "selected"
+        self.query_one("#funnel", Static).border_title = "why no trade"
+        self._add_rows(list(self.state.episodes.values()))
+
+    # -- rows ------------------------------------------------------------------------
+
+    def add_rows(self, rows: list[EpisodeRow]) -> None:
+        """New or changed episodes. Before the screen is built there is nothing to do: it
+        starts from every episode in the state."""
+        if self.ready:
+            with contextlib.suppress(NoMatches):  # NoMatches: the app is exiting
+                self._add_rows(rows)
+
+    def _add_rows(self, rows: list[EpisodeRow]) -> None:
+        """Add or update rows, then keep the table newest first and the cursor on its row."""
+        table = self.query_one("#episodes", DataTable)
+        selected = self._selected_key()
+        added = False
+        for row in rows:
+            if row.id in self._versions:
+                self._update_row(table, row)
+            else:
+                table.add_row(*self._cells(row), key=row.id)
+                self._versions[row.id] = row.version
+                added = True
+        for gone in [k for k in self._versions if k not in self.state.episodes]:
+            table.remove_row(gone)
+            del self._versions[gone]
+            self._ages.pop(gone, None)
+        if added:
+            table.sort("age", key=lambda cell: cell.opened_ns, reverse=True)
+            if selected is not None and selected in self._versions:
+                table.move_cursor(row=table.get_row_index(selected), animate=False)
+            else:
+                table.move_cursor(row=0, animate=False)
+        self._show_detail()
+
+    def episode_changed(self, row: EpisodeRow) -> None:
+        self.add_rows([row])
+
+    def _update_row(self, table: DataTable[object], row: EpisodeRow) -> None:
+        if self._versions.get(row.id) == row.version:
+            return
+        self._versions[row.id] = row.version
+        self._ages.pop(row.id, None)
+        for (_, key, _), cell in zip(COLUMNS, self._cells(row), strict=True):
+            table.update_cell(row.id, key, cell)
+
+    def _cells(self, row: EpisodeRow) -> list[Text]:
+        passed = row.verdict == "passed"
+        verdict_style = theme_style(self, "success") if passed else "dim"
+        net_style = theme_style(self, "success", bold=True) if passed else ""
+        return [
+            Text(row.symbol),
+            Text(f"{SHORT.get(row.buy_venue, row.buy_venue)} {plain_number(row.buy_ask)}",
+                 justify="right"),
+            Text(f"{SHORT.get(row.sell_venue, row.sell_venue)} {plain_number(row.sell_bid)}",
+                 justify="right"),
+            Text(f"{row.net_bps:+.1f}", net_style, justify="right"),
+            Text(qty(row.size), justify="right"),
+            Text(f"{row.profit:.3f}", justify="right"),
+            self._age(row),
+            Text(row.verdict_short, verdict_style),
+        ]
+
+    def _age(self, row: EpisodeRow) -> Stamp:
+        """Open: how long it has been open, live, in bold. Closed: its lifetime, dimmed."""
+        if row.closed_ns is None:
+            stamp = Stamp(_duration(max(0, self.state.clocks.wall_ns() - row.opened_ns)),
+                          row.opened_ns)
+            stamp.stylize("bold")  # bold, not colour: visible with NO_COLOR too
+            return stamp
+        stamp = Stamp(_duration(max(0, row.closed_ns - row.opened_ns)), row.opened_ns)
+        stamp.stylize("dim")
+        return stamp
+
+    # -- per tick --------------------------------------------------------------------
+
+    def refresh_body(self) -> None:
+        table = self.query_one("#episodes", DataTable)
+        for key in self._versions:
+            row = self.state.episodes.get(key)
+            if row is not None and row.closed_ns is None:
+                age = self._age(row)
+                if self._ages.get(key) != age.plain:
+                    self._ages[key] = age.plain
+                    table.update_cell(key, "age", age)
+        self._show_detail()
+        open_count = sum(r.closed_ns is None for r in self.state.episodes.values())
+        self._show("#funnel", funnel_text(self.state.funnel, open_count))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _selected_key(self) -> str | None:
+        table = self.query_one("#episodes", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return key
+
+    def _show_detail(self) -> None:
+        key = self._selected_key()
+        row = self.state.episodes.get(key) if key is not None else None
+        if row is None:
+            self._show("#episode-detail",
+                       "No episode yet: gaps that beat both taker fees show up here.")
+        else:
+            self._show("#episode-detail", describe_episode(row, self.state))
+
+    def _show(self, selector: str, content: str | Text) -> None:
+        """Update a pane only when its content changed: most ticks change nothing."""
+        if self._panes.get(selector) != content:
+            self._panes[selector] = content
+            self.query_one(selector, Static).update(content)

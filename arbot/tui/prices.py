@@ -1,0 +1,178 @@
+"""The Prices screen: symbols x venues, bid over ask, best of each highlighted, and the
+best gross and net spread per symbol; below it, one status line per venue connection set.
+
+Only fresh quotes (venue live, younger than `strategy.max_quote_age_ms`) count for the
+best prices and spreads, as in the engine: a stale price is shown dimmed, never used.
+Cells are compared with what is on screen and only changed ones are updated in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar
+
+from rich.console import JustifyMethod
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from arbot.domain import FeedState, Quote, Venue
+from arbot.tui.fmt import decimals, qty
+from arbot.tui.messages import LogLine
+from arbot.tui.state import MarketState
+from arbot.tui.widgets import ArbotScreen, theme_style
+
+VENUES: tuple[Venue, ...] = tuple(Venue)
+_STATE_STYLE = {FeedState.LIVE: "success", FeedState.QUARANTINED: "error",
+                FeedState.DISABLED: "", FeedState.STALE: "error"}
+
+
+def best_spreads(fresh: Sequence[Quote],
+                 fee_bps: Mapping[Venue, float]) -> tuple[float | None, float | None]:
+    """Best (gross, net) bps of buying at one venue's ask and selling at another's bid;
+    net pays both taker fees. None with fewer than two venues."""
+    gross: float | None = None
+    net: float | None = None
+    for buy in fresh:
+        for sell in fresh:
+            if buy.venue is sell.venue or buy.ask <= 0:
+                continue
+            g = (sell.bid - buy.ask) / buy.ask * 1e4
+            n = (sell.bid * (1 - fee_bps[sell.venue] / 1e4)
+                 - buy.ask * (1 + fee_bps[buy.venue] / 1e4)) / buy.ask * 1e4
+            gross = g if gross is None else max(gross, g)
+            net = n if net is None else max(net, n)
+    return gross, net
+
+
+def _price(value: float, size: float, places: int, sizes: bool) -> str:
+    text = f"{value:.{places}f}"
+    return f"{text} {qty(size)}" if sizes else text
+
+
+class PricesScreen(ArbotScreen):
+    """Top of book everywhere at a glance."""
+
+    TITLE_TEXT = "Prices"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("z", "toggle_sizes", "Sizes", id="sizes",
+                        tooltip="Show or hide the top-of-book sizes next to prices")]
+
+    def __init__(self, state: MarketState, log_backlog: Iterable[LogLine]) -> None:
+        super().__init__(state, log_backlog)
+        self.show_sizes = state.settings.ui.show_sizes
+        self._shown: dict[tuple[str | None, str, str], Text] = {}  # what each cell shows
+
+    def compose_body(self) -> ComposeResult:
+        yield DataTable(id="prices", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="venue-status", cursor_type="none", show_cursor=False)
+
+    def build_body(self) -> None:
+        self._build_prices()
+        status = self.query_one("#venue-status", DataTable)
+        for label, key, width in (("Venue", "venue", 8), ("State", "state", 12),
+                                  ("q/s", "qps", 5), ("Frame", "age", 6),
+                                  ("Reconn", "reconnects", 6), ("Note", "note", 30)):
+            justify: JustifyMethod = "right" if key in ("qps", "age", "reconnects") else "left"
+            status.add_column(Text(label, justify=justify), key=key, width=width)
+        for venue in VENUES:
+            status.add_row(venue.value, *[""] * 5, key=venue.value)
+
+    def _build_prices(self) -> None:
+        table = self.query_one("#prices", DataTable)
+        table.clear(columns=True)
+        self._shown = {k: v for k, v in self._shown.items() if k[0] != table.id}
+        symbols = self.state.settings.market.symbols
+        table.add_column("Symbol", key="symbol", width=max(len(s) for s in symbols))
+        width = 18 if self.show_sizes else 10
+        for venue in VENUES:
+            table.add_column(Text(venue.value, justify="right"), key=venue.value, width=width)
+        table.add_column(Text("Gross bp", justify="right"), key="gross", width=8)
+        table.add_column(Text("Net bp", justify="right"), key="net", width=7)
+        for symbol in symbols:
+            table.add_row(symbol, *[""] * (len(VENUES) + 2), key=symbol, height=2)
+
+    def action_toggle_sizes(self) -> None:
+        self.show_sizes = not self.show_sizes
+        self._build_prices()
+        self.refresh_body()
+
+    # -- per tick ----------------------------------------------------------------------
+
+    def refresh_body(self) -> None:
+        self._refresh_prices()
+        self._refresh_status()
+
+    def _put(self, table: DataTable[object], row: str, column: str, text: Text) -> None:
+        key = (table.id, row, column)
+        if self._shown.get(key) != text:
+            self._shown[key] = text
+            table.update_cell(row, column, text)
+
+    def _refresh_prices(self) -> None:
+        state = self.state
+        table = self.query_one("#prices", DataTable)
+        live = state.feeds.venue_states()
+        fees = {v: state.taker_fee_bps(v) for v in VENUES}
+        dim, bid_style = "dim", theme_style(self, "success", bold=True)
+        ask_style = theme_style(self, "error", bold=True)
+        enabled = set(state.settings.exchanges.enabled_venues())
+        for symbol in state.settings.market.symbols:
+            quotes = {v: q for v in VENUES if (q := state.quotes.get((symbol, v))) is not None}
+            fresh = [q for q in quotes.values() if state.is_fresh(q, live)]
+            fresh_venues = {q.venue for q in fresh}
+            best_bid = max((q.bid for q in fresh), default=None)
+            best_ask = min((q.ask for q in fresh), default=None)
+            places = decimals([p for q in quotes.values() for p in (q.bid, q.ask)])
+            for venue in VENUES:
+                q = quotes.get(venue)
+                cell = Text(justify="right", no_wrap=True)
+                if q is None:
+                    cell.append("-" if venue in enabled else "off", dim)
+                else:
+                    stale = venue not in fresh_venues
+                    cell.append(_price(q.bid, q.bid_size, places, self.show_sizes),
+                                dim if stale else bid_style if q.bid == best_bid else "")
+                    cell.append("\n")
+                    cell.append(_price(q.ask, q.ask_size, places, self.show_sizes),
+                                dim if stale else ask_style if q.ask == best_ask else "")
+                self._put(table, symbol, venue.value, cell)
+            gross, net = best_spreads(fresh, fees)
+            self._put(table, symbol, "gross", _bps(gross, ""))
+            net_style = ("" if net is None or net <= 0 else
+                         theme_style(self, "success", bold=True)
+                         if net >= state.settings.strategy.min_net_profit_bps
+                         else theme_style(self, "warning"))
+            self._put(table, symbol, "net", _bps(net, net_style))
+
+    def _refresh_status(self) -> None:
+        state = self.state
+        table = self.query_one("#venue-status", DataTable)
+        for venue in VENUES:
+            statuses = state.venue_statuses(venue)
+            row = venue.value
+            venue_state = state.venue_state(venue)
+            if venue_state is None:
+                cells = {"state": Text("waiting", "dim")}
+            else:
+                # As reported (each connection reports at least once a second); the
+                # slowest connection speaks for the venue, like its worst state does.
+                ages = [s.last_frame_age_s for s in statuses if s.last_frame_age_s is not None]
+                notes = [s.last_error for s in statuses if s.last_error]
+                live = venue_state in (FeedState.LIVE, FeedState.STALE)
+                style = _STATE_STYLE.get(venue_state, "warning")
+                cells = {
+                    "state": Text(venue_state.value, theme_style(self, style) if style else "dim"),
+                    "qps": Text(f"{sum(s.quotes_per_s for s in statuses):.0f}",
+                                justify="right"),
+                    "age": Text(f"{max(ages):.1f}s" if ages and live else "-", justify="right"),
+                    "reconnects": Text(str(sum(s.reconnects for s in statuses)),
+                                       justify="right"),
+                    "note": Text(notes[0] if notes else ""),
+                }
+            for column in ("state", "qps", "age", "reconnects", "note"):
+                self._put(table, row, column, cells.get(column, Text("")))
+
+
+def _bps(value: float | None, style: str) -> Text:
+    return Text("-" if value is None else f"{value:+.1f}", style or "", justify="right")

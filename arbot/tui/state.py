@@ -1,0 +1,183 @@
+"""The UI's picture of the market, built only from messages.
+
+Every screen reads this one object, so a screen opened late (modes build their screen on
+first visit) starts from everything seen so far, and no screen ever reads the engine or
+the database for live data. Time comes from injected clocks, so a snapshot test can
+freeze it and get the same picture every run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from arbot.config import ArbotSettings
+from arbot.domain import Episode, EpisodeKind, FeedState, FeedStatus, Quote, Venue
+from arbot.runtime import FeedBoard
+from arbot.tui.messages import EpisodeChanged, MarketTick
+
+NS_PER_S = 1_000_000_000
+NS_PER_MS = 1_000_000
+STALL_NS = 2 * NS_PER_S  # the engine heartbeat turns red after this long without a quote
+MAX_EPISODES = 500  # rows kept in memory and in the opportunities table
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """Wall clock (quote and episode times) and monotonic clock (the engine heartbeat)."""
+
+    wall_ns: Callable[[], int] = time.time_ns
+    mono_ns: Callable[[], int] = time.monotonic_ns
+
+
+@dataclass
+class EpisodeRow:
+    """One episode as the opportunities screen shows it, from a live event or a DB row.
+
+    Open episodes show their latest figures; closed ones their peak, as the database
+    keeps them. `version` moves on every change so a table knows what to redraw.
+    """
+
+    id: str
+    symbol: str
+    buy_venue: str
+    sell_venue: str
+    opened_ns: int
+    closed_ns: int | None
+    buy_ask: float
+    sell_bid: float
+    buy_ask_size: float | None
+    sell_bid_size: float | None
+    buy_fee_bps: float | None
+    sell_fee_bps: float | None
+    buy_quote_ns: int | None
+    sell_quote_ns: int | None
+    net_bps: float
+    size: float
+    profit: float
+    verdict: str
+    close_reason: str | None
+    version: int = 0
+    recorded: bool = False  # read from the database rather than seen live
+
+    @property
+    def verdict_short(self) -> str:
+        """`passed`, or the name of the filter that rejected it."""
+        if self.verdict.startswith("filtered:"):
+            return self.verdict.split(":", 2)[1]
+        return self.verdict
+
+    @classmethod
+    def from_episode(cls, e: Episode) -> EpisodeRow:
+        o = e.last if e.closed_ns is None else e.peak
+        verdict = str(e.verdict) if e.closed_ns is None or not e.passed else "passed"
+        return cls(e.id, e.symbol, e.buy_venue.value, e.sell_venue.value, e.opened_ns,
+                   e.closed_ns, o.buy.ask, o.sell.bid, o.buy.ask_size, o.sell.bid_size,
+                   o.buy_fee_bps, o.sell_fee_bps, o.buy.ts_recv_ns, o.sell.ts_recv_ns,
+                   o.net_bps, o.size, o.profit, verdict, e.close_reason)
+
+    @classmethod
+    def from_db(cls, row: Sequence[object]) -> EpisodeRow:
+        """A row of `iter_episodes` (EPISODE_COLUMNS order)."""
+        (eid, symbol, buy, sell, opened, closed, net_open, net_peak, size, profit, ask, bid,
+         ask_size, bid_size, buy_fee, sell_fee, buy_ns, sell_ns, verdict, reason) = row
+        return cls(str(eid), str(symbol), str(buy), str(sell), _int(opened) or 0, _int(closed),
+                   _float(ask) or 0.0, _float(bid) or 0.0, _float(ask_size), _float(bid_size),
+                   _float(buy_fee), _float(sell_fee), _int(buy_ns), _int(sell_ns),
+                   _float(net_peak if closed is not None else net_open) or 0.0,
+                   _float(size) or 0.0, _float(profit) or 0.0, str(verdict or ""),
+                   None if reason is None else str(reason), recorded=True)
+
+
+def _int(v: object) -> int | None:
+    return v if isinstance(v, int) else None
+
+
+def _float(v: object) -> float | None:
+    return float(v) if isinstance(v, int | float) else None
+
+
+@dataclass
+class MarketState:
+    """Latest quotes, feed statuses, engine counters and episodes, and the clocks."""
+
+    settings: ArbotSettings
+    demo: bool
+    clocks: Clocks = field(default_factory=Clocks)
+    quotes: dict[tuple[str, Venue], Quote] = field(default_factory=dict)
+    feeds: FeedBoard = field(default_factory=FeedBoard)
+    funnel: Mapping[str, object] = field(default_factory=dict)
+    last_tick_ns: int | None = None
+    episodes: dict[str, EpisodeRow] = field(default_factory=dict)
+    phase: str = "starting"  # starting, running, stopping, stopped, failed
+    started_mono_ns: int = 0
+
+    def __post_init__(self) -> None:
+        self.started_mono_ns = self.clocks.mono_ns()
+
+    # -- updates -------------------------------------------------------------------
+
+    def apply_tick(self, tick: MarketTick) -> None:
+        for status in tick.statuses.values():
+            self.feeds.on_feed_status(status)
+        self.quotes.update(tick.quotes)
+        if tick.funnel is not None:
+            self.funnel = tick.funnel
+        if tick.last_tick_ns:
+            self.last_tick_ns = tick.last_tick_ns
+
+    def apply_episode(self, message: EpisodeChanged) -> EpisodeRow:
+        """Store the episode's new figures; returns its row (new or updated)."""
+        e = message.event.episode
+        row = EpisodeRow.from_episode(e)
+        old = self.episodes.get(e.id)
+        row.version = 0 if old is None else old.version + 1
+        if message.event.kind is EpisodeKind.CLOSE or old is None or old.closed_ns is None:
+            self.episodes[e.id] = row
+        self._trim()
+        return self.episodes.get(e.id, row)
+
+    def add_history(self, rows: Sequence[EpisodeRow]) -> list[EpisodeRow]:
+        """Episodes read from the database; those already known live are kept as they are."""
+        added = [r for r in rows if r.id not in self.episodes]
+        for r in added:
+            self.episodes[r.id] = r
+        self._trim()
+        return [r for r in added if r.id in self.episodes]
+
+    def _trim(self) -> None:
+        excess = len(self.episodes) - MAX_EPISODES
+        if excess > 0:
+            oldest = sorted((r for r in self.episodes.values() if r.closed_ns is not None),
+                            key=lambda r: r.opened_ns)[:excess]
+            for r in oldest:
+                del self.episodes[r.id]
+
+    # -- questions the screens ask ---------------------------------------------------
+
+    def venue_state(self, venue: Venue) -> FeedState | None:
+        """The worst state among the venue's connections; None before its first status."""
+        return self.feeds.venue_states().get(venue)
+
+    def venue_statuses(self, venue: Venue) -> list[FeedStatus]:
+        return [s for (v, _), s in sorted(self.feeds.latest.items()) if v is venue]
+
+    def quote_age_ms(self, quote: Quote) -> float:
+        return (self.clocks.wall_ns() - quote.ts_recv_ns) / NS_PER_MS
+
+    def is_fresh(self, quote: Quote, live: Mapping[Venue, FeedState]) -> bool:
+        """Usable for an opportunity: its venue is live and it is young enough."""
+        return (live.get(quote.venue) is FeedState.LIVE
+                and self.quote_age_ms(quote) <= self.settings.strategy.max_quote_age_ms)
+
+    def engine_age_s(self) -> float:
+        """Seconds since the engine last took a quote (since start if it never did)."""
+        since = self.last_tick_ns or self.started_mono_ns
+        return max(0.0, (self.clocks.mono_ns() - since) / NS_PER_S)
+
+    def engine_stalled(self) -> bool:
+        return self.engine_age_s() * NS_PER_S > STALL_NS
+
+    def taker_fee_bps(self, venue: Venue) -> float:
+        return self.settings.exchanges.for_venue(venue).taker_fee_bps

@@ -1,0 +1,151 @@
+"""A frozen backend for the UI: a runtime with no tasks, an engine that never moves, fixed
+quotes, statuses and episodes, and clocks that never advance.
+
+Snapshot tests need the same pixels on every run, so they never start the simulator;
+they push these synthetic events through the app's own sink, exactly where the runtime
+would call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from arbot.config import ArbotSettings
+from arbot.domain import (
+    Episode,
+    EpisodeEvent,
+    EpisodeKind,
+    FeedState,
+    FeedStatus,
+    Opportunity,
+    Quote,
+    Venue,
+    Verdict,
+)
+from arbot.engine.funnel import Funnel
+from arbot.tui.app import ArbotApp, build_app
+from arbot.tui.state import Clocks
+
+WALL_NS = 1_714_564_800_000_000_000  # 2024-05-01T12:00:00Z
+MONO_NS = 5_000_000_000_000
+MS = 1_000_000
+SYMBOLS = ["BTC-USDT", "ETH-USDT"]
+FROZEN = Clocks(wall_ns=lambda: WALL_NS, mono_ns=lambda: MONO_NS)
+
+
+class FrozenEngine:
+    def __init__(self) -> None:
+        self.funnel = Funnel(quotes=48210, not_live=12, stale=3, crossed=41, below_min=30,
+                             too_small=2, filtered={"trend": 4, "freshness": 1}, passed=4)
+        self.last_tick_ns = MONO_NS - 40 * MS
+
+
+class FakeRuntime:
+    """Enough of `Runtime` for the app: no tasks, a frozen engine (or none)."""
+
+    def __init__(self, engine: FrozenEngine | None = None, warnings: Sequence[str] = ()) -> None:
+        self.engine = engine
+        self.warnings = list(warnings)
+        self.entered = self.exited = False
+
+    def coroutines(self) -> dict[str, Coroutine[Any, Any, Any]]:
+        return {}
+
+    async def __aenter__(self) -> FakeRuntime:
+        self.entered = True
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.exited = True
+
+
+def settings_for(tmp_path: Path, **sections: dict[str, Any]) -> ArbotSettings:
+    data: dict[str, Any] = {"market": {"symbols": SYMBOLS},
+                            "storage": {"path": str(tmp_path / "arbot.db"), "flush_ms": 50},
+                            "ui": {"refresh_ms": 100}}
+    for name, section in sections.items():
+        data[name] = {**data.get(name, {}), **section}
+    return ArbotSettings.model_validate(data)
+
+
+def frozen_app(tmp_path: Path, runtime: FakeRuntime | None = None,
+               **sections: dict[str, Any]) -> ArbotApp:
+    """The app through `build_app`, on a fake runtime and frozen clocks."""
+    fake = runtime or FakeRuntime(FrozenEngine())
+    return build_app(settings_for(tmp_path, **sections), demo=True,
+                     runtime=lambda sinks: fake, clocks=FROZEN)
+
+
+def quote(venue: Venue, symbol: str, bid: float, ask: float, age_ms: int = 40,
+          size: float = 0.5) -> Quote:
+    return Quote(venue, symbol, bid, size, ask, size * 1.3, None, WALL_NS - age_ms * MS)
+
+
+QUOTES = [
+    quote(Venue.BINANCE, "BTC-USDT", 64001.5, 64001.6),
+    quote(Venue.BYBIT, "BTC-USDT", 64000.9, 64001.2),
+    quote(Venue.OKX, "BTC-USDT", 64003.1, 64003.4),  # best bid
+    quote(Venue.BITGET, "BTC-USDT", 63990.0, 63991.0, age_ms=4000),  # stale: dimmed
+    quote(Venue.BINANCE, "ETH-USDT", 3001.12, 3001.13),
+    quote(Venue.BYBIT, "ETH-USDT", 3001.05, 3001.09),
+    quote(Venue.OKX, "ETH-USDT", 3001.2, 3001.24),
+    quote(Venue.BITGET, "ETH-USDT", 3000.9, 3001.0, age_ms=4000),
+]
+
+
+def status(venue: Venue, state: FeedState, error: str | None = None) -> FeedStatus:
+    return FeedStatus(venue, 0, state, 52.0, 50.0 if state is FeedState.LIVE else 0.0,
+                      0.02, 1 if error else 0, {}, error, WALL_NS)
+
+
+STATUSES = [
+    status(Venue.BINANCE, FeedState.LIVE),
+    status(Venue.BYBIT, FeedState.LIVE),
+    status(Venue.OKX, FeedState.LIVE),
+    status(Venue.BITGET, FeedState.RECONNECTING, "connection lost: reset by peer"),
+]
+
+
+def opportunity(buy: Quote, sell: Quote, fee_bps: float = 10.0,
+                max_notional: float = 100.0) -> Opportunity:
+    fee = fee_bps / 1e4
+    net = sell.bid * (1 - fee) - buy.ask * (1 + fee)
+    size = min(buy.ask_size, sell.bid_size, max_notional / buy.ask)
+    return Opportunity(buy.symbol, buy, sell, fee_bps, fee_bps, net, net / buy.ask * 1e4, size,
+                       net * size)
+
+
+def episode_events() -> list[EpisodeEvent]:
+    """One closed and passed, one closed and filtered, one still open."""
+    buy = quote(Venue.BYBIT, "BTC-USDT", 63900.0, 63901.0, age_ms=9000)
+    sell = quote(Venue.OKX, "BTC-USDT", 64050.0, 64051.0, age_ms=9010)
+    o1 = opportunity(buy, sell)
+    e1 = Episode("BTC-USDT|bybit|okx|1", "BTC-USDT", Venue.BYBIT, Venue.OKX, WALL_NS - 9000 * MS,
+                 o1, o1, o1, Verdict(True), True, 5, WALL_NS - 8200 * MS, "below_min")
+    buy2 = quote(Venue.BINANCE, "ETH-USDT", 2990.0, 2990.1, age_ms=5000, size=0.02)
+    sell2 = quote(Venue.BITGET, "ETH-USDT", 2997.0, 2997.2, age_ms=5000)
+    o2 = opportunity(buy2, sell2)
+    filtered = Verdict(False, "trend", "not persistent yet (12 ms)")
+    e2 = Episode("ETH-USDT|binance|bitget|2", "ETH-USDT", Venue.BINANCE, Venue.BITGET,
+                 WALL_NS - 5000 * MS, o2, o2, o2, filtered, False, 1, WALL_NS - 4988 * MS, "stale")
+    buy3 = quote(Venue.BINANCE, "BTC-USDT", 63950.0, 63950.5, age_ms=1200)
+    sell3 = quote(Venue.OKX, "BTC-USDT", 64100.0, 64101.0, age_ms=1210)
+    o3 = opportunity(buy3, sell3)
+    e3 = Episode("BTC-USDT|binance|okx|3", "BTC-USDT", Venue.BINANCE, Venue.OKX,
+                 WALL_NS - 1200 * MS, o3, o3, o3, Verdict(True), True, 9)
+    return [EpisodeEvent(EpisodeKind.OPEN, e1), EpisodeEvent(EpisodeKind.CLOSE, e1),
+            EpisodeEvent(EpisodeKind.OPEN, e2), EpisodeEvent(EpisodeKind.CLOSE, e2),
+            EpisodeEvent(EpisodeKind.OPEN, e3)]
+
+
+def feed_fixed_state(app: ArbotApp) -> None:
+    """Push the synthetic market through the sink and post one tick."""
+    for s in STATUSES:
+        app.sink.on_feed_status(s)
+    for q in QUOTES:
+        app.sink.on_quote(q)
+    for event in episode_events():
+        app.sink.on_episode(event)
+    app.flush()

@@ -1,0 +1,53 @@
+"""SVG snapshots of the two data screens at 80x24, the smallest terminal ArBot supports.
+
+No simulator here: a fake runtime, frozen clocks and fixed quotes, statuses and episodes
+pushed through the app's own sink, so the pixels are the same on every run. Update with
+`pytest tests/tui/test_snapshots.py --snapshot-update` and review the SVGs by eye.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from arbot.tui.app import ArbotApp
+from arbot.tui.opportunities import OpportunitiesScreen
+from tests.tui.fakes import feed_fixed_state, frozen_app
+
+TERMINAL = (80, 24)
+
+
+async def settle(pilot: Pilot[Any], ready: Any) -> None:
+    """Wait (bounded) until `ready()`; the screenshot is then taken after a pause."""
+    for _ in range(200):
+        if ready():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the app did not reach the state to snapshot")
+
+
+def test_prices_snapshot(snap_compare: Any, tmp_path: Path) -> None:
+    app = frozen_app(tmp_path)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        assert isinstance(pilot.app, ArbotApp)
+        await settle(pilot, lambda: app.state.phase == "running")
+        feed_fixed_state(app)
+        await settle(pilot, lambda: app.state.quotes and app.state.episodes)
+
+    assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
+
+
+def test_opportunities_snapshot(snap_compare: Any, tmp_path: Path) -> None:
+    app = frozen_app(tmp_path)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, lambda: app.state.phase == "running")
+        feed_fixed_state(app)
+        await pilot.press("2")
+        await settle(pilot, lambda: isinstance(app.screen, OpportunitiesScreen)
+                     and app.screen.ready and len(app.state.episodes) == 3)
+
+    assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
