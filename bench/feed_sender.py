@@ -12,15 +12,20 @@ records `time.time_ns()`; after the last frame it saves those stamps to F (numpy
 and prints `done`. The k-th stamp belongs to the k-th data frame on the connection
 (acks are not data frames; there is no garbage).
 
-Both modes print `port <n>` once listening on 127.0.0.1, and exit when stdin closes,
-so a parent that dies never leaves a sender behind.
+Both modes print `port <n>` once listening on 127.0.0.1 and run until stdin closes,
+so a parent that dies, however it dies, never leaves a sender behind. `Sender` is the
+parent's handle on such a child.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import queue
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,16 +44,23 @@ from arbot.sim.server import PROTOCOLS
 from arbot.sim.wire import Ctx, Sub, VenueProtocol, dumps, make_book
 
 HOST = "127.0.0.1"
+START_S = 30.0
 
 
-async def until_stdin_closes() -> None:
-    await asyncio.to_thread(sys.stdin.buffer.read)
+def exit_when_stdin_closes() -> None:
+    """Exit from a thread, not the event loop: a wedged loop must not outlive the parent."""
+
+    def watch() -> None:
+        sys.stdin.buffer.read()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
 
 
 async def flood(symbols: tuple[str, ...]) -> None:
     async with SimServer(SimConfig(host=HOST, flood=True, symbols=symbols)) as server:
         print(f"port {server.port}", flush=True)
-        await until_stdin_closes()
+        await asyncio.Event().wait()
 
 
 class PacedSender:
@@ -136,10 +148,56 @@ async def paced(args: argparse.Namespace) -> None:
     await runner.setup()
     await web.TCPSite(runner, HOST, 0).start()
     print(f"port {runner.addresses[0][1]}", flush=True)
-    try:
-        await until_stdin_closes()
-    finally:
-        await runner.cleanup()
+    await asyncio.Event().wait()
+
+
+class Sender:
+    """A feed_sender.py child process, killed on leaving the `with` whatever happened.
+
+    Its stdin stays open while we live; if this process dies, the child sees EOF and exits.
+    """
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), *args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._lines.put(line.strip())
+        self._lines.put("exited")
+
+    def line(self, timeout: float) -> str:
+        try:
+            return self._lines.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"feed_sender said nothing for {timeout:g} s") from None
+
+    def __enter__(self) -> Sender:
+        try:
+            first = self.line(START_S)
+            if not first.startswith("port "):
+                raise RuntimeError(f"feed_sender did not start: {first!r}")
+            self.port = int(first.split()[1])
+        except BaseException:
+            self.kill()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+
+    def url(self, venue: Venue) -> str:
+        return f"ws://127.0.0.1:{self.port}/{venue.value}{PROTOCOLS[venue].ws_paths[0]}"
 
 
 def main() -> None:
@@ -152,6 +210,7 @@ def main() -> None:
     ap.add_argument("--burst", type=int, default=1)
     ap.add_argument("--out", default="send_ns.npy")
     args = ap.parse_args()
+    exit_when_stdin_closes()
     if args.mode == "flood":
         asyncio.run(flood(tuple(args.symbols)))
     else:
