@@ -150,6 +150,8 @@ class Session:
         flooding = self.shared.config.flooding
         try:
             while not self.ws.closed:
+                if self._transport is not None and self._transport.is_closing():
+                    return  # the client left; the socket is going away (never spin on it)
                 now = self._loop.time()
                 if await self._faults(now) or await self._heartbeat(now):
                     return

@@ -3,6 +3,7 @@ the venue's frames, interleave cleanly with control frames, and carry garbage wh
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiohttp
@@ -50,3 +51,20 @@ async def test_flood_answers_pings_and_drops_by_the_rules() -> None:
         assert got_pong == 1 and bad > 0
         await wait_closed(ws, wait_s=10)
         assert srv.stats[Venue.OKX].fault_drops == 1 and srv.stats[Venue.OKX].garbage > 0
+
+
+async def test_server_stays_responsive_after_clients_abandon_a_flood() -> None:
+    """A client that vanishes mid-flood must not leave the server spinning on its socket."""
+    async with running(SimConfig(flood=True)) as (srv, http):
+        url = srv.urls(Venue.BINANCE)
+        for _ in range(10):
+            ws = await http.ws_connect(url.ws_url)
+            await ws.send_str('{"method":"SUBSCRIBE","params":["btcusdt@bookTicker"],"id":1}')
+            for _ in range(200):  # the flood is under way
+                await ws.receive(timeout=5)
+            transport = ws._response.connection.transport  # type: ignore[union-attr]
+            transport.abort()  # gone, no close frame
+            await ws.close()
+        async with asyncio.timeout(10):  # the server still serves new requests
+            async with http.get(url.rest_url + "/api/v3/time") as resp:
+                assert resp.status == 200
