@@ -23,11 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import queue
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from array import array
 from pathlib import Path
@@ -36,7 +33,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import arbot.sim.server as sim_server
 from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedStatus, Quote, Venue
@@ -46,6 +42,7 @@ from arbot.sim.config import DEFAULT_SYMBOLS
 from arbot.sim.instruments import Catalog
 from arbot.sim.session import Session
 from arbot.sim.wire import Sub
+from bench.child import ChildProcess
 
 HOST = "127.0.0.1"
 OFFERED = 10_000.0  # quotes/s across the four venues, one connection each
@@ -91,38 +88,12 @@ async def serve(out: str | None) -> None:
     print("done", flush=True)
 
 
-class Child:
-    """The sender as a child process; killed on leaving the `with`, whatever happened."""
+class Child(ChildProcess):
+    """The sender as a child process (see bench/child.py)."""
 
     def __init__(self, out: Path | None) -> None:
-        cmd = [sys.executable, str(Path(__file__).resolve()), "sender"]
-        self.proc = subprocess.Popen(cmd + (["--out", str(out)] if out else []),
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self._lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._lines.put(line.strip())
-        self._lines.put("exited")
-
-    def line(self, timeout: float) -> str:
-        try:
-            return self._lines.get(timeout=timeout)
-        except queue.Empty:
-            raise TimeoutError(f"the sender said nothing for {timeout:g} s") from None
-
-    def __enter__(self) -> Child:
-        try:
-            first = self.line(30.0)
-            if not first.startswith("port "):
-                raise RuntimeError(f"the sender did not start: {first!r}")
-            self.port = int(first.split()[1])
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
+        super().__init__(Path(__file__).resolve(), "sender",
+                         *(["--out", str(out)] if out else []), name="the sender")
 
     def finish(self) -> None:
         """Close its stdin and wait for it to save its log."""
@@ -131,11 +102,6 @@ class Child:
         said = self.line(30.0)
         if said != "done":
             raise RuntimeError(f"the sender did not finish: {said!r}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
 
     def settings(self, db: Path) -> ArbotSettings:
         base = ArbotSettings.model_validate({

@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import queue
-import subprocess
 import sys
 import threading
 import time
@@ -42,6 +40,7 @@ from arbot.sim.instruments import Catalog
 from arbot.sim.prices import PriceModel, jiggle
 from arbot.sim.server import PROTOCOLS
 from arbot.sim.wire import Ctx, Sub, VenueProtocol, dumps, make_book
+from bench.child import ChildProcess
 
 HOST = "127.0.0.1"
 START_S = 30.0
@@ -151,50 +150,11 @@ async def paced(args: argparse.Namespace) -> None:
     await asyncio.Event().wait()
 
 
-class Sender:
-    """A feed_sender.py child process, killed on leaving the `with` whatever happened.
-
-    Its stdin stays open while we live; if this process dies, the child sees EOF and exits.
-    """
+class Sender(ChildProcess):
+    """A feed_sender.py child process (see bench/child.py)."""
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), *args],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self._lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._lines.put(line.strip())
-        self._lines.put("exited")
-
-    def line(self, timeout: float) -> str:
-        try:
-            return self._lines.get(timeout=timeout)
-        except queue.Empty:
-            raise TimeoutError(f"feed_sender said nothing for {timeout:g} s") from None
-
-    def __enter__(self) -> Sender:
-        try:
-            first = self.line(START_S)
-            if not first.startswith("port "):
-                raise RuntimeError(f"feed_sender did not start: {first!r}")
-            self.port = int(first.split()[1])
-        except BaseException:
-            self.kill()
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.kill()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
+        super().__init__(Path(__file__).resolve(), *args, name="feed_sender", start_s=START_S)
 
     def url(self, venue: Venue) -> str:
         return f"ws://127.0.0.1:{self.port}/{venue.value}{PROTOCOLS[venue].ws_paths[0]}"
