@@ -178,13 +178,7 @@ async def iter_episodes(
     chunk: int = 5_000,
 ) -> AsyncIterator[tuple[object, ...]]:
     """Episode rows (EPISODE_COLUMNS order) opened in [since, until), oldest first, paged."""
-    clauses: list[str] = []
-    params: list[object] = []
-    for clause, value in (("symbol = ?", symbol), ("opened_ns >= ?", since_ns),
-                          ("opened_ns < ?", until_ns)):
-        if value is not None:
-            clauses.append(clause)
-            params.append(value)
+    clauses, params = _episode_filters(symbol, since_ns, until_ns)
     after: tuple[object, object] | None = None
     while True:
         page = clauses if after is None else [*clauses, "(opened_ns, id) > (?, ?)"]
@@ -200,3 +194,32 @@ async def iter_episodes(
         if len(rows) < chunk:
             return
         after = (rows[-1][5], rows[-1][0])
+
+
+async def count_episodes(
+    conn: aiosqlite.Connection,
+    *,
+    symbol: str | None = None,
+    since_ns: int | None = None,
+    until_ns: int | None = None,
+) -> int:
+    """Number of episodes `iter_episodes` yields for the same filters."""
+    clauses, params = _episode_filters(symbol, since_ns, until_ns)
+    try:
+        sql = f"SELECT count(*) FROM opportunities{_where(clauses)}"
+        rows = list(await conn.execute_fetchall(sql, params))
+    except sqlite3.Error as exc:
+        raise database_error(exc) from exc
+    return int(rows[0][0])
+
+
+def _episode_filters(symbol: str | None, since_ns: int | None,
+                     until_ns: int | None) -> tuple[list[str], list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    for clause, value in (("symbol = ?", symbol), ("opened_ns >= ?", since_ns),
+                          ("opened_ns < ?", until_ns)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    return clauses, params

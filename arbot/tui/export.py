@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-import aiosqlite
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -34,8 +32,8 @@ from arbot.export import (
     quote_csv_row,
     write_csv,
 )
-from arbot.storage.db import DEFAULT_BUSY_TIMEOUT_S, DatabaseError, database_error, open_db
-from arbot.storage.queries import count_quotes, iter_episodes, iter_quotes
+from arbot.storage.db import DEFAULT_BUSY_TIMEOUT_S, DatabaseError, open_db
+from arbot.storage.queries import count_episodes, count_quotes, iter_episodes, iter_quotes
 from arbot.timefmt import parse_time_ns
 
 VisibleTable = Callable[[], tuple[list[str], list[list[str]]]]
@@ -56,19 +54,6 @@ def default_path(what: str, now: dt.datetime | None = None) -> str:
     """`./exports/arbot-<what>-<UTC YYYYmmddTHHMMSSZ>.csv`: sorts by time, never clashes."""
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
     return f"./exports/arbot-{what}-{stamp}.csv"
-
-
-async def count_episodes(conn: aiosqlite.Connection, since_ns: int | None,
-                         until_ns: int | None) -> int:
-    """Episodes opened in [since, until): the same set `iter_episodes` yields."""
-    sql = "SELECT count(*) FROM opportunities WHERE opened_ns >= ? AND opened_ns < ?"
-    bounds = (since_ns if since_ns is not None else -(2**63),
-              until_ns if until_ns is not None else 2**63 - 1)
-    try:
-        rows = list(await conn.execute_fetchall(sql, bounds))
-    except sqlite3.Error as exc:
-        raise database_error(exc) from exc
-    return int(rows[0][0])
 
 
 class ExportDialog(ModalScreen[Path | None]):
@@ -258,7 +243,8 @@ class ExportDialog(ModalScreen[Path | None]):
                         yield quote_csv_row(q)
 
                 return await write_csv(_counted(quotes(), bar), QUOTE_HEADER, request.path)
-            bar.update(total=await count_episodes(conn, request.since_ns, until))
+            bar.update(total=await count_episodes(conn, since_ns=request.since_ns,
+                                                    until_ns=until))
 
             async def episodes() -> AsyncIterator[tuple[str, ...]]:
                 async for row in iter_episodes(conn, since_ns=request.since_ns,
