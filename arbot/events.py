@@ -24,7 +24,13 @@ class FanOut:
     """Calls every sink in order. Bound methods are collected once, not looked up per quote."""
 
     def __init__(self, sinks: Iterable[object]) -> None:
-        sinks = list(sinks)
+        self._sinks = list(sinks)
+        self.rebind()
+
+    def rebind(self) -> None:
+        """Collect the bound methods again, after a sink swapped one (a new recording
+        mode)."""
+        sinks = self._sinks
         self._on_quote = tuple(s.on_quote for s in sinks if hasattr(s, "on_quote"))
         self._on_status = tuple(s.on_feed_status for s in sinks if hasattr(s, "on_feed_status"))
         self._on_episode = tuple(s.on_episode for s in sinks if hasattr(s, "on_episode"))

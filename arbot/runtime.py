@@ -27,6 +27,7 @@ from arbot.storage.db import open_db
 from arbot.storage.queries import delete_quotes_older_than
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
+from arbot.venuefeeds import VenueFeeds, disabled_status
 
 log = logging.getLogger("arbot")
 
@@ -49,6 +50,29 @@ def run_settings(settings: ArbotSettings) -> dict[str, object]:
         **settings.model_dump(mode="json", include={"market", "strategy", "filters"}),
         "taker_fee_bps": {v.value: settings.exchanges.for_venue(v).taker_fee_bps for v in Venue},
     }
+
+
+def feeds_changed(old: ArbotSettings, new: ArbotSettings) -> list[Venue]:
+    """Venues whose connections must be rebuilt: switched on or off, a new URL, or (for
+    every enabled venue) a new symbol list."""
+    symbols = old.market.symbols != new.market.symbols
+    changed = []
+    for venue in Venue:
+        a, b = old.exchanges.for_venue(venue), new.exchanges.for_venue(venue)
+        if (a.enabled, a.ws_url, a.rest_url) != (b.enabled, b.ws_url, b.rest_url) or (
+                symbols and b.enabled):
+            changed.append(venue)
+    return changed
+
+
+def needs_restart(old: ArbotSettings, new: ArbotSettings) -> list[str]:
+    """Settings that changed but only take effect on the next start (the database file,
+    its flush interval, feed timings, trading mode, the API)."""
+    later = {"storage.path": (old.storage.path, new.storage.path),
+             "storage.flush_ms": (old.storage.flush_ms, new.storage.flush_ms),
+             "feeds": (old.feeds, new.feeds), "trading": (old.trading, new.trading),
+             "api": (old.api, new.api)}
+    return [name for name, (a, b) in later.items() if a != b]
 
 
 def with_endpoints(settings: ArbotSettings, urls: Mapping[Venue, tuple[str, str]]) -> ArbotSettings:
@@ -74,13 +98,22 @@ class FeedBoard:
         self.latest[(status.venue, status.connection)] = status
 
     def venue_states(self) -> dict[Venue, FeedState]:
-        """Per venue, the worst state among its connections (LIVE only if all are)."""
+        """Per venue, the worst state among its active connections (LIVE only if all
+        are); DISABLED only when every connection is (a restart left old ones behind)."""
         order = list(FeedState)
         worst: dict[Venue, FeedState] = {}
-        for (venue, _), status in self.latest.items():
+        for status in self.active():
+            venue = status.venue
             if venue not in worst or order.index(status.state) > order.index(worst[venue]):
                 worst[venue] = status.state
         return worst
+
+    def active(self) -> list[FeedStatus]:
+        """Each venue's connections that are not DISABLED, or its DISABLED ones when it
+        has nothing else, in (venue, connection) order."""
+        live = {v for (v, _), s in self.latest.items() if s.state is not FeedState.DISABLED}
+        return [s for (v, _), s in sorted(self.latest.items())
+                if v not in live or s.state is not FeedState.DISABLED]
 
 
 class Runtime:
@@ -94,7 +127,7 @@ class Runtime:
         self._sim_config = sim_config
         self._extra_sinks = list(sinks)
         self.board = FeedBoard()
-        self.feeds: list[Feed] = []
+        self.venue_feeds: dict[Venue, VenueFeeds] = {}
         self.warnings: list[str] = []
         self.sim: SimServer | None = None
         self.writer: Writer | None = None
@@ -102,6 +135,9 @@ class Runtime:
         self.engine: Engine | None = None
         self.started_ns = time.time_ns()
         self._stack = AsyncExitStack()
+        self._sim_urls: dict[Venue, tuple[str, str]] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self._sink: FanOut | None = None
 
     async def __aenter__(self) -> Runtime:
         try:
@@ -118,8 +154,9 @@ class Runtime:
         if self.demo:
             config = self._sim_config or SimConfig(symbols=tuple(self.settings.market.symbols))
             self.sim = await self._stack.enter_async_context(SimServer(config))
-            urls = {v: (self.sim.urls(v).ws_url, self.sim.urls(v).rest_url) for v in Venue}
-            self.settings = with_endpoints(self.settings, urls)
+            self._sim_urls = {v: (self.sim.urls(v).ws_url, self.sim.urls(v).rest_url)
+                              for v in Venue}
+            self.settings = with_endpoints(self.settings, self._sim_urls)
         storage = self.settings.storage
         db = await open_db(storage.path)
         self._stack.push_async_callback(db.close)
@@ -131,34 +168,65 @@ class Runtime:
         self.recorder.start_run(self.started_ns, self.demo, run_settings(self.settings))
         self.engine = Engine(self.settings, FanOut([self.recorder, *self._extra_sinks]))
         self._stack.callback(self._finish_run)  # runs before the writer closes
-        session = await self._stack.enter_async_context(aiohttp.ClientSession())
-        sink = FanOut([self.recorder, self.board, self.engine, *self._extra_sinks])
+        self._session = await self._stack.enter_async_context(aiohttp.ClientSession())
+        self._sink = FanOut([self.recorder, self.board, self.engine, *self._extra_sinks])
         venues = self.settings.exchanges.enabled_venues()
-        maps = await asyncio.gather(*(self._symbols(session, v) for v in venues))
-        timing = feed_timing(self.settings)
-        for venue, (symbols, warning) in zip(venues, maps, strict=True):
-            if warning:  # names the venue already, e.g. "bitget does not list FOO-USDT"
-                self.warnings.append(warning)
-                log.warning("%s", warning)
-            adapter = adapter_for(venue)
-            ids = [symbols.to_venue(s) for s in symbols.canonical_symbols()]
-            url = self.settings.exchanges.for_venue(venue).ws_url
-            for n, chunk in enumerate(adapter.connections(ids)):
-                feed = Feed(adapter, url, chunk, symbols.lookup, sink,
-                            aiohttp_connect(session, timing), connection=n, timing=timing)
-                feed.last_error = warning  # shown in the venue's status until a newer error
-                self.feeds.append(feed)
+        built = await asyncio.gather(*(self._feeds_for(v) for v in venues))
+        initial = dict(zip(venues, built, strict=True))
         for venue in Venue:
-            if venue not in venues:
-                sink.on_feed_status(FeedStatus(venue, 0, FeedState.DISABLED, 0.0, 0.0, None, 0,
-                                               {}, None, time.time_ns()))
+            self.venue_feeds[venue] = VenueFeeds(venue, initial.get(venue, []), self._feeds_for,
+                                                 self._sink)
+            if venue not in initial:
+                self._sink.on_feed_status(disabled_status(venue, 0, None))
 
-    async def _symbols(self, session: aiohttp.ClientSession, venue: Venue) -> Any:
+    async def _feeds_for(self, venue: Venue) -> list[Feed]:
+        """The venue's connections under the current settings (none when it is off);
+        a symbol problem (unlisted, halted, no instruments) is a warning, not a failure."""
+        if venue not in self.settings.exchanges.enabled_venues():
+            return []
+        assert self._session is not None and self._sink is not None
         adapter = adapter_for(venue)
-        client = RestClient(adapter, self.settings.exchanges.for_venue(venue).rest_url, session)
+        config = self.settings.exchanges.for_venue(venue)
+        client = RestClient(adapter, config.rest_url, self._session)
         symbols, _, warning = await load_symbol_map(client, adapter,
                                                     list(self.settings.market.symbols))
-        return symbols, warning
+        if warning:  # names the venue already, e.g. "bitget does not list FOO-USDT"
+            self.warnings.append(warning)
+            log.warning("%s", warning)
+        timing = feed_timing(self.settings)
+        ids = [symbols.to_venue(s) for s in symbols.canonical_symbols()]
+        feeds = []
+        for n, chunk in enumerate(adapter.connections(ids)):
+            feed = Feed(adapter, config.ws_url, chunk, symbols.lookup, self._sink,
+                        aiohttp_connect(self._session, timing), connection=n, timing=timing)
+            feed.last_error = warning  # shown in the venue's status until a newer error
+            feeds.append(feed)
+        return feeds
+
+    @property
+    def feeds(self) -> list[Feed]:
+        """Every current connection of every venue."""
+        return [f for vf in self.venue_feeds.values() for f in vf.feeds]
+
+    def apply(self, settings: ArbotSettings) -> list[Venue]:
+        """Take saved settings without a restart: engine parameters and the recording mode
+        in place, and new connections only for the venues whose feeds changed (switched
+        on or off, new URL, or new symbols). Returns those venues. Storage path, feed
+        timings and the API apply on the next start."""
+        if self._sim_urls:
+            settings = with_endpoints(settings, self._sim_urls)
+        changed = feeds_changed(self.settings, settings)
+        self.settings = settings
+        if self.engine is not None:
+            self.engine.apply(settings)
+        if self.recorder is not None:
+            storage = settings.storage
+            self.recorder.set_mode(storage.record_quotes, storage.record_throttle_ms)
+            if self._sink is not None:
+                self._sink.rebind()
+        for venue in changed:
+            self.venue_feeds[venue].restart()
+        return changed
 
     def _finish_run(self) -> None:
         """Close open episodes and store the final funnel with the run."""
@@ -182,7 +250,7 @@ class Runtime:
     def coroutines(self) -> dict[str, Coroutine[Any, Any, Any]]:
         """Every long-lived task by name, for a TaskGroup or Textual workers."""
         tasks: dict[str, Coroutine[Any, Any, Any]] = {
-            f"feed-{f.adapter.venue}-{f.connection}": f.run() for f in self.feeds}
+            f"feed-{venue}": vf.run() for venue, vf in self.venue_feeds.items()}
         tasks["engine-clock"] = self._engine_clock()
         if self.settings.storage.retention_days > 0:
             tasks["retention"] = self._retention()

@@ -32,15 +32,7 @@ class Engine:
     def __init__(self, settings: ArbotSettings, sink: EpisodeSink, *,
                  clock: Callable[[], int] | None = time.monotonic_ns,
                  require_live: bool = True) -> None:
-        s = settings.strategy
-        self.min_bps = s.min_net_profit_bps
-        self.min_notional = s.min_notional
-        self.max_notional = s.max_notional
-        self.max_age_ns = s.max_quote_age_ms * NS_PER_MS
-        self.fees = [Fee.from_bps(settings.exchanges.for_venue(v).taker_fee_bps) for v in VENUES]
-        self.filters = build_filters(s, settings.filters)
-        trends = [f for f in self.filters if isinstance(f, TrendFilter)]
-        self._trend = trends[0] if trends else None
+        self.apply(settings)
         self.board = QuoteBoard()
         self.funnel = Funnel()
         self.episodes = Episodes(sink)
@@ -50,7 +42,30 @@ class Engine:
         if not require_live:
             self._usable[:] = [True] * len(VENUES)
         self._connections: dict[tuple[Venue, int], FeedState] = {}
-        self.last_tick_ns = 0  # engine clock of the latest quote: the UI's heartbeat
+        self.last_tick_ns = 0  # engine clock of the latest quote
+        self.last_sweep_ns = 0  # engine clock of the latest sweep, which runs without quotes
+
+    def apply(self, settings: ArbotSettings) -> None:
+        """Take new thresholds, fees and filters in place (the settings screen saved).
+
+        Open episodes stay open and are judged by the new values from the next quote on;
+        the trend filter starts sampling afresh, since its window may have changed.
+        """
+        s = settings.strategy
+        self.min_bps = s.min_net_profit_bps
+        self.min_notional = s.min_notional
+        self.max_notional = s.max_notional
+        self.max_age_ns = s.max_quote_age_ms * NS_PER_MS
+        self.fees = [Fee.from_bps(settings.exchanges.for_venue(v).taker_fee_bps) for v in VENUES]
+        self.filters = build_filters(s, settings.filters)
+        trends = [f for f in self.filters if isinstance(f, TrendFilter)]
+        self._trend = trends[0] if trends else None
+
+    @property
+    def heartbeat_ns(self) -> int:
+        """The engine's latest tick on its own clock, quote or sweep: a UI that sees it
+        stop moving knows the engine is stuck, whether or not market data arrives."""
+        return max(self.last_tick_ns, self.last_sweep_ns)
 
     # -- hot path -------------------------------------------------------------------
 
@@ -123,6 +138,7 @@ class Engine:
     def sweep(self, now: int | None = None) -> None:
         """Close episodes whose quotes went stale with no new quote to notice it."""
         now = now if now is not None else (self._clock() if self._clock else self.last_tick_ns)
+        self.last_sweep_ns = now
         for key in list(self.episodes.open):
             book = self.board.books[key[0]]
             for venue in key[1:]:
@@ -134,12 +150,14 @@ class Engine:
     # -- venue health ---------------------------------------------------------------
 
     def on_feed_status(self, status: FeedStatus) -> None:
-        """A venue is usable only while every one of its connections is live."""
+        """A venue is usable only while every one of its active connections is live (a
+        connection reported DISABLED was stopped by a restart and no longer counts)."""
         if not self._require_live:
             return
         self._connections[(status.venue, status.connection)] = status.state
-        usable = all(state is FeedState.LIVE for (venue, _), state in self._connections.items()
-                     if venue is status.venue)
+        states = [state for (venue, _), state in self._connections.items()
+                  if venue is status.venue and state is not FeedState.DISABLED]
+        usable = bool(states) and all(state is FeedState.LIVE for state in states)
         i = VENUE_INDEX[status.venue]
         if usable == self._usable[i]:
             return

@@ -28,9 +28,14 @@ class Recorder:
         self.run_id = run_id
         self.offered = 0
         self.skipped = 0  # left out by the recording mode, not by the writer
-        self._throttle_ns = throttle_ms * 1_000_000
         self._last: dict[tuple[Venue, str], Quote] = {}
         self._states: dict[tuple[Venue, int], tuple[FeedState, str | None]] = {}
+        self.set_mode(mode, throttle_ms)
+
+    def set_mode(self, mode: RecordMode, throttle_ms: int) -> None:
+        """Choose what `on_quote` records; a fan-out holding the old bound method must
+        `rebind()`."""
+        self._throttle_ns = throttle_ms * 1_000_000
         modes: dict[RecordMode, Callable[[Quote], None]] = {
             "all": self._all, "changes": self._changes, "throttled": self._throttled,
             "off": self._off,

@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from arbot.config import ArbotSettings
+from arbot.runtime import needs_restart
 from arbot.sim import SimConfig
 from arbot.storage.db import DatabaseError
 from arbot.tui.backend import RuntimeFactory, RuntimeView, quit_on_signals, runtime_factory
@@ -123,7 +124,8 @@ class ArbotApp(App[int]):
         if logger.getEffectiveLevel() > logging.INFO:
             logger.setLevel(logging.INFO)
         logger.addHandler(self._log_handler)
-        self.set_interval(self.settings.ui.refresh_ms / 1000, self.flush, name="ui-refresh")
+        self._refresh_timer = self.set_interval(self.settings.ui.refresh_ms / 1000, self.flush,
+                                                name="ui-refresh")
         self._runtime_worker = self.run_worker(self._run_runtime(), name="runtime",
                                                group="runtime", exit_on_error=False)
         if not self.is_headless:  # SIGTERM, or SIGHUP when an SSH session drops
@@ -190,7 +192,7 @@ class ArbotApp(App[int]):
         if engine is None:
             self.sink.flush()
         else:
-            self.sink.flush(engine.funnel.as_dict(), engine.last_tick_ns)
+            self.sink.flush(engine.funnel.as_dict(), engine.heartbeat_ns)
 
     def on_market_tick(self, message: MarketTick) -> None:
         self.state.apply_tick(message)
@@ -281,11 +283,27 @@ class ArbotApp(App[int]):
         self.push_screen(module.ExportDialog(self.settings.storage.path, visible))
 
     def settings_saved(self, saved: ArbotSettings) -> None:
-        """The settings form saved a new file. Keys apply now; everything the runtime
-        was built from (venues, symbols, strategy, storage) applies on the next start."""
+        """The settings form saved a new file: apply it now. Engine parameters and the
+        recording mode change in place, only the venues whose feeds changed reconnect,
+        and the screens redraw; what only a restart can change is named."""
+        old, self.settings = self.settings, saved
+        self.state.settings = saved
         self.set_keymap(dict(saved.ui.keymap))
-        self.notify("Key bindings applied; restart ArBot to apply the other settings.",
-                    timeout=8)
+        if saved.ui.refresh_ms != old.ui.refresh_ms:
+            self._refresh_timer.stop()
+            self._refresh_timer = self.set_interval(saved.ui.refresh_ms / 1000, self.flush,
+                                                    name="ui-refresh")
+        restarted = self.runtime.apply(saved) if self.runtime is not None else []
+        for view in self._views:
+            view.settings_changed(old)
+        self._refresh_views()
+        text = "Settings applied"
+        if restarted:
+            text += f"; reconnecting {', '.join(restarted)}"
+        later = needs_restart(old, saved)
+        if later:
+            text += f". Restart ArBot to apply {', '.join(later)}"
+        self.notify(text, timeout=8, markup=False)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, then every key binding of the app and the screen."""

@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from arbot.config import ArbotSettings
+from arbot.domain import Venue
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig
 
@@ -23,13 +24,13 @@ class FunnelView(Protocol):
 
 
 class EngineView(Protocol):
-    """What the UI reads from the engine: only its counters and its heartbeat."""
+    """What the UI reads from the engine: its counters and its heartbeat."""
 
     @property
     def funnel(self) -> FunnelView: ...
 
     @property
-    def last_tick_ns(self) -> int: ...
+    def heartbeat_ns(self) -> int: ...
 
 
 class RuntimeView(Protocol):
@@ -42,6 +43,8 @@ class RuntimeView(Protocol):
     def warnings(self) -> list[str]: ...
 
     def coroutines(self) -> dict[str, Coroutine[Any, Any, Any]]: ...
+
+    def apply(self, settings: ArbotSettings) -> list[Venue]: ...
 
 
 RuntimeFactory = Callable[[Sequence[object]], AbstractAsyncContextManager[RuntimeView]]

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from arbot.config import ArbotSettings
 from arbot.domain import FeedState, Quote, Venue
 from arbot.tui.fmt import decimals, qty
 from arbot.tui.messages import LogLine
@@ -91,6 +92,11 @@ class PricesScreen(ArbotScreen):
         table.add_column(Text("Net bp", justify="right"), key="net", width=7)
         for symbol in symbols:
             table.add_row(symbol, *[""] * (len(VENUES) + 2), key=symbol, height=2)
+
+    def settings_changed(self, old: ArbotSettings) -> None:
+        """New symbols mean new rows; everything else shows at the next refresh."""
+        if self.ready and old.market.symbols != self.state.settings.market.symbols:
+            self._build_prices()
 
     def action_toggle_sizes(self) -> None:
         self.show_sizes = not self.show_sizes

@@ -161,7 +161,7 @@ class MarketState:
         return self.feeds.venue_states().get(venue)
 
     def venue_statuses(self, venue: Venue) -> list[FeedStatus]:
-        return [s for (v, _), s in sorted(self.feeds.latest.items()) if v is venue]
+        return [s for s in self.feeds.active() if s.venue is venue]
 
     def quote_age_ms(self, quote: Quote) -> float:
         return (self.clocks.wall_ns() - quote.ts_recv_ns) / NS_PER_MS

@@ -19,6 +19,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, RichLog
 
+from arbot.config import ArbotSettings
 from arbot.domain import FeedState
 from arbot.tui.messages import LogLine
 from arbot.tui.state import NS_PER_S, EpisodeRow, MarketState
@@ -165,6 +166,9 @@ class ArbotScreen(Screen[None]):
 
     def episode_changed(self, row: EpisodeRow) -> None:
         """An episode opened, moved or closed."""
+
+    def settings_changed(self, old: ArbotSettings) -> None:
+        """New settings were saved; `self.state.settings` holds them."""
 
     def on_mount(self) -> None:
         self.build_body()

@@ -39,7 +39,7 @@ class FrozenEngine:
     def __init__(self) -> None:
         self.funnel = Funnel(quotes=48210, not_live=12, stale=3, crossed=41, below_min=30,
                              too_small=2, filtered={"trend": 4, "freshness": 1}, passed=4)
-        self.last_tick_ns = MONO_NS - 40 * MS
+        self.heartbeat_ns = MONO_NS - 40 * MS
 
 
 class FakeRuntime:
@@ -49,9 +49,14 @@ class FakeRuntime:
         self.engine = engine
         self.warnings = list(warnings)
         self.entered = self.exited = False
+        self.applied: list[ArbotSettings] = []
 
     def coroutines(self) -> dict[str, Coroutine[Any, Any, Any]]:
         return {}
+
+    def apply(self, settings: ArbotSettings) -> list[Venue]:
+        self.applied.append(settings)
+        return []
 
     async def __aenter__(self) -> FakeRuntime:
         self.entered = True

@@ -16,7 +16,7 @@ import pytest
 from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.pilot import Pilot
-from textual.widgets import DataTable, HelpPanel
+from textual.widgets import DataTable, HelpPanel, Input, Switch
 
 from arbot.domain import Venue
 from arbot.runtime import Runtime
@@ -272,7 +272,12 @@ async def test_heartbeat_turns_red_when_the_engine_stalls(tmp_path: Path) -> Non
         await until(pilot, lambda: beat.has_class("-ok"), "a beating heart")
         for worker in app.workers:
             if worker.name.startswith("feed-"):
-                worker.cancel()  # no more quotes: the engine stops ticking
+                worker.cancel()  # no more market data: the engine's own sweep still ticks
+        await pilot.pause(2.5)
+        assert beat.has_class("-ok"), "no market data is not a stuck engine"
+        for worker in app.workers:
+            if worker.name == "engine-clock":
+                worker.cancel()  # now nothing moves the engine at all
         await until(pilot, lambda: beat.has_class("-stalled"), "the stall", wait_s=10)
         assert "STALLED" in beat.text
 
@@ -312,3 +317,38 @@ async def test_q_quits_with_the_database_flushed(tmp_path: Path) -> None:
                 == written["feed_events"])
         assert conn.execute("SELECT ended_ns FROM runs").fetchone()[0] is not None
     assert writer.stats.quotes_thinned == 0
+
+
+async def test_saved_settings_apply_to_the_running_engine_and_feeds(tmp_path: Path) -> None:
+    config = tmp_path / "arbot.toml"
+    settings = settings_for(tmp_path)
+    symbols = ", ".join(f'"{s}"' for s in SYMBOLS)
+    config.write_text(f'[market]\nsymbols = [{symbols}]\n[storage]\n'
+                      f'path = "{tmp_path / "arbot.db"}"\nflush_ms = 50\n[ui]\nrefresh_ms = 100\n',
+                      encoding="utf-8")
+    app = build_app(settings, demo=True, config_path=config,
+                    sim_config=SimConfig(symbols=tuple(SYMBOLS), rate=100))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.runtime is not None, "the runtime")
+        runtime = cast(Runtime, app.runtime)
+        prices = app.screen
+        assert isinstance(prices, PricesScreen)
+        table = prices.query_one("#prices", DataTable)
+        await until(pilot, lambda: cell_text(table, SYMBOLS[0], "okx") not in ("", "-"),
+                    "okx quoting")
+        await pilot.press("s")
+        await until(pilot, lambda: app.screen.query("#field-strategy--min_net_profit_bps"),
+                    "the settings form")
+        app.screen.query_one("#field-strategy--min_net_profit_bps", Input).value = "9"
+        app.screen.query_one("#field-exchanges--okx--enabled", Switch).value = False
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: runtime.engine is not None and runtime.engine.min_bps == 9,
+                    "the engine's new threshold")
+        assert "min_net_profit_bps = 9" in config.read_text(encoding="utf-8")
+        await until(pilot, lambda: runtime.venue_feeds[Venue.OKX].feeds == [], "okx stopped")
+        assert all(runtime.venue_feeds[v].restarts == 0 for v in Venue if v is not Venue.OKX)
+        await pilot.press("p")
+        status = prices.query_one("#venue-status", DataTable)
+        await until(pilot, lambda: cell_text(status, "okx", "state") == "disabled",
+                    "okx shown as disabled")
+        assert cell_text(status, "binance", "state") == "live"
