@@ -36,16 +36,32 @@ from arbot.config_sections import (
     MarketSettings,
     StorageSettings,
     StrategySettings,
-    TradingSettings,
     UiSettings,
 )
+from arbot.config_trading import PaperSettings, TradingSettings
 from arbot.domain import Venue
 
 __all__ = [
-    "CREDENTIAL_ENV", "DEFAULT_CONFIG_PATH", "ApiSettings", "ArbotSettings", "ConfigError",
-    "ExchangeSettings", "ExchangesSettings", "FeedSettings", "MarketSettings", "StorageSettings",
-    "StrategySettings", "TradingSettings", "UiSettings", "VenueCredentials", "load_credentials",
-    "load_settings", "missing_credentials", "render_toml", "settings_source_path",
+    "CREDENTIAL_ENV",
+    "DEFAULT_CONFIG_PATH",
+    "ApiSettings",
+    "ArbotSettings",
+    "ConfigError",
+    "ExchangeSettings",
+    "ExchangesSettings",
+    "FeedSettings",
+    "MarketSettings",
+    "PaperSettings",
+    "StorageSettings",
+    "StrategySettings",
+    "TradingSettings",
+    "UiSettings",
+    "VenueCredentials",
+    "load_credentials",
+    "load_settings",
+    "missing_credentials",
+    "render_toml",
+    "settings_source_path",
 ]
 
 DEFAULT_CONFIG_PATH = Path("arbot.toml")

@@ -180,14 +180,6 @@ class FeedSettings(BaseModel):
         return self
 
 
-class TradingSettings(BaseModel):
-    """Whether opportunities are acted on."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    mode: Literal["off", "paper", "live"] = Field("paper", description=(
-        "off: watch only; paper: simulated fills; live: real orders (needs API keys)."))
-
-
 class UiSettings(BaseModel):
     """The terminal UI."""
 

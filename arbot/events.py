@@ -13,7 +13,8 @@ from arbot.domain import EpisodeEvent, FeedStatus, Quote
 
 
 class Sink(Protocol):
-    """Every sink takes quotes and feed statuses; `on_episode` is optional (duck-typed)."""
+    """Every sink takes quotes and feed statuses; `on_episode` and `on_trade` are optional
+    (duck-typed)."""
 
     def on_quote(self, quote: Quote) -> None: ...
 
@@ -34,6 +35,7 @@ class FanOut:
         self._on_quote = tuple(s.on_quote for s in sinks if hasattr(s, "on_quote"))
         self._on_status = tuple(s.on_feed_status for s in sinks if hasattr(s, "on_feed_status"))
         self._on_episode = tuple(s.on_episode for s in sinks if hasattr(s, "on_episode"))
+        self._on_trade = tuple(s.on_trade for s in sinks if hasattr(s, "on_trade"))
 
     def on_quote(self, quote: Quote) -> None:
         for call in self._on_quote:
@@ -46,3 +48,8 @@ class FanOut:
     def on_episode(self, event: EpisodeEvent) -> None:
         for call in self._on_episode:
             call(event)
+
+    def on_trade(self, outcome: object) -> None:
+        """A trade settled (`arbot.trading.outcome.TradeOutcome`)."""
+        for call in self._on_trade:
+            call(outcome)

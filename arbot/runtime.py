@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 
 from arbot.config import ArbotSettings, ExchangeSettings
-from arbot.domain import FeedState, FeedStatus, Quote, Venue
+from arbot.domain import FeedState, FeedStatus, Instrument, Quote, Venue
 from arbot.engine.engine import Engine
 from arbot.events import FanOut
 from arbot.exchanges import adapter_for
@@ -24,9 +24,13 @@ from arbot.exchanges.feed import Feed, FeedTiming, aiohttp_connect
 from arbot.exchanges.rest import RestClient, load_symbol_map
 from arbot.sim import SimConfig, SimServer
 from arbot.storage.db import open_db
+from arbot.storage.journal import TradeJournal
 from arbot.storage.queries import delete_quotes_older_than
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
+from arbot.trading.reconcile import reconcile
+from arbot.trading.setup import build_trader
+from arbot.trading.trader import Trader
 from arbot.venuefeeds import VenueFeeds, disabled_status
 
 log = logging.getLogger("arbot")
@@ -121,7 +125,8 @@ class Runtime:
     HTTP session and one feed per venue connection. Use as `async with Runtime(...)`."""
 
     def __init__(self, settings: ArbotSettings, *, demo: bool = False,
-                 sinks: Iterable[object] = (), sim_config: SimConfig | None = None) -> None:
+                 sinks: Iterable[object] = (), sim_config: SimConfig | None = None,
+                 armed: bool = False) -> None:
         self.settings = settings
         self.demo = demo
         self._sim_config = sim_config
@@ -133,6 +138,9 @@ class Runtime:
         self.writer: Writer | None = None
         self.recorder: Recorder | None = None
         self.engine: Engine | None = None
+        self.trader: Trader | None = None
+        self.armed = armed
+        self.instruments: dict[tuple[Venue, str], Instrument] = {}
         self.started_ns = time.time_ns()
         self._stack = AsyncExitStack()
         self._sim_urls: dict[Venue, tuple[str, str]] = {}
@@ -166,7 +174,11 @@ class Runtime:
         self.recorder = Recorder(self.writer, storage.record_quotes, storage.record_throttle_ms,
                                  run_id=self.started_ns)
         self.recorder.start_run(self.started_ns, self.demo, run_settings(self.settings))
-        self.engine = Engine(self.settings, FanOut([self.recorder, *self._extra_sinks]))
+        episode_sinks: list[object] = [self.recorder]
+        if self.settings.trading.mode != "off":
+            self.trader = await self._start_trader()
+            episode_sinks.append(self.trader)
+        self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]))
         self._stack.callback(self._finish_run)  # runs before the writer closes
         self._session = await self._stack.enter_async_context(aiohttp.ClientSession())
         self._sink = FanOut([self.recorder, self.board, self.engine, *self._extra_sinks])
@@ -179,6 +191,21 @@ class Runtime:
             if venue not in initial:
                 self._sink.on_feed_status(disabled_status(venue, 0, None))
 
+    async def _start_trader(self) -> Trader:
+        """The trader, after settling what the last run left open; trading waits for it."""
+        journal = TradeJournal(self.settings.storage.path)
+        self._stack.callback(journal.close)
+        trader = build_trader(self.settings, journal, self._book_quote, self.instruments,
+                              run_id=self.started_ns, armed=self.armed,
+                              on_trade=FanOut(self._extra_sinks).on_trade)
+        self._stack.push_async_callback(trader.wait_idle)  # settle trades before closing
+        for line in await reconcile(journal, trader.executor, time.time_ns):
+            self.warnings.append(f"restart: {line}")
+        return trader
+
+    def _book_quote(self, venue: Venue, symbol: str) -> Quote | None:
+        return self.engine.board.quote(venue, symbol) if self.engine is not None else None
+
     async def _feeds_for(self, venue: Venue) -> list[Feed]:
         """The venue's connections under the current settings (none when it is off);
         a symbol problem (unlisted, halted, no instruments) is a warning, not a failure."""
@@ -188,8 +215,9 @@ class Runtime:
         adapter = adapter_for(venue)
         config = self.settings.exchanges.for_venue(venue)
         client = RestClient(adapter, config.rest_url, self._session)
-        symbols, _, warning = await load_symbol_map(client, adapter,
-                                                    list(self.settings.market.symbols))
+        symbols, found, warning = await load_symbol_map(client, adapter,
+                                                        list(self.settings.market.symbols))
+        self.instruments.update({(venue, s): inst for s, inst in found.items()})
         if warning:  # names the venue already, e.g. "bitget does not list FOO-USDT"
             self.warnings.append(warning)
             log.warning("%s", warning)

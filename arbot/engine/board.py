@@ -50,3 +50,10 @@ class QuoteBoard:
         for i, entry in enumerate(self.books.get(symbol, ())):
             if entry is not None and now_ns - entry[2] <= max_age_ns:
                 yield i, entry
+
+    def quote(self, venue: Venue, symbol: str) -> Quote | None:
+        """The venue's latest quote for `symbol` (None while the venue is not live): what
+        the paper executor fills against and what follow-up orders are priced from."""
+        book = self.books.get(symbol)
+        entry = book[VENUE_INDEX[venue]] if book is not None else None
+        return entry[3] if entry is not None else None

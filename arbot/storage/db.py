@@ -67,6 +67,7 @@ def _package_sql(name: str) -> str:
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _package_sql("schema.sql")),
     Migration(2, "engine episodes and runs", _package_sql("migration_002_engine.sql")),
+    Migration(3, "trade outcomes", _package_sql("migration_003_trading.sql")),
 )
 
 

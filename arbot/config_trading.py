@@ -1,0 +1,79 @@
+"""The `[trading]` settings: mode, risk limits, the leg-risk policy and the paper account.
+
+Limits are in the quote currency (USDT for the default symbols). Every limit has a
+conservative default, because a trading tool must be safe when the user has not read
+this far.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from arbot.domain import Venue
+
+DEFAULT_ASSETS = {"USDT": 10_000.0, "BTC": 0.1, "ETH": 3.0, "SOL": 50.0, "XRP": 5_000.0}
+
+
+class PaperSettings(BaseModel):
+    """The paper executor: fills against the live books, with the troubles of real ones."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    latency_ms: float = Field(5.0, ge=0, le=10_000, allow_inf_nan=False, description=(
+        "Simulated order round trip; the book may move meanwhile."))
+    reject_rate: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description=(
+        "Fraction of orders the paper venue rejects, to rehearse leg risk."))
+    partial_rate: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description=(
+        "Fraction of orders that fill only partly (a random part of the quantity)."))
+    balances: dict[str, dict[str, float]] = Field(
+        default_factory=lambda: {"*": dict(DEFAULT_ASSETS)}, description=(
+            "Starting balances per venue (or \"*\" for every venue): asset -> amount."))
+    seed: int = Field(0, ge=0, description="Seed for rejects and partial fills; "
+                      "0 = a different draw every run.")
+
+    @field_validator("balances")
+    @classmethod
+    def _venues_and_amounts(cls, value: dict[str, dict[str, float]]
+                            ) -> dict[str, dict[str, float]]:
+        names = {v.value for v in Venue} | {"*"}
+        for venue, assets in value.items():
+            if venue not in names:
+                raise ValueError(f"unknown venue {venue!r}; use one of {sorted(names)}")
+            for asset, amount in assets.items():
+                if not amount >= 0 or amount == float("inf"):
+                    raise ValueError(f"{venue}.{asset} must be a finite amount >= 0")
+        return value
+
+    def starting(self, venue: Venue) -> dict[str, float]:
+        """The venue's starting assets: its own table over the "*" one."""
+        return {**self.balances.get("*", {}), **self.balances.get(venue.value, {})}
+
+
+class TradingSettings(BaseModel):
+    """Whether and how opportunities are acted on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    mode: Literal["off", "paper", "live"] = Field("paper", description=(
+        "off: watch only; paper: simulated fills; live: real orders (needs API keys and "
+        "arming at run time)."))
+    slippage_bps: float = Field(0.0, ge=0, le=100, allow_inf_nan=False, description=(
+        "Limit prices go this far past the quotes, to fill when the book moves a little."))
+    max_open_exposure: float = Field(500.0, gt=0, allow_inf_nan=False, description=(
+        "Most quote currency in trades not yet settled, all symbols together."))
+    daily_loss_limit: float = Field(50.0, gt=0, allow_inf_nan=False, description=(
+        "Realised loss in a UTC day that halts trading."))
+    cooldown_s: float = Field(2.0, ge=0, le=3600, allow_inf_nan=False, description=(
+        "Wait after a trade before the same symbol trades again."))
+    max_trades_per_minute: int = Field(20, ge=1, le=10_000, description=(
+        "Trades started in any 60 s, all symbols together."))
+    leg_policy: Literal["unwind", "chase", "hold"] = Field("unwind", description=(
+        "When one leg fills more than the other: unwind the excess where it filled, chase "
+        "the missing leg, or hold the imbalance and stop trading the symbol."))
+    leg_ttl_ms: int = Field(2000, ge=10, le=60_000, description=(
+        "Time the leg-risk policy has to even out the legs."))
+    chase_max_slippage_bps: float = Field(20.0, ge=0, le=500, allow_inf_nan=False, description=(
+        "How far past the original price a chased leg may go."))
+    max_leg_failures: int = Field(3, ge=1, le=100, description=(
+        "Leg-risk incidents in a row that halt trading."))
+    paper: PaperSettings = Field(default_factory=PaperSettings, description="Paper account.")

@@ -1,0 +1,156 @@
+"""The trade journal: trades, orders and fills, written synchronously and committed
+before the orders they describe leave the process.
+
+Quotes and episodes go through the batched writer, where a few hundred milliseconds of
+buffering is harmless. A trade is different: if ArBot dies between sending an order and
+recording it, nobody knows the order exists. So the journal commits each trade's intent
+(the trade row and both order rows) on its own connection before anything is sent, and
+every report after. Trades are rare, and one small WAL commit costs tens of
+microseconds; a database locked for longer than `busy_timeout_s` refuses the trade
+instead of sending unrecorded orders.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from arbot.domain import OrderReport, OrderRequest, OrderStatus, Side, Venue
+from arbot.storage.db import DatabaseError, database_error
+
+OPEN_STATUSES = (OrderStatus.NEW.value, OrderStatus.PARTIALLY_FILLED.value,
+                 OrderStatus.UNKNOWN.value)
+
+_ORDER = ("INSERT INTO orders (client_order_id, trade_id, venue, symbol, side, order_type, qty,"
+          " price, status, purpose, ts_created_ns, ts_updated_ns)"
+          " VALUES (?, ?, ?, ?, ?, 'ioc', ?, ?, 'new', ?, ?, ?)")
+_REPORT = ("UPDATE orders SET venue_order_id = ?, filled_qty = ?, avg_price = ?, fee = ?,"
+           " fee_asset = ?, status = ?, error = ?, ts_updated_ns = ? WHERE client_order_id = ?")
+_FILL = ("INSERT INTO fills (client_order_id, trade_id, venue_fill_id, venue, symbol, side, qty,"
+         " price, fee, fee_asset, liquidity, ts_recv_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+         " 'taker', ?) ON CONFLICT (venue, venue_fill_id) DO UPDATE SET qty = excluded.qty,"
+         " price = excluded.price, fee = excluded.fee, fee_asset = excluded.fee_asset")
+
+
+class TradeJournal:
+    """One synchronous connection to the (already migrated) database."""
+
+    def __init__(self, path: str | Path, busy_timeout_s: float = 2.0) -> None:
+        self.path = Path(path)
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=busy_timeout_s,
+                                         isolation_level=None)
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            # WAL + NORMAL: a commit survives the process dying (what the journal is for)
+            # without an fsync per trade; only a power cut can lose the latest commits.
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:
+            raise database_error(exc, self.path) from exc
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _write(self, *steps: tuple[str, tuple[object, ...]]) -> None:
+        """Run the statements in one transaction; raises DatabaseError, writes nothing."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, args in steps:
+                    conn.execute(sql, args)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise database_error(exc, self.path) from exc
+
+    def intent(self, trade_id: str, episode_id: str, mode: str, run_id: int, symbol: str,
+               buy: OrderRequest, sell: OrderRequest, buy_price: float, sell_price: float,
+               expected_profit: float, ts_ns: int) -> None:
+        """The trade and both of its orders, before either is sent."""
+        self._write(
+            ("INSERT INTO trades (trade_id, episode_id, mode, symbol, buy_venue, sell_venue, qty,"
+             " buy_price, sell_price, expected_profit, status, ts_open_ns, run_id)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+             (trade_id, episode_id, mode, symbol, buy.venue.value, sell.venue.value,
+              float(buy.qty), buy_price, sell_price, expected_profit, ts_ns, run_id)),
+            _order_step(buy, trade_id, "buy", ts_ns),
+            _order_step(sell, trade_id, "sell", ts_ns),
+        )
+
+    def order(self, req: OrderRequest, trade_id: str, purpose: str, ts_ns: int) -> None:
+        """A follow-up order (unwind, chase), before it is sent."""
+        self._write(_order_step(req, trade_id, purpose, ts_ns))
+
+    def report(self, req: OrderRequest, trade_id: str, r: OrderReport, ts_ns: int) -> None:
+        """An order's latest report, and its fill (one aggregate row per order)."""
+        update = (r.venue_order_id or None, r.filled_qty, r.avg_price or None, r.fee,
+                  r.fee_asset or None, r.status.value, r.error or None, ts_ns, req.client_id)
+        steps: list[tuple[str, tuple[object, ...]]] = [(_REPORT, update)]
+        if r.filled_qty > 0:
+            steps.append((_FILL, (req.client_id, trade_id, req.client_id, req.venue.value,
+                                  req.symbol, req.side.value, r.filled_qty, r.avg_price, r.fee,
+                                  r.fee_asset or None, ts_ns)))
+        self._write(*steps)
+
+    def close_trade(self, trade_id: str, status: str, leg_outcome: str, detail: str,
+                    buy_qty: float, sell_qty: float, buy_avg: float, sell_avg: float,
+                    fees: float, pnl: float, ts_ns: int) -> None:
+        self._write(("UPDATE trades SET status = ?, leg_outcome = ?, detail = ?, buy_qty = ?,"
+                     " sell_qty = ?, buy_avg = ?, sell_avg = ?, fees = ?, realized_profit = ?,"
+                     " ts_close_ns = ? WHERE trade_id = ?",
+                     (status, leg_outcome, detail or None, buy_qty, sell_qty, buy_avg or None,
+                      sell_avg or None, fees, pnl, ts_ns, trade_id)))
+
+    def unsettled(self) -> list[tuple[str, str, OrderRequest]]:
+        """(trade_id, mode, order) for every order whose last known state was not final:
+        what a restart must look up before trading again."""
+        try:
+            rows = self._conn.execute(
+                "SELECT o.trade_id, t.mode, o.client_order_id, o.venue, o.symbol, o.side,"
+                " o.price, o.qty FROM orders o JOIN trades t USING (trade_id)"
+                f" WHERE o.status IN ({', '.join('?' * len(OPEN_STATUSES))})"
+                " ORDER BY o.ts_created_ns", OPEN_STATUSES).fetchall()
+        except sqlite3.Error as exc:
+            raise database_error(exc, self.path) from exc
+        return [(trade_id, mode, OrderRequest(cid, Venue(venue), symbol, "", Side(side),
+                                              _num(price), _num(qty)))
+                for trade_id, mode, cid, venue, symbol, side, price, qty in rows]
+
+    def open_trades(self) -> list[tuple[str, str, str]]:
+        """(trade_id, mode, symbol) of trades never closed."""
+        try:
+            return self._conn.execute("SELECT trade_id, mode, symbol FROM trades"
+                                      " WHERE status = 'open'").fetchall()
+        except sqlite3.Error as exc:
+            raise database_error(exc, self.path) from exc
+
+
+    def trade_orders(self, trade_id: str) -> list[tuple[OrderRequest, OrderReport, str]]:
+        """Every order of a trade with its last recorded report and purpose."""
+        try:
+            rows = self._conn.execute(
+                "SELECT client_order_id, venue, symbol, side, price, qty, venue_order_id,"
+                " status, filled_qty, avg_price, fee, fee_asset, error, purpose FROM orders"
+                " WHERE trade_id = ? ORDER BY id", (trade_id,)).fetchall()
+        except sqlite3.Error as exc:
+            raise database_error(exc, self.path) from exc
+        return [(OrderRequest(cid, Venue(venue), symbol, "", Side(side), _num(price), _num(qty)),
+                 OrderReport(cid, voi or "", OrderStatus(status), filled or 0.0, avg or 0.0,
+                             fee or 0.0, fee_asset or "", error or ""), purpose or "")
+                for (cid, venue, symbol, side, price, qty, voi, status, filled, avg, fee,
+                     fee_asset, error, purpose) in rows]
+
+
+def _order_step(req: OrderRequest, trade_id: str, purpose: str, ts_ns: int
+                ) -> tuple[str, tuple[object, ...]]:
+    return (_ORDER, (req.client_id, trade_id, req.venue.value, req.symbol, req.side.value,
+                     float(req.qty), float(req.price), purpose, ts_ns, ts_ns))
+
+
+def _num(value: float) -> str:
+    return repr(float(value))
+
+
+__all__ = ["DatabaseError", "TradeJournal"]

@@ -1,0 +1,161 @@
+"""Send both legs at once, then even them out with the configured leg-risk policy.
+
+Both IOC orders are started in the same loop iteration, so neither waits for the other.
+An answer lost to a timeout or a 5xx is recovered by looking the order up by client id
+(the venue may have filled it); an acknowledged order is polled until it is final. If
+the legs filled unevenly, the policy has `ttl_s` to fix it:
+
+* unwind: trade the excess back on the venue where it filled,
+* chase: complete the short leg on its own venue, at most `chase_bps` worse,
+* hold: keep the imbalance and report it (the trader stops trading the symbol).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from arbot.domain import Instrument, OrderReport, OrderRequest, OrderStatus, Quote, Side, Venue
+from arbot.trading.executor import Executor
+from arbot.trading.outcome import LegOrder, TradeOutcome, settle
+from arbot.trading.preflight import TradePlan, quantize_qty
+from arbot.trading.quantize import limit_price, text, to_decimal
+
+log = logging.getLogger("arbot.trading")
+
+POLL_S = 0.05
+FINAL_WAIT_S = 5.0
+RETRY_GAP_S = 0.05
+
+OnOrder = Callable[[OrderRequest, str], None]  # a follow-up order about to be sent
+OnReport = Callable[[OrderRequest, OrderReport], None]
+
+
+class LegRisk:
+    """The policy and what it needs: the books (for follow-up prices), the rules of each
+    venue, and callbacks that record each follow-up order before it is sent."""
+
+    def __init__(self, policy: str, ttl_s: float, chase_bps: float,
+                 book: Callable[[Venue, str], Quote | None],
+                 instrument: Callable[[Venue, str], Instrument | None],
+                 on_order: OnOrder, on_report: OnReport,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy
+        self.ttl_s = ttl_s
+        self.chase_bps = chase_bps
+        self.book = book
+        self.instrument = instrument
+        self.on_order = on_order
+        self.on_report = on_report
+        self.clock = clock
+
+
+async def final_report(ex: Executor, req: OrderRequest, placing: bool) -> OrderReport:
+    """Place (or look up) `req` and wait until the venue says it is final.
+
+    A failure whose outcome is unknown (timeout, 5xx, broken connection) turns into
+    lookups by client id; a refusal is a REJECTED report with the venue's reason."""
+    report: OrderReport | None = None
+    deadline = time.monotonic() + FINAL_WAIT_S
+    while True:
+        try:
+            report = await (ex.place(req) if placing and report is None else ex.status(req))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the venue's refusal or an unknown outcome
+            known = getattr(getattr(exc, "kind", None), "value", "")
+            if placing and report is None and known not in ("timeout", "server", "network"):
+                return OrderReport(req.client_id, "", OrderStatus.REJECTED, error=str(exc))
+            report = report or OrderReport(req.client_id, "", OrderStatus.UNKNOWN,
+                                           error=str(exc))
+        if report.status.final or time.monotonic() > deadline:
+            return report
+        await asyncio.sleep(POLL_S)
+
+
+async def execute(plan: TradePlan, ex: Executor, risk: LegRisk) -> TradeOutcome:
+    buy, sell = await asyncio.gather(final_report(ex, plan.buy, True),
+                                     final_report(ex, plan.sell, True))
+    risk.on_report(plan.buy, buy)
+    risk.on_report(plan.sell, sell)
+    orders = [LegOrder(plan.buy, buy, "buy"), LegOrder(plan.sell, sell, "sell")]
+    first = settle(orders, plan.base, plan.quote)
+    if first.buy_qty == 0 and first.sell_qty == 0:
+        failed = buy.status is OrderStatus.REJECTED or sell.status is OrderStatus.REJECTED
+        detail = "; ".join(r.error for r in (buy, sell) if r.error)
+        return TradeOutcome(plan.trade_id, plan.symbol, orders, first,
+                            "failed" if failed else "missed", "none", detail)
+    if _balanced(first.imbalance, plan):
+        return TradeOutcome(plan.trade_id, plan.symbol, orders, first, "filled", "balanced")
+    outcome = await _even_out(plan, ex, risk, orders)
+    return outcome
+
+
+def _balanced(imbalance: float, plan: TradePlan) -> bool:
+    return abs(imbalance) < plan.qty * 1e-9
+
+
+async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
+                    orders: list[LegOrder]) -> TradeOutcome:
+    imbalance = settle(orders, plan.base, plan.quote).imbalance
+    long = imbalance > 0  # bought more than sold
+    if risk.policy == "hold":
+        s = settle(orders, plan.base, plan.quote)
+        return TradeOutcome(plan.trade_id, plan.symbol, orders, s, "leg_risk", "held",
+                            f"holding {imbalance:+g} {plan.base}")
+    # unwind: trade back where the excess is; chase: finish the short leg where it was
+    if risk.policy == "unwind":
+        venue, side = (plan.buy.venue, Side.SELL) if long else (plan.sell.venue, Side.BUY)
+        anchor = None
+    else:
+        venue, side = (plan.sell.venue, Side.SELL) if long else (plan.buy.venue, Side.BUY)
+        anchor = plan.sell_price if long else plan.buy_price
+    deadline = risk.clock() + risk.ttl_s
+    attempt = 0
+    problem = ""
+    while risk.clock() < deadline:
+        remaining = abs(settle(orders, plan.base, plan.quote).imbalance)
+        req, problem = _follow_up(plan, risk, venue, side, remaining, anchor, attempt)
+        if req is None:
+            break
+        attempt += 1
+        risk.on_order(req, risk.policy)
+        report = await final_report(ex, req, True)
+        risk.on_report(req, report)
+        orders.append(LegOrder(req, report, risk.policy))
+        s = settle(orders, plan.base, plan.quote)
+        if _balanced(s.imbalance, plan):
+            done = "unwound" if risk.policy == "unwind" else "chased"
+            return TradeOutcome(plan.trade_id, plan.symbol, orders, s, "filled", done)
+        if report.filled_qty <= 0:
+            await asyncio.sleep(RETRY_GAP_S)
+    s = settle(orders, plan.base, plan.quote)
+    why = problem or f"{risk.policy} did not even the legs within {risk.ttl_s:g} s"
+    return TradeOutcome(plan.trade_id, plan.symbol, orders, s, "leg_risk",
+                        f"{risk.policy}_failed", f"{why}; left {s.imbalance:+g} {plan.base}")
+
+
+def _follow_up(plan: TradePlan, risk: LegRisk, venue: Venue, side: Side, qty: float,
+               anchor: float | None, attempt: int) -> tuple[OrderRequest | None, str]:
+    """The next unwind or chase order, or None with the reason it cannot be sent."""
+    inst = risk.instrument(venue, plan.symbol)
+    quote = risk.book(venue, plan.symbol)
+    if inst is None or quote is None:
+        return None, f"no book or rules for {plan.symbol} on {venue}"
+    q = quantize_qty(qty, inst)
+    if q <= 0 or q < to_decimal(inst.min_qty or "0"):
+        return None, f"{qty:g} {plan.base} is below {venue}'s minimum order"
+    market = quote.bid if side is Side.SELL else quote.ask
+    price = limit_price(market, to_decimal(inst.tick_size), side, risk.chase_bps)
+    if anchor is not None:  # a chase never goes more than chase_bps past the plan's price
+        cap = limit_price(anchor, to_decimal(inst.tick_size), side, risk.chase_bps)
+        if (side is Side.BUY and price > cap) or (side is Side.SELL and price < cap):
+            return None, f"the {venue} price moved more than {risk.chase_bps:g} bps"
+    if q * price < to_decimal(inst.min_notional or "0"):
+        return None, f"{text(q * price)} {plan.quote} is below {venue}'s minimum notional"
+    tag = "u" if risk.policy == "unwind" else "c"
+    req = OrderRequest(f"{plan.trade_id}{tag}{attempt}", venue, plan.symbol, inst.venue_id,
+                       side, text(price), text(q))
+    return req, ""

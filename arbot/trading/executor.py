@@ -1,0 +1,24 @@
+"""What the trader needs from whoever fills its orders, paper or live.
+
+`place` sends one IOC limit order and returns its final report when the venue gives one
+at once, or its acknowledgement (NEW) when the venue only acknowledges; `status` looks an
+order up by client id, which is also how an answer lost to a timeout is recovered.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from arbot.domain import Balance, OrderReport, OrderRequest, Venue
+
+
+class Executor(Protocol):
+    mode: str  # "paper" or "live": recorded with every trade
+
+    async def place(self, req: OrderRequest) -> OrderReport: ...
+
+    async def status(self, req: OrderRequest) -> OrderReport: ...
+
+    async def cancel(self, req: OrderRequest) -> OrderReport: ...
+
+    async def balances(self, venue: Venue) -> dict[str, Balance]: ...

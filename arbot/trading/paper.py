@@ -1,0 +1,104 @@
+"""The paper executor: fills IOC orders against the current books, in process.
+
+It behaves like a venue on purpose: the order arrives after `latency_ms` (the book may
+have moved), fills at the best price only up to the displayed size, charges the taker fee
+in the received asset, and can be told to reject or partly fill a share of orders so the
+leg-risk policy can be rehearsed. Its account lives in a `Ledger`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Mapping
+
+from arbot.config_trading import PaperSettings
+from arbot.domain import Balance, OrderReport, OrderRequest, OrderStatus, Quote, Side, Venue
+from arbot.trading.ledger import Ledger
+from arbot.trading.preflight import Instruments, quantize_qty
+
+BookLookup = Callable[[Venue, str], Quote | None]
+
+
+class PaperExecutor:
+    mode = "paper"
+
+    def __init__(self, settings: PaperSettings, book: BookLookup, instruments: Instruments,
+                 taker_fees: Mapping[Venue, float], ledger: Ledger, *,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 rng: random.Random | None = None) -> None:
+        self.settings = settings
+        self._book = book
+        self._instruments = instruments
+        self._fees = dict(taker_fees)
+        self.ledger = ledger
+        self._sleep = sleep
+        self._rng = rng or random.Random(settings.seed or None)
+        self._orders: dict[str, OrderReport] = {}
+        self._count = 0
+        self._injected: dict[Venue, list[tuple[str | None, float | None]]] = {}
+
+    def inject(self, venue: Venue, *, reject: str | None = None,
+               fill_fraction: float | None = None) -> None:
+        """Make the venue's next order fail with `reject`, or fill only `fill_fraction`
+        of what it could: a rehearsal of one leg going wrong."""
+        self._injected.setdefault(venue, []).append((reject, fill_fraction))
+
+    async def place(self, req: OrderRequest) -> OrderReport:
+        if self.settings.latency_ms:
+            await self._sleep(self.settings.latency_ms / 1000)
+        report = self._fill(req)
+        self._orders[req.client_id] = report
+        return report
+
+    def _fill(self, req: OrderRequest) -> OrderReport:
+        self._count += 1
+        oid = f"paper-{self._count}"
+        inst = self._instruments.get((req.venue, req.symbol))
+        if inst is None:
+            return OrderReport(req.client_id, oid, OrderStatus.REJECTED,
+                               error=f"paper: {req.symbol} is not traded on {req.venue}")
+        queued = self._injected.get(req.venue)
+        reject, fraction = queued.pop(0) if queued else (None, None)
+        if reject is None and self._rng.random() < self.settings.reject_rate:
+            reject = "rejected (simulated by reject_rate)"
+        if reject is not None:
+            return OrderReport(req.client_id, oid, OrderStatus.REJECTED, error=f"paper: {reject}")
+        qty, limit = float(req.qty), float(req.price)
+        q = self._book(req.venue, req.symbol)
+        buy = req.side is Side.BUY
+        if q is None or (limit < q.ask if buy else limit > q.bid):
+            return OrderReport(req.client_id, oid, OrderStatus.EXPIRED)
+        price, shown = (q.ask, q.ask_size) if buy else (q.bid, q.bid_size)
+        fill = min(qty, shown)
+        if fraction is None and self._rng.random() < self.settings.partial_rate:
+            fraction = self._rng.uniform(0.1, 0.9)
+        if fraction is not None:
+            fill *= fraction
+        fill = float(quantize_qty(fill, inst))
+        cost_asset, have = (inst.quote, fill * price) if buy else (inst.base, fill)
+        if self.ledger.free(req.venue, cost_asset) < have:
+            return OrderReport(req.client_id, oid, OrderStatus.REJECTED,
+                               error=f"paper: insufficient {cost_asset} on {req.venue}")
+        if fill <= 0:
+            return OrderReport(req.client_id, oid, OrderStatus.EXPIRED)
+        rate = self._fees.get(req.venue, 0.0)
+        fee, fee_asset = (fill * rate, inst.base) if buy else (fill * price * rate, inst.quote)
+        self.ledger.apply_fill(req.venue, inst.base, inst.quote, req.side, fill, price, fee,
+                               fee_asset)
+        status = OrderStatus.FILLED if fill >= qty else OrderStatus.EXPIRED
+        return OrderReport(req.client_id, oid, status, fill, price, fee, fee_asset)
+
+    async def status(self, req: OrderRequest) -> OrderReport:
+        report = self._orders.get(req.client_id)
+        if report is None:
+            return OrderReport(req.client_id, "", OrderStatus.REJECTED,
+                               error="paper: no such order")
+        return report
+
+    async def cancel(self, req: OrderRequest) -> OrderReport:
+        return await self.status(req)  # IOC: already final
+
+    async def balances(self, venue: Venue) -> dict[str, Balance]:
+        return {asset: Balance(asset, free)
+                for asset, free in self.ledger.snapshot().get(venue, {}).items()}

@@ -1,0 +1,110 @@
+"""Pre-flight: everything checked on BOTH legs before either order exists.
+
+An opportunity becomes a `TradePlan` only when one quantity, quantized with `Decimal` to
+both venues' lot sizes, meets both venues' minimum quantity and notional, both accounts
+can pay for it (quote plus fee on the buy venue, base on the sell venue), and the trade
+is still profitable at the rounded size. Anything else is a `Rejection` whose `step`
+names the funnel counter and whose `reason` says which venue and which rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+import msgspec
+
+from arbot.domain import Instrument, Opportunity, OrderRequest, Side, Venue
+from arbot.trading.ledger import Ledger
+from arbot.trading.quantize import common_step, floor_to, limit_price, text, to_decimal
+
+Instruments = Mapping[tuple[Venue, str], Instrument]
+
+
+class Rejection(msgspec.Struct, frozen=True):
+    step: str
+    reason: str
+
+
+class TradePlan(msgspec.Struct, frozen=True):
+    """Both legs of one arbitrage, ready to send; prices are the IOC limits."""
+
+    trade_id: str
+    episode_id: str
+    symbol: str
+    base: str
+    quote: str
+    qty: float
+    buy: OrderRequest
+    sell: OrderRequest
+    buy_price: float  # the opportunity's prices (expected fills)
+    sell_price: float
+    buy_fee_rate: float
+    sell_fee_rate: float
+    expected_profit: float
+    notional: float  # quote currency at the buy limit
+
+
+def preflight(opp: Opportunity, episode_id: str, trade_id: str, instruments: Instruments,
+              ledger: Ledger, slippage_bps: float) -> TradePlan | Rejection:
+    symbol = opp.symbol
+    buy_inst = instruments.get((opp.buy.venue, symbol))
+    sell_inst = instruments.get((opp.sell.venue, symbol))
+    for venue, inst in ((opp.buy.venue, buy_inst), (opp.sell.venue, sell_inst)):
+        if inst is None:
+            return Rejection("not_tradable", f"no trading rules for {symbol} on {venue}")
+        if not inst.trading:
+            return Rejection("not_tradable", f"{symbol} is {inst.status} on {venue}")
+    assert buy_inst is not None and sell_inst is not None
+    buy_fee, sell_fee = opp.buy_fee_bps / 10_000, opp.sell_fee_bps / 10_000
+    buy_px = limit_price(opp.buy.ask, to_decimal(buy_inst.tick_size), Side.BUY, slippage_bps)
+    sell_px = limit_price(opp.sell.bid, to_decimal(sell_inst.tick_size), Side.SELL,
+                          slippage_bps)
+    # What the accounts can pay for: quote (with fee) on the buy side, base on the sell side.
+    quote_free = ledger.free(opp.buy.venue, buy_inst.quote)
+    base_free = ledger.free(opp.sell.venue, sell_inst.base)
+    affordable = min(quote_free / (float(buy_px) * (1 + buy_fee)), base_free)
+    wanted = min(opp.size, affordable)
+    step = common_step(to_decimal(buy_inst.lot_size), to_decimal(sell_inst.lot_size))
+    qty = floor_to(to_decimal(max(wanted, 0.0)), step)
+    short = "balance" if affordable < opp.size else None
+    if qty <= 0:
+        if short:
+            return _balance(opp, buy_inst, sell_inst, quote_free, base_free)
+        return Rejection("lot_size", f"{opp.size:g} {buy_inst.base} rounds to 0 at the common "
+                                     f"lot {text(step)} ({opp.buy.venue} {buy_inst.lot_size}, "
+                                     f"{opp.sell.venue} {sell_inst.lot_size})")
+    for venue, inst, px in ((opp.buy.venue, buy_inst, buy_px),
+                            (opp.sell.venue, sell_inst, sell_px)):
+        if qty < to_decimal(inst.min_qty or "0"):
+            if short:
+                return _balance(opp, buy_inst, sell_inst, quote_free, base_free)
+            return Rejection("min_qty", f"{text(qty)} {inst.base} is below {venue}'s minimum "
+                                        f"quantity {inst.min_qty}")
+        if qty * px < to_decimal(inst.min_notional or "0"):
+            if short:
+                return _balance(opp, buy_inst, sell_inst, quote_free, base_free)
+            return Rejection("min_notional", f"{text(qty * px)} {inst.quote} is below {venue}'s "
+                                             f"minimum notional {inst.min_notional}")
+    q = float(qty)
+    profit = q * (opp.sell.bid * (1 - sell_fee) - opp.buy.ask * (1 + buy_fee))
+    if profit <= 0:
+        return Rejection("unprofitable", f"no profit left at {text(qty)} {buy_inst.base}")
+    buy = OrderRequest(f"{trade_id}b", opp.buy.venue, symbol, buy_inst.venue_id, Side.BUY,
+                       text(buy_px), text(qty))
+    sell = OrderRequest(f"{trade_id}s", opp.sell.venue, symbol, sell_inst.venue_id, Side.SELL,
+                        text(sell_px), text(qty))
+    return TradePlan(trade_id, episode_id, symbol, buy_inst.base, buy_inst.quote, q, buy, sell,
+                     opp.buy.ask, opp.sell.bid, buy_fee, sell_fee, profit,
+                     float(qty * buy_px))
+
+
+def _balance(opp: Opportunity, buy: Instrument, sell: Instrument, quote_free: float,
+             base_free: float) -> Rejection:
+    return Rejection("balance", f"not enough to trade: {quote_free:g} {buy.quote} on "
+                                f"{opp.buy.venue}, {base_free:g} {sell.base} on {opp.sell.venue}")
+
+
+def quantize_qty(qty: float, inst: Instrument) -> Decimal:
+    """A follow-up order's quantity (unwind, chase) floored to one venue's lot."""
+    return floor_to(to_decimal(max(qty, 0.0)), to_decimal(inst.lot_size))

@@ -1,0 +1,60 @@
+"""The one place where prices and quantities become exact decimals for an order.
+
+Detection runs on floats; an order must carry the venue's own decimal steps. Steps come
+from the instrument's strings, so `Decimal` arithmetic is exact: a quantity floored to
+both venues' lot sizes is valid on both, and a price rounded to the tick is one the venue
+accepts.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+
+from arbot.domain import Side
+
+
+def to_decimal(value: float | str) -> Decimal:
+    """A float through its shortest repr (0.1 -> Decimal('0.1'), not the binary value)."""
+    try:
+        d = Decimal(repr(value) if isinstance(value, float) else value)
+    except InvalidOperation as exc:
+        raise ValueError(f"not a number: {value!r}") from exc
+    if not d.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return d
+
+
+def floor_to(value: Decimal, step: Decimal) -> Decimal:
+    """The largest multiple of `step` not above `value` (step > 0)."""
+    return (value / step).to_integral_value(ROUND_FLOOR) * step
+
+
+def ceil_to(value: Decimal, step: Decimal) -> Decimal:
+    return (value / step).to_integral_value(ROUND_CEILING) * step
+
+
+def common_step(a: Decimal, b: Decimal) -> Decimal:
+    """The smallest step that is a multiple of both lot sizes (their least common
+    multiple), so one quantity is valid on both venues."""
+    exp = min(a.as_tuple().exponent, b.as_tuple().exponent)
+    assert isinstance(exp, int)
+    scale = Decimal(10) ** -exp
+    ia, ib = int(a * scale), int(b * scale)
+    return Decimal(math.lcm(ia, ib)) / scale
+
+
+def limit_price(price: float, tick: Decimal, side: Side, slippage_bps: float) -> Decimal:
+    """The IOC limit for a leg: the quote moved `slippage_bps` against us, rounded to the
+    tick on the side that still crosses (up for a buy, down for a sell)."""
+    p = to_decimal(price)
+    if slippage_bps:
+        factor = to_decimal(slippage_bps) / Decimal(10_000)
+        p = p * (1 + factor) if side is Side.BUY else p * (1 - factor)
+    return ceil_to(p, tick) if side is Side.BUY else floor_to(p, tick)
+
+
+def text(d: Decimal) -> str:
+    """Plain decimal text without exponent or trailing zeros ("0.00100" -> "0.001")."""
+    s = format(d.normalize(), "f")
+    return s if s != "-0" else "0"

@@ -1,0 +1,224 @@
+"""The trader: turns passed opportunity episodes into trades, safely.
+
+For each newly opened episode that passed every filter: the risk book (paused, halted,
+held symbol, cool-down, trades per minute, open exposure, daily loss) and the pre-flight
+on both legs decide; a refusal is counted by step with its reason. An accepted plan is
+journaled (committed) before both orders go out together; the leg-risk policy runs; the
+outcome is journaled, booked in the ledger and the risk book, and announced to sinks
+(`on_trade`). A daily loss or repeated leg failures halt trading (the kill switch), which
+also cancels anything still open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+
+from arbot.config_trading import TradingSettings
+from arbot.domain import (
+    EpisodeEvent,
+    EpisodeKind,
+    Instrument,
+    OrderReport,
+    OrderRequest,
+    Quote,
+    Venue,
+)
+from arbot.storage.db import DatabaseError
+from arbot.storage.journal import TradeJournal
+from arbot.trading.execution import LegRisk, execute
+from arbot.trading.executor import Executor
+from arbot.trading.ledger import Ledger
+from arbot.trading.outcome import TradeOutcome
+from arbot.trading.preflight import Instruments, Rejection, preflight
+from arbot.trading.risk import RiskBook, TradingState
+
+log = logging.getLogger("arbot.trading")
+
+TradeListener = Callable[[TradeOutcome], None]
+
+
+class Trader:
+    def __init__(self, settings: TradingSettings, executor: Executor, journal: TradeJournal,
+                 ledger: Ledger, instruments: Instruments,
+                 book: Callable[[Venue, str], Quote | None], *,
+                 run_id: int = 0, armed: bool = True,
+                 on_trade: TradeListener | None = None,
+                 mono_ns: Callable[[], int] = time.monotonic_ns,
+                 wall_ns: Callable[[], int] = time.time_ns) -> None:
+        self.settings = settings
+        self.executor = executor
+        self.journal = journal
+        self.ledger = ledger
+        self.instruments = instruments
+        self.book = book
+        self.run_id = run_id
+        self.armed = armed
+        self.risk = RiskBook(settings)
+        self.rejections: Counter[str] = Counter()
+        self.last_rejection = ""
+        self.trades = 0
+        self.realized = 0.0
+        self.recent: list[TradeOutcome] = []
+        self.latencies_ns: list[int] = []  # episode seen -> both orders handed to the executor
+        self._on_trade = on_trade
+        self._mono = mono_ns
+        self._wall = wall_ns
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._seq = 0
+        self._acted: set[str] = set()
+        self.ready = asyncio.Event()  # set once restart reconciliation is done
+        self.ready.set()
+
+    # -- control ----------------------------------------------------------------------
+
+    @property
+    def state(self) -> TradingState:
+        return self.risk.state
+
+    def pause(self) -> None:
+        self.risk.pause()
+        log.info("trading paused")
+
+    def resume(self) -> None:
+        was = self.risk.state
+        self.risk.resume()
+        log.info("trading resumed (was %s)", was)
+
+    def halt(self, reason: str) -> None:
+        """The kill switch: no new trades until `resume()`, and cancel what is open."""
+        self.risk.halt(reason)
+        log.warning("trading HALTED: %s", reason)
+        task = asyncio.create_task(self.cancel_open(), name="trading-cancel-open")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def cancel_open(self) -> None:
+        for trade_id, _, req in self.journal.unsettled():
+            try:
+                report = await self.executor.cancel(req)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep cancelling the others
+                log.error("cancel %s on %s failed: %s", req.client_id, req.venue, exc)
+                continue
+            self._record_report(req, trade_id, report)
+
+    async def wait_idle(self) -> None:
+        """Until every trade in flight has settled (shutdown, tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- the sink -----------------------------------------------------------------------
+
+    def on_episode(self, event: EpisodeEvent) -> None:
+        """Act once per episode, on the first event whose current verdict passes (the
+        open, or the update where the last filter let it through), at its latest prices.
+        A paper fill does not move the books, so trading the same gap twice would count
+        profit twice."""
+        e = event.episode
+        if event.kind is EpisodeKind.CLOSE:
+            self._acted.discard(e.id)
+            return
+        if not e.verdict.passed or e.id in self._acted:
+            return
+        self._acted.add(e.id)
+        start = self._mono()
+        refusal = self._refusal(e.symbol, e.last.size * e.last.buy.ask, start)
+        if refusal is not None:
+            self._reject(*refusal)
+            return
+        self._seq += 1
+        trade_id = f"ab{self._wall() // 1_000_000:x}{self._seq % 65536:04x}"
+        plan = preflight(e.last, e.id, trade_id, self.instruments, self.ledger,
+                         self.settings.slippage_bps)
+        if isinstance(plan, Rejection):
+            self._reject(plan.step, plan.reason)
+            return
+        risk_refusal = self.risk.refusal(e.symbol, plan.notional, start, self._wall())
+        if risk_refusal is not None:
+            self._reject(*risk_refusal)
+            return
+        try:
+            self.journal.intent(trade_id, e.id, self.executor.mode, self.run_id, e.symbol,
+                                plan.buy, plan.sell, plan.buy_price, plan.sell_price,
+                                plan.expected_profit, self._wall())
+        except DatabaseError as exc:
+            self._reject("journal", f"not recorded, not sent: {exc}")
+            return
+        self.risk.started(e.symbol, plan.notional, start)
+        legs = LegRisk(self.settings.leg_policy, self.settings.leg_ttl_ms / 1000,
+                       self.settings.chase_max_slippage_bps, self.book, self._instrument,
+                       lambda req, purpose: self.journal.order(req, trade_id, purpose,
+                                                               self._wall()),
+                       lambda req, report: self._record_report(req, trade_id, report))
+        task = asyncio.create_task(self._run(plan.symbol, plan.notional, execute(plan,
+                                   self.executor, legs)), name=f"trade-{trade_id}")
+        self.latencies_ns.append(self._mono() - start)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _refusal(self, symbol: str, notional: float, now: int) -> tuple[str, str] | None:
+        if self.settings.mode == "off":
+            return "off", "trading is off"
+        if self.settings.mode == "live" and not self.armed:
+            return "not_armed", "live trading is not armed"
+        if not self.ready.is_set():
+            return "reconciling", "open orders from the last run are being settled"
+        return None
+
+    def _reject(self, step: str, reason: str) -> None:
+        self.rejections[step] += 1
+        self.last_rejection = reason
+
+    def _instrument(self, venue: Venue, symbol: str) -> Instrument | None:
+        return self.instruments.get((venue, symbol))
+
+    def _record_report(self, req: OrderRequest, trade_id: str, report: OrderReport) -> None:
+        try:
+            self.journal.report(req, trade_id, report, self._wall())
+        except DatabaseError as exc:  # the order happened; say so loudly, keep going
+            log.error("could not record %s: %s", req.client_id, exc)
+
+    async def _run(self, symbol: str, notional: float, work: object) -> None:
+        outcome: TradeOutcome | None = None
+        try:
+            outcome = await work  # type: ignore[misc]
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # an executor bug must not kill the trader
+            log.exception("trade in %s failed: %s", symbol, exc)
+        finally:
+            self._finish(symbol, notional, outcome)
+
+    def _finish(self, symbol: str, notional: float, outcome: TradeOutcome | None) -> None:
+        now = self._wall()
+        if outcome is None:
+            self.risk.finished(symbol, notional, 0.0, now, leg_failure=True)
+            return
+        s = outcome.settlement
+        try:
+            self.journal.close_trade(outcome.trade_id, outcome.status, outcome.leg_outcome,
+                                     outcome.detail, s.buy_qty, s.sell_qty, s.buy_avg,
+                                     s.sell_avg, s.fees, s.pnl, now)
+        except DatabaseError as exc:
+            log.error("could not record trade %s: %s", outcome.trade_id, exc)
+        self.trades += 1
+        self.realized += s.pnl
+        self.recent = [outcome, *self.recent[:199]]
+        if outcome.leg_outcome == "held":
+            self.risk.held_symbols[symbol] = outcome.detail
+        halted = self.risk.finished(symbol, notional, s.pnl, now,
+                                    leg_failure=outcome.status == "leg_risk")
+        log.info("trade %s %s: %s, pnl %+.4f", outcome.trade_id, symbol, outcome.status, s.pnl)
+        if self._on_trade is not None:
+            self._on_trade(outcome)
+        if halted:
+            self.halt(halted)
+
+    def funnel(self) -> Mapping[str, object]:
+        return {"trades": self.trades, "realized": self.realized,
+                "state": self.state.value, "rejections": dict(self.rejections)}

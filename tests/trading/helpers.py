@@ -1,0 +1,71 @@
+"""Shared pieces for the trading tests: instruments, quotes, opportunities, a journal on a
+real migrated database, and a board the paper executor fills against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from arbot.config_trading import PaperSettings, TradingSettings
+from arbot.domain import Instrument, Opportunity, Quote, Venue
+from arbot.storage.db import open_db
+from arbot.storage.journal import TradeJournal
+from arbot.trading.ledger import Ledger
+from arbot.trading.paper import PaperExecutor
+
+SYMBOL = "BTC-USDT"
+A, B = Venue.BINANCE, Venue.OKX
+FEE = 0.001
+
+
+def inst(venue: Venue, lot: str = "0.0001", tick: str = "0.01", min_qty: str = "0.0001",
+         min_notional: str = "5", trading: bool = True) -> Instrument:
+    return Instrument(venue, SYMBOL, "BTCUSDT" if venue is A else "BTC-USDT", "BTC", "USDT",
+                      tick, lot, min_qty, min_notional, "TRADING" if trading else "HALT",
+                      trading)
+
+
+def quote(venue: Venue, bid: float, ask: float, size: float = 1.0) -> Quote:
+    return Quote(venue, SYMBOL, bid, size, ask, size, None, 1_700_000_000_000_000_000)
+
+
+def opportunity(buy_ask: float = 100.0, sell_bid: float = 101.0, size: float = 0.5,
+                buy_size: float | None = None, sell_size: float | None = None) -> Opportunity:
+    buy = quote(A, buy_ask - 0.1, buy_ask, buy_size or size)
+    sell = quote(B, sell_bid, sell_bid + 0.1, sell_size or size)
+    net = sell_bid * (1 - FEE) - buy_ask * (1 + FEE)
+    return Opportunity(SYMBOL, buy, sell, FEE * 1e4, FEE * 1e4, net, net / buy_ask * 1e4, size,
+                       net * size)
+
+
+class Books:
+    """A settable board: what the paper venue shows right now."""
+
+    def __init__(self, *quotes: Quote) -> None:
+        self.quotes = {(q.venue, q.symbol): q for q in quotes}
+
+    def set(self, *quotes: Quote) -> None:
+        self.quotes.update({(q.venue, q.symbol): q for q in quotes})
+
+    def __call__(self, venue: Venue, symbol: str) -> Quote | None:
+        return self.quotes.get((venue, symbol))
+
+
+def ledger(usdt: float = 10_000.0, btc: float = 1.0) -> Ledger:
+    return Ledger({v: {"USDT": usdt, "BTC": btc} for v in (A, B)})
+
+
+def paper(books: Books, led: Ledger, **settings: object) -> PaperExecutor:
+    s = PaperSettings.model_validate({"latency_ms": 0, "seed": 7, **settings})
+    return PaperExecutor(s, books, {(A, SYMBOL): inst(A), (B, SYMBOL): inst(B)},
+                         {A: FEE, B: FEE}, led)
+
+
+def trading(**values: object) -> TradingSettings:
+    return TradingSettings.model_validate({"cooldown_s": 0, **values})
+
+
+async def journal(tmp_path: Path) -> TradeJournal:
+    path = tmp_path / "arbot.db"
+    conn = await open_db(path)  # migrates
+    await conn.close()
+    return TradeJournal(path)

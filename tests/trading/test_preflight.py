@@ -1,0 +1,104 @@
+"""Pre-flight on both legs: one Decimal quantity valid on both venues, minimums on both,
+balances on both, and a reason that names the venue and the rule."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from arbot.domain import Side
+from arbot.trading.preflight import Rejection, TradePlan, preflight
+from arbot.trading.quantize import common_step, limit_price
+from tests.trading.helpers import SYMBOL, A, B, inst, ledger, opportunity
+
+
+def plan_or_rejection(opp, instruments=None, led=None, slippage=0.0):  # type: ignore[no-untyped-def]
+    instruments = instruments or {(A, SYMBOL): inst(A), (B, SYMBOL): inst(B)}
+    return preflight(opp, "ep1", "ab1", instruments, led or ledger(), slippage)
+
+
+def test_a_good_opportunity_becomes_two_exact_orders() -> None:
+    plan = plan_or_rejection(opportunity(100.0, 101.0, size=0.12345))
+    assert isinstance(plan, TradePlan)
+    assert (plan.buy.venue, plan.buy.side, plan.buy.price, plan.buy.qty) == (A, Side.BUY,
+                                                                             "100", "0.1234")
+    assert (plan.sell.venue, plan.sell.side, plan.sell.price, plan.sell.qty) == (
+        B, Side.SELL, "101", "0.1234")
+    assert plan.buy.client_id == "ab1b" and plan.sell.client_id == "ab1s"
+    assert plan.expected_profit == pytest.approx(0.1234 * (101 * 0.999 - 100 * 1.001))
+
+
+def test_lot_rounding_that_empties_one_leg_is_refused() -> None:
+    # 0.009 BTC is fine at Binance's 0.001 lot but rounds to nothing at a 0.01 lot.
+    instruments = {(A, SYMBOL): inst(A, lot="0.001"), (B, SYMBOL): inst(B, lot="0.01")}
+    r = plan_or_rejection(opportunity(size=0.009), instruments)
+    assert isinstance(r, Rejection) and r.step == "lot_size"
+    assert "common lot 0.01" in r.reason and "okx 0.01" in r.reason
+
+
+def test_min_notional_failing_on_one_venue_only_names_that_venue() -> None:
+    instruments = {(A, SYMBOL): inst(A, min_notional="5"), (B, SYMBOL): inst(B, min_notional="20")}
+    r = plan_or_rejection(opportunity(size=0.1), instruments)  # ~10 USDT: ok on A, not on B
+    assert isinstance(r, Rejection) and r.step == "min_notional"
+    assert "okx's minimum notional 20" in r.reason and "binance" not in r.reason
+
+
+def test_min_qty_on_one_venue() -> None:
+    instruments = {(A, SYMBOL): inst(A), (B, SYMBOL): inst(B, min_qty="0.5")}
+    r = plan_or_rejection(opportunity(size=0.3), instruments)
+    assert isinstance(r, Rejection) and r.step == "min_qty" and "okx" in r.reason
+
+
+def test_insufficient_quote_on_the_buy_venue_shrinks_then_refuses() -> None:
+    # 30 USDT buys ~0.2997 BTC with the fee: the trade shrinks to what can be paid for.
+    plan = plan_or_rejection(opportunity(size=0.5), led=ledger(usdt=30.0))
+    assert isinstance(plan, TradePlan) and plan.buy.qty == "0.2997"
+    r = plan_or_rejection(opportunity(size=0.5), led=ledger(usdt=3.0))
+    assert isinstance(r, Rejection) and r.step == "balance"
+    assert "3 USDT on binance" in r.reason
+
+
+def test_insufficient_base_on_the_sell_venue_is_refused() -> None:
+    r = plan_or_rejection(opportunity(size=0.5), led=ledger(btc=0.00001))
+    assert isinstance(r, Rejection) and r.step == "balance" and "BTC on okx" in r.reason
+
+
+def test_missing_or_halted_instrument_is_not_tradable() -> None:
+    r = plan_or_rejection(opportunity(), {(A, SYMBOL): inst(A)})
+    assert isinstance(r, Rejection) and r.step == "not_tradable" and "okx" in r.reason
+    halted = {(A, SYMBOL): inst(A), (B, SYMBOL): inst(B, trading=False)}
+    r = plan_or_rejection(opportunity(), halted)
+    assert isinstance(r, Rejection) and "HALT" in r.reason
+
+
+def test_slippage_moves_limits_outward_on_the_tick() -> None:
+    plan = plan_or_rejection(opportunity(100.0, 101.0, size=0.1), slippage=10.0)
+    assert isinstance(plan, TradePlan)
+    assert (plan.buy.price, plan.sell.price) == ("100.1", "100.89")
+
+
+def test_no_profit_left_after_rounding_is_refused() -> None:
+    r = plan_or_rejection(opportunity(100.0, 100.15, size=0.1))
+    assert isinstance(r, Rejection) and r.step == "unprofitable"
+
+
+@given(st.sampled_from(["0.1", "0.01", "0.001", "0.0001", "0.00001", "1", "10", "0.5", "0.25"]),
+       st.sampled_from(["0.1", "0.01", "0.001", "0.0001", "0.00001", "1", "10", "0.5", "0.2"]))
+def test_common_step_is_a_multiple_of_both_lots(a: str, b: str) -> None:
+    step = common_step(Decimal(a), Decimal(b))
+    assert step % Decimal(a) == 0 and step % Decimal(b) == 0
+    big, small = max(Decimal(a), Decimal(b)), min(Decimal(a), Decimal(b))
+    assert all((big * k) % small != 0 for k in range(1, int(step / big)))  # the least one
+
+
+@given(st.floats(0.0001, 1e6, allow_nan=False), st.sampled_from(["0.01", "0.1", "0.00001"]),
+       st.sampled_from([Side.BUY, Side.SELL]))
+def test_limit_price_is_on_the_tick_and_never_worse_than_the_quote(
+        price: float, tick: str, side: Side) -> None:
+    p = limit_price(price, Decimal(tick), side, 0.0)
+    assert p % Decimal(tick) == 0
+    assert (p >= Decimal(repr(price))) if side is Side.BUY else (p <= Decimal(repr(price)))
+    assert abs(p - Decimal(repr(price))) < Decimal(tick)
