@@ -32,14 +32,17 @@ from arbot.exchanges.symbols import SymbolMap, parse_canonical
 from arbot.export import (
     EPISODE_HEADER,
     QUOTE_HEADER,
+    TRADE_HEADER,
     episode_csv_row,
     quote_csv_row,
+    trade_csv_row,
     write_csv,
 )
-from arbot.headless import run_headless
+from arbot.headless import arm_refusal, run_headless
 from arbot.sim import SimConfig, serve_forever
 from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.queries import iter_episodes, iter_quotes, vacuum
+from arbot.storage.trade_queries import iter_trades
 from arbot.storage.writer import Writer
 from arbot.timefmt import parse_time_ns
 
@@ -72,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run against the built-in exchange simulator (offline, DEMO prices)")
     parser.add_argument("--no-ui", action="store_true",
                         help="run headless: status lines and warnings on stderr")
+    parser.add_argument("--arm-live", action="store_true",
+                        help='with --no-ui and [trading] mode = "live": send real orders')
     parser.add_argument("--duration", type=_positive, metavar="SECONDS",
                         help="stop cleanly after this many seconds")
     parser.add_argument("--log-format", choices=["text", "json"], default="text",
@@ -119,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write recorded data as CSV")
     export_kinds = export.add_subparsers(dest="export_kind", metavar="WHAT", required=True)
     for kind, text in (("quotes", "recorded L1 quotes"),
-                       ("opportunities", "opportunity episodes, by the time they opened")):
+                       ("opportunities", "opportunity episodes, by the time they opened"),
+                       ("trades", "paper and live trades with fills, fees and PnL")):
         what = export_kinds.add_parser(kind, parents=[common], help=text)
         what.add_argument("--db", type=Path, metavar="PATH",
                           help="database (default [storage] path)")
@@ -148,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"arbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except ValueError as exc:  # bad times and symbols given on the command line
+    except ValueError as exc:  # bad times, symbols or flag combinations on the command line
         print(f"arbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (DatabaseError, CaptureError) as exc:
@@ -175,9 +181,15 @@ def _config(args: argparse.Namespace, settings: ArbotSettings) -> int:
 
 
 def _run_app(args: argparse.Namespace, settings: ArbotSettings) -> int:
+    if args.arm_live and not args.no_ui:
+        raise ValueError("--arm-live is for --no-ui; in the UI, arm live trading with its "
+                         "arm action (key a), which shows the limits first")
     if args.no_ui:
+        refusal = arm_refusal(settings, args.arm_live)
+        if refusal:
+            raise ValueError(refusal)
         return asyncio.run(run_headless(settings, demo=args.demo, duration=args.duration,
-                                        log_format=args.log_format))
+                                        log_format=args.log_format, arm_live=args.arm_live))
     from arbot.tui.app import run_tui  # lazily: only the UI imports textual
 
     return run_tui(settings, demo=args.demo,
@@ -259,8 +271,15 @@ def _export(args: argparse.Namespace, settings: ArbotSettings) -> int:
                                                until_ns=until):
                     yield episode_csv_row(row)
 
+            async def trades() -> AsyncIterator[tuple[str, ...]]:
+                async for row in iter_trades(conn, symbol=args.symbol, since_ns=since,
+                                             until_ns=until):
+                    yield trade_csv_row(row)
+
             if args.export_kind == "quotes":
                 count = await write_csv(quotes(), QUOTE_HEADER, args.output)
+            elif args.export_kind == "trades":
+                count = await write_csv(trades(), TRADE_HEADER, args.output)
             else:
                 count = await write_csv(episodes(), EPISODE_HEADER, args.output)
         finally:

@@ -71,6 +71,21 @@ def episode_csv_row(row: Sequence[object]) -> tuple[str, ...]:
             num(buy_fee), num(sell_fee), ts(buy_ts), ts(sell_ts), num(verdict), num(reason))
 
 
+TRADE_HEADER = (
+    "trade_id", "opened", "closed", "mode", "symbol", "buy_venue", "sell_venue", "planned_qty",
+    "bought_qty", "sold_qty", "buy_avg_price", "sell_avg_price", "buy_quote_price",
+    "sell_quote_price", "fees", "expected_pnl", "pnl", "status", "leg_outcome", "detail",
+)
+
+
+def trade_csv_row(row: Sequence[object]) -> tuple[str, ...]:
+    """One `trades` row (TRADE_COLUMNS order) as CSV text; fees and PnL are in the
+    symbol's quote currency, net of every fee."""
+    return tuple(format_time_ns(v) if i in (1, 2) and isinstance(v, int)
+                 else plain_number(v) if isinstance(v, float)
+                 else "" if v is None else str(v) for i, v in enumerate(row))
+
+
 async def write_csv(
     rows: AsyncIterable[Sequence[str]], header: Sequence[str], target: str | Path
 ) -> int:

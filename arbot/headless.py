@@ -112,6 +112,15 @@ def status_lines(runtime: Runtime) -> list[str]:
                      f"after fees, {f.too_small} too small, filtered: {filtered}; "
                      f"{f.passed} passed; {engine.episodes.opened} episodes "
                      f"({len(engine.episodes.open)} open)")
+    trader = runtime.trader
+    if trader is not None:
+        mode = trader.settings.mode + (" ARMED" if trader.settings.mode == "live"
+                                       and trader.armed else "")
+        refused = ", ".join(f"{k} {v}" for k, v in sorted(trader.rejections.items())) or "none"
+        state = trader.state.value.upper() + (f" ({trader.risk.reason})"
+                                              if trader.risk.reason else "")
+        lines.append(f"trading  {mode} {state}: {trader.trades} trades, pnl "
+                     f"{trader.realized:+.4f}; refused: {refused}")
     writer = runtime.writer
     if writer is not None and runtime.recorder is not None:
         lines.append(f"storage  recorded {writer.stats.rows_written.get('quotes', 0)} quotes, "
@@ -127,16 +136,36 @@ async def _report(runtime: Runtime, every_s: float) -> None:
             log.info("%s", line)
 
 
+def arm_refusal(settings: ArbotSettings, arm_live: bool) -> str | None:
+    """Why `--arm-live` cannot apply to these settings (checked before anything starts)."""
+    if arm_live and settings.trading.mode != "live":
+        return (f'--arm-live needs [trading] mode = "live" (it is "{settings.trading.mode}"); '
+                "nothing was started")
+    return None
+
+
+def _kill_switch(runtime: Runtime) -> None:
+    if runtime.trader is not None:
+        runtime.trader.halt("kill switch (SIGUSR1)")
+
+
 async def run_headless(settings: ArbotSettings, *, demo: bool, duration: float | None,
-                       log_format: LogFormat) -> int:
-    """Run until a signal or the duration; return the process exit code."""
+                       log_format: LogFormat, arm_live: bool = False) -> int:
+    """Run until a signal or the duration; return the process exit code.
+
+    SIGINT/SIGTERM stop cleanly; SIGUSR1 is the kill switch (halt trading, cancel open
+    orders, keep watching)."""
     setup_logging(log_format, demo)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     started = time.monotonic()
-    async with Runtime(settings, demo=demo, sinks=[StatusLog()]) as runtime:
+    async with Runtime(settings, demo=demo, sinks=[StatusLog()], armed=arm_live) as runtime:
+        loop.add_signal_handler(signal.SIGUSR1, _kill_switch, runtime)
+        if settings.trading.mode == "live" and not arm_live:
+            log.warning("live mode is NOT armed: no orders will be sent (start with "
+                        "--arm-live to trade)")
         if demo and runtime.sim is not None:
             log.info("simulated venues on 127.0.0.1:%d (prices are not real)", runtime.sim.port)
         log.info("recording to %s (%s)", settings.storage.path, settings.storage.record_quotes)

@@ -140,6 +140,7 @@ class Runtime:
         self.engine: Engine | None = None
         self.trader: Trader | None = None
         self.armed = armed
+        self.live_problem = ""  # why live trading cannot run, if it cannot
         self.instruments: dict[tuple[Venue, str], Instrument] = {}
         self.started_ns = time.time_ns()
         self._stack = AsyncExitStack()
@@ -202,6 +203,21 @@ class Runtime:
         for line in await reconcile(journal, trader.executor, time.time_ns):
             self.warnings.append(f"restart: {line}")
         return trader
+
+    def arm_live(self) -> str | None:
+        """Arm live trading; returns why it cannot be armed, or None once armed."""
+        if self.trader is None or self.settings.trading.mode != "live":
+            return 'trading mode is not live; set [trading] mode = "live" in arbot.toml'
+        if self.trader.executor.mode != "live":
+            return self.live_problem or "no live executor"
+        self.trader.armed = True
+        log.warning("LIVE trading ARMED: real orders will be sent")
+        return None
+
+    def disarm_live(self) -> None:
+        if self.trader is not None and self.trader.armed:
+            self.trader.armed = False
+            log.warning("live trading disarmed: no new orders")
 
     def _book_quote(self, venue: Venue, symbol: str) -> Quote | None:
         return self.engine.board.quote(venue, symbol) if self.engine is not None else None
