@@ -1,0 +1,105 @@
+"""Regenerate the README's screenshots: `arbot --demo` at a fixed simulator seed, as SVG.
+
+    python docs/make_screenshots.py [--seed 7] [--seconds 90] [--size 120x32]
+
+The real app (`build_app`, the factory `arbot` uses) runs headless with `App.run_test`
+against the in-process simulator, exactly as `arbot --demo` does, on the default
+settings (the shipped symbols, fees and filters) in a scratch directory, so the paths the
+Settings screen shows are the defaults (`arbot.toml`, `arbot.db`) and nothing is written
+here but the pictures. After every venue is live it lets the market run --seconds so the
+Opportunities screen has episodes, then presses each screen's key and saves
+docs/screenshots/<screen>.svg. The seed fixes the simulated prices and dislocations;
+clock times, ages and the exact episodes still differ from run to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from textual.pilot import Pilot
+
+from arbot.config import ArbotSettings
+from arbot.domain import FeedState, Venue
+from arbot.sim import SimConfig
+from arbot.tui.app import ArbotApp, build_app
+
+OUT = Path(__file__).resolve().parent / "screenshots"
+# (key, mode, file): Settings last, since its form takes letters as typing.
+SHOTS = (("p", "prices", "prices"), ("o", "opportunities", "opportunities"),
+         ("t", "trades", "trades"), ("s", "settings", "settings"))
+
+
+async def until(pilot: Pilot[Any], ready: Callable[[], bool], what: str,
+                wait_s: float = 60.0) -> None:
+    end = time.monotonic() + wait_s
+    app = pilot.app
+    while not ready():
+        if isinstance(app, ArbotApp) and app.runtime_error is not None:
+            raise RuntimeError(f"ArBot could not run: {app.runtime_error}")
+        if time.monotonic() > end:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def all_quoted(app: ArbotApp) -> bool:
+    state = app.state
+    return (state.phase == "running"
+            and all(state.venue_state(v) is FeedState.LIVE for v in Venue)
+            and len(state.quotes) == len(state.settings.market.symbols) * len(Venue))
+
+
+def showing(app: ArbotApp, mode: str) -> bool:
+    """The mode's screen is on top, and an ArBot screen has built and filled its tables."""
+    return app.current_mode == mode and getattr(app.screen, "ready", True)
+
+
+async def shoot(seed: int, seconds: float, size: tuple[int, int], out: Path) -> list[Path]:
+    settings = ArbotSettings.model_validate({})
+    sim = SimConfig(seed=seed, symbols=tuple(settings.market.symbols))
+    app = build_app(settings, demo=True, sim_config=sim, config_path=Path("arbot.toml"))
+    saved = []
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: all_quoted(app), "every venue live and quoting")
+        await asyncio.sleep(seconds)
+        for key, mode, name in SHOTS:
+            await pilot.press(key)
+            await until(pilot, partial(showing, app, mode), f"the {mode} screen")
+            await pilot.pause(0.5)  # a couple of refresh ticks
+            saved.append(Path(app.save_screenshot(f"{name}.svg", str(out))))
+        await app.stop_runtime()
+    return saved
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--seconds", type=float, default=90.0,
+                    help="how long the market runs before the first picture")
+    ap.add_argument("--size", default="120x32", help="terminal COLUMNSxROWS")
+    args = ap.parse_args()
+    columns, rows = (int(n) for n in args.size.lower().split("x"))
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="arbot-shots-") as tmp:
+        here = Path.cwd()
+        os.chdir(tmp)  # default paths (arbot.db, arbot.toml) land in the scratch directory
+        try:
+            saved = asyncio.run(shoot(args.seed, args.seconds, (columns, rows), OUT))
+        finally:
+            os.chdir(here)
+    for path in saved:
+        print(path.relative_to(OUT.parent.parent))
+
+
+if __name__ == "__main__":
+    main()
