@@ -1,8 +1,9 @@
 """What every venue adapter provides, and the checks all of them share.
 
-Adapters are pure: wire Structs, frame builders, `parse()`, symbol rules. No sockets, no
-await. Venue differences are data on the adapter class (URLs, limits, heartbeat), so the
-feed loop never asks which venue it is talking to.
+Adapters are pure: wire Structs, frame builders, `parse()`, symbol rules, and the signed
+(private) REST requests and their answers. No sockets, no await. Venue differences are
+data on the adapter class (URLs, limits, heartbeat) or methods with one signature, so the
+feed loop and the REST clients never ask which venue they are talking to.
 """
 
 from __future__ import annotations
@@ -15,12 +16,18 @@ from typing import ClassVar
 import msgspec
 
 from arbot.domain import (
+    Balance,
     FeedEvent,
+    FeeRates,
     Instrument,
+    OrderReport,
+    OrderRequest,
     Quote,
     Venue,
 )
+from arbot.exchanges.orderwire import OrderRef
 from arbot.exchanges.restspec import ErrorTable, RestLimits, RestProblem
+from arbot.exchanges.signing import Credentials, SignedRequest
 
 INF = float("inf")
 
@@ -171,6 +178,51 @@ class Adapter(abc.ABC):
         """What went wrong with a REST reply (None: nothing), from the HTTP status and the
         venue's error envelope, which some venues send with HTTP 200."""
         return self.rest_errors.classify(status, body)
+
+    # Signed REST, for live trading. `ts_ms` is the venue's clock in ms (local wall clock
+    # plus the measured offset, worked out by the caller); every request is built and
+    # signed here, pure, and sent as is. Parsers raise ValueError on an unreadable answer.
+
+    @abc.abstractmethod
+    def sign_place(self, creds: Credentials, order: OrderRequest, ts_ms: int) -> SignedRequest:
+        """An immediate-or-cancel limit order keyed by `order.client_id`."""
+
+    @abc.abstractmethod
+    def sign_status(self, creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+        """The order's state, looked up by client id."""
+
+    @abc.abstractmethod
+    def sign_cancel(self, creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+        """Cancel the order by client id."""
+
+    @abc.abstractmethod
+    def sign_balances(self, creds: Credentials, ts_ms: int) -> SignedRequest:
+        """The spot account's balances."""
+
+    @abc.abstractmethod
+    def sign_fee_rates(self, creds: Credentials, venue_symbol: str, ts_ms: int
+                       ) -> SignedRequest:
+        """The account's maker/taker rates for one symbol."""
+
+    @abc.abstractmethod
+    def parse_place(self, body: bytes, ref: OrderRef) -> OrderReport:
+        """The answer to `sign_place` (Binance: the fills; others: an acknowledgement)."""
+
+    @abc.abstractmethod
+    def parse_status(self, body: bytes, ref: OrderRef) -> OrderReport | None:
+        """The answer to `sign_status`; None when the venue lists no such order."""
+
+    @abc.abstractmethod
+    def parse_cancel(self, body: bytes, ref: OrderRef) -> OrderReport:
+        """The answer to `sign_cancel`."""
+
+    @abc.abstractmethod
+    def parse_balances(self, body: bytes) -> dict[str, Balance]:
+        """Balances by asset (upper case) from the answer to `sign_balances`."""
+
+    @abc.abstractmethod
+    def parse_fee_rates(self, body: bytes, venue_symbol: str) -> FeeRates:
+        """Fractions charged (a rebate negative) from the answer to `sign_fee_rates`."""
 
     def connections(self, venue_ids: Sequence[str]) -> list[list[str]]:
         """Split symbols over connections so none exceeds the venue's per-connection limit."""

@@ -1,20 +1,23 @@
-"""Binance spot: `<sym>@bookTicker` over raw or combined streams, exchangeInfo instruments."""
+"""Binance spot: `<sym>@bookTicker` over raw or combined streams, exchangeInfo instruments,
+and signed REST for live trading (answers parsed in `binance_private`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 import msgspec
 
 from arbot.domain import (
     FeedEvent,
     Instrument,
+    OrderRequest,
     ShutdownNotice,
     SubscribeAck,
     Venue,
     VenueError,
 )
+from arbot.exchanges import binance_private as private
 from arbot.exchanges.base import (
     Adapter,
     Drop,
@@ -25,8 +28,10 @@ from arbot.exchanges.base import (
     decode_json,
     make_quote,
 )
+from arbot.exchanges.orderwire import OrderRef
 from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
 from arbot.exchanges.restspec import RestErrorKind as K
+from arbot.exchanges.signing import Credentials, SignedRequest, encode_query, hmac_hex
 
 
 class BookTicker(msgspec.Struct):
@@ -116,6 +121,18 @@ class BinanceParser(FrameParser):
         return []
 
 
+_ORDER_MESSAGES = [("insufficient balance", K.INSUFFICIENT_BALANCE),
+                   ("filter failure", K.ORDER_RULES),
+                   ("price * qty is zero or less", K.ORDER_RULES)]
+_ORDER = "/api/v3/order"
+
+
+def signature(secret: str, query: str, body: bytes = b"") -> str:
+    """`rest-api.md`: "The signature payload of your request is the query string
+    concatenated without separator to the HTTP body", HMAC-SHA256 of it as hex."""
+    return hmac_hex(secret, query.encode() + body)
+
+
 class BinanceAdapter(Adapter):
     venue = Venue.BINANCE
     ws_url = "wss://stream.binance.com:9443/ws"
@@ -128,19 +145,35 @@ class BinanceAdapter(Adapter):
     limits = Limits(args_per_frame=200, frame_bytes=16_384, streams_per_connection=1024)
     time_path = "/api/v3/time"
     # REQUEST_WEIGHT 6000 per minute per IP (exchangeInfo's `rateLimits` has the live
-    # value); exchangeInfo weighs 20, time 1.
+    # value); exchangeInfo weighs 20, time 1; new order and cancel 1, query order 4,
+    # account and commission 20. New orders also count against ORDERS, 50 per 10 s per
+    # account in the recorded exchangeInfo (read the live value from `rateLimits`).
     rest_limits = RestLimits(
         overall=RateLimit(6000, 60.0),
-        endpoints={"/api/v3/exchangeInfo": Endpoint(weight=20), "/api/v3/time": Endpoint()},
+        endpoints={"/api/v3/exchangeInfo": Endpoint(weight=20), "/api/v3/time": Endpoint(),
+                   "POST /api/v3/order": Endpoint(weight=1, limit=RateLimit(50, 10.0)),
+                   "GET /api/v3/order": Endpoint(weight=4),
+                   "DELETE /api/v3/order": Endpoint(weight=1),
+                   "/api/v3/account": Endpoint(weight=20),
+                   "/api/v3/account/commission": Endpoint(weight=20)},
     )
     # Errors are `{"code":-1121,"msg":"Invalid symbol."}` with a 4xx/5xx status; 418 is
     # the IP ban that follows ignored 429s. -1007 is a backend timeout: status unknown.
+    # -2010 NEW_ORDER_REJECTED and -1013 INVALID_MESSAGE carry several causes told apart
+    # by the message (`errors.md`: "Account has insufficient balance for requested
+    # action.", "Filter failure: LOT_SIZE" / PRICE_FILTER / NOTIONAL / MIN_NOTIONAL);
+    # -2011 CANCEL_REJECTED with "Unknown order sent." is a missing order.
     rest_errors = ErrorTable(
         "code", "msg", None,
         codes={-1003: K.RATE_LIMITED, -1015: K.RATE_LIMITED, -1021: K.TIMESTAMP,
-               -1007: K.SERVER},
+               -1007: K.SERVER, -1013: K.BAD_REQUEST, -1111: K.ORDER_RULES,
+               -2010: K.BAD_REQUEST, -2011: K.BAD_REQUEST, -2013: K.NO_SUCH_ORDER,
+               -1022: K.AUTH, -2014: K.AUTH, -2015: K.AUTH},
         statuses={418: K.RATE_LIMITED},
+        messages={-2010: _ORDER_MESSAGES, -1013: _ORDER_MESSAGES,
+                  -2011: [("unknown order", K.NO_SUCH_ORDER)]},
     )
+    recv_window_ms: ClassVar[int] = 5000
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:
@@ -162,6 +195,49 @@ class BinanceAdapter(Adapter):
     def parse_server_time(self, body: str | bytes) -> int:
         """`GET /api/v3/time`: `{"serverTime": 1499827319559}`."""
         return msgspec.json.decode(body, type=_ServerTime).serverTime
+
+
+    # --- signed REST: every parameter in the signed query string, no body -------------
+
+    def _signed(self, creds: Credentials, method: str, path: str,
+                params: Mapping[str, str], ts_ms: int) -> SignedRequest:
+        """`timestamp` and `recvWindow` join the parameters; `signature` goes last."""
+        query = encode_query({**params, "recvWindow": str(self.recv_window_ms),
+                              "timestamp": str(ts_ms)})
+        sig = signature(creds.secret, query)
+        return SignedRequest(method, f"{path}?{query}&signature={sig}",
+                             {"X-MBX-APIKEY": creds.key}, b"", sig)
+
+    def sign_place(self, creds: Credentials, order: OrderRequest, ts_ms: int) -> SignedRequest:
+        """`POST /api/v3/order` LIMIT IOC; FULL asks for the fills in the answer."""
+        return self._signed(creds, "POST", _ORDER, {
+            "symbol": order.venue_symbol, "side": order.side.upper(), "type": "LIMIT",
+            "timeInForce": "IOC", "quantity": order.qty, "price": order.price,
+            "newClientOrderId": order.client_id, "newOrderRespType": "FULL"}, ts_ms)
+
+    def sign_status(self, creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+        return self._signed(creds, "GET", _ORDER, {
+            "symbol": ref.venue_symbol, "origClientOrderId": ref.client_id}, ts_ms)
+
+    def sign_cancel(self, creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+        return self._signed(creds, "DELETE", _ORDER, {
+            "symbol": ref.venue_symbol, "origClientOrderId": ref.client_id}, ts_ms)
+
+    def sign_balances(self, creds: Credentials, ts_ms: int) -> SignedRequest:
+        return self._signed(creds, "GET", "/api/v3/account", {"omitZeroBalances": "true"},
+                            ts_ms)
+
+    def sign_fee_rates(self, creds: Credentials, venue_symbol: str, ts_ms: int
+                       ) -> SignedRequest:
+        return self._signed(creds, "GET", "/api/v3/account/commission",
+                            {"symbol": venue_symbol}, ts_ms)
+
+    # The answers are parsed in the sibling module (wire Structs and their sources).
+    parse_place = staticmethod(private.parse_order)
+    parse_status = staticmethod(private.parse_order)
+    parse_cancel = staticmethod(private.parse_order)
+    parse_balances = staticmethod(private.parse_balances)
+    parse_fee_rates = staticmethod(private.parse_fee_rates)
 
 
 class _ServerTime(msgspec.Struct):

@@ -1,4 +1,5 @@
-"""Bitget v2 spot: `books1` (default), `books5`/`books15` or `ticker` pushes, spot symbols.
+"""Bitget v2 spot: `books1` (default), `books5`/`books15` or `ticker` pushes, spot symbols,
+and signed REST for live trading (answers parsed in `bitget_private`).
 
 The legacy v1 protocol (`instType:"sp"`) shares the envelope; its pushes are skipped as
 not spot, so a v1 capture can never be mistaken for v2 quotes.
@@ -6,12 +7,13 @@ not spot, so a v1 capture can never be mistaken for v2 quotes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 import msgspec
 
-from arbot.domain import FeedEvent, Instrument, Venue
+from arbot.domain import FeedEvent, Instrument, OrderRequest, Venue
+from arbot.exchanges import bitget_private as private
 from arbot.exchanges.base import (
     Adapter,
     Drop,
@@ -20,8 +22,10 @@ from arbot.exchanges.base import (
     Heartbeat,
     Limits,
 )
+from arbot.exchanges.orderwire import OrderRef
 from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
 from arbot.exchanges.restspec import RestErrorKind as K
+from arbot.exchanges.signing import Credentials, HeaderNames, SignedRequest, sign_prehash
 from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, row_quotes
 
 
@@ -115,16 +119,28 @@ class BitgetAdapter(Adapter):
     ack_per_arg = True
     time_path = "/api/v2/public/time"
     # "The overall rate limit is 6000/IP/Min", and each endpoint has its own: symbols
-    # 20 requests/s; time 20/s as well (from the endpoint page, unverified here).
+    # 20 requests/s; time 20/s as well (from the endpoint page, unverified here); per UID
+    # place and cancel 10/s, orderInfo 20/s, assets and trade-rate 10/s.
     rest_limits = RestLimits(overall=RateLimit(6000, 60.0), endpoints={
         "/api/v2/spot/public/symbols": Endpoint(limit=RateLimit(20, 1.0)),
         "/api/v2/public/time": Endpoint(limit=RateLimit(20, 1.0)),
+        "/api/v2/spot/trade/place-order": Endpoint(limit=RateLimit(10, 1.0)),
+        "/api/v2/spot/trade/cancel-order": Endpoint(limit=RateLimit(10, 1.0)),
+        "/api/v2/spot/trade/orderInfo": Endpoint(limit=RateLimit(20, 1.0)),
+        "/api/v2/spot/account/assets": Endpoint(limit=RateLimit(10, 1.0)),
+        "/api/v2/common/trade-rate": Endpoint(limit=RateLimit(10, 1.0)),
     })
-    # `code` "00000" is success; 429 comes as HTTP status and as code.
+    # `code` "00000" is success; 429 comes as HTTP status and as code. 400xx are the
+    # request and its authentication (`docs/bitget/error_codes.md`), 43xxx/45xxx orders.
     rest_errors = ErrorTable(
         "code", "msg", "00000",
         codes={429: K.RATE_LIMITED, 40008: K.TIMESTAMP, 40005: K.TIMESTAMP,
-               40034: K.BAD_REQUEST},
+               40034: K.BAD_REQUEST,
+               40001: K.AUTH, 40002: K.AUTH, 40006: K.AUTH, 40009: K.AUTH, 40011: K.AUTH,
+               40012: K.AUTH, 40014: K.AUTH, 40018: K.AUTH, 40037: K.AUTH,
+               43012: K.INSUFFICIENT_BALANCE,
+               43027: K.ORDER_RULES, 45110: K.ORDER_RULES, 45111: K.ORDER_RULES,
+               43001: K.NO_SUCH_ORDER, 43004: K.NO_SUCH_ORDER},
     )
 
     @staticmethod
@@ -151,6 +167,49 @@ class BitgetAdapter(Adapter):
         """`GET /api/v2/public/time`: `{"code":"00000","msg":"success","requestTime":
         1688008631614,"data":{"serverTime":"1688008631614"}}`."""
         return msgspec.json.decode(body, type=_TimeResponse, strict=False).data.serverTime
+
+
+    # --- signed REST: ACCESS-* headers, base64 HMAC of ts+METHOD+path(?query)+body ----
+
+    def _signed(self, creds: Credentials, method: str, path: str,
+                fields: Mapping[str, str], ts_ms: int) -> SignedRequest:
+        """The timestamp is in ms ("Unix timestamp in milliseconds"); the GET query is
+        sorted by key, as the HMAC sample page requires."""
+        return sign_prehash(creds, _HEADERS, method, path, fields, str(ts_ms))
+
+    def sign_place(self, creds: Credentials, order: OrderRequest, ts_ms: int) -> SignedRequest:
+        """`POST /api/v2/spot/trade/place-order`: limit, force ioc, size in base coin."""
+        return self._signed(creds, "POST", "/api/v2/spot/trade/place-order", {
+            "symbol": order.venue_symbol, "side": order.side.value, "orderType": "limit",
+            "force": "ioc", "price": order.price, "size": order.qty,
+            "clientOid": order.client_id}, ts_ms)
+
+    def sign_status(self, creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+        return self._signed(creds, "GET", "/api/v2/spot/trade/orderInfo",
+                            {"clientOid": ref.client_id}, ts_ms)
+
+    def sign_cancel(self, creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+        return self._signed(creds, "POST", "/api/v2/spot/trade/cancel-order",
+                            {"symbol": ref.venue_symbol, "clientOid": ref.client_id}, ts_ms)
+
+    def sign_balances(self, creds: Credentials, ts_ms: int) -> SignedRequest:
+        return self._signed(creds, "GET", "/api/v2/spot/account/assets", {}, ts_ms)
+
+    def sign_fee_rates(self, creds: Credentials, venue_symbol: str, ts_ms: int
+                       ) -> SignedRequest:
+        return self._signed(creds, "GET", "/api/v2/common/trade-rate",
+                            {"symbol": venue_symbol, "businessType": "spot"}, ts_ms)
+
+    # The answers are parsed in the sibling module (wire Structs and their sources).
+    parse_place = staticmethod(private.parse_ack)
+    parse_status = staticmethod(private.parse_status)
+    parse_cancel = staticmethod(private.parse_ack)
+    parse_balances = staticmethod(private.parse_balances)
+    parse_fee_rates = staticmethod(private.parse_fee_rates)
+
+
+_HEADERS = HeaderNames(key="ACCESS-KEY", sign="ACCESS-SIGN", timestamp="ACCESS-TIMESTAMP",
+                       passphrase="ACCESS-PASSPHRASE")
 
 
 class _ServerTime(msgspec.Struct):

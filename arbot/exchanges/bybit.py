@@ -1,12 +1,23 @@
-"""Bybit v5 spot: `orderbook.1.<SYM>` (spot `tickers` carries no bid/ask), instruments-info."""
+"""Bybit v5 spot: `orderbook.1.<SYM>` (spot `tickers` carries no bid/ask), instruments-info,
+and signed REST for live trading (answers parsed in `bybit_private`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import ClassVar
 
 import msgspec
 
-from arbot.domain import FeedEvent, Instrument, Pong, SubscribeAck, Venue, VenueError
+from arbot.domain import (
+    FeedEvent,
+    Instrument,
+    OrderRequest,
+    Pong,
+    SubscribeAck,
+    Venue,
+    VenueError,
+)
+from arbot.exchanges import bybit_private as private
 from arbot.exchanges.base import (
     Adapter,
     Drop,
@@ -17,8 +28,16 @@ from arbot.exchanges.base import (
     decode_json,
     make_quote,
 )
-from arbot.exchanges.restspec import ErrorTable, RateLimit, RestLimits
+from arbot.exchanges.orderwire import OrderRef
+from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
 from arbot.exchanges.restspec import RestErrorKind as K
+from arbot.exchanges.signing import (
+    Credentials,
+    SignedRequest,
+    hmac_hex,
+    split_fields,
+    with_query,
+)
 from arbot.exchanges.wire import Level, dict_get
 
 _VENUE = Venue.BYBIT
@@ -172,17 +191,32 @@ class BybitAdapter(Adapter):
     # symbol has 14. No frame byte limit is documented.
     limits = Limits(args_per_frame=10, frame_bytes=21_000, streams_per_connection=500)
     time_path = "/v5/market/time"
-    # "600 requests within a 5-second window per IP", every request counting one.
-    rest_limits = RestLimits(overall=RateLimit(600, 5.0))
+    # "600 requests within a 5-second window per IP", every request counting one; private
+    # endpoints also have per-UID limits (spot, `rate-limit.mdx`): create and cancel 20/s,
+    # wallet-balance 50/s, fee-rate 5/s; realtime orders 50/s [R].
+    rest_limits = RestLimits(overall=RateLimit(600, 5.0), endpoints={
+        "/v5/order/create": Endpoint(limit=RateLimit(20, 1.0)),
+        "/v5/order/cancel": Endpoint(limit=RateLimit(20, 1.0)),
+        "/v5/order/realtime": Endpoint(limit=RateLimit(50, 1.0)),
+        "/v5/account/wallet-balance": Endpoint(limit=RateLimit(50, 1.0)),
+        "/v5/account/fee-rate": Endpoint(limit=RateLimit(5, 1.0)),
+    })
     # `retCode` 0 is success, errors often come with HTTP 200. Breaking the IP limit
-    # answers "403, access too frequent": "wait for at least 10 minutes".
+    # answers "403, access too frequent": "wait for at least 10 minutes"; 401 is an
+    # invalid key or missing headers. Codes from `error.mdx`.
     rest_errors = ErrorTable(
         "retCode", "retMsg", "0",
         codes={10006: K.RATE_LIMITED, 10002: K.TIMESTAMP, 10001: K.BAD_REQUEST,
-               10016: K.SERVER, 170121: K.BAD_REQUEST},
-        statuses={403: K.RATE_LIMITED},
+               10016: K.SERVER, 170121: K.BAD_REQUEST,
+               10003: K.AUTH, 10004: K.AUTH, 10005: K.AUTH,
+               170131: K.INSUFFICIENT_BALANCE,
+               170134: K.ORDER_RULES, 170136: K.ORDER_RULES, 170137: K.ORDER_RULES,
+               170140: K.ORDER_RULES,
+               170213: K.NO_SUCH_ORDER, 110001: K.NO_SUCH_ORDER},
+        statuses={403: K.RATE_LIMITED, 401: K.AUTH},
         penalty_s={403: 600.0},
     )
+    recv_window_ms: ClassVar[int] = 5000
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:
@@ -212,6 +246,60 @@ class BybitAdapter(Adapter):
         `timeNano` keeps the milliseconds that `timeSecond` drops."""
         return msgspec.json.decode(body, type=_TimeResponse, strict=False).result.timeNano \
             // 1_000_000
+
+
+    # --- signed REST: X-BAPI-* headers over the query (GET) or the JSON body (POST) -----
+
+    def _signed(self, creds: Credentials, method: str, path: str,
+                fields: Mapping[str, str], ts_ms: int) -> SignedRequest:
+        query, body = split_fields(method, fields)
+        sig = hmac_hex(creds.secret, prehash(ts_ms, creds.key, self.recv_window_ms,
+                                             body or query.encode()))
+        headers = {"X-BAPI-API-KEY": creds.key, "X-BAPI-TIMESTAMP": str(ts_ms),
+                   "X-BAPI-SIGN": sig, "X-BAPI-RECV-WINDOW": str(self.recv_window_ms)}
+        if body:
+            headers["Content-Type"] = "application/json"
+        return SignedRequest(method, with_query(path, query), headers, body, sig)
+
+    def sign_place(self, creds: Credentials, order: OrderRequest, ts_ms: int) -> SignedRequest:
+        """`POST /v5/order/create`, a spot Limit IOC order; `qty` is in base coin."""
+        return self._signed(creds, "POST", "/v5/order/create", {
+            "category": "spot", "symbol": order.venue_symbol,
+            "side": order.side.capitalize(), "orderType": "Limit", "qty": order.qty,
+            "price": order.price, "timeInForce": "IOC", "orderLinkId": order.client_id},
+            ts_ms)
+
+    def sign_status(self, creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+        return self._signed(creds, "GET", "/v5/order/realtime", {
+            "category": "spot", "symbol": ref.venue_symbol, "orderLinkId": ref.client_id},
+            ts_ms)
+
+    def sign_cancel(self, creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+        return self._signed(creds, "POST", "/v5/order/cancel", {
+            "category": "spot", "symbol": ref.venue_symbol, "orderLinkId": ref.client_id},
+            ts_ms)
+
+    def sign_balances(self, creds: Credentials, ts_ms: int) -> SignedRequest:
+        return self._signed(creds, "GET", "/v5/account/wallet-balance",
+                            {"accountType": "UNIFIED"}, ts_ms)
+
+    def sign_fee_rates(self, creds: Credentials, venue_symbol: str, ts_ms: int
+                       ) -> SignedRequest:
+        return self._signed(creds, "GET", "/v5/account/fee-rate",
+                            {"category": "spot", "symbol": venue_symbol}, ts_ms)
+
+    # The answers are parsed in the sibling module (wire Structs and their sources).
+    parse_place = staticmethod(private.parse_ack)
+    parse_status = staticmethod(private.parse_status)
+    parse_cancel = staticmethod(private.parse_ack)
+    parse_balances = staticmethod(private.parse_balances)
+    parse_fee_rates = staticmethod(private.parse_fee_rates)
+
+
+def prehash(ts_ms: int, key: str, recv_window_ms: int, payload: bytes) -> bytes:
+    """`guide.mdx`: "timestamp + API key + recv_window + queryString" for GET,
+    "... + jsonBodyString" for POST; the body exactly as sent."""
+    return f"{ts_ms}{key}{recv_window_ms}".encode() + payload
 
 
 class _TimeResult(msgspec.Struct):

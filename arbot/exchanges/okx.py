@@ -1,12 +1,14 @@
-"""OKX v5 spot: `bbo-tbt` (default) or `tickers` pushes, SPOT instruments."""
+"""OKX v5 spot: `bbo-tbt` (default) or `tickers` pushes, SPOT instruments, and signed REST
+for live trading (answers parsed in `okx_private`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import msgspec
 
-from arbot.domain import FeedEvent, Instrument, Venue
+from arbot.domain import FeedEvent, Instrument, OrderRequest, Venue
+from arbot.exchanges import okx_private as private
 from arbot.exchanges.base import (
     Adapter,
     Drop,
@@ -15,8 +17,10 @@ from arbot.exchanges.base import (
     Heartbeat,
     Limits,
 )
+from arbot.exchanges.orderwire import OrderRef
 from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
 from arbot.exchanges.restspec import RestErrorKind as K
+from arbot.exchanges.signing import Credentials, HeaderNames, SignedRequest, iso_ms, sign_prehash
 from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, row_quotes
 
 
@@ -118,17 +122,36 @@ class OkxAdapter(Adapter):
     ack_per_arg = True
     time_path = "/api/v5/public/time"
     # Public limits are per endpoint and IP: instruments 20 requests / 2 s, time 10 / 2 s.
+    # Private ones per User ID: place, order details and cancel 60 / 2 s (place also per
+    # instrument), balance 10 / 2 s, trade-fee 5 / 2 s.
     rest_limits = RestLimits(endpoints={
         "/api/v5/public/instruments": Endpoint(limit=RateLimit(20, 2.0)),
         "/api/v5/public/time": Endpoint(limit=RateLimit(10, 2.0)),
+        "POST /api/v5/trade/order": Endpoint(limit=RateLimit(60, 2.0)),
+        "GET /api/v5/trade/order": Endpoint(limit=RateLimit(60, 2.0)),
+        "/api/v5/trade/cancel-order": Endpoint(limit=RateLimit(60, 2.0)),
+        "/api/v5/account/balance": Endpoint(limit=RateLimit(10, 2.0)),
+        "/api/v5/account/trade-fee": Endpoint(limit=RateLimit(5, 2.0)),
     })
     # `code` "0" is success; 50011 (rate limit) may come with HTTP 200 or 429, 50013
-    # "Systems are busy" with 429. 50004 is an endpoint timeout: outcome unknown.
+    # "Systems are busy" with 429. 50004 is an endpoint timeout: outcome unknown. 501xx
+    # are authentication (50102 "Timestamp request expired" is the clock). An order's own
+    # result is `data[i].sCode`/`sMsg`. 51008 insufficient balance [R in protocols.md];
+    # 51131 insufficient balance, 51020 below the minimum order amount, 51603 "Order does
+    # not exist" and 51400 cancel failed (already filled, canceled or unknown) are from
+    # OKX's error-code table [R: not re-verified here].
     rest_errors = ErrorTable(
         "code", "msg", "0",
         codes={50011: K.RATE_LIMITED, 50013: K.RATE_LIMITED, 50061: K.RATE_LIMITED,
                50102: K.TIMESTAMP, 50112: K.TIMESTAMP, 50004: K.SERVER,
-               50014: K.BAD_REQUEST, 51000: K.BAD_REQUEST, 51001: K.BAD_REQUEST},
+               50014: K.BAD_REQUEST, 51000: K.BAD_REQUEST, 51001: K.BAD_REQUEST,
+               50103: K.AUTH, 50104: K.AUTH, 50105: K.AUTH, 50106: K.AUTH, 50107: K.AUTH,
+               50110: K.AUTH, 50111: K.AUTH, 50113: K.AUTH,
+               51008: K.INSUFFICIENT_BALANCE, 51131: K.INSUFFICIENT_BALANCE,
+               51121: K.ORDER_RULES, 51020: K.ORDER_RULES,
+               51603: K.NO_SUCH_ORDER, 51400: K.NO_SUCH_ORDER},
+        statuses={401: K.AUTH},
+        items=("data", "sCode", "sMsg"),
     )
 
     @staticmethod
@@ -156,6 +179,48 @@ class OkxAdapter(Adapter):
         if not resp.data:
             raise ValueError("okx time: empty data")
         return resp.data[0].ts
+
+
+    # --- signed REST: OK-ACCESS-* headers, base64 HMAC of ts+METHOD+path(?query)+body --
+
+    def _signed(self, creds: Credentials, method: str, path: str,
+                fields: Mapping[str, str], ts_ms: int) -> SignedRequest:
+        """The timestamp is ISO-8601 UTC with milliseconds, e.g. 2020-12-08T09:08:57.715Z."""
+        return sign_prehash(creds, _HEADERS, method, path, fields, iso_ms(ts_ms))
+
+    def sign_place(self, creds: Credentials, order: OrderRequest, ts_ms: int) -> SignedRequest:
+        """`POST /api/v5/trade/order`: cash (spot) trade mode, ordType ioc, size in base."""
+        return self._signed(creds, "POST", "/api/v5/trade/order", {
+            "instId": order.venue_symbol, "tdMode": "cash", "clOrdId": order.client_id,
+            "side": order.side.value, "ordType": "ioc", "px": order.price, "sz": order.qty},
+            ts_ms)
+
+    def sign_status(self, creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+        return self._signed(creds, "GET", "/api/v5/trade/order",
+                            {"instId": ref.venue_symbol, "clOrdId": ref.client_id}, ts_ms)
+
+    def sign_cancel(self, creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+        return self._signed(creds, "POST", "/api/v5/trade/cancel-order",
+                            {"instId": ref.venue_symbol, "clOrdId": ref.client_id}, ts_ms)
+
+    def sign_balances(self, creds: Credentials, ts_ms: int) -> SignedRequest:
+        return self._signed(creds, "GET", "/api/v5/account/balance", {}, ts_ms)
+
+    def sign_fee_rates(self, creds: Credentials, venue_symbol: str, ts_ms: int
+                       ) -> SignedRequest:
+        return self._signed(creds, "GET", "/api/v5/account/trade-fee",
+                            {"instType": "SPOT", "instId": venue_symbol}, ts_ms)
+
+    # The answers are parsed in the sibling module (wire Structs and their sources).
+    parse_place = staticmethod(private.parse_ack)
+    parse_status = staticmethod(private.parse_status)
+    parse_cancel = staticmethod(private.parse_ack)
+    parse_balances = staticmethod(private.parse_balances)
+    parse_fee_rates = staticmethod(private.parse_fee_rates)
+
+
+_HEADERS = HeaderNames(key="OK-ACCESS-KEY", sign="OK-ACCESS-SIGN",
+                       timestamp="OK-ACCESS-TIMESTAMP", passphrase="OK-ACCESS-PASSPHRASE")
 
 
 class _Ts(msgspec.Struct):

@@ -1,4 +1,5 @@
-"""The only REST code (DESIGN §2): one client per venue for its public endpoints.
+"""The only HTTP code for REST (DESIGN §2): one client per venue for its public endpoints,
+and the transport `private.PrivateClient` sends signed requests through.
 
 Everything that differs between venues is data on the adapter (time endpoint, request
 weights and limits, error envelope), so `RestClient` never asks which venue it talks to.
@@ -8,8 +9,9 @@ connection, a 5xx or a rate limit (waiting out Retry-After, and pausing the buck
 other request walks into the same wall). A refused request (other 4xx, or an error code
 in an HTTP 200) is never retried: asking again gets the same answer.
 
-Only public endpoints exist here yet. Signed requests will add their headers where
-`_attempt` builds the request, with the clock offset from `server_time_offset`.
+`_attempt` sends any method with headers and a body, and blanks the strings it is told
+are secret out of every error it raises, so signed requests never leak a key, secret,
+passphrase or signature into an exception's text or a log line.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from typing import NamedTuple
 
 import aiohttp
 import msgspec
+from yarl import URL
 
 from arbot.domain import Instrument
 from arbot.exchanges.base import Adapter
 from arbot.exchanges.ratelimit import Clock, Sleep, TokenBucket
 from arbot.exchanges.restspec import RestError, RestErrorKind
+from arbot.exchanges.signing import scrub
 from arbot.exchanges.symbols import SymbolMap
 
 log = logging.getLogger("arbot.rest")
@@ -96,8 +100,8 @@ class RestClient:
         limits = adapter.rest_limits
         self._overall = None if limits.overall is None else \
             TokenBucket.for_limit(limits.overall, clock=clock, sleep=sleep)
-        self._per_path = {path: TokenBucket.for_limit(e.limit, clock=clock, sleep=sleep)
-                          for path, e in limits.endpoints.items() if e.limit is not None}
+        self._per_path = {key: TokenBucket.for_limit(e.limit, clock=clock, sleep=sleep)
+                          for key, e in limits.endpoints.items() if e.limit is not None}
 
     async def aclose(self) -> None:
         """Close the session if this client made it."""
@@ -144,17 +148,24 @@ class RestClient:
 
     # --- the request loop ----------------------------------------------------------
 
-    def _buckets(self, path: str, weight: int | None) -> list[tuple[TokenBucket, int]]:
+    def _buckets(self, path: str, weight: int | None, method: str = "GET"
+                 ) -> list[tuple[TokenBucket, int]]:
         """The buckets a call draws from: the venue-wide one by weight, the endpoint's
         own by count."""
-        endpoint = self.adapter.rest_limits.endpoint(path)
+        limits = self.adapter.rest_limits
+        endpoint = limits.endpoint(path, method)
         out: list[tuple[TokenBucket, int]] = []
         if self._overall is not None:
             out.append((self._overall, endpoint.weight if weight is None else weight))
-        own = self._per_path.get(path.partition("?")[0])
+        own = self._per_path.get(limits.key(path, method))
         if own is not None:
             out.append((own, 1))
         return out
+
+    def _all_buckets(self) -> list[TokenBucket]:
+        """Every bucket of the venue, to hold all its traffic back after a ban."""
+        own = list(self._per_path.values())
+        return own if self._overall is None else [self._overall, *own]
 
     async def _get(self, path: str, weight: int | None) -> _Reply:
         buckets = self._buckets(path, weight)
@@ -185,36 +196,51 @@ class RestClient:
         t = self.timing
         return self._rng.uniform(0.0, min(t.backoff_cap_s, t.backoff_base_s * 2 ** (attempt - 1)))
 
-    async def _attempt(self, path: str, attempt: int) -> _Reply:
-        """One HTTP exchange; raises `RestError` for anything but a successful answer."""
+    async def _attempt(self, path: str, attempt: int, *, method: str = "GET",
+                       headers: dict[str, str] | None = None, body: bytes = b"",
+                       shown_path: str | None = None, redact: tuple[str, ...] = ()
+                       ) -> _Reply:
+        """One HTTP exchange; raises `RestError` for anything but a successful answer.
+
+        `path` (with its query) is sent exactly as given: a signed query must reach the
+        venue byte for byte. Errors name `shown_path` (default `path`) and have every
+        string in `redact` blanked out of their text.
+        """
         if self._session is None:
             assert self._factory is not None
             self._session = self._factory()
+        shown = path if shown_path is None else shown_path
         timeout = aiohttp.ClientTimeout(total=self.timing.timeout_s)
+        url = URL(self.base_url + path, encoded=True)
         sent = self._wall_ms()
+
+        def fail(kind: RestErrorKind, status: int | None, code: str, message: str,
+                 retry_after_s: float | None = None) -> RestError:
+            return RestError(kind, status, code, scrub(message, redact), self.venue, shown,
+                             attempts=attempt, retry_after_s=retry_after_s, method=method)
+
         try:
-            async with self._session.get(self.base_url + path, timeout=timeout) as resp:
-                body = await resp.read()
+            async with self._session.request(method, url, headers=headers,
+                                             data=body or None, timeout=timeout) as resp:
+                data = await resp.read()
                 status = resp.status
                 retry_after = _seconds(resp.headers.get("Retry-After"))
         except TimeoutError:
-            raise RestError(RestErrorKind.TIMEOUT, None, "",
-                            f"no answer within {self.timing.timeout_s:g} s", self.venue, path,
-                            attempts=attempt) from None
+            raise fail(RestErrorKind.TIMEOUT, None, "",
+                       f"no answer within {self.timing.timeout_s:g} s") from None
+        # A signed request's cause is dropped: aiohttp's exceptions can quote the URL.
         except aiohttp.InvalidURL as exc:  # configuration, not the network: do not retry
-            raise RestError(RestErrorKind.OTHER, None, "", f"invalid URL {exc}", self.venue,
-                            path, attempts=attempt) from exc
+            raise fail(RestErrorKind.OTHER, None, "", f"invalid URL {exc}"
+                       ) from (None if redact else exc)
         except (aiohttp.ClientError, OSError) as exc:
-            raise RestError(RestErrorKind.NETWORK, None, "", str(exc) or type(exc).__name__,
-                            self.venue, path, attempts=attempt) from exc
-        reply = _Reply(status, body, sent, self._wall_ms())
-        problem = self.adapter.rest_error(status, body)
+            raise fail(RestErrorKind.NETWORK, None, "", str(exc) or type(exc).__name__
+                       ) from (None if redact else exc)
+        reply = _Reply(status, data, sent, self._wall_ms())
+        problem = self.adapter.rest_error(status, data)
         if problem is None:
             return reply
-        raise RestError(problem.kind, status, problem.code, problem.message, self.venue, path,
-                        attempts=attempt,
-                        retry_after_s=retry_after if retry_after is not None
-                        else problem.retry_after_s)
+        raise fail(problem.kind, status, problem.code, problem.message,
+                   retry_after if retry_after is not None else problem.retry_after_s)
 
     def _unreadable(self, path: str, reply: _Reply, exc: ValueError) -> RestError:
         return RestError(RestErrorKind.INVALID_RESPONSE, reply.status, "", str(exc),
