@@ -5,9 +5,10 @@ so tests, snapshots and `arbot` itself go through the same factory; a test passe
 runtime instead of patching anything.
 
 Data path: the runtime calls `TuiSink` synchronously from the feeds; once per
-`ui.refresh_ms` the app's timer has the sink post one `MarketTick`; the app applies it to
-the shared `MarketState` and asks every screen it built to redraw what changed. Episode
-events and log records are posted as they happen.
+`ui.refresh_ms` the app's timer has the sink post one `MarketTick` (with the engine's and
+the trader's counters); the app applies it to the shared `MarketState` and asks every
+screen it built to redraw what changed. Episode events, settled trades and log records are
+posted as they happen. Trading is paused, halted and armed through `TradingControl`.
 """
 
 from __future__ import annotations
@@ -29,21 +30,30 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 from arbot.config import ArbotSettings
 from arbot.runtime import needs_restart
 from arbot.sim import SimConfig
-from arbot.storage.db import DatabaseError
-from arbot.tui.backend import RuntimeFactory, RuntimeView, quit_on_signals, runtime_factory
+from arbot.tui.backend import (
+    RuntimeFactory,
+    RuntimeView,
+    quit_on_signals,
+    runtime_factory,
+    trading_status,
+)
 from arbot.tui.commands import binding_commands
+from arbot.tui.control import TRADING_BINDINGS, TradingControl
+from arbot.tui.history import read_history
 from arbot.tui.messages import (
     EpisodeChanged,
     LogLine,
     MarketTick,
     RuntimeStarted,
+    TradeSettled,
     TuiLogHandler,
     TuiSink,
 )
 from arbot.tui.modes import SettingsPlaceholder, module_exists, settings_screen_factory
-from arbot.tui.opportunities import OpportunitiesScreen, recent_episodes
+from arbot.tui.opportunities import OpportunitiesScreen
 from arbot.tui.prices import PricesScreen
 from arbot.tui.state import NS_PER_S, Clocks, MarketState
+from arbot.tui.tradedata import TradeRow
 from arbot.tui.trades import TradesScreen
 from arbot.tui.widgets import ArbotScreen
 
@@ -51,7 +61,7 @@ log = logging.getLogger("arbot.tui")
 
 TASKS = "runtime-tasks"  # worker group of the runtime's long-lived coroutines
 EXPORT_MODULE = "arbot.tui.export"
-HISTORY_S = 7 * 86_400  # how far back the opportunities table is filled from the database
+HISTORY_S = 7 * 86_400  # how far back the opportunities and trades tables are filled
 SHUTDOWN_S = 15.0  # give up waiting for the runtime to close after this long
 
 
@@ -67,7 +77,7 @@ class ArbotApp(App[int]):
         Binding("2,o", "switch_mode('opportunities')", "Opportunities", id="opportunities",
                 tooltip="Live and recent opportunity episodes, and the why-no-trade funnel"),
         Binding("3,t", "switch_mode('trades')", "Trades", id="trades",
-                tooltip="Executed trades"),
+                tooltip="Trades with their orders, the trader's state and the balances"),
         Binding("4,s", "switch_mode('settings')", "Settings", id="settings",
                 tooltip="Edit the settings"),
         Binding("l", "toggle_log", "Log", id="log", tooltip="Show or hide the log panel"),
@@ -79,6 +89,7 @@ class ArbotApp(App[int]):
                 tooltip="Stop the feeds, flush the database and quit"),
         Binding("escape", "switch_mode('prices')", "Back to prices", id="back", show=False,
                 tooltip="Leave a form (e.g. the settings) for the prices screen"),
+        *TRADING_BINDINGS,
     ]
 
     def __init__(self, settings: ArbotSettings, *, demo: bool, runtime: RuntimeFactory,
@@ -99,6 +110,7 @@ class ArbotApp(App[int]):
         self._log_handler = TuiLogHandler(self.post_message)
         self._log_level = logging.NOTSET
         self._restore_signals: Callable[[], None] = lambda: None
+        self.trading = TradingControl(self)
         self.add_mode("prices", self._view(PricesScreen))
         self.add_mode("opportunities", self._view(OpportunitiesScreen))
         self.add_mode("trades", self._view(TradesScreen))
@@ -188,11 +200,13 @@ class ArbotApp(App[int]):
 
     def flush(self) -> None:
         """The refresh timer: have the sink post this tick's coalesced data."""
-        engine = self.runtime.engine if self.runtime is not None else None
+        runtime = self.runtime
+        engine = runtime.engine if runtime is not None else None
+        trading = trading_status(runtime) if runtime is not None else None
         if engine is None:
-            self.sink.flush()
+            self.sink.flush(trading=trading)
         else:
-            self.sink.flush(engine.funnel.as_dict(), engine.heartbeat_ns)
+            self.sink.flush(engine.funnel.as_dict(), engine.heartbeat_ns, trading)
 
     def on_market_tick(self, message: MarketTick) -> None:
         self.state.apply_tick(message)
@@ -206,6 +220,15 @@ class ArbotApp(App[int]):
         row = self.state.apply_episode(message)
         for view in self._views:
             view.episode_changed(row)
+
+    def on_trade_settled(self, message: TradeSettled) -> None:
+        row = TradeRow.from_outcome(message.outcome, self.state.clocks.wall_ns(),
+                                    self.state.trading_mode)
+        self._trades_changed([self.state.apply_trade(row)])
+
+    def _trades_changed(self, rows: list[TradeRow]) -> None:
+        for view in self._views:
+            view.trades_changed(rows)
 
     def on_log_line(self, message: LogLine) -> None:
         self.log_backlog.append(message)
@@ -224,18 +247,14 @@ class ArbotApp(App[int]):
                         exit_on_error=False)
 
     async def _load_history(self) -> None:
-        """Fill the opportunities table with the latest recorded episodes."""
+        """Fill the opportunities and trades tables with the latest recorded ones."""
         since = self.state.clocks.wall_ns() - HISTORY_S * NS_PER_S
-        try:
-            rows = await recent_episodes(self.settings.storage.path, since)
-        except DatabaseError as exc:
-            if exc.kind != "missing":  # no database yet is normal on a first run
-                raise
-            return
-        added = self.state.add_history(rows)
+        episodes, trades = await read_history(self.settings.storage.path, since)
+        added = self.state.add_history(episodes)
         for view in self._views:
             if isinstance(view, OpportunitiesScreen):
                 view.add_rows(added)
+        self._trades_changed(self.state.add_trade_history(trades))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker failures surface: a notification and a log line; every
@@ -270,6 +289,18 @@ class ArbotApp(App[int]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    def action_toggle_trading(self) -> None:
+        self.trading.toggle()
+
+    def action_kill_switch(self) -> None:
+        self.trading.kill()
+
+    def action_arm_live(self) -> None:
+        self.trading.arm()
+
+    def action_disarm_live(self) -> None:
+        self.trading.disarm()
 
     def action_export(self) -> None:
         """The export dialog, offering the table on screen as one of the choices."""

@@ -9,14 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from arbot.config import ArbotSettings
+from arbot.config_trading import TradingSettings
 from arbot.domain import Venue
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig
+from arbot.trading.risk import TradingState
+from arbot.tui.tradedata import TradingStatus
 
 
 class FunnelView(Protocol):
@@ -33,6 +36,56 @@ class EngineView(Protocol):
     def heartbeat_ns(self) -> int: ...
 
 
+class RiskView(Protocol):
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def open_exposure(self) -> float: ...
+
+
+class LedgerView(Protocol):
+    def snapshot(self) -> Mapping[Venue, Mapping[str, float]]: ...
+
+
+class TraderView(Protocol):
+    """What the UI reads from `arbot.trading.trader.Trader` each tick, and the controls
+    it calls: pause, resume and the kill switch."""
+
+    @property
+    def settings(self) -> TradingSettings: ...
+
+    @property
+    def state(self) -> TradingState: ...
+
+    @property
+    def risk(self) -> RiskView: ...
+
+    @property
+    def armed(self) -> bool: ...
+
+    @property
+    def trades(self) -> int: ...
+
+    @property
+    def realized(self) -> float: ...
+
+    @property
+    def rejections(self) -> Mapping[str, int]: ...
+
+    @property
+    def last_rejection(self) -> str: ...
+
+    @property
+    def ledger(self) -> LedgerView: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def halt(self, reason: str) -> None: ...
+
+
 class RuntimeView(Protocol):
     """The part of `arbot.runtime.Runtime` the app uses (a test can supply a fake)."""
 
@@ -40,11 +93,34 @@ class RuntimeView(Protocol):
     def engine(self) -> EngineView | None: ...
 
     @property
+    def trader(self) -> TraderView | None: ...
+
+    @property
+    def live_problem(self) -> str: ...
+
+    @property
     def warnings(self) -> list[str]: ...
 
     def coroutines(self) -> dict[str, Coroutine[Any, Any, Any]]: ...
 
     def apply(self, settings: ArbotSettings) -> list[Venue]: ...
+
+    def arm_live(self) -> str | None: ...
+
+    def disarm_live(self) -> None: ...
+
+
+def trading_status(runtime: RuntimeView) -> TradingStatus | None:
+    """The trader's state and counters right now; None when trading is off."""
+    trader = runtime.trader
+    if trader is None:
+        return None
+    balances = {venue.value: dict(assets) for venue, assets in trader.ledger.snapshot().items()}
+    return TradingStatus(trader.settings.mode, trader.state.value, trader.risk.reason,
+                         trader.armed, trader.trades, trader.realized,
+                         trader.risk.open_exposure, trader.settings.max_open_exposure,
+                         dict(trader.rejections),
+                         trader.last_rejection, balances, runtime.live_problem)
 
 
 RuntimeFactory = Callable[[Sequence[object]], AbstractAsyncContextManager[RuntimeView]]

@@ -1,4 +1,5 @@
-"""Export dialog: recorded quotes, opportunity episodes or the table on screen, to CSV.
+"""Export dialog: recorded quotes, opportunity episodes, trades or the table on screen,
+to CSV.
 
 Why a worker and a read-only connection: an export can stream millions of rows, and
 neither the UI nor the live recorder may wait for it. Rows come from the same keyset-paged
@@ -28,13 +29,17 @@ from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, Radi
 from arbot.export import (
     EPISODE_HEADER,
     QUOTE_HEADER,
+    TRADE_HEADER,
     episode_csv_row,
     quote_csv_row,
+    trade_csv_row,
     write_csv,
 )
 from arbot.storage.db import DEFAULT_BUSY_TIMEOUT_S, DatabaseError, open_db
 from arbot.storage.queries import count_episodes, count_quotes, iter_episodes, iter_quotes
+from arbot.storage.trade_queries import iter_trades
 from arbot.timefmt import parse_time_ns
+from arbot.tui.history import count_trades
 
 VisibleTable = Callable[[], tuple[list[str], list[list[str]]]]
 _PROGRESS_EVERY = 500  # rows between progress-bar updates: cheap, and smooth enough
@@ -44,7 +49,7 @@ _PROGRESS_EVERY = 500  # rows between progress-bar updates: cheap, and smooth en
 class ExportRequest:
     """What the form asked for, once every field has been read and checked."""
 
-    what: str  # "quotes" | "opportunities" | "table"
+    what: str  # "quotes" | "opportunities" | "trades" | "table"
     since_ns: int | None
     until_ns: int | None
     path: Path
@@ -106,8 +111,7 @@ class ExportDialog(ModalScreen[Path | None]):
             with RadioSet(id="export-what"):
                 yield RadioButton("Quotes", value=True, id="what-quotes")
                 yield RadioButton("Opportunities", id="what-opportunities")
-                yield RadioButton("Trades (trading not built yet)", id="what-trades",
-                                  disabled=True)
+                yield RadioButton("Trades", id="what-trades")
                 if self._visible_table is not None:
                     yield RadioButton("The table on screen", id="what-table")
             for name, hint in (("since", "inclusive; ISO-8601 UTC, e.g. 2024-05-01T12:00Z; "
@@ -243,6 +247,16 @@ class ExportDialog(ModalScreen[Path | None]):
                         yield quote_csv_row(q)
 
                 return await write_csv(_counted(quotes(), bar), QUOTE_HEADER, request.path)
+            if request.what == "trades":
+                bar.update(total=await count_trades(conn, since_ns=request.since_ns,
+                                                    until_ns=until))
+
+                async def trades() -> AsyncIterator[tuple[str, ...]]:
+                    async for row in iter_trades(conn, since_ns=request.since_ns,
+                                                 until_ns=until):
+                        yield trade_csv_row(row)
+
+                return await write_csv(_counted(trades(), bar), TRADE_HEADER, request.path)
             bar.update(total=await count_episodes(conn, since_ns=request.since_ns,
                                                     until_ns=until))
 

@@ -3,8 +3,8 @@
 The feeds call sinks synchronously on the hot path, hundreds of times a second; a screen
 cannot repaint that often and must not try. So `TuiSink` only remembers the latest quote
 per (symbol, venue) and the latest status per connection, and the app's refresh timer
-calls `flush()` to post ONE `MarketTick` per `ui.refresh_ms`. Episode events are rare and
-matter the moment they happen, so they are posted as they come.
+calls `flush()` to post ONE `MarketTick` per `ui.refresh_ms`. Episode events and settled
+trades are rare and matter the moment they happen, so they are posted as they come.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from textual.message import Message
 
 from arbot.domain import EpisodeEvent, FeedStatus, Quote, Venue
+from arbot.trading.outcome import TradeOutcome
+from arbot.tui.tradedata import TradingStatus
 
 Post = Callable[[Message], object]
 QuoteKey = tuple[str, Venue]  # (symbol, venue)
@@ -22,19 +24,23 @@ ConnKey = tuple[Venue, int]  # (venue, connection)
 
 
 class MarketTick(Message):
-    """Everything that changed since the previous tick, plus the engine's counters.
+    """Everything that changed since the previous tick, plus the engine's and the trader's
+    counters.
 
     `quotes` and `statuses` hold only what arrived since the last tick (latest per key);
-    `funnel` and `last_tick_ns` are the engine's current values, or None before it runs.
+    `funnel`, `last_tick_ns` and `trading` are the engine's and the trader's current
+    values, or None before they run (or, for `trading`, when trading is off).
     """
 
     def __init__(self, quotes: Mapping[QuoteKey, Quote], statuses: Mapping[ConnKey, FeedStatus],
-                 funnel: Mapping[str, object] | None, last_tick_ns: int | None) -> None:
+                 funnel: Mapping[str, object] | None, last_tick_ns: int | None,
+                 trading: TradingStatus | None = None) -> None:
         super().__init__()
         self.quotes = quotes
         self.statuses = statuses
         self.funnel = funnel
         self.last_tick_ns = last_tick_ns
+        self.trading = trading
 
 
 class EpisodeChanged(Message):
@@ -43,6 +49,14 @@ class EpisodeChanged(Message):
     def __init__(self, event: EpisodeEvent) -> None:
         super().__init__()
         self.event = event
+
+
+class TradeSettled(Message):
+    """A trade finished: both legs final and the leg-risk policy done."""
+
+    def __init__(self, outcome: TradeOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome
 
 
 class LogLine(Message):
@@ -79,13 +93,16 @@ class TuiSink:
     def on_episode(self, event: EpisodeEvent) -> None:
         self._post(EpisodeChanged(event))
 
+    def on_trade(self, outcome: TradeOutcome) -> None:
+        self._post(TradeSettled(outcome))
+
     def flush(self, funnel: Mapping[str, object] | None = None,
-              last_tick_ns: int | None = None) -> None:
+              last_tick_ns: int | None = None, trading: TradingStatus | None = None) -> None:
         """Post what arrived since the last flush. Posts even when nothing arrived: the
         heartbeat and quote ages move on with time, and a silent engine must show it."""
         quotes, self._quotes = self._quotes, {}
         statuses, self._statuses = self._statuses, {}
-        self._post(MarketTick(quotes, statuses, funnel, last_tick_ns))
+        self._post(MarketTick(quotes, statuses, funnel, last_tick_ns, trading))
 
 
 class TuiLogHandler(logging.Handler):

@@ -1,15 +1,14 @@
 """The Opportunities screen: episodes newest first, the selected one explained, and the
 why-no-trade funnel.
 
-The table starts from the latest episodes in the database (read once, in a worker, on a
-read-only connection) and then follows live episode events. Rows are keyed by episode id,
+The table starts from the latest episodes in the database (read once by the app, see
+`arbot.tui.history`) and then follows live episode events. Rows are keyed by episode id,
 so a live event for a row loaded from the database updates it rather than adding a twin.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections import deque
 from collections.abc import Iterable, Mapping
 
 from rich.console import JustifyMethod
@@ -20,8 +19,6 @@ from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 
 from arbot.export import plain_number
-from arbot.storage.db import open_db
-from arbot.storage.queries import iter_episodes
 from arbot.tui.detail import describe_episode
 from arbot.tui.fmt import qty
 from arbot.tui.messages import LogLine
@@ -37,18 +34,6 @@ COLUMNS = (("Symbol", "symbol", 8), ("Buy", "buy", 12), ("Sell", "sell", 12),
 FUNNEL_STEPS = (("quotes", "quotes"), ("not_live", "venue not live"),
                 ("stale", "vs stale quote"), ("crossed", "crossed"),
                 ("below_min", "below min after fees"), ("too_small", "too small"))
-
-
-async def recent_episodes(path: str, since_ns: int, limit: int = 200) -> list[EpisodeRow]:
-    """The newest `limit` episodes opened since `since_ns`, oldest first."""
-    conn = await open_db(path, readonly=True)
-    try:
-        rows: deque[EpisodeRow] = deque(maxlen=limit)
-        async for row in iter_episodes(conn, since_ns=since_ns):
-            rows.append(EpisodeRow.from_db(row))
-    finally:
-        await conn.close()
-    return list(rows)
 
 
 class Stamp(Text):

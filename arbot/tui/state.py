@@ -16,11 +16,13 @@ from arbot.config import ArbotSettings
 from arbot.domain import Episode, EpisodeKind, FeedState, FeedStatus, Quote, Venue
 from arbot.runtime import FeedBoard
 from arbot.tui.messages import EpisodeChanged, MarketTick
+from arbot.tui.tradedata import TradeRow, TradingStatus
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
 STALL_NS = 2 * NS_PER_S  # the engine heartbeat turns red after this long without a quote
 MAX_EPISODES = 500  # rows kept in memory and in the opportunities table
+MAX_TRADES = 200  # rows kept in memory and in the trades table
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,8 @@ def _float(v: object) -> float | None:
 
 @dataclass
 class MarketState:
-    """Latest quotes, feed statuses, engine counters and episodes, and the clocks."""
+    """Latest quotes, feed statuses, engine counters, episodes, trades and the trader's
+    status, and the clocks."""
 
     settings: ArbotSettings
     demo: bool
@@ -110,11 +113,16 @@ class MarketState:
     funnel: Mapping[str, object] = field(default_factory=dict)
     last_tick_ns: int | None = None
     episodes: dict[str, EpisodeRow] = field(default_factory=dict)
+    trades: dict[str, TradeRow] = field(default_factory=dict)
+    trading: TradingStatus | None = None  # None: trading is off, or not started yet
     phase: str = "starting"  # starting, running, stopping, stopped, failed
     started_mono_ns: int = 0
 
     def __post_init__(self) -> None:
         self.started_mono_ns = self.clocks.mono_ns()
+        # Trading settings apply on the next start: the mode this run began with is the
+        # mode it trades in, whatever is saved meanwhile.
+        self.run_mode = self.settings.trading.mode
 
     # -- updates -------------------------------------------------------------------
 
@@ -126,6 +134,33 @@ class MarketState:
             self.funnel = tick.funnel
         if tick.last_tick_ns:
             self.last_tick_ns = tick.last_tick_ns
+        if tick.trading is not None:
+            self.trading = tick.trading
+
+    def apply_trade(self, row: TradeRow) -> TradeRow:
+        """A trade settled live: it replaces any recorded row of the same trade."""
+        self.trades[row.trade_id] = row
+        self._trim_trades()
+        return row
+
+    def add_trade_history(self, rows: Sequence[TradeRow]) -> list[TradeRow]:
+        """Trades read from the database; those already seen live are kept as they are."""
+        added = [r for r in rows if r.trade_id not in self.trades]
+        for r in added:
+            self.trades[r.trade_id] = r
+        self._trim_trades()
+        return [r for r in added if r.trade_id in self.trades]
+
+    def _trim_trades(self) -> None:
+        excess = len(self.trades) - MAX_TRADES
+        if excess > 0:
+            for r in sorted(self.trades.values(), key=lambda r: r.ts_ns)[:excess]:
+                del self.trades[r.trade_id]
+
+    @property
+    def trading_mode(self) -> str:
+        """What this run trades in: off, paper or live."""
+        return self.trading.mode if self.trading is not None else self.run_mode
 
     def apply_episode(self, message: EpisodeChanged) -> EpisodeRow:
         """Store the episode's new figures; returns its row (new or updated)."""

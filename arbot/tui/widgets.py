@@ -23,8 +23,27 @@ from arbot.config import ArbotSettings
 from arbot.domain import FeedState
 from arbot.tui.messages import LogLine
 from arbot.tui.state import NS_PER_S, EpisodeRow, MarketState
+from arbot.tui.tradedata import TradeRow
 
-_MODE_CLASSES = {"live": "-live", "paper": "-paper", "off": "-off"}
+_MODE_CLASSES = ("-off", "-paper", "-live", "-armed")
+_STATE_CLASSES = ("-paused", "-halted")
+
+
+def trading_badge(state: MarketState) -> tuple[str, str]:
+    """(text, class) of the trading badge: OFF, PAPER, LIVE (disarmed) or LIVE ARMED."""
+    mode = state.trading_mode
+    if mode == "live":
+        armed = state.trading is not None and state.trading.live_armed
+        return ("LIVE ARMED", "-armed") if armed else ("LIVE (disarmed)", "-live")
+    return mode.upper(), f"-{mode}"
+
+
+def trading_state_badge(state: MarketState) -> tuple[str, str] | None:
+    """(text, class) when trading is PAUSED or HALTED; None while it runs."""
+    trading = state.trading
+    if trading is None or trading.state not in ("paused", "halted"):
+        return None
+    return trading.state.upper(), f"-{trading.state}"
 
 
 def theme_style(node: DOMNode, name: str, *, bold: bool = False) -> str:
@@ -53,9 +72,11 @@ class Field(Label):
 
 
 class ArbotHeader(Horizontal):
-    """One line: screen, DEMO, trading mode, venues live, engine heartbeat, UTC time.
+    """One line: screen, DEMO, trading mode (and PAUSED or HALTED), venues live, engine
+    heartbeat, UTC time.
 
-    The heartbeat says STALLED in words as well as in red, for terminals without colour.
+    The heartbeat says STALLED, and trading ARMED or HALTED, in words as well as in
+    colour, for terminals without colour.
     """
 
     DEFAULT_CSS = "ArbotHeader { height: 1; dock: top; }"
@@ -66,12 +87,15 @@ class ArbotHeader(Horizontal):
         self._title = title
 
     def compose(self) -> ComposeResult:
-        mode = self._state.settings.trading.mode
+        text, mode_class = trading_badge(self._state)
         yield Field("ArBot", id="brand")
         yield Field(self._title, id="screen-title")
         if self._state.demo:
             yield Field("DEMO", id="demo", classes="badge")
-        yield Field(mode.upper(), id="trading-mode", classes=f"badge {_MODE_CLASSES[mode]}")
+        yield Field(text, id="trading-mode", classes=f"badge {mode_class}")
+        trading_state = Field(id="trading-state", classes="badge")
+        trading_state.display = False
+        yield trading_state
         yield Field(id="venues-live")
         yield Field(id="heartbeat")
         yield Field(id="clock")
@@ -81,6 +105,7 @@ class ArbotHeader(Horizontal):
 
     def refresh_from_state(self) -> None:
         state = self._state
+        self._refresh_trading()
         enabled = state.settings.exchanges.enabled_venues()
         live = sum(state.venue_state(v) is FeedState.LIVE for v in enabled)
         self.query_one("#venues-live", Field).show(f"{live}/{len(enabled)} live")
@@ -98,6 +123,20 @@ class ArbotHeader(Horizontal):
         beat.set_class(not stalled and state.phase == "running", "-ok")
         now = dt.datetime.fromtimestamp(state.clocks.wall_ns() / NS_PER_S, dt.UTC)
         self.query_one("#clock", Field).show(now.strftime("%H:%M:%SZ"))
+
+    def _refresh_trading(self) -> None:
+        text, mode_class = trading_badge(self._state)
+        badge = self.query_one("#trading-mode", Field)
+        badge.show(text)
+        for name in _MODE_CLASSES:
+            badge.set_class(name == mode_class, name)
+        shown = trading_state_badge(self._state)
+        state_badge = self.query_one("#trading-state", Field)
+        state_badge.display = shown is not None
+        if shown is not None:
+            state_badge.show(shown[0])
+            for name in _STATE_CLASSES:
+                state_badge.set_class(name == shown[1], name)
 
 
 _LEVEL_STYLE = {logging.WARNING: "warning", logging.ERROR: "error",
@@ -166,6 +205,9 @@ class ArbotScreen(Screen[None]):
 
     def episode_changed(self, row: EpisodeRow) -> None:
         """An episode opened, moved or closed."""
+
+    def trades_changed(self, rows: list[TradeRow]) -> None:
+        """Trades settled live or were read from the database."""
 
     def settings_changed(self, old: ArbotSettings) -> None:
         """New settings were saved; `self.state.settings` holds them."""

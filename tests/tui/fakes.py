@@ -8,11 +8,13 @@ would call it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from arbot.config import ArbotSettings
+from arbot.config_trading import TradingSettings
 from arbot.domain import (
     Episode,
     EpisodeEvent,
@@ -20,11 +22,18 @@ from arbot.domain import (
     FeedState,
     FeedStatus,
     Opportunity,
+    OrderReport,
+    OrderRequest,
+    OrderStatus,
     Quote,
+    Side,
     Venue,
     Verdict,
 )
 from arbot.engine.funnel import Funnel
+from arbot.trading.ledger import Ledger
+from arbot.trading.outcome import LegOrder, TradeOutcome, settle
+from arbot.trading.risk import RiskBook, TradingState
 from arbot.tui.app import ArbotApp, build_app
 from arbot.tui.state import Clocks
 
@@ -42,14 +51,65 @@ class FrozenEngine:
         self.heartbeat_ns = MONO_NS - 40 * MS
 
 
-class FakeRuntime:
-    """Enough of `Runtime` for the app: no tasks, a frozen engine (or none)."""
+class FakeTrader:
+    """The trader as the UI sees it: a real risk book (so pause, halt and resume behave
+    as the trader's do), fixed counters and a fixed ledger; control calls are recorded."""
 
-    def __init__(self, engine: FrozenEngine | None = None, warnings: Sequence[str] = ()) -> None:
+    def __init__(self, settings: TradingSettings | None = None) -> None:
+        self.settings = settings or TradingSettings()
+        self.risk = RiskBook(self.settings)
+        self.armed = False
+        self.trades = 3
+        self.realized = 0.0421
+        self.rejections: Counter[str] = Counter({"cooldown": 7, "exposure": 2, "paused": 1})
+        self.last_rejection = "BTC-USDT traded 0.40 s ago"
+        self.ledger = Ledger({v: {"USDT": 10_000.0, "BTC": 0.1, "ETH": 3.0} for v in Venue})
+        self.calls: list[str] = []
+
+    @property
+    def state(self) -> TradingState:
+        return self.risk.state
+
+    def pause(self) -> None:
+        self.calls.append("pause")
+        self.risk.pause()
+
+    def resume(self) -> None:
+        self.calls.append("resume")
+        self.risk.resume()
+
+    def halt(self, reason: str) -> None:
+        self.calls.append(f"halt: {reason}")
+        self.risk.halt(reason)
+
+
+class FakeRuntime:
+    """Enough of `Runtime` for the app: no tasks, a frozen engine (or none), a fake
+    trader (or none: trading off). `arm_live` arms only in live mode without a
+    `live_problem`, as the real one does when the keys are there."""
+
+    def __init__(self, engine: FrozenEngine | None = None, warnings: Sequence[str] = (),
+                 trader: FakeTrader | None = None, live_problem: str = "") -> None:
         self.engine = engine
+        self.trader = trader
+        self.live_problem = live_problem
         self.warnings = list(warnings)
         self.entered = self.exited = False
         self.applied: list[ArbotSettings] = []
+        self.arm_calls = 0
+
+    def arm_live(self) -> str | None:
+        self.arm_calls += 1
+        if self.trader is None or self.trader.settings.mode != "live":
+            return 'trading mode is not live; set [trading] mode = "live" in arbot.toml'
+        if self.live_problem:
+            return self.live_problem
+        self.trader.armed = True
+        return None
+
+    def disarm_live(self) -> None:
+        if self.trader is not None:
+            self.trader.armed = False
 
     def coroutines(self) -> dict[str, Coroutine[Any, Any, Any]]:
         return {}
@@ -154,3 +214,46 @@ def feed_fixed_state(app: ArbotApp) -> None:
     for event in episode_events():
         app.sink.on_episode(event)
     app.flush()
+
+
+def _leg(purpose: str, venue: Venue, side: Side, price: str, qty: str, filled: float,
+         avg: float, fee: float, fee_asset: str, status: OrderStatus, n: int,
+         error: str = "") -> LegOrder:
+    cid = f"ab18f3a{n:04x}{purpose}"
+    venue_symbol = "BTCUSDT" if venue is Venue.BINANCE else "BTC-USDT"
+    return LegOrder(OrderRequest(cid, venue, "BTC-USDT", venue_symbol, side, price, qty),
+                    OrderReport(cid, f"paper-{n}", status, filled, avg, fee, fee_asset, error),
+                    purpose)
+
+
+def trade_outcomes() -> list[TradeOutcome]:
+    """Oldest first: a filled trade; one whose sell leg was rejected and the buy unwound;
+    one held uneven (the hold policy); and a miss."""
+    filled = [_leg("buy", Venue.BYBIT, Side.BUY, "63901.0", "0.0015", 0.0015, 63901.0,
+                   0.0000015, "BTC", OrderStatus.FILLED, 1),
+              _leg("sell", Venue.OKX, Side.SELL, "64050.0", "0.0015", 0.0015, 64050.0,
+                   0.096075, "USDT", OrderStatus.FILLED, 2)]
+    unwound = [_leg("buy", Venue.BINANCE, Side.BUY, "63950.5", "0.0015", 0.0015, 63950.5,
+                    0.0000015, "BTC", OrderStatus.FILLED, 3),
+               _leg("sell", Venue.OKX, Side.SELL, "64100.0", "0.0015", 0.0, 0.0, 0.0, "",
+                    OrderStatus.REJECTED, 4, "paper: rejected (simulated by reject_rate)"),
+               _leg("unwind", Venue.BINANCE, Side.SELL, "63940.0", "0.0015", 0.0015, 63941.2,
+                    0.0959, "USDT", OrderStatus.FILLED, 5)]
+    held = [_leg("buy", Venue.BINANCE, Side.BUY, "63950.5", "0.0015", 0.0015, 63950.5,
+                 0.0000015, "BTC", OrderStatus.FILLED, 6),
+            _leg("sell", Venue.BITGET, Side.SELL, "64040.0", "0.0015", 0.0005, 64040.0,
+                 0.032, "USDT", OrderStatus.EXPIRED, 7)]
+    missed = [_leg("buy", Venue.BYBIT, Side.BUY, "63901.0", "0.0015", 0.0, 0.0, 0.0, "",
+                   OrderStatus.EXPIRED, 8),
+              _leg("sell", Venue.BITGET, Side.SELL, "64020.0", "0.0015", 0.0, 0.0, 0.0, "",
+                   OrderStatus.EXPIRED, 9)]
+
+    def outcome(n: int, orders: list[LegOrder], status: str, legs: str,
+                detail: str = "") -> TradeOutcome:
+        return TradeOutcome(f"ab18f3a{n:04x}", "BTC-USDT", orders,
+                            settle(orders, "BTC", "USDT"), status, legs, detail)
+
+    return [outcome(1, filled, "filled", "balanced"),
+            outcome(2, unwound, "filled", "unwound"),
+            outcome(3, held, "leg_risk", "held", "holding +0.001 BTC"),
+            outcome(4, missed, "missed", "none")]

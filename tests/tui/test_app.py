@@ -26,6 +26,7 @@ from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
 from arbot.tui.app import ArbotApp, build_app
+from arbot.tui.confirm import ConfirmDialog
 from arbot.tui.opportunities import OpportunitiesScreen
 from arbot.tui.prices import PricesScreen
 from arbot.tui.trades import TradesScreen
@@ -33,6 +34,7 @@ from arbot.tui.widgets import Field, LogPanel
 from tests.tui.fakes import (
     SYMBOLS,
     FakeRuntime,
+    FakeTrader,
     FrozenEngine,
     episode_events,
     feed_fixed_state,
@@ -92,29 +94,32 @@ async def test_each_key_switches_screen(tmp_path: Path) -> None:
             await until(pilot, lambda: app.current_mode == "prices", "back to prices")
 
 
-async def test_trades_screen_explains_and_has_the_trade_columns(tmp_path: Path) -> None:
-    app = frozen_app(tmp_path)
+async def test_trades_screen_has_the_trade_columns_and_says_when_nothing_traded(
+        tmp_path: Path) -> None:
+    app = frozen_app(tmp_path, runtime=FakeRuntime(FrozenEngine(), trader=FakeTrader()))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         await until(pilot, lambda: isinstance(app.screen, TradesScreen), "trades screen")
         await pilot.pause()
         table = app.screen.query_one("#trades", DataTable)
         assert [c.label.plain for c in table.columns.values()] == [
-            "Time", "Symbol", "Buy venue", "Sell venue", "Qty", "Buy px", "Sell px", "Fees",
-            "PnL", "Status"]
+            "Time", "Symbol", "Route", "PnL", "Status", "Qty", "Buy avg", "Sell avg", "Fees",
+            "Legs"]
         assert table.row_count == 0
-        assert "paper mode" in str(app.screen.query_one("#trades-note").render())
+        assert "No trade yet" in str(app.screen.query_one("#trade-detail").render())
 
 
 async def test_every_binding_has_an_id_and_is_in_the_command_palette(tmp_path: Path) -> None:
     app = frozen_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        ours = [b for b in app.BINDINGS + PricesScreen.BINDINGS if not isinstance(b, tuple)]
+        ours = [b for b in app.BINDINGS + PricesScreen.BINDINGS + ConfirmDialog.BINDINGS
+                if not isinstance(b, tuple)]
         assert all(b.id and b.description and b.tooltip for b in ours)  # type: ignore[union-attr]
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Prices", "Opportunities", "Trades", "Settings", "Log", "Keys", "Export",
-                "Quit", "Sizes"} <= titles
+                "Quit", "Sizes", "Pause/resume", "Kill switch", "Arm live",
+                "Disarm live"} <= titles
 
 
 async def test_keymap_from_settings_rebinds_keys(tmp_path: Path) -> None:
@@ -198,13 +203,13 @@ async def test_opportunities_start_from_recorded_episodes_newest_first(tmp_path:
         assert table.row_count == 3
 
 
-@pytest.mark.parametrize("mode", ["live", "off"])
-async def test_header_shows_the_trading_mode(tmp_path: Path, mode: str) -> None:
+@pytest.mark.parametrize(("mode", "text"), [("live", "LIVE (disarmed)"), ("off", "OFF")])
+async def test_header_shows_the_trading_mode(tmp_path: Path, mode: str, text: str) -> None:
     app = frozen_app(tmp_path, trading={"mode": mode})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         badge = field(app, "#trading-mode")
-        assert badge.text == mode.upper() and badge.has_class(f"-{mode}")
+        assert badge.text == text and badge.has_class(f"-{mode}")
 
 
 async def test_a_runtime_that_cannot_start_is_reported_and_q_exits_with_1(tmp_path: Path

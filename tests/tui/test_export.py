@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.notifications import SeverityLevel
-from textual.widgets import Input, Label, ProgressBar, RadioButton
+from textual.widgets import Input, Label, ProgressBar
 
-from arbot.domain import Quote, Venue
+from arbot.domain import OrderRequest, Quote, Side, Venue
+from arbot.export import TRADE_HEADER
 from arbot.storage.db import open_db
+from arbot.storage.journal import TradeJournal
 from arbot.storage.writer import Writer
 from arbot.timefmt import format_time_ns, parse_time_ns
 from arbot.tui.export import ExportDialog, default_path
@@ -153,14 +155,30 @@ async def test_opportunities_chosen_from_the_keyboard(db: Path, tmp_path: Path) 
                     " ORDER BY opened_ns")]
 
 
-async def test_trades_are_offered_but_disabled(db: Path) -> None:
+async def test_trades_export_as_arbot_export_trades_does(db: Path, tmp_path: Path) -> None:
+    journal = TradeJournal(db)
+    for k in range(2):
+        buy = OrderRequest(f"t{k}b", Venue.OKX, "BTC-USDT", "BTC-USDT", Side.BUY, "60000.5",
+                           "0.001")
+        sell = OrderRequest(f"t{k}s", Venue.BINANCE, "BTC-USDT", "BTCUSDT", Side.SELL,
+                            "60100.0", "0.001")
+        journal.intent(f"t{k}", f"ep-{k}", "paper", 1, "BTC-USDT", buy, sell, 60000.5, 60100.0,
+                       0.02, T0 + k * S)
+        journal.close_trade(f"t{k}", "filled", "balanced", "", 0.001, 0.001, 60000.5, 60100.0,
+                            0.12, -0.02 + k, T0 + k * S + 5)
+    journal.close()
+    target = tmp_path / "trades.csv"
     app = Host(db)
     async with app.run_test(size=(100, 30)) as pilot:
-        trades = dialog(app).query_one("#what-trades", RadioButton)
-        assert trades.disabled and "not built yet" in str(trades.label)
-        await pilot.press("down", "down", "enter")  # skips the disabled option, wraps
-        assert dialog(app).what == "quotes"
+        await pilot.press("down", "down", "enter")
+        assert dialog(app).what == "trades"
         assert not dialog(app).query("#what-table")  # no table offered without one
+        set_field(app, "path", str(target))
+        await run_export(app, pilot)
+    assert app.results == [target]
+    rows = read_csv(target)
+    assert rows[0] == list(TRADE_HEADER)
+    assert [(r[0], r[16]) for r in rows[1:]] == [("t0", "-0.02"), ("t1", "0.98")]
 
 
 @pytest.mark.parametrize(("field", "since", "until", "expected"), [

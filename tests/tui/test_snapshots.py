@@ -1,8 +1,8 @@
-"""SVG snapshots of the two data screens at 80x24, the smallest terminal ArBot supports.
+"""SVG snapshots of the data screens at 80x24, the smallest terminal ArBot supports.
 
-No simulator here: a fake runtime, frozen clocks and fixed quotes, statuses and episodes
-pushed through the app's own sink, so the pixels are the same on every run. Update with
-`pytest tests/tui/test_snapshots.py --snapshot-update` and review the SVGs by eye.
+No simulator here: a fake runtime, frozen clocks and fixed quotes, statuses, episodes and
+trades pushed through the app's own sink, so the pixels are the same on every run. Update
+with `pytest tests/tui/test_snapshots.py --snapshot-update` and review the SVGs by eye.
 """
 
 from __future__ import annotations
@@ -14,7 +14,15 @@ from textual.pilot import Pilot
 
 from arbot.tui.app import ArbotApp
 from arbot.tui.opportunities import OpportunitiesScreen
-from tests.tui.fakes import feed_fixed_state, frozen_app
+from arbot.tui.trades import TradesScreen
+from tests.tui.fakes import (
+    FakeRuntime,
+    FakeTrader,
+    FrozenEngine,
+    feed_fixed_state,
+    frozen_app,
+    trade_outcomes,
+)
 
 TERMINAL = (80, 24)
 
@@ -49,5 +57,32 @@ def test_opportunities_snapshot(snap_compare: Any, tmp_path: Path) -> None:
         await pilot.press("2")
         await settle(pilot, lambda: isinstance(app.screen, OpportunitiesScreen)
                      and app.screen.ready and len(app.state.episodes) == 3)
+
+    assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
+
+
+def test_trades_snapshot(snap_compare: Any, tmp_path: Path) -> None:
+    """Four paper trades (filled, unwound, held uneven, missed), the unwound one selected
+    with its three orders and the rejected leg's reason; trading HALTED by the kill
+    switch."""
+    outcomes = trade_outcomes()
+    trader = FakeTrader()
+    trader.trades = len(outcomes)
+    trader.realized = sum(o.settlement.pnl for o in outcomes)
+    app = frozen_app(tmp_path, runtime=FakeRuntime(FrozenEngine(), trader=trader))
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, lambda: app.state.phase == "running")
+        feed_fixed_state(app)
+        for outcome in outcomes:
+            app.sink.on_trade(outcome)
+        trader.halt("kill switch (TUI)")
+        trader.last_rejection = "halted: kill switch (TUI)"
+        app.flush()
+        await pilot.press("3")
+        await settle(pilot, lambda: isinstance(app.screen, TradesScreen) and app.screen.ready
+                     and len(app.state.trades) == 4 and app.state.trading is not None
+                     and app.state.trading.state == "halted")
+        await pilot.press("down", "down")
 
     assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)

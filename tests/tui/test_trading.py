@@ -1,0 +1,313 @@
+"""The TUI side of trading, driven by Pilot: trades on the Trades screen, pause and resume,
+the kill switch, and arming live mode.
+
+Against the real demo runtime where the trader's behaviour matters (paper trades from the
+simulator's dislocations, pause, halt, the refusal to arm in paper mode); against the fake
+runtime where a real one cannot go (live mode with keys) or would be slow to set up.
+Every wait is on a condition with a deadline, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, cast
+
+from rich.console import Console
+from textual.coordinate import Coordinate
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from arbot.config_trading import TradingSettings
+from arbot.domain import OrderReport, OrderRequest, OrderStatus, Side, Venue
+from arbot.runtime import Runtime
+from arbot.sim import SimConfig
+from arbot.sim.config import Dislocations
+from arbot.storage.db import open_db
+from arbot.storage.journal import TradeJournal
+from arbot.trading.risk import TradingState
+from arbot.tui.app import ArbotApp
+from arbot.tui.confirm import ConfirmDialog
+from arbot.tui.messages import TradeSettled, TuiSink
+from arbot.tui.trades import TradesScreen
+from tests.tui.fakes import (
+    SYMBOLS,
+    FakeRuntime,
+    FakeTrader,
+    FrozenEngine,
+    frozen_app,
+    trade_outcomes,
+)
+from tests.tui.test_app import SIZE, cell_text, demo_app, field, until
+
+TRADING = {"cooldown_s": 0.2, "max_trades_per_minute": 1000}
+
+
+def pane_text(app: ArbotApp, selector: str) -> str:
+    """What a Static shows, as plain text (its content may be a Rich renderable)."""
+    console = Console(width=200, record=True, file=io.StringIO(), color_system=None)
+    console.print(app.screen.query_one(selector, Static).content)
+    return console.export_text()
+
+
+def notes(app: ArbotApp, severity: str | None = None) -> list[str]:
+    return [n.message for n in app._notifications
+            if severity is None or n.severity == severity]
+
+
+async def trades_screen(pilot: Pilot[Any], app: ArbotApp) -> TradesScreen:
+    await pilot.press("t")
+    await until(pilot, lambda: isinstance(app.screen, TradesScreen) and app.screen.ready,
+                "the trades screen")
+    return cast(TradesScreen, app.screen)
+
+
+async def running_trader(pilot: Pilot[Any], app: ArbotApp) -> Any:
+    await until(pilot, lambda: app.runtime is not None and app.state.trading is not None,
+                "the trader's first status")
+    runtime = cast(Runtime, app.runtime)
+    assert runtime.trader is not None
+    return runtime.trader
+
+
+def live_app(tmp_path: Path, live_problem: str = "", **sections: dict[str, Any]
+             ) -> tuple[ArbotApp, FakeRuntime]:
+    trader = FakeTrader(TradingSettings(mode="live", max_open_exposure=250,
+                                        daily_loss_limit=20, leg_policy="chase"))
+    fake = FakeRuntime(FrozenEngine(), trader=trader, live_problem=live_problem)
+    return frozen_app(tmp_path, runtime=fake, trading={"mode": "live"}, **sections), fake
+
+
+# -- against the simulator ------------------------------------------------------------
+
+
+async def test_a_paper_trade_shows_with_its_pnl_and_orders(tmp_path: Path) -> None:
+    sim = SimConfig(symbols=tuple(SYMBOLS), rate=100, seed=11,
+                    dislocations=Dislocations(rate_per_s=3.0, size_bps=45.0, life_s=0.8))
+    app = demo_app(tmp_path, sim, filters={"trend": {"enabled": False}}, trading=TRADING)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await trades_screen(pilot, app)
+        trader = await running_trader(pilot, app)
+        table = screen.query_one("#trades", DataTable)
+        await until(pilot, lambda: table.row_count > 0, "a paper trade", wait_s=60)
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        outcome = next(o for o in trader.recent if o.trade_id == key)
+        assert cell_text(table, key, "pnl") == f"{outcome.settlement.pnl:+.4f}"
+        assert cell_text(table, key, "status") == outcome.status
+        assert cell_text(table, key, "symbol") == outcome.symbol
+        detail = pane_text(app, "#trade-detail")
+        assert key in detail and "Purpose" in detail
+        for leg in outcome.orders:
+            assert leg.request.venue.value in detail
+            assert leg.report.status.value in detail
+        assert f"PnL {outcome.settlement.pnl:+.4f}" in detail
+        await until(pilot, lambda: "trades" in pane_text(app, "#trading-status")
+                    and "PAPER · RUNNING" in pane_text(app, "#trading-status"), "status")
+        balances = screen.query_one("#balances", DataTable)
+        assert balances.row_count > 0 and "USDT" in balances.rows
+
+
+async def test_space_pauses_and_resumes_trading(tmp_path: Path) -> None:
+    app = demo_app(tmp_path, trading=TRADING)
+    async with app.run_test(size=SIZE) as pilot:
+        await trades_screen(pilot, app)
+        trader = await running_trader(pilot, app)
+        badge = field(app, "#trading-state")
+        assert not badge.display
+        await pilot.press("space")
+        await until(pilot, lambda: trader.state is TradingState.PAUSED, "paused")
+        await until(pilot, lambda: badge.display and badge.text == "PAUSED", "PAUSED badge")
+        assert badge.has_class("-paused")
+        assert "PAUSED" in pane_text(app, "#trading-status")
+        await pilot.press("space")
+        await until(pilot, lambda: trader.state is TradingState.RUNNING, "running again")
+        await until(pilot, lambda: not badge.display, "badge gone")
+
+
+async def test_kill_switch_asks_then_halts_and_resuming_asks_too(tmp_path: Path) -> None:
+    app = demo_app(tmp_path, trading=TRADING)
+    async with app.run_test(size=SIZE) as pilot:
+        trader = await running_trader(pilot, app)
+        await pilot.press("exclamation_mark")  # from the prices screen: an app-wide key
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        assert "Halt trading and cancel open orders?" in str(
+            app.screen.query_one("#confirm-title", Static).render())
+        await pilot.press("n")
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "closed")
+        assert trader.state is TradingState.RUNNING
+        await pilot.press("exclamation_mark")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        await pilot.press("enter")  # the Halt button has the focus
+        await until(pilot, lambda: trader.state is TradingState.HALTED, "halted")
+        assert trader.risk.reason == "kill switch (TUI)"
+        await until(pilot, lambda: field(app, "#trading-state").text == "HALTED", "header")
+        assert field(app, "#trading-state").has_class("-halted")
+        # space after a halt asks first; cancelling leaves it halted
+        await pilot.press("space")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "resume dialog")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "closed")
+        assert trader.state is TradingState.HALTED
+        await pilot.press("space")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "resume dialog")
+        await pilot.press("y")
+        await until(pilot, lambda: trader.state is TradingState.RUNNING, "resumed")
+        await until(pilot, lambda: not field(app, "#trading-state").display, "badge gone")
+
+
+async def test_arming_in_paper_mode_is_refused_with_the_reason(tmp_path: Path) -> None:
+    app = demo_app(tmp_path, trading=TRADING)
+    async with app.run_test(size=SIZE) as pilot:
+        trader = await running_trader(pilot, app)
+        await pilot.press("a")
+        await until(pilot, lambda: notes(app, "error"), "the refusal")
+        assert any('mode = "live"' in n for n in notes(app, "error"))
+        assert not isinstance(app.screen, ConfirmDialog)  # nothing to confirm
+        assert not trader.armed and field(app, "#trading-mode").text == "PAPER"
+
+
+# -- against the fake runtime ---------------------------------------------------------
+
+
+async def test_arming_live_states_the_limits_and_needs_a_yes(tmp_path: Path) -> None:
+    app, fake = live_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: field(app, "#trading-mode").text == "LIVE (disarmed)",
+                    "disarmed live badge")
+        assert field(app, "#trading-mode").has_class("-live")
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the arm dialog")
+        body = str(app.screen.query_one("#confirm-body", Static).render())
+        for limit in ("max_notional", "100", "max_open_exposure", "250", "daily_loss_limit",
+                      "20", "max_trades_per_minute", "leg_policy", "chase", "slippage_bps"):
+            assert limit in body
+        await pilot.press("enter")  # Cancel has the focus: enter alone never arms
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "closed")
+        assert fake.arm_calls == 0 and fake.trader is not None and not fake.trader.armed
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the arm dialog")
+        await pilot.press("y")
+        await until(pilot, lambda: field(app, "#trading-mode").text == "LIVE ARMED", "armed")
+        assert field(app, "#trading-mode").has_class("-armed") and fake.trader.armed
+        await pilot.press("A")
+        await until(pilot, lambda: field(app, "#trading-mode").text == "LIVE (disarmed)",
+                    "disarmed again")
+        assert not fake.trader.armed
+        # `a` while armed disarms as well, without a dialog
+        await pilot.press("a", "y")
+        await until(pilot, lambda: fake.trader is not None and fake.trader.armed, "armed")
+        await pilot.press("a")
+        await until(pilot, lambda: fake.trader is not None and not fake.trader.armed,
+                    "disarmed by a")
+        assert not isinstance(app.screen, ConfirmDialog)
+
+
+async def test_a_refused_arm_shows_the_runtime_s_reason(tmp_path: Path) -> None:
+    app, _ = live_app(tmp_path, live_problem="BINANCE_API_KEY is not set")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.state.trading is not None, "the trader")
+        await pilot.press("a", "y")
+        await until(pilot, lambda: notes(app, "error"), "the refusal")
+        assert notes(app, "error") == ["BINANCE_API_KEY is not set"]
+        assert field(app, "#trading-mode").text == "LIVE (disarmed)"
+        await trades_screen(pilot, app)
+        await until(pilot, lambda: "live unavailable: BINANCE_API_KEY is not set"
+                    in pane_text(app, "#trading-status"), "the problem on the screen")
+
+
+async def test_with_trading_off_the_keys_explain_and_the_screen_says_so(tmp_path: Path
+                                                                       ) -> None:
+    app = frozen_app(tmp_path, trading={"mode": "off"})
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.state.phase == "running", "running")
+        await pilot.press("space", "exclamation_mark")
+        await until(pilot, lambda: len(notes(app, "warning")) == 2, "two explanations")
+        assert all("Trading is off" in n for n in notes(app, "warning"))
+        assert not isinstance(app.screen, ConfirmDialog)
+        await trades_screen(pilot, app)
+        assert "Trading is off" in pane_text(app, "#trading-status")
+        assert not app.screen.query_one("#trade-bottom").display
+
+
+async def test_settled_trades_arrive_as_messages_newest_first(tmp_path: Path) -> None:
+    posted: list[object] = []
+    sink = TuiSink(posted.append)
+    outcomes = trade_outcomes()
+    sink.on_trade(outcomes[0])
+    assert isinstance(posted[0], TradeSettled) and posted[0].outcome is outcomes[0]
+
+    app = frozen_app(tmp_path, runtime=FakeRuntime(FrozenEngine(), trader=FakeTrader()))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await trades_screen(pilot, app)
+        for outcome in outcomes:
+            app.sink.on_trade(outcome)
+        table = screen.query_one("#trades", DataTable)
+        await until(pilot, lambda: table.row_count == 4, "four trades")
+        keys = [table.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value for i in range(4)]
+        assert keys == [o.trade_id for o in reversed(outcomes)]
+        held = outcomes[2].trade_id
+        assert cell_text(table, held, "qty") == "0.0015/0.0005"
+        assert cell_text(table, held, "status") == "leg_risk"
+        await pilot.press("down", "down")  # the unwound trade: three orders in the detail
+        await until(pilot, lambda: outcomes[1].trade_id in pane_text(app, "#trade-detail"),
+                    "the selected trade")
+        detail = pane_text(app, "#trade-detail")
+        assert "unwind" in detail and "rejected (simulated by reject_rate)" in detail
+        rejections = pane_text(app, "#rejections")
+        assert "cooldown" in rejections and "7" in rejections
+
+
+async def test_recorded_trades_fill_the_table_at_start(tmp_path: Path) -> None:
+    db = tmp_path / "arbot.db"
+    conn = await open_db(db)
+    await conn.close()
+    journal = TradeJournal(db)
+    buy = OrderRequest("t1b", Venue.BYBIT, "ETH-USDT", "ETHUSDT", Side.BUY, "3000.5", "0.02")
+    sell = OrderRequest("t1s", Venue.OKX, "ETH-USDT", "ETH-USDT", Side.SELL, "3004.2", "0.02")
+    journal.intent("t1", "ep1", "paper", 1, "ETH-USDT", buy, sell, 3000.5, 3004.2, 0.05,
+                   1_714_564_000_000_000_000)
+    journal.report(buy, "t1", OrderReport("t1b", "p1", OrderStatus.FILLED, 0.02, 3000.5,
+                                          0.00002, "ETH"), 1_714_564_000_100_000_000)
+    journal.report(sell, "t1", OrderReport("t1s", "p2", OrderStatus.FILLED, 0.02, 3004.2,
+                                           0.060084, "USDT"), 1_714_564_000_100_000_000)
+    journal.close_trade("t1", "filled", "balanced", "", 0.02, 0.02, 3000.5, 3004.2, 0.12,
+                        -0.046, 1_714_564_000_200_000_000)
+    journal.close()
+    app = frozen_app(tmp_path, runtime=FakeRuntime(FrozenEngine(), trader=FakeTrader()))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await trades_screen(pilot, app)
+        table = screen.query_one("#trades", DataTable)
+        await until(pilot, lambda: table.row_count == 1, "the recorded trade")
+        assert cell_text(table, "t1", "pnl") == "-0.0460"
+        assert cell_text(table, "t1", "time") == "11:46:40"
+        detail = pane_text(app, "#trade-detail")
+        assert "recorded" in detail and "bybit" in detail and "0.060084 USDT" in detail
+        # the same trade settling live replaces the recorded row, not a twin
+        assert app.state.trades["t1"].recorded
+
+
+async def test_trading_keys_can_be_remapped_and_are_in_the_palette(tmp_path: Path) -> None:
+    app, fake = live_app(tmp_path, ui={"keymap": {"kill-switch": "k", "arm-live": "ctrl+l"}})
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.state.trading is not None, "the trader")
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Pause/resume", "Kill switch", "Arm live", "Disarm live"} <= titles
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmDialog)
+        await pilot.press("k")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "kill dialog")
+        body = str(app.screen.query_one("#confirm-body", Static).render())
+        assert "space" in body
+        await pilot.press("y")
+        assert fake.trader is not None
+        await until(pilot, lambda: fake.trader is not None
+                    and fake.trader.calls == ["halt: kill switch (TUI)"], "halted")
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "arm dialog")
+        assert "halt and cancel everything with k" in str(
+            app.screen.query_one("#confirm-body", Static).render()).replace("\n", " ")
+        await pilot.press("n")
+        await trades_screen(pilot, app)
+        await until(pilot, lambda: "k kill switch · ^l arm live"
+                    in pane_text(app, "#trading-status"), "the keys on the trades screen")
