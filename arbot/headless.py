@@ -22,6 +22,7 @@ from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Quote
 from arbot.export import plain_number
 from arbot.runtime import Runtime
 from arbot.timefmt import format_time_ns
+from arbot.trading.setup import LiveRefused
 
 log = logging.getLogger("arbot")
 
@@ -161,6 +162,16 @@ async def run_headless(settings: ArbotSettings, *, demo: bool, duration: float |
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     started = time.monotonic()
+    try:
+        return await _run(settings, demo, duration, arm_live, stop, started)
+    except LiveRefused as exc:
+        log.error("%s", exc)
+        return 2
+
+
+async def _run(settings: ArbotSettings, demo: bool, duration: float | None, arm_live: bool,
+               stop: asyncio.Event, started: float) -> int:
+    loop = asyncio.get_running_loop()
     async with Runtime(settings, demo=demo, sinks=[StatusLog()], armed=arm_live) as runtime:
         loop.add_signal_handler(signal.SIGUSR1, _kill_switch, runtime)
         if settings.trading.mode == "live" and not arm_live:

@@ -15,21 +15,22 @@ from typing import Any
 
 import aiohttp
 
-from arbot.config import ArbotSettings, ExchangeSettings
+from arbot.config import ArbotSettings, ExchangeSettings, load_credentials
 from arbot.domain import FeedState, FeedStatus, Instrument, Quote, Venue
 from arbot.engine.engine import Engine
 from arbot.events import FanOut
 from arbot.exchanges import adapter_for
 from arbot.exchanges.feed import Feed, FeedTiming, aiohttp_connect
-from arbot.exchanges.rest import RestClient, load_symbol_map
+from arbot.exchanges.rest import RestClient, RestError, load_symbol_map
 from arbot.sim import SimConfig, SimServer
 from arbot.storage.db import open_db
 from arbot.storage.journal import TradeJournal
 from arbot.storage.queries import delete_quotes_older_than
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
+from arbot.trading.live import LiveExecutor
 from arbot.trading.reconcile import reconcile
-from arbot.trading.setup import build_trader
+from arbot.trading.setup import LiveRefused, build_trader, credentials_of, live_executor
 from arbot.trading.trader import Trader
 from arbot.venuefeeds import VenueFeeds, disabled_status
 
@@ -186,6 +187,7 @@ class Runtime:
         venues = self.settings.exchanges.enabled_venues()
         built = await asyncio.gather(*(self._feeds_for(v) for v in venues))
         initial = dict(zip(venues, built, strict=True))
+        await self._account_fees()
         for venue in Venue:
             self.venue_feeds[venue] = VenueFeeds(venue, initial.get(venue, []), self._feeds_for,
                                                  self._sink)
@@ -193,23 +195,67 @@ class Runtime:
                 self._sink.on_feed_status(disabled_status(venue, 0, None))
 
     async def _start_trader(self) -> Trader:
-        """The trader, after settling what the last run left open; trading waits for it."""
+        """The trader, after settling what the last run left open; trading waits for it.
+        Live mode signs with the environment's keys (the simulator's in `--demo`)."""
         journal = TradeJournal(self.settings.storage.path)
         self._stack.callback(journal.close)
+        executor: LiveExecutor | None = None
+        if self.settings.trading.mode == "live":
+            session = await self._stack.enter_async_context(aiohttp.ClientSession())
+            keys = (credentials_of({v: self.sim.config.accounts.credentials_for(v)
+                                    for v in Venue})
+                    if self.sim is not None else load_credentials())
+            executor, self.live_problem = live_executor(self.settings, keys, self.instruments,
+                                                        session)
+            if self.armed and not executor.clients:
+                raise LiveRefused(f"cannot arm live trading: {self.live_problem}")
+            for problem in [self.live_problem, *await executor.sync()]:
+                if problem:
+                    self.warnings.append(f"live: {problem}")
+                    log.warning("live: %s", problem)
         trader = build_trader(self.settings, journal, self._book_quote, self.instruments,
                               run_id=self.started_ns, armed=self.armed,
-                              on_trade=FanOut(self._extra_sinks).on_trade)
+                              on_trade=FanOut(self._extra_sinks).on_trade, executor=executor,
+                              ledger=executor.ledger if executor is not None else None)
         self._stack.push_async_callback(trader.wait_idle)  # settle trades before closing
         for line in await reconcile(journal, trader.executor, time.time_ns):
             self.warnings.append(f"restart: {line}")
+        if self.armed:
+            log.warning("LIVE trading ARMED: real orders will be sent")
         return trader
+
+    async def _account_fees(self) -> None:
+        """Live: each venue's account taker fee (the highest over the symbols) replaces the
+        configured one in the engine, so every opportunity is net of what is really paid."""
+        trader = self.trader
+        if trader is None or not isinstance(trader.executor, LiveExecutor) or not self.engine:
+            return
+        for venue in trader.executor.clients:
+            rates = []
+            for (v, _), inst in list(self.instruments.items()):
+                if v is venue:
+                    try:
+                        fee = await trader.executor.fee_rates(venue, inst.venue_id)
+                    except RestError as exc:
+                        log.warning("live: %s fee rate unavailable, keeping the configured "
+                                    "fee: %s", venue, exc)
+                        break
+                    if fee is not None:
+                        rates.append(fee.taker)
+            if rates:
+                bps = max(rates) * 10_000
+                self.engine.set_taker_fee(venue, bps)
+                log.info("live: %s account taker fee %.2f bps replaces the configured one",
+                         venue, bps)
 
     def arm_live(self) -> str | None:
         """Arm live trading; returns why it cannot be armed, or None once armed."""
         if self.trader is None or self.settings.trading.mode != "live":
             return 'trading mode is not live; set [trading] mode = "live" in arbot.toml'
-        if self.trader.executor.mode != "live":
-            return self.live_problem or "no live executor"
+        if not isinstance(self.trader.executor, LiveExecutor):
+            return "no live executor"
+        if not self.trader.executor.clients:
+            return f"cannot arm live trading: {self.live_problem}"
         self.trader.armed = True
         log.warning("LIVE trading ARMED: real orders will be sent")
         return None

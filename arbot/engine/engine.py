@@ -61,6 +61,10 @@ class Engine:
         trends = [f for f in self.filters if isinstance(f, TrendFilter)]
         self._trend = trends[0] if trends else None
 
+    def set_taker_fee(self, venue: Venue, taker_bps: float) -> None:
+        """One venue's taker fee, e.g. the account's real rate read from the venue."""
+        self.fees[VENUE_INDEX[venue]] = Fee.from_bps(taker_bps)
+
     @property
     def heartbeat_ns(self) -> int:
         """The engine's latest tick on its own clock, quote or sweep: a UI that sees it

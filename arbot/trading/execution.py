@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 
 from arbot.domain import Instrument, OrderReport, OrderRequest, OrderStatus, Quote, Side, Venue
+from arbot.exchanges.restspec import RestError, RestErrorKind
 from arbot.trading.executor import Executor
 from arbot.trading.outcome import LegOrder, TradeOutcome, settle
 from arbot.trading.preflight import TradePlan, quantize_qty
@@ -65,9 +66,14 @@ async def final_report(ex: Executor, req: OrderRequest, placing: bool) -> OrderR
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the venue's refusal or an unknown outcome
-            known = getattr(getattr(exc, "kind", None), "value", "")
-            if placing and report is None and known not in ("timeout", "server", "network"):
+            unknown = isinstance(exc, RestError) and exc.kind.outcome_unknown
+            if placing and report is None and not unknown:
                 return OrderReport(req.client_id, "", OrderStatus.REJECTED, error=str(exc))
+            if isinstance(exc, RestError) and exc.kind is RestErrorKind.NO_SUCH_ORDER and (
+                    report is None or not report.venue_order_id):
+                # the venue never accepted an order with this client id
+                return OrderReport(req.client_id, "", OrderStatus.REJECTED,
+                                   error=f"not found on {req.venue}: {exc}")
             report = report or OrderReport(req.client_id, "", OrderStatus.UNKNOWN,
                                            error=str(exc))
         if report.status.final or time.monotonic() > deadline:

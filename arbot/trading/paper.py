@@ -99,6 +99,9 @@ class PaperExecutor:
     async def cancel(self, req: OrderRequest) -> OrderReport:
         return await self.status(req)  # IOC: already final
 
+    def blocked(self, venue: Venue) -> str:
+        return ""
+
     async def balances(self, venue: Venue) -> dict[str, Balance]:
         return {asset: Balance(asset, free)
                 for asset, free in self.ledger.snapshot().get(venue, {}).items()}

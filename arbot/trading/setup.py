@@ -1,16 +1,25 @@
-"""Builds the trader the settings ask for: none when trading is off, the paper executor
-with its own account in paper mode. Live mode gets its executor from `arbot.trading.live`.
+"""Builds the trader the settings ask for: the paper executor with its own account in
+paper mode; in live mode the live executor over one signed client per venue that has
+keys (from the environment, or the simulator's demo keys in `--demo`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from arbot.config import ArbotSettings
+import aiohttp
+from pydantic import SecretStr
+
+from arbot.config import ArbotSettings, VenueCredentials, missing_credentials
 from arbot.domain import Quote, Venue
+from arbot.exchanges import adapter_for
+from arbot.exchanges.private import PrivateClient
+from arbot.exchanges.signing import Credentials
+from arbot.sim.config import Credentials as SimCredentials
 from arbot.storage.journal import TradeJournal
 from arbot.trading.executor import Executor
 from arbot.trading.ledger import Ledger
+from arbot.trading.live import LiveExecutor
 from arbot.trading.paper import PaperExecutor
 from arbot.trading.preflight import Instruments
 from arbot.trading.trader import TradeListener, Trader
@@ -37,3 +46,40 @@ def build_trader(settings: ArbotSettings, journal: TradeJournal, book: Book,
     assert ledger is not None
     return Trader(settings.trading, executor, journal, ledger, instruments, book,
                   run_id=run_id, armed=armed, on_trade=on_trade)
+
+
+class LiveRefused(Exception):
+    """Live trading was armed at start but cannot trade at all (no keys anywhere)."""
+
+
+def credentials_of(keys: Mapping[Venue, SimCredentials]) -> dict[Venue, VenueCredentials]:
+    """The simulator's demo keys in the shape the environment's keys take."""
+    return {v: VenueCredentials(api_key=SecretStr(c.key), api_secret=SecretStr(c.secret),
+                                passphrase=SecretStr(c.passphrase) if c.passphrase else None)
+            for v, c in keys.items()}
+
+
+def live_executor(settings: ArbotSettings, credentials: dict[Venue, VenueCredentials],
+                  instruments: Instruments, session: aiohttp.ClientSession
+                  ) -> tuple[LiveExecutor, str]:
+    """The live executor over every enabled venue with complete keys, and a problem text
+    ("" if none) naming the venues that lack keys and the variables to set."""
+    clients: dict[Venue, PrivateClient] = {}
+    lacking = []
+    for venue in settings.exchanges.enabled_venues():
+        creds = credentials.get(venue, VenueCredentials())
+        missing = missing_credentials(venue, creds)
+        if missing:
+            lacking.append(f"{venue} (set {', '.join(missing)})")
+            continue
+        assert creds.api_key is not None and creds.api_secret is not None
+        keys = Credentials(creds.api_key.get_secret_value(), creds.api_secret.get_secret_value(),
+                           creds.passphrase.get_secret_value() if creds.passphrase else "")
+        url = settings.exchanges.for_venue(venue).rest_url
+        clients[venue] = PrivateClient(adapter_for(venue), url, keys, session)
+    problem = ""
+    if not clients:
+        problem = "no venue has API keys: " + "; ".join(lacking)
+    elif lacking:
+        problem = "these venues cannot trade without keys: " + "; ".join(lacking)
+    return LiveExecutor(clients, instruments, Ledger()), problem

@@ -127,7 +127,8 @@ class Trader:
             return
         self._acted.add(e.id)
         start = self._mono()
-        refusal = self._refusal(e.symbol, e.last.size * e.last.buy.ask, start)
+        refusal = self._refusal(e.symbol, e.last.size * e.last.buy.ask, start) or \
+            self._venue_refusal(e.buy_venue) or self._venue_refusal(e.sell_venue)
         if refusal is not None:
             self._reject(*refusal)
             return
@@ -169,6 +170,10 @@ class Trader:
         if not self.ready.is_set():
             return "reconciling", "open orders from the last run are being settled"
         return None
+
+    def _venue_refusal(self, venue: Venue) -> tuple[str, str] | None:
+        why = self.executor.blocked(venue)
+        return ("venue_blocked", why) if why else None
 
     def _reject(self, step: str, reason: str) -> None:
         self.rejections[step] += 1

@@ -1,0 +1,107 @@
+"""The live executor: real orders through each venue's signed REST client.
+
+Every venue's keys come from the environment (or, in `--demo`, from the simulator); a
+venue without keys cannot be traded, and a trade that needs it is refused before any
+order. Fills are booked in the ledger once, when an order's report is final, and the
+ledger is reloaded from the venues now and then to catch what they know better.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+from arbot.domain import Balance, FeeRates, OrderReport, OrderRequest, OrderStatus, Venue
+from arbot.exchanges.private import PrivateClient
+from arbot.trading.ledger import Ledger
+from arbot.trading.preflight import Instruments
+
+log = logging.getLogger("arbot.trading")
+
+
+class LiveExecutor:
+    mode = "live"
+
+    def __init__(self, clients: Mapping[Venue, PrivateClient], instruments: Instruments,
+                 ledger: Ledger) -> None:
+        self.clients = dict(clients)
+        self.instruments = instruments
+        self.ledger = ledger
+        self._booked: set[str] = set()
+
+    def _client(self, venue: Venue) -> PrivateClient | None:
+        return self.clients.get(venue)
+
+    def _with_venue_symbol(self, req: OrderRequest) -> OrderRequest:
+        """Orders read back from the journal carry only the canonical symbol."""
+        if req.venue_symbol:
+            return req
+        inst = self.instruments.get((req.venue, req.symbol))
+        venue_id = inst.venue_id if inst is not None else req.symbol.replace("-", "")
+        return OrderRequest(req.client_id, req.venue, req.symbol, venue_id, req.side,
+                            req.price, req.qty)
+
+    async def place(self, req: OrderRequest) -> OrderReport:
+        client = self._client(req.venue)
+        if client is None:
+            return OrderReport(req.client_id, "", OrderStatus.REJECTED,
+                               error=f"no API keys for {req.venue}")
+        return self._book(req, await client.place(req))
+
+    async def status(self, req: OrderRequest) -> OrderReport:
+        client = self._client(req.venue)
+        if client is None:
+            return OrderReport(req.client_id, "", OrderStatus.UNKNOWN,
+                               error=f"no API keys for {req.venue}: cannot look the order up")
+        return self._book(req, await client.order_status(self._with_venue_symbol(req)))
+
+    async def cancel(self, req: OrderRequest) -> OrderReport:
+        client = self._client(req.venue)
+        if client is None:
+            return OrderReport(req.client_id, "", OrderStatus.UNKNOWN,
+                               error=f"no API keys for {req.venue}: cannot cancel")
+        return self._book(req, await client.cancel(self._with_venue_symbol(req)))
+
+    def blocked(self, venue: Venue) -> str:
+        client = self._client(venue)
+        if client is None:
+            return f"no API keys for {venue}"
+        if client.paused:
+            return f"{venue} is paused after a rate-limit answer"
+        return ""
+
+    async def balances(self, venue: Venue) -> dict[str, Balance]:
+        client = self._client(venue)
+        return {} if client is None else await client.balances()
+
+    async def fee_rates(self, venue: Venue, venue_symbol: str) -> FeeRates | None:
+        client = self._client(venue)
+        return None if client is None else await client.fee_rates(venue_symbol)
+
+    async def sync(self) -> list[str]:
+        """Clock offsets and balances from every venue with keys; returns problems."""
+        problems = []
+
+        async def one(venue: Venue, client: PrivateClient) -> None:
+            try:
+                await client.sync_clock()
+                self.ledger.set_venue(venue, await client.balances())
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # one venue failing must not stop the others
+                problems.append(f"{venue}: {exc}")
+
+        await asyncio.gather(*(one(v, c) for v, c in self.clients.items()))
+        return problems
+
+    def _book(self, req: OrderRequest, report: OrderReport) -> OrderReport:
+        """Move the ledger by a final report's fill, once per order."""
+        if report.status.final and report.filled_qty > 0 and req.client_id not in self._booked:
+            inst = self.instruments.get((req.venue, req.symbol))
+            if inst is not None:
+                self._booked.add(req.client_id)
+                self.ledger.apply_fill(req.venue, inst.base, inst.quote, req.side,
+                                       report.filled_qty, report.avg_price, report.fee,
+                                       report.fee_asset)
+        return report
