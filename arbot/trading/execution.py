@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from arbot.domain import Instrument, OrderReport, OrderRequest, OrderStatus, Quote, Side, Venue
 from arbot.exchanges.restspec import RestError, RestErrorKind
@@ -30,8 +30,9 @@ POLL_S = 0.05
 FINAL_WAIT_S = 5.0
 RETRY_GAP_S = 0.05
 
-OnOrder = Callable[[OrderRequest, str], None]  # a follow-up order about to be sent
-OnReport = Callable[[OrderRequest, OrderReport], None]
+OnOrder = Callable[[OrderRequest, str], Awaitable[None]]  # a follow-up, before it is sent
+OnReport = Callable[[OrderRequest, OrderReport], Awaitable[None]]
+Legs = tuple["asyncio.Task[OrderReport]", "asyncio.Task[OrderReport]"]
 
 
 class LegRisk:
@@ -81,11 +82,18 @@ async def final_report(ex: Executor, req: OrderRequest, placing: bool) -> OrderR
         await asyncio.sleep(POLL_S)
 
 
-async def execute(plan: TradePlan, ex: Executor, risk: LegRisk) -> TradeOutcome:
-    buy, sell = await asyncio.gather(final_report(ex, plan.buy, True),
-                                     final_report(ex, plan.sell, True))
-    risk.on_report(plan.buy, buy)
-    risk.on_report(plan.sell, sell)
+def send_legs(plan: TradePlan, ex: Executor) -> Legs:
+    """Both orders, started in the same loop iteration so neither waits for the other."""
+    return (asyncio.create_task(final_report(ex, plan.buy, True), name=plan.buy.client_id),
+            asyncio.create_task(final_report(ex, plan.sell, True), name=plan.sell.client_id))
+
+
+async def execute(plan: TradePlan, ex: Executor, risk: LegRisk, sent: Legs | None = None
+                  ) -> TradeOutcome:
+    """Send both legs (or take the ones `send_legs` already started) and even them out."""
+    buy, sell = await asyncio.gather(*(sent or send_legs(plan, ex)))
+    await risk.on_report(plan.buy, buy)
+    await risk.on_report(plan.sell, sell)
     orders = [LegOrder(plan.buy, buy, "buy"), LegOrder(plan.sell, sell, "sell")]
     first = settle(orders, plan.base, plan.quote)
     if first.buy_qty == 0 and first.sell_qty == 0:
@@ -127,9 +135,9 @@ async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
         if req is None:
             break
         attempt += 1
-        risk.on_order(req, risk.policy)
+        await risk.on_order(req, risk.policy)
         report = await final_report(ex, req, True)
-        risk.on_report(req, report)
+        await risk.on_report(req, report)
         orders.append(LegOrder(req, report, risk.policy))
         s = settle(orders, plan.base, plan.quote)
         if _balanced(s.imbalance, plan):

@@ -87,11 +87,15 @@ class RiskBook:
         self._last_trade[symbol] = mono_ns
         self._starts.append(mono_ns)
 
+    def release(self, symbol: str, notional: float) -> None:
+        """A started trade that never sent an order (its intent could not be recorded)."""
+        self.in_flight.discard(symbol)
+        self.open_exposure = max(0.0, self.open_exposure - notional)
+
     def finished(self, symbol: str, notional: float, pnl: float, wall_ns: int,
                  leg_failure: bool) -> str | None:
         """Book a settled trade; returns the reason when it trips a halt."""
-        self.in_flight.discard(symbol)
-        self.open_exposure = max(0.0, self.open_exposure - notional)
+        self.release(symbol, notional)
         self._roll_day(wall_ns)
         self.realized_today += pnl
         self.leg_failures = self.leg_failures + 1 if leg_failure else 0

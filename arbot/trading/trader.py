@@ -12,10 +12,12 @@ also cancels anything still open.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from arbot.config_trading import TradingSettings
 from arbot.domain import (
@@ -29,11 +31,11 @@ from arbot.domain import (
 )
 from arbot.storage.db import DatabaseError
 from arbot.storage.journal import TradeJournal
-from arbot.trading.execution import LegRisk, execute
+from arbot.trading.execution import LegRisk, Legs, execute, send_legs
 from arbot.trading.executor import Executor
 from arbot.trading.ledger import Ledger
 from arbot.trading.outcome import TradeOutcome
-from arbot.trading.preflight import Instruments, Rejection, preflight
+from arbot.trading.preflight import Instruments, Rejection, TradePlan, preflight
 from arbot.trading.risk import RiskBook, TradingState
 
 log = logging.getLogger("arbot.trading")
@@ -97,7 +99,7 @@ class Trader:
         task.add_done_callback(self._tasks.discard)
 
     async def cancel_open(self) -> None:
-        for trade_id, _, req in self.journal.unsettled():
+        for trade_id, _, req in await self.journal.run(self.journal.unsettled):
             try:
                 report = await self.executor.cancel(req)
             except asyncio.CancelledError:
@@ -105,7 +107,7 @@ class Trader:
             except Exception as exc:  # keep cancelling the others
                 log.error("cancel %s on %s failed: %s", req.client_id, req.venue, exc)
                 continue
-            self._record_report(req, trade_id, report)
+            await self._record_report(trade_id, req, report)
 
     async def wait_idle(self) -> None:
         """Until every trade in flight has settled (shutdown, tests)."""
@@ -143,24 +145,47 @@ class Trader:
         if risk_refusal is not None:
             self._reject(*risk_refusal)
             return
-        try:
-            self.journal.intent(trade_id, e.id, self.executor.mode, self.run_id, e.symbol,
-                                plan.buy, plan.sell, plan.buy_price, plan.sell_price,
-                                plan.expected_profit, self._wall())
+        self.risk.started(e.symbol, plan.notional, start)
+        sent: Legs | None = None
+        try:  # intent committed here when the lock is free: the legs leave at once
+            if self.journal.try_now(self.journal.intent, *self._intent(plan)):
+                sent = send_legs(plan, self.executor)
         except DatabaseError as exc:
             self._reject("journal", f"not recorded, not sent: {exc}")
+            self.risk.release(plan.symbol, plan.notional)
             return
-        self.risk.started(e.symbol, plan.notional, start)
-        legs = LegRisk(self.settings.leg_policy, self.settings.leg_ttl_ms / 1000,
-                       self.settings.chase_max_slippage_bps, self.book, self._instrument,
-                       lambda req, purpose: self.journal.order(req, trade_id, purpose,
-                                                               self._wall()),
-                       lambda req, report: self._record_report(req, trade_id, report))
-        task = asyncio.create_task(self._run(plan.symbol, plan.notional, execute(plan,
-                                   self.executor, legs)), name=f"trade-{trade_id}")
+        task = asyncio.create_task(self._trade(plan, sent), name=f"trade-{trade_id}")
         self.latencies_ns.append(self._mono() - start)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _intent(self, plan: TradePlan) -> tuple[Any, ...]:
+        return (plan.trade_id, plan.episode_id, self.executor.mode, self.run_id, plan.symbol,
+                plan.buy, plan.sell, plan.buy_price, plan.sell_price, plan.expected_profit,
+                self._wall())
+
+    async def _trade(self, plan: TradePlan, sent: Legs | None) -> None:
+        """Journal the intent (unless done), send both legs, even them out, book it."""
+        j = self.journal
+        outcome: TradeOutcome | None = None
+        try:
+            if sent is None:
+                try:
+                    await j.run(j.intent, *self._intent(plan))
+                except DatabaseError as exc:
+                    self._reject("journal", f"not recorded, not sent: {exc}")
+                    self.risk.release(plan.symbol, plan.notional)
+                    return
+            legs = LegRisk(self.settings.leg_policy, self.settings.leg_ttl_ms / 1000,
+                           self.settings.chase_max_slippage_bps, self.book, self._instrument,
+                           functools.partial(self._record_order, plan.trade_id),
+                           functools.partial(self._record_report, plan.trade_id))
+            outcome = await execute(plan, self.executor, legs, sent)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # an executor bug must not kill the trader
+            log.exception("trade in %s failed: %s", plan.symbol, exc)
+        await self._finish(plan.symbol, plan.notional, outcome)
 
     def _refusal(self, symbol: str, notional: float, now: int) -> tuple[str, str] | None:
         if self.settings.mode == "off":
@@ -182,33 +207,28 @@ class Trader:
     def _instrument(self, venue: Venue, symbol: str) -> Instrument | None:
         return self.instruments.get((venue, symbol))
 
-    def _record_report(self, req: OrderRequest, trade_id: str, report: OrderReport) -> None:
+    async def _record_order(self, trade_id: str, req: OrderRequest, purpose: str) -> None:
+        """A follow-up order's row, committed before it is sent (raises if it cannot be)."""
+        await self.journal.run(self.journal.order, req, trade_id, purpose, self._wall())
+
+    async def _record_report(self, trade_id: str, req: OrderRequest, report: OrderReport
+                             ) -> None:
         try:
-            self.journal.report(req, trade_id, report, self._wall())
+            await self.journal.run(self.journal.report, req, trade_id, report, self._wall())
         except DatabaseError as exc:  # the order happened; say so loudly, keep going
             log.error("could not record %s: %s", req.client_id, exc)
 
-    async def _run(self, symbol: str, notional: float, work: object) -> None:
-        outcome: TradeOutcome | None = None
-        try:
-            outcome = await work  # type: ignore[misc]
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # an executor bug must not kill the trader
-            log.exception("trade in %s failed: %s", symbol, exc)
-        finally:
-            self._finish(symbol, notional, outcome)
-
-    def _finish(self, symbol: str, notional: float, outcome: TradeOutcome | None) -> None:
+    async def _finish(self, symbol: str, notional: float, outcome: TradeOutcome | None
+                      ) -> None:
         now = self._wall()
         if outcome is None:
             self.risk.finished(symbol, notional, 0.0, now, leg_failure=True)
             return
         s = outcome.settlement
         try:
-            self.journal.close_trade(outcome.trade_id, outcome.status, outcome.leg_outcome,
-                                     outcome.detail, s.buy_qty, s.sell_qty, s.buy_avg,
-                                     s.sell_avg, s.fees, s.pnl, now)
+            await self.journal.run(self.journal.close_trade, outcome.trade_id, outcome.status,
+                                   outcome.leg_outcome, outcome.detail, s.buy_qty, s.sell_qty,
+                                   s.buy_avg, s.sell_avg, s.fees, s.pnl, now)
         except DatabaseError as exc:
             log.error("could not record trade %s: %s", outcome.trade_id, exc)
         self.trades += 1

@@ -21,10 +21,10 @@ def setup(policy: str, ttl_s: float = 0.5, chase_bps: float = 20.0
     assert isinstance(plan, TradePlan)
     sent: list[tuple[str, str]] = []
 
-    def on_order(req: OrderRequest, purpose: str) -> None:
+    async def on_order(req: OrderRequest, purpose: str) -> None:
         sent.append((req.client_id, purpose))
 
-    def on_report(req: OrderRequest, report: OrderReport) -> None:
+    async def on_report(req: OrderRequest, report: OrderReport) -> None:
         sent.append((req.client_id, report.status.value))
 
     risk = LegRisk(policy, ttl_s, chase_bps, books,

@@ -103,9 +103,11 @@ def plan_now(rt: Runtime, buy: Venue, sell: Venue, qty_quote: float = 50.0,
 
 def legs(rt: Runtime, policy: str) -> LegRisk:
     assert rt.engine is not None and rt.trader is not None
+    async def ignore(*_: object) -> None:
+        return None
+
     return LegRisk(policy, 2.0, 50.0, rt.engine.board.quote,
-                   lambda v, s: rt.instruments.get((v, s)), lambda r, p: None,
-                   lambda r, rep: None)
+                   lambda v, s: rt.instruments.get((v, s)), ignore, ignore)
 
 
 async def test_live_demo_runtime_trades_and_pnl_recomputes_from_fills(
@@ -210,8 +212,9 @@ async def test_restart_looks_up_an_order_left_open_and_settles_the_trade(
         async with live_runtime(tmp_path, sim, armed=False) as rt:
             assert rt.trader is not None
             plan = plan_now(rt, Venue.BINANCE, Venue.OKX, trade_id="abcrash")
-            rt.trader.journal.intent("abcrash", "ep", "live", 1, "BTC-USDT", plan.buy,
-                                     plan.sell, plan.buy_price, plan.sell_price, 0.0, 1)
+            j = rt.trader.journal
+            await j.run(j.intent, "abcrash", "ep", "live", 1, "BTC-USDT", plan.buy,
+                        plan.sell, plan.buy_price, plan.sell_price, 0.0, 1)
             await rt.trader.executor.place(plan.buy)  # sent and filled; then ArBot "dies"
         async with live_runtime(tmp_path, sim, armed=False) as rt2:
             assert any("abcrashb" in w and "filled" in w for w in rt2.warnings), rt2.warnings

@@ -156,11 +156,13 @@ async def test_a_locked_database_refuses_the_trade_before_any_order(tmp_path: Pa
     blocker.execute("BEGIN IMMEDIATE")
     try:
         trader.on_episode(episode(1))
+        await trader.wait_idle()  # the loop stays free while the journal waits
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
     assert trader.rejections["journal"] == 1 and "not recorded, not sent" in trader.last_rejection
     assert isinstance(ex, SeesTheJournal) and ex.seen == []
+    assert trader.risk.in_flight == set() and trader.risk.open_exposure == 0.0
 
 
 async def test_restart_settles_orders_and_trades_left_open(tmp_path: Path) -> None:

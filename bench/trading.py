@@ -1,0 +1,236 @@
+"""Opportunity to orders: how long from the trader seeing a passed episode to both orders
+reaching the venue, and to both answers coming back.
+
+The simulator runs in a child process on 127.0.0.1 (its private REST endpoints check
+signatures and match IOC orders, and it notes when each order arrives); this process runs
+the real `Runtime`: feeds, engine, journal and trader, in live mode, armed, with the
+simulator's demo keys in the environment as a user's keys would be. The simulator
+dislocates a venue several times a second, so the trader keeps trading. Both processes
+read CLOCK_MONOTONIC, which Linux shares between processes.
+
+Per trade, on one monotonic clock:
+  * `preflight+journal`: inside `Trader.on_episode`, from entry to both legs scheduled
+    (risk checks, Decimal pre-flight, the intent committed to SQLite);
+  * `to_executor`: entry to the later of the two `place` calls starting;
+  * `on_wire`: entry to the later of the two orders arriving in the simulator's handler
+    (in the other process), i.e. written, carried over loopback and parsed by the
+    server: an upper bound on "on the wire";
+  * `acked`: entry to the later of the two answers being back in the trader.
+The same run in paper mode times the paper executor (no HTTP) for comparison. The event
+loop also carries the market feeds (4 venues x symbols at --rate frames/s per
+connection); their frames compete with the orders, as they do in production.
+
+    python bench/trading.py [--seconds 30] [--symbols 4] [--rate 50] [--mode live]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aiohttp import web
+
+from arbot.config import CREDENTIAL_ENV, ArbotSettings
+from arbot.domain import EpisodeEvent, OrderReport, OrderRequest, Venue
+from arbot.runtime import Runtime, with_endpoints
+from arbot.sim import SimConfig, SimServer
+from arbot.sim.config import DEFAULT_SYMBOLS, DEMO_CREDENTIALS, Dislocations
+from arbot.sim.server import PROTOCOLS
+from arbot.trading.live import LiveExecutor
+from arbot.trading.paper import PaperExecutor
+from arbot.trading.trader import Trader
+from bench.child import ChildProcess
+from bench.engine_e2e import CpuMeter
+from bench.report import emit
+
+CLIENT_ID = re.compile(rb"(ab[0-9a-f]{11,}[bs])\b")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Clocks:
+    """Monotonic ns per client id (and per episode) at each point of the path."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}  # trade id -> on_episode entry
+        self.scheduled: dict[str, int] = {}  # trade id -> legs scheduled
+        self.to_executor: dict[str, int] = {}  # client id -> place() entered
+        self.arrived: dict[str, int] = {}  # client id -> simulator handler entered
+        self.acked: dict[str, int] = {}  # client id -> place() returned
+
+
+def instrument(clocks: Clocks) -> None:
+    """Wrap the trader, both executors and the simulator's signed handlers (bench only)."""
+    on_episode = Trader.on_episode
+
+    def timed_episode(self: Trader, event: EpisodeEvent) -> None:
+        t0 = time.monotonic_ns()
+        before = set(self._tasks)
+        on_episode(self, event)
+        new = [t for t in self._tasks if t not in before]
+        if new:
+            trade_id = new[0].get_name().removeprefix("trade-")
+            clocks.seen[trade_id] = t0
+            clocks.scheduled[trade_id] = time.monotonic_ns()
+
+    Trader.on_episode = timed_episode  # type: ignore[method-assign]
+
+    for cls in (LiveExecutor, PaperExecutor):
+        place = cls.place
+
+        def timed_place(self: Any, req: OrderRequest,
+                        place: Callable[..., Awaitable[OrderReport]] = place) -> Any:
+            async def run() -> OrderReport:
+                clocks.to_executor.setdefault(req.client_id, time.monotonic_ns())
+                try:
+                    return await place(self, req)
+                finally:
+                    clocks.acked.setdefault(req.client_id, time.monotonic_ns())
+            return run()
+
+        cls.place = timed_place  # type: ignore[method-assign]
+
+
+
+def time_arrivals(arrived: dict[str, int]) -> None:
+    """In the simulator process: note when each order reaches a signed handler."""
+    private_handler = SimServer._private_handler
+
+    def timed_handler(self: SimServer, venue: Any, handler: Any) -> Handler:
+        inner = private_handler(self, venue, handler)
+
+        async def timed(request: web.Request) -> web.StreamResponse:
+            t = time.monotonic_ns()
+            found = CLIENT_ID.search(request.raw_path.encode() + await request.read())
+            if found and request.method == "POST":
+                arrived.setdefault(found.group(1).decode(), t)
+            return await inner(request)
+
+        return timed
+
+    SimServer._private_handler = timed_handler  # type: ignore[method-assign]
+
+
+async def serve_sim(symbols: int, rate: float, out: Path) -> None:
+    """The child: serve until stdin closes, then write the arrival times to `out`."""
+    arrived: dict[str, int] = {}
+    time_arrivals(arrived)
+    config = SimConfig(symbols=DEFAULT_SYMBOLS[:symbols], rate=rate,
+                       dislocations=Dislocations(rate_per_s=4.0, size_bps=40.0, life_s=1.0))
+    async with SimServer(config) as sim:
+        print(f"port {sim.port}", flush=True)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, sys.stdin.read)
+        await loop.run_in_executor(None, out.write_text, json.dumps(arrived))
+    print("done", flush=True)
+
+
+def settings(db: Path, symbols: int, mode: str) -> ArbotSettings:
+    return ArbotSettings.model_validate({
+        "market": {"symbols": list(DEFAULT_SYMBOLS[:symbols])},
+        "storage": {"path": str(db), "flush_ms": 250},
+        "trading": {"mode": mode, "cooldown_s": 0, "max_trades_per_minute": 10_000,
+                    "max_open_exposure": 1e9, "daily_loss_limit": 1e9,
+                    "max_leg_failures": 100, "paper": {"latency_ms": 0}},
+    })
+
+
+def spans(clocks: Clocks) -> dict[str, list[float]]:
+    """Per trade, microseconds from on_episode entry to each point (both legs there)."""
+    out: dict[str, list[float]] = {"preflight+journal": [], "to_executor": [], "on_wire": [],
+                                   "acked": []}
+    for trade_id, t0 in clocks.seen.items():
+        legs = (f"{trade_id}b", f"{trade_id}s")
+        out["preflight+journal"].append((clocks.scheduled[trade_id] - t0) / 1e3)
+        for name, table in (("to_executor", clocks.to_executor), ("on_wire", clocks.arrived),
+                            ("acked", clocks.acked)):
+            if all(c in table for c in legs):
+                out[name].append((max(table[c] for c in legs) - t0) / 1e3)
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def run(port: int, seconds: float, symbols: int, mode: str, clocks: Clocks
+              ) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        s = settings(Path(tmp) / "bench.db", symbols, mode)
+        urls = {v: (f"ws://127.0.0.1:{port}/{v.value}{PROTOCOLS[v].ws_paths[0]}",
+                    f"http://127.0.0.1:{port}/{v.value}") for v in Venue}
+        async with Runtime(with_endpoints(s, urls), armed=mode == "live") as rt:
+            meter = CpuMeter()
+            await rt.run(duration=seconds)
+            cores = meter.cores()
+            trader = rt.trader
+            assert trader is not None
+            return {"trades": trader.trades, "refused": dict(trader.rejections),
+                    "cores": cores}
+
+
+def demo_keys_in_environment() -> None:
+    """The simulator's demo keys, where a user's real keys would be."""
+    for venue, names in CREDENTIAL_ENV.items():
+        creds = DEMO_CREDENTIALS[venue]
+        values = {"api_key": creds.key, "api_secret": creds.secret,
+                  "passphrase": creds.passphrase}
+        for field, name in names.items():
+            os.environ[name] = values[field]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--symbols", type=int, default=4)
+    parser.add_argument("--rate", type=float, default=50.0,
+                        help="market frames/s per simulator connection")
+    parser.add_argument("--mode", choices=["live", "paper", "both"], default="both")
+    parser.add_argument("--serve-sim", type=Path, help=argparse.SUPPRESS)  # the child
+    args = parser.parse_args()
+    if args.serve_sim:
+        asyncio.run(serve_sim(args.symbols, args.rate, args.serve_sim))
+        return
+    demo_keys_in_environment()
+    clocks = Clocks()
+    instrument(clocks)
+    modes = ["live", "paper"] if args.mode == "both" else [args.mode]
+    rows, extra = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in modes:
+            clocks.__init__()  # type: ignore[misc]
+            out = Path(tmp) / f"arrivals-{mode}.json"
+            with ChildProcess(Path(__file__).resolve(), "--serve-sim", str(out),
+                              "--symbols", str(args.symbols), "--rate", str(args.rate),
+                              name="the simulator") as child:
+                extra[mode] = asyncio.run(run(child.port, args.seconds, args.symbols, mode,
+                                              clocks))
+                assert child.proc.stdin is not None
+                child.proc.stdin.close()
+                if child.line(30.0) != "done":
+                    raise RuntimeError("the simulator did not write its arrivals")
+            clocks.arrived = {k: int(v) for k, v in json.loads(out.read_text()).items()}
+            for name, values in spans(clocks).items():
+                if mode == "paper" and name == "on_wire":
+                    continue
+                rows.append([mode, name, len(values),
+                             statistics.median(values) if values else 0.0,
+                             pct(values, 0.99), max(values, default=0.0)])
+    emit("trading", ["mode", "span (from episode seen)", "trades", "p50_us", "p99_us", "max_us"],
+         rows, extra=extra)
+
+
+if __name__ == "__main__":
+    main()
