@@ -1,34 +1,49 @@
-"""Local exchange simulator: each venue's documented public WS and REST protocol on
-loopback, a seeded price model with real cross-venue dislocations, and fault injection.
+"""Local exchange simulator: each venue's documented public WS and REST protocol and its
+signed private REST (orders, balances, fee rates against a demo account) on loopback, a
+seeded price model with real cross-venue dislocations, and fault injection.
 
 Used by `arbot sim`, `--demo`, the tests and the benchmarks: ArBot's real adapters run
 end to end against it over real sockets.
 """
 
+from arbot.sim.account import AccountView, SimOrder
 from arbot.sim.config import (
     DEFAULT_HEARTBEATS,
     DEFAULT_SYMBOLS,
+    DEMO_CREDENTIALS,
+    Accounts,
+    Credentials,
     Dislocations,
     Faults,
+    FeeRates,
     Heartbeat,
+    RateLimit,
     SimConfig,
     all_venues,
 )
 from arbot.sim.faults import GARBAGE_KINDS, VenueStats
 from arbot.sim.prices import PriceModel, VenueQuote
 from arbot.sim.restfault import RestFault
-from arbot.sim.server import SimServer, VenueUrls, serve_forever, sim_banner
+from arbot.sim.run import serve_forever, sim_banner
+from arbot.sim.server import SimServer, VenueUrls
 
 __all__ = [
     "DEFAULT_HEARTBEATS",
     "DEFAULT_SYMBOLS",
+    "DEMO_CREDENTIALS",
     "GARBAGE_KINDS",
+    "AccountView",
+    "Accounts",
+    "Credentials",
     "Dislocations",
     "Faults",
+    "FeeRates",
     "Heartbeat",
     "PriceModel",
+    "RateLimit",
     "RestFault",
     "SimConfig",
+    "SimOrder",
     "SimServer",
     "VenueQuote",
     "VenueStats",

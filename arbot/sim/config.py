@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from arbot.domain import Venue
 
@@ -76,6 +77,91 @@ class Dislocations:
 
 
 @dataclass(frozen=True)
+class Credentials:
+    """One API key as a venue issues it; `passphrase` is empty where the venue has none."""
+
+    key: str
+    secret: str
+    passphrase: str = ""
+
+
+DEMO_CREDENTIALS: Mapping[Venue, Credentials] = {
+    Venue.BINANCE: Credentials("arbot-demo-binance-key", "arbot-demo-binance-secret"),
+    Venue.BYBIT: Credentials("arbot-demo-bybit-key", "arbot-demo-bybit-secret"),
+    Venue.OKX: Credentials("arbot-demo-okx-key", "arbot-demo-okx-secret",
+                           "arbot-demo-okx-passphrase"),
+    Venue.BITGET: Credentials("arbot-demo-bitget-key", "arbot-demo-bitget-secret",
+                              "arbot-demo-bitget-passphrase"),
+}
+"""Public constants, valid on the simulator only; `arbot --demo` hands them to ArBot."""
+
+
+@dataclass(frozen=True)
+class FeeRates:
+    """Account fee rates as fractions (0.001 = 0.1 %), positive = the account pays."""
+
+    maker: Decimal
+    taker: Decimal
+
+
+DEFAULT_FEES: Mapping[Venue, FeeRates] = {
+    Venue.BINANCE: FeeRates(Decimal("0.001"), Decimal("0.001")),
+    Venue.BYBIT: FeeRates(Decimal("0.001"), Decimal("0.001")),
+    Venue.OKX: FeeRates(Decimal("0.0008"), Decimal("0.001")),
+    Venue.BITGET: FeeRates(Decimal("0.001"), Decimal("0.001")),
+}
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `requests` private requests per sliding `window_s`; counted per endpoint
+    path where the venue limits per endpoint (Bybit, OKX, Bitget), else per venue
+    (Binance's limits are per IP across endpoints)."""
+
+    requests: int
+    window_s: float
+    per_path: bool = True
+
+
+DEFAULT_RATE_LIMITS: Mapping[Venue, RateLimit] = {
+    Venue.BINANCE: RateLimit(1200, 60.0, per_path=False),
+    Venue.BYBIT: RateLimit(20, 1.0),
+    Venue.OKX: RateLimit(60, 2.0),
+    Venue.BITGET: RateLimit(10, 1.0),
+}
+"""Order-entry limits from each venue's docs (Binance 1200 requests/min, Bybit spot 20/s,
+OKX 60 per 2 s, Bitget 10/s per UID)."""
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """The simulated trading accounts: one per venue, all starting alike."""
+
+    credentials: Mapping[Venue, Credentials] = field(default_factory=lambda: DEMO_CREDENTIALS)
+    quote_balance: Decimal = Decimal(100_000)
+    """Starting balance of every quote asset (USDT for the default symbols)."""
+    base_value: Decimal = Decimal(100_000)
+    """Starting holding of every base asset, worth this much quote at the symbol's start
+    price, so the account can sell as well as buy."""
+    balances: Mapping[str, Decimal] = field(default_factory=dict)
+    """Explicit starting balances per asset; they override the two amounts above."""
+    fees: Mapping[Venue, FeeRates] = field(default_factory=lambda: DEFAULT_FEES)
+    clock_skew_ms: int = 0
+    """The venues' clock runs this far ahead of ours (negative: behind). Every timestamp
+    the simulator shows and checks uses it, so a client must correct with server time."""
+    rate_limits: Mapping[Venue, RateLimit] = field(default_factory=lambda: DEFAULT_RATE_LIMITS)
+
+    def credentials_for(self, venue: Venue) -> Credentials:
+        return self.credentials.get(venue, DEMO_CREDENTIALS[venue])
+
+    def fees_for(self, venue: Venue) -> FeeRates:
+        return self.fees.get(venue, DEFAULT_FEES[venue])
+
+    def rate_limit_for(self, venue: Venue) -> RateLimit:
+        return self.rate_limits.get(venue, DEFAULT_RATE_LIMITS[venue])
+
+
+@dataclass(frozen=True)
 class SimConfig:
     """Everything `SimServer` needs. Port 0 picks a free port; loopback by default."""
 
@@ -99,6 +185,8 @@ class SimConfig:
     """Pre-encoded frames per flood connection, re-encoded about once a second."""
     close_timeout_s: float = 2.0
     """How long a server-initiated close waits for the client's close frame."""
+    accounts: Accounts = Accounts()
+    """Private REST: credentials, balances, fees, clock skew and rate limits."""
 
     @classmethod
     def from_flags(
@@ -119,6 +207,11 @@ class SimConfig:
                         garbage_rate=garbage_rate)
         return cls(host=host, port=port, seed=seed, symbols=symbols or DEFAULT_SYMBOLS,
                    rate=rate, faults=all_venues(faults))
+
+    @property
+    def credentials(self) -> Mapping[Venue, Credentials]:
+        """Each venue's key the simulator accepts (what `arbot --demo` hands to ArBot)."""
+        return {v: self.accounts.credentials_for(v) for v in Venue}
 
     @property
     def flooding(self) -> bool:

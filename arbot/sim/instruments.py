@@ -13,6 +13,7 @@ import re
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 from typing import Literal
 
 import numpy as np
@@ -126,3 +127,29 @@ def format_units(n: int, dp: int, style: NumberStyle) -> str:
 def decimal_text(dp: int, style: NumberStyle) -> str:
     """The tick or lot `10**-dp` as text, e.g. 2 -> "0.01"."""
     return format_units(1, dp, style)
+
+
+def format_decimal(value: Decimal, style: NumberStyle, dp: int = 8) -> str:
+    """Write an account amount the way a venue does: Binance pads (and cuts) to 8 places,
+    "trim" drops trailing zeros, "fixed" keeps exactly `dp` places. Never an exponent,
+    never "-0"."""
+    if style != "trim":
+        places = 8 if style == "pad8" else dp
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    if value.is_zero():
+        value = abs(value)
+    text = format(value, "f")
+    if style == "trim" and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def to_units(value: Decimal, dp: int) -> Decimal:
+    """Decimal of integer units `value * 10**-dp` (ticks and lots as the price model keeps them)."""
+    return Decimal(value).scaleb(-dp)
+
+
+def on_grid(value: Decimal, dp: int) -> bool:
+    """True when `value` has no more than `dp` decimal places (a whole number of ticks/lots)."""
+    exponent = value.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= -dp

@@ -1,7 +1,8 @@
 """The simulator server: one aiohttp app on one port, each venue under its own prefix.
 
 `/binance/...`, `/bybit/...`, `/okx/...`, `/bitget/...` carry that venue's documented
-WS paths and public REST endpoints, so ArBot's config points at e.g.
+WS paths, public REST endpoints and signed private REST endpoints (orders, balances,
+fee rates; see `desk.py`), so ArBot's config points at e.g.
 `ws://127.0.0.1:PORT/okx/ws/v5/public` and `http://127.0.0.1:PORT/okx` and runs its
 real adapters end to end. A named market task advances the price model.
 """
@@ -23,10 +24,14 @@ from arbot.sim.binance import BinanceProtocol
 from arbot.sim.bitget import BitgetProtocol
 from arbot.sim.bybit import BybitProtocol
 from arbot.sim.config import Faults, SimConfig
+from arbot.sim.controls import AccountControls
+from arbot.sim.desk import TradingDesk
 from arbot.sim.faults import VenueStats
 from arbot.sim.instruments import Catalog, SymbolSpec
+from arbot.sim.limits import SkewedClock
 from arbot.sim.okx import OkxProtocol
 from arbot.sim.prices import PriceModel
+from arbot.sim.private import Handler as PrivateHandler
 from arbot.sim.restfault import ArmedRestFault, RestFault
 from arbot.sim.session import Session, Shared
 from arbot.sim.wire import Ctx, RestHandler, RestRequest, VenueProtocol, dumps
@@ -41,6 +46,7 @@ PROTOCOLS: Mapping[Venue, type[VenueProtocol]] = {
 }
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+JSON = "application/json"
 
 
 class VenueUrls(NamedTuple):
@@ -54,11 +60,12 @@ def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class SimServer:
+class SimServer(AccountControls):
     """Serves all four venues on one loopback port. Use `async with` or start/stop."""
 
     def __init__(self, config: SimConfig | None = None, *,
                  now_ms: Callable[[], int] = wall_ms) -> None:
+        """`now_ms` is our wall clock; the venues' clock adds `accounts.clock_skew_ms`."""
         self.config = config or SimConfig()
         cfg = self.config
         self.catalog = Catalog(cfg.symbols)
@@ -66,10 +73,13 @@ class SimServer:
                                 tick_s=cfg.tick_s, dislocations=cfg.dislocations)
         self.protocols: dict[Venue, VenueProtocol] = {v: p() for v, p in PROTOCOLS.items()}
         self.stats: dict[Venue, VenueStats] = {v: VenueStats() for v in Venue}
+        self.clock = SkewedClock(now_ms, cfg.accounts.clock_skew_ms)
         self._shared = Shared(cfg, self.catalog, self.model,
-                              {v: cfg.faults_for(v) for v in Venue}, self.stats, now_ms)
+                              {v: cfg.faults_for(v) for v in Venue}, self.stats,
+                              self.clock.now_ms)
         self._lookup: dict[Venue, dict[str, SymbolSpec]] = {
             v: {p.venue_id(s): s for s in self.catalog.specs} for v, p in self.protocols.items()}
+        self.desk = TradingDesk(cfg, self.catalog, self.model, self.clock, self._lookup)
         self._sessions: dict[Venue, set[Session]] = {v: set() for v in Venue}
         self._rest_faults: dict[Venue, ArmedRestFault] = {}
         self._rng = np.random.default_rng([cfg.seed, 1])
@@ -88,6 +98,9 @@ class SimServer:
                                    self._ws_handler(proto))
             for path, handler in proto.rest_routes().items():
                 app.router.add_get(prefix + path, self._rest_handler(venue, handler))
+            for (method, path), private in self.desk.apis[venue].routes().items():
+                app.router.add_route(method, prefix + path,
+                                     self._private_handler(venue, private))
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
                                      shutdown_timeout=1.0)
         await self._runner.setup()
@@ -234,7 +247,8 @@ class SimServer:
 
         return handle
 
-    def _rest_handler(self, venue: Venue, handler: RestHandler) -> Handler:
+    def _with_faults(self, venue: Venue, inner: Handler) -> Handler:
+        """Count the request and apply the venue's armed REST fault before `inner`."""
         prefix = f"/{venue.value}"
 
         async def handle(request: web.Request) -> web.StreamResponse:
@@ -247,35 +261,30 @@ class SimServer:
                 await asyncio.sleep(fault.delay_s)
                 if fault.status is not None:
                     return fault.response()
-            req = RestRequest(request.query, self.catalog.specs, self._shared.now_ms())
-            status, body = handler(req)
-            return web.Response(body=dumps(body), status=status,
-                                content_type="application/json")
+            return await inner(request)
 
         return handle
 
+    def _rest_handler(self, venue: Venue, handler: RestHandler) -> Handler:
+        async def inner(request: web.Request) -> web.StreamResponse:
+            req = RestRequest(request.query, self.catalog.specs, self._shared.now_ms())
+            status, body = handler(req)
+            return web.Response(body=dumps(body), status=status, content_type=JSON)
 
-async def serve_forever(config: SimConfig, *, banner: bool = True) -> None:
-    """Run the simulator until cancelled (the `arbot sim` command)."""
-    server = SimServer(config)
-    await server.start()
-    try:
-        if banner:
-            print(sim_banner(server), flush=True)
-        await asyncio.Event().wait()
-    finally:
-        await server.stop()
+        return self._with_faults(venue, inner)
 
+    def _private_handler(self, venue: Venue, handler: PrivateHandler) -> Handler:
+        """Signed endpoints: the request goes to the desk exactly as received."""
+        prefix = f"/{venue.value}"
 
-def sim_banner(server: SimServer) -> str:
-    """The `[exchanges.<venue>]` lines to paste into arbot.toml."""
-    cfg = server.config
-    mode = "flood" if cfg.flooding else f"{cfg.rate:g} frames/s per connection"
-    lines = [f"# ArBot exchange simulator on {cfg.host}:{server.port} "
-             f"(seed {cfg.seed}, {mode}, symbols {', '.join(cfg.symbols)})",
-             "# Paste into arbot.toml:"]
-    for venue in Venue:
-        urls = server.urls(venue)
-        lines += ["", f"[exchanges.{venue.value}]", f'ws_url = "{urls.ws_url}"',
-                  f'rest_url = "{urls.rest_url}"']
-    return "\n".join(lines)
+        async def inner(request: web.Request) -> web.StreamResponse:
+            body = await request.read()
+            path, _, raw_query = request.raw_path.partition("?")
+            req = RestRequest(request.query, self.catalog.specs, self._shared.now_ms(),
+                              request.method, path.removeprefix(prefix), raw_query,
+                              request.headers, body)
+            reply = self.desk.handle(venue, handler, req)
+            return web.Response(body=dumps(reply.body), status=reply.status,
+                                headers=reply.headers, content_type=JSON)
+
+        return self._with_faults(venue, inner)

@@ -117,11 +117,27 @@ def make_book(spec: SymbolSpec, venue: Venue, venue_id: str, q: VenueQuote,
 
 @dataclass(frozen=True)
 class RestRequest:
-    """A REST call reduced to what the handlers need."""
+    """A REST call reduced to what the handlers need.
+
+    Public handlers read `query`; private ones also need the request exactly as it came
+    off the wire, because every venue signs raw bytes: `path` (under the venue prefix,
+    undecoded), `raw_query` (without the "?", undecoded), `headers` (case-insensitive)
+    and the raw `body`.
+    """
 
     query: Mapping[str, str]
     specs: tuple[SymbolSpec, ...]
     now_ms: int
+    method: str = "GET"
+    path: str = ""
+    raw_query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @property
+    def target(self) -> str:
+        """Path plus "?query" when there is one: what OKX and Bitget call requestPath."""
+        return f"{self.path}?{self.raw_query}" if self.raw_query else self.path
 
 
 RestReply = tuple[int, object]

@@ -1,0 +1,58 @@
+"""The test and demo controls of the private REST side, mixed into `SimServer`.
+
+Like `set_faults` and `set_rest_fault` for the market side, these change the running
+simulator: refuse or cut short the next orders, move the venues' clock, force the rate
+limit, and read an account back for assertions.
+"""
+
+from __future__ import annotations
+
+from arbot.domain import Venue
+from arbot.sim.account import AccountView
+from arbot.sim.config import Credentials
+from arbot.sim.desk import TradingDesk
+from arbot.sim.limits import SkewedClock
+
+
+class AccountControls:
+    """Needs `desk` and `clock`, which `SimServer` sets up."""
+
+    desk: TradingDesk
+    clock: SkewedClock
+
+    def account(self, venue: Venue) -> AccountView:
+        """A read-only copy of the venue's demo account (balances, orders)."""
+        return self.desk.accounts[venue].view()
+
+    def credentials(self, venue: Venue) -> Credentials:
+        """The key the venue accepts (the config's, by default `DEMO_CREDENTIALS`)."""
+        return self.desk.credentials[venue]
+
+    def reject_orders(self, venue: Venue, code: int | str, msg: str, *, count: int = 1,
+                      status: int | None = None) -> None:
+        """Refuse the next `count` orders with this venue error code and message (HTTP
+        `status` where the venue answers errors with one; default the venue's usual)."""
+        self.desk.reject_orders(venue, code, msg, count, status)
+
+    def cap_fills(self, venue: Venue, fraction: float, *, count: int = 1) -> None:
+        """The next `count` orders fill at most `fraction` (0..1) of what they would."""
+        self.desk.cap_fills(venue, fraction, count)
+
+    @property
+    def clock_skew_ms(self) -> int:
+        return self.clock.skew_ms
+
+    def set_clock_skew(self, skew_ms: int) -> None:
+        """Move every venue's clock (time endpoints, pushes, signature windows)."""
+        self.clock.skew_ms = skew_ms
+
+    def set_rate_limit(self, venue: Venue, requests: int, window_s: float) -> None:
+        self.desk.set_rate_limit(venue, requests, window_s)
+
+    def force_rate_limit(self, venue: Venue, times: int | None = 1) -> None:
+        """Answer the next `times` private requests (None: all, until cleared) with the
+        venue's rate-limit response."""
+        self.desk.limiters[venue].force(times)
+
+    def clear_rate_limit(self, venue: Venue) -> None:
+        self.desk.limiters[venue].clear()
