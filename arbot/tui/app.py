@@ -39,6 +39,7 @@ from arbot.tui.backend import (
 )
 from arbot.tui.commands import binding_commands
 from arbot.tui.control import TRADING_BINDINGS, TradingControl
+from arbot.tui.heap import freeze_heap
 from arbot.tui.history import read_history
 from arbot.tui.messages import (
     EpisodeChanged,
@@ -236,6 +237,7 @@ class ArbotApp(App[int]):
             view.log_line(message)
 
     def on_runtime_started(self, message: RuntimeStarted) -> None:
+        self.call_after_refresh(freeze_heap)
         self.state.phase = "running"
         self.state.started_mono_ns = self.state.clocks.mono_ns()
         storage = self.settings.storage

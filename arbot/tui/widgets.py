@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Label, RichLog
 
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState
+from arbot.tui.heap import freeze_heap
 from arbot.tui.messages import LogLine
 from arbot.tui.state import NS_PER_S, EpisodeRow, MarketState
 from arbot.tui.tradedata import TradeRow
@@ -216,6 +217,7 @@ class ArbotScreen(Screen[None]):
         self.build_body()
         self.ready = True
         self.refresh_market()
+        self.app.call_after_refresh(freeze_heap)  # its widgets join the frozen set
 
     def visible_table(self) -> tuple[list[str], list[list[str]]]:
         """The screen's main table as text, for "export the table on screen"."""
