@@ -118,7 +118,8 @@ def describe_trade(row: TradeRow) -> RenderableType:
                           justify="left" if name in _ORDER_TEXT else "right")
     errors: list[Text] = []
     for o in row.orders:
-        fee = f"{plain_number(o.fee)} {o.fee_asset}".strip() if o.fee else "0"
+        shown = plain_number(float(format(o.fee, ".10g")))  # 0.000667, not 0.00066700000001
+        fee = f"{shown} {o.fee_asset}".strip() if o.fee else "0"
         orders.add_row(o.purpose, o.venue, o.side, plain_number(o.qty),
                        price(o.price, digits), base_qty(o.filled),
                        price(o.avg_price, digits), fee, o.status)
