@@ -9,19 +9,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable
 from contextlib import AsyncExitStack
 from typing import Any
 
 import aiohttp
 
-from arbot.config import ArbotSettings, ExchangeSettings, load_credentials
-from arbot.domain import FeedState, FeedStatus, Instrument, Quote, Venue
+from arbot.config import ArbotSettings, load_credentials
+from arbot.domain import Instrument, Quote, Venue
 from arbot.engine.engine import Engine
 from arbot.events import FanOut
 from arbot.exchanges import adapter_for
-from arbot.exchanges.feed import Feed, FeedTiming, aiohttp_connect
-from arbot.exchanges.rest import RestClient, RestError, load_symbol_map
+from arbot.exchanges.feed import Feed, aiohttp_connect
+from arbot.exchanges.rest import RestClient, load_symbol_map
+from arbot.runsettings import feed_timing, feeds_changed, run_settings, with_endpoints
 from arbot.sim import SimConfig, SimServer
 from arbot.storage.db import open_db
 from arbot.storage.journal import TradeJournal
@@ -30,9 +31,9 @@ from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
 from arbot.trading.live import LiveExecutor
 from arbot.trading.reconcile import reconcile
-from arbot.trading.setup import LiveRefused, build_trader, credentials_of, live_executor
+from arbot.trading.setup import build_trader, credentials_of, open_live
 from arbot.trading.trader import Trader
-from arbot.venuefeeds import VenueFeeds, disabled_status
+from arbot.venuefeeds import FeedBoard, VenueFeeds, disabled_status
 
 log = logging.getLogger("arbot")
 
@@ -40,85 +41,6 @@ RETENTION_EVERY_S = 3600.0
 SWEEP_S = 0.1
 FUNNEL_SAVE_S = 5.0
 _NS_PER_DAY = 86_400 * 1_000_000_000
-
-
-def feed_timing(settings: ArbotSettings) -> FeedTiming:
-    f = settings.feeds
-    return FeedTiming(stale_after_s=f.stale_after_s, silence_s=f.silence_s,
-                      backoff_cap_s=f.backoff_cap_s, quarantine_after=f.quarantine_after,
-                      quarantine_s=f.quarantine_s)
-
-
-def run_settings(settings: ArbotSettings) -> dict[str, object]:
-    """What decided this run's episodes, stored with it (settings never hold secrets)."""
-    return {
-        **settings.model_dump(mode="json", include={"market", "strategy", "filters"}),
-        "taker_fee_bps": {v.value: settings.exchanges.for_venue(v).taker_fee_bps for v in Venue},
-    }
-
-
-def feeds_changed(old: ArbotSettings, new: ArbotSettings) -> list[Venue]:
-    """Venues whose connections must be rebuilt: switched on or off, a new URL, or (for
-    every enabled venue) a new symbol list."""
-    symbols = old.market.symbols != new.market.symbols
-    changed = []
-    for venue in Venue:
-        a, b = old.exchanges.for_venue(venue), new.exchanges.for_venue(venue)
-        if (a.enabled, a.ws_url, a.rest_url) != (b.enabled, b.ws_url, b.rest_url) or (
-                symbols and b.enabled):
-            changed.append(venue)
-    return changed
-
-
-def needs_restart(old: ArbotSettings, new: ArbotSettings) -> list[str]:
-    """Settings that changed but only take effect on the next start (the database file,
-    its flush interval, feed timings, trading mode, the API)."""
-    later = {"storage.path": (old.storage.path, new.storage.path),
-             "storage.flush_ms": (old.storage.flush_ms, new.storage.flush_ms),
-             "feeds": (old.feeds, new.feeds), "trading": (old.trading, new.trading),
-             "api": (old.api, new.api)}
-    return [name for name, (a, b) in later.items() if a != b]
-
-
-def with_endpoints(settings: ArbotSettings, urls: Mapping[Venue, tuple[str, str]]) -> ArbotSettings:
-    """The same settings with each named venue's (ws_url, rest_url) replaced."""
-    venues: dict[str, ExchangeSettings] = {
-        venue.value: settings.exchanges.for_venue(venue).model_copy(
-            update={"ws_url": ws_url, "rest_url": rest_url})
-        for venue, (ws_url, rest_url) in urls.items()
-    }
-    return settings.model_copy(update={"exchanges": settings.exchanges.model_copy(update=venues)})
-
-
-class FeedBoard:
-    """The latest status of every connection, for status lines, the UI and tests."""
-
-    def __init__(self) -> None:
-        self.latest: dict[tuple[Venue, int], FeedStatus] = {}
-
-    def on_quote(self, quote: Quote) -> None:
-        """Quotes are not this sink's business."""
-
-    def on_feed_status(self, status: FeedStatus) -> None:
-        self.latest[(status.venue, status.connection)] = status
-
-    def venue_states(self) -> dict[Venue, FeedState]:
-        """Per venue, the worst state among its active connections (LIVE only if all
-        are); DISABLED only when every connection is (a restart left old ones behind)."""
-        order = list(FeedState)
-        worst: dict[Venue, FeedState] = {}
-        for status in self.active():
-            venue = status.venue
-            if venue not in worst or order.index(status.state) > order.index(worst[venue]):
-                worst[venue] = status.state
-        return worst
-
-    def active(self) -> list[FeedStatus]:
-        """Each venue's connections that are not DISABLED, or its DISABLED ones when it
-        has nothing else, in (venue, connection) order."""
-        live = {v for (v, _), s in self.latest.items() if s.state is not FeedState.DISABLED}
-        return [s for (v, _), s in sorted(self.latest.items())
-                if v not in live or s.state is not FeedState.DISABLED]
 
 
 class Runtime:
@@ -205,14 +127,11 @@ class Runtime:
             keys = (credentials_of({v: self.sim.config.accounts.credentials_for(v)
                                     for v in Venue})
                     if self.sim is not None else load_credentials())
-            executor, self.live_problem = live_executor(self.settings, keys, self.instruments,
-                                                        session)
-            if self.armed and not executor.clients:
-                raise LiveRefused(f"cannot arm live trading: {self.live_problem}")
-            for problem in [self.live_problem, *await executor.sync()]:
-                if problem:
-                    self.warnings.append(f"live: {problem}")
-                    log.warning("live: %s", problem)
+            executor, self.live_problem, problems = await open_live(
+                self.settings, keys, self.instruments, session, armed=self.armed)
+            for problem in problems:
+                self.warnings.append(f"live: {problem}")
+                log.warning("live: %s", problem)
         trader = build_trader(self.settings, journal, self._book_quote, self.instruments,
                               run_id=self.started_ns, armed=self.armed,
                               on_trade=FanOut(self._extra_sinks).on_trade, executor=executor,
@@ -225,28 +144,15 @@ class Runtime:
         return trader
 
     async def _account_fees(self) -> None:
-        """Live: each venue's account taker fee (the highest over the symbols) replaces the
-        configured one in the engine, so every opportunity is net of what is really paid."""
+        """Live: each venue's account taker fee replaces the configured one in the engine,
+        so every opportunity is net of what is really paid."""
         trader = self.trader
         if trader is None or not isinstance(trader.executor, LiveExecutor) or not self.engine:
             return
-        for venue in trader.executor.clients:
-            rates = []
-            for (v, _), inst in list(self.instruments.items()):
-                if v is venue:
-                    try:
-                        fee = await trader.executor.fee_rates(venue, inst.venue_id)
-                    except RestError as exc:
-                        log.warning("live: %s fee rate unavailable, keeping the configured "
-                                    "fee: %s", venue, exc)
-                        break
-                    if fee is not None:
-                        rates.append(fee.taker)
-            if rates:
-                bps = max(rates) * 10_000
-                self.engine.set_taker_fee(venue, bps)
-                log.info("live: %s account taker fee %.2f bps replaces the configured one",
-                         venue, bps)
+        for venue, bps in (await trader.executor.account_taker_bps()).items():
+            self.engine.set_taker_fee(venue, bps)
+            log.info("live: %s account taker fee %.2f bps replaces the configured one",
+                     venue, bps)
 
     def arm_live(self) -> str | None:
         """Arm live trading; returns why it cannot be armed, or None once armed."""

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from arbot.domain import FeedState, FeedStatus, Venue
+from arbot.domain import FeedState, FeedStatus, Quote, Venue
 from arbot.events import Sink
 from arbot.exchanges.feed import Feed
 
@@ -74,3 +74,34 @@ class VenueFeeds:
             if task is not wake:
                 task.result()  # raises the feed's error
                 raise RuntimeError(f"{task.get_name()} ended")
+
+
+class FeedBoard:
+    """The latest status of every connection, for status lines, the UI and tests."""
+
+    def __init__(self) -> None:
+        self.latest: dict[tuple[Venue, int], FeedStatus] = {}
+
+    def on_quote(self, quote: Quote) -> None:
+        """Quotes are not this sink's business."""
+
+    def on_feed_status(self, status: FeedStatus) -> None:
+        self.latest[(status.venue, status.connection)] = status
+
+    def venue_states(self) -> dict[Venue, FeedState]:
+        """Per venue, the worst state among its active connections (LIVE only if all
+        are); DISABLED only when every connection is (a restart left old ones behind)."""
+        order = list(FeedState)
+        worst: dict[Venue, FeedState] = {}
+        for status in self.active():
+            venue = status.venue
+            if venue not in worst or order.index(status.state) > order.index(worst[venue]):
+                worst[venue] = status.state
+        return worst
+
+    def active(self) -> list[FeedStatus]:
+        """Each venue's connections that are not DISABLED, or its DISABLED ones when it
+        has nothing else, in (venue, connection) order."""
+        live = {v for (v, _), s in self.latest.items() if s.state is not FeedState.DISABLED}
+        return [s for (v, _), s in sorted(self.latest.items())
+                if v not in live or s.state is not FeedState.DISABLED]

@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import arbot.sim.server as sim_server
 from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedStatus, Quote, Venue
-from arbot.runtime import Runtime, with_endpoints
+from arbot.runsettings import with_endpoints
+from arbot.runtime import Runtime
 from arbot.sim import Dislocations, SimConfig, SimServer
 from arbot.sim.config import DEFAULT_SYMBOLS
 from arbot.sim.instruments import Catalog

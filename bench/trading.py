@@ -44,7 +44,8 @@ from aiohttp import web
 
 from arbot.config import CREDENTIAL_ENV, ArbotSettings
 from arbot.domain import EpisodeEvent, OrderReport, OrderRequest, Venue
-from arbot.runtime import Runtime, with_endpoints
+from arbot.runsettings import with_endpoints
+from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import DEFAULT_SYMBOLS, DEMO_CREDENTIALS, Dislocations
 from arbot.sim.server import PROTOCOLS

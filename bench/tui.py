@@ -69,7 +69,7 @@ import arbot.sim.server as sim_server
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState, Venue
 from arbot.exchanges import adapter_for
-from arbot.runtime import with_endpoints
+from arbot.runsettings import with_endpoints
 from arbot.sim import SimConfig, SimServer
 from arbot.tui.app import ArbotApp, build_app
 from arbot.tui.messages import MarketTick

@@ -15,7 +15,8 @@ import pytest
 
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState, Quote, Venue
-from arbot.runtime import Runtime, retention_pass, with_endpoints
+from arbot.runsettings import with_endpoints
+from arbot.runtime import Runtime, retention_pass
 from arbot.sim import SimConfig, SimServer
 from arbot.storage.db import open_db
 from arbot.storage.queries import count_quotes

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState, Venue
-from arbot.runtime import Runtime, feeds_changed, needs_restart
+from arbot.runsettings import feeds_changed, needs_restart
+from arbot.runtime import Runtime
 from arbot.sim import SimConfig
 from tests.test_runtime import SYMBOLS, settings_for, until
 

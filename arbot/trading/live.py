@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from arbot.domain import Balance, FeeRates, OrderReport, OrderRequest, OrderStatus, Venue
 from arbot.exchanges.private import PrivateClient
+from arbot.exchanges.restspec import RestError
 from arbot.trading.ledger import Ledger
 from arbot.trading.preflight import Instruments
 
@@ -78,6 +79,28 @@ class LiveExecutor:
     async def fee_rates(self, venue: Venue, venue_symbol: str) -> FeeRates | None:
         client = self._client(venue)
         return None if client is None else await client.fee_rates(venue_symbol)
+
+    async def account_taker_bps(self) -> dict[Venue, float]:
+        """Per venue with keys, its account taker fee in bps: the highest over the symbols
+        with known rules (a venue whose rates cannot be read is left out, and logged)."""
+        out = {}
+        for venue in self.clients:
+            rates: list[float] = []
+            for (v, _), inst in list(self.instruments.items()):
+                if v is not venue:
+                    continue
+                try:
+                    fee = await self.fee_rates(venue, inst.venue_id)
+                except RestError as exc:
+                    log.warning("live: %s fee rate unavailable, keeping the configured fee: "
+                                "%s", venue, exc)
+                    rates = []
+                    break
+                if fee is not None:
+                    rates.append(fee.taker)
+            if rates:
+                out[venue] = max(rates) * 10_000
+        return out
 
     async def sync(self) -> list[str]:
         """Clock offsets and balances from every venue with keys; returns problems."""

@@ -83,3 +83,15 @@ def live_executor(settings: ArbotSettings, credentials: dict[Venue, VenueCredent
     elif lacking:
         problem = "these venues cannot trade without keys: " + "; ".join(lacking)
     return LiveExecutor(clients, instruments, Ledger()), problem
+
+
+async def open_live(settings: ArbotSettings, keys: dict[Venue, VenueCredentials],
+                    instruments: Instruments, session: aiohttp.ClientSession, *, armed: bool
+                    ) -> tuple[LiveExecutor, str, list[str]]:
+    """The live executor with clocks and balances read: (executor, why some or all venues
+    cannot trade, every problem to warn about). Armed with no keys anywhere refuses."""
+    executor, problem = live_executor(settings, keys, instruments, session)
+    if armed and not executor.clients:
+        raise LiveRefused(f"cannot arm live trading: {problem}")
+    problems = [p for p in (problem, *await executor.sync()) if p]
+    return executor, problem, problems

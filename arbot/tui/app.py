@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from arbot.config import ArbotSettings
-from arbot.runtime import needs_restart
+from arbot.runsettings import needs_restart
 from arbot.sim import SimConfig
 from arbot.tui.backend import (
     RuntimeFactory,

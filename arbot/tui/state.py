@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from arbot.config import ArbotSettings
 from arbot.domain import Episode, EpisodeKind, FeedState, FeedStatus, Quote, Venue
-from arbot.runtime import FeedBoard
 from arbot.tui.messages import EpisodeChanged, MarketTick
 from arbot.tui.tradedata import TradeRow, TradingStatus
+from arbot.venuefeeds import FeedBoard
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000

@@ -27,7 +27,8 @@ from arbot.domain import (
     Side,
     Venue,
 )
-from arbot.runtime import Runtime, with_endpoints
+from arbot.runsettings import with_endpoints
+from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import Accounts, Dislocations
 from arbot.trading.execution import LegRisk, execute, final_report
