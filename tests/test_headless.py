@@ -129,3 +129,20 @@ def test_bad_run_arguments_fail_cleanly(tmp_path: Path, argv: list[str]) -> None
                             capture_output=True, text=True, timeout=60)
     assert result.returncode in (1, 2)
     assert "Traceback" not in result.stderr and result.stderr.startswith(("arbot", "usage"))
+
+
+def test_sigusr1_is_the_kill_switch_and_trading_stays_halted(tmp_path: Path) -> None:
+    proc = start(tmp_path)
+    try:
+        wait_for_line(proc, "trading  paper RUNNING")
+        proc.send_signal(signal.SIGUSR1)
+        wait_for_line(proc, "trading HALTED: kill switch (SIGUSR1)")
+        lines = wait_for_line(proc, "trading  paper HALTED (kill switch (SIGUSR1))")
+        assert proc.poll() is None, "the kill switch stops trading, not ArBot"
+        assert any("HALTED" in line for line in lines)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

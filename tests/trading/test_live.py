@@ -27,10 +27,11 @@ from arbot.domain import (
     Side,
     Venue,
 )
+from arbot.engine.board import VENUE_INDEX
 from arbot.runsettings import with_endpoints
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer
-from arbot.sim.config import Accounts, Dislocations
+from arbot.sim.config import Accounts, Dislocations, FeeRates
 from arbot.trading.execution import LegRisk, execute, final_report
 from arbot.trading.live import LiveExecutor
 from arbot.trading.preflight import TradePlan
@@ -247,3 +248,17 @@ async def test_armed_without_any_keys_refuses_to_start(
             refusal = rt.arm_live()
             assert refusal is not None and "no venue has API keys" in refusal
             assert rt.trader is not None and not rt.trader.armed
+
+
+async def test_account_fee_rates_replace_the_configured_fees(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fees = {Venue.OKX: FeeRates(Decimal("0.0005"), Decimal("0.0007")),
+            Venue.BYBIT: FeeRates(Decimal("0.001"), Decimal("0.0015"))}
+    async with SimServer(replace(QUIET, accounts=Accounts(fees=fees))) as sim:
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=False) as rt:
+            assert rt.engine is not None
+            taker = {v: rt.engine.fees[VENUE_INDEX[v]].taker_bps for v in Venue}
+            assert taker[Venue.OKX] == pytest.approx(7.0)
+            assert taker[Venue.BYBIT] == pytest.approx(15.0)
+            assert taker[Venue.BINANCE] == pytest.approx(10.0)  # the simulator's default
