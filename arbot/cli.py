@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run against the built-in exchange simulator (offline, DEMO prices)")
     parser.add_argument("--no-ui", action="store_true",
                         help="run headless: status lines and warnings on stderr")
+    parser.add_argument("--api", action="store_true",
+                        help="serve the REST API ([api] host:port; token from ARBOT_API_TOKEN)")
     parser.add_argument("--arm-live", action="store_true",
                         help='with --no-ui and [trading] mode = "live": send real orders')
     parser.add_argument("--duration", type=_positive, metavar="SECONDS",
@@ -168,8 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     db = getattr(args, "db", None)
-    return {"storage": {"path": str(db)}} if db is not None else {}
+    if db is not None:
+        out["storage"] = {"path": str(db)}
+    if getattr(args, "api", False):
+        out["api"] = {"enabled": True}
+    return out
 
 
 def _config(args: argparse.Namespace, settings: ArbotSettings) -> int:

@@ -17,6 +17,7 @@ from typing import Literal
 
 import msgspec
 
+from arbot.api.server import ApiRefused
 from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Quote, Venue
 from arbot.export import plain_number
@@ -164,7 +165,7 @@ async def run_headless(settings: ArbotSettings, *, demo: bool, duration: float |
     started = time.monotonic()
     try:
         return await _run(settings, demo, duration, arm_live, stop, started)
-    except LiveRefused as exc:
+    except (LiveRefused, ApiRefused) as exc:
         log.error("%s", exc)
         return 2
 

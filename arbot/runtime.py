@@ -15,6 +15,8 @@ from typing import Any
 
 import aiohttp
 
+from arbot.api.hub import EventHub
+from arbot.api.server import ApiServer, api_token
 from arbot.config import ArbotSettings, load_credentials
 from arbot.domain import Instrument, Quote, Venue
 from arbot.engine.engine import Engine
@@ -54,6 +56,10 @@ class Runtime:
         self.demo = demo
         self._sim_config = sim_config
         self._extra_sinks = list(sinks)
+        self.api_hub: EventHub | None = None
+        if settings.api.enabled:  # streams episodes, trades and states to API clients
+            self.api_hub = EventHub(settings.trading.mode)
+            self._extra_sinks.append(self.api_hub)
         self.board = FeedBoard()
         self.venue_feeds: dict[Venue, VenueFeeds] = {}
         self.warnings: list[str] = []
@@ -83,6 +89,7 @@ class Runtime:
         await self._stack.aclose()
 
     async def _start(self) -> None:
+        token = api_token() if self.api_hub is not None else ""  # refuse before anything
         if self.demo:
             config = self._sim_config or SimConfig(symbols=tuple(self.settings.market.symbols))
             self.sim = await self._stack.enter_async_context(SimServer(config))
@@ -110,6 +117,10 @@ class Runtime:
         built = await asyncio.gather(*(self._feeds_for(v) for v in venues))
         initial = dict(zip(venues, built, strict=True))
         await self._account_fees()
+        if self.api_hub is not None:
+            api = ApiServer(self, token, self.api_hub)
+            await api.start()
+            self._stack.push_async_callback(api.stop)
         for venue in Venue:
             self.venue_feeds[venue] = VenueFeeds(venue, initial.get(venue, []), self._feeds_for,
                                                  self._sink)

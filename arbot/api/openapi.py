@@ -1,0 +1,112 @@
+"""`GET /api/openapi.json`: an OpenAPI 3.1 description built from the same Structs the
+handlers encode, so the schemas cannot drift from the answers."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import msgspec
+
+from arbot import __version__
+from arbot.api.schemas import (
+    BalanceOut,
+    Control,
+    EpisodeOut,
+    Error,
+    Health,
+    QuoteOut,
+    Status,
+    TradeOut,
+)
+
+REF = "#/components/schemas/{name}"
+_ERRORS = {"400": "a bad query parameter", "401": "no or wrong bearer token",
+           "404": "no such path", "405": "method not allowed",
+           "413": "request body too large"}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": REF.format(name=name)}
+
+
+def _json(schema: dict[str, Any], what: str) -> dict[str, Any]:
+    return {"description": what, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*extra: str) -> dict[str, Any]:
+    codes = {**_ERRORS, **{c: "see the message" for c in extra}}
+    return {code: _json(_ref("Error"), what) for code, what in codes.items()}
+
+
+_SINCE = {"name": "since", "in": "query", "required": False,
+          "description": "opened at or after: ISO-8601 (UTC if no zone) or epoch seconds",
+          "schema": {"type": "string"}}
+_UNTIL = {**_SINCE, "name": "until", "description": "opened before (same forms as since)"}
+_SYMBOL = {"name": "symbol", "in": "query", "required": False,
+           "description": "canonical BASE-QUOTE, e.g. BTC-USDT",
+           "schema": {"type": "string", "pattern": "^[A-Z0-9]+-[A-Z0-9]+$"}}
+_LIMIT = {"name": "limit", "in": "query", "required": False, "description": "at most this many",
+          "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
+
+
+def _get(summary: str, schema: dict[str, Any], params: list[dict[str, Any]] | None = None,
+         extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"get": {"summary": summary, "parameters": params or [],
+                    "responses": {"200": _json(schema, "OK"), **_errors(*extra)}}}
+
+
+def _array(name: str) -> dict[str, Any]:
+    return {"type": "array", "items": _ref(name)}
+
+
+@functools.cache
+def openapi() -> bytes:
+    _, components = msgspec.json.schema_components(
+        [Error, Health, Status, QuoteOut, EpisodeOut, TradeOut, BalanceOut, Control],
+        ref_template=REF)
+    history = [_SINCE, _UNTIL, _SYMBOL, _LIMIT]
+    health = _get("Engine heartbeat and venue states; 503 when the engine is stalled or "
+                  "fewer than two venues are live", _ref("Health"))
+    health["get"]["responses"]["503"] = _json(_ref("Health"), "unhealthy")
+    health["get"]["security"] = []
+    control = {"post": {
+        "summary": "Pause, resume or halt trading (halt: the kill switch, cancels open "
+                   "orders; arming live trading is not possible over the API)",
+        "parameters": [{"name": "action", "in": "path", "required": True,
+                        "schema": {"type": "string", "enum": ["pause", "resume", "halt"]}}],
+        "responses": {"200": _json(_ref("Control"), "the trading state now"),
+                      "409": _json(_ref("Error"), "trading is off"), **_errors()}}}
+    stream = {"get": {"summary": "Server-sent events: episode, trade and status",
+                      "parameters": [],
+                      "responses": {"200": {"description": "an event stream",
+                                            "content": {"text/event-stream": {
+                                                "schema": {"type": "string"}}}},
+                                    **_errors()}}}
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "ArBot API", "version": __version__,
+                 "description": "Status, prices, opportunities, trades and control of a "
+                                "running ArBot. Timestamps are ISO-8601 UTC."},
+        "servers": [{"url": "/"}],
+        "components": {"schemas": components, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "the token in ARBOT_API_TOKEN"}}},
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/health": health,
+            "/api/status": _get("Mode, armed, trading state, uptime, funnel, latency",
+                                _ref("Status")),
+            "/api/quotes": _get("Latest quote per venue and symbol", _array("QuoteOut"),
+                                [_SYMBOL]),
+            "/api/opportunities": _get("Open and recorded episodes, newest first",
+                                       _array("EpisodeOut"), history, ("503",)),
+            "/api/trades": _get("Recorded trades, newest first", _array("TradeOut"), history,
+                                ("503",)),
+            "/api/balances": _get("Balances per venue and asset", _array("BalanceOut")),
+            "/api/trading/{action}": control,
+            "/api/stream": stream,
+            "/api/openapi.json": _get("This description", {"type": "object"}),
+        },
+    }
+    return msgspec.json.encode(spec)

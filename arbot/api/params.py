@@ -1,0 +1,56 @@
+"""Query parameters, checked: a bad one is a 400 naming the parameter, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from arbot.exchanges.symbols import parse_canonical
+from arbot.timefmt import parse_time_ns
+
+MAX_LIMIT = 1000
+LATEST_NS = 4_102_444_800 * 1_000_000_000  # 2100-01-01
+
+
+class BadParameter(ValueError):
+    def __init__(self, name: str, why: str) -> None:
+        super().__init__(f"{name}: {why}")
+        self.name = name
+
+
+def check_known(query: Mapping[str, str], allowed: frozenset[str]) -> None:
+    for name in query:
+        if name not in allowed:
+            raise BadParameter(name, f"unknown parameter; allowed: {', '.join(sorted(allowed))}")
+
+
+def symbol(query: Mapping[str, str]) -> str | None:
+    value = query.get("symbol")
+    if value is None:
+        return None
+    try:
+        parse_canonical(value)
+    except ValueError as exc:
+        raise BadParameter("symbol", str(exc)) from None
+    return value
+
+
+def time_ns(query: Mapping[str, str], name: str) -> int | None:
+    value = query.get(name)
+    if value is None:
+        return None
+    try:
+        ns = parse_time_ns(value)
+    except (ValueError, OverflowError) as exc:
+        raise BadParameter(name, str(exc)) from None
+    if not 0 <= ns <= LATEST_NS:
+        raise BadParameter(name, "must be between 1970 and 2100")
+    return ns
+
+
+def limit(query: Mapping[str, str], default: int = 100) -> int:
+    value = query.get("limit")
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise BadParameter("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    return int(value)

@@ -1,0 +1,120 @@
+"""What the API answers, as msgspec Structs: the one source of both the JSON bodies and
+the OpenAPI components, so the description cannot drift from the responses.
+
+Timestamps are ISO-8601 UTC text; amounts are JSON numbers (floats, as the engine holds
+them); venue and state names are the lowercase names used everywhere in ArBot.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class Error(msgspec.Struct, frozen=True):
+    """Every failure: a stable machine code and a sentence for a human."""
+
+    code: str
+    message: str
+
+
+class VenueHealth(msgspec.Struct, frozen=True):
+    venue: str
+    state: str  # connecting, live, stale, reconnecting, quarantined, disabled, unknown
+
+
+class Health(msgspec.Struct, frozen=True):
+    healthy: bool
+    engine_heartbeat_age_s: float | None  # None before the engine's first tick
+    live_venues: int
+    venues: list[VenueHealth]
+    problems: list[str]
+
+
+class Percentiles(msgspec.Struct, frozen=True):
+    count: int
+    p50_us: float | None
+    p99_us: float | None
+
+
+class Status(msgspec.Struct, frozen=True):
+    mode: str  # off, paper, live
+    armed: bool
+    trading_state: str  # running, paused, halted (or "off" without a trader)
+    trading_reason: str
+    demo: bool
+    started: str
+    uptime_s: float
+    funnel: dict[str, object]
+    trading: dict[str, object]
+    decision_latency: Percentiles  # passed episode -> both orders scheduled
+
+
+class QuoteOut(msgspec.Struct, frozen=True):
+    venue: str
+    symbol: str
+    bid: float
+    bid_size: float
+    ask: float
+    ask_size: float
+    received: str
+    exchange_time: str | None
+
+
+class EpisodeOut(msgspec.Struct, frozen=True):
+    id: str
+    symbol: str
+    buy_venue: str
+    sell_venue: str
+    opened: str
+    closed: str | None
+    open: bool
+    net_bps_open: float
+    net_bps_peak: float
+    size_peak: float
+    profit_peak: float
+    buy_ask: float
+    sell_bid: float
+    verdict: str | None
+    close_reason: str | None
+
+
+class TradeOut(msgspec.Struct, frozen=True):
+    trade_id: str
+    opened: str
+    closed: str | None
+    mode: str
+    symbol: str
+    buy_venue: str
+    sell_venue: str
+    planned_qty: float
+    bought_qty: float | None
+    sold_qty: float | None
+    buy_avg_price: float | None
+    sell_avg_price: float | None
+    fees: float | None
+    expected_pnl: float | None
+    pnl: float | None
+    status: str
+    leg_outcome: str | None
+    detail: str | None
+
+
+class BalanceOut(msgspec.Struct, frozen=True):
+    venue: str
+    asset: str
+    free: float
+
+
+class Control(msgspec.Struct, frozen=True):
+    """The trading state after a pause, resume or halt."""
+
+    trading_state: str
+    trading_reason: str
+
+
+class Event(msgspec.Struct, frozen=True):
+    """One server-sent event's data: `kind` is episode, trade or status."""
+
+    kind: str
+    time: str
+    data: dict[str, object]
