@@ -79,7 +79,10 @@ class Api:
             return error(400, "bad_parameter", str(exc))
         except web.HTTPException as exc:
             code = exc.reason.lower().replace(" ", "_")
-            return error(exc.status, code, exc.reason)
+            response = error(exc.status, code, exc.reason)
+            if "Allow" in exc.headers:  # 405 must say which methods are allowed
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
         except DatabaseError as exc:
             return error(503, "database_unavailable", str(exc))
         except asyncio.CancelledError:

@@ -39,9 +39,12 @@ def _errors(*extra: str) -> dict[str, Any]:
     return {code: _json(_ref("Error"), what) for code, what in codes.items()}
 
 
+TIME_PATTERN = (r"^([0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                r"(Z|[+-][0-9]{2}:[0-9]{2})?)?|[0-9]{1,12}(\.[0-9]{1,6})?)$")
 _SINCE = {"name": "since", "in": "query", "required": False,
-          "description": "opened at or after: ISO-8601 (UTC if no zone) or epoch seconds",
-          "schema": {"type": "string"}}
+          "description": "opened at or after: ISO-8601 (UTC if no zone) or epoch seconds; "
+                         "a date that does not exist (2024-02-30) is a 400",
+          "schema": {"type": "string", "pattern": TIME_PATTERN}}
 _UNTIL = {**_SINCE, "name": "until", "description": "opened before (same forms as since)"}
 _SYMBOL = {"name": "symbol", "in": "query", "required": False,
            "description": "canonical BASE-QUOTE, e.g. BTC-USDT",

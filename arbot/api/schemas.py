@@ -7,6 +7,8 @@ them); venue and state names are the lowercase names used everywhere in ArBot.
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 
@@ -44,8 +46,8 @@ class Status(msgspec.Struct, frozen=True):
     demo: bool
     started: str
     uptime_s: float
-    funnel: dict[str, object]
-    trading: dict[str, object]
+    funnel: dict[str, Any]
+    trading: dict[str, Any]
     decision_latency: Percentiles  # passed episode -> both orders scheduled
 
 
@@ -117,4 +119,4 @@ class Event(msgspec.Struct, frozen=True):
 
     kind: str
     time: str
-    data: dict[str, object]
+    data: dict[str, Any]
