@@ -162,7 +162,7 @@ async def test_pause_resume_and_halt_take_effect(
 
 async def test_the_stream_delivers_an_episode_opened_by_the_simulator(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    async with api_runtime(tmp_path, monkeypatch) as (rt, api):
+    async with api_runtime(tmp_path, monkeypatch) as (_, api):
         async with api.http.get(api.base + "/api/stream", headers=api.auth) as r:
             assert r.status == 200 and r.content_type == "text/event-stream"
             events: list[tuple[str, dict[str, Any]]] = []
