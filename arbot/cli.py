@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from arbot import __version__
-from arbot.capture import CaptureError, import_captures
 from arbot.config import (
     ArbotSettings,
     ConfigError,
@@ -27,8 +26,7 @@ from arbot.config import (
     settings_source_path,
 )
 from arbot.domain import Venue
-from arbot.exchanges import adapter_for
-from arbot.exchanges.symbols import SymbolMap, parse_canonical
+from arbot.exchanges.symbols import parse_canonical
 from arbot.export import (
     EPISODE_HEADER,
     QUOTE_HEADER,
@@ -39,17 +37,18 @@ from arbot.export import (
     write_csv,
 )
 from arbot.headless import arm_refusal, run_headless
+from arbot.imports import CaptureError
+from arbot.imports.command import add_import_parsers, run_import
+from arbot.runtime import Runtime
 from arbot.sim import SimConfig, serve_forever
 from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.queries import iter_episodes, iter_quotes, vacuum
+from arbot.storage.rawlog import RawLogConfig, RawLogError, prepare_directory
 from arbot.storage.trade_queries import iter_trades
-from arbot.storage.writer import Writer
 from arbot.timefmt import parse_time_ns
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
-# How long a command waits on a database that stays locked before it says so and stops.
-_GIVE_UP_S = 60.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop cleanly after this many seconds")
     parser.add_argument("--log-format", choices=["text", "json"], default="text",
                         help="headless log format (default text)")
+    parser.add_argument("--record-raw", type=Path, metavar="DIR",
+                        help="also write every venue frame as received to DIR/<venue>-<UTC "
+                             "start>.jsonl (rotated hourly and at 256 MB), for `import raw`")
+    parser.add_argument("--record-raw-gzip", action="store_true",
+                        help="with --record-raw: gzip the files (.jsonl.gz)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     sim = commands.add_parser("sim", help="run the exchange simulator and print its URLs")
@@ -112,16 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_commands.add_parser("check", parents=[common],
                                help="validate the settings; exit 0 if valid, 2 if not")
 
-    imp = commands.add_parser("import-raw", parents=[common],
-                              help="store the L1 quotes from captured raw venue frames")
-    imp.add_argument("--venue", required=True, choices=[v.value for v in Venue])
-    imp.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                     help="one raw frame per line; .gz allowed")
-    imp.add_argument("--db", type=Path, metavar="PATH", help="database (default [storage] path)")
-    imp.add_argument("--instruments", type=Path, metavar="FILE",
-                     help="the venue's REST instruments response, to map symbols exactly")
-    imp.add_argument("--start", default="0", metavar="TIME",
-                     help="time of the first frame for captures without timestamps")
+    add_import_parsers(commands, common)
 
     export = commands.add_parser("export", help="write recorded data as CSV")
     export_kinds = export.add_subparsers(dest="export_kind", metavar="WHAT", required=True)
@@ -159,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # bad times, symbols or flag combinations on the command line
         print(f"arbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (DatabaseError, CaptureError) as exc:
+    except (DatabaseError, CaptureError, RawLogError) as exc:
         print(f"arbot: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
@@ -191,16 +186,38 @@ def _run_app(args: argparse.Namespace, settings: ArbotSettings) -> int:
     if args.arm_live and not args.no_ui:
         raise ValueError("--arm-live is for --no-ui; in the UI, arm live trading with its "
                          "arm action (key a), which shows the limits first")
+    if args.record_raw_gzip and args.record_raw is None:
+        raise ValueError("--record-raw-gzip needs --record-raw DIR")
+    raw = None
+    if args.record_raw is not None:
+        prepare_directory(args.record_raw)
+        raw = RawLogConfig(args.record_raw, gzip=args.record_raw_gzip)
     if args.no_ui:
         refusal = arm_refusal(settings, args.arm_live)
         if refusal:
             raise ValueError(refusal)
         return asyncio.run(run_headless(settings, demo=args.demo, duration=args.duration,
-                                        log_format=args.log_format, arm_live=args.arm_live))
-    from arbot.tui.app import run_tui  # lazily: only the UI imports textual
+                                        log_format=args.log_format, arm_live=args.arm_live,
+                                        record_raw=raw))
+    from arbot.tui.app import build_app, run_tui  # lazily: only the UI imports textual
 
-    return run_tui(settings, demo=args.demo,
-                   config_path=settings_source_path(getattr(args, "config", None)))
+    config_path = settings_source_path(getattr(args, "config", None))
+    if raw is None:
+        return run_tui(settings, demo=args.demo, config_path=config_path)
+    app = build_app(settings, demo=args.demo, config_path=config_path,
+                    runtime=recording_runtime(settings, args.demo, raw))
+    app.run()  # as run_tui does
+    return app.return_code or (1 if app.runtime_error is not None else 0)
+
+
+def recording_runtime(settings: ArbotSettings, demo: bool,
+                      raw: RawLogConfig) -> Callable[[Sequence[object]], Runtime]:
+    """The UI's runtime factory (as `tui.backend.runtime_factory`), recording raw frames."""
+
+    def build(sinks: Sequence[object]) -> Runtime:
+        return Runtime(settings, demo=demo, sinks=sinks, record_raw=raw)
+
+    return build
 
 
 def _sim(args: argparse.Namespace, settings: ArbotSettings) -> int:
@@ -223,40 +240,6 @@ def _db(args: argparse.Namespace, settings: ArbotSettings) -> int:
     asyncio.run(vacuum(path))
     print(f"vacuumed {path}: {before:,} -> {path.stat().st_size:,} bytes")
     return 0
-
-
-def _import_raw(args: argparse.Namespace, settings: ArbotSettings) -> int:
-    venue = Venue(args.venue)
-    adapter = adapter_for(venue)
-    start_ns = parse_time_ns(args.start)
-    if args.instruments is not None:
-        try:
-            body = args.instruments.read_bytes()
-        except OSError as exc:
-            raise CaptureError(f"{args.instruments}: {exc.strerror or exc}") from None
-        try:
-            symbols = SymbolMap.from_instruments(venue, adapter.parse_instruments(body))
-        except ValueError as exc:  # msgspec errors are ValueErrors
-            raise CaptureError(
-                f"{args.instruments}: not a {venue} instruments response ({exc})"
-            ) from None
-    else:
-        symbols = SymbolMap(venue, (), guess=True)
-
-    async def run() -> int:
-        conn = await open_db(settings.storage.path)
-        writer = Writer(conn, flush_ms=settings.storage.flush_ms)
-        await writer.start()
-        try:
-            summary = await import_captures(adapter, symbols, args.files, writer, start_ns)
-        finally:
-            await writer.close(give_up_s=_GIVE_UP_S)
-            await conn.close()
-        print(f"imported into {settings.storage.path}")
-        print("\n".join(summary.lines()))
-        return 0
-
-    return _run(run)
 
 
 def _export(args: argparse.Namespace, settings: ArbotSettings) -> int:
@@ -307,6 +290,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, ArbotSettings], int]] = {
     "sim": _sim,
     "db": _db,
     "config": _config,
-    "import-raw": _import_raw,
+    "import": run_import,
+    "import-raw": run_import,  # deprecated alias of `import raw`
     "export": _export,
 }

@@ -22,6 +22,7 @@ from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Quote, Venue
 from arbot.export import plain_number
 from arbot.runtime import Runtime
+from arbot.storage.rawlog import RawLogConfig
 from arbot.timefmt import format_time_ns
 from arbot.trading.setup import LiveRefused
 
@@ -128,6 +129,11 @@ def status_lines(runtime: Runtime) -> list[str]:
         lines.append(f"storage  recorded {writer.stats.rows_written.get('quotes', 0)} quotes, "
                      f"{runtime.recorder.skipped} unchanged skipped, "
                      f"{writer.stats.quotes_thinned} thinned (writer behind)")
+    raw = runtime.raw_log
+    if raw is not None:
+        s = raw.stats
+        lines.append(f"raw      {s.frames} frames in {s.files} files, {s.dropped} dropped"
+                     + (f" ({s.last_error})" if s.dropped and s.last_error else ""))
     return lines
 
 
@@ -152,7 +158,8 @@ def _kill_switch(runtime: Runtime) -> None:
 
 
 async def run_headless(settings: ArbotSettings, *, demo: bool, duration: float | None,
-                       log_format: LogFormat, arm_live: bool = False) -> int:
+                       log_format: LogFormat, arm_live: bool = False,
+                       record_raw: RawLogConfig | None = None) -> int:
     """Run until a signal or the duration; return the process exit code.
 
     SIGINT/SIGTERM stop cleanly; SIGUSR1 is the kill switch (halt trading, cancel open
@@ -164,16 +171,17 @@ async def run_headless(settings: ArbotSettings, *, demo: bool, duration: float |
         loop.add_signal_handler(sig, stop.set)
     started = time.monotonic()
     try:
-        return await _run(settings, demo, duration, arm_live, stop, started)
+        return await _run(settings, demo, duration, arm_live, stop, started, record_raw)
     except (LiveRefused, ApiRefused) as exc:
         log.error("%s", exc)
         return 2
 
 
 async def _run(settings: ArbotSettings, demo: bool, duration: float | None, arm_live: bool,
-               stop: asyncio.Event, started: float) -> int:
+               stop: asyncio.Event, started: float, record_raw: RawLogConfig | None) -> int:
     loop = asyncio.get_running_loop()
-    async with Runtime(settings, demo=demo, sinks=[StatusLog()], armed=arm_live) as runtime:
+    async with Runtime(settings, demo=demo, sinks=[StatusLog()], armed=arm_live,
+                       record_raw=record_raw) as runtime:
         loop.add_signal_handler(signal.SIGUSR1, _kill_switch, runtime)
         if settings.trading.mode == "live" and not arm_live:
             log.warning("live mode is NOT armed: no orders will be sent (start with "
@@ -181,6 +189,8 @@ async def _run(settings: ArbotSettings, demo: bool, duration: float | None, arm_
         if demo and runtime.sim is not None:
             log.info("simulated venues on 127.0.0.1:%d (prices are not real)", runtime.sim.port)
         log.info("recording to %s (%s)", settings.storage.path, settings.storage.record_quotes)
+        if record_raw is not None:
+            log.info("recording raw frames to %s", record_raw.directory)
         reporter = asyncio.create_task(_report(runtime, settings.feeds.status_log_s),
                                        name="status-lines")
         try:

@@ -29,6 +29,7 @@ from arbot.sim import SimConfig, SimServer
 from arbot.storage.db import open_db
 from arbot.storage.journal import TradeJournal
 from arbot.storage.queries import delete_quotes_older_than
+from arbot.storage.rawlog import RawLog, RawLogConfig
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
 from arbot.trading.live import LiveExecutor
@@ -51,7 +52,7 @@ class Runtime:
 
     def __init__(self, settings: ArbotSettings, *, demo: bool = False,
                  sinks: Iterable[object] = (), sim_config: SimConfig | None = None,
-                 armed: bool = False) -> None:
+                 armed: bool = False, record_raw: RawLogConfig | None = None) -> None:
         self.settings = settings
         self.demo = demo
         self._sim_config = sim_config
@@ -66,6 +67,7 @@ class Runtime:
         self.sim: SimServer | None = None
         self.writer: Writer | None = None
         self.recorder: Recorder | None = None
+        self.raw_log = RawLog(record_raw) if record_raw is not None else None
         self.engine: Engine | None = None
         self.trader: Trader | None = None
         self.armed = armed
@@ -102,6 +104,9 @@ class Runtime:
         self.writer = Writer(db, flush_ms=storage.flush_ms)
         await self.writer.start()
         self._stack.push_async_callback(self.writer.close)
+        if self.raw_log is not None:  # before any feed exists, closed after they stop
+            await self.raw_log.start()
+            self._stack.push_async_callback(self.raw_log.close)
         self.recorder = Recorder(self.writer, storage.record_quotes, storage.record_throttle_ms,
                                  run_id=self.started_ns)
         self.recorder.start_run(self.started_ns, self.demo, run_settings(self.settings))
@@ -205,7 +210,8 @@ class Runtime:
         feeds = []
         for n, chunk in enumerate(adapter.connections(ids)):
             feed = Feed(adapter, config.ws_url, chunk, symbols.lookup, self._sink,
-                        aiohttp_connect(self._session, timing), connection=n, timing=timing)
+                        aiohttp_connect(self._session, timing), connection=n, timing=timing,
+                        raw=self.raw_log.sink(venue) if self.raw_log is not None else None)
             feed.last_error = warning  # shown in the venue's status until a newer error
             feeds.append(feed)
         return feeds

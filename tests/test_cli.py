@@ -27,9 +27,9 @@ def test_help_lists_every_subcommand_with_a_line_each(capsys: pytest.CaptureFixt
         main(["--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    for command, words in [("config", "settings"), ("import-raw", "captured"),
-                           ("export", "CSV")]:
-        line = next(ln for ln in out.splitlines() if ln.strip().startswith(command))
+    for command, words in [("config", "settings"), ("import", "Tardis"),
+                           ("import-raw", "deprecated"), ("export", "CSV")]:
+        line = next(ln for ln in out.splitlines() if ln.split()[:1] == [command])
         assert words in line
 
 
@@ -41,7 +41,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize("argv", [["--frobnicate"], ["launch-rockets"], ["export", "nothing"],
-                                  ["import-raw", "--venue", "kraken", "x.jsonl"], ["config"]])
+                                  ["import", "raw", "--venue", "kraken", "x.jsonl"],
+                                  ["import", "parquet", "x.pq"], ["import"],
+                                  ["import", "binance-bookticker", "x.csv"], ["config"]])
 def test_usage_errors_exit_2_without_traceback(argv: list[str], tmp_path: Path) -> None:
     result = run_arbot(*argv, cwd=tmp_path)
     assert result.returncode == 2

@@ -1,4 +1,4 @@
-"""`arbot import-raw` then `arbot export quotes` keeps every L1 quote with the frame's numbers.
+"""`arbot import raw` then `arbot export quotes` keeps every L1 quote with the frame's numbers.
 
 The expected rows are worked out here from the raw JSON with the standard library and
 Decimal, independently of ArBot's parsers.
@@ -93,12 +93,12 @@ def test_import_then_export_keeps_every_quote_exactly(
 ) -> None:
     capture = FIXTURES / CASES[venue][0]
     db = tmp_path / "q.db"
-    assert main(["import-raw", "--venue", venue, str(capture), "--db", str(db),
+    assert main(["import", "raw", "--venue", venue, str(capture), "--db", str(db),
                  "--start", START]) == 0
     summary = capsys.readouterr().out
     expected = expected_rows(venue, capture)
-    assert f"quotes stored:  {len(expected)}" in summary
-    assert f"frames read:    {len(capture.read_text().splitlines())}" in summary
+    assert f"quotes stored:       {len(expected)}" in summary
+    assert f"rows read:           {len(capture.read_text().splitlines())}" in summary
 
     out = tmp_path / "quotes.csv"
     assert main(["export", "quotes", "--db", str(db), "-o", str(out)]) == 0
@@ -108,7 +108,7 @@ def test_import_then_export_keeps_every_quote_exactly(
 
 def test_export_filters_by_symbol_and_time(tmp_path: Path, capsys: Capture) -> None:
     db = str(tmp_path / "q.db")
-    main(["import-raw", "--venue", "bybit", str(FIXTURES / CASES["bybit"][0]), "--db", db])
+    main(["import", "raw", "--venue", "bybit", str(FIXTURES / CASES["bybit"][0]), "--db", db])
     capsys.readouterr()
     all_op = [r for r in expected_rows("bybit", FIXTURES / CASES["bybit"][0]) if r[2] == "OPUSDC"]
     middle = all_op[len(all_op) // 2][0]
@@ -123,14 +123,14 @@ def test_gzip_capture_imports_the_same(tmp_path: Path, capsys: Capture) -> None:
     packed = tmp_path / "capture.jsonl.gz"
     with plain.open("rb") as src, gzip.open(packed, "wb") as dst:
         shutil.copyfileobj(src, dst)
-    assert main(["import-raw", "--venue", "binance", str(packed), "--db",
+    assert main(["import", "raw", "--venue", "binance", str(packed), "--db",
                  str(tmp_path / "q.db")]) == 0
-    assert "quotes stored:  84" in capsys.readouterr().out
+    assert "quotes stored:       84" in capsys.readouterr().out
 
 
 def test_instruments_file_drives_the_symbol_map(tmp_path: Path, capsys: Capture) -> None:
     db = str(tmp_path / "q.db")
-    assert main(["import-raw", "--venue", "binance", str(FIXTURES / CASES["binance"][0]),
+    assert main(["import", "raw", "--venue", "binance", str(FIXTURES / CASES["binance"][0]),
                  "--instruments", str(EXCHANGE_INFO),
                  "--db", db]) == 0
     capsys.readouterr()
@@ -145,10 +145,11 @@ def test_bad_lines_are_counted_and_the_import_carries_on(tmp_path: Path, capsys:
     nan = lines[1].replace('"bidPx":"30228.6"', '"bidPx":"NaN"')
     assert nan != lines[1]
     broken.write_text("\n".join([lines[0], "{not json", nan, "", lines[2]]) + "\n")
-    assert main(["import-raw", "--venue", "okx", str(broken), "--db", str(tmp_path / "q.db")]) == 0
+    assert main(["import", "raw", "--venue", "okx", str(broken),
+                 "--db", str(tmp_path / "q.db")]) == 0
     out = capsys.readouterr().out
-    assert "quotes stored:  2" in out
-    assert "invalid_json: 1" in out and "non_finite: 1" in out
+    assert "quotes stored:       2" in out
+    assert "invalid_json: 1 (line 2)" in out and "non_finite: 1 (line 3)" in out
 
 
 @pytest.mark.parametrize("problem", ["missing", "wrong-instruments"])
@@ -156,7 +157,7 @@ def test_unreadable_inputs_fail_with_one_line(
     problem: str, tmp_path: Path, capsys: Capture
 ) -> None:
     capture = FIXTURES / CASES["okx"][0]
-    argv = ["import-raw", "--venue", "okx", "--db", str(tmp_path / "q.db")]
+    argv = ["import", "raw", "--venue", "okx", "--db", str(tmp_path / "q.db")]
     if problem == "missing":
         argv += [str(tmp_path / "nope.jsonl")]
     else:

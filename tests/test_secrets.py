@@ -30,7 +30,7 @@ def test_no_secret_in_any_output_or_file(tmp_path: Path) -> None:
     runs = [
         run_arbot("config", "show", cwd=tmp_path, env=env),
         run_arbot("config", "check", cwd=tmp_path, env=env),
-        run_arbot("import-raw", "--venue", "okx", str(OKX_TICKERS), cwd=tmp_path, env=env),
+        run_arbot("import", "raw", "--venue", "okx", str(OKX_TICKERS), cwd=tmp_path, env=env),
         run_arbot("export", "quotes", "-o", "out.csv", cwd=tmp_path, env=env),
     ]
     assert [r.returncode for r in runs] == [0, 0, 0, 0], [r.stderr for r in runs]

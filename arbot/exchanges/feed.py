@@ -8,6 +8,8 @@ in a row the connection is quarantined for a cool-down; other venues carry on.
 The receive loop does as little as possible per frame (no timeouts: a timeout context
 per receive costs as much as the parse); a supervisor task beside it owns the clocks:
 heartbeats, the stale and silence watchdogs, acknowledgement timeouts and status.
+With `--record-raw`, each frame also goes, with its receive time, to a raw sink that only
+buffers (`arbot.storage.rawlog`).
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ class FeedSink(Protocol):
 
 
 Connect = Callable[[str], AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]]
+# Takes every received frame with the receive time stamped on its quotes (`--record-raw`);
+# called on the hot path, so it must only buffer.
+RawSink = Callable[[str | bytes, int], None]
 
 
 def aiohttp_connect(session: aiohttp.ClientSession, timing: FeedTiming) -> Connect:
@@ -119,6 +124,7 @@ class Feed:
         wall_ns: Callable[[], int] = time.time_ns,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        raw: RawSink | None = None,
     ) -> None:
         self.adapter = adapter
         self.url = url
@@ -133,6 +139,7 @@ class Feed:
         self._wall_ns = wall_ns
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._raw = raw
         self.state = FeedState.CONNECTING
         self.frames = 0
         self.quotes = 0
@@ -265,6 +272,7 @@ class Feed:
         parse = self._parser.parse
         on_quote = self.sink.on_quote
         clock, wall_ns = self._clock, self._wall_ns
+        record = self._raw
         live = FeedState.LIVE
         while True:
             msg = await ws.receive()
@@ -272,7 +280,10 @@ class Feed:
             if kind is _TEXT or kind is _BINARY:
                 self.frames += 1
                 self.last_frame = clock()
-                for event in parse(msg.data, wall_ns()):
+                now = wall_ns()
+                if record is not None:
+                    record(msg.data, now)
+                for event in parse(msg.data, now):
                     if type(event) is Quote:
                         self.quotes += 1
                         on_quote(event)

@@ -68,6 +68,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _package_sql("schema.sql")),
     Migration(2, "engine episodes and runs", _package_sql("migration_002_engine.sql")),
     Migration(3, "trade outcomes", _package_sql("migration_003_trading.sql")),
+    Migration(4, "import ledger", _package_sql("migration_004_imports.sql")),
 )
 
 

@@ -58,6 +58,9 @@ class WriterStats:
     last_flush_s: float = 0.0
     last_flush_rows: int = 0
     last_error: str | None = None
+    # Rows the committed statements changed, by statement: below rows_written when a
+    # statement may skip rows (imports skip duplicates).
+    rows_changed: dict[str, int] = field(default_factory=dict)
 
     @property
     def quotes_thinned(self) -> int:

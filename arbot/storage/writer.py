@@ -273,10 +273,10 @@ class Writer:
         started = time.perf_counter()
         try:
             try:
-                rejected, why = await self._transaction(careful=False)
+                rejected, why, changed = await self._transaction(careful=False)
             except _BAD_ROW:
                 # Some row can never be written; find it without losing the others.
-                rejected, why = await self._transaction(careful=True)
+                rejected, why, changed = await self._transaction(careful=True)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -287,6 +287,7 @@ class Writer:
             bad = rejected.get(table, 0)
             stats.rows_written[table] += len(rows) - bad
             stats.rows_rejected[table] += bad
+            stats.rows_changed[table] = stats.rows_changed.get(table, 0) + changed.get(table, 0)
             rows.clear()
         if why is not None:
             stats.last_error = why
@@ -302,14 +303,19 @@ class Writer:
             self._progress.notify_all()
         return True
 
-    async def _transaction(self, *, careful: bool) -> tuple[dict[str, int], str | None]:
-        """Write the pending rows between BEGIN and COMMIT; return (rejected per table, why).
+    async def _transaction(
+        self, *, careful: bool
+    ) -> tuple[dict[str, int], str | None, dict[str, int]]:
+        """Write the pending rows between BEGIN and COMMIT; return (rejected per table, why,
+        rows the statements changed per table: an `INSERT ... WHERE NOT EXISTS` may change
+        fewer rows than it was given).
 
         Fast mode: one executemany per statement; a bad row escapes and the caller retries
         carefully. Careful mode: row by row, skipping (and counting) the rows that fail.
         """
         conn = self._conn
         rejected: dict[str, int] = {}
+        changed: dict[str, int] = {}
         why: str | None = None
         if conn.in_transaction:  # left open by a flush cancelled mid-way; the connection is ours
             await conn.execute("ROLLBACK")
@@ -320,11 +326,12 @@ class Writer:
                     continue
                 sql = self._sql[table]
                 if not careful:
-                    await conn.executemany(sql, rows)
+                    changed[table] = (await conn.executemany(sql, rows)).rowcount
                     continue
                 for row in rows:
                     try:
-                        await conn.execute(sql, row)
+                        changed[table] = changed.get(table, 0) + (
+                            await conn.execute(sql, row)).rowcount
                     except _BAD_ROW as exc:
                         rejected[table] = rejected.get(table, 0) + 1
                         why = f"{table} row rejected ({exc}): {row!r}"[:500]
@@ -336,7 +343,7 @@ class Writer:
                 except Exception as exc:  # the original error is the one worth reporting
                     log.debug("rollback failed: %s", exc)
             raise
-        return rejected, why
+        return rejected, why, changed
 
     def _failed(self, exc: Exception) -> None:
         is_db = isinstance(exc, sqlite3.Error)

@@ -1,0 +1,223 @@
+"""Quote history from CSV files: Tardis.dev `quotes` and Binance public-data `bookTicker`.
+
+Each row passes the same gate as a live quote (`make_quote`: finite, positive, not
+crossed). A row that gives no quote is counted by reason with its line number: the
+wrong number of columns, an empty or non-numeric field, an unreadable time, a symbol
+that cannot be split into BASE-QUOTE, or the gate's own reasons.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Final
+
+from arbot.domain import Quote, Venue
+from arbot.exchanges.base import make_quote
+from arbot.exchanges.symbols import SymbolMap
+from arbot.imports.base import RecentDrops, show
+from arbot.imports.files import FormatError, head_lines
+from arbot.imports.report import FileReport
+
+if TYPE_CHECKING:
+    from _csv import Reader
+
+TARDIS_COLUMNS: Final = ("exchange", "symbol", "timestamp", "local_timestamp", "ask_amount",
+                         "ask_price", "bid_price", "bid_amount")
+# Tardis exchange ids of the four venues' spot markets; other ids are skipped and reported.
+TARDIS_EXCHANGES: Final[Mapping[str, Venue]] = {
+    "binance": Venue.BINANCE, "bybit-spot": Venue.BYBIT, "okex": Venue.OKX,
+    "bitget": Venue.BITGET,
+}
+BOOKTICKER_COLUMNS: Final = ("update_id", "best_bid_price", "best_bid_qty", "best_ask_price",
+                             "best_ask_qty", "transaction_time", "event_time")
+_MAX_SKIP_KINDS: Final = 20  # distinct unknown exchanges listed before lumping the rest
+_MICROS_FROM: Final = 10**14  # a "ms" time this large is in µs (Binance's newer files)
+
+
+def _rows(stream: IO[bytes]) -> Reader:
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    return csv.reader(text)
+
+
+def _fields(line: bytes) -> list[str]:
+    text = line.decode("utf-8", "replace").lstrip("\ufeff")
+    return [f.strip() for f in next(csv.reader([text]), [])]
+
+
+class TardisQuotes:
+    """Tardis.dev `quotes` CSV: any of the four venues, named by the `exchange` column.
+
+    `local_timestamp` (µs, when Tardis received it) is the receive time;
+    `timestamp` (µs, the exchange's time) becomes `ts_exchange_ms`.
+    """
+
+    name = "tardis-quotes"
+    scope = ""
+    label = "tardis-quotes"
+
+    def check(self, path: Path) -> None:
+        head = head_lines(path, 1)
+        found = _fields(head[0]) if head else []
+        if not set(TARDIS_COLUMNS) <= set(found):
+            raise FormatError(
+                f"{path}: not a Tardis quotes CSV: expected the columns "
+                f"{','.join(TARDIS_COLUMNS)}; found {show(head[0]) if head else 'an empty file'}")
+
+    def quotes(self, stream: IO[bytes], report: FileReport) -> Iterator[Quote]:
+        reader = _rows(stream)
+        header = [h.strip() for h in next(reader, [])]
+        i_ex, i_sym, i_ts, i_local, i_aa, i_ap, i_bp, i_ba = map(header.index, TARDIS_COLUMNS)
+        width = len(header)
+        drops = RecentDrops()
+        maps = {venue: SymbolMap(venue, (), guess=True) for venue in TARDIS_EXCHANGES.values()}
+        symbols: dict[tuple[Venue, str], str | None] = {}
+        for row in reader:
+            if not row:
+                continue
+            line = reader.line_num
+            report.rows += 1
+            if len(row) != width:
+                report.bad_row("wrong_columns", line)
+                continue
+            exchange = row[i_ex]
+            venue = TARDIS_EXCHANGES.get(exchange)
+            if venue is None:
+                self._skip_exchange(report, exchange, line)
+                continue
+            key = (venue, row[i_sym])
+            symbol = symbols.get(key, "")
+            if symbol == "":
+                symbol = symbols[key] = maps[venue].to_canonical(key[1].strip().upper())
+            if symbol is None:
+                report.bad_row("unknown_symbol", line)
+                continue
+            try:
+                ask_size, ask = float(row[i_aa]), float(row[i_ap])
+                bid, bid_size = float(row[i_bp]), float(row[i_ba])
+            except ValueError:
+                empty = any(not row[i].strip() for i in (i_aa, i_ap, i_bp, i_ba))
+                # Tardis leaves a side empty when that side of the book is empty.
+                report.bad_row("empty_book" if empty else "not_a_number", line)
+                continue
+            try:
+                local_us = int(row[i_local])
+                exchange_us = int(row[i_ts]) if row[i_ts].strip() else None
+            except ValueError:
+                report.bad_row("bad_timestamp", line)
+                continue
+            if local_us <= 0:
+                report.bad_row("bad_timestamp", line)
+                continue
+            q = make_quote(venue, symbol, bid, bid_size, ask, ask_size,
+                           exchange_us // 1000 if exchange_us is not None else None,
+                           local_us * 1000, drops)
+            if q is None:
+                report.bad_row(str(drops.recent.pop()), line)
+                continue
+            yield q
+
+    @staticmethod
+    def _skip_exchange(report: FileReport, exchange: str, line: int) -> None:
+        reason = f"exchange {exchange or '(empty)'} (not an ArBot venue)"
+        if reason not in report.skipped and len(report.skipped) >= _MAX_SKIP_KINDS:
+            reason = "other exchanges (not ArBot venues)"
+        report.skip(reason, line)
+
+    def report_lines(self, report: FileReport) -> list[str]:
+        return report.lines()
+
+
+def _ms(value: int) -> int:
+    return value // 1000 if value >= _MICROS_FROM else value
+
+
+class BinanceBookTicker:
+    """Binance public-data `bookTicker` CSV for one symbol (the file does not name it).
+
+    `event_time` (when Binance pushed the update) stands in for the receive time;
+    `transaction_time` is `ts_exchange_ms`. Both are ms (µs in newer files; told apart by
+    size). Files with and without the header line are accepted.
+    """
+
+    name = "binance-bookticker"
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self.scope = symbol
+        self.label = f"binance-bookticker, {symbol}"
+
+    def check(self, path: Path) -> None:
+        head = head_lines(path, 1)
+        found = _fields(head[0]) if head else []
+        if set(found) == set(BOOKTICKER_COLUMNS) or _numeric_row(found):
+            return
+        raise FormatError(
+            f"{path}: not a Binance bookTicker CSV: expected the columns "
+            f"{','.join(BOOKTICKER_COLUMNS)}; found {show(head[0]) if head else 'an empty file'}")
+
+    def quotes(self, stream: IO[bytes], report: FileReport) -> Iterator[Quote]:
+        reader = _rows(stream)
+        first: list[str] = next(reader, [])
+        order = list(BOOKTICKER_COLUMNS)
+        header = [h.strip() for h in first]
+        pending: list[list[str]] = []
+        if set(header) == set(BOOKTICKER_COLUMNS):
+            order = header
+        else:  # no header: the first line is already data
+            pending.append(first)
+        i_bp, i_bq, i_ap, i_aq, i_tt, i_et = map(order.index, BOOKTICKER_COLUMNS[1:])
+        width = len(order)
+        drops = RecentDrops()
+        symbol = self.symbol
+        for row in _chain(pending, reader):
+            if not row:
+                continue
+            line = reader.line_num
+            report.rows += 1
+            if len(row) != width:
+                report.bad_row("wrong_columns", line)
+                continue
+            try:
+                bid, bid_size = float(row[i_bp]), float(row[i_bq])
+                ask, ask_size = float(row[i_ap]), float(row[i_aq])
+            except ValueError:
+                empty = any(not row[i].strip() for i in (i_bp, i_bq, i_ap, i_aq))
+                report.bad_row("missing_value" if empty else "not_a_number", line)
+                continue
+            try:
+                transaction_ms, event_ms = _ms(int(row[i_tt])), _ms(int(row[i_et]))
+            except ValueError:
+                report.bad_row("bad_timestamp", line)
+                continue
+            if event_ms <= 0:
+                report.bad_row("bad_timestamp", line)
+                continue
+            q = make_quote(Venue.BINANCE, symbol, bid, bid_size, ask, ask_size, transaction_ms,
+                           event_ms * 1_000_000, drops)
+            if q is None:
+                report.bad_row(str(drops.recent.pop()), line)
+                continue
+            yield q
+
+    def report_lines(self, report: FileReport) -> list[str]:
+        return report.lines()
+
+
+def _chain(first: list[list[str]], rest: Iterator[list[str]]) -> Iterator[list[str]]:
+    yield from first
+    yield from rest
+
+
+def _numeric_row(fields: list[str]) -> bool:
+    """A headerless bookTicker line: seven numbers (ids and times integers)."""
+    if len(fields) != len(BOOKTICKER_COLUMNS):
+        return False
+    try:
+        for i, value in enumerate(fields):
+            int(value) if i in (0, 5, 6) else float(value)
+    except ValueError:
+        return False
+    return True
