@@ -8,7 +8,10 @@ The API runs on a demo runtime in a thread of its own (schemathesis calls over H
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +29,17 @@ schema = schemathesis.openapi.from_dict(msgspec.json.decode(openapi()))
 # The stream never ends by design; its shape is tested in test_api.py. Halting is
 # harmless on the demo runtime but would stop it trading for the other operations.
 schema = schema.exclude(path="/api/stream")
+
+
+def wait_healthy(base: str, wait_s: float = 60.0) -> None:
+    """Until every venue is live and the engine ticks, so health answers 200."""
+    end = time.monotonic() + wait_s
+    while time.monotonic() < end:
+        with contextlib.suppress(OSError), urllib.request.urlopen(base + "/api/health") as r:
+            if r.status == 200:
+                return
+        time.sleep(0.2)
+    raise AssertionError("the demo runtime never became healthy")
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +65,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         thread = threading.Thread(target=loop.run_until_complete, args=(serve(),))
         thread.start()
         assert ready.wait(60) and not failed, failed
+        wait_healthy(f"http://127.0.0.1:{port}")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -67,7 +82,12 @@ def test_api_matches_its_description(case: schemathesis.Case, base_url: str) -> 
     # matches the pattern and is refused with a 400), so on the two history operations the
     # "schema-valid request accepted" check would flag correct refusals; every other
     # check (no 5xx, status codes, response schemas, headers) still runs there.
+    # /api/health answers 503 by design when the engine stalls or venues drop (declared in
+    # the description); on a loaded machine that can happen mid-run, so "not a server
+    # error" is not asked of it. Its body is still checked against the schema.
     excluded = ([schemathesis.checks.positive_data_acceptance]
-                if case.operation.path in ("/api/opportunities", "/api/trades") else [])
+                if case.operation.path in ("/api/opportunities", "/api/trades")
+                else [schemathesis.checks.not_a_server_error]
+                if case.operation.path == "/api/health" else [])
     case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {TOKEN}"},
                            excluded_checks=excluded)
