@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from arbot import __version__
+from arbot.backtest import cli as backtest_cli
 from arbot.config import (
     ArbotSettings,
     ConfigError,
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                                help="validate the settings; exit 0 if valid, 2 if not")
 
     add_import_parsers(commands, common)
+    backtest_cli.add_parser(commands, common)
 
     export = commands.add_parser("export", help="write recorded data as CSV")
     export_kinds = export.add_subparsers(dest="export_kind", metavar="WHAT", required=True)
@@ -293,4 +295,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, ArbotSettings], int]] = {
     "import": run_import,
     "import-raw": run_import,  # deprecated alias of `import raw`
     "export": _export,
+    "backtest": backtest_cli.run,
 }

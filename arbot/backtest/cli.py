@@ -1,0 +1,124 @@
+"""`arbot backtest`: replay recorded quotes through the live engine and paper trader.
+
+    arbot backtest [--db PATH] [--input FILE ...] [--from T] [--until T]
+                   [--symbols S ...] [--config PATH] [--out DIR]
+
+Settings: by default each recorded run is replayed with the detection settings it stored
+(market, strategy, filters, taker fees), which is what makes a replay reproduce the run;
+`--settings config` uses the configuration's (`--config PATH`, else ./arbot.toml and the
+environment, as everywhere) for everything instead. Quotes outside any recorded run
+(imports) always use the configuration. Trading settings always come from the
+configuration, as paper trading with no simulated latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from arbot.backtest.output import render, write_charts, write_tables
+from arbot.backtest.progress import ProgressLine
+from arbot.backtest.runner import Options, Progress, Result, run_backtest
+from arbot.backtest.source import PAGE_ROWS, Window
+from arbot.config import ArbotSettings
+from arbot.exchanges.symbols import parse_canonical
+from arbot.timefmt import parse_time_ns
+
+DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def add_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+               common_parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "backtest", parents=[common_parent],
+        help="replay recorded quotes through the engine and the paper trader",
+        description="Replay recorded quotes in receive-time order through the same engine, "
+                    "filters and paper trader that run live, on a clock made of the recorded "
+                    "receive times; print the report and write it to --out.")
+    p.add_argument("--db", type=Path, metavar="PATH",
+                   help="recorded database (default [storage] path); opened read-only")
+    p.add_argument("--input", nargs="+", type=Path, metavar="FILE",
+                   help="replay this ArBot database instead of --db (one .db file for now)")
+    p.add_argument("--from", dest="since", metavar="TIME",
+                   help="first receive time replayed, inclusive (ISO-8601 UTC or epoch s)")
+    p.add_argument("--until", metavar="TIME", help="end of the replay, exclusive")
+    p.add_argument("--symbols", nargs="+", metavar="BASE-QUOTE",
+                   help="replay only these symbols (default: every recorded one)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="write summary.json, CSVs, charts and backtest.db here")
+    p.add_argument("--settings", choices=["recorded", "config"], default="recorded",
+                   help="detection settings (symbols, thresholds, filters, fees): as stored "
+                        "with each recorded run (default; quotes outside runs use the "
+                        "configuration), or the configuration's for everything; trading "
+                        "settings always come from the configuration")
+    p.add_argument("--rules", choices=["auto", "demo", "generic"], default="auto",
+                   help="trading rules for the paper trader: the simulator's (demo "
+                        "recordings, the default for them) or generic (tick 1e-12, lot 1e-8, "
+                        "no minimums; the default otherwise)")
+    p.add_argument("--page-rows", type=_page_rows, default=PAGE_ROWS, metavar="N",
+                   help=f"quotes read per page (default {PAGE_ROWS:,})")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (it shows only when stderr is a terminal)")
+    return p
+
+
+def _page_rows(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def options(args: argparse.Namespace, settings: ArbotSettings) -> Options:
+    """The backtest's options from parsed arguments; ValueError for bad input."""
+    for symbol in args.symbols or ():
+        parse_canonical(symbol)
+    since = parse_time_ns(args.since) if args.since else None
+    until = parse_time_ns(args.until) if args.until else None
+    if since is not None and until is not None and until <= since:
+        raise ValueError("--until must be after --from")
+    db = args.db if args.db is not None else Path(settings.storage.path)
+    if args.input:
+        if args.db is not None:
+            raise ValueError("use --db or --input, not both")
+        if len(args.input) > 1:
+            raise ValueError("--input takes one database for now; merge recordings first")
+        db = args.input[0]
+        if db.suffix.lower() not in DB_SUFFIXES:
+            raise ValueError(f"{db}: --input reads ArBot databases ({', '.join(DB_SUFFIXES)}); "
+                             "store quote files in one first with `arbot import` and replay "
+                             "that")
+    symbols = tuple(dict.fromkeys(args.symbols)) if args.symbols else None
+    return Options(db=db, window=Window(since, until, symbols), out=args.out,
+                   page_rows=args.page_rows,
+                   use_run_settings=args.settings == "recorded", rules=args.rules)
+
+
+def run(args: argparse.Namespace, settings: ArbotSettings) -> int:
+    opts = options(args, settings)
+    show = not args.no_progress and sys.stderr.isatty()
+    bars: list[ProgressLine] = []
+
+    def progress(span: tuple[int, int] | None) -> Progress | None:
+        if not show or span is None:
+            return None
+        bars.append(ProgressLine(*span))
+        return bars[-1]
+
+    try:
+        result = asyncio.run(run_backtest(settings, opts, progress))
+    finally:
+        for bar in bars:
+            bar.close()
+    print(render(result.summary))
+    if opts.out is not None:
+        write_out(opts.out, result)
+        print(f"\nreport written to {opts.out}")
+    return 0
+
+
+def write_out(out: Path, result: Result) -> None:
+    write_tables(out, result.summary)
+    write_charts(out, result.collector)

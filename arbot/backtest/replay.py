@@ -1,0 +1,223 @@
+"""The replay: recorded quotes through the live engine and paper trader on a replay clock.
+
+Time is the recorded receive time. The engine runs with `clock=None`, so freshness,
+trend samples and episode times come from each quote's `ts_recv_ns`; the trader's
+monotonic and wall clocks read the same replay time, so cool-downs, trade rates, the
+trading day and trade ids are reproducible. Between quotes, in time order, the replay
+does what the live runtime did between frames:
+
+* the engine's sweep on every 100 ms boundary (`runtime.SWEEP_S`), so episodes whose
+  quotes went stale without a new quote close as they did live;
+* the recorded feed events (venue states): live, a venue's quotes count only while all of
+  its connections are LIVE, and a venue going down closes its episodes as `venue_down`;
+* run boundaries (`segments`): a fresh engine per recorded run, with that run's settings,
+  and its open episodes closed as `shutdown` when the run ended.
+
+A quote after which a trade is in flight is followed by `wait_idle()`: the legs fill
+against the book of that moment (paper latency is 0 in a backtest) before the next quote.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from arbot.backtest.report import Collector
+from arbot.backtest.segments import Segment
+from arbot.backtest.source import FeedEvents, QuotePages
+from arbot.backtest.store import EpisodeStore
+from arbot.domain import Quote, Venue
+from arbot.engine.engine import Engine
+from arbot.engine.funnel import Funnel
+from arbot.events import FanOut
+from arbot.runtime import SWEEP_S
+from arbot.trading.ledger import Ledger
+from arbot.trading.paper import PaperExecutor
+from arbot.trading.preflight import Instruments
+from arbot.trading.trader import Trader
+
+SWEEP_NS = round(SWEEP_S * 1e9)
+NEVER = 2**63  # a time after every recorded one
+FLUSH_QUOTES = 50_000  # commit the buffered episodes about this often
+
+Progress = Callable[[int, int], None]  # (replay time, quotes so far)
+
+
+class Replay:
+    """One backtest's moving parts. `trader` is None when trading is off; the store and
+    the report's collector hear every episode event."""
+
+    def __init__(self, segments: list[Segment], first: int, pages: QuotePages,
+                 events: FeedEvents, collector: Collector, store: EpisodeStore,
+                 trader: Trader | None, ledger: Ledger | None, rng: random.Random,
+                 instruments: Instruments) -> None:
+        self.segments = segments
+        self._next_seg = first
+        self.pages = pages
+        self.events = events
+        self.trader = trader
+        self.ledger = ledger
+        self.rng = rng
+        self.instruments = instruments
+        self.store = store
+        self._sink = FanOut([store, *([trader] if trader is not None else []), collector])
+        self.engine: Engine | None = None
+        self.segment: Segment | None = None
+        self.funnels: list[Funnel] = []
+        self.started: list[Segment] = []  # in order, each with its funnel in `funnels`
+        self.quotes = 0
+        self.last_quote_ns: int | None = None
+        self._event_time = 0  # the latest timeline event handled
+        self._sweep_ns = NEVER
+        self._event_ns = NEVER
+        self._seg_ns = NEVER
+        self.next_ns = NEVER  # the earliest of the three
+        self._reschedule()
+
+    # -- clocks and books for the trader ----------------------------------------------
+
+    def clock(self) -> int:
+        """The replay clock, for the trader's monotonic and wall clocks alike: the latest
+        quote the engine took (it acts on those) or timeline event."""
+        engine = self.engine
+        tick = engine.last_tick_ns if engine is not None else 0
+        return max(tick, self._event_time)
+
+    def book(self, venue: Venue, symbol: str) -> Quote | None:
+        return self.engine.board.quote(venue, symbol) if self.engine is not None else None
+
+    # -- the timeline -------------------------------------------------------------------
+
+    def _reschedule(self) -> None:
+        if self._next_seg >= len(self.segments):
+            self._seg_ns = NEVER
+        else:  # a segment starts just before its first instant, so quotes then are in it
+            start = self.segments[self._next_seg].start_ns
+            self._seg_ns = -NEVER if start is None else start - 1
+        nxt = self.events.peek_ns()
+        self._event_ns = NEVER if nxt is None else nxt
+        self.next_ns = min(self._sweep_ns, self._event_ns, self._seg_ns)
+
+    def advance(self, t: int) -> None:
+        """Handle every timeline event before `t`, in time order: segment switches,
+        recorded venue states, the engine's sweeps."""
+        while self.next_ns < t:
+            at = self.next_ns
+            if at == self._seg_ns:
+                self._switch(at, t)
+            elif at == self._event_ns:
+                self._event_time = max(self._event_time, at)
+                status = self.events.pop()
+                if self.engine is not None:
+                    self.engine.on_feed_status(status)
+            elif self.engine is not None and self.engine.episodes.open:
+                self._event_time = max(self._event_time, at)
+                self.engine.sweep(at)
+                self._sweep_ns = at + SWEEP_NS
+            else:  # nothing open to sweep: skip to the first boundary at or after t
+                self._sweep_ns = at + -(-(t - at) // SWEEP_NS) * SWEEP_NS
+            self._reschedule()
+
+    def _switch(self, at: int, t: int) -> None:
+        """End the current segment (a run that ended closes its episodes as `shutdown`
+        at its recorded end) and start the next, with a fresh engine."""
+        seg = self.segments[self._next_seg]
+        self._next_seg += 1
+        old = self.segment
+        if old is not None and self.engine is not None:
+            start = at + 1
+            stop = old.stop_ns
+            if stop is not None and stop <= start:
+                self._close_all(stop, "shutdown")
+            else:
+                self._close_all(start, "end_of_data")
+        self.segment = seg
+        self.engine = Engine(seg.settings, self._sink, clock=None,
+                             require_live=seg.venue_states)
+        self.funnels.append(self.engine.funnel)
+        self.started.append(seg)
+        # Live, the sweep ticks every 100 ms from the run's start; a free segment from its
+        # first quote.
+        self._sweep_ns = (at + 1 if seg.start_ns is not None else t) + SWEEP_NS
+        if self.trader is not None and self.ledger is not None:
+            fees = {v: seg.settings.exchanges.for_venue(v).taker_fee_bps / 10_000 for v in Venue}
+            self.trader.executor = PaperExecutor(self.trader.settings.paper, self.book,
+                                                 self.instruments, fees, self.ledger,
+                                                 rng=self.rng)
+
+    def _close_all(self, at: int, reason: str) -> None:
+        engine = self.engine
+        assert engine is not None
+        self._event_time = max(self._event_time, at)
+        for key in list(engine.episodes.open):
+            engine.episodes.close(key, at, reason)
+
+    # -- the hot loop ---------------------------------------------------------------------
+
+    async def run(self, progress: Progress | None = None, until_ns: int | None = None) -> None:
+        """Replay every page, then the timeline to the end (a run's recorded end closes
+        its episodes as it did live), then close what is still open as `end_of_data`."""
+        read = self.pages.next_page
+        flushed = 0
+        while page := read():
+            await self._page(page)
+            self.last_quote_ns = page[-1].ts_recv_ns
+            if progress is not None:
+                progress(self.last_quote_ns, self.quotes)
+            if self.quotes - flushed >= FLUSH_QUOTES:
+                self.store.flush()
+                flushed = self.quotes
+        await self._finish(until_ns)
+
+    async def _page(self, page: list[Quote]) -> None:
+        trader = self.trader
+        flight = trader.risk.in_flight if trader is not None else set()
+        engine = self.engine
+        on_quote = engine.on_quote if engine is not None else _no_engine
+        next_ns = self.next_ns
+        for q in page:
+            t = q.ts_recv_ns
+            if t > next_ns:
+                self.advance(t)
+                next_ns = self.next_ns
+                engine = self.engine
+                on_quote = engine.on_quote if engine is not None else _no_engine
+            on_quote(q)
+            if flight and trader is not None:
+                await trader.wait_idle()
+        self.quotes += len(page)
+
+    async def _finish(self, until_ns: int | None) -> None:
+        if self.last_quote_ns is None:
+            return  # no quotes: no engine ever started
+        end = until_ns
+        if end is None:
+            end = self.last_quote_ns + 1
+            stop = self.segment.stop_ns if self.segment is not None else None
+            if stop is not None and stop >= self.last_quote_ns:
+                end = stop + 1  # the run's recorded end is part of the replay
+        self.advance(end)
+        if self.engine is not None:
+            self._close_all(self.clock(), "end_of_data")
+        if self.trader is not None:
+            await self.trader.wait_idle()
+        self.store.flush()
+
+    def replayed_segments(self) -> list[Segment]:
+        """The segments that had quotes in the window."""
+        return [s for s, f in zip(self.started, self.funnels, strict=True) if f.quotes]
+
+    def funnel(self) -> dict[str, object]:
+        """The engine's funnel summed over segments."""
+        total = Funnel()
+        for f in self.funnels:
+            for name in ("quotes", "not_live", "stale", "crossed", "below_min", "too_small",
+                         "passed"):
+                setattr(total, name, getattr(total, name) + getattr(f, name))
+            for name, n in f.filtered.items():
+                total.filtered[name] = total.filtered.get(name, 0) + n
+        return total.as_dict()
+
+
+def _no_engine(q: Quote) -> None:
+    raise AssertionError("a quote before the first segment started")

@@ -1,0 +1,212 @@
+"""One backtest from a recorded database to a report.
+
+The source is opened read-only; everything the backtest writes goes to its own database
+(`backtest.db` in `--out`, or a temporary directory): the replayed episodes as rows the
+recorder's own functions make, and the paper trades through the trade journal, so
+`arbot export trades --db OUT/backtest.db` reads them like any recording.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from arbot.backtest import source, store
+from arbot.backtest.output import iso
+from arbot.backtest.replay import Replay
+from arbot.backtest.report import Collector, summarize
+from arbot.backtest.rules import LazyRules, RulesKind
+from arbot.backtest.segments import Segment, containing, plan
+from arbot.backtest.settings import backtest_trading
+from arbot.config import ArbotSettings
+from arbot.domain import Quote, Venue
+from arbot.export import EPISODE_HEADER, TRADE_HEADER, episode_csv_row, trade_csv_row, write_csv
+from arbot.runsettings import run_settings
+from arbot.storage.db import DatabaseError, open_db
+from arbot.storage.journal import TradeJournal
+from arbot.storage.queries import iter_episodes
+from arbot.storage.trade_queries import iter_trades
+from arbot.trading.ledger import Ledger
+from arbot.trading.paper import PaperExecutor
+from arbot.trading.trader import Trader
+
+OUT_DB = "backtest.db"
+
+
+@dataclass(frozen=True)
+class Options:
+    db: Path
+    window: source.Window = field(default_factory=source.Window)
+    out: Path | None = None
+    page_rows: int = source.PAGE_ROWS
+    use_run_settings: bool = True  # False: the configuration's settings for every run
+    rules: Literal["auto", "demo", "generic"] = "auto"
+
+
+@dataclass
+class Result:
+    summary: dict[str, object]
+    collector: Collector
+    out_db: Path | None  # None when it lived in a temporary directory
+
+
+Progress = Callable[[int, int], None]
+
+
+async def run_backtest(settings: ArbotSettings, opts: Options,
+                       progress: Callable[[tuple[int, int] | None], Progress | None]
+                       = lambda _: None) -> Result:
+    """Replay `opts.db` and return the report; `progress(span)` may return a callback
+    that hears (replay time, quotes so far) after every page."""
+    read = source.connect(opts.db)
+    meta = source.connect(opts.db)
+    tmp: str | None = None
+    try:
+        if opts.out is not None:
+            out = opts.out
+            _check_out(out, opts.db)
+        else:
+            tmp = tempfile.mkdtemp(prefix="arbot-backtest-")
+            out = Path(tmp)
+        return await _run(settings, opts, read, meta, out, progress, keep=opts.out is not None)
+    finally:
+        read.close()
+        meta.close()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _check_out(out: Path, db: Path) -> None:
+    target = out / OUT_DB
+    if target.resolve() == db.resolve():
+        raise DatabaseError(f"--out {out} would overwrite the database being replayed; "
+                            "choose another directory", kind="cannot_open", path=db)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create --out directory {out}: {exc.strerror or exc}",
+                            kind="cannot_open", path=out) from exc
+    for name in (OUT_DB, OUT_DB + "-wal", OUT_DB + "-shm"):
+        (out / name).unlink(missing_ok=True)  # a previous backtest's, replaced whole
+
+
+def _rules_kind(opts: Options, demo_runs: list[bool]) -> RulesKind:
+    if opts.rules != "auto":
+        return opts.rules
+    return "demo" if demo_runs and all(demo_runs) else "generic"
+
+
+async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
+               meta: sqlite3.Connection, out: Path,
+               progress: Callable[[tuple[int, int] | None], Progress | None], *, keep: bool
+               ) -> Result:
+    w = opts.window
+    runs = source.recorded_runs(meta)
+    segments = plan(runs, settings, use_run_settings=opts.use_run_settings,
+                    has_events=lambda a, b: source.has_feed_events(meta, a, b))
+    first = containing(segments, w.since_ns)
+    span = source.time_span(read, w)
+    in_window = [s for s in segments[first:] if span is None or s.start_ns is None
+                 or s.start_ns <= span[1]]
+    kind = _rules_kind(opts, [s.run.demo for s in in_window if s.run is not None])
+    pages = source.QuotePages(read, w, opts.page_rows)
+    events = source.FeedEvents(meta, segments[first].start_ns, w.until_ns)
+
+    await store.create(out / OUT_DB)
+    run_id = time.time_ns()
+    episodes = store.EpisodeStore(out / OUT_DB, run_id)
+    trading = backtest_trading(settings.trading)
+    journal: TradeJournal | None = None
+    replay: Replay | None = None
+
+    def clock() -> int:
+        return replay.clock() if replay is not None else 0
+
+    collector = Collector(clock)
+    rules = LazyRules(kind)
+    rng = random.Random(trading.paper.seed)
+    trader: Trader | None = None
+    ledger: Ledger | None = None
+    try:
+        episodes.start_run(run_id, bool(in_window) and all(
+            s.run is not None and s.run.demo for s in in_window),
+            run_settings(segments[first].settings))
+        if trading.mode != "off":
+            journal = store.InlineJournal(out / OUT_DB)
+            ledger = Ledger({v: trading.paper.starting(v) for v in Venue})
+
+            def book(venue: Venue, symbol: str) -> Quote | None:
+                return replay.book(venue, symbol) if replay is not None else None
+
+            executor = PaperExecutor(trading.paper, book, rules, {}, ledger, rng=rng)
+            trader = Trader(trading, executor, journal, ledger, rules, book, run_id=run_id,
+                            on_trade=collector.on_trade, mono_ns=clock, wall_ns=clock)
+        replay = Replay(segments, first, pages, events, collector, episodes, trader, ledger,
+                        rng, rules)
+        started = time.perf_counter()
+        await replay.run(progress(span), w.until_ns)
+        elapsed = time.perf_counter() - started
+        funnel = replay.funnel()
+        episodes.end_run(funnel, ended_ns=replay.clock())
+    finally:
+        episodes.close()
+        if journal is not None:
+            journal.close()
+    used = replay.replayed_segments()
+    meta_info: dict[str, object] = {
+        "source": str(opts.db),
+        "from": iso(w.since_ns if w.since_ns is not None else (span[0] if span else None)),
+        "until": iso(w.until_ns if w.until_ns is not None else (span[1] if span else None)),
+        "symbols": list(w.symbols) if w.symbols is not None else "all",
+        "quotes": replay.quotes,
+        "replay_s": elapsed,
+        "quotes_per_s": replay.quotes / elapsed if elapsed > 0 else 0.0,
+        "settings": _settings_note(used, opts),
+        "rules": kind,
+        "trading": trading.mode,
+        "segments": [s.describe() for s in used],
+        "output_db": str(out / OUT_DB) if keep else None,
+    }
+    summary = summarize(collector, funnel, dict(trader.rejections) if trader else {}, meta_info)
+    if keep:
+        await _export(out)
+    return Result(summary, collector, out / OUT_DB if keep else None)
+
+
+def _settings_note(used: list[Segment], opts: Options) -> str:
+    if not opts.use_run_settings:
+        return "configuration (--settings config)"
+    froms = {s.settings_from for s in used}
+    if froms == {"run"}:
+        return "as recorded with each run"
+    if froms == {"config"}:
+        return "configuration (no recorded run settings)"
+    return "as recorded where runs stored them, else the configuration"
+
+
+async def _export(out: Path) -> None:
+    """trades.csv and episodes.csv from the backtest's own database, as `arbot export`
+    writes them."""
+    conn = await open_db(out / OUT_DB, readonly=True)
+    try:
+        async def trades() -> AsyncIterator[tuple[str, ...]]:
+            async for row in iter_trades(conn):
+                yield trade_csv_row(row)
+
+        async def episodes() -> AsyncIterator[tuple[str, ...]]:
+            async for row in iter_episodes(conn):
+                yield episode_csv_row(row)
+
+        await write_csv(trades(), TRADE_HEADER, out / "trades.csv")
+        await write_csv(episodes(), EPISODE_HEADER, out / "episodes.csv")
+    finally:
+        with contextlib.suppress(Exception):
+            await conn.close()

@@ -1,0 +1,55 @@
+"""One demo run recorded for every backtest test: the real runtime against the built-in
+simulator (real sockets on 127.0.0.1, the venues' own protocols), with dislocations so
+episodes occur, one venue's connection dropped and another stalled so venue states
+change mid-run, every quote recorded (`record_quotes = "all"`), and paper trading."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from arbot.config import ArbotSettings
+from arbot.domain import Venue
+from arbot.runtime import Runtime
+from arbot.sim import SimConfig
+from arbot.sim.config import Dislocations, Faults
+
+SYMBOLS = ["BTC-USDT", "ETH-USDT"]
+SIM = SimConfig(symbols=tuple(SYMBOLS), rate=100, seed=11,
+                dislocations=Dislocations(rate_per_s=3.0, size_bps=45.0, life_s=0.8),
+                faults={Venue.OKX: Faults(drop_every_s=4.0),
+                        Venue.BYBIT: Faults(stall_every_s=3.0, stall_for_s=2.0)})
+SECONDS = 10.0
+
+
+def demo_settings(db: Path) -> ArbotSettings:
+    return ArbotSettings.model_validate({
+        "market": {"symbols": SYMBOLS},
+        "storage": {"path": str(db), "record_quotes": "all", "flush_ms": 50},
+        "feeds": {"stale_after_s": 1.5},
+        "trading": {"mode": "paper", "cooldown_s": 0.2, "max_trades_per_minute": 1000},
+    })
+
+
+@dataclass(frozen=True)
+class Recording:
+    db: Path
+    settings: ArbotSettings
+
+
+async def record(db: Path, seconds: float) -> ArbotSettings:
+    settings = demo_settings(db)
+    async with Runtime(settings, demo=True, sim_config=SIM) as runtime:
+        await runtime.run(duration=seconds)
+    return settings
+
+
+@pytest.fixture(scope="package")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    settings = asyncio.run(record(db, SECONDS))
+    yield Recording(db, settings)

@@ -1,0 +1,87 @@
+"""`arbot backtest` as a command: its parser on a parent with --config (as `arbot.cli`
+builds it), the printed tables, the files in --out, and bad input as clear errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from arbot.backtest import cli
+from arbot.config import load_settings
+from arbot.storage.db import DatabaseError
+from tests.backtest.conftest import Recording
+
+OUT_FILES = ("summary.json", "trades.csv", "episodes.csv", "pnl_by_symbol.csv",
+             "pnl_by_pair.csv", "rejections.csv", "pnl.png", "opportunities.png",
+             "backtest.db")
+
+
+def backtest(argv: list[str]) -> int:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    parser = argparse.ArgumentParser(prog="arbot")
+    commands = parser.add_subparsers(dest="command")
+    cli.add_parser(commands, common)
+    args = parser.parse_args(["backtest", *argv])
+    db = args.db
+    settings = load_settings(getattr(args, "config", None),
+                             overrides={"storage": {"path": str(db)}} if db else None)
+    return cli.run(args, settings)
+
+
+def test_backtest_prints_the_report_and_writes_every_file(
+        demo_run: Recording, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "arbot.toml"
+    config.write_text("[trading]\ncooldown_s = 0.2\nmax_trades_per_minute = 1000\n")
+    before = demo_run.db.stat().st_mtime_ns, demo_run.db.stat().st_size
+    out = tmp_path / "out"
+    assert backtest(["--db", str(demo_run.db), "--config", str(config), "--out", str(out),
+                     "--symbols", "BTC-USDT", "ETH-USDT"]) == 0
+    text = capsys.readouterr().out
+    for title in ("opportunities:", "episodes by close reason", "PnL net of fees",
+                  "PnL by venue pair", "rejections by funnel step", "as recorded with each run",
+                  "demo"):
+        assert title in text
+    for name in OUT_FILES:
+        assert (out / name).is_file(), name
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["trades"]["count"] > 0 and summary["symbols"] == ["BTC-USDT", "ETH-USDT"]
+    assert (demo_run.db.stat().st_mtime_ns, demo_run.db.stat().st_size) == before
+    # Again into the same directory: replaced, not appended to.
+    assert backtest(["--db", str(demo_run.db), "--config", str(config), "--out", str(out),
+                     "--settings", "config", "--rules", "generic", "--no-progress"]) == 0
+    again = json.loads((out / "summary.json").read_text())
+    assert again["trades"]["count"] == len((out / "trades.csv").read_text().splitlines()) - 1
+    assert again["settings"] == "configuration (--settings config)"
+    assert again["rules"] == "generic"
+
+
+def test_bad_input_is_refused_with_a_reason(demo_run: Recording, tmp_path: Path) -> None:
+    db = str(demo_run.db)
+    with pytest.raises(ValueError, match="--until must be after --from"):
+        backtest(["--db", db, "--from", "2024-05-02", "--until", "2024-05-01"])
+    with pytest.raises(ValueError, match="cannot read time"):
+        backtest(["--db", db, "--from", "yesterday"])
+    with pytest.raises(ValueError, match="BASE-QUOTE"):
+        backtest(["--db", db, "--symbols", "btcusdt"])
+    with pytest.raises(ValueError, match="not both"):
+        backtest(["--db", db, "--input", db])
+    with pytest.raises(ValueError, match="arbot import"):
+        backtest(["--input", str(tmp_path / "frames.jsonl")])
+    with pytest.raises(DatabaseError, match="no database"):
+        backtest(["--input", str(tmp_path / "nothing.db")])
+    copy = tmp_path / "rec" / "backtest.db"  # a previous backtest's output, replayed
+    copy.parent.mkdir()
+    src, dst = sqlite3.connect(demo_run.db), sqlite3.connect(copy)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    with pytest.raises(DatabaseError, match="overwrite the database"):
+        backtest(["--input", str(copy), "--out", str(copy.parent)])
+    assert copy.stat().st_size > 0
+    with pytest.raises(SystemExit):
+        backtest(["--db", db, "--page-rows", "0"])
