@@ -64,9 +64,11 @@ async def iter_quotes(
     """
     if chunk < 1:
         raise ValueError("chunk must be >= 1")
-    clauses, params = _filters(symbol, venue, since_ns, until_ns)
     after: tuple[int, int] | None = None
     while True:
+        # Once paging, the keyset alone bounds the start: with `since` kept as well, SQLite
+        # walks the index from `since` on every page, quadratic over a long export.
+        clauses, params = _filters(symbol, venue, since_ns if after is None else None, until_ns)
         page = clauses if after is None else [*clauses, "(ts_recv_ns, id) > (?, ?)"]
         args = params if after is None else [*params, *after]
         sql = f"SELECT {_COLUMNS} FROM quotes{_where(page)} ORDER BY ts_recv_ns, id LIMIT ?"
@@ -178,9 +180,11 @@ async def iter_episodes(
     chunk: int = 5_000,
 ) -> AsyncIterator[tuple[object, ...]]:
     """Episode rows (EPISODE_COLUMNS order) opened in [since, until), oldest first, paged."""
-    clauses, params = _episode_filters(symbol, since_ns, until_ns)
     after: tuple[object, object] | None = None
     while True:
+        # the keyset bounds the start once paging (see iter_quotes)
+        clauses, params = _episode_filters(symbol, since_ns if after is None else None,
+                                           until_ns)
         page = clauses if after is None else [*clauses, "(opened_ns, id) > (?, ?)"]
         args = params if after is None else [*params, *after]
         sql = (f"SELECT id, {', '.join(EPISODE_COLUMNS)} FROM opportunities{_where(page)}"

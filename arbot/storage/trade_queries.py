@@ -21,15 +21,16 @@ async def iter_trades(conn: aiosqlite.Connection, *, symbol: str | None = None,
                       since_ns: int | None = None, until_ns: int | None = None,
                       chunk: int = 5_000) -> AsyncIterator[tuple[object, ...]]:
     """Trade rows (TRADE_COLUMNS order) opened in [since, until), oldest first, paged."""
-    clauses: list[str] = []
-    params: list[object] = []
-    for clause, value in (("symbol = ?", symbol), ("ts_open_ns >= ?", since_ns),
-                          ("ts_open_ns < ?", until_ns)):
-        if value is not None:
-            clauses.append(clause)
-            params.append(value)
     after: tuple[object, object] | None = None
     while True:
+        clauses: list[str] = []
+        params: list[object] = []
+        since = since_ns if after is None else None  # the keyset bounds the start once paging
+        for clause, value in (("symbol = ?", symbol), ("ts_open_ns >= ?", since),
+                              ("ts_open_ns < ?", until_ns)):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
         page = clauses if after is None else [*clauses, "(ts_open_ns, id) > (?, ?)"]
         args = params if after is None else [*params, *after]
         where = f" WHERE {' AND '.join(page)}" if page else ""
