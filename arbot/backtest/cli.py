@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import tempfile
 from pathlib import Path
 
+from arbot.backtest.inputs import is_database, stage
 from arbot.backtest.output import render, write_charts, write_tables
 from arbot.backtest.progress import ProgressLine
 from arbot.backtest.runner import Options, Progress, Result, run_backtest
@@ -25,8 +27,6 @@ from arbot.backtest.source import PAGE_ROWS, Window
 from arbot.config import ArbotSettings
 from arbot.exchanges.symbols import parse_canonical
 from arbot.timefmt import parse_time_ns
-
-DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
 
 def add_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
@@ -40,7 +40,9 @@ def add_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
     p.add_argument("--db", type=Path, metavar="PATH",
                    help="recorded database (default [storage] path); opened read-only")
     p.add_argument("--input", nargs="+", type=Path, metavar="FILE",
-                   help="replay this ArBot database instead of --db (one .db file for now)")
+                   help="replay this ArBot database instead of --db, or quote files: Tardis "
+                        "quotes CSVs, --record-raw <venue>-*.jsonl captures, "
+                        "<SYMBOL>-bookTicker-*.csv files (imported into DIR/input.db first)")
     p.add_argument("--from", dest="since", metavar="TIME",
                    help="first receive time replayed, inclusive (ISO-8601 UTC or epoch s)")
     p.add_argument("--until", metavar="TIME", help="end of the replay, exclusive")
@@ -83,21 +85,31 @@ def options(args: argparse.Namespace, settings: ArbotSettings) -> Options:
     if args.input:
         if args.db is not None:
             raise ValueError("use --db or --input, not both")
-        if len(args.input) > 1:
-            raise ValueError("--input takes one database for now; merge recordings first")
-        db = args.input[0]
-        if db.suffix.lower() not in DB_SUFFIXES:
-            raise ValueError(f"{db}: --input reads ArBot databases ({', '.join(DB_SUFFIXES)}); "
-                             "store quote files in one first with `arbot import` and replay "
-                             "that")
+        databases = [p for p in args.input if is_database(p)]
+        if databases and len(args.input) > 1:
+            raise ValueError("--input takes one ArBot database, or quote files; not both")
+        db = databases[0] if databases else _staged_db(args.out)
     symbols = tuple(dict.fromkeys(args.symbols)) if args.symbols else None
     return Options(db=db, window=Window(since, until, symbols), out=args.out,
                    page_rows=args.page_rows,
                    use_run_settings=args.settings == "recorded", rules=args.rules)
 
 
+def _staged_db(out: Path | None) -> Path:
+    """Where --input quote files are imported: beside the report, or a temporary file."""
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        return out / "input.db"
+    return Path(tempfile.mkdtemp(prefix="arbot-backtest-")) / "input.db"
+
+
 def run(args: argparse.Namespace, settings: ArbotSettings) -> int:
     opts = options(args, settings)
+    files = [p for p in args.input or () if not is_database(p)]
+    if files:
+        for report in asyncio.run(stage(files, opts.db)):
+            print(f"input {report.path}: {report.stored} quotes stored "
+                  f"({report.duplicates} already there)", file=sys.stderr)
     show = not args.no_progress and sys.stderr.isatty()
     bars: list[ProgressLine] = []
 

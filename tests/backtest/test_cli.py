@@ -20,6 +20,9 @@ OUT_FILES = ("summary.json", "trades.csv", "episodes.csv", "pnl_by_symbol.csv",
              "backtest.db")
 
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+
+
 def backtest(argv: list[str]) -> int:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, default=argparse.SUPPRESS)
@@ -70,8 +73,12 @@ def test_bad_input_is_refused_with_a_reason(demo_run: Recording, tmp_path: Path)
         backtest(["--db", db, "--symbols", "btcusdt"])
     with pytest.raises(ValueError, match="not both"):
         backtest(["--db", db, "--input", db])
+    unknown = tmp_path / "frames.jsonl"
+    unknown.write_text('{"e": "bookTicker"}\n')  # no venue in its name, not a Tardis CSV
     with pytest.raises(ValueError, match="arbot import"):
-        backtest(["--input", str(tmp_path / "frames.jsonl")])
+        backtest(["--input", str(unknown)])
+    with pytest.raises(ValueError, match="not both"):
+        backtest(["--input", db, str(unknown)])
     with pytest.raises(DatabaseError, match="no database"):
         backtest(["--input", str(tmp_path / "nothing.db")])
     copy = tmp_path / "rec" / "backtest.db"  # a previous backtest's output, replayed
@@ -85,3 +92,24 @@ def test_bad_input_is_refused_with_a_reason(demo_run: Recording, tmp_path: Path)
     assert copy.stat().st_size > 0
     with pytest.raises(SystemExit):
         backtest(["--db", db, "--page-rows", "0"])
+
+
+def test_input_quote_files_are_imported_beside_the_report_and_replayed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tardis = FIXTURES / "SYNTHETIC_tardis_quotes.csv"
+    ticker = tmp_path / "BTCUSDT-bookTicker-2024-05-01.csv"
+    ticker.write_bytes((FIXTURES / "SYNTHETIC_binance_bookTicker.csv").read_bytes())
+    out = tmp_path / "report"
+    assert backtest(["--input", str(tardis), str(ticker), "--out", str(out),
+                     "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert f"input {tardis}:" in err and f"input {ticker}:" in err
+    staged = sqlite3.connect(out / "input.db")
+    try:
+        stored = staged.execute("SELECT count(*) FROM quotes").fetchone()[0]
+        symbols = {s for (s,) in staged.execute("SELECT DISTINCT symbol FROM quotes")}
+    finally:
+        staged.close()
+    assert stored > 0 and "BTC-USDT" in symbols
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["quotes"] == stored
