@@ -11,7 +11,7 @@ inclusive, `until_ns` exclusive, so consecutive windows never overlap or leave g
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -180,15 +180,27 @@ async def iter_episodes(
     chunk: int = 5_000,
 ) -> AsyncIterator[tuple[object, ...]]:
     """Episode rows (EPISODE_COLUMNS order) opened in [since, until), oldest first, paged."""
+    async for row in iter_by_time(conn, "opportunities", EPISODE_COLUMNS, "opened_ns",
+                                  symbol=symbol, since_ns=since_ns, until_ns=until_ns,
+                                  chunk=chunk):
+        yield row
+
+
+async def iter_by_time(conn: aiosqlite.Connection, table: str, columns: Sequence[str],
+                       time_column: str, *, symbol: str | None, since_ns: int | None,
+                       until_ns: int | None, chunk: int) -> AsyncIterator[tuple[object, ...]]:
+    """`columns` of `table` rows with `time_column` in [since, until) (and `symbol`), in
+    (time, id) order, `chunk` rows per keyset page. Once paging, the keyset alone bounds
+    the start (see iter_quotes)."""
+    at = list(columns).index(time_column) + 1  # row[0] is the id
     after: tuple[object, object] | None = None
     while True:
-        # the keyset bounds the start once paging (see iter_quotes)
-        clauses, params = _episode_filters(symbol, since_ns if after is None else None,
-                                           until_ns)
-        page = clauses if after is None else [*clauses, "(opened_ns, id) > (?, ?)"]
+        clauses, params = _time_filters(time_column, symbol,
+                                        since_ns if after is None else None, until_ns)
+        page = clauses if after is None else [*clauses, f"({time_column}, id) > (?, ?)"]
         args = params if after is None else [*params, *after]
-        sql = (f"SELECT id, {', '.join(EPISODE_COLUMNS)} FROM opportunities{_where(page)}"
-               " ORDER BY opened_ns, id LIMIT ?")
+        sql = (f"SELECT id, {', '.join(columns)} FROM {table}{_where(page)}"
+               f" ORDER BY {time_column}, id LIMIT ?")
         try:
             rows = list(await conn.execute_fetchall(sql, (*args, chunk)))
         except sqlite3.Error as exc:
@@ -197,7 +209,7 @@ async def iter_episodes(
             yield tuple(row[1:])
         if len(rows) < chunk:
             return
-        after = (rows[-1][5], rows[-1][0])
+        after = (rows[-1][at], rows[-1][0])
 
 
 async def count_episodes(
@@ -208,7 +220,7 @@ async def count_episodes(
     until_ns: int | None = None,
 ) -> int:
     """Number of episodes `iter_episodes` yields for the same filters."""
-    clauses, params = _episode_filters(symbol, since_ns, until_ns)
+    clauses, params = _time_filters("opened_ns", symbol, since_ns, until_ns)
     try:
         sql = f"SELECT count(*) FROM opportunities{_where(clauses)}"
         rows = list(await conn.execute_fetchall(sql, params))
@@ -217,12 +229,12 @@ async def count_episodes(
     return int(rows[0][0])
 
 
-def _episode_filters(symbol: str | None, since_ns: int | None,
-                     until_ns: int | None) -> tuple[list[str], list[object]]:
+def _time_filters(time_column: str, symbol: str | None, since_ns: int | None,
+                  until_ns: int | None) -> tuple[list[str], list[object]]:
     clauses: list[str] = []
     params: list[object] = []
-    for clause, value in (("symbol = ?", symbol), ("opened_ns >= ?", since_ns),
-                          ("opened_ns < ?", until_ns)):
+    for clause, value in (("symbol = ?", symbol), (f"{time_column} >= ?", since_ns),
+                          (f"{time_column} < ?", until_ns)):
         if value is not None:
             clauses.append(clause)
             params.append(value)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from typing import Final
 
 import aiosqlite
 
-from arbot.storage.db import database_error
+from arbot.storage.queries import iter_by_time
 
 TRADE_COLUMNS: Final = (
     "trade_id", "ts_open_ns", "ts_close_ns", "mode", "symbol", "buy_venue", "sell_venue",
@@ -21,27 +20,6 @@ async def iter_trades(conn: aiosqlite.Connection, *, symbol: str | None = None,
                       since_ns: int | None = None, until_ns: int | None = None,
                       chunk: int = 5_000) -> AsyncIterator[tuple[object, ...]]:
     """Trade rows (TRADE_COLUMNS order) opened in [since, until), oldest first, paged."""
-    after: tuple[object, object] | None = None
-    while True:
-        clauses: list[str] = []
-        params: list[object] = []
-        since = since_ns if after is None else None  # the keyset bounds the start once paging
-        for clause, value in (("symbol = ?", symbol), ("ts_open_ns >= ?", since),
-                              ("ts_open_ns < ?", until_ns)):
-            if value is not None:
-                clauses.append(clause)
-                params.append(value)
-        page = clauses if after is None else [*clauses, "(ts_open_ns, id) > (?, ?)"]
-        args = params if after is None else [*params, *after]
-        where = f" WHERE {' AND '.join(page)}" if page else ""
-        sql = (f"SELECT id, {', '.join(TRADE_COLUMNS)} FROM trades{where}"
-               " ORDER BY ts_open_ns, id LIMIT ?")
-        try:
-            rows = list(await conn.execute_fetchall(sql, (*args, chunk)))
-        except sqlite3.Error as exc:
-            raise database_error(exc) from exc
-        for row in rows:
-            yield tuple(row[1:])
-        if len(rows) < chunk:
-            return
-        after = (rows[-1][2], rows[-1][0])
+    async for row in iter_by_time(conn, "trades", TRADE_COLUMNS, "ts_open_ns", symbol=symbol,
+                                  since_ns=since_ns, until_ns=until_ns, chunk=chunk):
+        yield row
