@@ -19,37 +19,22 @@ import asyncio
 import os
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from textual.pilot import Pilot
 
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState, Venue
 from arbot.sim import SimConfig
 from arbot.tui.app import ArbotApp, build_app
+from bench.tui import until  # the same wait, failing fast if ArBot cannot run
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 # (key, mode, file): Settings last, since its form takes letters as typing.
 SHOTS = (("p", "prices", "prices"), ("o", "opportunities", "opportunities"),
          ("t", "trades", "trades"), ("s", "settings", "settings"))
-
-
-async def until(pilot: Pilot[Any], ready: Callable[[], bool], what: str,
-                wait_s: float = 60.0) -> None:
-    end = time.monotonic() + wait_s
-    app = pilot.app
-    while not ready():
-        if isinstance(app, ArbotApp) and app.runtime_error is not None:
-            raise RuntimeError(f"ArBot could not run: {app.runtime_error}")
-        if time.monotonic() > end:
-            raise TimeoutError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
 
 
 def all_quoted(app: ArbotApp) -> bool:
@@ -70,11 +55,11 @@ async def shoot(seed: int, seconds: float, size: tuple[int, int], out: Path) -> 
     app = build_app(settings, demo=True, sim_config=sim, config_path=Path("arbot.toml"))
     saved = []
     async with app.run_test(size=size) as pilot:
-        await until(pilot, lambda: all_quoted(app), "every venue live and quoting")
+        await until(pilot, lambda: all_quoted(app), "every venue live and quoting", 60.0)
         await asyncio.sleep(seconds)
         for key, mode, name in SHOTS:
             await pilot.press(key)
-            await until(pilot, partial(showing, app, mode), f"the {mode} screen")
+            await until(pilot, partial(showing, app, mode), f"the {mode} screen", 60.0)
             await pilot.pause(0.5)  # a couple of refresh ticks
             saved.append(Path(app.save_screenshot(f"{name}.svg", str(out))))
         await app.stop_runtime()
