@@ -264,3 +264,9 @@ class FeeRates(msgspec.Struct, frozen=True):
 
     maker: float
     taker: float
+
+
+class OrderNotSent(Exception):
+    """ArBot's own last check, made right before an order would leave, refused it
+    (trading halted, paused or disarmed while the order waited): nothing reached the
+    venue, so the order is final as rejected."""

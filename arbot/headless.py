@@ -124,6 +124,8 @@ def status_lines(runtime: Runtime) -> list[str]:
                                               if trader.risk.reason else "")
         lines.append(f"trading  {mode} {state}: {trader.trades} trades, pnl "
                      f"{trader.realized:+.4f}; refused: {refused}")
+        lines += [f"UNSETTLED {symbol} not traded: {why}"
+                  for symbol, why in trader.risk.unsettled.items()]
     writer = runtime.writer
     if writer is not None and runtime.recorder is not None:
         lines.append(f"storage  recorded {writer.stats.rows_written.get('quotes', 0)} quotes, "

@@ -33,7 +33,7 @@ from arbot.storage.rawlog import RawLog, RawLogConfig
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
 from arbot.trading.live import LiveExecutor
-from arbot.trading.reconcile import reconcile
+from arbot.trading.reconcile import Reconciler
 from arbot.trading.setup import build_trader, credentials_of, open_live
 from arbot.trading.trader import Trader
 from arbot.venuefeeds import FeedBoard, VenueFeeds, disabled_status
@@ -42,6 +42,7 @@ log = logging.getLogger("arbot")
 
 RETENTION_EVERY_S = 3600.0
 SWEEP_S = 0.1
+ORDER_WINDOW_MARGIN_S = 2.0
 FUNNEL_SAVE_S = 5.0
 _NS_PER_DAY = 86_400 * 1_000_000_000
 
@@ -70,6 +71,7 @@ class Runtime:
         self.raw_log = RawLog(record_raw) if record_raw is not None else None
         self.engine: Engine | None = None
         self.trader: Trader | None = None
+        self.reconciler: Reconciler | None = None
         self.armed = armed
         self.live_problem = ""  # why live trading cannot run, if it cannot
         self.instruments: dict[tuple[Venue, str], Instrument] = {}
@@ -122,6 +124,7 @@ class Runtime:
         built = await asyncio.gather(*(self._feeds_for(v) for v in venues))
         initial = dict(zip(venues, built, strict=True))
         await self._account_fees()
+        await self._reconcile_first()
         if self.api_hub is not None:
             api = ApiServer(self, token, self.api_hub)
             await api.start()
@@ -153,11 +156,27 @@ class Runtime:
                               on_trade=FanOut(self._extra_sinks).on_trade, executor=executor,
                               ledger=executor.ledger if executor is not None else None)
         self._stack.push_async_callback(trader.wait_idle)  # settle trades before closing
-        for line in await reconcile(journal, trader.executor, time.time_ns):
-            self.warnings.append(f"restart: {line}")
+        trader.ready.clear()  # until the first reconciliation pass (after instruments)
+        self.reconciler = Reconciler(journal, trader.executor, order_window_s)
         if self.armed:
             log.warning("LIVE trading ARMED: real orders will be sent")
         return trader
+
+    async def _reconcile_first(self) -> None:
+        """Settle what earlier runs left open, once the venues' instruments are known;
+        trading waits for this pass, and symbols with orders still open stay held."""
+        if self.trader is None or self.reconciler is None:
+            return
+        for line in await self.reconciler.settle():
+            self.warnings.append(f"restart: {line}")
+        for symbol, why in self.reconciler.held.items():
+            self.warnings.append(f"restart: {symbol} is not traded: {why}")
+        self._held_by_reconciler(self.reconciler)
+        self.trader.ready.set()
+
+    def _held_by_reconciler(self, reconciler: Reconciler) -> None:
+        if self.trader is not None:
+            self.trader.risk.unsettled = dict(reconciler.held)
 
     async def _account_fees(self) -> None:
         """Live: each venue's account taker fee replaces the configured one in the engine,
@@ -265,6 +284,8 @@ class Runtime:
         tasks: dict[str, Coroutine[Any, Any, Any]] = {
             f"feed-{venue}": vf.run() for venue, vf in self.venue_feeds.items()}
         tasks["engine-clock"] = self._engine_clock()
+        if self.reconciler is not None and self.reconciler.pending:
+            tasks["reconcile"] = self.reconciler.run(self._held_by_reconciler)
         if self.settings.storage.retention_days > 0:
             tasks["retention"] = self._retention()
         return tasks
@@ -293,6 +314,12 @@ class Runtime:
             except Exception as exc:  # a failed cleanup must not stop the feeds
                 log.warning("retention cleanup failed: %s", exc)
             await asyncio.sleep(RETENTION_EVERY_S)
+
+
+def order_window_s(venue: Venue) -> float:
+    """How long after this process started a request signed by the last run could still
+    be accepted by `venue`: its request window plus a margin for clock offsets."""
+    return adapter_for(venue).order_window_ms / 1000 + ORDER_WINDOW_MARGIN_S
 
 
 async def retention_pass(path: str, days: int, now_ns: int | None = None) -> int:

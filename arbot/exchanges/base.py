@@ -167,6 +167,9 @@ class Adapter(abc.ABC):
     # Public REST, for the one client in rest.py: where the venue tells the time, what
     # its requests cost, and how it reports errors.
     time_path: ClassVar[str]
+    # How long after its timestamp the venue still accepts a signed request: once that
+    # has passed, an order the last run signed can no longer reach the venue.
+    order_window_ms: ClassVar[int]
     rest_limits: ClassVar[RestLimits]
     rest_errors: ClassVar[ErrorTable]
 

@@ -174,6 +174,7 @@ class BinanceAdapter(Adapter):
                   -2011: [("unknown order", K.NO_SUCH_ORDER)]},
     )
     recv_window_ms: ClassVar[int] = 5000
+    order_window_ms = recv_window_ms  # rest-api.md "Timing security": serverTime - timestamp
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:

@@ -118,6 +118,7 @@ class BitgetAdapter(Adapter):
                     sends_per_s=10.0)
     ack_per_arg = True
     time_path = "/api/v2/public/time"
+    order_window_ms = 30_000  # signature page: the ACCESS-TIMESTAMP "will expire in 30 seconds"
     # "The overall rate limit is 6000/IP/Min", and each endpoint has its own: symbols
     # 20 requests/s; time 20/s as well (from the endpoint page, unverified here); per UID
     # place and cancel 10/s, orderInfo 20/s, assets and trade-rate 10/s.

@@ -217,6 +217,7 @@ class BybitAdapter(Adapter):
         penalty_s={403: 600.0},
     )
     recv_window_ms: ClassVar[int] = 5000
+    order_window_ms = recv_window_ms  # guide.mdx: server_time - recv_window <= timestamp
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:

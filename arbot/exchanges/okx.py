@@ -121,6 +121,7 @@ class OkxAdapter(Adapter):
     limits = Limits(args_per_frame=100, frame_bytes=64_000, streams_per_connection=100)
     ack_per_arg = True
     time_path = "/api/v5/public/time"
+    order_window_ms = 30_000  # REST authentication: 50102 "Timestamp request expired" (30 s)
     # Public limits are per endpoint and IP: instruments 20 requests / 2 s, time 10 / 2 s.
     # Private ones per User ID: place, order details and cancel 60 / 2 s (place also per
     # instrument), balance 10 / 2 s, trade-fee 5 / 2 s.

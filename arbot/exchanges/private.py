@@ -32,7 +32,7 @@ from typing import TypeVar
 
 import aiohttp
 
-from arbot.domain import Balance, FeeRates, OrderReport, OrderRequest
+from arbot.domain import Balance, FeeRates, OrderNotSent, OrderReport, OrderRequest
 from arbot.exchanges.base import Adapter
 from arbot.exchanges.orderwire import OrderRef
 from arbot.exchanges.ratelimit import Clock, Sleep
@@ -106,12 +106,16 @@ class PrivateClient(RestClient):
         log.info("%s clock offset %+.0f ms", self.venue, self._offset_ms)
         return self._offset_ms
 
-    async def place(self, order: OrderRequest) -> OrderReport:
+    async def place(self, order: OrderRequest, check: Callable[[], str] | None = None
+                    ) -> OrderReport:
         """Send one IOC limit order. Never retried: on a RestError whose
-        `kind.outcome_unknown`, look the order up with `order_status(order)`."""
+        `kind.outcome_unknown`, look the order up with `order_status(order)`. `check` is
+        asked after the last wait (clock sync, rate-limit bucket), right before the bytes
+        leave; a reason from it raises OrderNotSent and nothing is sent."""
         ref = OrderRef.of(order)
         return await self._call(lambda ts: self.adapter.sign_place(self._creds, order, ts),
-                                lambda body: self.adapter.parse_place(body, ref))
+                                lambda body: self.adapter.parse_place(body, ref),
+                                check=check)
 
     async def order_status(self, order: Order) -> OrderReport:
         """The order's state by client id; pass the OrderRequest where there is one (Bybit
@@ -143,7 +147,8 @@ class PrivateClient(RestClient):
     # --- the signed request loop -------------------------------------------------------
 
     async def _call(self, build: Build, parse: Callable[[bytes], T | None], *,
-                    missing: str = "nothing in the answer") -> T:
+                    missing: str = "nothing in the answer",
+                    check: Callable[[], str] | None = None) -> T:
         """Send a signed request under the rules above and parse its answer; a parser's
         None (the venue lists no such order) raises NO_SUCH_ORDER with `missing`."""
         if self._offset_ms is None:
@@ -159,6 +164,9 @@ class PrivateClient(RestClient):
             self._check_pause(method, probe.path)
             for bucket, cost in buckets:
                 await bucket.acquire(cost)
+            why = check() if check is not None else ""
+            if why:  # no await between this check and the send
+                raise OrderNotSent(why)
             req = build(self.timestamp_ms())
             secrets = redact + req.redactions()
             shown = req.redacted_path

@@ -26,7 +26,7 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from arbot.domain import OrderReport, OrderRequest, OrderStatus, Side, Venue
 from arbot.storage.db import DatabaseError, database_error
@@ -34,15 +34,25 @@ from arbot.storage.db import DatabaseError, database_error
 OPEN_STATUSES = (OrderStatus.NEW.value, OrderStatus.PARTIALLY_FILLED.value,
                  OrderStatus.UNKNOWN.value)
 
-_ORDER = ("INSERT INTO orders (client_order_id, trade_id, venue, symbol, side, order_type, qty,"
-          " price, status, purpose, ts_created_ns, ts_updated_ns)"
-          " VALUES (?, ?, ?, ?, ?, 'ioc', ?, ?, 'new', ?, ?, ?)")
+_ORDER = ("INSERT INTO orders (client_order_id, trade_id, venue, symbol, venue_symbol, side,"
+          " order_type, qty, price, status, purpose, ts_created_ns, ts_updated_ns)"
+          " VALUES (?, ?, ?, ?, ?, ?, 'ioc', ?, ?, 'new', ?, ?, ?)")
 _REPORT = ("UPDATE orders SET venue_order_id = ?, filled_qty = ?, avg_price = ?, fee = ?,"
            " fee_asset = ?, status = ?, error = ?, ts_updated_ns = ? WHERE client_order_id = ?")
 _FILL = ("INSERT INTO fills (client_order_id, trade_id, venue_fill_id, venue, symbol, side, qty,"
          " price, fee, fee_asset, liquidity, ts_recv_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
          " 'taker', ?) ON CONFLICT (venue, venue_fill_id) DO UPDATE SET qty = excluded.qty,"
          " price = excluded.price, fee = excluded.fee, fee_asset = excluded.fee_asset")
+
+
+class JournaledOrder(NamedTuple):
+    """An order as the journal knows it: its trade, the mode of the run that sent it, the
+    request (with the venue's own symbol), and the venue's order id if it acknowledged."""
+
+    trade_id: str
+    mode: str
+    request: OrderRequest
+    venue_order_id: str
 
 
 P = ParamSpec("P")
@@ -163,54 +173,54 @@ class TradeJournal:
                      (status, leg_outcome, detail or None, buy_qty, sell_qty, buy_avg or None,
                       sell_avg or None, fees, pnl, ts_ns, trade_id)))
 
-    def unsettled(self) -> list[tuple[str, str, OrderRequest]]:
-        """(trade_id, mode, order) for every order whose last known state was not final:
-        what a restart must look up before trading again."""
-        try:
-            rows = self._conn.execute(
-                "SELECT o.trade_id, t.mode, o.client_order_id, o.venue, o.symbol, o.side,"
-                " o.price, o.qty FROM orders o JOIN trades t USING (trade_id)"
-                f" WHERE o.status IN ({', '.join('?' * len(OPEN_STATUSES))})"
-                " ORDER BY o.ts_created_ns", OPEN_STATUSES).fetchall()
-        except sqlite3.Error as exc:
-            raise database_error(exc, self.path) from exc
-        return [(trade_id, mode, OrderRequest(cid, Venue(venue), symbol, "", Side(side),
-                                              _num(price), _num(qty)))
-                for trade_id, mode, cid, venue, symbol, side, price, qty in rows]
+    def unsettled(self) -> list[JournaledOrder]:
+        """Every order whose last known state was not final, oldest first: what a restart
+        must settle from the venue's own answer before trading again."""
+        rows = self._select(
+            "SELECT o.trade_id, t.mode, o.client_order_id, o.venue, o.symbol,"
+            " o.venue_symbol, o.side, o.price, o.qty, o.venue_order_id"
+            " FROM orders o JOIN trades t USING (trade_id)"
+            f" WHERE o.status IN ({', '.join('?' * len(OPEN_STATUSES))})"
+            " ORDER BY o.ts_created_ns", OPEN_STATUSES)
+        return [JournaledOrder(trade_id, mode, OrderRequest(
+                    cid, Venue(venue), symbol, venue_symbol or "", Side(side), _num(price),
+                    _num(qty)), venue_order_id or "")
+                for (trade_id, mode, cid, venue, symbol, venue_symbol, side, price, qty,
+                     venue_order_id) in rows]
 
     def open_trades(self) -> list[tuple[str, str, str]]:
         """(trade_id, mode, symbol) of trades never closed."""
-        try:
-            return self._conn.execute("SELECT trade_id, mode, symbol FROM trades"
-                                      " WHERE status = 'open'").fetchall()
-        except sqlite3.Error as exc:
-            raise database_error(exc, self.path) from exc
-
+        return self._select("SELECT trade_id, mode, symbol FROM trades WHERE status = 'open'")
 
     def trade_orders(self, trade_id: str) -> list[tuple[OrderRequest, OrderReport, str]]:
         """Every order of a trade with its last recorded report and purpose."""
-        try:
-            rows = self._conn.execute(
-                "SELECT client_order_id, venue, symbol, side, price, qty, venue_order_id,"
-                " status, filled_qty, avg_price, fee, fee_asset, error, purpose FROM orders"
-                " WHERE trade_id = ? ORDER BY id", (trade_id,)).fetchall()
-        except sqlite3.Error as exc:
-            raise database_error(exc, self.path) from exc
-        return [(OrderRequest(cid, Venue(venue), symbol, "", Side(side), _num(price), _num(qty)),
+        rows = self._select(
+            "SELECT client_order_id, venue, symbol, venue_symbol, side, price, qty,"
+            " venue_order_id, status, filled_qty, avg_price, fee, fee_asset, error, purpose"
+            " FROM orders WHERE trade_id = ? ORDER BY id", (trade_id,))
+        return [(OrderRequest(cid, Venue(venue), symbol, vsym or "", Side(side), _num(price),
+                              _num(qty)),
                  OrderReport(cid, voi or "", OrderStatus(status), filled or 0.0, avg or 0.0,
                              fee or 0.0, fee_asset or "", error or ""), purpose or "")
-                for (cid, venue, symbol, side, price, qty, voi, status, filled, avg, fee,
+                for (cid, venue, symbol, vsym, side, price, qty, voi, status, filled, avg, fee,
                      fee_asset, error, purpose) in rows]
+
+    def _select(self, sql: str, args: tuple[object, ...] = ()) -> list[Any]:
+        try:
+            return self._conn.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise database_error(exc, self.path) from exc
 
 
 def _order_step(req: OrderRequest, trade_id: str, purpose: str, ts_ns: int
                 ) -> tuple[str, tuple[object, ...]]:
-    return (_ORDER, (req.client_id, trade_id, req.venue.value, req.symbol, req.side.value,
-                     float(req.qty), float(req.price), purpose, ts_ns, ts_ns))
+    return (_ORDER, (req.client_id, trade_id, req.venue.value, req.symbol,
+                     req.venue_symbol or None, req.side.value, float(req.qty), float(req.price),
+                     purpose, ts_ns, ts_ns))
 
 
 def _num(value: float) -> str:
     return repr(float(value))
 
 
-__all__ = ["DatabaseError", "TradeJournal"]
+__all__ = ["DatabaseError", "JournaledOrder", "TradeJournal"]

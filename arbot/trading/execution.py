@@ -17,9 +17,18 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from arbot.domain import Instrument, OrderReport, OrderRequest, OrderStatus, Quote, Side, Venue
+from arbot.domain import (
+    Instrument,
+    OrderNotSent,
+    OrderReport,
+    OrderRequest,
+    OrderStatus,
+    Quote,
+    Side,
+    Venue,
+)
 from arbot.exchanges.restspec import RestError, RestErrorKind
-from arbot.trading.executor import Executor
+from arbot.trading.executor import Executor, SendCheck
 from arbot.trading.outcome import LegOrder, TradeOutcome, settle
 from arbot.trading.preflight import TradePlan, quantize_qty
 from arbot.trading.quantize import limit_price, text, to_decimal
@@ -43,7 +52,8 @@ class LegRisk:
                  book: Callable[[Venue, str], Quote | None],
                  instrument: Callable[[Venue, str], Instrument | None],
                  on_order: OnOrder, on_report: OnReport,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 check: SendCheck | None = None) -> None:
         self.policy = policy
         self.ttl_s = ttl_s
         self.chase_bps = chase_bps
@@ -52,9 +62,11 @@ class LegRisk:
         self.on_order = on_order
         self.on_report = on_report
         self.clock = clock
+        self.check = check  # asked right before each follow-up order leaves
 
 
-async def final_report(ex: Executor, req: OrderRequest, placing: bool) -> OrderReport:
+async def final_report(ex: Executor, req: OrderRequest, placing: bool,
+                       check: SendCheck | None = None) -> OrderReport:
     """Place (or look up) `req` and wait until the venue says it is final.
 
     A failure whose outcome is unknown (timeout, 5xx, broken connection) turns into
@@ -63,13 +75,15 @@ async def final_report(ex: Executor, req: OrderRequest, placing: bool) -> OrderR
     deadline = time.monotonic() + FINAL_WAIT_S
     while True:
         try:
-            report = await (ex.place(req) if placing and report is None else ex.status(req))
+            report = await (ex.place(req, check) if placing and report is None
+                            else ex.status(req))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the venue's refusal or an unknown outcome
             unknown = isinstance(exc, RestError) and exc.kind.outcome_unknown
             if placing and report is None and not unknown:
-                return OrderReport(req.client_id, "", OrderStatus.REJECTED, error=str(exc))
+                why = f"not sent: {exc}" if isinstance(exc, OrderNotSent) else str(exc)
+                return OrderReport(req.client_id, "", OrderStatus.REJECTED, error=why)
             if isinstance(exc, RestError) and exc.kind is RestErrorKind.NO_SUCH_ORDER and (
                     report is None or not report.venue_order_id):
                 # the venue never accepted an order with this client id
@@ -82,16 +96,20 @@ async def final_report(ex: Executor, req: OrderRequest, placing: bool) -> OrderR
         await asyncio.sleep(POLL_S)
 
 
-def send_legs(plan: TradePlan, ex: Executor) -> Legs:
-    """Both orders, started in the same loop iteration so neither waits for the other."""
-    return (asyncio.create_task(final_report(ex, plan.buy, True), name=plan.buy.client_id),
-            asyncio.create_task(final_report(ex, plan.sell, True), name=plan.sell.client_id))
+def send_legs(plan: TradePlan, ex: Executor, check: SendCheck | None = None) -> Legs:
+    """Both orders, started in the same loop iteration so neither waits for the other;
+    each asks `check` right before it leaves."""
+    return (asyncio.create_task(final_report(ex, plan.buy, True, check),
+                                name=plan.buy.client_id),
+            asyncio.create_task(final_report(ex, plan.sell, True, check),
+                                name=plan.sell.client_id))
 
 
-async def execute(plan: TradePlan, ex: Executor, risk: LegRisk, sent: Legs | None = None
-                  ) -> TradeOutcome:
-    """Send both legs (or take the ones `send_legs` already started) and even them out."""
-    buy, sell = await asyncio.gather(*(sent or send_legs(plan, ex)))
+async def execute(plan: TradePlan, ex: Executor, risk: LegRisk, sent: Legs | None = None,
+                  check: SendCheck | None = None) -> TradeOutcome:
+    """Send both legs (or take the ones `send_legs` already started; `check` is asked
+    before each opening leg leaves) and even them out."""
+    buy, sell = await asyncio.gather(*(sent or send_legs(plan, ex, check)))
     await risk.on_report(plan.buy, buy)
     await risk.on_report(plan.sell, sell)
     orders = [LegOrder(plan.buy, buy, "buy"), LegOrder(plan.sell, sell, "sell")]
@@ -131,12 +149,16 @@ async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
     problem = ""
     while risk.clock() < deadline:
         remaining = abs(settle(orders, plan.base, plan.quote).imbalance)
+        stop = risk.check() if risk.check is not None else ""
+        if stop:
+            problem = f"not sent: {stop}"
+            break
         req, problem = _follow_up(plan, risk, venue, side, remaining, anchor, attempt)
         if req is None:
             break
         attempt += 1
         await risk.on_order(req, risk.policy)
-        report = await final_report(ex, req, True)
+        report = await final_report(ex, req, True, risk.check)
         await risk.on_report(req, report)
         orders.append(LegOrder(req, report, risk.policy))
         s = settle(orders, plan.base, plan.quote)

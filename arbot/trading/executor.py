@@ -1,27 +1,38 @@
 """What the trader needs from whoever fills its orders, paper or live.
 
-`place` sends one IOC limit order and returns its final report when the venue gives one
-at once, or its acknowledgement (NEW) when the venue only acknowledges; `status` looks an
-order up by client id, which is also how an answer lost to a timeout is recovered.
+`place` sends one IOC limit order (asking `check` as the last thing before it leaves) and
+returns its final report when the venue gives one at once, or its acknowledgement (NEW)
+when the venue only acknowledges; `status` looks an order up by client id, which is also
+how an answer lost to a timeout is recovered.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from arbot.domain import Balance, OrderReport, OrderRequest, Venue
+
+SendCheck = Callable[[], str]
+"""Asked right before an order leaves: why it must not ("" lets it go). `place` raises
+`OrderNotSent` with that reason instead of sending."""
 
 
 class Executor(Protocol):
     mode: str  # "paper" or "live": recorded with every trade
 
-    async def place(self, req: OrderRequest) -> OrderReport: ...
+    async def place(self, req: OrderRequest, check: SendCheck | None = None
+                    ) -> OrderReport: ...
 
     async def status(self, req: OrderRequest) -> OrderReport: ...
 
     async def cancel(self, req: OrderRequest) -> OrderReport: ...
 
     async def balances(self, venue: Venue) -> dict[str, Balance]: ...
+
+    def can_look_up(self, venue: Venue) -> bool:
+        """Whether this executor can ask `venue` about a live order (live, with keys)."""
+        ...
 
     def blocked(self, venue: Venue) -> str:
         """Why no order can go to `venue` now ("" when it can): no keys, rate limited."""

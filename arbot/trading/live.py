@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from arbot.domain import Balance, FeeRates, OrderReport, OrderRequest, OrderStatus, Venue
 from arbot.exchanges.private import PrivateClient
 from arbot.exchanges.restspec import RestError
+from arbot.trading.executor import SendCheck
 from arbot.trading.ledger import Ledger
 from arbot.trading.preflight import Instruments
 
@@ -34,35 +35,47 @@ class LiveExecutor:
     def _client(self, venue: Venue) -> PrivateClient | None:
         return self.clients.get(venue)
 
-    def _with_venue_symbol(self, req: OrderRequest) -> OrderRequest:
-        """Orders read back from the journal carry only the canonical symbol."""
+    def _with_venue_symbol(self, req: OrderRequest) -> OrderRequest | None:
+        """The order under its venue's own symbol: as journaled, else from the venue's
+        instruments; None when neither knows it. Never a guess: a lookup under a wrong
+        symbol answers "no such order" for an order that exists."""
         if req.venue_symbol:
             return req
         inst = self.instruments.get((req.venue, req.symbol))
-        venue_id = inst.venue_id if inst is not None else req.symbol.replace("-", "")
-        return OrderRequest(req.client_id, req.venue, req.symbol, venue_id, req.side,
+        if inst is None:
+            return None
+        return OrderRequest(req.client_id, req.venue, req.symbol, inst.venue_id, req.side,
                             req.price, req.qty)
 
-    async def place(self, req: OrderRequest) -> OrderReport:
+    async def place(self, req: OrderRequest, check: SendCheck | None = None) -> OrderReport:
         client = self._client(req.venue)
         if client is None:
             return OrderReport(req.client_id, "", OrderStatus.REJECTED,
                                error=f"no API keys for {req.venue}")
-        return self._book(req, await client.place(req))
+        return self._book(req, await client.place(req, check))
 
     async def status(self, req: OrderRequest) -> OrderReport:
         client = self._client(req.venue)
         if client is None:
             return OrderReport(req.client_id, "", OrderStatus.UNKNOWN,
                                error=f"no API keys for {req.venue}: cannot look the order up")
-        return self._book(req, await client.order_status(self._with_venue_symbol(req)))
+        named = self._with_venue_symbol(req)
+        if named is None:
+            return _unnamed(req, "cannot look the order up")
+        return self._book(req, await client.order_status(named))
 
     async def cancel(self, req: OrderRequest) -> OrderReport:
         client = self._client(req.venue)
         if client is None:
             return OrderReport(req.client_id, "", OrderStatus.UNKNOWN,
                                error=f"no API keys for {req.venue}: cannot cancel")
-        return self._book(req, await client.cancel(self._with_venue_symbol(req)))
+        named = self._with_venue_symbol(req)
+        if named is None:
+            return _unnamed(req, "cannot cancel")
+        return self._book(req, await client.cancel(named))
+
+    def can_look_up(self, venue: Venue) -> bool:
+        return venue in self.clients
 
     def blocked(self, venue: Venue) -> str:
         client = self._client(venue)
@@ -128,3 +141,8 @@ class LiveExecutor:
                                        report.filled_qty, report.avg_price, report.fee,
                                        report.fee_asset)
         return report
+
+
+def _unnamed(req: OrderRequest, what: str) -> OrderReport:
+    return OrderReport(req.client_id, "", OrderStatus.UNKNOWN,
+                       error=f"{req.venue}'s id for {req.symbol} is not known yet: {what}")

@@ -13,7 +13,17 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 
 from arbot.config_trading import PaperSettings
-from arbot.domain import Balance, OrderReport, OrderRequest, OrderStatus, Quote, Side, Venue
+from arbot.domain import (
+    Balance,
+    OrderNotSent,
+    OrderReport,
+    OrderRequest,
+    OrderStatus,
+    Quote,
+    Side,
+    Venue,
+)
+from arbot.trading.executor import SendCheck
 from arbot.trading.ledger import Ledger
 from arbot.trading.preflight import Instruments, quantize_qty
 
@@ -44,8 +54,11 @@ class PaperExecutor:
         of what it could: a rehearsal of one leg going wrong."""
         self._injected.setdefault(venue, []).append((reject, fill_fraction))
 
-    async def place(self, req: OrderRequest) -> OrderReport:
-        if self.settings.latency_ms:
+    async def place(self, req: OrderRequest, check: SendCheck | None = None) -> OrderReport:
+        why = check() if check is not None else ""
+        if why:
+            raise OrderNotSent(why)
+        if self.settings.latency_ms:  # the way to the venue: the order has left
             await self._sleep(self.settings.latency_ms / 1000)
         report = self._fill(req)
         self._orders[req.client_id] = report
@@ -98,6 +111,9 @@ class PaperExecutor:
 
     async def cancel(self, req: OrderRequest) -> OrderReport:
         return await self.status(req)  # IOC: already final
+
+    def can_look_up(self, venue: Venue) -> bool:
+        return False  # a paper run never asks a venue about an order
 
     def blocked(self, venue: Venue) -> str:
         return ""

@@ -34,6 +34,7 @@ class RiskBook:
         self._day = -1
         self.leg_failures = 0
         self.held_symbols: dict[str, str] = {}  # symbol -> why (hold policy)
+        self.unsettled: dict[str, str] = {}  # symbol -> why (an earlier run's open orders)
         self._last_trade: dict[str, int] = {}
         self._starts: deque[int] = deque()
         self.in_flight: set[str] = set()
@@ -61,6 +62,8 @@ class RiskBook:
         self._roll_day(wall_ns)
         if self.state is not TradingState.RUNNING:
             return self.state.value, self.reason
+        if symbol in self.unsettled:
+            return "unsettled", self.unsettled[symbol]
         if symbol in self.held_symbols:
             return "held", f"{symbol} is held: {self.held_symbols[symbol]}"
         if symbol in self.in_flight:

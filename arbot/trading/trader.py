@@ -99,7 +99,11 @@ class Trader:
         task.add_done_callback(self._tasks.discard)
 
     async def cancel_open(self) -> None:
-        for trade_id, _, req in await self.journal.run(self.journal.unsettled):
+        """Cancel this mode's open orders; another mode's (a live run's orders seen from a
+        paper run) are left to a run that can ask their venue."""
+        for trade_id, mode, req, _ in await self.journal.run(self.journal.unsettled):
+            if mode != self.executor.mode:
+                continue
             try:
                 report = await self.executor.cancel(req)
             except asyncio.CancelledError:
@@ -149,7 +153,7 @@ class Trader:
         sent: Legs | None = None
         try:  # intent committed here when the lock is free: the legs leave at once
             if self.journal.try_now(self.journal.intent, *self._intent(plan)):
-                sent = send_legs(plan, self.executor)
+                sent = send_legs(plan, self.executor, self.may_open)
         except DatabaseError as exc:
             self._reject("journal", f"not recorded, not sent: {exc}")
             self.risk.release(plan.symbol, plan.notional)
@@ -179,13 +183,32 @@ class Trader:
             legs = LegRisk(self.settings.leg_policy, self.settings.leg_ttl_ms / 1000,
                            self.settings.chase_max_slippage_bps, self.book, self._instrument,
                            functools.partial(self._record_order, plan.trade_id),
-                           functools.partial(self._record_report, plan.trade_id))
-            outcome = await execute(plan, self.executor, legs, sent)
+                           functools.partial(self._record_report, plan.trade_id),
+                           check=self.may_follow_up)
+            outcome = await execute(plan, self.executor, legs, sent, self.may_open)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # an executor bug must not kill the trader
             log.exception("trade in %s failed: %s", plan.symbol, exc)
         await self._finish(plan.symbol, plan.notional, outcome)
+
+    def may_open(self) -> str:
+        """Asked right before each opening leg leaves, after every await on its way (a
+        journal write that waited for the lock, a rate-limit bucket): why it must not."""
+        if self.risk.state is not TradingState.RUNNING:
+            return f"trading {self.risk.state.value.upper()}: {self.risk.reason}"
+        return self.may_follow_up()
+
+    def may_follow_up(self) -> str:
+        """Asked before each unwind or chase order: a pause lets a trade in flight even
+        itself out (that lowers the risk), a halt or disarming stops every order."""
+        if self.risk.state is TradingState.HALTED:
+            return f"trading HALTED: {self.risk.reason}"
+        if self.settings.mode == "off":
+            return "trading is off"
+        if self.settings.mode == "live" and not self.armed:
+            return "live trading is not armed"
+        return ""
 
     def _refusal(self, symbol: str, notional: float, now: int) -> tuple[str, str] | None:
         if self.settings.mode == "off":
@@ -246,4 +269,5 @@ class Trader:
 
     def funnel(self) -> Mapping[str, object]:
         return {"trades": self.trades, "realized": self.realized,
-                "state": self.state.value, "rejections": dict(self.rejections)}
+                "state": self.state.value, "rejections": dict(self.rejections),
+                "unsettled": dict(self.risk.unsettled)}

@@ -43,6 +43,9 @@ class RiskView(Protocol):
     @property
     def open_exposure(self) -> float: ...
 
+    @property
+    def unsettled(self) -> Mapping[str, str]: ...
+
 
 class LedgerView(Protocol):
     def snapshot(self) -> Mapping[Venue, Mapping[str, float]]: ...
@@ -120,7 +123,8 @@ def trading_status(runtime: RuntimeView) -> TradingStatus | None:
                          trader.armed, trader.trades, trader.realized,
                          trader.risk.open_exposure, trader.settings.max_open_exposure,
                          dict(trader.rejections),
-                         trader.last_rejection, balances, runtime.live_problem)
+                         trader.last_rejection, balances, runtime.live_problem,
+                         dict(trader.risk.unsettled))
 
 
 RuntimeFactory = Callable[[Sequence[object]], AbstractAsyncContextManager[RuntimeView]]

@@ -112,6 +112,7 @@ class TradingStatus:
     last_rejection: str = ""
     balances: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # venue -> asset
     live_problem: str = ""
+    unsettled: Mapping[str, str] = field(default_factory=dict)  # symbol -> why not traded
 
     @property
     def live_armed(self) -> bool:

@@ -81,7 +81,11 @@ def status_lines(trading: TradingStatus | None, run_mode: str, phase: str,
     state = t.state.upper() + (f": {t.reason}" if t.reason and t.state != "running" else "")
     first = (f"{mode} · {state} · {t.trades} trades · PnL {money(t.realized)} · "
              f"exposure {t.exposure:.2f}/{t.max_exposure:g}")
-    if t.mode == "live" and t.live_problem:
+    if t.unsettled:
+        symbol, why = next(iter(t.unsettled.items()))
+        more = f" (and {len(t.unsettled) - 1} more)" if len(t.unsettled) > 1 else ""
+        second = f"NOT TRADED{more}: {symbol}: {why}"
+    elif t.mode == "live" and t.live_problem:
         second = f"live unavailable: {t.live_problem}"
     elif t.last_rejection:
         second = f"last refused: {t.last_rejection}"

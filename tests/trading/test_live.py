@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import pytest
 
+from arbot import runtime as runtime_module
 from arbot.config import CREDENTIAL_ENV, ArbotSettings
 from arbot.domain import (
     PASSED,
@@ -21,6 +25,7 @@ from arbot.domain import (
     EpisodeEvent,
     EpisodeKind,
     Opportunity,
+    OrderReport,
     OrderRequest,
     OrderStatus,
     Quote,
@@ -28,15 +33,19 @@ from arbot.domain import (
     Venue,
 )
 from arbot.engine.board import VENUE_INDEX
+from arbot.headless import status_lines
 from arbot.runsettings import with_endpoints
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import Accounts, Dislocations, FeeRates
+from arbot.trading import reconcile as reconcile_module
 from arbot.trading.execution import LegRisk, execute, final_report
 from arbot.trading.live import LiveExecutor
 from arbot.trading.preflight import TradePlan
 from arbot.trading.quantize import common_step, floor_to, limit_price, text
 from arbot.trading.setup import LiveRefused
+from arbot.tui.backend import trading_status
+from arbot.tui.tradetext import status_lines as status_lines_tui
 from tests.test_runtime import until
 
 SYMBOLS = ("BTC-USDT", "ETH-USDT")
@@ -207,32 +216,211 @@ async def test_clock_skew_is_measured_at_start_and_corrected_when_it_moves(
                 -40_000, abs=2_000)
 
 
-async def test_restart_looks_up_an_order_left_open_and_settles_the_trade(
+async def crash_with(rt: Runtime, plan: TradePlan, *, send: tuple[OrderRequest, ...]) -> None:
+    """Journal the plan's intent, send `send` to the venues, then "die" (no report)."""
+    assert rt.trader is not None
+    j = rt.trader.journal
+    await j.run(j.intent, plan.trade_id, "ep", "live", 1, "BTC-USDT", plan.buy, plan.sell,
+                plan.buy_price, plan.sell_price, 0.0, 1)
+    for req in send:
+        await rt.trader.executor.place(req)
+
+
+def order_row(tmp_path: Path, client_id: str) -> tuple[str, str | None, float | None]:
+    with sqlite3.connect(tmp_path / "arbot.db") as db:
+        row = db.execute("SELECT status, venue_order_id, filled_qty FROM orders WHERE "
+                         "client_order_id = ?", (client_id,)).fetchone()
+    return row[0], row[1], row[2]
+
+
+def short_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The venues' request windows (5 s, 30 s) shortened so a test need not wait them out."""
+    monkeypatch.setattr(runtime_module, "order_window_s", lambda _venue: 1.0)
+    monkeypatch.setattr(reconcile_module, "RECHECK_S", 0.2)
+
+
+async def test_restart_settles_an_okx_order_from_okx_itself(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OKX orders in flight at a crash: the restart looks them up under OKX's own symbol
+    (BTC-USDT, journaled with the order), never a guessed BTCUSDT that OKX answers with
+    51603, and settles the filled buy as filled with OKX's order id."""
+    async with SimServer(QUIET) as sim:
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=False) as rt:
+            plan = plan_now(rt, Venue.OKX, Venue.BINANCE, trade_id="abokx")
+            await crash_with(rt, plan, send=(plan.buy, plan.sell))
+        async with live_runtime(tmp_path, sim, armed=False) as rt2:
+            assert rt2.trader is not None and rt2.trader.risk.unsettled == {}
+        for req in (plan.buy, plan.sell):
+            status, voi, filled = order_row(tmp_path, req.client_id)
+            sim_order = sim.account(req.venue).order(req.client_id)
+            assert sim_order is not None
+            assert status == "filled" and voi == str(sim_order.order_id)
+            assert filled == pytest.approx(float(sim_order.filled))
+        with sqlite3.connect(tmp_path / "arbot.db") as db:
+            trade = db.execute("SELECT status, leg_outcome FROM trades").fetchone()
+        assert trade == ("interrupted", "balanced")
+
+
+async def test_restart_names_old_journal_rows_from_the_venues_instruments(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row journaled without the venue's symbol (before it was journaled) is looked up
+    under the id from the venue's instruments, which are loaded before the first pass."""
+    async with SimServer(QUIET) as sim:
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=False) as rt:
+            plan = plan_now(rt, Venue.OKX, Venue.BINANCE, trade_id="abold")
+            await crash_with(rt, plan, send=(plan.buy, plan.sell))
+        with sqlite3.connect(tmp_path / "arbot.db") as db:
+            db.execute("UPDATE orders SET venue_symbol = NULL")
+        async with live_runtime(tmp_path, sim, armed=False):
+            pass
+        assert order_row(tmp_path, "aboldb")[0] == "filled"
+        assert order_row(tmp_path, "abolds")[0] == "filled"
+
+
+async def test_not_found_settles_as_rejected_only_after_the_request_window(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An order journaled but never sent: the first "no such order" holds the symbol; only
+    a second one after the venue's request window settles it as never sent, and then the
+    trade closes from the venue's fills of the other leg."""
+    short_windows(monkeypatch)
+    async with SimServer(QUIET) as sim:
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=False) as rt:
+            plan = plan_now(rt, Venue.BINANCE, Venue.OKX, trade_id="abcrash")
+            await crash_with(rt, plan, send=(plan.buy,))  # the sell never left
+        async with live_runtime(tmp_path, sim, armed=False) as rt2:
+            trader = rt2.trader
+            assert trader is not None
+            assert any("abcrashb" in w and "filled" in w for w in rt2.warnings), rt2.warnings
+            assert "abcrashs" in trader.risk.unsettled["BTC-USDT"]
+            assert order_row(tmp_path, "abcrashs")[0] == "new"  # one answer is not enough
+            await until(lambda: not trader.risk.unsettled, "the second lookup", wait_s=20)
+        assert sim.account(Venue.OKX).order("abcrashs") is None
+        status, _, _ = order_row(tmp_path, "abcrashs")
+        assert status == "rejected"
+        with sqlite3.connect(tmp_path / "arbot.db") as db:
+            error, = db.execute("SELECT error FROM orders WHERE client_order_id = 'abcrashs'"
+                                ).fetchone()
+            trade = db.execute("SELECT status, leg_outcome, buy_qty FROM trades").fetchone()
+        assert "never reached okx" in error and "request window" in error
+        assert trade[0] == "interrupted" and trade[1] == "held" and trade[2] > 0
+
+
+async def test_an_acknowledged_order_the_venue_cannot_find_stays_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal holds the venue's acknowledgement: "no such order" contradicts the venue
+    itself, so the order is never settled from it and the symbol stays held."""
+    short_windows(monkeypatch)
     async with SimServer(QUIET) as sim:
         demo_keys(sim, monkeypatch)
         async with live_runtime(tmp_path, sim, armed=False) as rt:
             assert rt.trader is not None
-            plan = plan_now(rt, Venue.BINANCE, Venue.OKX, trade_id="abcrash")
+            plan = plan_now(rt, Venue.BINANCE, Venue.OKX, trade_id="abackd")
+            await crash_with(rt, plan, send=())
             j = rt.trader.journal
-            await j.run(j.intent, "abcrash", "ep", "live", 1, "BTC-USDT", plan.buy,
-                        plan.sell, plan.buy_price, plan.sell_price, 0.0, 1)
-            await rt.trader.executor.place(plan.buy)  # sent and filled; then ArBot "dies"
+            ack = OrderReport(plan.sell.client_id, "777", OrderStatus.NEW)
+            await j.run(j.report, plan.sell, plan.trade_id, ack, 2)
         async with live_runtime(tmp_path, sim, armed=False) as rt2:
-            assert any("abcrashb" in w and "filled" in w for w in rt2.warnings), rt2.warnings
-        db = sqlite3.connect(tmp_path / "arbot.db")
-        try:
-            status, voi = db.execute("SELECT status, venue_order_id FROM orders WHERE "
-                                     "client_order_id = 'abcrashb'").fetchone()
-            sim_order = sim.account(Venue.BINANCE).order("abcrashb")
-            assert sim_order is not None
-            assert status == "filled" and voi == str(sim_order.order_id)
-            assert db.execute("SELECT status FROM orders WHERE client_order_id = 'abcrashs'"
-                              ).fetchone() == ("rejected",)  # never sent: the venue has none
-            trade = db.execute("SELECT status, leg_outcome, buy_qty FROM trades").fetchone()
-            assert trade[0] == "interrupted" and trade[1] == "held" and trade[2] > 0
-        finally:
-            db.close()
+            trader = rt2.trader
+            assert trader is not None
+            await asyncio.sleep(2.0)  # past the (shortened) window: several passes
+            assert "acknowledged it as order 777" in trader.risk.unsettled["BTC-USDT"]
+        assert order_row(tmp_path, "abackds")[0] == "new"
+        assert order_row(tmp_path, "abackdb")[0] == "rejected"  # never sent, no ack
+
+
+async def test_a_paper_restart_does_not_settle_a_live_runs_orders(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live run's filled orders seen by a paper run stay open; the next live run with
+    keys settles them from the venue."""
+    async with SimServer(QUIET) as sim:
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=False) as rt:
+            plan = plan_now(rt, Venue.BYBIT, Venue.BITGET, trade_id="abpap")
+            await crash_with(rt, plan, send=(plan.buy, plan.sell))
+        async with Runtime(live_settings(tmp_path, sim, mode="paper")) as rt2:
+            assert rt2.trader is not None
+            assert "abpap" in rt2.trader.risk.unsettled["BTC-USDT"]
+            assert any("BTC-USDT is not traded" in w for w in rt2.warnings)
+            assert rt2.trader.funnel()["unsettled"] == rt2.trader.risk.unsettled  # the API
+            assert any(line.startswith("UNSETTLED BTC-USDT not traded")
+                       for line in status_lines(rt2))  # headless
+            status = trading_status(rt2)
+            assert status is not None
+            assert "NOT TRADED: BTC-USDT" in status_lines_tui(status, "paper", "running")
+        assert order_row(tmp_path, "abpapb")[0] == "new"
+        for name in [n for names in CREDENTIAL_ENV.values() for n in names.values()]:
+            monkeypatch.delenv(name)  # live without keys: still nobody to ask
+        async with live_runtime(tmp_path, sim, armed=False) as rt3:
+            assert rt3.trader is not None and "abpap" in rt3.trader.risk.unsettled["BTC-USDT"]
+        assert order_row(tmp_path, "abpaps")[0] == "new"
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=False) as rt4:
+            assert rt4.trader is not None and rt4.trader.risk.unsettled == {}
+        assert order_row(tmp_path, "abpapb")[0] == "filled"
+        assert order_row(tmp_path, "abpaps")[0] == "filled"
+
+
+LOCK_HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("ROLLBACK")
+"""
+
+
+def hold_write_lock(db: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process (an SQLite browser, `arbot db vacuum`) holding the write lock."""
+    proc = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(db), str(seconds)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def crossing_episode(rt: Runtime, episode_id: str) -> EpisodeEvent:
+    """A passed episode whose prices cross by 1% (Binance's ask under OKX's bid)."""
+    b, s = quotes_now(rt, Venue.BINANCE, Venue.OKX)
+    b = msgspec.structs.replace(b, ask=s.bid * 0.99)
+    o = Opportunity("BTC-USDT", b, s, 10.0, 10.0, 1.0, 80.0, 0.001, 0.001)
+    e = Episode(episode_id, "BTC-USDT", Venue.BINANCE, Venue.OKX, 1, o, o, o, PASSED, True, 1)
+    return EpisodeEvent(EpisodeKind.OPEN, e)
+
+
+@pytest.mark.parametrize("stop", ["halt", "pause", "disarm"])
+async def test_no_order_leaves_after_halt_while_the_journal_waited_for_the_lock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: str) -> None:
+    """The intent write waits for another process's write lock; the kill switch (or a
+    pause, or disarming) comes while it waits. When the lock frees, the intent is
+    journaled but neither order may leave: both are recorded as not sent and the venues
+    never see them."""
+    async with SimServer(QUIET) as sim:
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=True) as rt:
+            trader = rt.trader
+            assert trader is not None
+            holder = hold_write_lock(tmp_path / "arbot.db", 1.5)
+            try:
+                trader.on_episode(crossing_episode(rt, f"ep-{stop}"))
+                assert trader.risk.in_flight == {"BTC-USDT"}, trader.last_rejection
+                await asyncio.sleep(0.5)  # the intent is waiting for the lock
+                {"halt": lambda: trader.halt("kill switch"), "pause": trader.pause,
+                 "disarm": rt.disarm_live}[stop]()
+            finally:
+                assert holder.wait(timeout=30) == 0
+            await trader.wait_idle()
+            with sqlite3.connect(tmp_path / "arbot.db") as db:
+                orders = db.execute(
+                    "SELECT o.client_order_id, o.venue, o.status, o.error FROM orders o JOIN"
+                    " trades t USING (trade_id) WHERE t.episode_id = ?",
+                    (f"ep-{stop}",)).fetchall()
+            assert len(orders) == 2  # the intent was journaled once the lock freed
+            for cid, venue, status, error in orders:
+                assert status == "rejected" and error.startswith("not sent"), error
+                assert sim.account(Venue(venue)).order(cid) is None, f"{cid} reached {venue}"
 
 
 async def test_armed_without_any_keys_refuses_to_start(

@@ -18,10 +18,11 @@ from arbot.domain import (
     Verdict,
 )
 from arbot.storage.journal import TradeJournal
+from arbot.trading.executor import SendCheck
 from arbot.trading.outcome import LegOrder, settle
 from arbot.trading.paper import PaperExecutor
 from arbot.trading.preflight import TradePlan, preflight
-from arbot.trading.reconcile import reconcile
+from arbot.trading.reconcile import Reconciler
 from arbot.trading.risk import TradingState
 from arbot.trading.trader import Trader
 from tests.trading.helpers import (
@@ -57,12 +58,12 @@ class SeesTheJournal(PaperExecutor):
         self.db = db
         self.seen: list[tuple[str, str]] = []
 
-    async def place(self, req: OrderRequest) -> OrderReport:
+    async def place(self, req: OrderRequest, check: SendCheck | None = None) -> OrderReport:
         with sqlite3.connect(self.db) as conn:
             row = conn.execute("SELECT status FROM orders WHERE client_order_id = ?",
                                (req.client_id,)).fetchone()
         self.seen.append((req.client_id, row[0] if row else "MISSING"))
-        return await super().place(req)
+        return await super().place(req, check)
 
 
 async def make(tmp_path: Path, books: Books | None = None, **settings: object
@@ -178,7 +179,7 @@ async def test_restart_settles_orders_and_trades_left_open(tmp_path: Path) -> No
     jr.close()
 
     jr2 = TradeJournal(jr.path)
-    lines = await reconcile(jr2, paper(books, ledger()), lambda: 3)
+    lines = await Reconciler(jr2, paper(books, ledger()), lambda _: 0.0, lambda: 3).settle()
     assert any("ab9s" in line and "canceled" in line for line in lines)
     [(status, outcome, buy_qty, sell_qty)] = rows(
         jr2, "SELECT status, leg_outcome, buy_qty, sell_qty FROM trades")
@@ -186,3 +187,35 @@ async def test_restart_settles_orders_and_trades_left_open(tmp_path: Path) -> No
     assert jr2.unsettled() == [] and jr2.open_trades() == []
     legs = [LegOrder(r, p, u) for r, p, u in jr2.trade_orders("ab9")]
     assert settle(legs, "BTC", "USDT").imbalance == 0.5
+
+
+async def test_a_paper_restart_leaves_a_live_runs_orders_open_and_holds_the_symbol(
+        tmp_path: Path) -> None:
+    """Orders a live run left open are not the paper run's to settle: they stay open in
+    the journal, the trade stays open, and the symbol is not traded until a run that can
+    ask the venue settles them."""
+    jr = await journal(tmp_path)
+    books = Books(quote(A, 99.9, 100.0), quote(B, 101.0, 101.1))
+    plan = preflight(opportunity(size=0.5), "ep9", "ab9", INSTRUMENTS, ledger(), 0.0)
+    assert isinstance(plan, TradePlan)
+    jr.intent("ab9", "ep9", "live", 1, SYMBOL, plan.buy, plan.sell, 100.0, 101.0, 0.4, 1)
+    jr.close()
+
+    jr2 = TradeJournal(jr.path)
+    ex = paper(books, ledger())
+    rec = Reconciler(jr2, ex, lambda _: 0.0, lambda: 3)
+    assert await rec.settle() == []
+    assert not rec.pending  # nothing this paper run could ever settle
+    assert [o.request.client_id for o in jr2.unsettled()] == ["ab9b", "ab9s"]
+    assert [t[0] for t in jr2.open_trades()] == ["ab9"]
+    assert "this run is paper, so it cannot ask binance" in rec.held[SYMBOL]
+
+    trader = Trader(trading(), ex, jr2, ex.ledger, INSTRUMENTS, books)
+    trader.risk.unsettled = dict(rec.held)
+    trader.on_episode(episode(1))
+    await trader.wait_idle()
+    assert trader.rejections["unsettled"] == 1 and trader.trades == 0
+    assert "not settled" in trader.last_rejection
+    trader.halt("test")  # the kill switch cancels this run's orders only
+    await trader.wait_idle()
+    assert [o.request.client_id for o in jr2.unsettled()] == ["ab9b", "ab9s"]
