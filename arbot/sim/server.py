@@ -258,7 +258,8 @@ class SimServer(AccountControls):
             fault = armed.take(request.path.removeprefix(prefix)) if armed else None
             if fault is not None:
                 stats.rest_faults += 1
-                await asyncio.sleep(fault.delay_s)
+                await request.read()  # the venue has the whole request; only its answer
+                await asyncio.sleep(fault.delay_s)  # is late (and comes if the caller died)
                 if fault.status is not None:
                     return fault.response()
             return await inner(request)
