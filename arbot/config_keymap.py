@@ -35,7 +35,7 @@ def character_key(char: str) -> str:
     letters and digits are themselves, "?" is question_mark."""
     if char.isalnum():
         return char
-    name = unicodedata.name(char).lower().replace("-", "_").replace(" ", "_")
+    name = unicodedata.name(char, char).lower().replace("-", "_").replace(" ", "_")
     return _SHORTER.get(name, name)
 
 
@@ -94,6 +94,8 @@ def _key(key: str) -> str:
         raise _BadKey(key, "a modifier given twice")
     if not base:
         raise _BadKey(key, f"an empty key after the modifiers; {_HELP}")
+    if len(base) == 1 and (base.isspace() or not base.isprintable()):
+        raise _BadKey(key, f"not a key; {_HELP}")
     if len(base) == 1 and not base.isalnum():
         named = "+".join([*modifiers, character_key(base)])
         raise _BadKey(key, f'with a modifier, name the key: "{named}"')

@@ -16,6 +16,7 @@ import arbot
 from arbot.api.server import TOKEN_ENV
 from arbot.config import ArbotSettings, ConfigError, load_settings
 from arbot.config_input import MAX_NESTING, setting_names
+from arbot.config_keymap import BINDING_IDS
 
 DEEP = 5000  # far past Python's recursion limit, as the attack used
 
@@ -122,6 +123,7 @@ def test_deep_file_exits_2_with_one_line(tmp_path: Path, command: list[str]) -> 
     ('quit = "q,,w"', ['quit = "q,,w"', "empty", "comma"]),
     ('quit = "ctrl+"', ['"ctrl+"', "empty"]),
     ('quit = " "', ['quit = " "', "space"]),
+    ('quit = "ctrl+\\u0001"', ['quit = "ctrl+\u0001"', "not a key"]),
 ])
 def test_keymap_refuses_unknown_ids_and_impossible_keys(
     tmp_path: Path, keymap: str, parts: list[str]
@@ -216,3 +218,10 @@ def test_misspelt_env_section_exits_2_with_one_line(tmp_path: Path) -> None:
         assert_one_config_line(result, "ARBOT_STRATGY__MIN_NET_PROFIT_BPS",
                                "ARBOT_STRATEGY__MIN_NET_PROFIT_BPS")
     assert not (tmp_path / "arbot.db").exists()
+
+
+def test_the_shipped_file_lists_every_binding_id() -> None:
+    text = (Path(arbot.__file__).resolve().parent.parent / "arbot.toml").read_text()
+    block = text[text.index("# Binding ids:"):text.index("# Keys:")]
+    listed = block.replace("# Binding ids:", "").replace("#", "").replace(".", "")
+    assert [i.strip() for i in listed.split(",")] == list(BINDING_IDS)
