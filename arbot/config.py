@@ -28,6 +28,7 @@ from pydantic_settings import (
 
 from arbot.config_errors import Blame, ConfigError, describe_errors
 from arbot.config_filters import FiltersSettings
+from arbot.config_input import TOO_DEEP, check_environment, check_file_nesting
 from arbot.config_sections import (
     ApiSettings,
     ExchangeSettings,
@@ -142,10 +143,13 @@ def load_settings(
     over = dict(overrides or {})
     data = _read_toml(path) if path is not None else {}
     if path is not None:
+        check_file_nesting(data, path)
         secrets = _secret_lines(data, path)
         if secrets:
             raise ConfigError("\n".join(secrets))
         _check_file(data, path)
+    check_environment(env, ArbotSettings,
+                      (n for names in CREDENTIAL_ENV.values() for n in names.values()))
     blame = Blame(file=path, environ=env, overrides=over)
     try:
         loaded = _loader(data, env)(**over)
@@ -174,6 +178,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses per nested list or inline table
+        raise ConfigError(f"{path}: {TOO_DEEP}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
 

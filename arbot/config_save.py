@@ -28,6 +28,7 @@ from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Comment, Item, Table
 
 from arbot.config import ArbotSettings, ConfigError, _secret_advice, load_settings
+from arbot.config_input import TOO_DEEP
 
 __all__ = ["Problem", "SaveError", "save_settings", "validate_changes"]
 
@@ -103,11 +104,14 @@ def _prepare(
     refused = [p for key in changes if (p := _secret_problem(key)) is not None]
     if refused:
         raise SaveError(path, refused)
-    doc = _parse(path, _current_text(path))
-    problems = [p for key, value in changes.items() if (p := _apply(doc, key, value))]
-    if problems:
-        raise SaveError(path, problems)
-    text = doc.as_string()
+    try:
+        doc = _parse(path, _current_text(path))
+        problems = [p for key, value in changes.items() if (p := _apply(doc, key, value))]
+        if problems:
+            raise SaveError(path, problems)
+        text = doc.as_string()
+    except RecursionError:  # a tomlkit without its own nesting limit recurses per level
+        raise SaveError(path, [Problem(None, TOO_DEEP)]) from None
     return text, _validate(path, text, overrides, environ)
 
 

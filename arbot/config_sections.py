@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from arbot.config_keymap import check_keymap
 from arbot.domain import Venue
 from arbot.exchanges.symbols import parse_canonical
 
@@ -188,6 +189,11 @@ class UiSettings(BaseModel):
     show_sizes: bool = Field(False, description="Show top-of-book sizes next to prices.")
     keymap: dict[str, str] = Field(default_factory=dict, description=(
         "Key rebinding: binding id -> key, e.g. quit = \"ctrl+q\"."))
+
+    @field_validator("keymap")
+    @classmethod
+    def _known_bindings_and_keys(cls, keymap: dict[str, str]) -> dict[str, str]:
+        return check_keymap(keymap)
 
 
 class ApiSettings(BaseModel):

@@ -353,8 +353,9 @@ def valid_settings(draw: st.DrawFn) -> ArbotSettings:
                     "record_quotes": draw(st.sampled_from(["all", "changes", "throttled", "off"])),
                     "retention_days": draw(st.integers(0, 3650))},
         "trading": {"mode": draw(st.sampled_from(["off", "paper", "live"]))},
-        "ui": {"keymap": draw(st.dictionaries(st.sampled_from(["quit", "pause", "help"]),
-                                              st.text(min_size=1, max_size=10)))},
+        "ui": {"keymap": draw(st.dictionaries(
+            st.sampled_from(["quit", "pause-trading", "help"]),
+            st.sampled_from(["ctrl+q", "f1,1", '"', "\\", "é", "alt+shift+question_mark"])))},
         "api": {"port": draw(st.integers(1, 65535))},
     })
 

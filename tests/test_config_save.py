@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomlkit.parser
 
 from arbot import config_save
 from arbot.config import ConfigError, load_settings
@@ -210,6 +211,28 @@ def test_a_broken_file_is_reported_not_overwritten(tmp_path: Path) -> None:
     path.write_text("[strategy\nmin = 1\n", encoding="utf-8")
     error = refused(path, {"ui.refresh_ms": 300})
     assert error.problems[0].key is None and "invalid TOML" in str(error)
+
+
+@pytest.mark.parametrize("depth", [150, 5000])
+@pytest.mark.parametrize("lift_tomlkit_limit", [False, True])
+def test_a_deeply_nested_file_is_refused_in_one_line_not_overwritten(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, depth: int,
+        lift_tomlkit_limit: bool) -> None:
+    """tomlkit >= 0.13 refuses nesting past 100 levels itself; an older one (allowed by
+    pyproject) recurses until the stack runs out. Either way: one problem, file untouched."""
+    if lift_tomlkit_limit:
+        monkeypatch.setattr(tomlkit.parser.Parser, "MAX_NESTING_DEPTH", 10**9, raising=False)
+    path = tmp_path / "arbot.toml"
+    path.write_text("x = " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    error = refused(path, {"ui.refresh_ms": 300})
+    assert len(error.problems) == 1 and len(str(error).splitlines()) == 1
+    assert "nested more than 100 levels" in str(error)
+
+
+def test_a_keymap_naming_no_binding_is_refused(conf: Path) -> None:
+    error = refused(conf, {"ui.keymap.quitt": "q"})
+    assert [p.key for p in error.problems] == ["ui.keymap"]
+    assert '"quitt" is not a binding id' in str(error)
 
 
 # --- how it is written ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+import tomlkit.parser
 from textual.app import App
 from textual.containers import VerticalScroll
 from textual.notifications import SeverityLevel
@@ -144,6 +145,30 @@ async def test_refused_save_leaves_the_file_byte_for_byte(config: Path) -> None:
             app, "exchanges.okx.taker_fee_bps")
     assert state(config) == before
     assert app.saved == []
+
+
+def write_deep(path: Path) -> None:
+    path.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("lift_tomlkit_limit", [False, True])
+async def test_a_file_nested_too_deep_is_refused_at_the_top_not_a_crash(
+        config: Path, monkeypatch: pytest.MonkeyPatch, lift_tomlkit_limit: bool) -> None:
+    """The file edited by hand while ArBot runs; an older tomlkit (no nesting limit of
+    its own) recursed until the stack ran out."""
+    if lift_tomlkit_limit:
+        monkeypatch.setattr(tomlkit.parser.Parser, "MAX_NESTING_DEPTH", 10**9, raising=False)
+    app = Host(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        write_deep(config)
+        before = state(config)
+        field_input(app, "strategy.min_net_profit_bps").value = "7.5"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        top = app.screen.query_one("#settings-errors", Label)
+        assert top.has_class("-shown") and "nested more than 100 levels" in str(top.render())
+        assert app.notes[-1] == ("error", "Not saved: 1 problem")
+    assert state(config) == before and app.saved == []
 
 
 async def test_a_whole_table_rule_is_shown_under_the_fields_it_names(config: Path) -> None:
