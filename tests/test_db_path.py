@@ -46,7 +46,7 @@ def test_a_database_in_a_missing_folder_is_refused_and_nothing_created(
     (tmp_path / "q.csv").write_text("exchange,symbol,timestamp,local_timestamp,ask_amount,"
                                     "ask_price,bid_price,bid_amount\n")
     target = Path("no") / "such" / "x.db"
-    done = arbot(tmp_path, "--db", str(target), *argv)
+    done = arbot(tmp_path, *argv, env={"ARBOT_STORAGE__PATH": str(target)})
     assert done.returncode == 1, done.stderr
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr

@@ -40,7 +40,7 @@ def test_a_second_instance_is_refused_naming_the_first_which_keeps_running(
     first = start(tmp_path)
     try:
         wait_for_line(first, "storage  recorded")
-        second = arbot(tmp_path, "--demo", "--no-ui", "--duration", "30")
+        second = arbot(tmp_path, "--demo", "--no-ui", "--duration", "5")
         assert second.returncode == 1, second.stderr
         lines = second.stderr.splitlines()
         assert len(lines) == 1 and "Traceback" not in second.stderr, second.stderr
