@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     vacuum = db_commands.add_parser("vacuum", parents=[common],
-                                    help="compact the database file")
+                                    help="compact the database file (refused while an ArBot "
+                                         "runs on it)")
     vacuum.add_argument("--db", type=Path, metavar="PATH", help="database (default [storage] path)")
 
     config = commands.add_parser("config", help="show or check the effective settings")
