@@ -43,6 +43,7 @@ from arbot.imports.command import add_import_parsers, run_import
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig, serve_forever
 from arbot.storage.db import DatabaseError, open_db
+from arbot.storage.lock import hold_database
 from arbot.storage.queries import iter_episodes, iter_quotes, vacuum
 from arbot.storage.rawlog import RawLogConfig, RawLogError, prepare_directory
 from arbot.storage.trade_queries import iter_trades
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="serve the REST API ([api] host:port; token from ARBOT_API_TOKEN)")
     parser.add_argument("--arm-live", action="store_true",
                         help='with --no-ui and [trading] mode = "live": send real orders')
+    parser.add_argument("--db", type=Path, dest="main_db", metavar="PATH",
+                        help="database file (default [storage] path); a sub-command's own "
+                             "--db wins")
     parser.add_argument("--duration", type=_positive, metavar="SECONDS",
                         help="stop cleanly after this many seconds")
     parser.add_argument("--log-format", choices=["text", "json"], default="text",
@@ -107,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     vacuum = db_commands.add_parser("vacuum", parents=[common],
-                                    help="compact the database file")
+                                    help="compact the database file (refused while an ArBot "
+                                         "runs on it)")
     vacuum.add_argument("--db", type=Path, metavar="PATH", help="database (default [storage] path)")
 
     config = commands.add_parser("config", help="show or check the effective settings")
@@ -168,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    db = getattr(args, "db", None)
+    db = getattr(args, "db", None) or getattr(args, "main_db", None)
     if db is not None:
         out["storage"] = {"path": str(db)}
     if getattr(args, "api", False):
@@ -287,13 +292,27 @@ def _run(factory: Callable[[], Coroutine[Any, Any, int]]) -> int:
     return asyncio.run(factory())
 
 
-_COMMANDS: dict[str, Callable[[argparse.Namespace, ArbotSettings], int]] = {
-    "run": _run_app,
+Command = Callable[[argparse.Namespace, ArbotSettings], int]
+
+
+def _exclusive(holder: str, command: Command) -> Command:
+    """`command` holding the database's instance lock (`storage.lock`): the commands that
+    write to it refuse at once, naming the pid, while another one runs on the same file."""
+
+    def run(args: argparse.Namespace, settings: ArbotSettings) -> int:
+        with hold_database(settings.storage.path, holder):
+            return command(args, settings)
+
+    return run
+
+
+_COMMANDS: dict[str, Command] = {
+    "run": _exclusive("running", _run_app),
     "sim": _sim,
-    "db": _db,
+    "db": _exclusive("db vacuum", _db),
     "config": _config,
-    "import": run_import,
-    "import-raw": run_import,  # deprecated alias of `import raw`
+    "import": _exclusive("import", run_import),
+    "import-raw": _exclusive("import", run_import),  # deprecated alias of `import raw`
     "export": _export,
     "backtest": backtest_cli.run,
 }

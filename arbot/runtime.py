@@ -189,14 +189,22 @@ class Runtime:
             log.info("live: %s account taker fee %.2f bps replaces the configured one",
                      venue, bps)
 
-    def arm_live(self) -> str | None:
-        """Arm live trading; returns why it cannot be armed, or None once armed."""
+    def arm_refusal(self) -> str | None:
+        """Why live trading cannot be armed now (the reason `arm_live` would give), or None;
+        a front end asks before promising anything."""
         if self.trader is None or self.settings.trading.mode != "live":
             return 'trading mode is not live; set [trading] mode = "live" in arbot.toml'
         if not isinstance(self.trader.executor, LiveExecutor):
             return "no live executor"
         if not self.trader.executor.clients:
             return f"cannot arm live trading: {self.live_problem}"
+        return None
+
+    def arm_live(self) -> str | None:
+        """Arm live trading; returns why it cannot be armed, or None once armed."""
+        refusal = self.arm_refusal()
+        if refusal is not None or self.trader is None:
+            return refusal
         self.trader.armed = True
         log.warning("LIVE trading ARMED: real orders will be sent")
         return None

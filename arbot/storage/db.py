@@ -1,10 +1,10 @@
 """Open, configure and migrate the SQLite database, and explain every failure in one line.
 
 A recorder that dies with a sqlite3 traceback on a locked or foreign file is useless to a
-trader, so everything that can go wrong while opening (directory, permissions, lock, not a
-database, schema from a newer ArBot) becomes a `DatabaseError` whose message names the
-file and says what to do. `database_error()` gives the writer and the read side the same
-wording for failures that happen later.
+trader, so everything that can go wrong while opening (folder, permissions, lock, not a
+database, schema from a newer ArBot) becomes a `DatabaseError` (`errors`) whose message
+names the file and says what to do. `database_error()` gives the writer and the read side
+the same wording for failures that happen later.
 """
 
 from __future__ import annotations
@@ -16,38 +16,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 import aiosqlite
 
-ErrorKind = Literal[
-    "locked",
-    "readonly",
-    "cannot_open",
-    "missing",
-    "corrupt",
-    "foreign",
-    "newer_schema",
-    "outdated_schema",
-    "migration",
-    "disk_full",
-    "other",
+from arbot.storage.errors import DatabaseError, ErrorKind, database_error
+from arbot.storage.files import connect_readonly, writable_path
+
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT_S",
+    "MIGRATIONS",
+    "DatabaseError",
+    "ErrorKind",
+    "Migration",
+    "database_error",
+    "open_db",
 ]
 
 DEFAULT_BUSY_TIMEOUT_S: Final = 5.0
-
-
-class DatabaseError(Exception):
-    """A database problem explained for the user: one line, names the file, says what to do.
-
-    `kind` lets a front end react (e.g. offer another path) without parsing the text.
-    """
-
-    def __init__(self, message: str, *, kind: ErrorKind = "other", path: Path | None = None):
-        self.message = " ".join(message.split())  # one line, whatever the driver said
-        self.kind: ErrorKind = kind
-        self.path = path
-        super().__init__(self.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,48 +59,6 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
 )
 
 
-def database_error(exc: BaseException, path: Path | str | None = None) -> DatabaseError:
-    """Translate a driver exception into a `DatabaseError` with a message a user can act on."""
-    where = f"database {path}" if path is not None else "the database"
-    p = Path(path) if path is not None else None
-    code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
-    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return DatabaseError(
-            f"{where} is locked by another process (is another ArBot using it?); "
-            "stop that process or use a different database file",
-            kind="locked",
-            path=p,
-        )
-    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
-        return DatabaseError(
-            f"{where} is read-only; check the permissions of the file and its directory "
-            "or use a different database file",
-            kind="readonly",
-            path=p,
-        )
-    if code == sqlite3.SQLITE_CANTOPEN:
-        return DatabaseError(
-            f"cannot open {where}; check that its directory exists and is writable "
-            "or use a different database file",
-            kind="cannot_open",
-            path=p,
-        )
-    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
-        return DatabaseError(
-            f"{where} is not an ArBot database or is corrupt; "
-            "move the file aside or use a different database file",
-            kind="corrupt",
-            path=p,
-        )
-    if code == sqlite3.SQLITE_FULL:
-        return DatabaseError(
-            f"the disk holding {where} is full; free some space or use another location",
-            kind="disk_full",
-            path=p,
-        )
-    return DatabaseError(f"{where}: {exc}" if p else f"database error: {exc}", path=p)
-
-
 async def open_db(
     path: str | Path,
     *,
@@ -128,26 +72,17 @@ async def open_db(
     say BEGIN/COMMIT themselves, so a transaction is never opened behind their back.
     A writable open also proves it can take the write lock, so a database held by
     another process fails here, with a clear message, rather than at the first flush.
-    `readonly` opens with `mode=ro`, never creates or migrates anything, and suits
-    export, backtests and the API. Raises `DatabaseError` for every failure.
+    A new file is created only in a folder that exists (`files.writable_path`).
+    `readonly` opens with `mode=ro` (immutable in a read-only folder, see `files`), never
+    creates or migrates anything, and suits export, backtests and the API. Raises
+    `DatabaseError` for every failure.
     """
     if [m.version for m in migrations] != list(range(1, len(migrations) + 1)):
         raise ValueError("migrations must be numbered 1, 2, ... in order")
-    db_path, target, uri = _prepare_path(path, readonly)
-    try:
-        # Open in a plain thread and hand the connection to aiosqlite: when aiosqlite's own
-        # connect fails, its worker thread outlives the call and prints "Event loop is
-        # closed" after asyncio.run() ends (omnilib/aiosqlite#241), i.e. a traceback.
-        raw = await asyncio.to_thread(
-            sqlite3.connect,
-            target,
-            uri=uri,
-            timeout=busy_timeout_s,
-            isolation_level=None,
-            check_same_thread=False,  # created here, then used only by aiosqlite's thread
-        )
-    except sqlite3.Error as exc:
-        raise database_error(exc, db_path) from exc
+    # Open in a plain thread and hand the connection to aiosqlite: when aiosqlite's own
+    # connect fails, its worker thread outlives the call and prints "Event loop is
+    # closed" after asyncio.run() ends (omnilib/aiosqlite#241), i.e. a traceback.
+    db_path, raw = await asyncio.to_thread(_open_file, path, readonly, busy_timeout_s)
     conn = await aiosqlite.Connection(lambda: raw, iter_chunk_size=64)
     try:
         await _configure(conn, readonly, busy_timeout_s)
@@ -163,35 +98,18 @@ async def open_db(
     return conn
 
 
-def _prepare_path(path: str | Path, readonly: bool) -> tuple[Path, str, bool]:
-    """Check what can be checked before SQLite sees the path; return (path, target, is_uri)."""
-    db_path = Path(path).expanduser()
-    if db_path.is_dir():
-        raise DatabaseError(
-            f"database path {db_path} is a directory; give a file name such as "
-            f"{db_path / 'arbot.db'}",
-            kind="cannot_open",
-            path=db_path,
-        )
+def _open_file(path: str | Path, readonly: bool, busy_timeout_s: float
+               ) -> tuple[Path, sqlite3.Connection]:
+    """The checked path and a connection to it (`files` says what is checked)."""
     if readonly:
-        if not db_path.is_file():
-            raise DatabaseError(
-                f"no database at {db_path}; record some data first or check the path",
-                kind="missing",
-                path=db_path,
-            )
-        return db_path, db_path.resolve().as_uri() + "?mode=ro", True
+        db_path = Path(path).expanduser()
+        return db_path, connect_readonly(db_path, busy_timeout_s)
+    db_path = writable_path(path)
     try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise DatabaseError(
-            f"cannot create directory {db_path.parent} for database {db_path} ({reason}); "
-            "choose another location",
-            kind="cannot_open",
-            path=db_path,
-        ) from exc
-    return db_path, str(db_path), False
+        return db_path, sqlite3.connect(db_path, timeout=busy_timeout_s, isolation_level=None,
+                                        check_same_thread=False)  # used by aiosqlite's thread
+    except sqlite3.Error as exc:
+        raise database_error(exc, db_path) from exc
 
 
 async def _configure(conn: aiosqlite.Connection, readonly: bool, busy_timeout_s: float) -> None:

@@ -146,18 +146,21 @@ class TradingControl:
 
     def arm(self) -> None:
         """Arm live trading after stating its limits; disarm when already armed. Outside
-        live mode the runtime refuses at once, with its reason."""
+        live mode, or with no venue's keys, the runtime's refusal shows instead of the
+        dialog (the same words `--arm-live` exits with), so nothing promises orders that
+        cannot be sent."""
         app = self.app
         runtime = app.runtime
         if runtime is None:
             app.notify("Trading has not started yet.", severity="warning", markup=False)
             return
         trader = runtime.trader
-        if trader is None or trader.settings.mode != "live":
-            self._armed(runtime.arm_live())  # not live: refused, with the reason
-            return
-        if trader.armed:
+        if trader is not None and trader.armed and trader.settings.mode == "live":
             self.disarm()
+            return
+        refusal = runtime.arm_refusal()  # not live, or no venue has keys: say so, no dialog
+        if refusal is not None or trader is None:
+            self._armed(refusal or "Trading has not started yet.")
             return
 
         def answered(yes: bool | None) -> None:

@@ -9,7 +9,6 @@ import asyncio
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -17,8 +16,8 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-import arbot
 from arbot.storage.db import MIGRATIONS, DatabaseError, Migration, open_db
+from tests.unprivileged import unprivileged
 
 TABLES = {"quotes", "opportunities", "trades", "orders", "fills", "feed_events"}
 
@@ -34,8 +33,8 @@ def _version(path: Path) -> int:
         return int(c.execute("PRAGMA user_version").fetchone()[0])
 
 
-async def test_fresh_file_gets_schema_pragmas_and_parent_dirs(tmp_path: Path) -> None:
-    path = tmp_path / "deep" / "er" / "arbot.db"
+async def test_fresh_file_gets_schema_and_pragmas(tmp_path: Path) -> None:
+    path = tmp_path / "arbot.db"
     conn = await open_db(path)
     try:
         assert path.is_file()
@@ -179,16 +178,25 @@ async def test_locked_by_another_process(tmp_path: Path, journal: str) -> None:
     await (await open_db(path)).close()  # lock released: opens fine
 
 
-async def test_parent_is_a_regular_file(tmp_path: Path) -> None:
-    blocker = tmp_path / "not-a-dir"
-    blocker.write_text("x")
-    path = blocker / "sub" / "arbot.db"
+async def test_a_missing_folder_is_refused_and_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "arbot.db"
     with pytest.raises(DatabaseError) as info:
         await open_db(path)
     assert info.value.kind == "cannot_open"
-    message = str(info.value)
-    assert f"cannot create directory {path.parent} for database {path}" in message
-    assert "choose another location" in message and "\n" not in message
+    assert str(info.value) == (f"folder {path.parent} for database {path} does not exist; "
+                               "create it or choose another path")
+    assert not (tmp_path / "deep").exists()
+
+
+async def test_parent_is_a_regular_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    path = blocker / "arbot.db"
+    with pytest.raises(DatabaseError) as info:
+        await open_db(path)
+    assert info.value.kind == "cannot_open"
+    assert str(info.value) == (f"{blocker} is not a folder, so it cannot hold database {path}; "
+                               "choose another path")
 
 
 async def test_path_is_a_directory(tmp_path: Path) -> None:
@@ -197,8 +205,7 @@ async def test_path_is_a_directory(tmp_path: Path) -> None:
     assert info.value.kind == "cannot_open" and "is a directory" in str(info.value)
 
 
-# Root ignores file modes, so when running as root the check runs in a child process that
-# has given up CAP_DAC_OVERRIDE: there, chmod is enforced exactly as for a normal user.
+# Root ignores file modes: the check runs in a child that file modes bind (`unprivileged`).
 _CHILD = textwrap.dedent(
     """
     import asyncio, sys
@@ -206,31 +213,24 @@ _CHILD = textwrap.dedent(
 
     async def main() -> None:
         try:
-            conn = await open_db(sys.argv[1], busy_timeout_s=0.5)
+            conn = await open_db(sys.argv[1], readonly=sys.argv[2:] == ["ro"],
+                                 busy_timeout_s=0.5)
         except DatabaseError as exc:
             print(exc.kind)
             print(exc)
             return
+        rows = await conn.execute_fetchall("SELECT count(*) FROM quotes")
         await conn.close()
         print("opened")
-        print("")
+        print(rows[0][0])
 
     asyncio.run(main())
     """
 )
 
 
-def _open_unprivileged(path: Path) -> tuple[str, str]:
-    cmd = [sys.executable, "-c", _CHILD, str(path)]
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: cannot enforce file modes")
-        cmd = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *cmd]
-    env = {**os.environ, "PYTHONPATH": str(Path(arbot.__file__).parent.parent)}
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60, check=False)
-    if "setpriv" in done.stderr:
-        pytest.skip(f"setpriv unavailable here: {done.stderr.strip()}")
+def _open_unprivileged(path: Path, *args: str) -> tuple[str, str]:
+    done = unprivileged([sys.executable, "-c", _CHILD, str(path), *args])
     assert done.returncode == 0, done.stderr  # no traceback, whatever happened
     assert done.stderr == ""
     kind, message = done.stdout.splitlines()[:2]
@@ -323,3 +323,53 @@ async def test_other_programs_database_is_left_alone(tmp_path: Path) -> None:
 def test_database_error_is_one_line() -> None:
     err = DatabaseError("first line\nsecond   line\n", kind="other")
     assert str(err) == "first line second line" == err.message
+
+
+def _record(path: Path, quotes: int) -> sqlite3.Connection:
+    """A database with `quotes` rows, committed to its WAL and not checkpointed; the open
+    connection keeps the -wal and -shm files (closing it merges and removes them)."""
+    asyncio.run(_create(path))
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.executemany("INSERT INTO quotes (ts_recv_ns, venue, symbol, bid, bid_size, ask,"
+                     " ask_size) VALUES (?, 'binance', 'BTC-USDT', 1.0, 1.0, 2.0, 1.0)",
+                     [(n,) for n in range(quotes)])
+    return conn
+
+
+async def _create(path: Path) -> None:
+    await (await open_db(path)).close()
+
+
+def test_readonly_open_in_a_read_only_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    _record(folder / "a.db", 3).close()  # a clean close: no -wal, no -shm left
+    before = sorted(p.name for p in folder.iterdir())
+    folder.chmod(0o555)
+    try:
+        assert _open_unprivileged(folder / "a.db", "ro") == ("opened", "3")
+    finally:
+        folder.chmod(0o755)
+    assert sorted(p.name for p in folder.iterdir()) == before == ["a.db"]
+
+
+def test_readonly_open_with_unmerged_wal_but_no_shm_is_refused(tmp_path: Path) -> None:
+    """Without its -shm SQLite cannot read a WAL, and cannot create one here; reading the
+    file alone would silently miss the WAL's rows, so it is refused with what to do."""
+    writer = _record(tmp_path / "a.db", 3)
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    for name in ("a.db", "a.db-wal"):
+        shutil.copyfile(tmp_path / name, folder / name)
+    writer.close()
+    folder.chmod(0o555)
+    try:
+        kind, message = _open_unprivileged(folder / "a.db", "ro")
+    finally:
+        folder.chmod(0o755)
+    path = folder / "a.db"
+    assert kind == "readonly"
+    assert message == (f"database {path} has writes in a.db-wal that SQLite cannot read "
+                       "in a read-only folder (it needs to create a.db-shm there); copy "
+                       "a.db with its a.db-wal to a writable folder and read the copy")

@@ -86,7 +86,8 @@ class FakeTrader:
 class FakeRuntime:
     """Enough of `Runtime` for the app: no tasks, a frozen engine (or none), a fake
     trader (or none: trading off). `arm_live` arms only in live mode without a
-    `live_problem`, as the real one does when the keys are there."""
+    `live_problem` (`arm_refusal` says why not), as the real one does when the keys are
+    there."""
 
     def __init__(self, engine: FrozenEngine | None = None, warnings: Sequence[str] = (),
                  trader: FakeTrader | None = None, live_problem: str = "") -> None:
@@ -98,14 +99,17 @@ class FakeRuntime:
         self.applied: list[ArbotSettings] = []
         self.arm_calls = 0
 
-    def arm_live(self) -> str | None:
-        self.arm_calls += 1
+    def arm_refusal(self) -> str | None:
         if self.trader is None or self.trader.settings.mode != "live":
             return 'trading mode is not live; set [trading] mode = "live" in arbot.toml'
-        if self.live_problem:
-            return self.live_problem
-        self.trader.armed = True
-        return None
+        return self.live_problem or None
+
+    def arm_live(self) -> str | None:
+        self.arm_calls += 1
+        refusal = self.arm_refusal()
+        if refusal is None and self.trader is not None:
+            self.trader.armed = True
+        return refusal
 
     def disarm_live(self) -> None:
         if self.trader is not None:

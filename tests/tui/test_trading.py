@@ -13,20 +13,23 @@ import io
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
 from rich.console import Console
 from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
+from arbot.config import CREDENTIAL_ENV
 from arbot.config_trading import TradingSettings
 from arbot.domain import OrderReport, OrderRequest, OrderStatus, Side, Venue
+from arbot.runsettings import with_endpoints
 from arbot.runtime import Runtime
-from arbot.sim import SimConfig
+from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import Dislocations
 from arbot.storage.db import open_db
 from arbot.storage.journal import TradeJournal
 from arbot.trading.risk import TradingState
-from arbot.tui.app import ArbotApp
+from arbot.tui.app import ArbotApp, build_app
 from arbot.tui.confirm import ConfirmDialog
 from arbot.tui.messages import TradeSettled, TuiSink
 from arbot.tui.trades import TradesScreen
@@ -36,6 +39,7 @@ from tests.tui.fakes import (
     FakeTrader,
     FrozenEngine,
     frozen_app,
+    settings_for,
     trade_outcomes,
 )
 from tests.tui.test_app import SIZE, cell_text, demo_app, field, until
@@ -164,6 +168,30 @@ async def test_arming_in_paper_mode_is_refused_with_the_reason(tmp_path: Path) -
         assert any('mode = "live"' in n for n in notes(app, "error"))
         assert not isinstance(app.screen, ConfirmDialog)  # nothing to confirm
         assert not trader.armed and field(app, "#trading-mode").text == "PAPER"
+
+
+async def test_arming_with_no_keys_is_refused_before_the_dialog_naming_the_variables(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live mode on the real runtime, not `--demo` (which hands over the simulator's keys):
+    the venues are the simulator's, the keys are the environment's, and there are none."""
+    names = [n for venue in CREDENTIAL_ENV.values() for n in venue.values()]
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    async with SimServer(SimConfig(symbols=tuple(SYMBOLS), rate=50)) as sim:
+        settings = with_endpoints(settings_for(tmp_path, trading={"mode": "live"}),
+                                  {v: (sim.urls(v).ws_url, sim.urls(v).rest_url)
+                                   for v in Venue})
+        app = build_app(settings, demo=False)
+        async with app.run_test(size=SIZE) as pilot:
+            trader = await running_trader(pilot, app)
+            await pilot.press("a")
+            await until(pilot, lambda: notes(app, "error"), "the refusal")
+            assert not isinstance(app.screen, ConfirmDialog)  # no dialog promising orders
+            (refusal,) = notes(app, "error")
+            assert refusal.startswith("cannot arm live trading: no venue has API keys")
+            assert all(name in refusal for name in names), refusal
+            await pilot.press("y", "enter")  # nothing to confirm: stays disarmed
+            assert not trader.armed and field(app, "#trading-mode").text == "LIVE (disarmed)"
 
 
 # -- against the fake runtime ---------------------------------------------------------
