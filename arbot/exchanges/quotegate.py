@@ -35,8 +35,9 @@ the next good push. The recorder keeps exactly what the engine saw, so a backtes
 recording replays the same quotes (rule 4); withdrawing the quote instead would need a
 new event through every sink and the recording.
 
-Hot path: a dict lookup, two comparisons and four multiply-add-modulo-compare steps on
-floats precomputed per symbol; no allocation beyond the new band's two floats.
+Hot path: a dict lookup, a chained comparison and four multiply-modulo-compare steps on
+floats precomputed per symbol; no allocation beyond the new band's two floats. About
+0.3 µs per quote (bench/parse.py, `gate_us`), beside about 1 µs to parse the frame.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ log = logging.getLogger("arbot")
 BAND = 0.2
 REANCHOR_AFTER = 5
 _TOL = 1e-3  # of a tick or lot
-_TOL2 = 2 * _TOL
-_MIN_STEPS = 1.0 - _TOL  # a price or size is at least one tick or lot
+_NEAR_ONE = 1.0 - _TOL
+_MIN_STEPS = _NEAR_ONE  # a price or size is at least one tick or lot
 
 
 def inverse_step(step: str) -> float:
@@ -117,7 +118,8 @@ class GateBoard:
 
 def _on_step(x: float, inv: float, minimum: float) -> bool:
     r = x * inv
-    return r >= minimum and (r + _TOL) % 1.0 <= _TOL2
+    f = r % 1.0
+    return r >= minimum and (f <= _TOL or f >= _NEAR_ONE)
 
 
 class QuoteGate:
@@ -153,8 +155,11 @@ class QuoteGate:
                 lot = a.inv_lot
                 bs = q.bid_size * lot
                 sz = q.ask_size * lot
-                if ((bid * t + _TOL) % 1.0 <= _TOL2 and (ask * t + _TOL) % 1.0 <= _TOL2
-                        and (bs + _TOL) % 1.0 <= _TOL2 and (sz + _TOL) % 1.0 <= _TOL2
+                # Each number's distance from the grid: the fraction of a step near 0 or 1.
+                if (((f := bid * t % 1.0) <= _TOL or f >= _NEAR_ONE)
+                        and ((f := ask * t % 1.0) <= _TOL or f >= _NEAR_ONE)
+                        and ((f := bs % 1.0) <= _TOL or f >= _NEAR_ONE)
+                        and ((f := sz % 1.0) <= _TOL or f >= _NEAR_ONE)
                         and bs >= a.min_lot and sz >= a.min_lot):
                     mid = (bid + ask) * 0.5
                     a.lo = mid * self._lo_k
