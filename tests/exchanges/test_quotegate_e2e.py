@@ -1,7 +1,8 @@
 """End to end over real sockets: the simulator sends well-formed but absurd books on one
 venue (the whole book scaled by 1e25 or 1e-300, an ask of 1e30, a bid of 3e-297), with
 the sanity filter switched off. The gate drops every one of them and counts the drops in
-the venue's feed status; no absurd quote reaches a sink and the engine opens nothing."""
+the venue's feed status (and the headless status line, by reason); no absurd quote
+reaches a sink and the engine opens nothing."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, FeedStatus, Quote, Venue
+from arbot.headless import status_lines
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig
 from arbot.sim.config import Dislocations, Faults
@@ -78,6 +80,8 @@ async def test_absurd_quotes_from_the_simulator_are_dropped_counted_and_never_tr
             funnel = runtime.engine.funnel
             assert funnel.passed == 0 and funnel.below_min == funnel.crossed
             await until(lambda: gate_drops(runtime, ABSURD_VENUE) >= 30, "drops in the status")
+            [line] = [ln for ln in status_lines(runtime) if ln.startswith(ABSURD_VENUE.value)]
+            assert "out_of_band" in line and "off_tick" in line, line
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
