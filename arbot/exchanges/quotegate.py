@@ -27,7 +27,9 @@ re-anchor the venue at the new level, with a warning: corrupt numbers are random
 not agree five times in a row, a venue publishing one level five times is publishing a
 price. When those quotes were off the grid, the tick or lot changed since the instruments
 were loaded (venues do change them), so the grid check stops for that symbol, with a
-warning, rather than lock it out until a restart.
+warning, rather than lock it out until a restart. The price of this: a venue that sends
+one absurd level five times running is taken at its word (loudly); the cross-venue gap
+that follows is then the sanity filter's to refuse.
 
 A rejected quote is dropped and counted, like every dropped frame: the venue's previous
 good quote stays, ages out under `max_quote_age_ms` like any other, and is replaced by
@@ -217,7 +219,9 @@ class QuoteGate:
         a.hi = mid * self._hi_k
         a.pending = 0
 
-    def _reanchor(self, q: Quote, a: Anchor, mid: float, reason: Drop) -> None:
+    def _reanchor(self, q: Quote, a: Anchor, mid: float, reason: Drop | None) -> None:
+        """Take the agreeing run's level, saying what was overruled: the grid, the band
+        (judged again once the grid is off), or both."""
         self.reanchors += 1
         n = a.pending
         if reason is Drop.OFF_TICK:
@@ -225,7 +229,8 @@ class QuoteGate:
                         "venue's rules may have changed: no longer checking them for this "
                         "symbol until a restart", self.venue, q.symbol, n)
             a.set_grid(0.0, 0.0)
-        else:
+            reason = self._judge(q, a)
+        if reason is not None:
             before = a.mid
             log.warning("%s %s: %d quotes in a row more than %g%% from the last good mid %s; "
                         "taking %.10g as the new level", self.venue, q.symbol, n,

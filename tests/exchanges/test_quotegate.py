@@ -152,6 +152,13 @@ def test_a_finer_tick_at_the_venue_turns_the_grid_check_off(caplog: pytest.LogCa
     assert g.check(q(1e30, 1.0001e30)) is Drop.OUT_OF_BAND, "the band still holds"
 
 
+def test_a_run_off_the_grid_and_the_band_says_both(caplog: pytest.LogCaptureFixture) -> None:
+    g = anchored()
+    with caplog.at_level(logging.WARNING, logger="arbot"):
+        assert [g.check(q(6500.005, 6500.015)) for _ in range(5)] == [Drop.OFF_TICK] * 4 + [None]
+    assert "rules may have changed" in caplog.text and "taking 6500.01 as" in caplog.text
+
+
 def test_a_new_gate_for_a_venue_replaces_its_references() -> None:
     board = GateBoard()
     assert gate(Venue.BINANCE, board).check(q(65000.00, 65000.01)) is None
