@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 import time
+from collections import Counter
 from typing import Literal
 
 import msgspec
@@ -94,7 +95,9 @@ class StatusLog:
 
 
 def status_lines(runtime: Runtime) -> list[str]:
-    """One line per venue: state, quotes/s, last-frame age, reconnects, drops."""
+    """One line per venue: state, quotes/s, last-frame age, reconnects, drops (with their
+    reasons when there are any: malformed frames and absurd quotes call for different
+    actions)."""
     by_venue: dict[Venue, list[FeedStatus]] = {}
     for (venue, _), status in sorted(runtime.board.latest.items()):
         by_venue.setdefault(venue, []).append(status)
@@ -103,10 +106,14 @@ def status_lines(runtime: Runtime) -> list[str]:
     for venue, statuses in by_venue.items():
         ages = [s.last_frame_age_s for s in statuses if s.last_frame_age_s is not None]
         age = f"{min(ages):.2f} s" if ages else "-"
+        drops: Counter[str] = Counter()
+        for status in statuses:
+            drops.update(status.drops)
+        why = ", ".join(f"{k} {n}" for k, n in sorted(drops.items()))
         lines.append(
             f"{venue:<8} {states[venue]:<12} {sum(s.quotes_per_s for s in statuses):8.1f} q/s"
             f"  last frame {age:>8}  reconnects {sum(s.reconnects for s in statuses)}"
-            f"  drops {sum(sum(s.drops.values()) for s in statuses)}")
+            f"  drops {drops.total()}" + (f" ({why})" if why else ""))
     engine = runtime.engine
     if engine is not None:
         f = engine.funnel

@@ -23,6 +23,7 @@ from arbot.engine.engine import Engine
 from arbot.events import FanOut
 from arbot.exchanges import adapter_for
 from arbot.exchanges.feed import Feed, aiohttp_connect
+from arbot.exchanges.quotegate import GateBoard, QuoteGate
 from arbot.exchanges.rest import RestClient, load_symbol_map
 from arbot.runsettings import feed_timing, feeds_changed, run_settings, with_endpoints
 from arbot.sim import SimConfig, SimServer
@@ -75,6 +76,7 @@ class Runtime:
         self.armed = armed
         self.live_problem = ""  # why live trading cannot run, if it cannot
         self.instruments: dict[tuple[Venue, str], Instrument] = {}
+        self._gate_board = GateBoard()  # every venue's last good prices, for the gates
         self.started_ns = time.time_ns()
         self._stack = AsyncExitStack()
         self._sim_urls: dict[Venue, tuple[str, str]] = {}
@@ -234,11 +236,13 @@ class Runtime:
             log.warning("%s", warning)
         timing = feed_timing(self.settings)
         ids = [symbols.to_venue(s) for s in symbols.canonical_symbols()]
+        gate = QuoteGate(venue, found, self._gate_board)
         feeds = []
         for n, chunk in enumerate(adapter.connections(ids)):
             feed = Feed(adapter, config.ws_url, chunk, symbols.lookup, self._sink,
                         aiohttp_connect(self._session, timing), connection=n, timing=timing,
-                        raw=self.raw_log.sink(venue) if self.raw_log is not None else None)
+                        raw=self.raw_log.sink(venue) if self.raw_log is not None else None,
+                        gate=gate)
             feed.last_error = warning  # shown in the venue's status until a newer error
             feeds.append(feed)
         return feeds

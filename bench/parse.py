@@ -3,6 +3,9 @@
 Frames: the recorded fixtures for Binance (bookTicker), Bybit (orderbook.1) and OKX
 (tickers); Bitget v2 has no public recording, so its documented books5/ticker examples.
 Only frames that yield a quote are timed, so every venue is measured on its L1 path.
+`gated_us` is the parse plus the feed loop's pass over its quotes with the quote gate
+(`arbot.exchanges.quotegate`, built from the venue's recorded instruments), and `gate_us`
+what the gate adds to the same loop without it: the per-frame cost the feed pays for it.
 With --peers the same frames also go through cryptofeed's and ccxt.pro's handlers (the
 `bench` extra; see bench/peers.py for what each path does), timed the same way.
 
@@ -20,14 +23,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from arbot.domain import Quote, Venue
+from arbot.domain import FeedEvent, Quote, Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.base import DropCounter
+from arbot.exchanges.quotegate import QuoteGate
 from arbot.exchanges.symbols import SymbolMap, parse_canonical
 from bench.peers import Peer, available, verify
 from bench.report import emit, median_of
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+INSTRUMENTS = {
+    Venue.BINANCE: "binance/rest_exchangeInfo_TRIMMED_2021-10-12.json",
+    Venue.BYBIT: "bybit/rest_instruments_info_spot_2026-08-09.json",
+    Venue.OKX: "okx/rest_public_instruments_SPOT_2022-05-13.json",
+    Venue.BITGET: "bitget/DOCS_EXAMPLE_symbols.json",
+}
 SOURCES = {
     Venue.BINANCE: "binance/ws_bookTicker_2021-10-12.jsonl",
     Venue.BYBIT: "bybit/ws_spot_orderbook1_2025-06-13.jsonl",
@@ -36,7 +46,7 @@ SOURCES = {
 }
 
 
-def l1_frames(venue: Venue) -> tuple[list[bytes], Callable[[bytes, int], object]]:
+def l1_frames(venue: Venue) -> tuple[list[bytes], Callable[[bytes, int], list[FeedEvent]]]:
     """The fixture frames that parse to a quote, and a fresh parser for the venue."""
     adapter = adapter_for(venue)
     guessing = SymbolMap(venue, (), guess=True)
@@ -59,6 +69,31 @@ def time_parse(frames: list[bytes], parse: Callable[[bytes, int], object], total
     start = time.perf_counter()
     for frame in batch:
         parse(frame, 0)
+    return (time.perf_counter() - start) / len(batch)
+
+
+def venue_gate(venue: Venue) -> QuoteGate:
+    """The gate as the runtime builds it, from the venue's recorded instruments."""
+    listed = adapter_for(venue).parse_instruments((FIXTURES / INSTRUMENTS[venue]).read_bytes())
+    return QuoteGate(venue, {i.symbol: i for i in listed})
+
+
+def time_loop(frames: list[bytes], parse: Callable[[bytes, int], list[FeedEvent]],
+              check: Callable[[Quote], object] | None, total: int) -> float:
+    """Seconds per frame for the feed loop's work: parse, then each quote through `check`
+    (or only the type test the loop makes, with None)."""
+    batch = frames * max(1, total // len(frames))
+    start = time.perf_counter()
+    if check is None:
+        for frame in batch:
+            for event in parse(frame, 0):
+                if type(event) is Quote:
+                    pass
+    else:
+        for frame in batch:
+            for event in parse(frame, 0):
+                if type(event) is Quote and check(event) is None:
+                    pass
     return (time.perf_counter() - start) / len(batch)
 
 
@@ -121,12 +156,22 @@ def main() -> None:
         time_parse(frames, parse, 10_000)  # warm up
         median, samples = median_of(
             args.runs, functools.partial(time_parse, frames, parse, args.frames))
+        check = venue_gate(venue).check
+        rejected = sum(check(q) is not None for f in frames for q in parse(f, 0)
+                       if isinstance(q, Quote))
+        assert rejected == 0, f"{venue}: the gate refused {rejected} recorded quotes"
+        bare, _ = median_of(args.runs, functools.partial(time_loop, frames, parse, None,
+                                                         args.frames))
+        gated, _ = median_of(args.runs, functools.partial(time_loop, frames, parse, check,
+                                                          args.frames))
         row: list[object] = [str(venue), SOURCES[venue].split("/")[1], len(frames),
-                             median * 1e6, min(samples) * 1e6, 1 / median]
+                             median * 1e6, min(samples) * 1e6, 1 / median, gated * 1e6,
+                             (gated - bare) * 1e6]
         if args.peers:
             row += peer_cells(venue, frames, parse, median, peers, args.runs, args.frames)
         rows.append(row)
-    columns = ["venue", "frames from", "distinct", "median_us", "best_us", "frames_per_s"]
+    columns = ["venue", "frames from", "distinct", "median_us", "best_us", "frames_per_s",
+               "gated_us", "gate_us"]
     extra: dict[str, object] = {"runs": args.runs, "frames_per_run": args.frames}
     if args.peers:
         columns += [f"{p.name}_us" for p in peers] + [f"{p.name}/arbot" for p in peers]

@@ -42,6 +42,8 @@ class Drop(enum.StrEnum):
     CROSSED = "crossed"
     EMPTY_BOOK = "empty_book"
     UNKNOWN_SYMBOL = "unknown_symbol"
+    OFF_TICK = "off_tick"  # a price off the tick or a size off the lot (quotegate)
+    OUT_OF_BAND = "out_of_band"  # too far from the last good price (quotegate)
     NOT_SPOT = "not_spot"
     UNUSED_CHANNEL = "unused_channel"
 
@@ -82,14 +84,18 @@ def make_quote(
     """
     if 0.0 < bid < ask < INF and 0.0 < bid_size < INF and 0.0 < ask_size < INF:
         return Quote(venue, symbol, bid, bid_size, ask, ask_size, ts_exchange_ms, recv_ns)
+    drops.add(quote_problem(bid, bid_size, ask, ask_size))
+    return None
+
+
+def quote_problem(bid: float, bid_size: float, ask: float, ask_size: float) -> Drop:
+    """Why a top of book that failed `make_quote`'s one comparison is unusable."""
     values = (bid, bid_size, ask, ask_size)
     if any(v != v or v in (INF, -INF) for v in values):
-        drops.add(Drop.NON_FINITE)
-    elif any(v <= 0.0 for v in values):
-        drops.add(Drop.NON_POSITIVE)
-    else:
-        drops.add(Drop.CROSSED)
-    return None
+        return Drop.NON_FINITE
+    if any(v <= 0.0 for v in values):
+        return Drop.NON_POSITIVE
+    return Drop.CROSSED
 
 
 class FrameParser(abc.ABC):

@@ -1,9 +1,10 @@
 """The one market-data socket loop, for every venue (DESIGN rule 2).
 
-Per connection (`Feed.run`): connect, subscribe in the venue's batches, parse every frame with the
-venue's adapter, answer heartbeats, and reconnect on close, error, a shutdown notice or a
-silent socket, with capped exponential backoff and full jitter. After too many failures
-in a row the connection is quarantined for a cool-down; other venues carry on.
+Per connection (`Feed.run`): connect, subscribe in the venue's batches, parse every frame
+with the venue's adapter, pass every quote through the venue's gate
+(`arbot.exchanges.quotegate`), answer heartbeats, and reconnect on close, error, a shutdown
+notice or a silent socket, with capped exponential backoff and full jitter. After too many
+failures in a row the connection is quarantined for a cool-down; other venues carry on.
 
 The receive loop does as little as possible per frame (no timeouts: a timeout context
 per receive costs as much as the parse); a supervisor task beside it owns the clocks:
@@ -33,6 +34,7 @@ from arbot.domain import (
     VenueError,
 )
 from arbot.exchanges.base import Adapter, DropCounter
+from arbot.exchanges.quotegate import QuoteGate
 
 _TEXT = aiohttp.WSMsgType.TEXT
 _BINARY = aiohttp.WSMsgType.BINARY
@@ -125,6 +127,7 @@ class Feed:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
         raw: RawSink | None = None,
+        gate: QuoteGate | None = None,
     ) -> None:
         self.adapter = adapter
         self.url = url
@@ -134,6 +137,8 @@ class Feed:
         self.timing = timing
         self.drops = DropCounter()
         self._parser = adapter.new_parser(symbols, self.drops)
+        # Without the venue's instruments (tests, tools), the gate checks the band only.
+        self.gate = gate if gate is not None else QuoteGate(adapter.venue)
         self._connect = connect
         self._clock = clock
         self._wall_ns = wall_ns
@@ -268,8 +273,11 @@ class Feed:
             await ws.send_str(frame)
 
     async def _receive(self, ws: aiohttp.ClientWebSocketResponse) -> NoReturn:
-        """The hot loop: every frame to the parser, every quote to the sink."""
+        """The hot loop: every frame to the parser, every quote through the gate
+        (`arbot.exchanges.quotegate`) to the sink."""
         parse = self._parser.parse
+        check = self.gate.check
+        drop = self.drops.add
         on_quote = self.sink.on_quote
         clock, wall_ns = self._clock, self._wall_ns
         record = self._raw
@@ -285,8 +293,12 @@ class Feed:
                     record(msg.data, now)
                 for event in parse(msg.data, now):
                     if type(event) is Quote:
-                        self.quotes += 1
-                        on_quote(event)
+                        why = check(event)
+                        if why is None:
+                            self.quotes += 1
+                            on_quote(event)
+                        else:
+                            drop(why)
                     else:
                         self._control(event)
                 if self.state is not live and self.quotes > self._quotes_at_connect:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from arbot.config import ArbotSettings
-from arbot.domain import Venue
+from arbot.domain import Instrument, Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.symbols import SymbolMap, parse_canonical
 from arbot.imports.base import ImportFormat
@@ -97,8 +97,12 @@ def _format(args: argparse.Namespace) -> ImportFormat:
     if args.import_format == "binance-bookticker":
         return BinanceBookTicker(canonical_symbol(args.symbol))
     venue = Venue(args.venue)
-    return RawFrames(adapter_for(venue), _symbol_map(venue, args.instruments),
-                     parse_time_ns(args.start))
+    listed = _instruments(venue, args.instruments)
+    if listed is None:
+        return RawFrames(adapter_for(venue), SymbolMap(venue, (), guess=True),
+                         parse_time_ns(args.start))
+    return RawFrames(adapter_for(venue), SymbolMap.from_instruments(venue, listed),
+                     parse_time_ns(args.start), {i.symbol: i for i in listed})
 
 
 def canonical_symbol(text: str) -> str:
@@ -114,14 +118,15 @@ def canonical_symbol(text: str) -> str:
     return found
 
 
-def _symbol_map(venue: Venue, instruments: Path | None) -> SymbolMap:
+def _instruments(venue: Venue, instruments: Path | None) -> list[Instrument] | None:
+    """The instruments file's spot instruments (symbols and their tick and lot sizes)."""
     if instruments is None:
-        return SymbolMap(venue, (), guess=True)
+        return None
     try:
         body = instruments.read_bytes()
     except OSError as exc:
         raise CaptureError(f"{instruments}: {exc.strerror or exc}") from None
     try:
-        return SymbolMap.from_instruments(venue, adapter_for(venue).parse_instruments(body))
+        return adapter_for(venue).parse_instruments(body)
     except ValueError as exc:  # msgspec errors are ValueErrors
         raise CaptureError(f"{instruments}: not a {venue} instruments response ({exc})") from None

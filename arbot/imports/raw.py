@@ -10,18 +10,23 @@ mixed in one file:
 * ArBot's own recording line, `{"ts_recv_ns":...,"frame":"..."}` (`--record-raw`): the
   frame with the receive time the live feed stamped on it, which the quotes keep, so a
   replay gives the very rows the live run recorded.
+
+Quotes then pass the live feed's gate (`arbot.exchanges.quotegate`: the band, and the tick
+and lot grid where `--instruments` is given), so an absurd quote the live run dropped is
+a counted bad row here too, not a quote a backtest would see and the live run did not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Final
 
 import msgspec
 
-from arbot.domain import Quote, SubscribeAck, VenueError
+from arbot.domain import Instrument, Quote, SubscribeAck, VenueError
 from arbot.exchanges.base import Adapter, Drop
+from arbot.exchanges.quotegate import QuoteGate
 from arbot.exchanges.symbols import SymbolMap
 from arbot.imports.base import RecentDrops, show
 from arbot.imports.files import FormatError, head_lines, numbered_lines
@@ -42,9 +47,11 @@ class RawFrames:
 
     name = "raw"
 
-    def __init__(self, adapter: Adapter, symbols: SymbolMap, start_ns: int = 0) -> None:
+    def __init__(self, adapter: Adapter, symbols: SymbolMap, start_ns: int = 0,
+                 instruments: Mapping[str, Instrument] | None = None) -> None:
         self.adapter = adapter
         self.symbols = symbols
+        self.instruments = instruments
         self.start_ns = start_ns
         self.scope = adapter.venue.value
         self.label = f"raw, {adapter.venue}"
@@ -67,6 +74,7 @@ class RawFrames:
     def quotes(self, stream: IO[bytes], report: FileReport) -> Iterator[Quote]:
         drops = RecentDrops()
         parse = self.adapter.new_parser(self.symbols.lookup, drops).parse
+        check = QuoteGate(self.adapter.venue, self.instruments).check
         last_ns = self.start_ns - LINE_STEP_NS
         for number, line in numbered_lines(stream):
             report.rows += 1
@@ -83,6 +91,10 @@ class RawFrames:
                 recv_ns = last_ns + LINE_STEP_NS
             for event in parse(frame, recv_ns):
                 if type(event) is Quote:
+                    why = check(event)
+                    if why is not None:
+                        drops.add(why)
+                        continue
                     if not stamped:
                         if event.ts_exchange_ms is not None:
                             event = msgspec.structs.replace(

@@ -31,6 +31,9 @@ class Faults:
     stall_for_s: float = 5.0
     garbage_rate: float = 0.0
     """Fraction (0..1) of pushed frames replaced by malformed ones."""
+    absurd_rate: float = 0.0
+    """Fraction (0..1) of pushed frames that are well formed but absurd (`faults.ABSURD`):
+    finite numbers any parser reads, that only a plausibility check can refuse."""
     refuse_subscriptions: bool = False
     """Answer every subscribe request with the venue's error ack."""
     ignore_subscriptions: bool = False

@@ -41,6 +41,31 @@ def garbage_frame(proto: VenueProtocol, sub: Sub, book: Book, ctx: Ctx,
     return kind, data
 
 
+# Well-formed books with magnitudes no market has: the whole book scaled up or down (a
+# phantom gap against every other venue), or one side alone absurd. Decimal strings the
+# way venues write them, so the frame parses cleanly.
+ABSURD_KINDS: tuple[str, ...] = ("scaled_up", "scaled_down", "ask_huge", "bid_tiny")
+_HUGE, _TINY = "1000000000000000000000000000000", "3e-297"  # 1e30
+
+
+def absurd_book(book: Book, rng: np.random.Generator) -> tuple[str, Book]:
+    """`book` made absurd in one of `ABSURD_KINDS`, and which."""
+    kind = ABSURD_KINDS[int(rng.integers(len(ABSURD_KINDS)))]
+    if kind == "scaled_up":
+        return kind, replace(book, bid_px=_scaled(book.bid_px, "e25"),
+                             ask_px=_scaled(book.ask_px, "e25"))
+    if kind == "scaled_down":
+        return kind, replace(book, bid_px=_scaled(book.bid_px, "e-300"),
+                             ask_px=_scaled(book.ask_px, "e-300"))
+    if kind == "ask_huge":
+        return kind, replace(book, ask_px=_HUGE)
+    return kind, replace(book, bid_px=_TINY)
+
+
+def _scaled(px: object, exponent: str) -> str:
+    return f"{px}{exponent}"
+
+
 @dataclass
 class VenueStats:
     """What happened on one venue since the server started; tests wait on these."""
@@ -54,6 +79,8 @@ class VenueStats:
     garbage: int = 0
     garbage_kinds: Counter[str] = field(default_factory=Counter)
     """By kind, as encoded (in flood mode: when the ring is built, not as sent)."""
+    absurd: int = 0
+    """Absurd (well-formed) frames encoded, as `garbage_kinds` counts."""
     subscriptions: int = 0
     """Subscriptions that started pushing (acked)."""
     sub_errors: int = 0

@@ -18,7 +18,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from arbot.domain import Venue
 from arbot.sim.config import Faults, SimConfig
-from arbot.sim.faults import VenueStats, garbage_frame
+from arbot.sim.faults import VenueStats, absurd_book, garbage_frame
 from arbot.sim.flood import Ring
 from arbot.sim.instruments import Catalog
 from arbot.sim.prices import PriceModel, jiggle
@@ -241,11 +241,15 @@ class Session:
         spec = self.shared.catalog.by_symbol[sub.symbol]
         book = make_book(spec, self.venue, sub.venue_id, q, self.proto.numbers,
                          self.shared.now_ms())
-        rate = self.shared.faults[self.venue].garbage_rate
+        faults = self.shared.faults[self.venue]
+        rate = faults.garbage_rate
         if rate > 0 and self._rng.random() < rate:
             kind, data = garbage_frame(self.proto, sub, book, self.ctx, self._rng)
             self.stats.garbage_kinds[kind] += 1
             return data, True
+        if faults.absurd_rate > 0 and self._rng.random() < faults.absurd_rate:
+            _, book = absurd_book(book, self._rng)
+            self.stats.absurd += 1
         return dumps(self.proto.push(sub, book, self.ctx)), False
 
     async def _paced(self, now: float) -> None:

@@ -135,6 +135,20 @@ async def test_malformed_frames_are_counted_and_the_feed_carries_on(venue: Venue
         await until(lambda: sum(sink.statuses[-1].drops.values()) >= 20, "drops in the status")
 
 
+@pytest.mark.parametrize("venue", list(Venue))
+async def test_absurd_quotes_are_dropped_by_the_gate_and_counted(venue: Venue) -> None:
+    """Well-formed frames with absurd magnitudes (`Faults.absurd_rate`) parse cleanly; the
+    feed's gate drops them before the sink, counted as `out_of_band` in the status."""
+    async with feed_on(venue, SimConfig(rate=400)) as (feed, sink, server):
+        await until(quotes_after(sink, 0), "first quotes")
+        server.set_faults(venue, absurd_rate=0.3)
+        await until(lambda: server.stats[venue].absurd >= 20, "absurd frames sent")
+        await until(lambda: sink.statuses[-1].drops.get("out_of_band", 0) >= 10,
+                    "out_of_band drops in the status")
+        assert feed.gate.reanchors == 0
+        assert all(1e-3 < q.bid < q.ask < 1e6 for q in sink.quotes)
+
+
 # OKX documents that pushed data keeps a line alive, and ArBot pings it only when idle, so
 # its case is a quiet line; the others must ping whatever data flows.
 HEARTBEAT_CASES = [(Venue.BINANCE, 50.0, False), (Venue.BYBIT, 50.0, False),

@@ -93,3 +93,28 @@ def test_import_raw_reads_recorded_lines_plain_lines_and_a_cut_last_line(
     times = [row[0] for row in stored(db)]
     exchange_ms = int(msgspec.json.decode(frames[4])["data"][0]["ts"])
     assert sorted(times) == sorted([T0, T0 + 1, T0 + 2, T0 + 3, exchange_ms * 1_000_000])
+
+
+def test_import_raw_drops_what_the_live_gate_drops(tmp_path: Path, capsys: Capture) -> None:
+    """An absurd ask and an off-tick bid are counted bad rows, as the live feed counts
+    them, so a backtest of the import never sees a quote the live run refused."""
+    frames = OKX.read_text().splitlines()[:8]
+    frames[3] = msgspec.json.encode(_with(frames[3], askPx="1000000000000000000000000000000")
+                                    ).decode()
+    frames[5] = msgspec.json.encode(_with(frames[5], bidPx="30228.65")).decode()
+    capture = tmp_path / "okx-20240501T005900Z.jsonl"
+    capture.write_text("\n".join(frames) + "\n")
+    instruments = OKX.parent / "rest_public_instruments_SPOT_2022-05-13.json"
+    db = tmp_path / "q.db"
+    assert main(["import", "raw", "--venue", "okx", str(capture), "--db", str(db),
+                 "--instruments", str(instruments)]) == 0
+    out = capsys.readouterr().out
+    assert "quotes stored:       6\n" in out, out
+    assert "out_of_band: 1 (line 4)" in out and "off_tick: 1 (line 6)" in out, out
+    assert all(row[4] < row[6] < 40_000 for row in stored(db))
+
+
+def _with(frame: str, **fields: str) -> object:
+    push = msgspec.json.decode(frame)
+    push["data"][0].update(fields)
+    return push
