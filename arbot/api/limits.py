@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable
 
 import msgspec
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
 
 from arbot.api.schemas import Error
 
@@ -172,6 +171,8 @@ async def read_body(request: web.Request, max_bytes: int, timeout_s: float) -> R
     except TimeoutError:
         return (408, "request_timeout", f"the request body did not arrive within "
                                         f"{timeout_s:g} s")
-    except HttpProcessingError as exc:
-        return (400, "bad_body", " ".join(str(exc.message).split()))
+    except web.RequestPayloadError as exc:  # framing or Content-Encoding broken mid-body
+        request.content.feed_eof()  # else aiohttp reads it again after the answer, and logs
+        return (400, "bad_body", "the request body cannot be read: "
+                                 + " ".join(str(exc).split()))
     return None

@@ -146,6 +146,20 @@ async def test_a_body_that_stalls_is_408_and_the_action_never_runs(
         assert rt.trader.state.value == "running"
 
 
+async def test_a_body_that_cannot_be_decoded_is_400_and_logs_no_error(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    async with api_runtime(tmp_path, monkeypatch, run=False) as (rt, api):
+        assert rt.trader is not None
+        raw = await exchange(port_of(api), b"POST /api/trading/halt HTTP/1.1\r\nHost: x\r\n"
+                             + AUTH + b"Content-Encoding: gzip\r\nContent-Length: 9\r\n\r\n"
+                             b"not gzip!")
+        status, body = parse(raw)
+        assert (status, body["code"]) == (400, "bad_body")
+        assert rt.trader.state.value == "running"
+    assert not [r for r in api_records(caplog) if r.levelno >= logging.ERROR or r.exc_info]
+
+
 # -- 11: connections are bounded in time and number --------------------------------------------
 
 async def test_slowloris_and_idle_connections_are_closed(
