@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +91,14 @@ class LimitedSite(web.BaseSite):
         self._server = await loop.create_server(self._limits, self._host, self._port)
 
 
+def reason(exc: HttpProcessingError) -> str:
+    """What was malformed, on one line, without the bytes aiohttp quotes after it: the
+    offending line can be `Authorization: Bearer <token>` (llhttp puts it after a blank
+    line, aiohttp's Python parser after a space, in quotes)."""
+    text = re.split(r"\s[bB]?['\"]", str(exc.message).split("\n\n")[0])[0]
+    return " ".join(text.split()).rstrip(":") or "no detail"
+
+
 class ProtocolLog(logging.LoggerAdapter[logging.Logger]):
     """aiohttp's server log. A malformed request (an `HttpProcessingError`: garbage, a bad
     header, a line too long) is the client's doing and gets one WARNING line; anything
@@ -102,8 +111,8 @@ class ProtocolLog(logging.LoggerAdapter[logging.Logger]):
         if not isinstance(exc_info, HttpProcessingError):
             return False
         peer = args[0] if args else "a client"
-        log.warning("API refused a malformed request from %s: %s", peer,
-                    " ".join(str(exc_info.message).split()))
+        log.warning("API refused a malformed request from %s (%s): %s", peer,
+                    type(exc_info).__name__, reason(exc_info))
         return True
 
     def debug(self, msg: object, *args: object, **kwargs: Any) -> None:
