@@ -8,12 +8,15 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.api.test_api import TOKEN, Client, api_runtime
+from arbot.api.server import ApiRefused
+from arbot.runtime import Runtime
+from tests.api.test_api import SIM, TOKEN, Client, api_runtime, settings
 from tests.test_runtime import until
 
 AUTH = f"Authorization: Bearer {TOKEN}\r\n".encode()
@@ -225,6 +228,18 @@ async def test_connections_over_the_cap_are_refused_and_a_slot_frees_when_one_cl
                 break
             await asyncio.sleep(0.1)
         assert answers[-1] == 200 and set(answers) <= {200, 503}
+
+
+async def test_a_port_in_use_is_refused_naming_it(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARBOT_API_TOKEN", TOKEN)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ApiRefused, match=f"cannot listen on 127.0.0.1:{port}"):
+            async with Runtime(settings(tmp_path, port), demo=True, sim_config=SIM):
+                pass
 
 
 # -- 12: a malformed request is one WARNING line ---------------------------------------------------
