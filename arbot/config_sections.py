@@ -205,6 +205,11 @@ class ApiSettings(BaseModel):
     port: int = Field(8765, ge=1, le=65535, description="TCP port to listen on.")
     allow_non_loopback: bool = Field(False, description=(
         "Allow a host other than loopback; the API can control trading, so this is opt-in."))
+    max_connections: int = Field(32, ge=1, le=1000, description=(
+        "Connections served at once; one more is answered 503 and closed at once."))
+    timeout_s: float = Field(10.0, gt=0, le=300, description=(
+        "Seconds a connection may take to send a request head, counted from connecting or "
+        "from its last answer (so also the idle keep-alive time), and again for a body."))
 
     @model_validator(mode="after")
     def _loopback_unless_allowed(self) -> ApiSettings:

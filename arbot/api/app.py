@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 
 import msgspec
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from arbot.api import params
 from arbot.api.convert import episode_out, episode_row_out, iso, quote_out, trade_row_out
 from arbot.api.hub import EventHub
+from arbot.api.limits import read_body
 from arbot.api.openapi import openapi
 from arbot.api.schemas import (
     BalanceOut,
@@ -94,16 +96,20 @@ class Api:
     @web.middleware
     async def auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """`Authorization: Bearer <token>` on everything but /api/health, compared in
-        constant time; a token anywhere else (query, other header) does not count."""
+        constant time; a token anywhere else (query, other header) does not count. Then
+        the body, read and measured in full before the handler sees the request."""
         if request.path != "/api/health":
             given = request.headers.get("Authorization", "")
             scheme, _, value = given.partition(" ")
+            # aiohttp keeps bytes that are not UTF-8 as surrogates: back to those bytes
             if scheme.lower() != "bearer" or not hmac.compare_digest(
-                    value.strip().encode(), self._token):
+                    value.strip().encode("utf-8", "surrogateescape"), self._token):
                 return error(401, "unauthorized", "send Authorization: Bearer <token>")
-        if (request.content_length or 0) > MAX_BODY:
-            return error(413, "body_too_large", f"request bodies are limited to {MAX_BODY} "
-                                                "bytes")
+        refused = await read_body(request, MAX_BODY, self.rt.settings.api.timeout_s)
+        if refused is not None:  # before the handler: a refused POST changes nothing
+            response = error(*refused)
+            response.force_close()
+            return response
         return await handler(request)
 
     # -- read endpoints -----------------------------------------------------------------
@@ -277,8 +283,10 @@ class Api:
         return web.Response(body=openapi(), content_type="application/json")
 
 
-def build_app(api: Api) -> web.Application:
-    app = web.Application(middlewares=[api.errors, api.auth], client_max_size=MAX_BODY)
+def build_app(api: Api, outer: tuple[Middleware, ...] = ()) -> web.Application:
+    """The routes behind `outer` (the server's own middlewares), errors and auth."""
+    app = web.Application(middlewares=[*outer, api.errors, api.auth],
+                          client_max_size=MAX_BODY)
     app.router.add_get("/api/health", api.health)
     app.router.add_get("/api/status", api.status)
     app.router.add_get("/api/quotes", api.quotes)

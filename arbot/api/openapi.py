@@ -21,9 +21,13 @@ from arbot.api.schemas import (
 )
 
 REF = "#/components/schemas/{name}"
-_ERRORS = {"400": "a bad query parameter", "401": "no or wrong bearer token",
-           "404": "no such path", "405": "method not allowed",
-           "413": "request body too large"}
+_ERRORS = {"400": "a bad query parameter, or a request body that cannot be read",
+           "401": "no or wrong bearer token", "404": "no such path",
+           "405": "method not allowed",
+           "408": "the request body did not arrive within [api] timeout_s",
+           "413": "request body over 1 KiB",
+           "503": "[api] max_connections are open (too_many_connections), or the database "
+                  "is unavailable"}
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -34,9 +38,8 @@ def _json(schema: dict[str, Any], what: str) -> dict[str, Any]:
     return {"description": what, "content": {"application/json": {"schema": schema}}}
 
 
-def _errors(*extra: str) -> dict[str, Any]:
-    codes = {**_ERRORS, **{c: "see the message" for c in extra}}
-    return {code: _json(_ref("Error"), what) for code, what in codes.items()}
+def _errors() -> dict[str, Any]:
+    return {code: _json(_ref("Error"), what) for code, what in _ERRORS.items()}
 
 
 TIME_PATTERN = (r"^([0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
@@ -53,10 +56,10 @@ _LIMIT = {"name": "limit", "in": "query", "required": False, "description": "at 
           "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
 
 
-def _get(summary: str, schema: dict[str, Any], params: list[dict[str, Any]] | None = None,
-         extra: tuple[str, ...] = ()) -> dict[str, Any]:
+def _get(summary: str, schema: dict[str, Any],
+         params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"get": {"summary": summary, "parameters": params or [],
-                    "responses": {"200": _json(schema, "OK"), **_errors(*extra)}}}
+                    "responses": {"200": _json(schema, "OK"), **_errors()}}}
 
 
 def _array(name: str) -> dict[str, Any]:
@@ -71,7 +74,8 @@ def openapi() -> bytes:
     history = [_SINCE, _UNTIL, _SYMBOL, _LIMIT]
     health = _get("Engine heartbeat and venue states; 503 when the engine is stalled or "
                   "fewer than two venues are live", _ref("Health"))
-    health["get"]["responses"]["503"] = _json(_ref("Health"), "unhealthy")
+    health["get"]["responses"]["503"] = _json({"oneOf": [_ref("Health"), _ref("Error")]},
+                                              "unhealthy (Health), or too many connections")
     health["get"]["security"] = []
     control = {"post": {
         "summary": "Pause, resume or halt trading (halt: the kill switch, cancels open "
@@ -103,9 +107,9 @@ def openapi() -> bytes:
             "/api/quotes": _get("Latest quote per venue and symbol", _array("QuoteOut"),
                                 [_SYMBOL]),
             "/api/opportunities": _get("Open and recorded episodes, newest first",
-                                       _array("EpisodeOut"), history, ("503",)),
-            "/api/trades": _get("Recorded trades, newest first", _array("TradeOut"), history,
-                                ("503",)),
+                                       _array("EpisodeOut"), history),
+            "/api/trades": _get("Recorded trades, newest first", _array("TradeOut"),
+                                history),
             "/api/balances": _get("Balances per venue and asset", _array("BalanceOut")),
             "/api/trading/{action}": control,
             "/api/stream": stream,

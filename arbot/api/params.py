@@ -27,6 +27,7 @@ def symbol(query: Mapping[str, str]) -> str | None:
     value = query.get("symbol")
     if value is None:
         return None
+    _ascii("symbol", value)
     try:
         parse_canonical(value)
     except ValueError as exc:
@@ -34,10 +35,20 @@ def symbol(query: Mapping[str, str]) -> str | None:
     return value
 
 
+def _ascii(name: str, value: str) -> str:
+    """Only ASCII digits are numbers: Python's `int` and `float` also read `١٢` or `１２`
+    (and `str.isdigit` passes `²`, which `int` then refuses), so anything else is refused
+    here, before either sees it (a symbol likewise: `ＢＴＣ-USDT` would match nothing)."""
+    if not value.isascii():
+        raise BadParameter(name, f"{value!r} is not plain ASCII (digits are 0-9 only)")
+    return value
+
+
 def time_ns(query: Mapping[str, str], name: str) -> int | None:
     value = query.get(name)
     if value is None:
         return None
+    _ascii(name, value)
     try:
         ns = parse_time_ns(value)
     except (ValueError, OverflowError) as exc:
@@ -49,6 +60,7 @@ def limit(query: Mapping[str, str], default: int = 100) -> int:
     value = query.get("limit")
     if value is None:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
-        raise BadParameter("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    if not _ascii("limit", value).isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise BadParameter("limit", f"must be a whole number from 1 to {MAX_LIMIT} in "
+                                    "ASCII digits")
     return int(value)

@@ -33,12 +33,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def settings(tmp_path: Path, port: int, **trading: object) -> ArbotSettings:
+def settings(tmp_path: Path, port: int, api: dict[str, object] | None = None,
+             **trading: object) -> ArbotSettings:
     return ArbotSettings.model_validate({
         "market": {"symbols": ["BTC-USDT", "ETH-USDT"]},
         "storage": {"path": str(tmp_path / "arbot.db"), "flush_ms": 50},
         "trading": {"cooldown_s": 0.2, **trading},
-        "api": {"enabled": True, "port": port},
+        "api": {"enabled": True, "port": port, **(api or {})},
     })
 
 
@@ -61,11 +62,13 @@ class Client:
 
 @asynccontextmanager
 async def api_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, run: bool = True,
+                      api: dict[str, object] | None = None,
                       **trading: object) -> AsyncIterator[tuple[Runtime, Client]]:
     monkeypatch.setenv("ARBOT_API_TOKEN", TOKEN)
     port = free_port()
     stop = asyncio.Event()
-    async with Runtime(settings(tmp_path, port, **trading), demo=True, sim_config=SIM) as rt, \
+    async with Runtime(settings(tmp_path, port, api, **trading), demo=True,
+                       sim_config=SIM) as rt, \
             aiohttp.ClientSession() as http:
         task = asyncio.create_task(rt.run(stop)) if run else None
         try:
