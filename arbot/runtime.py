@@ -43,7 +43,6 @@ log = logging.getLogger("arbot")
 
 RETENTION_EVERY_S = 3600.0
 SWEEP_S = 0.1
-ORDER_WINDOW_MARGIN_S = 2.0
 FUNNEL_SAVE_S = 5.0
 _NS_PER_DAY = 86_400 * 1_000_000_000
 
@@ -159,7 +158,7 @@ class Runtime:
                               ledger=executor.ledger if executor is not None else None)
         self._stack.push_async_callback(trader.wait_idle)  # settle trades before closing
         trader.ready.clear()  # until the first reconciliation pass (after instruments)
-        self.reconciler = Reconciler(journal, trader.executor, order_window_s)
+        self.reconciler = Reconciler(journal, trader.executor)
         if self.armed:
             log.warning("LIVE trading ARMED: real orders will be sent")
         return trader
@@ -326,12 +325,6 @@ class Runtime:
             except Exception as exc:  # a failed cleanup must not stop the feeds
                 log.warning("retention cleanup failed: %s", exc)
             await asyncio.sleep(RETENTION_EVERY_S)
-
-
-def order_window_s(venue: Venue) -> float:
-    """How long after this process started a request signed by the last run could still
-    be accepted by `venue`: its request window plus a margin for clock offsets."""
-    return adapter_for(venue).order_window_ms / 1000 + ORDER_WINDOW_MARGIN_S
 
 
 async def retention_pass(path: str, days: int, now_ns: int | None = None) -> int:

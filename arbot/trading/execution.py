@@ -37,6 +37,7 @@ log = logging.getLogger("arbot.trading")
 
 POLL_S = 0.05
 FINAL_WAIT_S = 5.0
+WINDOW_POLL_S = 0.5  # lookups while a missing order's request window runs out
 RETRY_GAP_S = 0.05
 
 OnOrder = Callable[[OrderRequest, str], Awaitable[None]]  # a follow-up, before it is sent
@@ -70,9 +71,13 @@ async def final_report(ex: Executor, req: OrderRequest, placing: bool,
     """Place (or look up) `req` and wait until the venue says it is final.
 
     A failure whose outcome is unknown (timeout, 5xx, broken connection) turns into
-    lookups by client id; a refusal is a REJECTED report with the venue's reason."""
+    lookups by client id; a refusal is a REJECTED report with the venue's reason. "No such
+    order" is final only once the venue's request window has passed since the order was
+    signed: until then the request may still be on its way and be filled."""
     report: OrderReport | None = None
-    deadline = time.monotonic() + FINAL_WAIT_S
+    sent = time.monotonic()
+    deadline = sent + FINAL_WAIT_S
+    poll = POLL_S
     while True:
         try:
             report = await (ex.place(req, check) if placing and report is None
@@ -86,14 +91,18 @@ async def final_report(ex: Executor, req: OrderRequest, placing: bool,
                 return OrderReport(req.client_id, "", OrderStatus.REJECTED, error=why)
             if isinstance(exc, RestError) and exc.kind is RestErrorKind.NO_SUCH_ORDER and (
                     report is None or not report.venue_order_id):
-                # the venue never accepted an order with this client id
-                return OrderReport(req.client_id, "", OrderStatus.REJECTED,
-                                   error=f"not found on {req.venue}: {exc}")
+                window = ex.order_window_s(req.venue)
+                if time.monotonic() - sent >= window:  # it can no longer reach the venue
+                    return OrderReport(req.client_id, "", OrderStatus.REJECTED, error=(
+                        f"not found on {req.venue} after its {window:g} s request window: "
+                        f"{exc}"))
+                deadline = max(deadline, sent + window + WINDOW_POLL_S)
+                poll = WINDOW_POLL_S  # ask now and then, within the venue's rate limits
             report = report or OrderReport(req.client_id, "", OrderStatus.UNKNOWN,
                                            error=str(exc))
         if report.status.final or time.monotonic() > deadline:
             return report
-        await asyncio.sleep(POLL_S)
+        await asyncio.sleep(poll)
 
 
 def send_legs(plan: TradePlan, ex: Executor, check: SendCheck | None = None) -> Legs:

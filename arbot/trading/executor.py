@@ -30,6 +30,11 @@ class Executor(Protocol):
 
     async def balances(self, venue: Venue) -> dict[str, Balance]: ...
 
+    def order_window_s(self, venue: Venue) -> float:
+        """How long after an order is signed the venue may still accept it: before that,
+        "no such order" may only mean "not arrived yet"."""
+        ...
+
     def can_look_up(self, venue: Venue) -> bool:
         """Whether this executor can ask `venue` about a live order (live, with keys)."""
         ...

@@ -21,6 +21,8 @@ from arbot.trading.preflight import Instruments
 
 log = logging.getLogger("arbot.trading")
 
+ORDER_WINDOW_MARGIN_S = 2.0
+
 
 class LiveExecutor:
     mode = "live"
@@ -73,6 +75,13 @@ class LiveExecutor:
         if named is None:
             return _unnamed(req, "cannot cancel")
         return self._book(req, await client.cancel(named))
+
+    def order_window_s(self, venue: Venue) -> float:
+        """The venue's request window plus a margin for clock offsets and transit."""
+        client = self._client(venue)
+        if client is None:
+            return 0.0
+        return client.adapter.order_window_ms / 1000 + ORDER_WINDOW_MARGIN_S
 
     def can_look_up(self, venue: Venue) -> bool:
         return venue in self.clients

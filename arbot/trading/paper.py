@@ -112,6 +112,9 @@ class PaperExecutor:
     async def cancel(self, req: OrderRequest) -> OrderReport:
         return await self.status(req)  # IOC: already final
 
+    def order_window_s(self, venue: Venue) -> float:
+        return 0.0  # a paper order is filled or refused in the call that places it
+
     def can_look_up(self, venue: Venue) -> bool:
         return False  # a paper run never asks a venue about an order
 

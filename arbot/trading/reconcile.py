@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from arbot.domain import OrderReport, OrderStatus, Venue
+from arbot.domain import OrderReport, OrderStatus
 from arbot.exchanges.restspec import RestError, RestErrorKind
 from arbot.exchanges.symbols import parse_canonical
 from arbot.storage.journal import JournaledOrder, TradeJournal
@@ -42,11 +42,10 @@ class Reconciler:
     traded until their orders are settled, and why."""
 
     def __init__(self, journal: TradeJournal, executor: Executor,
-                 window_s: Callable[[Venue], float], wall_ns: Callable[[], int] = time.time_ns,
+                 wall_ns: Callable[[], int] = time.time_ns,
                  mono: Callable[[], float] = time.monotonic) -> None:
         self.journal = journal
         self.executor = executor
-        self.window_s = window_s
         self.held: dict[str, str] = {}
         self.pending = False  # a later pass of this run may settle more
         self._wall = wall_ns
@@ -130,7 +129,7 @@ class Reconciler:
                           f"now answers: {exc}; not settled until {req.venue} finds it")
         now = self._mono()
         first = self._missing.setdefault(req.client_id, now)
-        window = self.window_s(req.venue)
+        window = self.executor.order_window_s(req.venue)
         due = max(self._started + window, first + 1.0)
         if now < due:
             self.pending = True

@@ -14,10 +14,10 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+import aiohttp
 import msgspec
 import pytest
 
-from arbot import runtime as runtime_module
 from arbot.config import CREDENTIAL_ENV, ArbotSettings
 from arbot.domain import (
     PASSED,
@@ -33,6 +33,8 @@ from arbot.domain import (
     Venue,
 )
 from arbot.engine.board import VENUE_INDEX
+from arbot.exchanges.private import PrivateClient
+from arbot.exchanges.rest import RestTiming
 from arbot.headless import status_lines
 from arbot.runsettings import with_endpoints
 from arbot.runtime import Runtime
@@ -235,7 +237,7 @@ def order_row(tmp_path: Path, client_id: str) -> tuple[str, str | None, float | 
 
 def short_windows(monkeypatch: pytest.MonkeyPatch) -> None:
     """The venues' request windows (5 s, 30 s) shortened so a test need not wait them out."""
-    monkeypatch.setattr(runtime_module, "order_window_s", lambda _venue: 1.0)
+    monkeypatch.setattr(LiveExecutor, "order_window_s", lambda _self, _venue: 1.0)
     monkeypatch.setattr(reconcile_module, "RECHECK_S", 0.2)
 
 
@@ -421,6 +423,33 @@ async def test_no_order_leaves_after_halt_while_the_journal_waited_for_the_lock(
             for cid, venue, status, error in orders:
                 assert status == "rejected" and error.startswith("not sent"), error
                 assert sim.account(Venue(venue)).order(cid) is None, f"{cid} reached {venue}"
+
+
+async def test_an_order_not_found_after_a_timeout_is_asked_again_until_it_fills(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OKX holds the order request and answers after the client gave up: the lookup that
+    follows finds nothing yet. That is not "rejected": the order may still arrive, and it
+    does, filled, which is what the trade must record."""
+    async with SimServer(QUIET) as sim:
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=False) as rt:
+            assert rt.trader is not None and isinstance(rt.trader.executor, LiveExecutor)
+            live = rt.trader.executor
+            async with aiohttp.ClientSession() as session:
+                okx = live.clients[Venue.OKX]
+                impatient = PrivateClient(okx.adapter, okx.base_url, okx._creds, session,
+                                          timing=RestTiming(timeout_s=0.3, retries=0))
+                ex = LiveExecutor({Venue.OKX: impatient}, rt.instruments, live.ledger)
+                plan = plan_now(rt, Venue.OKX, Venue.BINANCE, trade_id="ablate")
+                sim.set_rest_fault(Venue.OKX, delay_s=1.5, path="/api/v5/trade/order",
+                                   times=1)
+                report = await final_report(ex, plan.buy, True)
+            await until(lambda: sim.account(Venue.OKX).order(plan.buy.client_id) is not None,
+                        "OKX to act on the late order")
+            okx_order = sim.account(Venue.OKX).order(plan.buy.client_id)
+            assert okx_order is not None and float(okx_order.filled) > 0
+            assert report.status is OrderStatus.FILLED, report
+            assert report.filled_qty == pytest.approx(float(okx_order.filled))
 
 
 async def test_armed_without_any_keys_refuses_to_start(

@@ -179,7 +179,7 @@ async def test_restart_settles_orders_and_trades_left_open(tmp_path: Path) -> No
     jr.close()
 
     jr2 = TradeJournal(jr.path)
-    lines = await Reconciler(jr2, paper(books, ledger()), lambda _: 0.0, lambda: 3).settle()
+    lines = await Reconciler(jr2, paper(books, ledger()), lambda: 3).settle()
     assert any("ab9s" in line and "canceled" in line for line in lines)
     [(status, outcome, buy_qty, sell_qty)] = rows(
         jr2, "SELECT status, leg_outcome, buy_qty, sell_qty FROM trades")
@@ -203,7 +203,7 @@ async def test_a_paper_restart_leaves_a_live_runs_orders_open_and_holds_the_symb
 
     jr2 = TradeJournal(jr.path)
     ex = paper(books, ledger())
-    rec = Reconciler(jr2, ex, lambda _: 0.0, lambda: 3)
+    rec = Reconciler(jr2, ex, lambda: 3)
     assert await rec.settle() == []
     assert not rec.pending  # nothing this paper run could ever settle
     assert [o.request.client_id for o in jr2.unsettled()] == ["ab9b", "ab9s"]
