@@ -56,8 +56,13 @@ def detect(symbol: str, book: Book, fees: Sequence[Fee], now_ns: int, max_age_ns
 def opportunity(symbol: str, buy: Quote, sell: Quote, buy_fee: Fee, sell_fee: Fee,
                 max_notional: float) -> Opportunity:
     """The net figures for buying `buy.ask` and selling `sell.bid`."""
-    net = sell.bid * sell_fee.sell_mult - buy.ask * buy_fee.buy_mult
+    net = net_per_unit(buy.ask, sell.bid, buy_fee, sell_fee)
     size = min(buy.ask_size, sell.bid_size, max_notional / buy.ask)
     return Opportunity(symbol, buy, sell, buy_fee.taker_bps, sell_fee.taker_bps, net,
                        net / buy.ask * 10_000.0, size, net * size)
 
+
+
+def net_per_unit(ask: float, bid: float, buy_fee: Fee, sell_fee: Fee) -> float:
+    """What one unit bought at `ask` and sold at `bid` earns after both taker fees."""
+    return bid * sell_fee.sell_mult - ask * buy_fee.buy_mult

@@ -22,6 +22,7 @@ from arbot.engine.detector import Fee, detect
 from arbot.engine.episodes import Episodes, EpisodeSink
 from arbot.engine.filters import NEVER, Candidate, TrendFilter, build_filters, judge
 from arbot.engine.funnel import Funnel
+from arbot.engine.view import SymbolView, market_view
 
 NS_PER_MS = 1_000_000
 
@@ -70,6 +71,12 @@ class Engine:
         """The engine's latest tick on its own clock, quote or sweep: a UI that sees it
         stop moving knows the engine is stuck, whether or not market data arrives."""
         return max(self.last_tick_ns, self.last_sweep_ns)
+
+    def market_view(self) -> dict[str, SymbolView]:
+        """Per symbol, which venues' quotes take part now and the best spreads among them,
+        judged on the engine's own clock and fees (what a screen must show)."""
+        now = self._clock() if self._clock is not None else self.last_tick_ns
+        return market_view(self.board, self.fees, now, self.max_age_ns)
 
     # -- hot path -------------------------------------------------------------------
 

@@ -207,7 +207,8 @@ class ArbotApp(App[int]):
         if engine is None:
             self.sink.flush(trading=trading)
         else:
-            self.sink.flush(engine.funnel.as_dict(), engine.heartbeat_ns, trading)
+            self.sink.flush(engine.funnel.as_dict(), engine.heartbeat_ns, trading,
+                            engine.market_view())
 
     def on_market_tick(self, message: MarketTick) -> None:
         self.state.apply_tick(message)

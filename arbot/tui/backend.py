@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from arbot.config import ArbotSettings
 from arbot.config_trading import TradingSettings
 from arbot.domain import Venue
+from arbot.engine.view import SymbolView
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig
 from arbot.trading.risk import TradingState
@@ -27,13 +28,16 @@ class FunnelView(Protocol):
 
 
 class EngineView(Protocol):
-    """What the UI reads from the engine: its counters and its heartbeat."""
+    """What the UI reads from the engine: its counters, its heartbeat, and its own
+    judgement of each symbol's quotes (freshness and spreads)."""
 
     @property
     def funnel(self) -> FunnelView: ...
 
     @property
     def heartbeat_ns(self) -> int: ...
+
+    def market_view(self) -> Mapping[str, SymbolView]: ...
 
 
 class RiskView(Protocol):

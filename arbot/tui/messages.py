@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from textual.message import Message
 
 from arbot.domain import EpisodeEvent, FeedStatus, Quote, Venue
+from arbot.engine.view import SymbolView
 from arbot.trading.outcome import TradeOutcome
 from arbot.tui.tradedata import TradingStatus
 
@@ -28,19 +29,22 @@ class MarketTick(Message):
     counters.
 
     `quotes` and `statuses` hold only what arrived since the last tick (latest per key);
-    `funnel`, `last_tick_ns` and `trading` are the engine's and the trader's current
-    values, or None before they run (or, for `trading`, when trading is off).
+    `funnel`, `last_tick_ns`, `market` (the engine's freshness and spreads per symbol)
+    and `trading` are the engine's and the trader's current values, or None before they
+    run (or, for `trading`, when trading is off).
     """
 
     def __init__(self, quotes: Mapping[QuoteKey, Quote], statuses: Mapping[ConnKey, FeedStatus],
                  funnel: Mapping[str, object] | None, last_tick_ns: int | None,
-                 trading: TradingStatus | None = None) -> None:
+                 trading: TradingStatus | None = None,
+                 market: Mapping[str, SymbolView] | None = None) -> None:
         super().__init__()
         self.quotes = quotes
         self.statuses = statuses
         self.funnel = funnel
         self.last_tick_ns = last_tick_ns
         self.trading = trading
+        self.market = market
 
 
 class EpisodeChanged(Message):
@@ -97,12 +101,13 @@ class TuiSink:
         self._post(TradeSettled(outcome))
 
     def flush(self, funnel: Mapping[str, object] | None = None,
-              last_tick_ns: int | None = None, trading: TradingStatus | None = None) -> None:
+              last_tick_ns: int | None = None, trading: TradingStatus | None = None,
+              market: Mapping[str, SymbolView] | None = None) -> None:
         """Post what arrived since the last flush. Posts even when nothing arrived: the
-        heartbeat and quote ages move on with time, and a silent engine must show it."""
+        heartbeat and quote freshness move on with time, and a silent engine must show it."""
         quotes, self._quotes = self._quotes, {}
         statuses, self._statuses = self._statuses, {}
-        self._post(MarketTick(quotes, statuses, funnel, last_tick_ns, trading))
+        self._post(MarketTick(quotes, statuses, funnel, last_tick_ns, trading, market))
 
 
 class TuiLogHandler(logging.Handler):

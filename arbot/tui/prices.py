@@ -1,14 +1,15 @@
 """The Prices screen: symbols x venues, bid over ask, best of each highlighted, and the
 best gross and net spread per symbol; below it, one status line per venue connection set.
 
-Only fresh quotes (venue live, younger than `strategy.max_quote_age_ms`) count for the
-best prices and spreads, as in the engine: a stale price is shown dimmed, never used.
+Which quotes count (venue live, young enough on the engine's clock) and the best spreads
+(net of the taker fees the engine pays) are the engine's own answer, carried by each
+tick: the screen never re-derives them. A quote the engine does not count is dimmed.
 Cells are compared with what is on screen and only changed ones are updated in place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.console import JustifyMethod
@@ -18,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from arbot.config import ArbotSettings
-from arbot.domain import FeedState, Quote, Venue
+from arbot.domain import FeedState, Venue
 from arbot.tui.fmt import decimals, qty
 from arbot.tui.messages import LogLine
 from arbot.tui.state import MarketState
@@ -27,24 +28,6 @@ from arbot.tui.widgets import ArbotScreen, theme_style
 VENUES: tuple[Venue, ...] = tuple(Venue)
 _STATE_STYLE = {FeedState.LIVE: "success", FeedState.QUARANTINED: "error",
                 FeedState.DISABLED: "", FeedState.STALE: "error"}
-
-
-def best_spreads(fresh: Sequence[Quote],
-                 fee_bps: Mapping[Venue, float]) -> tuple[float | None, float | None]:
-    """Best (gross, net) bps of buying at one venue's ask and selling at another's bid;
-    net pays both taker fees. None with fewer than two venues."""
-    gross: float | None = None
-    net: float | None = None
-    for buy in fresh:
-        for sell in fresh:
-            if buy.venue is sell.venue or buy.ask <= 0:
-                continue
-            g = (sell.bid - buy.ask) / buy.ask * 1e4
-            n = (sell.bid * (1 - fee_bps[sell.venue] / 1e4)
-                 - buy.ask * (1 + fee_bps[buy.venue] / 1e4)) / buy.ask * 1e4
-            gross = g if gross is None else max(gross, g)
-            net = n if net is None else max(net, n)
-    return gross, net
 
 
 def _price(value: float, size: float, places: int, sizes: bool) -> str:
@@ -118,15 +101,14 @@ class PricesScreen(ArbotScreen):
     def _refresh_prices(self) -> None:
         state = self.state
         table = self.query_one("#prices", DataTable)
-        live = state.feeds.venue_states()
-        fees = {v: state.taker_fee_bps(v) for v in VENUES}
         dim, bid_style = "dim", theme_style(self, "success", bold=True)
         ask_style = theme_style(self, "error", bold=True)
         enabled = set(state.settings.exchanges.enabled_venues())
         for symbol in state.settings.market.symbols:
             quotes = {v: q for v in VENUES if (q := state.quotes.get((symbol, v))) is not None}
-            fresh = [q for q in quotes.values() if state.is_fresh(q, live)]
-            fresh_venues = {q.venue for q in fresh}
+            view = state.market.get(symbol)
+            fresh_venues = view.fresh if view is not None else frozenset()
+            fresh = [q for q in quotes.values() if q.venue in fresh_venues]
             best_bid = max((q.bid for q in fresh), default=None)
             best_ask = min((q.ask for q in fresh), default=None)
             places = decimals([p for q in quotes.values() for p in (q.bid, q.ask)])
@@ -143,7 +125,7 @@ class PricesScreen(ArbotScreen):
                     cell.append(_price(q.ask, q.ask_size, places, self.show_sizes),
                                 dim if stale else ask_style if q.ask == best_ask else "")
                 self._put(table, symbol, venue.value, cell)
-            gross, net = best_spreads(fresh, fees)
+            gross, net = (view.gross_bps, view.net_bps) if view is not None else (None, None)
             self._put(table, symbol, "gross", _bps(gross, ""))
             net_style = ("" if net is None or net <= 0 else
                          theme_style(self, "success", bold=True)

@@ -9,10 +9,11 @@ written, so a trader's arbot.toml never fills up with values they did not touch.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal, get_args
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -24,20 +25,25 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from arbot.config import DEFAULT_CONFIG_PATH, ArbotSettings
 from arbot.config_save import Problem, SaveError, save_settings
-from arbot.config_sections import StorageSettings
 from arbot.domain import Venue
-
-Kind = Literal["bool", "int", "float", "symbols", "choice"]
+from arbot.tui.fieldspec import FieldSpec, Kind, current_value, field_spec, parse_text
 
 
 @dataclass(frozen=True)
 class Field:
-    """One form field: the dotted settings key it edits, its label and how to read it."""
+    """One form field: the dotted settings key it edits and its label. Its type, choices,
+    bounds and description are the settings model's (`spec`), never written here."""
 
     key: str
     label: str
-    kind: Kind
-    choices: tuple[str, ...] = ()
+    spec: FieldSpec = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "spec", field_spec(self.key))
+
+    @property
+    def kind(self) -> Kind:
+        return self.spec.kind
 
     @property
     def slug(self) -> str:
@@ -48,63 +54,39 @@ class Field:
 def _venue_fields() -> Iterator[Field]:
     for venue in Venue:
         name = venue.name.capitalize() if len(venue.name) > 3 else venue.name
-        yield Field(f"exchanges.{venue.value}.enabled", f"{name} enabled", "bool")
-        yield Field(f"exchanges.{venue.value}.taker_fee_bps", f"{name} taker fee (bps)", "float")
-        yield Field(f"exchanges.{venue.value}.maker_fee_bps", f"{name} maker fee (bps)", "float")
+        yield Field(f"exchanges.{venue.value}.enabled", f"{name} enabled")
+        yield Field(f"exchanges.{venue.value}.taker_fee_bps", f"{name} taker fee (bps)")
+        yield Field(f"exchanges.{venue.value}.maker_fee_bps", f"{name} maker fee (bps)")
 
-
-RECORD_MODES: tuple[str, ...] = get_args(StorageSettings.model_fields["record_quotes"].annotation)
 
 SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
-    ("Market", (Field("market.symbols", "Symbols (comma-separated)", "symbols"),)),
+    ("Market", (Field("market.symbols", "Symbols (comma-separated)"),)),
     ("Venues", tuple(_venue_fields())),
     ("Strategy", (
-        Field("strategy.min_net_profit_bps", "Min net profit (bps)", "float"),
-        Field("strategy.max_net_profit_bps", "Max net profit (bps)", "float"),
-        Field("strategy.max_quote_age_ms", "Max quote age (ms)", "int"),
-        Field("strategy.max_notional", "Max notional", "float"),
-        Field("strategy.min_notional", "Min notional", "float"),
+        Field("strategy.min_net_profit_bps", "Min net profit (bps)"),
+        Field("strategy.max_net_profit_bps", "Max net profit (bps)"),
+        Field("strategy.max_quote_age_ms", "Max quote age (ms)"),
+        Field("strategy.max_notional", "Max notional"),
+        Field("strategy.min_notional", "Min notional"),
     )),
     ("Filters", (
-        Field("filters.sanity.enabled", "Sanity filter", "bool"),
-        Field("filters.freshness.enabled", "Freshness filter", "bool"),
-        Field("filters.freshness.max_skew_ms", "  max skew (ms)", "int"),
-        Field("filters.volume.enabled", "Volume filter", "bool"),
-        Field("filters.volume.min_top_notional", "  min top notional", "float"),
-        Field("filters.trend.enabled", "Trend filter", "bool"),
-        Field("filters.trend.min_persist_ms", "  min persist (ms)", "int"),
-        Field("filters.trend.min_updates", "  min updates", "int"),
-        Field("filters.trend.max_move_bps", "  max move (bps)", "float"),
-        Field("filters.trend.window_ms", "  window (ms)", "int"),
+        Field("filters.sanity.enabled", "Sanity filter"),
+        Field("filters.freshness.enabled", "Freshness filter"),
+        Field("filters.freshness.max_skew_ms", "  max skew (ms)"),
+        Field("filters.volume.enabled", "Volume filter"),
+        Field("filters.volume.min_top_notional", "  min top notional"),
+        Field("filters.trend.enabled", "Trend filter"),
+        Field("filters.trend.min_persist_ms", "  min persist (ms)"),
+        Field("filters.trend.min_updates", "  min updates"),
+        Field("filters.trend.max_move_bps", "  max move (bps)"),
+        Field("filters.trend.window_ms", "  window (ms)"),
     )),
     ("Recording and display", (
-        Field("storage.record_quotes", "Record quotes", "choice", RECORD_MODES),
-        Field("ui.refresh_ms", "UI refresh (ms)", "int"),
+        Field("storage.record_quotes", "Record quotes"),
+        Field("ui.refresh_ms", "UI refresh (ms)"),
     )),
 )
 FIELDS: tuple[Field, ...] = tuple(f for _, fields in SECTIONS for f in fields)
-
-
-def current_value(settings: ArbotSettings, key: str) -> Any:
-    """The value at a dotted key of the (nested, frozen) settings."""
-    node: Any = settings
-    for part in key.split("."):
-        node = getattr(node, part)
-    return node
-
-
-def parse_text(kind: Kind, text: str) -> Any:
-    """Form text to the typed value the model expects. Text that is not a number is passed
-    on unchanged, so the model's own message (`= "abc": must be a number ...`) is shown."""
-    text = text.strip()
-    if kind == "symbols":
-        return [s.strip() for s in text.split(",") if s.strip()]
-    for convert in (int, float) if kind == "int" else (float,):
-        try:
-            return convert(text)
-        except ValueError:
-            continue
-    return text
 
 
 def fields_for(problem: Problem, fields: Sequence[Field] = FIELDS) -> list[Field]:
@@ -196,17 +178,23 @@ class SettingsScreen(Screen[None]):
         self.query_one(f"#field-{FIELDS[0].slug}").focus()
 
     def _widget(self, field: Field) -> Widget:
+        """The widget the model's type calls for, with its description and allowed range
+        as the tooltip (the model still judges on save)."""
         value = current_value(self._settings, field.key)
         wid = f"field-{field.slug}"
+        widget: Widget
         if field.kind == "bool":
-            return Switch(value=bool(value), id=wid, animate=False)
-        if field.kind == "choice":
-            return Select([(c, c) for c in field.choices], value=value, allow_blank=False,
-                          id=wid, compact=True)
-        # repr: the shortest text that reads back to the same float, so an untouched
-        # field never counts as changed
-        text = ", ".join(value) if field.kind == "symbols" else repr(value)
-        return Input(text, id=wid, compact=True, select_on_focus=False)
+            widget = Switch(value=bool(value), id=wid, animate=False)
+        elif field.kind == "choice":
+            widget = Select([(c, c) for c in field.spec.choices], value=value,
+                            allow_blank=False, id=wid, compact=True)
+        else:
+            # repr: the shortest text that reads back to the same float, so an untouched
+            # field never counts as changed
+            text = ", ".join(value) if field.kind == "symbols" else repr(value)
+            widget = Input(text, id=wid, compact=True, select_on_focus=False)
+        widget.tooltip = field.spec.hint
+        return widget
 
     def form_value(self, field: Field) -> Any:
         """The typed value the form holds for `field`."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from arbot.config import ArbotSettings
 from arbot.domain import Episode, EpisodeKind, FeedState, FeedStatus, Quote, Venue
+from arbot.engine.view import SymbolView
 from arbot.tui.messages import EpisodeChanged, MarketTick
 from arbot.tui.tradedata import TradeRow, TradingStatus
 from arbot.venuefeeds import FeedBoard
@@ -111,6 +112,7 @@ class MarketState:
     quotes: dict[tuple[str, Venue], Quote] = field(default_factory=dict)
     feeds: FeedBoard = field(default_factory=FeedBoard)
     funnel: Mapping[str, object] = field(default_factory=dict)
+    market: Mapping[str, SymbolView] = field(default_factory=dict)  # the engine's judgement
     last_tick_ns: int | None = None
     episodes: dict[str, EpisodeRow] = field(default_factory=dict)
     trades: dict[str, TradeRow] = field(default_factory=dict)
@@ -132,6 +134,8 @@ class MarketState:
         self.quotes.update(tick.quotes)
         if tick.funnel is not None:
             self.funnel = tick.funnel
+        if tick.market is not None:
+            self.market = tick.market
         if tick.last_tick_ns:
             self.last_tick_ns = tick.last_tick_ns
         if tick.trading is not None:
@@ -198,14 +202,6 @@ class MarketState:
     def venue_statuses(self, venue: Venue) -> list[FeedStatus]:
         return [s for s in self.feeds.active() if s.venue is venue]
 
-    def quote_age_ms(self, quote: Quote) -> float:
-        return (self.clocks.wall_ns() - quote.ts_recv_ns) / NS_PER_MS
-
-    def is_fresh(self, quote: Quote, live: Mapping[Venue, FeedState]) -> bool:
-        """Usable for an opportunity: its venue is live and it is young enough."""
-        return (live.get(quote.venue) is FeedState.LIVE
-                and self.quote_age_ms(quote) <= self.settings.strategy.max_quote_age_ms)
-
     def engine_age_s(self) -> float:
         """Seconds since the engine last took a quote (since start if it never did)."""
         since = self.last_tick_ns or self.started_mono_ns
@@ -213,6 +209,3 @@ class MarketState:
 
     def engine_stalled(self) -> bool:
         return self.engine_age_s() * NS_PER_S > STALL_NS
-
-    def taker_fee_bps(self, venue: Venue) -> float:
-        return self.settings.exchanges.for_venue(venue).taker_fee_bps

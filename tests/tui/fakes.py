@@ -1,6 +1,10 @@
 """A frozen backend for the UI: a runtime with no tasks, an engine that never moves, fixed
 quotes, statuses and episodes, and clocks that never advance.
 
+The frozen engine keeps fixed counters, but its market view (which quotes count, the
+best spreads) comes from a real `Engine` on a frozen monotonic clock, so the screen is
+tested on the engine's own judgement.
+
 Snapshot tests need the same pixels on every run, so they never start the simulator;
 they push these synthetic events through the app's own sink, exactly where the runtime
 would call it.
@@ -30,7 +34,9 @@ from arbot.domain import (
     Venue,
     Verdict,
 )
+from arbot.engine.engine import Engine
 from arbot.engine.funnel import Funnel
+from arbot.engine.view import SymbolView
 from arbot.trading.ledger import Ledger
 from arbot.trading.outcome import LegOrder, TradeOutcome, settle
 from arbot.trading.risk import RiskBook, TradingState
@@ -45,10 +51,40 @@ FROZEN = Clocks(wall_ns=lambda: WALL_NS, mono_ns=lambda: MONO_NS)
 
 
 class FrozenEngine:
-    def __init__(self) -> None:
+    """Fixed counters and heartbeat; a real engine (monotonic clock frozen at `MONO_NS`)
+    behind `market_view`. By default it has taken the fixed market (`STATUSES`, then
+    `QUOTES`, each received as long ago as its wall-clock age says); `market=False`
+    starts it empty, for a test to feed with `receive`."""
+
+    def __init__(self, market: bool = True) -> None:
         self.funnel = Funnel(quotes=48210, not_live=12, stale=3, crossed=41, below_min=30,
                              too_small=2, filtered={"trend": 4, "freshness": 1}, passed=4)
         self.heartbeat_ns = MONO_NS - 40 * MS
+        self._now = MONO_NS
+        self.engine = Engine(ArbotSettings.model_validate({"market": {"symbols": SYMBOLS}}),
+                             _NoEpisodes(), clock=lambda: self._now)
+        if market:
+            for s in STATUSES:
+                self.engine.on_feed_status(s)
+            for q in QUOTES:
+                self.receive(q, (WALL_NS - q.ts_recv_ns) // MS)
+
+    def receive(self, q: Quote, age_ms: int) -> None:
+        """The engine takes `q` `age_ms` ago on its own (monotonic) clock, whatever the
+        quote's wall-clock receive stamp says."""
+        self._now = MONO_NS - age_ms * MS
+        try:
+            self.engine.on_quote(q)
+        finally:
+            self._now = MONO_NS
+
+    def market_view(self) -> dict[str, SymbolView]:
+        return self.engine.market_view()
+
+
+class _NoEpisodes:
+    def on_episode(self, event: EpisodeEvent) -> None:
+        pass
 
 
 class FakeTrader:
