@@ -26,6 +26,7 @@ from arbot.config import DEFAULT_CONFIG_PATH, ArbotSettings
 from arbot.config_save import Problem, SaveError, save_settings
 from arbot.config_sections import StorageSettings
 from arbot.domain import Venue
+from arbot.venues import VENUES
 
 Kind = Literal["bool", "int", "float", "symbols", "choice"]
 
@@ -47,7 +48,7 @@ class Field:
 
 def _venue_fields() -> Iterator[Field]:
     for venue in Venue:
-        name = venue.name.capitalize() if len(venue.name) > 3 else venue.name
+        name = VENUES[venue].label
         yield Field(f"exchanges.{venue.value}.enabled", f"{name} enabled", "bool")
         yield Field(f"exchanges.{venue.value}.taker_fee_bps", f"{name} taker fee (bps)", "float")
         yield Field(f"exchanges.{venue.value}.maker_fee_bps", f"{name} maker fee (bps)", "float")
