@@ -20,30 +20,24 @@ import numpy as np
 from aiohttp import web
 
 from arbot.domain import Venue
-from arbot.sim.binance import BinanceProtocol
-from arbot.sim.bitget import BitgetProtocol
-from arbot.sim.bybit import BybitProtocol
 from arbot.sim.config import Faults, SimConfig
 from arbot.sim.controls import AccountControls
 from arbot.sim.desk import TradingDesk
 from arbot.sim.faults import VenueStats
 from arbot.sim.instruments import Catalog, SymbolSpec
 from arbot.sim.limits import SkewedClock
-from arbot.sim.okx import OkxProtocol
 from arbot.sim.prices import PriceModel
 from arbot.sim.private import Handler as PrivateHandler
 from arbot.sim.restfault import ArmedRestFault, RestFault
 from arbot.sim.session import Session, Shared
 from arbot.sim.wire import Ctx, RestHandler, RestRequest, VenueProtocol, dumps
+from arbot.venues import VenueClasses
 
 log = logging.getLogger("arbot.sim")
 
-PROTOCOLS: Mapping[Venue, type[VenueProtocol]] = {
-    Venue.BINANCE: BinanceProtocol,
-    Venue.BYBIT: BybitProtocol,
-    Venue.OKX: OkxProtocol,
-    Venue.BITGET: BitgetProtocol,
-}
+# Each venue's public protocol, `PROTOCOL` in its `sim` module.
+PROTOCOLS: Mapping[Venue, type[VenueProtocol]] = VenueClasses[VenueProtocol](
+    "sim", "PROTOCOL", VenueProtocol)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON = "application/json"

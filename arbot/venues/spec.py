@@ -9,7 +9,9 @@ reading of a venue's documentation never leans on the client's.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import Any
 
 from arbot.domain import Venue
 from arbot.venues.simspec import SimSpec
@@ -55,3 +57,12 @@ class VenueSpec:
     def module(self) -> str:
         """The venue's package, holding `public`, `rest`, `sim` and `sim_private`."""
         return f"arbot.venues.{self.venue.value}"
+
+    def load(self, module: str, name: str, base: type) -> type[Any]:
+        """The class `name` of the venue's `module` (e.g. "public", "ADAPTER"), imported
+        on demand so each side loads only its own modules; TypeError if it is not a
+        `base`."""
+        found = getattr(importlib.import_module(f"{self.module}.{module}"), name, None)
+        if not (isinstance(found, type) and issubclass(found, base)):
+            raise TypeError(f"{self.module}.{module}.{name} is not a {base.__name__}")
+        return found

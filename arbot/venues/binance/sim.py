@@ -230,3 +230,6 @@ def _pad8(text: str) -> str:
     """A plain decimal string padded to Binance's 8 places ("5" -> "5.00000000")."""
     whole, _, frac = text.partition(".")
     return f"{whole}.{frac.ljust(8, '0')}"
+
+
+PROTOCOL = BinanceProtocol
