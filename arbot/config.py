@@ -204,7 +204,7 @@ def _check_file(data: dict[str, Any], path: Path) -> None:
 # Environment variables holding each venue's credentials, by VenueCredentials field.
 CREDENTIAL_ENV: Mapping[Venue, Mapping[str, str]] = {
     v: s.credentials.by_field() for v, s in VENUES.items()}
-# "API passphrase (OKX, Bitget).": the venues that issue one, by label.
+# The passphrase's help names the venues that issue one, by label.
 _PASSPHRASE_HELP = "API passphrase ({}).".format(
     ", ".join(s.label for s in VENUES.values() if s.credentials.passphrase))
 _SECRET_WORDS = ("api_key", "apikey", "secret", "passphrase", "password", "token")

@@ -115,7 +115,7 @@ class Heartbeat(msgspec.Struct, frozen=True):
 
     `frame` is what the client sends every `interval_s` (None: the server pings at the
     WebSocket level and the client only answers). `idle_only`: send only after that
-    long without receiving anything (OKX).
+    long without receiving anything.
     """
 
     frame: str | None
@@ -145,8 +145,8 @@ class Adapter(abc.ABC):
     instruments_path: ClassVar[str]
     heartbeat: ClassVar[Heartbeat]
     limits: ClassVar[Limits]
-    # True where the venue acks each subscribed arg (OKX, Bitget), False where it acks
-    # each subscribe frame (Binance, Bybit): how many acks a connection should expect.
+    # True where the venue acks each subscribed arg, False where it acks each subscribe
+    # frame: how many acks a connection should expect.
     ack_per_arg: ClassVar[bool] = False
 
     @staticmethod

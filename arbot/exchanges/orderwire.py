@@ -41,16 +41,16 @@ class OrderRef(msgspec.Struct, frozen=True):
 
 
 def num(value: str | float | None) -> float:
-    """A venue number, sent as text or as a JSON number, as a float. "" and None (OKX's
-    `avgPx` before any fill, Bybit's `avgPrice` on UTA) mean nothing yet: 0.0."""
+    """A venue number, sent as text or as a JSON number, as a float. "" and None (an
+    average price before any fill) mean nothing yet: 0.0."""
     if value is None or value == "":
         return 0.0
     return float(value)
 
 
 def charged(value: str | float | None) -> float:
-    """A venue amount where negative means a charge (OKX fees and fee rates, Bitget fee
-    totals) as ArBot's positive charge; a rebate comes out negative, zero never as -0.0."""
+    """A venue amount where negative means a charge (some venues' fees and fee rates) as
+    ArBot's positive charge; a rebate comes out negative, zero never as -0.0."""
     return 0.0 - num(value) + 0.0
 
 
@@ -83,8 +83,8 @@ def status_of(names: Mapping[str, OrderStatus], name: str) -> OrderStatus:
 
 
 def acknowledged(ref: OrderRef, venue_order_id: str, client_id: str = "") -> OrderReport:
-    """An accepted place or cancel request on a venue that answers with ids only (Bybit,
-    OKX, Bitget): the order exists (or the cancel was taken) but its fills are not known
+    """An accepted place or cancel request on a venue that answers with ids only: the
+    order exists (or the cancel was taken) but its fills are not known
     yet, so the status is NEW and the caller asks for the order's status."""
     return OrderReport(client_id or ref.client_id, venue_order_id, OrderStatus.NEW)
 

@@ -6,7 +6,7 @@ the displayed ask when P >= ask, up to the displayed ask size; a sell takes the 
 What does not fill expires (IOC), is dropped whole (FOK) or rests (GTC) with its funds
 locked. A resting order never trades later (the simulated book has no queue), but it
 can be cancelled. The taker fee is charged in the asset received (buy: base, sell:
-quote), as Binance, Bybit, OKX and Bitget do for spot by default. Amounts are exact
+quote), as the venues do for spot by default. Amounts are exact
 Decimals; every change to an order or balance happens in one synchronous call, so a
 request never sees half an update.
 

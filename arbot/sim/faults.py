@@ -86,7 +86,7 @@ class VenueStats:
     sub_errors: int = 0
     """Error replies: refused or unknown subscriptions and bad requests."""
     pings: int = 0
-    """Application pings answered (Bybit, OKX, Bitget)."""
+    """Application pings answered (client-ping venues)."""
     ws_pings: int = 0
     """WebSocket pings sent (Binance)."""
     ws_pongs: int = 0

@@ -23,8 +23,8 @@ from arbot.venues import VENUES
 from arbot.venues.simspec import Rules
 
 NumberStyle = Literal["pad8", "trim", "fixed"]
-"""How a venue writes decimals: Binance pads to 8 places ("25.35190000"), Bybit and OKX
-trim trailing zeros ("65239", "0.58"), Bitget keeps the instrument's places ("26275.0")."""
+"""How a venue writes decimals: "pad8" pads to 8 places ("25.35190000"), "trim" drops
+trailing zeros ("65239", "0.58"), "fixed" keeps the instrument's places ("26275.0")."""
 
 
 @dataclass(frozen=True)

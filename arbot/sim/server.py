@@ -1,10 +1,10 @@
 """The simulator server: one aiohttp app on one port, each venue under its own prefix.
 
-`/binance/...`, `/bybit/...`, `/okx/...`, `/bitget/...` carry that venue's documented
-WS paths, public REST endpoints and signed private REST endpoints (orders, balances,
-fee rates; see `desk.py`), so ArBot's config points at e.g.
-`ws://127.0.0.1:PORT/okx/ws/v5/public` and `http://127.0.0.1:PORT/okx` and runs its
-real adapters end to end. A named market task advances the price model.
+`/<venue>/...` (the Venue's value) carries that venue's documented WS paths, public
+REST endpoints and signed private REST endpoints (orders, balances, fee rates; see
+`desk.py`), so ArBot's config points at e.g. `ws://127.0.0.1:PORT/<venue>/<ws path>`
+and `http://127.0.0.1:PORT/<venue>` and runs its real adapters end to end. A named
+market task advances the price model.
 """
 
 from __future__ import annotations

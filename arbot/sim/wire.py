@@ -54,7 +54,7 @@ class Sub:
     """One live subscription on one connection.
 
     `key` is unique per connection (stream name, topic or channel:instId); `arg` is what
-    the venue echoes in each push (OKX and Bitget tag pushes with an arg object).
+    the venue echoes in each push (some venues tag pushes with an arg object).
     """
 
     key: str
@@ -136,7 +136,7 @@ class RestRequest:
 
     @property
     def target(self) -> str:
-        """Path plus "?query" when there is one: what OKX and Bitget call requestPath."""
+        """Path plus "?query" when there is one (the `requestPath` some venues sign)."""
         return f"{self.path}?{self.raw_query}" if self.raw_query else self.path
 
 
