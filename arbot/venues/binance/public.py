@@ -1,5 +1,6 @@
-"""Binance spot, public WebSocket: `<sym>@bookTicker` over raw or combined streams parsed
-to quotes, subscribe frames; the adapter joins them to the REST side in `rest`."""
+"""Binance spot, public side: `<sym>@bookTicker` over raw or combined streams parsed to
+quotes, subscribe frames, instruments and server time over public REST; the adapter
+joins them to the signed REST in `rest`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import msgspec
 
 from arbot.domain import (
     FeedEvent,
+    Instrument,
     ShutdownNotice,
     SubscribeAck,
     Venue,
@@ -115,17 +117,84 @@ class BinanceParser(FrameParser):
         return []
 
 
+# Public REST: instruments and the server clock.
+
+INSTRUMENTS_PATH = "/api/v3/exchangeInfo?permissions=SPOT"
+TIME_PATH = "/api/v3/time"
+
+
+def _instruments(body: str | bytes) -> list[Instrument]:
+    info = msgspec.json.decode(body, type=_ExchangeInfo)
+    return [_instrument(s) for s in info.symbols if _is_spot(s)]
+
+
+def _server_time(body: str | bytes) -> int:
+    """`GET /api/v3/time`: `{"serverTime": 1499827319559}`."""
+    return msgspec.json.decode(body, type=_ServerTime).serverTime
+
+
+class _ServerTime(msgspec.Struct):
+    serverTime: int
+
+
+class _Filter(msgspec.Struct):
+    filterType: str
+    tickSize: str | None = None
+    stepSize: str | None = None
+    minQty: str | None = None
+    minNotional: str | None = None
+
+
+class _Symbol(msgspec.Struct):
+    symbol: str
+    status: str
+    baseAsset: str
+    quoteAsset: str
+    filters: list[_Filter]
+    isSpotTradingAllowed: bool = True
+    permissions: list[str] = []
+
+
+class _ExchangeInfo(msgspec.Struct):
+    symbols: list[_Symbol]
+
+
+def _is_spot(s: _Symbol) -> bool:
+    return s.isSpotTradingAllowed
+
+
+def _instrument(s: _Symbol) -> Instrument:
+    by_type = {f.filterType: f for f in s.filters}
+    price = by_type.get("PRICE_FILTER")
+    lot = by_type.get("LOT_SIZE")
+    # NOTIONAL replaced MIN_NOTIONAL in 2023; old captures carry only the latter.
+    notional = by_type.get("NOTIONAL") or by_type.get("MIN_NOTIONAL")
+    return Instrument(
+        venue=Venue.BINANCE,
+        symbol=f"{s.baseAsset}-{s.quoteAsset}",
+        venue_id=s.symbol,
+        base=s.baseAsset,
+        quote=s.quoteAsset,
+        tick_size=(price.tickSize if price else None) or "0",
+        lot_size=(lot.stepSize if lot else None) or "0",
+        min_qty=(lot.minQty if lot else None) or "0",
+        min_notional=(notional.minNotional if notional else None) or "0",
+        status=s.status,
+        trading=s.status == "TRADING",
+    )
+
+
 class BinanceAdapter(Adapter):
     venue = Venue.BINANCE
     ws_url = SPEC.ws_url
     rest_url = SPEC.rest_url
-    instruments_path = rest.INSTRUMENTS_PATH
+    instruments_path = INSTRUMENTS_PATH
     # The server pings every 20 s at the WebSocket level; aiohttp answers with a pong.
     heartbeat = Heartbeat(frame=None, interval_s=20.0)
     # 1024 streams per connection; no per-frame count limit is documented, so keep
     # SUBSCRIBE frames modest (the venue allows only 5 incoming messages per second).
     limits = Limits(args_per_frame=200, frame_bytes=16_384, streams_per_connection=1024)
-    time_path = rest.TIME_PATH
+    time_path = TIME_PATH
     order_window_ms = rest.ORDER_WINDOW_MS
     rest_limits = rest.LIMITS
     rest_errors = rest.ERRORS
@@ -143,9 +212,9 @@ class BinanceAdapter(Adapter):
     def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
         return BinanceParser(symbols, drops)
 
-    # REST: instruments, time, signed requests and their answers (`rest`).
-    parse_instruments = staticmethod(rest.parse_instruments)
-    parse_server_time = staticmethod(rest.parse_server_time)
+    parse_instruments = staticmethod(_instruments)
+    parse_server_time = staticmethod(_server_time)
+    # Signed REST: requests and their answers (`rest`).
     sign_place = staticmethod(rest.sign_place)
     sign_status = staticmethod(rest.sign_status)
     sign_cancel = staticmethod(rest.sign_cancel)

@@ -1,4 +1,4 @@
-"""Binance spot REST: instruments, server time, signed requests and their answers.
+"""Binance spot signed REST: requests, signing, and the answers parsed.
 
 Shapes from the official docs (`binance/binance-spot-api-docs` `rest-api.md`: "New order",
 "Query order", "Cancel order", "Account information", "Query Commission Rates";
@@ -19,11 +19,9 @@ import msgspec
 from arbot.domain import (
     Balance,
     FeeRates,
-    Instrument,
     OrderReport,
     OrderRequest,
     OrderStatus,
-    Venue,
 )
 from arbot.exchanges.orderwire import OrderRef, status_of
 from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
@@ -174,8 +172,6 @@ def signature(secret: str, query: str, body: bytes = b"") -> str:
     return hmac_hex(secret, query.encode() + body)
 
 
-INSTRUMENTS_PATH = "/api/v3/exchangeInfo?permissions=SPOT"
-TIME_PATH = "/api/v3/time"
 # REQUEST_WEIGHT 6000 per minute per IP (exchangeInfo's `rateLimits` has the live
 # value); exchangeInfo weighs 20, time 1; new order and cancel 1, query order 4,
 # account and commission 20. New orders also count against ORDERS, 50 per 10 s per
@@ -248,66 +244,3 @@ def sign_fee_rates(creds: Credentials, venue_symbol: str, ts_ms: int
                    ) -> SignedRequest:
     return _signed(creds, "GET", "/api/v3/account/commission",
                    {"symbol": venue_symbol}, ts_ms)
-
-
-# Public REST: instruments and the server clock.
-
-def parse_instruments(body: str | bytes) -> list[Instrument]:
-    info = msgspec.json.decode(body, type=_ExchangeInfo)
-    return [_instrument(s) for s in info.symbols if _is_spot(s)]
-
-
-def parse_server_time(body: str | bytes) -> int:
-    """`GET /api/v3/time`: `{"serverTime": 1499827319559}`."""
-    return msgspec.json.decode(body, type=_ServerTime).serverTime
-
-
-class _ServerTime(msgspec.Struct):
-    serverTime: int
-
-
-class _Filter(msgspec.Struct):
-    filterType: str
-    tickSize: str | None = None
-    stepSize: str | None = None
-    minQty: str | None = None
-    minNotional: str | None = None
-
-
-class _Symbol(msgspec.Struct):
-    symbol: str
-    status: str
-    baseAsset: str
-    quoteAsset: str
-    filters: list[_Filter]
-    isSpotTradingAllowed: bool = True
-    permissions: list[str] = []
-
-
-class _ExchangeInfo(msgspec.Struct):
-    symbols: list[_Symbol]
-
-
-def _is_spot(s: _Symbol) -> bool:
-    return s.isSpotTradingAllowed
-
-
-def _instrument(s: _Symbol) -> Instrument:
-    by_type = {f.filterType: f for f in s.filters}
-    price = by_type.get("PRICE_FILTER")
-    lot = by_type.get("LOT_SIZE")
-    # NOTIONAL replaced MIN_NOTIONAL in 2023; old captures carry only the latter.
-    notional = by_type.get("NOTIONAL") or by_type.get("MIN_NOTIONAL")
-    return Instrument(
-        venue=Venue.BINANCE,
-        symbol=f"{s.baseAsset}-{s.quoteAsset}",
-        venue_id=s.symbol,
-        base=s.baseAsset,
-        quote=s.quoteAsset,
-        tick_size=(price.tickSize if price else None) or "0",
-        lot_size=(lot.stepSize if lot else None) or "0",
-        min_qty=(lot.minQty if lot else None) or "0",
-        min_notional=(notional.minNotional if notional else None) or "0",
-        status=s.status,
-        trading=s.status == "TRADING",
-    )

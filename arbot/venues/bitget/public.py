@@ -1,6 +1,6 @@
-"""Bitget v2 spot, public WebSocket: `books1` (default), `books5`/`books15` or `ticker`
-pushes parsed to quotes, subscribe and ping frames; the adapter joins them to the REST
-side in `rest`.
+"""Bitget v2 spot, public side: `books1` (default), `books5`/`books15` or `ticker`
+pushes parsed to quotes, subscribe and ping frames; instruments and server time over
+public REST; the adapter joins them to the signed REST in `rest`.
 
 The legacy v1 protocol (`instType:"sp"`) shares the envelope; its pushes are skipped as
 not spot, so a v1 capture can never be mistaken for v2 quotes.
@@ -9,10 +9,15 @@ not spot, so a v1 capture can never be mistaken for v2 quotes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import msgspec
 
-from arbot.domain import FeedEvent, Venue
+from arbot.domain import (
+    FeedEvent,
+    Instrument,
+    Venue,
+)
 from arbot.exchanges.base import (
     Adapter,
     Drop,
@@ -100,11 +105,79 @@ class BitgetParser(ArgFrameParser):
         return row_quotes(_VENUE, symbol, rows, books, recv_ns, self.drops)
 
 
+# Public REST: instruments and the server clock.
+
+INSTRUMENTS_PATH = "/api/v2/spot/public/symbols"
+TIME_PATH = "/api/v2/public/time"
+
+
+def _instruments(body: str | bytes) -> list[Instrument]:
+    resp = msgspec.json.decode(body, type=_SymbolsResponse, strict=False)
+    if resp.code != "00000":
+        raise ValueError(f"bitget symbols: error {resp.code}: {resp.msg}")
+    return [_instrument(s) for s in resp.data]
+
+
+def _server_time(body: str | bytes) -> int:
+    """`GET /api/v2/public/time`: `{"code":"00000","msg":"success","requestTime":
+    1688008631614,"data":{"serverTime":"1688008631614"}}`."""
+    return msgspec.json.decode(body, type=_TimeResponse, strict=False).data.serverTime
+
+
+class _ServerTime(msgspec.Struct):
+    serverTime: int
+
+
+class _TimeResponse(msgspec.Struct):
+    data: _ServerTime
+
+
+class _Symbol(msgspec.Struct):
+    symbol: str
+    baseCoin: str
+    quoteCoin: str
+    pricePrecision: int  # decimal places, sent as a string
+    quantityPrecision: int
+    status: str
+    minTradeAmount: str = "0"
+    minTradeUSDT: str = "0"
+
+
+class _SymbolsResponse(msgspec.Struct):
+    code: str
+    data: list[_Symbol]
+    msg: str = ""
+
+
+def step_from_precision(precision: int) -> str:
+    """10^-precision as an exact decimal string (2 -> "0.01", 0 -> "1").
+
+    Bitget gives decimal places instead of tick/lot sizes.
+    """
+    return format(Decimal(1).scaleb(-precision), "f")
+
+
+def _instrument(s: _Symbol) -> Instrument:
+    return Instrument(
+        venue=Venue.BITGET,
+        symbol=f"{s.baseCoin}-{s.quoteCoin}",
+        venue_id=s.symbol,
+        base=s.baseCoin,
+        quote=s.quoteCoin,
+        tick_size=step_from_precision(s.pricePrecision),
+        lot_size=step_from_precision(s.quantityPrecision),
+        min_qty=s.minTradeAmount,
+        min_notional=s.minTradeUSDT,
+        status=s.status,
+        trading=s.status == "online",
+    )
+
+
 class BitgetAdapter(Adapter):
     venue = Venue.BITGET
     ws_url = SPEC.ws_url
     rest_url = SPEC.rest_url
-    instruments_path = rest.INSTRUMENTS_PATH
+    instruments_path = INSTRUMENTS_PATH
     # The client pings every 30 s and expects `pong`; the server drops after 2 min silence.
     heartbeat = Heartbeat(frame="ping", interval_s=30.0)
     # "args ... cannot exceed 4096 bytes" per frame (the whole frame is kept under that);
@@ -113,7 +186,7 @@ class BitgetAdapter(Adapter):
     limits = Limits(args_per_frame=50, frame_bytes=4096, streams_per_connection=50,
                     sends_per_s=10.0)
     ack_per_arg = True
-    time_path = rest.TIME_PATH
+    time_path = TIME_PATH
     order_window_ms = rest.ORDER_WINDOW_MS
     rest_limits = rest.LIMITS
     rest_errors = rest.ERRORS
@@ -132,9 +205,9 @@ class BitgetAdapter(Adapter):
     def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
         return BitgetParser(symbols, drops)
 
-    # REST: instruments, time, signed requests and their answers (`rest`).
-    parse_instruments = staticmethod(rest.parse_instruments)
-    parse_server_time = staticmethod(rest.parse_server_time)
+    parse_instruments = staticmethod(_instruments)
+    parse_server_time = staticmethod(_server_time)
+    # Signed REST: requests and their answers (`rest`).
     sign_place = staticmethod(rest.sign_place)
     sign_status = staticmethod(rest.sign_status)
     sign_cancel = staticmethod(rest.sign_cancel)

@@ -1,4 +1,4 @@
-"""Bitget v2 spot REST: instruments, server time, signed requests and their answers.
+"""Bitget v2 spot signed REST: requests, signing, and the answers parsed.
 
 Shapes from the official docs (`https://www.bitget.com/api-doc/spot/trade/Place-Order`,
 `.../Cancel-Order`, `.../Get-Order-Info`, `.../spot/account/Get-Account-Assets`,
@@ -12,18 +12,15 @@ says `message` instead of `msg`; neither is read here). Numbers are strings.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 
 import msgspec
 
 from arbot.domain import (
     Balance,
     FeeRates,
-    Instrument,
     OrderReport,
     OrderRequest,
     OrderStatus,
-    Venue,
 )
 from arbot.exchanges.orderwire import (
     OrderRef,
@@ -187,8 +184,6 @@ def parse_fee_rates(body: bytes, venue_symbol: str) -> FeeRates:
     return FeeRates(maker=num(r.makerFeeRate), taker=num(r.takerFeeRate))
 
 
-INSTRUMENTS_PATH = "/api/v2/spot/public/symbols"
-TIME_PATH = "/api/v2/public/time"
 ORDER_WINDOW_MS = 30_000  # signature page: the ACCESS-TIMESTAMP "will expire in 30 seconds"
 # "The overall rate limit is 6000/IP/Min", and each endpoint has its own: symbols
 # 20 requests/s; time 20/s as well (from the endpoint page, unverified here); per UID
@@ -214,6 +209,10 @@ ERRORS = ErrorTable(
            43027: K.ORDER_RULES, 45110: K.ORDER_RULES, 45111: K.ORDER_RULES,
            43001: K.NO_SUCH_ORDER, 43004: K.NO_SUCH_ORDER},
 )
+
+
+_HEADERS = HeaderNames(key="ACCESS-KEY", sign="ACCESS-SIGN", timestamp="ACCESS-TIMESTAMP",
+                       passphrase="ACCESS-PASSPHRASE")
 
 
 # Signed REST: ACCESS-* headers, base64 HMAC of ts+METHOD+path(?query)+body
@@ -251,71 +250,3 @@ def sign_fee_rates(creds: Credentials, venue_symbol: str, ts_ms: int
                    ) -> SignedRequest:
     return _signed(creds, "GET", "/api/v2/common/trade-rate",
                    {"symbol": venue_symbol, "businessType": "spot"}, ts_ms)
-
-
-# Public REST: instruments and the server clock.
-
-def parse_instruments(body: str | bytes) -> list[Instrument]:
-    resp = msgspec.json.decode(body, type=_SymbolsResponse, strict=False)
-    if resp.code != "00000":
-        raise ValueError(f"bitget symbols: error {resp.code}: {resp.msg}")
-    return [_instrument(s) for s in resp.data]
-
-
-def parse_server_time(body: str | bytes) -> int:
-    """`GET /api/v2/public/time`: `{"code":"00000","msg":"success","requestTime":
-    1688008631614,"data":{"serverTime":"1688008631614"}}`."""
-    return msgspec.json.decode(body, type=_TimeResponse, strict=False).data.serverTime
-
-
-_HEADERS = HeaderNames(key="ACCESS-KEY", sign="ACCESS-SIGN", timestamp="ACCESS-TIMESTAMP",
-                       passphrase="ACCESS-PASSPHRASE")
-
-
-class _ServerTime(msgspec.Struct):
-    serverTime: int
-
-
-class _TimeResponse(msgspec.Struct):
-    data: _ServerTime
-
-
-class _Symbol(msgspec.Struct):
-    symbol: str
-    baseCoin: str
-    quoteCoin: str
-    pricePrecision: int  # decimal places, sent as a string
-    quantityPrecision: int
-    status: str
-    minTradeAmount: str = "0"
-    minTradeUSDT: str = "0"
-
-
-class _SymbolsResponse(msgspec.Struct):
-    code: str
-    data: list[_Symbol]
-    msg: str = ""
-
-
-def step_from_precision(precision: int) -> str:
-    """10^-precision as an exact decimal string (2 -> "0.01", 0 -> "1").
-
-    Bitget gives decimal places instead of tick/lot sizes.
-    """
-    return format(Decimal(1).scaleb(-precision), "f")
-
-
-def _instrument(s: _Symbol) -> Instrument:
-    return Instrument(
-        venue=Venue.BITGET,
-        symbol=f"{s.baseCoin}-{s.quoteCoin}",
-        venue_id=s.symbol,
-        base=s.baseCoin,
-        quote=s.quoteCoin,
-        tick_size=step_from_precision(s.pricePrecision),
-        lot_size=step_from_precision(s.quantityPrecision),
-        min_qty=s.minTradeAmount,
-        min_notional=s.minTradeUSDT,
-        status=s.status,
-        trading=s.status == "online",
-    )

@@ -1,4 +1,4 @@
-"""Bybit v5 spot REST: instruments, server time, signed requests and their answers.
+"""Bybit v5 spot signed REST: requests, signing, and the answers parsed.
 
 Shapes from the official docs (`bybit-exchange/docs` `docs/v5/order/{create-order,
 cancel-order,open-order}.mdx`, `docs/v5/account/{wallet-balance,fee-rate}.mdx`,
@@ -19,11 +19,9 @@ import msgspec
 from arbot.domain import (
     Balance,
     FeeRates,
-    Instrument,
     OrderReport,
     OrderRequest,
     OrderStatus,
-    Venue,
 )
 from arbot.exchanges.orderwire import (
     OrderRef,
@@ -194,8 +192,6 @@ def parse_fee_rates(body: bytes, venue_symbol: str) -> FeeRates:
     return FeeRates(maker=num(rates[0].makerFeeRate), taker=num(rates[0].takerFeeRate))
 
 
-INSTRUMENTS_PATH = "/v5/market/instruments-info?category=spot&limit=1000"
-TIME_PATH = "/v5/market/time"
 # "600 requests within a 5-second window per IP", every request counting one; private
 # endpoints also have per-UID limits (spot, `rate-limit.mdx`): create and cancel 20/s,
 # wallet-balance 50/s, fee-rate 5/s; realtime orders 50/s.
@@ -223,6 +219,12 @@ ERRORS = ErrorTable(
 )
 RECV_WINDOW_MS = 5000
 ORDER_WINDOW_MS = RECV_WINDOW_MS  # guide.mdx: server_time - recv_window <= timestamp
+
+
+def prehash(ts_ms: int, key: str, recv_window_ms: int, payload: bytes) -> bytes:
+    """`guide.mdx`: "timestamp + API key + recv_window + queryString" for GET,
+    "... + jsonBodyString" for POST; the body exactly as sent."""
+    return f"{ts_ms}{key}{recv_window_ms}".encode() + payload
 
 
 # Signed REST: X-BAPI-* headers over the query (GET) or the JSON body (POST)
@@ -269,81 +271,3 @@ def sign_fee_rates(creds: Credentials, venue_symbol: str, ts_ms: int
                    ) -> SignedRequest:
     return _signed(creds, "GET", "/v5/account/fee-rate",
                    {"category": "spot", "symbol": venue_symbol}, ts_ms)
-
-
-# Public REST: instruments and the server clock.
-
-def parse_instruments(body: str | bytes) -> list[Instrument]:
-    """One page of instruments (up to 1000; the spot list is ~600 symbols)."""
-    resp = msgspec.json.decode(body, type=_InstrumentsResponse)
-    if resp.retCode != 0 or resp.result is None:
-        raise ValueError(f"bybit instruments: error {resp.retCode}: {resp.retMsg}")
-    return [_instrument(s) for s in resp.result.items]
-
-
-def parse_server_time(body: str | bytes) -> int:
-    """`GET /v5/market/time`: `{"retCode":0,"retMsg":"OK","result":{"timeSecond":
-    "1688639403","timeNano":"1688639403423213947"},"retExtInfo":{},"time":1688639403423}`;
-    `timeNano` keeps the milliseconds that `timeSecond` drops."""
-    return msgspec.json.decode(body, type=_TimeResponse, strict=False).result.timeNano \
-        // 1_000_000
-
-
-def prehash(ts_ms: int, key: str, recv_window_ms: int, payload: bytes) -> bytes:
-    """`guide.mdx`: "timestamp + API key + recv_window + queryString" for GET,
-    "... + jsonBodyString" for POST; the body exactly as sent."""
-    return f"{ts_ms}{key}{recv_window_ms}".encode() + payload
-
-
-class _TimeResult(msgspec.Struct):
-    timeNano: int
-
-
-class _TimeResponse(msgspec.Struct):
-    result: _TimeResult
-
-
-class _LotSizeFilter(msgspec.Struct):
-    basePrecision: str
-    minOrderQty: str
-    minOrderAmt: str = "0"
-
-
-class _PriceFilter(msgspec.Struct):
-    tickSize: str
-
-
-class _Symbol(msgspec.Struct):
-    symbol: str
-    baseCoin: str
-    quoteCoin: str
-    status: str
-    lotSizeFilter: _LotSizeFilter
-    priceFilter: _PriceFilter
-
-
-class _Result(msgspec.Struct):
-    items: list[_Symbol] = msgspec.field(name="list")
-    nextPageCursor: str = ""
-
-
-class _InstrumentsResponse(msgspec.Struct):
-    retCode: int
-    retMsg: str = ""
-    result: _Result | None = None
-
-
-def _instrument(s: _Symbol) -> Instrument:
-    return Instrument(
-        venue=Venue.BYBIT,
-        symbol=f"{s.baseCoin}-{s.quoteCoin}",
-        venue_id=s.symbol,
-        base=s.baseCoin,
-        quote=s.quoteCoin,
-        tick_size=s.priceFilter.tickSize,
-        lot_size=s.lotSizeFilter.basePrecision,
-        min_qty=s.lotSizeFilter.minOrderQty,
-        min_notional=s.lotSizeFilter.minOrderAmt,
-        status=s.status,
-        trading=s.status == "Trading",
-    )

@@ -1,5 +1,6 @@
-"""OKX v5 spot, public WebSocket: `bbo-tbt` (default) or `tickers` pushes parsed to quotes,
-subscribe and ping frames; the adapter joins them to the REST side in `rest`."""
+"""OKX v5 spot, public side: `bbo-tbt` (default) or `tickers` pushes parsed to quotes,
+subscribe and ping frames, instruments and server time over public REST; the adapter
+joins them to the signed REST in `rest`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from collections.abc import Callable
 
 import msgspec
 
-from arbot.domain import FeedEvent, Venue
+from arbot.domain import (
+    FeedEvent,
+    Instrument,
+    Venue,
+)
 from arbot.exchanges.base import (
     Adapter,
     Drop,
@@ -102,11 +107,73 @@ class OkxParser(ArgFrameParser):
         return row_quotes(_VENUE, symbol, rows, bbo, recv_ns, self.drops)
 
 
+# Public REST: instruments and the server clock.
+
+INSTRUMENTS_PATH = "/api/v5/public/instruments?instType=SPOT"
+TIME_PATH = "/api/v5/public/time"
+
+
+def _instruments(body: str | bytes) -> list[Instrument]:
+    resp = msgspec.json.decode(body, type=_InstrumentsResponse)
+    if resp.code != "0":
+        raise ValueError(f"okx instruments: error {resp.code}: {resp.msg}")
+    return [_instrument(i) for i in resp.data if i.instType == "SPOT"]
+
+
+def _server_time(body: str | bytes) -> int:
+    """`GET /api/v5/public/time`: `{"code":"0","msg":"","data":[{"ts":"1597026383085"}]}`."""
+    resp = msgspec.json.decode(body, type=_TimeResponse, strict=False)
+    if not resp.data:
+        raise ValueError("okx time: empty data")
+    return resp.data[0].ts
+
+
+class _Ts(msgspec.Struct):
+    ts: int
+
+
+class _TimeResponse(msgspec.Struct):
+    data: list[_Ts]
+
+
+class _Instrument(msgspec.Struct):
+    instId: str
+    instType: str
+    baseCcy: str
+    quoteCcy: str
+    tickSz: str
+    lotSz: str
+    minSz: str
+    state: str
+
+
+class _InstrumentsResponse(msgspec.Struct):
+    code: str
+    data: list[_Instrument]
+    msg: str = ""
+
+
+def _instrument(i: _Instrument) -> Instrument:
+    return Instrument(
+        venue=Venue.OKX,
+        symbol=f"{i.baseCcy}-{i.quoteCcy}",
+        venue_id=i.instId,
+        base=i.baseCcy,
+        quote=i.quoteCcy,
+        tick_size=i.tickSz,
+        lot_size=i.lotSz,
+        min_qty=i.minSz,
+        min_notional="0",  # OKX has no minimum order value for spot, only minSz
+        status=i.state,
+        trading=i.state == "live",
+    )
+
+
 class OkxAdapter(Adapter):
     venue = Venue.OKX
     ws_url = SPEC.ws_url
     rest_url = SPEC.rest_url
-    instruments_path = rest.INSTRUMENTS_PATH
+    instruments_path = INSTRUMENTS_PATH
     # The server cuts a connection after 30 s without traffic; send text `ping` after
     # 25 s of silence (OKX: "N seconds, where N is less than 30").
     heartbeat = Heartbeat(frame="ping", interval_s=25.0, idle_only=True)
@@ -116,7 +183,7 @@ class OkxAdapter(Adapter):
     # pushes/s each keeps one socket's burst load modest and a reconnect cheap.
     limits = Limits(args_per_frame=100, frame_bytes=64_000, streams_per_connection=100)
     ack_per_arg = True
-    time_path = rest.TIME_PATH
+    time_path = TIME_PATH
     order_window_ms = rest.ORDER_WINDOW_MS
     rest_limits = rest.LIMITS
     rest_errors = rest.ERRORS
@@ -134,9 +201,9 @@ class OkxAdapter(Adapter):
     def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
         return OkxParser(symbols, drops)
 
-    # REST: instruments, time, signed requests and their answers (`rest`).
-    parse_instruments = staticmethod(rest.parse_instruments)
-    parse_server_time = staticmethod(rest.parse_server_time)
+    parse_instruments = staticmethod(_instruments)
+    parse_server_time = staticmethod(_server_time)
+    # Signed REST: requests and their answers (`rest`).
     sign_place = staticmethod(rest.sign_place)
     sign_status = staticmethod(rest.sign_status)
     sign_cancel = staticmethod(rest.sign_cancel)

@@ -1,4 +1,4 @@
-"""OKX v5 spot REST: instruments, server time, signed requests and their answers.
+"""OKX v5 spot signed REST: requests, signing, and the answers parsed.
 
 Shapes from the official docs (`https://www.okx.com/docs-v5/en/`: "POST / Place order",
 "POST / Cancel order", "GET / Order details", "Get balance", "Get fee rates"), read from
@@ -20,11 +20,9 @@ import msgspec
 from arbot.domain import (
     Balance,
     FeeRates,
-    Instrument,
     OrderReport,
     OrderRequest,
     OrderStatus,
-    Venue,
 )
 from arbot.exchanges.orderwire import OrderRef, acknowledged, charged, num, status_of
 from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
@@ -170,8 +168,6 @@ def parse_fee_rates(body: bytes, venue_symbol: str) -> FeeRates:
     return FeeRates(maker=charged(maker), taker=charged(taker))
 
 
-INSTRUMENTS_PATH = "/api/v5/public/instruments?instType=SPOT"
-TIME_PATH = "/api/v5/public/time"
 ORDER_WINDOW_MS = 30_000  # REST authentication: 50102 "Timestamp request expired" (30 s)
 # Public limits are per endpoint and IP: instruments 20 requests / 2 s, time 10 / 2 s.
 # Private ones per User ID: place, order details and cancel 60 / 2 s (place also per
@@ -205,6 +201,10 @@ ERRORS = ErrorTable(
     statuses={401: K.AUTH},
     items=("data", "sCode", "sMsg"),
 )
+
+
+_HEADERS = HeaderNames(key="OK-ACCESS-KEY", sign="OK-ACCESS-SIGN",
+                       timestamp="OK-ACCESS-TIMESTAMP", passphrase="OK-ACCESS-PASSPHRASE")
 
 
 # Signed REST: OK-ACCESS-* headers, base64 HMAC of ts+METHOD+path(?query)+body
@@ -241,65 +241,3 @@ def sign_fee_rates(creds: Credentials, venue_symbol: str, ts_ms: int
                    ) -> SignedRequest:
     return _signed(creds, "GET", "/api/v5/account/trade-fee",
                    {"instType": "SPOT", "instId": venue_symbol}, ts_ms)
-
-
-# Public REST: instruments and the server clock.
-
-def parse_instruments(body: str | bytes) -> list[Instrument]:
-    resp = msgspec.json.decode(body, type=_InstrumentsResponse)
-    if resp.code != "0":
-        raise ValueError(f"okx instruments: error {resp.code}: {resp.msg}")
-    return [_instrument(i) for i in resp.data if i.instType == "SPOT"]
-
-
-def parse_server_time(body: str | bytes) -> int:
-    """`GET /api/v5/public/time`: `{"code":"0","msg":"","data":[{"ts":"1597026383085"}]}`."""
-    resp = msgspec.json.decode(body, type=_TimeResponse, strict=False)
-    if not resp.data:
-        raise ValueError("okx time: empty data")
-    return resp.data[0].ts
-
-
-_HEADERS = HeaderNames(key="OK-ACCESS-KEY", sign="OK-ACCESS-SIGN",
-                       timestamp="OK-ACCESS-TIMESTAMP", passphrase="OK-ACCESS-PASSPHRASE")
-
-
-class _Ts(msgspec.Struct):
-    ts: int
-
-
-class _TimeResponse(msgspec.Struct):
-    data: list[_Ts]
-
-
-class _Instrument(msgspec.Struct):
-    instId: str
-    instType: str
-    baseCcy: str
-    quoteCcy: str
-    tickSz: str
-    lotSz: str
-    minSz: str
-    state: str
-
-
-class _InstrumentsResponse(msgspec.Struct):
-    code: str
-    data: list[_Instrument]
-    msg: str = ""
-
-
-def _instrument(i: _Instrument) -> Instrument:
-    return Instrument(
-        venue=Venue.OKX,
-        symbol=f"{i.baseCcy}-{i.quoteCcy}",
-        venue_id=i.instId,
-        base=i.baseCcy,
-        quote=i.quoteCcy,
-        tick_size=i.tickSz,
-        lot_size=i.lotSz,
-        min_qty=i.minSz,
-        min_notional="0",  # OKX has no minimum order value for spot, only minSz
-        status=i.state,
-        trading=i.state == "live",
-    )
