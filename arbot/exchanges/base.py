@@ -126,8 +126,8 @@ class Heartbeat(msgspec.Struct, frozen=True):
 class Limits(msgspec.Struct, frozen=True):
     """Per-frame and per-connection subscription limits, from the venue's documentation.
 
-    `sends_per_s`: how many frames the client may send per second (Binance documents 5,
-    Bitget 10; 5 where a venue documents nothing).
+    `sends_per_s`: how many frames the client may send per second (5 where a venue
+    documents nothing).
     """
 
     args_per_frame: int
@@ -215,7 +215,7 @@ class Adapter(abc.ABC):
 
     @abc.abstractmethod
     def parse_place(self, body: bytes, ref: OrderRef) -> OrderReport:
-        """The answer to `sign_place` (Binance: the fills; others: an acknowledgement)."""
+        """The answer to `sign_place` (the fills, or only an acknowledgement)."""
 
     @abc.abstractmethod
     def parse_status(self, body: bytes, ref: OrderRef) -> OrderReport | None:

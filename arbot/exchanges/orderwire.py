@@ -19,7 +19,7 @@ class OrderRef(msgspec.Struct, frozen=True):
     """The order a status or cancel call is about.
 
     `base`/`quote` come from the canonical symbol when the caller has the OrderRequest;
-    Bybit and Bitget do not name the asset a fee was charged in, and the rule that
+    some venues do not name the asset a fee was charged in, and the rule that
     names it needs the split (a bare venue id like BTCUSDT cannot be split reliably).
     """
 
@@ -57,9 +57,8 @@ def charged(value: str | float | None) -> float:
 def received_asset(side: Side | None, ref: OrderRef) -> str:
     """The asset a filled order receives: base for a buy, quote for a sell ("" when unknown).
 
-    Bybit's "Spot Fee Currency Instruction" charges a taker's fee in it (an IOC order is
-    always the taker), and Bitget's `feeDetail.newFees.t` is in "the currency obtained
-    from the transaction".
+    Venues that do not name a fee's asset charge a taker's fee in it (an IOC order is
+    always the taker): "the currency obtained from the transaction".
     """
     if side is Side.BUY:
         return ref.base

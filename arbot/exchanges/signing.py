@@ -61,7 +61,7 @@ class SignedRequest(msgspec.Struct, frozen=True):
 
     `path` carries the query string exactly as signed; `body` is the exact bytes signed
     (empty for none). `signature` is the value the venue checks, wherever the venue
-    wants it (a header, or Binance's `signature` query parameter), kept so that error
+    wants it (a header, or a `signature` query parameter), kept so that error
     text can be scrubbed of it.
     """
 

@@ -66,7 +66,7 @@ class VenueAccount:
         self._top = top
         self._now_ms = now_ms
         self._unique_among_open = unique_among_open
-        """Binance: "newClientOrderId: A unique id among open orders"; others: ever."""
+        """Some venues: "newClientOrderId: A unique id among open orders"; others: ever."""
         self._balances = {a: Balance(Decimal(v)) for a, v in balances.items()}
         self._orders: dict[int, SimOrder] = {}
         self._by_client: dict[str, int] = {}

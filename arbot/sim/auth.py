@@ -96,7 +96,7 @@ def verify(scheme: AuthScheme, req: RestRequest, keys: Mapping[str, Credentials]
     if given is None:
         return AuthFailure.MISSING_SIGNATURE
     expected = sign(creds.secret, scheme.prehash(req, ts_text), scheme.encoding)
-    if scheme.encoding == "hex":  # hex signatures are case-insensitive (Binance says so)
+    if scheme.encoding == "hex":  # hex signatures are case-insensitive (the hex venue says so)
         given = given.lower()
     if not hmac.compare_digest(given.encode(), expected.encode()):
         return AuthFailure.BAD_SIGNATURE

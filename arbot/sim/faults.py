@@ -88,7 +88,7 @@ class VenueStats:
     pings: int = 0
     """Application pings answered (client-ping venues)."""
     ws_pings: int = 0
-    """WebSocket pings sent (Binance)."""
+    """WebSocket pings sent (server-ping venues)."""
     ws_pongs: int = 0
     """WebSocket pongs that echoed an outstanding ping."""
     heartbeat_drops: int = 0

@@ -102,7 +102,7 @@ def decimal_text(dp: int, style: NumberStyle) -> str:
 
 
 def format_decimal(value: Decimal, style: NumberStyle, dp: int = 8) -> str:
-    """Write an account amount the way a venue does: Binance pads (and cuts) to 8 places,
+    """Write an account amount the way a venue does: "pad8" pads (and cuts) to 8 places,
     "trim" drops trailing zeros, "fixed" keeps exactly `dp` places. Never an exponent,
     never "-0"."""
     if style != "trim":

@@ -151,13 +151,13 @@ class SimServer(AccountControls):
         return f"{scheme}://{host}:{self.port}"
 
     def urls(self, venue: Venue) -> VenueUrls:
-        """The default WS URL (Binance: raw `/ws`, for live SUBSCRIBE) and REST base."""
+        """The default WS URL (the protocol's first WS path) and REST base."""
         ws_path = self.protocols[venue].ws_paths[0]
         return VenueUrls(f"{self._base('ws')}/{venue.value}{ws_path}",
                          f"{self._base('http')}/{venue.value}")
 
     def ws_urls(self, venue: Venue) -> tuple[str, ...]:
-        """Every WS path the venue serves (Binance: `/ws`, `/ws/<streams>`, `/stream`)."""
+        """Every WS path the venue serves (e.g. `/ws`, `/ws/<streams>`, `/stream`)."""
         return tuple(f"{self._base('ws')}/{venue.value}{p}"
                      for p in self.protocols[venue].ws_paths if "{" not in p)
 
@@ -213,7 +213,8 @@ class SimServer(AccountControls):
         prefix = f"/{venue.value}"
 
         async def handle(request: web.Request) -> web.StreamResponse:
-            # Binance pings at the WebSocket level and must see the pongs: no autoping.
+            # A server-ping venue pings at the WebSocket level and must see the pongs:
+            # no autoping.
             ws = web.WebSocketResponse(autoping=not proto.server_pings,
                                        timeout=self.config.close_timeout_s,
                                        max_msg_size=1 << 20)

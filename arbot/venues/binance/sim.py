@@ -53,6 +53,7 @@ def _valid_id(value: object) -> bool:
 
 class BinanceProtocol(VenueProtocol):
     venue = Venue.BINANCE
+    # The first is the default URL: raw `/ws`, which takes live SUBSCRIBE requests.
     ws_paths = ("/ws", "/ws/{tail}", "/stream")
     numbers = "pad8"
     server_pings = True
