@@ -2,7 +2,8 @@
 
 Each venue lives in its own package here (`arbot.venues.<venue>`): the spec in its
 `__init__`, the client side in `public` and `rest`, the simulator's side in `sim` and
-`sim_private`. Shared code reads per-venue data from this mapping and never names a venue.
+`sim_private`. The shared machinery (`arbot.exchanges`, `arbot.sim`) reads per-venue data
+from this mapping and names no venue.
 """
 
 from __future__ import annotations

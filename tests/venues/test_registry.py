@@ -15,6 +15,7 @@ import arbot
 from arbot.domain import Venue
 from arbot.exchanges import ADAPTERS, Adapter
 from arbot.sim.desk import PRIVATE
+from arbot.sim.instruments import spec_for
 from arbot.sim.private import PrivateApi
 from arbot.sim.server import PROTOCOLS
 from arbot.sim.wire import VenueProtocol
@@ -138,3 +139,11 @@ def test_the_shared_machinery_names_no_venue() -> None:
                  for word in sorted(words)
                  if re.search(rf"\b{re.escape(word)}\b", path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_every_spec_gives_rules_for_the_simulators_named_symbols() -> None:
+    named = set(VENUES[Venue.OKX].sim.rules)
+    assert named == {"BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT"}
+    for venue, spec in VENUES.items():
+        assert set(spec.sim.rules) == named, venue
+        assert spec_for("BTC-USDT").rules[venue] == spec.sim.rules["BTC-USDT"]
