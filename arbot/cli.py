@@ -48,6 +48,7 @@ from arbot.storage.queries import iter_episodes, iter_quotes, vacuum
 from arbot.storage.rawlog import RawLogConfig, RawLogError, prepare_directory
 from arbot.storage.trade_queries import iter_trades
 from arbot.timefmt import parse_time_ns
+from arbot.venues import VENUES
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -61,6 +62,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def _venue_names() -> str:
+    """Every registered venue's label, as "A, B and C"."""
+    *rest, last = (spec.label for spec in VENUES.values())
+    return f"{', '.join(rest)} and {last}" if rest else last
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -69,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser = _Parser(
         prog="arbot", parents=[common],
-        description="Cross-exchange spot arbitrage for Binance, Bybit, OKX and Bitget.",
+        description=f"Cross-exchange spot arbitrage for {_venue_names()}.",
     )
     parser.add_argument("--version", action="version", version=f"arbot {__version__}")
     parser.add_argument("--demo", action="store_true",

@@ -41,6 +41,7 @@ from arbot.config_sections import (
 )
 from arbot.config_trading import PaperSettings, TradingSettings
 from arbot.domain import Venue
+from arbot.venues import VENUES
 
 __all__ = [
     "CREDENTIAL_ENV",
@@ -202,10 +203,10 @@ def _check_file(data: dict[str, Any], path: Path) -> None:
 
 # Environment variables holding each venue's credentials, by VenueCredentials field.
 CREDENTIAL_ENV: Mapping[Venue, Mapping[str, str]] = {
-    v: {"api_key": f"{v.name}_API_KEY", "api_secret": f"{v.name}_API_SECRET"}
-    | ({"passphrase": f"{v.name}_API_PASSPHRASE"} if v in (Venue.OKX, Venue.BITGET) else {})
-    for v in Venue
-}
+    v: s.credentials.by_field() for v, s in VENUES.items()}
+# The passphrase's help names the venues that issue one, by label.
+_PASSPHRASE_HELP = "API passphrase ({}).".format(
+    ", ".join(s.label for s in VENUES.values() if s.credentials.passphrase))
 _SECRET_WORDS = ("api_key", "apikey", "secret", "passphrase", "password", "token")
 
 
@@ -246,7 +247,7 @@ class VenueCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     api_key: SecretStr | None = Field(None, description="API key.")
     api_secret: SecretStr | None = Field(None, description="API secret.")
-    passphrase: SecretStr | None = Field(None, description="API passphrase (OKX, Bitget).")
+    passphrase: SecretStr | None = Field(None, description=_PASSPHRASE_HELP)
 
 
 def load_credentials(environ: Mapping[str, str] | None = None) -> dict[Venue, VenueCredentials]:

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from arbot.config_keymap import check_keymap
 from arbot.domain import Venue
 from arbot.exchanges.symbols import parse_canonical
+from arbot.venues import VENUES
 
 Bps = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 
@@ -52,14 +61,9 @@ class ExchangeSettings(BaseModel):
 
 # The venues' public endpoints and base-tier spot fees (bps), the documented defaults.
 _VENUE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "binance": {"ws_url": "wss://stream.binance.com:9443/ws", "rest_url": "https://api.binance.com",
-                "taker_fee_bps": 10.0, "maker_fee_bps": 10.0},
-    "bybit": {"ws_url": "wss://stream.bybit.com/v5/public/spot", "rest_url": "https://api.bybit.com",
-              "taker_fee_bps": 10.0, "maker_fee_bps": 10.0},
-    "okx": {"ws_url": "wss://ws.okx.com:8443/ws/v5/public", "rest_url": "https://www.okx.com",
-            "taker_fee_bps": 10.0, "maker_fee_bps": 8.0},
-    "bitget": {"ws_url": "wss://ws.bitget.com/v2/ws/public", "rest_url": "https://api.bitget.com",
-               "taker_fee_bps": 10.0, "maker_fee_bps": 10.0},
+    v.value: {"ws_url": s.ws_url, "rest_url": s.rest_url,
+              "taker_fee_bps": s.taker_fee_bps, "maker_fee_bps": s.maker_fee_bps}
+    for v, s in VENUES.items()
 }
 
 
@@ -68,19 +72,16 @@ def _venue_field(venue: str) -> Any:
                  description=f"{venue.capitalize()} spot.")
 
 
-class ExchangesSettings(BaseModel):
+class _VenueTables(BaseModel):
     """One table per venue, `[exchanges.<venue>]`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    binance: ExchangeSettings = _venue_field("binance")
-    bybit: ExchangeSettings = _venue_field("bybit")
-    okx: ExchangeSettings = _venue_field("okx")
-    bitget: ExchangeSettings = _venue_field("bitget")
 
     @model_validator(mode="before")
     @classmethod
     def _fill_venue_defaults(cls, data: Any) -> Any:
-        """A partial `[exchanges.okx]` keeps OKX's own defaults for the keys it leaves out."""
+        """A partial `[exchanges.<venue>]` keeps that venue's own defaults for the keys it
+        leaves out."""
         if not isinstance(data, Mapping):
             return data
         return {k: {**_VENUE_DEFAULTS[k], **v} if k in _VENUE_DEFAULTS and isinstance(v, Mapping)
@@ -92,6 +93,17 @@ class ExchangesSettings(BaseModel):
 
     def enabled_venues(self) -> list[Venue]:
         return [v for v in Venue if self.for_venue(v).enabled]
+
+
+# One field per registered venue, named by its value: built from the registry so that a
+# new venue needs no edit here. mypy sees the base, which has every method callers use.
+if TYPE_CHECKING:
+    ExchangesSettings = _VenueTables
+else:
+    ExchangesSettings = create_model(
+        "ExchangesSettings", __base__=_VenueTables, __module__=__name__,
+        __doc__=_VenueTables.__doc__,
+        **{v.value: (ExchangeSettings, _venue_field(v.value)) for v in VENUES})
 
 
 def _canonical(symbol: str) -> str:

@@ -26,7 +26,7 @@ from arbot.imports.report import FileReport
 from arbot.imports.runner import import_files
 
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-_RECORDED = re.compile(r"^(binance|bybit|okx|bitget)-.*\.jsonl(\.gz)?$")
+_RECORDED = re.compile(rf"^({'|'.join(v.value for v in Venue)})-.*\.jsonl(\.gz)?$")
 _BOOK_TICKER = re.compile(r"^([A-Z0-9]+)-bookTicker-.*\.(csv|zip)(\.gz)?$")
 
 

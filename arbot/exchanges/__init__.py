@@ -1,4 +1,4 @@
-"""Venue -> adapter registry (the ExchangeFactory of ORIGINAL-ARCHITECTURE.md).
+"""Venue -> adapter: each venue's adapter is `ADAPTER` in `arbot.venues.<venue>.public`.
 
 Adapters are pure and cheap to build (class data plus a few decoders), so callers get a
 fresh one each time instead of sharing a global.
@@ -6,19 +6,13 @@ fresh one each time instead of sharing a global.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from arbot.domain import Venue
 from arbot.exchanges.base import Adapter
-from arbot.exchanges.binance import BinanceAdapter
-from arbot.exchanges.bitget import BitgetAdapter
-from arbot.exchanges.bybit import BybitAdapter
-from arbot.exchanges.okx import OkxAdapter
+from arbot.venues import VenueClasses
 
-ADAPTERS: dict[Venue, type[Adapter]] = {
-    Venue.BINANCE: BinanceAdapter,
-    Venue.BYBIT: BybitAdapter,
-    Venue.OKX: OkxAdapter,
-    Venue.BITGET: BitgetAdapter,
-}
+ADAPTERS: Mapping[Venue, type[Adapter]] = VenueClasses[Adapter]("public", "ADAPTER", Adapter)
 
 
 def adapter_for(venue: Venue) -> Adapter:

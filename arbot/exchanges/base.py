@@ -115,7 +115,7 @@ class Heartbeat(msgspec.Struct, frozen=True):
 
     `frame` is what the client sends every `interval_s` (None: the server pings at the
     WebSocket level and the client only answers). `idle_only`: send only after that
-    long without receiving anything (OKX).
+    long without receiving anything.
     """
 
     frame: str | None
@@ -126,8 +126,8 @@ class Heartbeat(msgspec.Struct, frozen=True):
 class Limits(msgspec.Struct, frozen=True):
     """Per-frame and per-connection subscription limits, from the venue's documentation.
 
-    `sends_per_s`: how many frames the client may send per second (Binance documents 5,
-    Bitget 10; 5 where a venue documents nothing).
+    `sends_per_s`: how many frames the client may send per second (5 where a venue
+    documents nothing).
     """
 
     args_per_frame: int
@@ -145,8 +145,8 @@ class Adapter(abc.ABC):
     instruments_path: ClassVar[str]
     heartbeat: ClassVar[Heartbeat]
     limits: ClassVar[Limits]
-    # True where the venue acks each subscribed arg (OKX, Bitget), False where it acks
-    # each subscribe frame (Binance, Bybit): how many acks a connection should expect.
+    # True where the venue acks each subscribed arg, False where it acks each subscribe
+    # frame: how many acks a connection should expect.
     ack_per_arg: ClassVar[bool] = False
 
     @staticmethod
@@ -215,7 +215,7 @@ class Adapter(abc.ABC):
 
     @abc.abstractmethod
     def parse_place(self, body: bytes, ref: OrderRef) -> OrderReport:
-        """The answer to `sign_place` (Binance: the fills; others: an acknowledgement)."""
+        """The answer to `sign_place` (the fills, or only an acknowledgement)."""
 
     @abc.abstractmethod
     def parse_status(self, body: bytes, ref: OrderRef) -> OrderReport | None:

@@ -19,7 +19,7 @@ class OrderRef(msgspec.Struct, frozen=True):
     """The order a status or cancel call is about.
 
     `base`/`quote` come from the canonical symbol when the caller has the OrderRequest;
-    Bybit and Bitget do not name the asset a fee was charged in, and the rule that
+    some venues do not name the asset a fee was charged in, and the rule that
     names it needs the split (a bare venue id like BTCUSDT cannot be split reliably).
     """
 
@@ -41,25 +41,24 @@ class OrderRef(msgspec.Struct, frozen=True):
 
 
 def num(value: str | float | None) -> float:
-    """A venue number, sent as text or as a JSON number, as a float. "" and None (OKX's
-    `avgPx` before any fill, Bybit's `avgPrice` on UTA) mean nothing yet: 0.0."""
+    """A venue number, sent as text or as a JSON number, as a float. "" and None (an
+    average price before any fill) mean nothing yet: 0.0."""
     if value is None or value == "":
         return 0.0
     return float(value)
 
 
 def charged(value: str | float | None) -> float:
-    """A venue amount where negative means a charge (OKX fees and fee rates, Bitget fee
-    totals) as ArBot's positive charge; a rebate comes out negative, zero never as -0.0."""
+    """A venue amount where negative means a charge (some venues' fees and fee rates) as
+    ArBot's positive charge; a rebate comes out negative, zero never as -0.0."""
     return 0.0 - num(value) + 0.0
 
 
 def received_asset(side: Side | None, ref: OrderRef) -> str:
     """The asset a filled order receives: base for a buy, quote for a sell ("" when unknown).
 
-    Bybit's "Spot Fee Currency Instruction" charges a taker's fee in it (an IOC order is
-    always the taker), and Bitget's `feeDetail.newFees.t` is in "the currency obtained
-    from the transaction".
+    Venues that do not name a fee's asset charge a taker's fee in it (an IOC order is
+    always the taker): "the currency obtained from the transaction".
     """
     if side is Side.BUY:
         return ref.base
@@ -83,8 +82,8 @@ def status_of(names: Mapping[str, OrderStatus], name: str) -> OrderStatus:
 
 
 def acknowledged(ref: OrderRef, venue_order_id: str, client_id: str = "") -> OrderReport:
-    """An accepted place or cancel request on a venue that answers with ids only (Bybit,
-    OKX, Bitget): the order exists (or the cancel was taken) but its fills are not known
+    """An accepted place or cancel request on a venue that answers with ids only: the
+    order exists (or the cancel was taken) but its fills are not known
     yet, so the status is NEW and the caller asks for the order's status."""
     return OrderReport(client_id or ref.client_id, venue_order_id, OrderStatus.NEW)
 

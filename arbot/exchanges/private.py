@@ -18,7 +18,7 @@ nothing here asks which venue it is. The rules a trader relies on:
   Only GETs are retried, with the public client's backoff.
 * Nothing secret reaches an exception's text or a log line: errors show the path
   without its signature, and the key, secret, passphrase and signature are blanked out
-  of every message, including the venue's own (Bybit echoes the signed string).
+  of every message, including the venue's own (one echoes the signed string).
 """
 
 from __future__ import annotations
@@ -118,8 +118,8 @@ class PrivateClient(RestClient):
                                 check=check)
 
     async def order_status(self, order: Order) -> OrderReport:
-        """The order's state by client id; pass the OrderRequest where there is one (Bybit
-        and Bitget need its symbol to name the fee's asset). NO_SUCH_ORDER if the venue
+        """The order's state by client id; pass the OrderRequest where there is one (some
+        venues need its symbol to name the fee's asset). NO_SUCH_ORDER if the venue
         lists none."""
         ref = OrderRef.of(order)
         return await self._call(lambda ts: self.adapter.sign_status(self._creds, ref, ts),
@@ -127,7 +127,7 @@ class PrivateClient(RestClient):
                                 missing=f"no order with client id {ref.client_id}")
 
     async def cancel(self, order: Order) -> OrderReport:
-        """Cancel by client id. Venues other than Binance only acknowledge (status NEW);
+        """Cancel by client id. Most venues only acknowledge (status NEW);
         the order's final state comes from `order_status`."""
         ref = OrderRef.of(order)
         return await self._call(lambda ts: self.adapter.sign_cancel(self._creds, ref, ts),

@@ -1,6 +1,6 @@
 """A token bucket that makes callers wait instead of letting a venue ban the IP.
 
-Venues count request weight in windows (Binance 6000 per minute, Bybit 600 requests per
+Venues count request weight in windows (e.g. 6000 per minute, or 600 requests per
 5 s); exceeding them costs a 429, then a ban "from 2 minutes to 3 days". Clock and sleep
 are injected (DESIGN rule 5), so tests run the bucket in virtual time.
 """

@@ -43,7 +43,7 @@ class RestTiming(msgspec.Struct, frozen=True):
     """Timeouts and retry policy, in seconds; tests shorten them.
 
     `retries` counts attempts after the first. A venue that asks for a longer wait than
-    `max_wait_s` (Binance's bans run to days, Bybit's to 10 minutes) makes the call fail at
+    `max_wait_s` (IP bans run from minutes to days) makes the call fail at
     once instead of hanging start-up; the buckets stay paused for the whole wait.
     """
 

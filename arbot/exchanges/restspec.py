@@ -2,9 +2,9 @@
 errors are reported), and the one error the REST clients raise.
 
 Pure (no sockets, no await), so the adapters can hold it and `rest.py` can stay one
-venue-neutral client. The venues disagree on envelopes (Binance `{"code":-1121,"msg":..}`
-only on errors, Bybit `retCode`/`retMsg`, OKX `code`/`msg` with "0" plus a per-order
-`sCode` inside `data[]`, Bitget "00000") and on which codes mean what; `ErrorTable` turns
+venue-neutral client. The venues disagree on envelopes (`{"code":-1121,"msg":..}` only
+on errors, `retCode`/`retMsg`, `code`/`msg` with "0" plus a per-order `sCode` inside
+`data[]`, "00000") and on which codes mean what; `ErrorTable` turns
 all of them into one small set of causes a caller (or a trader) can act on.
 """
 
@@ -118,19 +118,19 @@ class ErrorTable:
     """One venue's error envelope and the codes and statuses that matter.
 
     `code_field`/`msg_field` name the envelope's fields; `ok_code` is the success code
-    (None where success carries no code, as on Binance). `codes` maps the venue's codes,
-    `statuses` HTTP statuses beyond 429 that mean something on their own (Binance 418 and
-    Bybit 403 are rate limits), and `penalty_s` the documented wait for a status that
-    comes without Retry-After (Bybit: 403 means "wait for at least 10 minutes").
+    (None where success carries no code). `codes` maps the venue's codes, `statuses` HTTP
+    statuses beyond 429 that mean something on their own (418 or 403 as rate limits), and
+    `penalty_s` the documented wait for a status that comes without Retry-After (e.g. 403
+    meaning "wait for at least 10 minutes").
 
     `messages` refines one code by a substring of its message (case-insensitive), for a
-    venue that sends one code for several causes: Binance -2010 is "insufficient balance"
-    or a filter failure. `items` = (list field, code field, message field) names per-item
-    results inside a reply (OKX `data[i].sCode`/`sMsg`): an item whose code is not
-    `ok_code` is the error, even under a top-level success code, and is more specific
-    than the top-level code (OKX answers a refused order with code "1" and sCode 51008).
+    venue that sends one code for several causes (one code for "insufficient balance" or a
+    filter failure). `items` = (list field, code field, message field) names per-item
+    results inside a reply (`data[i].sCode`/`sMsg`): an item whose code is not `ok_code`
+    is the error, even under a top-level success code, and is more specific than the
+    top-level code (a refused order answered with code "1" and sCode 51008).
 
-    A code's mapping wins over the status's (OKX sends 50102 "timestamp expired" with
+    A code's mapping wins over the status's (a "timestamp expired" code may come with
     HTTP 401); anything unmapped falls back on the HTTP status: 5xx is a server error,
     other 4xx a refused request.
     """
@@ -237,10 +237,10 @@ class Endpoint(msgspec.Struct, frozen=True):
 
 
 class RestLimits(msgspec.Struct, frozen=True):
-    """A venue's REST budget: one venue-wide limit (Binance's request weight, Bybit's
-    requests per IP) and per-endpoint limits (OKX, Bitget, and every venue's private
-    endpoints). Keys are paths without their query string, or "METHOD path" where one path
-    serves endpoints of different cost (Binance: GET /api/v3/order weighs 4, POST 1)."""
+    """A venue's REST budget: one venue-wide limit (request weight, or requests per IP)
+    and per-endpoint limits (most venues' public and every venue's private endpoints).
+    Keys are paths without their query string, or "METHOD path" where one path serves
+    endpoints of different cost (e.g. GET of an order weighs 4, POST 1)."""
 
     overall: RateLimit | None = None
     endpoints: dict[str, Endpoint] = {}

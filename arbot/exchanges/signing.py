@@ -22,7 +22,7 @@ _MASK = "***"
 
 
 class Credentials:
-    """One venue's API key, secret and (OKX, Bitget) passphrase.
+    """One venue's API key, secret and (where the venue issues one) passphrase.
 
     `repr`/`str` show only the start of the key: secrets must never reach logs, and a
     Credentials object ends up in tracebacks and debug prints sooner or later. There is no
@@ -61,7 +61,7 @@ class SignedRequest(msgspec.Struct, frozen=True):
 
     `path` carries the query string exactly as signed; `body` is the exact bytes signed
     (empty for none). `signature` is the value the venue checks, wherever the venue
-    wants it (a header, or Binance's `signature` query parameter), kept so that error
+    wants it (a header, or a `signature` query parameter), kept so that error
     text can be scrubbed of it.
     """
 
@@ -85,12 +85,12 @@ class SignedRequest(msgspec.Struct, frozen=True):
 
 
 def hmac_hex(secret: str, message: str | bytes) -> str:
-    """HMAC-SHA256 as lowercase hex (Binance, Bybit)."""
+    """HMAC-SHA256 as lowercase hex."""
     return _mac(secret, message).hexdigest()
 
 
 def hmac_b64(secret: str, message: str | bytes) -> str:
-    """HMAC-SHA256 as base64 (OKX, Bitget)."""
+    """HMAC-SHA256 as base64."""
     return base64.b64encode(_mac(secret, message).digest()).decode()
 
 
@@ -102,17 +102,17 @@ def _mac(secret: str, message: str | bytes) -> hmac.HMAC:
 def encode_query(params: Mapping[str, str] | Iterable[tuple[str, str]]) -> str:
     """`k=v&...` sorted by key, values percent-encoded as UTF-8 (RFC 3986 unreserved kept).
 
-    Sorted for every venue: Bitget requires GET parameters in ascending key order, the
-    others accept any order, and one rule is easier to check. Binance's second official
-    vector shows the encoding: a non-ASCII symbol is signed percent-encoded.
+    Sorted for every venue: one requires GET parameters in ascending key order, the
+    others accept any order, and one rule is easier to check. A non-ASCII symbol is
+    signed percent-encoded (an official signing vector shows it; tests hold it).
     """
     pairs = params.items() if isinstance(params, Mapping) else params
     return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in sorted(pairs))
 
 
 def with_query(path: str, query: str) -> str:
-    """`path?query`, or `path` alone for an empty query (no dangling "?": OKX and Bitget
-    sign the path without it)."""
+    """`path?query`, or `path` alone for an empty query (no dangling "?": venues that sign
+    the request path sign it without one)."""
     return f"{path}?{query}" if query else path
 
 
@@ -122,7 +122,7 @@ def json_body(fields: Mapping[str, str]) -> bytes:
 
 
 def split_fields(method: str, fields: Mapping[str, str]) -> tuple[str, bytes]:
-    """(query, body) for the venues that sign headers (Bybit, OKX, Bitget): a GET sends
+    """(query, body) for the venues that sign headers: a GET sends
     its fields as a sorted query string, a POST as a JSON body in the given order."""
     if method == "POST":
         return "", json_body(fields)
@@ -130,8 +130,8 @@ def split_fields(method: str, fields: Mapping[str, str]) -> tuple[str, bytes]:
 
 
 def prehash(timestamp: str, method: str, path_with_query: str, body: bytes) -> bytes:
-    """`timestamp + METHOD + requestPath(+?query) + body`: the string OKX and Bitget sign
-    (they differ only in the timestamp's format and the header names)."""
+    """`timestamp + METHOD + requestPath(+?query) + body`: the string the base64-HMAC
+    venues sign (they differ only in the timestamp's format and the header names)."""
     return f"{timestamp}{method.upper()}{path_with_query}".encode() + body
 
 
@@ -147,7 +147,7 @@ class HeaderNames(msgspec.Struct, frozen=True):
 
 def sign_prehash(creds: Credentials, names: HeaderNames, method: str, path: str,
                  fields: Mapping[str, str], timestamp: str) -> SignedRequest:
-    """A request signed the OKX/Bitget way: base64 HMAC-SHA256 of `prehash`, sent in
+    """A request signed the `prehash` way: base64 HMAC-SHA256 of `prehash`, sent in
     headers with the key, the timestamp and the passphrase."""
     query, body = split_fields(method, fields)
     request_path = with_query(path, query)
@@ -160,14 +160,14 @@ def sign_prehash(creds: Credentials, names: HeaderNames, method: str, path: str,
 
 
 def iso_ms(ts_ms: int) -> str:
-    """UTC ISO-8601 with milliseconds and a Z, e.g. 2020-12-08T09:08:57.715Z (OKX)."""
+    """UTC ISO-8601 with milliseconds and a Z, e.g. 2020-12-08T09:08:57.715Z."""
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts_ms // 1000)) + \
         f".{ts_ms % 1000:03d}Z"
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """`text` with every secret (and its URL-encoded form) replaced by ***: venues echo
-    request text in some errors (Bybit's "error sign! origin_string[...]" holds the key)."""
+    request text in some errors (an "error sign! origin_string[...]" holds the key)."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, _MASK)

@@ -1,5 +1,5 @@
 """Wire pieces shared by the venues that send books as `[price, size, ...]` levels and
-`{"event": ...}` control frames (Bybit, OKX, Bitget). Venue-neutral by construction.
+`{"event": ...}` control frames. Venue-neutral by construction.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from arbot.exchanges.base import Drop, DropCounter, FrameParser, decode_json, ma
 
 
 class Level(msgspec.Struct, array_like=True, gc=False):
-    """One book level `[price, size, ...]`; trailing items (OKX's "0", order count) are ignored.
+    """One book level `[price, size, ...]`; trailing items (a "0", an order count) are ignored.
 
     Decoded non-strictly, so the venues' numeric strings arrive as floats in the one pass.
     """
@@ -25,11 +25,11 @@ class Level(msgspec.Struct, array_like=True, gc=False):
 
 
 class ChannelArg(msgspec.Struct, gc=False):
-    """The `arg` object OKX and Bitget use to name a subscription and tag each push."""
+    """The `arg` object some venues use to name a subscription and tag each push."""
 
     channel: str
     instId: str
-    instType: str = ""  # Bitget only (OKX puts it in the data row)
+    instType: str = ""  # where the venue puts it here rather than in the data row
 
 
 class L1Row(Protocol):
@@ -75,7 +75,7 @@ def row_quotes(venue: Venue, symbol: str, rows: Sequence[L1Row], levels: bool, r
 
 
 class ArgFrameParser(FrameParser):
-    """What OKX and Bitget share: pushes are `{"arg":{..},"data":[{..}]}`, control frames are
+    """Venues whose pushes are `{"arg":{..},"data":[{..}]}` and whose control frames are
     `{"event":..}` or the bare text `pong` (their answer to the text heartbeat `ping`).
 
     Subclasses keep their one-pass typed fast path; `_refused` runs only for frames that
@@ -94,7 +94,7 @@ class ArgFrameParser(FrameParser):
     def _event(self, event: str, code: object, msg: object, arg: ChannelArg | None,
                request_id: object) -> list[FeedEvent]:
         """Acks are named `channel:instId` (else by request id). `notice` is documented only
-        as OKX's 64008 "closing for a service upgrade", so any notice means reconnect early.
+        as "closing for a service upgrade", so any notice means reconnect early.
         Other events (unsubscribe, login, ...) are skipped and counted."""
         text = "" if msg is None else str(msg)
         if event == "subscribe":

@@ -20,17 +20,15 @@ from arbot.exchanges.symbols import SymbolMap
 from arbot.imports.base import RecentDrops, show
 from arbot.imports.files import FormatError, head_lines
 from arbot.imports.report import FileReport
+from arbot.venues import VENUES
 
 if TYPE_CHECKING:
     from _csv import Reader
 
 TARDIS_COLUMNS: Final = ("exchange", "symbol", "timestamp", "local_timestamp", "ask_amount",
                          "ask_price", "bid_price", "bid_amount")
-# Tardis exchange ids of the four venues' spot markets; other ids are skipped and reported.
-TARDIS_EXCHANGES: Final[Mapping[str, Venue]] = {
-    "binance": Venue.BINANCE, "bybit-spot": Venue.BYBIT, "okex": Venue.OKX,
-    "bitget": Venue.BITGET,
-}
+# Tardis exchange ids of the venues' spot markets; other ids are skipped and reported.
+TARDIS_EXCHANGES: Final[Mapping[str, Venue]] = {s.tardis_id: v for v, s in VENUES.items()}
 BOOKTICKER_COLUMNS: Final = ("update_id", "best_bid_price", "best_bid_qty", "best_ask_price",
                              "best_ask_qty", "transaction_time", "event_time")
 _MAX_SKIP_KINDS: Final = 20  # distinct unknown exchanges listed before lumping the rest

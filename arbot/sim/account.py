@@ -6,7 +6,7 @@ the displayed ask when P >= ask, up to the displayed ask size; a sell takes the 
 What does not fill expires (IOC), is dropped whole (FOK) or rests (GTC) with its funds
 locked. A resting order never trades later (the simulated book has no queue), but it
 can be cancelled. The taker fee is charged in the asset received (buy: base, sell:
-quote), as Binance, Bybit, OKX and Bitget do for spot by default. Amounts are exact
+quote), as the venues do for spot by default. Amounts are exact
 Decimals; every change to an order or balance happens in one synchronous call, so a
 request never sees half an update.
 
@@ -66,7 +66,7 @@ class VenueAccount:
         self._top = top
         self._now_ms = now_ms
         self._unique_among_open = unique_among_open
-        """Binance: "newClientOrderId: A unique id among open orders"; others: ever."""
+        """Some venues: "newClientOrderId: A unique id among open orders"; others: ever."""
         self._balances = {a: Balance(Decimal(v)) for a, v in balances.items()}
         self._orders: dict[int, SimOrder] = {}
         self._by_client: dict[str, int] = {}

@@ -96,7 +96,7 @@ def verify(scheme: AuthScheme, req: RestRequest, keys: Mapping[str, Credentials]
     if given is None:
         return AuthFailure.MISSING_SIGNATURE
     expected = sign(creds.secret, scheme.prehash(req, ts_text), scheme.encoding)
-    if scheme.encoding == "hex":  # hex signatures are case-insensitive (Binance says so)
+    if scheme.encoding == "hex":  # hex signatures are case-insensitive (the hex venue says so)
         given = given.lower()
     if not hmac.compare_digest(given.encode(), expected.encode()):
         return AuthFailure.BAD_SIGNATURE
@@ -104,7 +104,8 @@ def verify(scheme: AuthScheme, req: RestRequest, keys: Mapping[str, Credentials]
 
 
 def ts_method_target_body(req: RestRequest, ts: str) -> bytes:
-    """timestamp + METHOD + requestPath (+ "?" + query) + body: OKX's and Bitget's prehash."""
+    """timestamp + METHOD + requestPath (+ "?" + query) + body: the prehash of venues that
+    sign headers with base64 HMAC."""
     return f"{ts}{req.method}{req.target}".encode() + req.body
 
 
@@ -114,7 +115,7 @@ def parse_int_ms(text: str) -> int | None:
 
 
 def parse_iso_ms(text: str) -> int | None:
-    """An ISO 8601 UTC time with milliseconds, e.g. 2020-12-08T09:08:57.715Z (OKX)."""
+    """An ISO 8601 UTC time with milliseconds, e.g. 2020-12-08T09:08:57.715Z."""
     if not text.endswith("Z"):
         return None
     try:

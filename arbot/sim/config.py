@@ -1,8 +1,8 @@
 """Simulator settings: plain frozen dataclasses, so tests build them inline and swap
 them at runtime with `dataclasses.replace`.
 
-Defaults follow each venue's documentation; every timeout is a parameter because the
-documented values (10 min, 2 min, 60 s) are far too slow for tests.
+Per-venue defaults come from each venue's spec (`arbot.venues`); every timeout is a
+parameter because the documented values (10 min, 2 min, 60 s) are far too slow for tests.
 """
 
 from __future__ import annotations
@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from arbot.domain import Venue
+from arbot.venues import VENUES
+from arbot.venues.simspec import Credentials as Credentials  # re-exported: sim settings
+from arbot.venues.simspec import FeeRates as FeeRates
+from arbot.venues.simspec import Heartbeat as Heartbeat
+from arbot.venues.simspec import RateLimit as RateLimit
 
 DEFAULT_SYMBOLS: tuple[str, ...] = ("BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT")
 
@@ -43,30 +48,7 @@ class Faults:
     shutdown_grace_s: float = 1.0
 
 
-@dataclass(frozen=True)
-class Heartbeat:
-    """The server side of a venue's keep-alive rules.
-
-    Client-ping venues (Bybit, OKX, Bitget) drop a connection after `idle_timeout_s`
-    without a ping; where the docs say pushed data also keeps the line alive (Bybit:
-    "no ping-pong and no stream data"; OKX: "data has not been pushed for more than
-    30 seconds") `data_keeps_alive` is set. Binance pings at the WebSocket level every
-    `ping_interval_s` and drops a client that has not echoed the ping within
-    `pong_timeout_s`.
-    """
-
-    idle_timeout_s: float = 600.0
-    data_keeps_alive: bool = True
-    ping_interval_s: float = 20.0
-    pong_timeout_s: float = 60.0
-
-
-DEFAULT_HEARTBEATS: Mapping[Venue, Heartbeat] = {
-    Venue.BINANCE: Heartbeat(ping_interval_s=20.0, pong_timeout_s=60.0),
-    Venue.BYBIT: Heartbeat(idle_timeout_s=600.0, data_keeps_alive=True),
-    Venue.OKX: Heartbeat(idle_timeout_s=30.0, data_keeps_alive=True),
-    Venue.BITGET: Heartbeat(idle_timeout_s=120.0, data_keeps_alive=False),
-}
+DEFAULT_HEARTBEATS: Mapping[Venue, Heartbeat] = {v: s.sim.heartbeat for v, s in VENUES.items()}
 
 
 @dataclass(frozen=True)
@@ -79,61 +61,14 @@ class Dislocations:
     life_s: float = 2.0
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """One API key as a venue issues it; `passphrase` is empty where the venue has none."""
-
-    key: str
-    secret: str
-    passphrase: str = ""
-
-
 DEMO_CREDENTIALS: Mapping[Venue, Credentials] = {
-    Venue.BINANCE: Credentials("arbot-demo-binance-key", "arbot-demo-binance-secret"),
-    Venue.BYBIT: Credentials("arbot-demo-bybit-key", "arbot-demo-bybit-secret"),
-    Venue.OKX: Credentials("arbot-demo-okx-key", "arbot-demo-okx-secret",
-                           "arbot-demo-okx-passphrase"),
-    Venue.BITGET: Credentials("arbot-demo-bitget-key", "arbot-demo-bitget-secret",
-                              "arbot-demo-bitget-passphrase"),
-}
+    v: s.sim.demo_credentials for v, s in VENUES.items()}
 """Public constants, valid on the simulator only; `arbot --demo` hands them to ArBot."""
 
+DEFAULT_FEES: Mapping[Venue, FeeRates] = {v: s.sim.fees for v, s in VENUES.items()}
 
-@dataclass(frozen=True)
-class FeeRates:
-    """Account fee rates as fractions (0.001 = 0.1 %), positive = the account pays."""
-
-    maker: Decimal
-    taker: Decimal
-
-
-DEFAULT_FEES: Mapping[Venue, FeeRates] = {
-    Venue.BINANCE: FeeRates(Decimal("0.001"), Decimal("0.001")),
-    Venue.BYBIT: FeeRates(Decimal("0.001"), Decimal("0.001")),
-    Venue.OKX: FeeRates(Decimal("0.0008"), Decimal("0.001")),
-    Venue.BITGET: FeeRates(Decimal("0.001"), Decimal("0.001")),
-}
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """At most `requests` private requests per sliding `window_s`; counted per endpoint
-    path where the venue limits per endpoint (Bybit, OKX, Bitget), else per venue
-    (Binance's limits are per IP across endpoints)."""
-
-    requests: int
-    window_s: float
-    per_path: bool = True
-
-
-DEFAULT_RATE_LIMITS: Mapping[Venue, RateLimit] = {
-    Venue.BINANCE: RateLimit(1200, 60.0, per_path=False),
-    Venue.BYBIT: RateLimit(20, 1.0),
-    Venue.OKX: RateLimit(60, 2.0),
-    Venue.BITGET: RateLimit(10, 1.0),
-}
-"""Order-entry limits from each venue's docs (Binance 1200 requests/min, Bybit spot 20/s,
-OKX 60 per 2 s, Bitget 10/s per UID)."""
+DEFAULT_RATE_LIMITS: Mapping[Venue, RateLimit] = {v: s.sim.order_limit for v, s in VENUES.items()}
+"""Order-entry limits from each venue's docs."""
 
 
 @dataclass(frozen=True)

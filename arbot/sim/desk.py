@@ -15,23 +15,17 @@ from functools import partial
 
 from arbot.domain import Venue
 from arbot.sim.account import Forced, Top, VenueAccount, starting_balances
-from arbot.sim.binance_private import BinancePrivate
-from arbot.sim.bitget_private import BitgetPrivate
-from arbot.sim.bybit_private import BybitPrivate
 from arbot.sim.config import Credentials, SimConfig
 from arbot.sim.instruments import Catalog, SymbolSpec, to_units
 from arbot.sim.limits import Limiter, SkewedClock
-from arbot.sim.okx_private import OkxPrivate
 from arbot.sim.prices import PriceModel
 from arbot.sim.private import Handler, PrivateApi, Reply, serve
 from arbot.sim.wire import RestRequest
+from arbot.venues import VenueClasses
 
-PRIVATE: Mapping[Venue, type[PrivateApi]] = {
-    Venue.BINANCE: BinancePrivate,
-    Venue.BYBIT: BybitPrivate,
-    Venue.OKX: OkxPrivate,
-    Venue.BITGET: BitgetPrivate,
-}
+# Each venue's private REST, `PRIVATE` in its `sim_private` module.
+PRIVATE: Mapping[Venue, type[PrivateApi]] = VenueClasses[PrivateApi](
+    "sim_private", "PRIVATE", PrivateApi)
 USD_LIKE = frozenset({"USD", "USDT", "USDC"})
 
 

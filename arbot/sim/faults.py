@@ -86,9 +86,9 @@ class VenueStats:
     sub_errors: int = 0
     """Error replies: refused or unknown subscriptions and bad requests."""
     pings: int = 0
-    """Application pings answered (Bybit, OKX, Bitget)."""
+    """Application pings answered (client-ping venues)."""
     ws_pings: int = 0
-    """WebSocket pings sent (Binance)."""
+    """WebSocket pings sent (server-ping venues)."""
     ws_pongs: int = 0
     """WebSocket pongs that echoed an outstanding ping."""
     heartbeat_drops: int = 0

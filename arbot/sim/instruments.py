@@ -2,8 +2,8 @@
 
 Ticks and lots are powers of ten held as decimal places, so prices live as integer
 tick counts and are formatted exactly (no float round-trip in the text a client sees).
-Venues differ on purpose (Binance quotes BTC to 0.01, Bybit and OKX to 0.1): a client
-that assumes one tick for all venues should fail against the simulator too.
+Venues differ on purpose (each venue's spec gives its own rules): a client that assumes
+one tick for all venues should fail against the simulator too.
 """
 
 from __future__ import annotations
@@ -19,28 +19,12 @@ from typing import Literal
 import numpy as np
 
 from arbot.domain import Venue
+from arbot.venues import VENUES
+from arbot.venues.simspec import Rules
 
 NumberStyle = Literal["pad8", "trim", "fixed"]
-"""How a venue writes decimals: Binance pads to 8 places ("25.35190000"), Bybit and OKX
-trim trailing zeros ("65239", "0.58"), Bitget keeps the instrument's places ("26275.0")."""
-
-
-@dataclass(frozen=True)
-class Rules:
-    """One venue's trading rules for one symbol."""
-
-    price_dp: int
-    qty_dp: int
-    min_qty: str
-    min_notional: str
-
-    @property
-    def tick(self) -> float:
-        return 10.0**-self.price_dp
-
-    @property
-    def lot(self) -> float:
-        return 10.0**-self.qty_dp
+"""How a venue writes decimals: "pad8" pads to 8 places ("25.35190000"), "trim" drops
+trailing zeros ("65239", "0.58"), "fixed" keeps the instrument's places ("26275.0")."""
 
 
 @dataclass(frozen=True)
@@ -54,24 +38,12 @@ class SymbolSpec:
     rules: Mapping[Venue, Rules]
 
 
-def _rules(price_dp: tuple[int, int, int, int], qty_dp: tuple[int, int, int, int],
-           min_qty: tuple[str, str, str, str], notional: tuple[str, str, str, str]
-           ) -> dict[Venue, Rules]:
-    venues = (Venue.BINANCE, Venue.BYBIT, Venue.OKX, Venue.BITGET)
-    return {v: Rules(price_dp[i], qty_dp[i], min_qty[i], notional[i])
-            for i, v in enumerate(venues)}
-
-
-# Plausible values modelled on the venues' real listings (order: Binance, Bybit, OKX, Bitget).
+# Starting prices of the symbols the venues' specs give rules for.
+_PRICES: dict[str, float] = {"BTC-USDT": 65000.0, "ETH-USDT": 3000.0, "SOL-USDT": 150.0,
+                             "XRP-USDT": 0.6}
 _KNOWN: dict[str, tuple[float, dict[Venue, Rules]]] = {
-    "BTC-USDT": (65000.0, _rules((2, 1, 1, 2), (5, 6, 8, 6),
-                                 ("0.00001", "0.000011", "0.00001", "0"), ("5", "5", "0", "1"))),
-    "ETH-USDT": (3000.0, _rules((2, 2, 2, 2), (4, 5, 6, 4),
-                                ("0.0001", "0.00012", "0.0001", "0"), ("5", "5", "0", "1"))),
-    "SOL-USDT": (150.0, _rules((2, 2, 2, 3), (3, 3, 6, 4),
-                               ("0.001", "0.005", "0.001", "0"), ("5", "5", "0", "1"))),
-    "XRP-USDT": (0.6, _rules((4, 4, 4, 4), (0, 2, 6, 2),
-                             ("1", "1.7", "1", "0"), ("5", "5", "0", "1"))),
+    symbol: (price, {v: s.sim.rules[symbol] for v, s in VENUES.items()})
+    for symbol, price in _PRICES.items()
 }
 
 _SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,12}-[A-Z0-9]{2,12}$")
@@ -130,7 +102,7 @@ def decimal_text(dp: int, style: NumberStyle) -> str:
 
 
 def format_decimal(value: Decimal, style: NumberStyle, dp: int = 8) -> str:
-    """Write an account amount the way a venue does: Binance pads (and cuts) to 8 places,
+    """Write an account amount the way a venue does: "pad8" pads (and cuts) to 8 places,
     "trim" drops trailing zeros, "fixed" keeps exactly `dp` places. Never an exponent,
     never "-0"."""
     if style != "trim":

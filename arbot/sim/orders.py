@@ -1,8 +1,8 @@
 """What an account trades in: sides, time in force, order states, refusals, balances,
 fills and the remembered order, all immutable so a test can hold them safely.
 
-The names are the simulator's own; each `<venue>_private` module maps them to the
-venue's words (Binance `EXPIRED`, Bybit `PartiallyFilledCanceled`, OKX `canceled`, ...).
+The names are the simulator's own; each venue's `sim_private` module maps them to the
+venue's words (`EXPIRED`, `PartiallyFilledCanceled`, `canceled`, ...).
 """
 
 from __future__ import annotations

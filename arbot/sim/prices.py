@@ -21,31 +21,14 @@ import numpy.typing as npt
 from arbot.domain import Venue
 from arbot.sim.config import Dislocations
 from arbot.sim.instruments import SymbolSpec
+from arbot.venues import VENUES
+from arbot.venues.simspec import VenueStyle
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True)
-class VenueStyle:
-    """How one venue quotes: full spread, typical top size (in quote currency), lag."""
-
-    spread_bps: float
-    depth_quote: float
-    latency_ticks: int
-    jitter_bps: float
-
-
-STYLES: Mapping[Venue, VenueStyle] = {
-    Venue.BINANCE: VenueStyle(spread_bps=1.0, depth_quote=60_000.0, latency_ticks=0,
-                              jitter_bps=0.2),
-    Venue.BYBIT: VenueStyle(spread_bps=1.6, depth_quote=30_000.0, latency_ticks=1,
-                            jitter_bps=0.25),
-    Venue.OKX: VenueStyle(spread_bps=1.2, depth_quote=40_000.0, latency_ticks=1,
-                          jitter_bps=0.25),
-    Venue.BITGET: VenueStyle(spread_bps=2.0, depth_quote=20_000.0, latency_ticks=2,
-                             jitter_bps=0.3),
-}
+STYLES: Mapping[Venue, VenueStyle] = {v: s.sim.style for v, s in VENUES.items()}
 
 
 @dataclass(frozen=True)

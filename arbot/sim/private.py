@@ -69,7 +69,7 @@ class PrivateApi(abc.ABC):
     scheme: ClassVar[AuthScheme]
     first_order_id: ClassVar[int]
     unique_among_open: ClassVar[bool] = False
-    """Client order ids must be unique among open orders only (Binance), else forever."""
+    """Client order ids must be unique among open orders only (True), else forever."""
 
     @abc.abstractmethod
     def routes(self) -> Mapping[tuple[str, str], Handler]:

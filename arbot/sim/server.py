@@ -1,10 +1,10 @@
 """The simulator server: one aiohttp app on one port, each venue under its own prefix.
 
-`/binance/...`, `/bybit/...`, `/okx/...`, `/bitget/...` carry that venue's documented
-WS paths, public REST endpoints and signed private REST endpoints (orders, balances,
-fee rates; see `desk.py`), so ArBot's config points at e.g.
-`ws://127.0.0.1:PORT/okx/ws/v5/public` and `http://127.0.0.1:PORT/okx` and runs its
-real adapters end to end. A named market task advances the price model.
+`/<venue>/...` (the Venue's value) carries that venue's documented WS paths, public
+REST endpoints and signed private REST endpoints (orders, balances, fee rates; see
+`desk.py`), so ArBot's config points at e.g. `ws://127.0.0.1:PORT/<venue>/<ws path>`
+and `http://127.0.0.1:PORT/<venue>` and runs its real adapters end to end. A named
+market task advances the price model.
 """
 
 from __future__ import annotations
@@ -20,30 +20,24 @@ import numpy as np
 from aiohttp import web
 
 from arbot.domain import Venue
-from arbot.sim.binance import BinanceProtocol
-from arbot.sim.bitget import BitgetProtocol
-from arbot.sim.bybit import BybitProtocol
 from arbot.sim.config import Faults, SimConfig
 from arbot.sim.controls import AccountControls
 from arbot.sim.desk import TradingDesk
 from arbot.sim.faults import VenueStats
 from arbot.sim.instruments import Catalog, SymbolSpec
 from arbot.sim.limits import SkewedClock
-from arbot.sim.okx import OkxProtocol
 from arbot.sim.prices import PriceModel
 from arbot.sim.private import Handler as PrivateHandler
 from arbot.sim.restfault import ArmedRestFault, RestFault
 from arbot.sim.session import Session, Shared
 from arbot.sim.wire import Ctx, RestHandler, RestRequest, VenueProtocol, dumps
+from arbot.venues import VenueClasses
 
 log = logging.getLogger("arbot.sim")
 
-PROTOCOLS: Mapping[Venue, type[VenueProtocol]] = {
-    Venue.BINANCE: BinanceProtocol,
-    Venue.BYBIT: BybitProtocol,
-    Venue.OKX: OkxProtocol,
-    Venue.BITGET: BitgetProtocol,
-}
+# Each venue's public protocol, `PROTOCOL` in its `sim` module.
+PROTOCOLS: Mapping[Venue, type[VenueProtocol]] = VenueClasses[VenueProtocol](
+    "sim", "PROTOCOL", VenueProtocol)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON = "application/json"
@@ -157,13 +151,13 @@ class SimServer(AccountControls):
         return f"{scheme}://{host}:{self.port}"
 
     def urls(self, venue: Venue) -> VenueUrls:
-        """The default WS URL (Binance: raw `/ws`, for live SUBSCRIBE) and REST base."""
+        """The default WS URL (the protocol's first WS path) and REST base."""
         ws_path = self.protocols[venue].ws_paths[0]
         return VenueUrls(f"{self._base('ws')}/{venue.value}{ws_path}",
                          f"{self._base('http')}/{venue.value}")
 
     def ws_urls(self, venue: Venue) -> tuple[str, ...]:
-        """Every WS path the venue serves (Binance: `/ws`, `/ws/<streams>`, `/stream`)."""
+        """Every WS path the venue serves (e.g. `/ws`, `/ws/<streams>`, `/stream`)."""
         return tuple(f"{self._base('ws')}/{venue.value}{p}"
                      for p in self.protocols[venue].ws_paths if "{" not in p)
 
@@ -219,7 +213,8 @@ class SimServer(AccountControls):
         prefix = f"/{venue.value}"
 
         async def handle(request: web.Request) -> web.StreamResponse:
-            # Binance pings at the WebSocket level and must see the pongs: no autoping.
+            # A server-ping venue pings at the WebSocket level and must see the pongs:
+            # no autoping.
             ws = web.WebSocketResponse(autoping=not proto.server_pings,
                                        timeout=self.config.close_timeout_s,
                                        max_msg_size=1 << 20)

@@ -100,7 +100,7 @@ class Session:
         async for msg in self.ws:
             if msg.type == WSMsgType.TEXT:
                 await self._on_text(msg.data)
-            elif msg.type == WSMsgType.PING:  # only seen when autoping is off (Binance)
+            elif msg.type == WSMsgType.PING:  # only seen when autoping is off (server pings)
                 if not self.stalled:
                     await self._send_ctrl(self.ws.pong(msg.data))
             elif msg.type == WSMsgType.PONG:
@@ -228,7 +228,7 @@ class Session:
         return True
 
     def _live_subs(self) -> list[Sub]:
-        """Subscriptions that push (Binance keeps silent ones for unknown symbols)."""
+        """Subscriptions that push (a venue may keep silent ones for unknown symbols)."""
         if self._live[0] != self._version:
             self._live = (self._version, [s for s in self.ctx.subs.values() if s.symbol])
         return self._live[1]

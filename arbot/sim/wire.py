@@ -30,7 +30,7 @@ _encoder = msgspec.json.Encoder()
 
 
 def dumps(obj: object) -> bytes:
-    """Compact JSON, keys in insertion order (Bybit puts `ts` before `type`)."""
+    """Compact JSON, keys in insertion order (a venue may put `ts` before `type`)."""
     return _encoder.encode(obj)
 
 
@@ -54,7 +54,7 @@ class Sub:
     """One live subscription on one connection.
 
     `key` is unique per connection (stream name, topic or channel:instId); `arg` is what
-    the venue echoes in each push (OKX and Bitget tag pushes with an arg object).
+    the venue echoes in each push (some venues tag pushes with an arg object).
     """
 
     key: str
@@ -75,7 +75,7 @@ class Ctx:
     subs: dict[str, Sub] = field(default_factory=dict)
     refuse: bool = False
     combined: bool = False
-    """Binance's `combined` property: wrap pushes as {"stream":..,"data":..}."""
+    """The `combined` stream property: wrap pushes as {"stream":..,"data":..}."""
 
 
 @dataclass
@@ -136,7 +136,7 @@ class RestRequest:
 
     @property
     def target(self) -> str:
-        """Path plus "?query" when there is one: what OKX and Bitget call requestPath."""
+        """Path plus "?query" when there is one (the `requestPath` some venues sign)."""
         return f"{self.path}?{self.raw_query}" if self.raw_query else self.path
 
 
@@ -149,10 +149,11 @@ class VenueProtocol(abc.ABC):
 
     venue: ClassVar[Venue]
     ws_paths: ClassVar[tuple[str, ...]]
-    """WebSocket paths under the venue prefix; a trailing `/{tail}` takes a path tail."""
+    """WebSocket paths under the venue prefix; a trailing `/{tail}` takes a path tail. The
+    first is the default URL a client is given."""
     numbers: ClassVar[NumberStyle]
     server_pings: ClassVar[bool] = False
-    """True: the server sends WebSocket pings (Binance); else clients send app pings."""
+    """True: the server sends WebSocket pings; else clients send app pings."""
     idle_close: ClassVar[tuple[int, str]] = (1000, "")
     """Close code and reason used when a client misses its heartbeat."""
     quote_keys: ClassVar[tuple[str, ...]]
@@ -168,7 +169,7 @@ class VenueProtocol(abc.ABC):
         return ""
 
     def open(self, path_tail: str, query: Mapping[str, str], ctx: Ctx) -> list[Sub]:
-        """Subscriptions named in the connect URL (Binance raw and combined streams)."""
+        """Subscriptions named in the connect URL (raw and combined stream paths)."""
         return []
 
     @abc.abstractmethod

@@ -24,9 +24,10 @@ from arbot.tui.fmt import qty
 from arbot.tui.messages import LogLine
 from arbot.tui.state import NS_PER_MS, NS_PER_S, EpisodeRow, MarketState
 from arbot.tui.widgets import ArbotScreen, theme_style
+from arbot.venues import VENUES
 
 # Short venue names keep a row within 80 columns; the detail pane spells them out.
-SHORT = {"binance": "BIN", "bybit": "BYB", "okx": "OKX", "bitget": "BGT"}
+SHORT = {v.value: s.short for v, s in VENUES.items()}
 # Widths add up to 80 columns with the cell padding and a one-column scrollbar.
 COLUMNS = (("Symbol", "symbol", 8), ("Buy", "buy", 12), ("Sell", "sell", 12),
            ("Net", "net", 5), ("Size", "size", 7), ("Profit", "profit", 6),

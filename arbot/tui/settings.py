@@ -27,6 +27,7 @@ from arbot.config import DEFAULT_CONFIG_PATH, ArbotSettings
 from arbot.config_save import Problem, SaveError, save_settings
 from arbot.domain import Venue
 from arbot.tui.fieldspec import FieldSpec, Kind, current_value, field_spec, parse_text
+from arbot.venues import VENUES
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Field:
 
 def _venue_fields() -> Iterator[Field]:
     for venue in Venue:
-        name = venue.name.capitalize() if len(venue.name) > 3 else venue.name
+        name = VENUES[venue].label
         yield Field(f"exchanges.{venue.value}.enabled", f"{name} enabled")
         yield Field(f"exchanges.{venue.value}.taker_fee_bps", f"{name} taker fee (bps)")
         yield Field(f"exchanges.{venue.value}.maker_fee_bps", f"{name} maker fee (bps)")

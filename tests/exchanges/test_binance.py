@@ -6,7 +6,7 @@ import pytest
 
 from arbot.domain import Quote, SubscribeAck, Venue, VenueError
 from arbot.exchanges.base import Drop, FrameParser
-from arbot.exchanges.binance import BinanceAdapter
+from arbot.venues.binance.public import BinanceAdapter
 from tests.exchanges import (
     drops,
     exact,

@@ -7,7 +7,7 @@ import pytest
 
 from arbot.domain import Pong, Quote, SubscribeAck, Venue, VenueError
 from arbot.exchanges.base import Drop, FrameParser
-from arbot.exchanges.bitget import BitgetAdapter, step_from_precision
+from arbot.venues.bitget.public import BitgetAdapter, step_from_precision
 from tests.exchanges import (
     drops,
     dumps,

@@ -6,8 +6,8 @@ import pytest
 
 from arbot.domain import Pong, Quote, SubscribeAck, Venue, VenueError
 from arbot.exchanges.base import Drop, FrameParser
-from arbot.exchanges.bybit import BybitAdapter
 from arbot.exchanges.symbols import SymbolMap
+from arbot.venues.bybit.public import BybitAdapter
 from tests.exchanges import (
     drops,
     dumps,

@@ -6,7 +6,7 @@ import pytest
 
 from arbot.domain import Pong, Quote, ShutdownNotice, SubscribeAck, Venue, VenueError
 from arbot.exchanges.base import Drop, FrameParser
-from arbot.exchanges.okx import OkxAdapter
+from arbot.venues.okx.public import OkxAdapter
 from tests.exchanges import (
     drops,
     dumps,

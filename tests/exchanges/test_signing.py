@@ -8,7 +8,6 @@ import pickle
 
 import pytest
 
-from arbot.exchanges import binance, bybit
 from arbot.exchanges.signing import (
     Credentials,
     SignedRequest,
@@ -22,6 +21,8 @@ from arbot.exchanges.signing import (
     split_fields,
     with_query,
 )
+from arbot.venues.binance import rest as binance
+from arbot.venues.bybit import rest as bybit
 
 # --- Binance: official vectors (rest-api.md, verbatim) ---------------------------------
 

@@ -9,9 +9,9 @@ import pytest
 from arbot.domain import Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.base import Adapter
-from arbot.exchanges.bitget import BitgetAdapter
-from arbot.exchanges.bybit import BybitAdapter
-from arbot.exchanges.okx import OkxAdapter
+from arbot.venues.bitget.public import BitgetAdapter
+from arbot.venues.bybit.public import BybitAdapter
+from arbot.venues.okx.public import OkxAdapter
 from tests.exchanges import FIXTURES, dumps
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from arbot.domain import Venue
 from arbot.exchanges import ADAPTERS, adapter_for
-from arbot.exchanges.bybit import BybitAdapter
 from arbot.exchanges.symbols import SymbolMap, UnknownSymbolError, parse_canonical
+from arbot.venues.bybit.public import BybitAdapter
 from tests.exchanges import FIXTURES, instruments_map, lines, obj
 
 INSTRUMENTS = {

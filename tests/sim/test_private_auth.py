@@ -13,9 +13,9 @@ import pytest
 from arbot.domain import Venue
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.auth import verify
-from arbot.sim.binance_private import BinancePrivate
 from arbot.sim.config import Accounts, Credentials
 from arbot.sim.wire import RestRequest
+from arbot.venues.binance.sim_private import BinancePrivate
 from tests.sim import running
 from tests.sim.signed import Answer, Signed, hmac_hex, wall_ms
 

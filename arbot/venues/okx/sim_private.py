@@ -30,9 +30,9 @@ from arbot.sim.auth import (
 )
 from arbot.sim.instruments import format_decimal
 from arbot.sim.limits import Usage
-from arbot.sim.okx import OkxProtocol
 from arbot.sim.private import Call, Handler, PrivateApi, Reply, to_decimal
 from arbot.sim.wire import JsonObj, RestRequest
+from arbot.venues.okx.sim import OkxProtocol
 
 SIDES = {"buy": Side.BUY, "sell": Side.SELL}
 ORD_TYPES = {"limit": Tif.GTC, "ioc": Tif.IOC, "fok": Tif.FOK}
@@ -251,3 +251,6 @@ def _trade_fee(call: Call) -> Reply:
                  "fiat": [], "instType": "SPOT", "level": "Lv1", "maker": maker,
                  "makerU": "", "makerUSDC": "", "ruleType": "normal", "taker": taker,
                  "takerU": "", "takerUSDC": "", "ts": str(call.now_ms)}], call)
+
+
+PRIVATE = OkxPrivate

@@ -23,11 +23,11 @@ from urllib.parse import parse_qsl
 from arbot.domain import Venue
 from arbot.sim.account import CancelError, Forced, Reject, Side, SimOrder, Tif
 from arbot.sim.auth import AuthFailure, AuthScheme, header, parse_int_ms
-from arbot.sim.binance import BinanceProtocol
 from arbot.sim.instruments import format_decimal
 from arbot.sim.limits import Usage
 from arbot.sim.private import Call, Handler, PrivateApi, Reply, to_decimal
 from arbot.sim.wire import JsonObj, RestRequest
+from arbot.venues.binance.sim import BinanceProtocol
 
 SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
 TIFS = {"GTC": Tif.GTC, "IOC": Tif.IOC, "FOK": Tif.FOK}
@@ -282,3 +282,6 @@ def _commission(call: Call) -> Reply:
         "specialCommission": dict(zeros), "taxCommission": dict(zeros),
         "discount": {"enabledForAccount": False, "enabledForSymbol": False,
                      "discountAsset": "BNB", "discount": "0.75000000"}})
+
+
+PRIVATE = BinancePrivate

@@ -1,19 +1,28 @@
-"""Bybit v5 spot signed-REST answers: wire Structs and their parsers.
+"""Bybit v5 spot signed REST: requests, signing, and the answers parsed.
 
 Shapes from the official docs (`bybit-exchange/docs` `docs/v5/order/{create-order,
 cancel-order,open-order}.mdx`, `docs/v5/account/{wallet-balance,fee-rate}.mdx`,
-`docs/v5/enum.mdx` for `orderStatus` and the "Spot Fee Currency Instruction"), as quoted
-in `../shared/protocols.md` §2.6. Every answer is `{"retCode":0,"retMsg":"OK","result":
-{..},"retExtInfo":{},"time":..}`; a non-zero retCode never reaches these parsers (the
-adapter's ErrorTable turns it into a RestError first). Numbers are strings, "" where the
+`docs/v5/enum.mdx` for `orderStatus` and the "Spot Fee Currency Instruction"). Every
+answer is `{"retCode":0,"retMsg":"OK","result":{..},"retExtInfo":{},"time":..}`; a
+non-zero retCode never reaches these parsers (the adapter's ErrorTable turns it into a
+RestError first). Numbers are strings, "" where the
 docs say so (`avgPrice` on a unified account before any fill).
 """
 
+
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import msgspec
 
-from arbot.domain import Balance, FeeRates, OrderReport, OrderStatus
+from arbot.domain import (
+    Balance,
+    FeeRates,
+    OrderReport,
+    OrderRequest,
+    OrderStatus,
+)
 from arbot.exchanges.orderwire import (
     OrderRef,
     acknowledged,
@@ -21,6 +30,15 @@ from arbot.exchanges.orderwire import (
     received_asset,
     side_of,
     status_of,
+)
+from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
+from arbot.exchanges.restspec import RestErrorKind as K
+from arbot.exchanges.signing import (
+    Credentials,
+    SignedRequest,
+    hmac_hex,
+    split_fields,
+    with_query,
 )
 
 Num = str | float  # decimal text, or a JSON number from a lenient server
@@ -172,3 +190,84 @@ def parse_fee_rates(body: bytes, venue_symbol: str) -> FeeRates:
     if not rates:
         raise ValueError(f"bybit fee-rate: no rates for {venue_symbol}")
     return FeeRates(maker=num(rates[0].makerFeeRate), taker=num(rates[0].takerFeeRate))
+
+
+# "600 requests within a 5-second window per IP", every request counting one; private
+# endpoints also have per-UID limits (spot, `rate-limit.mdx`): create and cancel 20/s,
+# wallet-balance 50/s, fee-rate 5/s; realtime orders 50/s.
+LIMITS = RestLimits(overall=RateLimit(600, 5.0), endpoints={
+    "/v5/order/create": Endpoint(limit=RateLimit(20, 1.0)),
+    "/v5/order/cancel": Endpoint(limit=RateLimit(20, 1.0)),
+    "/v5/order/realtime": Endpoint(limit=RateLimit(50, 1.0)),
+    "/v5/account/wallet-balance": Endpoint(limit=RateLimit(50, 1.0)),
+    "/v5/account/fee-rate": Endpoint(limit=RateLimit(5, 1.0)),
+})
+# `retCode` 0 is success, errors often come with HTTP 200. Breaking the IP limit
+# answers "403, access too frequent": "wait for at least 10 minutes"; 401 is an
+# invalid key or missing headers. Codes from `error.mdx`.
+ERRORS = ErrorTable(
+    "retCode", "retMsg", "0",
+    codes={10006: K.RATE_LIMITED, 10002: K.TIMESTAMP, 10001: K.BAD_REQUEST,
+           10016: K.SERVER, 170121: K.BAD_REQUEST,
+           10003: K.AUTH, 10004: K.AUTH, 10005: K.AUTH,
+           170131: K.INSUFFICIENT_BALANCE,
+           170134: K.ORDER_RULES, 170136: K.ORDER_RULES, 170137: K.ORDER_RULES,
+           170140: K.ORDER_RULES,
+           170213: K.NO_SUCH_ORDER, 110001: K.NO_SUCH_ORDER},
+    statuses={403: K.RATE_LIMITED, 401: K.AUTH},
+    penalty_s={403: 600.0},
+)
+RECV_WINDOW_MS = 5000
+ORDER_WINDOW_MS = RECV_WINDOW_MS  # guide.mdx: server_time - recv_window <= timestamp
+
+
+def prehash(ts_ms: int, key: str, recv_window_ms: int, payload: bytes) -> bytes:
+    """`guide.mdx`: "timestamp + API key + recv_window + queryString" for GET,
+    "... + jsonBodyString" for POST; the body exactly as sent."""
+    return f"{ts_ms}{key}{recv_window_ms}".encode() + payload
+
+
+# Signed REST: X-BAPI-* headers over the query (GET) or the JSON body (POST)
+
+def _signed(creds: Credentials, method: str, path: str,
+            fields: Mapping[str, str], ts_ms: int) -> SignedRequest:
+    query, body = split_fields(method, fields)
+    sig = hmac_hex(creds.secret, prehash(ts_ms, creds.key, RECV_WINDOW_MS,
+                                         body or query.encode()))
+    headers = {"X-BAPI-API-KEY": creds.key, "X-BAPI-TIMESTAMP": str(ts_ms),
+               "X-BAPI-SIGN": sig, "X-BAPI-RECV-WINDOW": str(RECV_WINDOW_MS)}
+    if body:
+        headers["Content-Type"] = "application/json"
+    return SignedRequest(method, with_query(path, query), headers, body, sig)
+
+
+def sign_place(creds: Credentials, order: OrderRequest, ts_ms: int) -> SignedRequest:
+    """`POST /v5/order/create`, a spot Limit IOC order; `qty` is in base coin."""
+    return _signed(creds, "POST", "/v5/order/create", {
+        "category": "spot", "symbol": order.venue_symbol,
+        "side": order.side.capitalize(), "orderType": "Limit", "qty": order.qty,
+        "price": order.price, "timeInForce": "IOC", "orderLinkId": order.client_id},
+        ts_ms)
+
+
+def sign_status(creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+    return _signed(creds, "GET", "/v5/order/realtime", {
+        "category": "spot", "symbol": ref.venue_symbol, "orderLinkId": ref.client_id},
+        ts_ms)
+
+
+def sign_cancel(creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+    return _signed(creds, "POST", "/v5/order/cancel", {
+        "category": "spot", "symbol": ref.venue_symbol, "orderLinkId": ref.client_id},
+        ts_ms)
+
+
+def sign_balances(creds: Credentials, ts_ms: int) -> SignedRequest:
+    return _signed(creds, "GET", "/v5/account/wallet-balance",
+                   {"accountType": "UNIFIED"}, ts_ms)
+
+
+def sign_fee_rates(creds: Credentials, venue_symbol: str, ts_ms: int
+                   ) -> SignedRequest:
+    return _signed(creds, "GET", "/v5/account/fee-rate",
+                   {"category": "spot", "symbol": venue_symbol}, ts_ms)

@@ -24,11 +24,11 @@ from decimal import Decimal
 from arbot.domain import Venue
 from arbot.sim.account import CancelError, Forced, Reject, Side, SimOrder, State, Tif
 from arbot.sim.auth import AuthFailure, AuthScheme, header, parse_int_ms
-from arbot.sim.bybit import BybitProtocol
 from arbot.sim.instruments import format_decimal
 from arbot.sim.limits import Usage
 from arbot.sim.private import Call, Handler, PrivateApi, Reply, to_decimal
 from arbot.sim.wire import JsonObj, RestRequest
+from arbot.venues.bybit.sim import BybitProtocol
 
 SIDES = {"Buy": Side.BUY, "Sell": Side.SELL}
 TIFS = {"GTC": Tif.GTC, "IOC": Tif.IOC, "FOK": Tif.FOK}
@@ -253,3 +253,6 @@ def _fee_rate(call: Call) -> Reply:
     rows = [{"symbol": s, "takerFeeRate": _n(fees.taker), "makerFeeRate": _n(fees.maker)}
             for s in call.lookup if symbol in (None, s)]
     return Reply(200, _envelope({"category": "spot", "list": rows}, call.now_ms))
+
+
+PRIVATE = BybitPrivate

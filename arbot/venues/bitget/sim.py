@@ -140,3 +140,6 @@ def _symbol(spec: SymbolSpec) -> JsonObj:
         "sellLimitPriceRatio": "0.05", "areaSymbol": "no", "orderQuantity": "200",
         "openTime": "1532454360000", "offTime": "",
     }
+
+
+PROTOCOL = BitgetProtocol

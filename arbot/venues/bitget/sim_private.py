@@ -31,11 +31,11 @@ from arbot.sim.auth import (
     ts_method_target_body,
     within,
 )
-from arbot.sim.bitget import BitgetProtocol
 from arbot.sim.instruments import format_decimal
 from arbot.sim.limits import Usage
 from arbot.sim.private import Call, Handler, PrivateApi, Reply, to_decimal
 from arbot.sim.wire import RestRequest
+from arbot.venues.bitget.sim import BitgetProtocol
 
 SIDES = {"buy": Side.BUY, "sell": Side.SELL}
 FORCES = {"gtc": Tif.GTC, "ioc": Tif.IOC, "fok": Tif.FOK}
@@ -206,3 +206,6 @@ def _trade_rate(call: Call) -> Reply:
         return _error(call.now_ms, "40034", f"Parameter {call.text('symbol')} does not exist")
     fees = call.account.fees
     return _ok({"makerFeeRate": _n(fees.maker), "takerFeeRate": _n(fees.taker)}, call.now_ms)
+
+
+PRIVATE = BitgetPrivate

@@ -169,3 +169,6 @@ def _instrument(symbol_id: int, spec: SymbolSpec) -> JsonObj:
         "riskParameters": {"priceLimitRatioX": "0.005", "priceLimitRatioY": "0.01"},
         "symbolType": "",
     }
+
+
+PROTOCOL = BybitProtocol

@@ -1,4 +1,4 @@
-"""Binance spot signed-REST answers: wire Structs and their parsers.
+"""Binance spot signed REST: requests, signing, and the answers parsed.
 
 Shapes from the official docs (`binance/binance-spot-api-docs` `rest-api.md`: "New order",
 "Query order", "Cancel order", "Account information", "Query Commission Rates";
@@ -8,14 +8,25 @@ Numbers arrive as decimal strings (ids and times as JSON numbers on the real ven
 every decoder here is non-strict: both forms read the same.
 """
 
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 import msgspec
 
-from arbot.domain import Balance, FeeRates, OrderReport, OrderStatus
+from arbot.domain import (
+    Balance,
+    FeeRates,
+    OrderReport,
+    OrderRequest,
+    OrderStatus,
+)
 from arbot.exchanges.orderwire import OrderRef, status_of
+from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
+from arbot.exchanges.restspec import RestErrorKind as K
+from arbot.exchanges.signing import Credentials, SignedRequest, encode_query, hmac_hex
 
 # `enums.md` "Order status". PENDING_CANCEL is documented as unused; EXPIRED_IN_MATCH is
 # an order expired by self-trade prevention. An IOC order's unfilled rest EXPIREs.
@@ -147,3 +158,89 @@ def parse_fee_rates(body: bytes, venue_symbol: str = "") -> FeeRates:
     side = max(sum(r.buyer for r in parts), sum(r.seller for r in parts))
     return FeeRates(maker=sum(r.maker for r in parts) + side,
                     taker=sum(r.taker for r in parts) + side)
+
+
+_ORDER_MESSAGES = [("insufficient balance", K.INSUFFICIENT_BALANCE),
+                   ("filter failure", K.ORDER_RULES),
+                   ("price * qty is zero or less", K.ORDER_RULES)]
+_ORDER = "/api/v3/order"
+
+
+def signature(secret: str, query: str, body: bytes = b"") -> str:
+    """`rest-api.md`: "The signature payload of your request is the query string
+    concatenated without separator to the HTTP body", HMAC-SHA256 of it as hex."""
+    return hmac_hex(secret, query.encode() + body)
+
+
+# REQUEST_WEIGHT 6000 per minute per IP (exchangeInfo's `rateLimits` has the live
+# value); exchangeInfo weighs 20, time 1; new order and cancel 1, query order 4,
+# account and commission 20. New orders also count against ORDERS, 50 per 10 s per
+# account in the recorded exchangeInfo (read the live value from `rateLimits`).
+LIMITS = RestLimits(
+    overall=RateLimit(6000, 60.0),
+    endpoints={"/api/v3/exchangeInfo": Endpoint(weight=20), "/api/v3/time": Endpoint(),
+               "POST /api/v3/order": Endpoint(weight=1, limit=RateLimit(50, 10.0)),
+               "GET /api/v3/order": Endpoint(weight=4),
+               "DELETE /api/v3/order": Endpoint(weight=1),
+               "/api/v3/account": Endpoint(weight=20),
+               "/api/v3/account/commission": Endpoint(weight=20)},
+)
+# Errors are `{"code":-1121,"msg":"Invalid symbol."}` with a 4xx/5xx status; 418 is
+# the IP ban that follows ignored 429s. -1007 is a backend timeout: status unknown.
+# -2010 NEW_ORDER_REJECTED and -1013 INVALID_MESSAGE carry several causes told apart
+# by the message (`errors.md`: "Account has insufficient balance for requested
+# action.", "Filter failure: LOT_SIZE" / PRICE_FILTER / NOTIONAL / MIN_NOTIONAL);
+# -2011 CANCEL_REJECTED with "Unknown order sent." is a missing order.
+ERRORS = ErrorTable(
+    "code", "msg", None,
+    codes={-1003: K.RATE_LIMITED, -1015: K.RATE_LIMITED, -1021: K.TIMESTAMP,
+           -1007: K.SERVER, -1013: K.BAD_REQUEST, -1111: K.ORDER_RULES,
+           -2010: K.BAD_REQUEST, -2011: K.BAD_REQUEST, -2013: K.NO_SUCH_ORDER,
+           -1022: K.AUTH, -2014: K.AUTH, -2015: K.AUTH},
+    statuses={418: K.RATE_LIMITED},
+    messages={-2010: _ORDER_MESSAGES, -1013: _ORDER_MESSAGES,
+              -2011: [("unknown order", K.NO_SUCH_ORDER)]},
+)
+RECV_WINDOW_MS = 5000
+ORDER_WINDOW_MS = RECV_WINDOW_MS  # rest-api.md "Timing security": serverTime - timestamp
+
+
+# Signed REST: every parameter in the signed query string, no body
+
+def _signed(creds: Credentials, method: str, path: str,
+            params: Mapping[str, str], ts_ms: int) -> SignedRequest:
+    """`timestamp` and `recvWindow` join the parameters; `signature` goes last."""
+    query = encode_query({**params, "recvWindow": str(RECV_WINDOW_MS),
+                          "timestamp": str(ts_ms)})
+    sig = signature(creds.secret, query)
+    return SignedRequest(method, f"{path}?{query}&signature={sig}",
+                         {"X-MBX-APIKEY": creds.key}, b"", sig)
+
+
+def sign_place(creds: Credentials, order: OrderRequest, ts_ms: int) -> SignedRequest:
+    """`POST /api/v3/order` LIMIT IOC; FULL asks for the fills in the answer."""
+    return _signed(creds, "POST", _ORDER, {
+        "symbol": order.venue_symbol, "side": order.side.upper(), "type": "LIMIT",
+        "timeInForce": "IOC", "quantity": order.qty, "price": order.price,
+        "newClientOrderId": order.client_id, "newOrderRespType": "FULL"}, ts_ms)
+
+
+def sign_status(creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+    return _signed(creds, "GET", _ORDER, {
+        "symbol": ref.venue_symbol, "origClientOrderId": ref.client_id}, ts_ms)
+
+
+def sign_cancel(creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+    return _signed(creds, "DELETE", _ORDER, {
+        "symbol": ref.venue_symbol, "origClientOrderId": ref.client_id}, ts_ms)
+
+
+def sign_balances(creds: Credentials, ts_ms: int) -> SignedRequest:
+    return _signed(creds, "GET", "/api/v3/account", {"omitZeroBalances": "true"},
+                   ts_ms)
+
+
+def sign_fee_rates(creds: Credentials, venue_symbol: str, ts_ms: int
+                   ) -> SignedRequest:
+    return _signed(creds, "GET", "/api/v3/account/commission",
+                   {"symbol": venue_symbol}, ts_ms)

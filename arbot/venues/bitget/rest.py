@@ -1,18 +1,27 @@
-"""Bitget v2 spot signed-REST answers: wire Structs and their parsers.
+"""Bitget v2 spot signed REST: requests, signing, and the answers parsed.
 
 Shapes from the official docs (`https://www.bitget.com/api-doc/spot/trade/Place-Order`,
 `.../Cancel-Order`, `.../Get-Order-Info`, `.../spot/account/Get-Account-Assets`,
 `.../common/public/Get-Trade-Rate`), read from `rosssaunders/coincise`
-`docs/bitget/endpoints/private/*.md` and quoted in `../shared/protocols.md` §4.6. Every
+`docs/bitget/endpoints/private/*.md`. Every
 answer is `{"code":"00000","msg":"success","requestTime":..,"data":..}` (the assets page
 says `message` instead of `msg`; neither is read here). Numbers are strings.
 """
 
+
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import msgspec
 
-from arbot.domain import Balance, FeeRates, OrderReport, OrderStatus
+from arbot.domain import (
+    Balance,
+    FeeRates,
+    OrderReport,
+    OrderRequest,
+    OrderStatus,
+)
 from arbot.exchanges.orderwire import (
     OrderRef,
     acknowledged,
@@ -22,6 +31,9 @@ from arbot.exchanges.orderwire import (
     side_of,
     status_of,
 )
+from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
+from arbot.exchanges.restspec import RestErrorKind as K
+from arbot.exchanges.signing import Credentials, HeaderNames, SignedRequest, sign_prehash
 
 Num = str | float  # decimal text, or a JSON number (feeDetail's inner values are numbers)
 
@@ -170,3 +182,71 @@ def parse_fee_rates(body: bytes, venue_symbol: str) -> FeeRates:
     "takerFeeRate":"0.0006"}}`, "Fractional form", charged."""
     r = _rates.decode(body).data
     return FeeRates(maker=num(r.makerFeeRate), taker=num(r.takerFeeRate))
+
+
+ORDER_WINDOW_MS = 30_000  # signature page: the ACCESS-TIMESTAMP "will expire in 30 seconds"
+# "The overall rate limit is 6000/IP/Min", and each endpoint has its own: symbols
+# 20 requests/s; time 20/s as well (from the endpoint page, unverified here); per UID
+# place and cancel 10/s, orderInfo 20/s, assets and trade-rate 10/s.
+LIMITS = RestLimits(overall=RateLimit(6000, 60.0), endpoints={
+    "/api/v2/spot/public/symbols": Endpoint(limit=RateLimit(20, 1.0)),
+    "/api/v2/public/time": Endpoint(limit=RateLimit(20, 1.0)),
+    "/api/v2/spot/trade/place-order": Endpoint(limit=RateLimit(10, 1.0)),
+    "/api/v2/spot/trade/cancel-order": Endpoint(limit=RateLimit(10, 1.0)),
+    "/api/v2/spot/trade/orderInfo": Endpoint(limit=RateLimit(20, 1.0)),
+    "/api/v2/spot/account/assets": Endpoint(limit=RateLimit(10, 1.0)),
+    "/api/v2/common/trade-rate": Endpoint(limit=RateLimit(10, 1.0)),
+})
+# `code` "00000" is success; 429 comes as HTTP status and as code. 400xx are the
+# request and its authentication (`docs/bitget/error_codes.md`), 43xxx/45xxx orders.
+ERRORS = ErrorTable(
+    "code", "msg", "00000",
+    codes={429: K.RATE_LIMITED, 40008: K.TIMESTAMP, 40005: K.TIMESTAMP,
+           40034: K.BAD_REQUEST,
+           40001: K.AUTH, 40002: K.AUTH, 40006: K.AUTH, 40009: K.AUTH, 40011: K.AUTH,
+           40012: K.AUTH, 40014: K.AUTH, 40018: K.AUTH, 40037: K.AUTH,
+           43012: K.INSUFFICIENT_BALANCE,
+           43027: K.ORDER_RULES, 45110: K.ORDER_RULES, 45111: K.ORDER_RULES,
+           43001: K.NO_SUCH_ORDER, 43004: K.NO_SUCH_ORDER},
+)
+
+
+_HEADERS = HeaderNames(key="ACCESS-KEY", sign="ACCESS-SIGN", timestamp="ACCESS-TIMESTAMP",
+                       passphrase="ACCESS-PASSPHRASE")
+
+
+# Signed REST: ACCESS-* headers, base64 HMAC of ts+METHOD+path(?query)+body
+
+def _signed(creds: Credentials, method: str, path: str,
+            fields: Mapping[str, str], ts_ms: int) -> SignedRequest:
+    """The timestamp is in ms ("Unix timestamp in milliseconds"); the GET query is
+    sorted by key, as the HMAC sample page requires."""
+    return sign_prehash(creds, _HEADERS, method, path, fields, str(ts_ms))
+
+
+def sign_place(creds: Credentials, order: OrderRequest, ts_ms: int) -> SignedRequest:
+    """`POST /api/v2/spot/trade/place-order`: limit, force ioc, size in base coin."""
+    return _signed(creds, "POST", "/api/v2/spot/trade/place-order", {
+        "symbol": order.venue_symbol, "side": order.side.value, "orderType": "limit",
+        "force": "ioc", "price": order.price, "size": order.qty,
+        "clientOid": order.client_id}, ts_ms)
+
+
+def sign_status(creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+    return _signed(creds, "GET", "/api/v2/spot/trade/orderInfo",
+                   {"clientOid": ref.client_id}, ts_ms)
+
+
+def sign_cancel(creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+    return _signed(creds, "POST", "/api/v2/spot/trade/cancel-order",
+                   {"symbol": ref.venue_symbol, "clientOid": ref.client_id}, ts_ms)
+
+
+def sign_balances(creds: Credentials, ts_ms: int) -> SignedRequest:
+    return _signed(creds, "GET", "/api/v2/spot/account/assets", {}, ts_ms)
+
+
+def sign_fee_rates(creds: Credentials, venue_symbol: str, ts_ms: int
+                   ) -> SignedRequest:
+    return _signed(creds, "GET", "/api/v2/common/trade-rate",
+                   {"symbol": venue_symbol, "businessType": "spot"}, ts_ms)

@@ -161,3 +161,6 @@ def _instrument(spec: SymbolSpec) -> JsonObj:
         "optType": "", "quoteCcy": spec.quote, "settleCcy": "", "state": "live",
         "stk": "", "tickSz": decimal_text(r.price_dp, "trim"), "uly": "",
     }
+
+
+PROTOCOL = OkxProtocol

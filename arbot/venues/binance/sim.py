@@ -53,6 +53,7 @@ def _valid_id(value: object) -> bool:
 
 class BinanceProtocol(VenueProtocol):
     venue = Venue.BINANCE
+    # The first is the default URL: raw `/ws`, which takes live SUBSCRIBE requests.
     ws_paths = ("/ws", "/ws/{tail}", "/stream")
     numbers = "pad8"
     server_pings = True
@@ -230,3 +231,6 @@ def _pad8(text: str) -> str:
     """A plain decimal string padded to Binance's 8 places ("5" -> "5.00000000")."""
     whole, _, frac = text.partition(".")
     return f"{whole}.{frac.ljust(8, '0')}"
+
+
+PROTOCOL = BinanceProtocol

@@ -1,0 +1,47 @@
+"""Binance spot (docs: https://developers.binance.com/docs/binance-spot-api-docs)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from arbot.domain import Venue
+from arbot.venues.simspec import (
+    Credentials,
+    FeeRates,
+    Heartbeat,
+    RateLimit,
+    Rules,
+    SimSpec,
+    VenueStyle,
+)
+from arbot.venues.spec import CredentialNames, VenueSpec
+
+SPEC = VenueSpec(
+    venue=Venue.BINANCE,
+    label="Binance",
+    short="BIN",
+    ws_url="wss://stream.binance.com:9443/ws",
+    rest_url="https://api.binance.com",
+    taker_fee_bps=10.0,
+    maker_fee_bps=10.0,
+    credentials=CredentialNames("BINANCE_API_KEY", "BINANCE_API_SECRET"),
+    tardis_id="binance",
+    sim=SimSpec(
+        # "WebSocket Streams": the server pings every 20 s and disconnects a client
+        # that has not answered within a minute.
+        heartbeat=Heartbeat(ping_interval_s=20.0, pong_timeout_s=60.0),
+        demo_credentials=Credentials("arbot-demo-binance-key", "arbot-demo-binance-secret"),
+        fees=FeeRates(Decimal("0.001"), Decimal("0.001")),
+        # "Limits": 1200 request weight per minute, per IP across endpoints.
+        order_limit=RateLimit(1200, 60.0, per_path=False),
+        style=VenueStyle(spread_bps=1.0, depth_quote=60_000.0, latency_ticks=0,
+                         jitter_bps=0.2),
+        # Plausible values modelled on the real listings ("Exchange information").
+        rules={
+            "BTC-USDT": Rules(price_dp=2, qty_dp=5, min_qty="0.00001", min_notional="5"),
+            "ETH-USDT": Rules(price_dp=2, qty_dp=4, min_qty="0.0001", min_notional="5"),
+            "SOL-USDT": Rules(price_dp=2, qty_dp=3, min_qty="0.001", min_notional="5"),
+            "XRP-USDT": Rules(price_dp=4, qty_dp=0, min_qty="1", min_notional="5"),
+        },
+    ),
+)

@@ -1,0 +1,230 @@
+"""Binance spot, public side: `<sym>@bookTicker` over raw or combined streams parsed to
+quotes, subscribe frames, instruments and server time over public REST; the adapter
+joins them to the signed REST in `rest`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from arbot.domain import (
+    FeedEvent,
+    Instrument,
+    ShutdownNotice,
+    SubscribeAck,
+    Venue,
+    VenueError,
+)
+from arbot.exchanges.base import (
+    Adapter,
+    Drop,
+    DropCounter,
+    FrameParser,
+    Heartbeat,
+    Limits,
+    decode_json,
+    make_quote,
+)
+from arbot.venues.binance import SPEC, rest
+
+
+class BookTicker(msgspec.Struct):
+    """`<symbol>@bookTicker` payload; Binance sends no timestamp in it."""
+
+    u: int
+    s: str
+    b: float
+    B: float
+    a: float
+    A: float
+
+
+class Frame(msgspec.Struct):
+    """Every frame a bookTicker connection can carry, decoded in one pass.
+
+    Combined streams wrap the payload as `{"stream":..,"data":..}`; raw streams send the
+    payload itself; acks are `{"result":null,"id":1}`; errors `{"code":2,"msg":".."}`.
+    """
+
+    stream: str | None = None
+    data: BookTicker | None = None
+    u: int | None = None
+    s: str | None = None
+    b: float | None = None
+    B: float | None = None
+    a: float | None = None
+    A: float | None = None
+    id: int | str | None = None
+    code: int | None = None
+    msg: str | None = None
+
+
+_decoder = msgspec.json.Decoder(Frame, strict=False)
+
+
+class BinanceParser(FrameParser):
+    def parse(self, frame: str | bytes, recv_ns: int) -> list[FeedEvent]:
+        """Parse one frame. Real combined-stream frame (2021-10-12)::
+
+        {"stream":"nknusdt@bookTicker","data":{"u":499869768,"s":"NKNUSDT","b":"0.35210000",
+         "B":"672.00000000","a":"0.35260000","A":"3199.00000000"}}
+        """
+        try:
+            f = _decoder.decode(frame)
+        except ValueError:  # msgspec.DecodeError, or UnicodeDecodeError inside a string
+            return self._refused(frame)
+        t = f.data
+        if t is not None:
+            return self._quote(t.s, t.b, t.B, t.a, t.A, recv_ns)
+        if f.s is not None and f.b is not None and f.B is not None and f.a is not None \
+                and f.A is not None and f.u is not None:
+            return self._quote(f.s, f.b, f.B, f.a, f.A, recv_ns)
+        if f.code is not None:
+            return [VenueError(Venue.BINANCE, str(f.code), f.msg or "")]
+        if f.id is not None and f.stream is None:
+            return [SubscribeAck(Venue.BINANCE, str(f.id))]
+        self.drops.add(Drop.INVALID_FRAME)
+        return []
+
+    def _quote(
+        self, venue_id: str, bid: float, bid_size: float, ask: float, ask_size: float, recv_ns: int
+    ) -> list[FeedEvent]:
+        symbol = self._symbol(venue_id)
+        if symbol is None:
+            self.drops.add(Drop.UNKNOWN_SYMBOL)
+            return []
+        q = make_quote(Venue.BINANCE, symbol, bid, bid_size, ask, ask_size, None, recv_ns,
+                       self.drops)
+        return [] if q is None else [q]
+
+    def _refused(self, frame: str | bytes) -> list[FeedEvent]:
+        """Slow path: say why the typed decode refused the frame."""
+        obj = decode_json(frame, self.drops)
+        if obj is None:
+            return []
+        if isinstance(obj, dict):
+            stream = obj.get("stream")
+            data: Any = obj.get("data")
+            event = data.get("e") if isinstance(data, dict) else obj.get("e")
+            if event == "serverShutdown":
+                return [ShutdownNotice(Venue.BINANCE, "serverShutdown")]
+            if (isinstance(stream, str) and not stream.endswith("@bookTicker")) or event:
+                self.drops.add(Drop.UNUSED_CHANNEL)
+                return []
+        self.drops.add(Drop.INVALID_FRAME)
+        return []
+
+
+# Public REST: instruments and the server clock.
+
+INSTRUMENTS_PATH = "/api/v3/exchangeInfo?permissions=SPOT"
+TIME_PATH = "/api/v3/time"
+
+
+def _instruments(body: str | bytes) -> list[Instrument]:
+    info = msgspec.json.decode(body, type=_ExchangeInfo)
+    return [_instrument(s) for s in info.symbols if _is_spot(s)]
+
+
+def _server_time(body: str | bytes) -> int:
+    """`GET /api/v3/time`: `{"serverTime": 1499827319559}`."""
+    return msgspec.json.decode(body, type=_ServerTime).serverTime
+
+
+class _ServerTime(msgspec.Struct):
+    serverTime: int
+
+
+class _Filter(msgspec.Struct):
+    filterType: str
+    tickSize: str | None = None
+    stepSize: str | None = None
+    minQty: str | None = None
+    minNotional: str | None = None
+
+
+class _Symbol(msgspec.Struct):
+    symbol: str
+    status: str
+    baseAsset: str
+    quoteAsset: str
+    filters: list[_Filter]
+    isSpotTradingAllowed: bool = True
+    permissions: list[str] = []
+
+
+class _ExchangeInfo(msgspec.Struct):
+    symbols: list[_Symbol]
+
+
+def _is_spot(s: _Symbol) -> bool:
+    return s.isSpotTradingAllowed
+
+
+def _instrument(s: _Symbol) -> Instrument:
+    by_type = {f.filterType: f for f in s.filters}
+    price = by_type.get("PRICE_FILTER")
+    lot = by_type.get("LOT_SIZE")
+    # NOTIONAL replaced MIN_NOTIONAL in 2023; old captures carry only the latter.
+    notional = by_type.get("NOTIONAL") or by_type.get("MIN_NOTIONAL")
+    return Instrument(
+        venue=Venue.BINANCE,
+        symbol=f"{s.baseAsset}-{s.quoteAsset}",
+        venue_id=s.symbol,
+        base=s.baseAsset,
+        quote=s.quoteAsset,
+        tick_size=(price.tickSize if price else None) or "0",
+        lot_size=(lot.stepSize if lot else None) or "0",
+        min_qty=(lot.minQty if lot else None) or "0",
+        min_notional=(notional.minNotional if notional else None) or "0",
+        status=s.status,
+        trading=s.status == "TRADING",
+    )
+
+
+class BinanceAdapter(Adapter):
+    venue = Venue.BINANCE
+    ws_url = SPEC.ws_url
+    rest_url = SPEC.rest_url
+    instruments_path = INSTRUMENTS_PATH
+    # The server pings every 20 s at the WebSocket level; aiohttp answers with a pong.
+    heartbeat = Heartbeat(frame=None, interval_s=20.0)
+    # 1024 streams per connection; no per-frame count limit is documented, so keep
+    # SUBSCRIBE frames modest (the venue allows only 5 incoming messages per second).
+    limits = Limits(args_per_frame=200, frame_bytes=16_384, streams_per_connection=1024)
+    time_path = TIME_PATH
+    order_window_ms = rest.ORDER_WINDOW_MS
+    rest_limits = rest.LIMITS
+    rest_errors = rest.ERRORS
+
+    @staticmethod
+    def venue_id(base: str, quote: str) -> str:
+        return f"{base}{quote}"
+
+    def channel_arg(self, venue_id: str) -> object:
+        return f"{venue_id.lower()}@bookTicker"
+
+    def subscribe_frame(self, args: list[object], req_id: int) -> str:
+        return msgspec.json.encode({"method": "SUBSCRIBE", "params": args, "id": req_id}).decode()
+
+    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
+        return BinanceParser(symbols, drops)
+
+    parse_instruments = staticmethod(_instruments)
+    parse_server_time = staticmethod(_server_time)
+    # Signed REST: requests and their answers (`rest`).
+    sign_place = staticmethod(rest.sign_place)
+    sign_status = staticmethod(rest.sign_status)
+    sign_cancel = staticmethod(rest.sign_cancel)
+    sign_balances = staticmethod(rest.sign_balances)
+    sign_fee_rates = staticmethod(rest.sign_fee_rates)
+    parse_place = staticmethod(rest.parse_order)
+    parse_status = staticmethod(rest.parse_order)
+    parse_cancel = staticmethod(rest.parse_order)
+    parse_balances = staticmethod(rest.parse_balances)
+    parse_fee_rates = staticmethod(rest.parse_fee_rates)
+
+
+ADAPTER = BinanceAdapter
