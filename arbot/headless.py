@@ -20,7 +20,8 @@ import msgspec
 
 from arbot.api.server import ApiRefused
 from arbot.config import ArbotSettings
-from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Quote, Venue
+from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Venue
+from arbot.events import Sink
 from arbot.export import plain_number
 from arbot.runtime import Runtime
 from arbot.storage.rawlog import RawLogConfig
@@ -59,14 +60,11 @@ def setup_logging(log_format: LogFormat, demo: bool) -> None:
     root.setLevel(logging.INFO)
 
 
-class StatusLog:
+class StatusLog(Sink):
     """A sink that logs feed changes as they happen and a summary line per venue."""
 
     def __init__(self) -> None:
         self._seen: dict[tuple[Venue, int], tuple[FeedState, str | None]] = {}
-
-    def on_quote(self, quote: Quote) -> None:
-        """Quotes are counted by the feeds; nothing to log per quote."""
 
     def on_episode(self, event: EpisodeEvent) -> None:
         """One line when an episode opens and one when it closes; updates stay quiet."""

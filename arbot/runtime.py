@@ -20,7 +20,7 @@ from arbot.api.server import ApiServer, api_token
 from arbot.config import ArbotSettings, load_credentials
 from arbot.domain import Instrument, Quote, Venue
 from arbot.engine.engine import Engine
-from arbot.events import FanOut
+from arbot.events import FanOut, Sink
 from arbot.exchanges import adapter_for
 from arbot.exchanges.feed import Feed, aiohttp_connect
 from arbot.exchanges.quotegate import GateBoard, QuoteGate
@@ -53,7 +53,7 @@ class Runtime:
     HTTP session and one feed per venue connection. Use as `async with Runtime(...)`."""
 
     def __init__(self, settings: ArbotSettings, *, demo: bool = False,
-                 sinks: Iterable[object] = (), sim_config: SimConfig | None = None,
+                 sinks: Iterable[Sink] = (), sim_config: SimConfig | None = None,
                  armed: bool = False, record_raw: RawLogConfig | None = None) -> None:
         self.settings = settings
         self.demo = demo
@@ -114,7 +114,7 @@ class Runtime:
         self.recorder = Recorder(self.writer, storage.record_quotes, storage.record_throttle_ms,
                                  run_id=self.started_ns)
         self.recorder.start_run(self.started_ns, self.demo, run_settings(self.settings))
-        episode_sinks: list[object] = [self.recorder]
+        episode_sinks: list[Sink] = [self.recorder]
         if self.settings.trading.mode != "off":
             self.trader = await self._start_trader()
             episode_sinks.append(self.trader)

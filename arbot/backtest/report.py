@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from arbot.domain import EpisodeEvent, EpisodeKind, Side
+from arbot.events import Sink
 from arbot.trading.outcome import TradeOutcome
 
 NS_PER_MS = 1_000_000
@@ -42,7 +43,7 @@ class TradeRow:
 
 
 @dataclass
-class Collector:
+class Collector(Sink):
     """Episode and trade sink for the report; `clock` stamps each trade's settlement."""
 
     clock: Callable[[], int]

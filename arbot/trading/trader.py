@@ -29,6 +29,7 @@ from arbot.domain import (
     Quote,
     Venue,
 )
+from arbot.events import Sink
 from arbot.storage.db import DatabaseError
 from arbot.storage.journal import TradeJournal
 from arbot.trading.execution import LegRisk, Legs, execute, send_legs
@@ -43,7 +44,7 @@ log = logging.getLogger("arbot.trading")
 TradeListener = Callable[[TradeOutcome], None]
 
 
-class Trader:
+class Trader(Sink):
     def __init__(self, settings: TradingSettings, executor: Executor, journal: TradeJournal,
                  ledger: Ledger, instruments: Instruments,
                  book: Callable[[Venue, str], Quote | None], *,
