@@ -33,6 +33,7 @@ from arbot.storage.queries import delete_quotes_older_than
 from arbot.storage.rawlog import RawLog, RawLogConfig
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
+from arbot.tradekinds import TradingMode
 from arbot.trading.live import LiveExecutor
 from arbot.trading.reconcile import Reconciler
 from arbot.trading.setup import build_trader, credentials_of, open_live
@@ -115,7 +116,7 @@ class Runtime:
                                  run_id=self.started_ns)
         self.recorder.start_run(self.started_ns, self.demo, run_settings(self.settings))
         episode_sinks: list[Sink] = [self.recorder]
-        if self.settings.trading.mode != "off":
+        if self.settings.trading.mode != TradingMode.OFF:
             self.trader = await self._start_trader()
             episode_sinks.append(self.trader)
         self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]))
@@ -143,7 +144,7 @@ class Runtime:
         journal = TradeJournal(self.settings.storage.path)
         self._stack.callback(journal.close)
         executor: LiveExecutor | None = None
-        if self.settings.trading.mode == "live":
+        if self.settings.trading.mode == TradingMode.LIVE:
             session = await self._stack.enter_async_context(aiohttp.ClientSession())
             keys = (credentials_of({v: self.sim.config.accounts.credentials_for(v)
                                     for v in Venue})
@@ -194,7 +195,7 @@ class Runtime:
     def arm_refusal(self) -> str | None:
         """Why live trading cannot be armed now (the reason `arm_live` would give), or None;
         a front end asks before promising anything."""
-        if self.trader is None or self.settings.trading.mode != "live":
+        if self.trader is None or self.settings.trading.mode != TradingMode.LIVE:
             return 'trading mode is not live; set [trading] mode = "live" in arbot.toml'
         if not isinstance(self.trader.executor, LiveExecutor):
             return "no live executor"

@@ -4,9 +4,8 @@ Each is decoded once, where it is read, and checked against the schema's types, 
 export, the API and the UI read named fields instead of unpacking 20-column tuples, and a
 row some other program wrote in the wrong type is one clear error instead of a wrong
 number on screen. A record's field order is its SELECT list (`columns`), so the columns
-are named in one place. Text columns whose values ArBot's own versions have extended over
-time (status, leg outcome, purpose) stay plain text: history from an older or newer
-version is shown as recorded.
+are named in one place. Statuses, leg outcomes and purposes stay text: history is shown as
+it was recorded, whichever version of ArBot recorded it.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from arbot.storage.models import OrderRecord, TradeRecord
+from arbot.tradekinds import OrderPurpose, TradingMode
 from arbot.trading.outcome import TradeOutcome
 
 
@@ -71,8 +72,8 @@ class TradeRow:
             for leg in outcome.orders)
         # The first buy and sell orders are the trade's two legs; follow-ups (unwind,
         # chase) trade on one of those venues.
-        buy = next((o.venue for o in orders if o.purpose == "buy"), "")
-        sell = next((o.venue for o in orders if o.purpose == "sell"), "")
+        buy = next((o.venue for o in orders if o.purpose == OrderPurpose.BUY), "")
+        sell = next((o.venue for o in orders if o.purpose == OrderPurpose.SELL), "")
         s = outcome.settlement
         return cls(outcome.trade_id, outcome.symbol, buy, sell, settled_ns, s.buy_qty,
                    s.sell_qty, s.buy_avg, s.sell_avg, s.fees, s.pnl, outcome.status,
@@ -95,7 +96,7 @@ class TradeRow:
 class TradingStatus:
     """The trader as of one refresh tick."""
 
-    mode: str  # paper or live: what the running trader does, whatever was saved since
+    mode: TradingMode  # paper or live: what the running trader does, whatever was saved since
     state: str  # running, paused, halted
     reason: str
     armed: bool
@@ -111,7 +112,7 @@ class TradingStatus:
 
     @property
     def live_armed(self) -> bool:
-        return self.mode == "live" and self.armed
+        return self.mode == TradingMode.LIVE and self.armed
 
 
 def _num(text: str) -> float:

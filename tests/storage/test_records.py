@@ -10,11 +10,13 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from arbot.domain import OrderRequest, Side, Venue
 from arbot.storage.db import DatabaseError, open_db
+from arbot.storage.journal import TradeClose, TradeIntent, TradeJournal
 from arbot.storage.models import EpisodeRecord, OrderRecord, TradeRecord
 from arbot.storage.queries import iter_episodes
 from arbot.storage.trade_queries import iter_trades, trade_orders
-from arbot.tradekinds import TradingMode
+from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus, TradingMode
 
 
 @pytest.fixture
@@ -72,3 +74,36 @@ async def test_a_value_of_the_wrong_type_is_one_clear_error(conn: aiosqlite.Conn
     assert err.kind == "corrupt"
     assert "row 2 of trades" in err.message and "ts_close_ns" in err.message
     assert "Expected `int | null`, got `str`" in err.message
+
+
+async def test_the_journal_records_plain_words_and_reads_them_back(
+        conn: aiosqlite.Connection, tmp_path: Path) -> None:
+    """Enums in the code, the same text in the database: a trade journaled from typed
+    intent and close reads back as recorded, and its orders with their purposes."""
+    buy = OrderRequest("t1b", Venue.OKX, "BTC-USDT", "BTC-USDT", Side.BUY, "100.5", "0.5")
+    sell = OrderRequest("t1s", Venue.BYBIT, "BTC-USDT", "BTCUSDT", Side.SELL, "101", "0.5")
+    journal = TradeJournal(tmp_path / "arbot.db")
+    try:
+        journal.intent(TradeIntent(trade_id="t1", episode_id="e1", mode=TradingMode.PAPER,
+                                   run_id=1, symbol="BTC-USDT", buy=buy, sell=sell,
+                                   buy_price=100.5, sell_price=101.0, expected_profit=0.2,
+                                   ts_ns=10))
+        unwind = OrderRequest("t1u0", Venue.OKX, "BTC-USDT", "BTC-USDT", Side.SELL, "100", "0.5")
+        journal.order(unwind, "t1", OrderPurpose.UNWIND, 11)  # a follow-up's own row
+        journal.close_trade(TradeClose(trade_id="t1", status=TradeStatus.LEG_RISK,
+                                       leg_outcome=LegOutcome.UNWIND_FAILED, detail="",
+                                       buy_qty=0.5, sell_qty=0.0, buy_avg=100.5, sell_avg=0.0,
+                                       fees=0.01, pnl=-0.01, ts_ns=20))
+        legs = journal.trade_orders("t1")
+    finally:
+        journal.close()
+    [row] = await conn.execute_fetchall(
+        "SELECT mode, typeof(mode), status, leg_outcome, sell_avg, detail FROM trades")
+    assert tuple(row) == ("paper", "text", "leg_risk", "unwind_failed", None, None)
+    purposes = await conn.execute_fetchall("SELECT purpose FROM orders ORDER BY id")
+    assert [p for (p,) in purposes] == ["buy", "sell", "unwind"]
+    assert [leg.purpose for leg in legs] == [OrderPurpose.BUY, OrderPurpose.SELL,
+                                             OrderPurpose.UNWIND]
+    [trade] = [t async for t in iter_trades(conn)]
+    assert (trade.mode, trade.status, trade.leg_outcome, trade.realized_profit) == (
+        TradingMode.PAPER, "leg_risk", "unwind_failed", -0.01)
