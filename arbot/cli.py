@@ -27,6 +27,7 @@ from arbot.config import (
     settings_source_path,
 )
 from arbot.domain import Venue
+from arbot.events import Sink
 from arbot.exchanges.symbols import parse_canonical
 from arbot.export import (
     EPISODE_HEADER,
@@ -225,10 +226,10 @@ def _run_app(args: argparse.Namespace, settings: ArbotSettings) -> int:
 
 
 def recording_runtime(settings: ArbotSettings, demo: bool,
-                      raw: RawLogConfig) -> Callable[[Sequence[object]], Runtime]:
+                      raw: RawLogConfig) -> Callable[[Sequence[Sink]], Runtime]:
     """The UI's runtime factory (as `tui.backend.runtime_factory`), recording raw frames."""
 
-    def build(sinks: Sequence[object]) -> Runtime:
+    def build(sinks: Sequence[Sink]) -> Runtime:
         return Runtime(settings, demo=demo, sinks=sinks, record_raw=raw)
 
     return build

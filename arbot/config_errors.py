@@ -8,6 +8,7 @@ one problem per line. Doing that needs the field's constraints, so it walks the 
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -121,6 +122,8 @@ def _reason(err: Mapping[str, Any], field_info: FieldInfo | None, beyond: int) -
 def _allowed(annotation: Any, metadata: list[Any]) -> str:
     if get_origin(annotation) is Literal:
         return "one of: " + ", ".join(str(a) for a in get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return "one of: " + ", ".join(str(m.value) for m in annotation)
     if _model(annotation) is not None:
         return "a table"
     names = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}

@@ -7,13 +7,28 @@ this far.
 
 from __future__ import annotations
 
-from typing import Literal
+import enum
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from arbot.domain import Venue
+from arbot.tradekinds import LegPolicy, TradingMode
 
 DEFAULT_ASSETS = {"USDT": 10_000.0, "BTC": 0.1, "ETH": 3.0, "SOL": 50.0, "XRP": 5_000.0}
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _member(kind: type[E]) -> Callable[[object], object]:
+    """A setting's text as its enum member: the file is checked strictly (TOML is typed),
+    and strict validation takes only members. Anything else is left for the validator to
+    refuse with the list of allowed values."""
+    by_value = {m.value: m for m in kind}
+
+    def member(value: object) -> object:
+        return by_value.get(value, value) if isinstance(value, str) else value
+    return member
 
 
 class PaperSettings(BaseModel):
@@ -54,7 +69,8 @@ class TradingSettings(BaseModel):
     """Whether and how opportunities are acted on."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    mode: Literal["off", "paper", "live"] = Field("paper", description=(
+    mode: Annotated[TradingMode, BeforeValidator(_member(TradingMode))] = Field(
+        TradingMode.PAPER, description=(
         "off: watch only; paper: simulated fills; live: real orders (needs API keys and "
         "arming at run time)."))
     slippage_bps: float = Field(0.0, ge=0, le=100, allow_inf_nan=False, description=(
@@ -67,7 +83,8 @@ class TradingSettings(BaseModel):
         "Wait after a trade before the same symbol trades again."))
     max_trades_per_minute: int = Field(20, ge=1, le=10_000, description=(
         "Trades started in any 60 s, all symbols together."))
-    leg_policy: Literal["unwind", "chase", "hold"] = Field("unwind", description=(
+    leg_policy: Annotated[LegPolicy, BeforeValidator(_member(LegPolicy))] = Field(
+        LegPolicy.UNWIND, description=(
         "When one leg fills more than the other: unwind the excess where it filled, chase "
         "the missing leg, or hold the imbalance and stop trading the symbol."))
     leg_ttl_ms: int = Field(2000, ge=10, le=60_000, description=(

@@ -1,30 +1,76 @@
-"""Sinks: plain objects with synchronous `on_*` methods, and the fan-out that feeds them.
+"""Sinks: the typed seams that quotes, feed statuses, episodes and settled trades flow
+through, and the fan-out that feeds them.
 
 The hot path calls sinks synchronously; a sink that does anything slow (the database, the
 UI) buffers on its own side, so no sink can stall market data.
+
+A part that feeds one kind of event takes the small Protocol for it (the engine an
+`EpisodeSink`, a feed a `FeedSink`). A part that hears several kinds through a `FanOut`
+subclasses `Sink` and overrides the kinds it takes; the fan-out calls only those, so a kind
+a sink ignores costs nothing per event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from arbot.domain import EpisodeEvent, FeedStatus, Quote
 
+if TYPE_CHECKING:  # trading imports this module; the seam needs only the type
+    from arbot.trading.outcome import TradeOutcome
 
-class Sink(Protocol):
-    """Every sink takes quotes and feed statuses; `on_episode` and `on_trade` are optional
-    (duck-typed)."""
+E = TypeVar("E")
 
+
+class QuoteSink(Protocol):
     def on_quote(self, quote: Quote) -> None: ...
 
+
+class StatusSink(Protocol):
     def on_feed_status(self, status: FeedStatus) -> None: ...
 
 
-class FanOut:
-    """Calls every sink in order. Bound methods are collected once, not looked up per quote."""
+class FeedSink(QuoteSink, StatusSink, Protocol):
+    """Where a feed delivers."""
 
-    def __init__(self, sinks: Iterable[object]) -> None:
+
+class EpisodeSink(Protocol):
+    def on_episode(self, event: EpisodeEvent) -> None: ...
+
+
+class TradeSink(Protocol):
+    def on_trade(self, outcome: TradeOutcome) -> None: ...
+
+
+class Sink:
+    """A `FanOut` member. Every kind of event is ignored unless the subclass overrides it
+    (a subclass may also set `on_quote` per instance, then `FanOut.rebind()`)."""
+
+    def on_quote(self, quote: Quote) -> None:
+        """Not taken."""
+
+    def on_feed_status(self, status: FeedStatus) -> None:
+        """Not taken."""
+
+    def on_episode(self, event: EpisodeEvent) -> None:
+        """Not taken."""
+
+    def on_trade(self, outcome: TradeOutcome) -> None:
+        """A trade settled; not taken."""
+
+
+def _taken(calls: Iterable[Callable[[E], None]], ignored: Callable[..., None]
+           ) -> tuple[Callable[[E], None], ...]:
+    """The bound methods that are not `Sink`'s own no-op for their kind."""
+    return tuple(c for c in calls if getattr(c, "__func__", c) is not ignored)
+
+
+class FanOut(Sink):
+    """Calls every sink in order. Bound methods are collected once, not looked up per
+    event."""
+
+    def __init__(self, sinks: Iterable[Sink]) -> None:
         self._sinks = list(sinks)
         self.rebind()
 
@@ -32,10 +78,10 @@ class FanOut:
         """Collect the bound methods again, after a sink swapped one (a new recording
         mode)."""
         sinks = self._sinks
-        self._on_quote = tuple(s.on_quote for s in sinks if hasattr(s, "on_quote"))
-        self._on_status = tuple(s.on_feed_status for s in sinks if hasattr(s, "on_feed_status"))
-        self._on_episode = tuple(s.on_episode for s in sinks if hasattr(s, "on_episode"))
-        self._on_trade = tuple(s.on_trade for s in sinks if hasattr(s, "on_trade"))
+        self._on_quote = _taken((s.on_quote for s in sinks), Sink.on_quote)
+        self._on_status = _taken((s.on_feed_status for s in sinks), Sink.on_feed_status)
+        self._on_episode = _taken((s.on_episode for s in sinks), Sink.on_episode)
+        self._on_trade = _taken((s.on_trade for s in sinks), Sink.on_trade)
 
     def on_quote(self, quote: Quote) -> None:
         for call in self._on_quote:
@@ -49,7 +95,6 @@ class FanOut:
         for call in self._on_episode:
             call(event)
 
-    def on_trade(self, outcome: object) -> None:
-        """A trade settled (`arbot.trading.outcome.TradeOutcome`)."""
+    def on_trade(self, outcome: TradeOutcome) -> None:
         for call in self._on_trade:
             call(outcome)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from arbot.domain import Quote
+from arbot.storage.models import EpisodeRecord, TradeRecord
 from arbot.timefmt import format_time_ns
 
 QUOTE_HEADER = ("ts", "venue", "symbol", "bid", "bid_size", "ask", "ask_size")
@@ -51,24 +52,16 @@ EPISODE_HEADER = (
 )
 
 
-def episode_csv_row(row: Sequence[object]) -> tuple[str, ...]:
-    """One `opportunities` row (EPISODE_COLUMNS order) as CSV text; open episodes have no
-    close time or duration yet."""
-    (eid, symbol, buy, sell, opened, closed, net_open, net_peak, size, profit, ask, bid,
-     ask_size, bid_size, buy_fee, sell_fee, buy_ts, sell_ts, verdict, reason) = row
-
-    def num(v: object) -> str:
-        return plain_number(v) if isinstance(v, float) else ("" if v is None else str(v))
-
-    def ts(v: object) -> str:
-        return format_time_ns(v) if isinstance(v, int) else ""
-
-    duration = (closed - opened) / 1e6 if isinstance(closed, int) and isinstance(opened, int) \
-        else None
-    return (str(eid), str(symbol), str(buy), str(sell), ts(opened), ts(closed),
-            "" if duration is None else f"{duration:.3f}", num(net_open), num(net_peak),
-            num(size), num(profit), num(ask), num(bid), num(ask_size), num(bid_size),
-            num(buy_fee), num(sell_fee), ts(buy_ts), ts(sell_ts), num(verdict), num(reason))
+def episode_csv_row(e: EpisodeRecord) -> tuple[str, ...]:
+    """One episode as CSV text; open episodes have no close time or duration yet."""
+    duration = "" if e.closed_ns is None else f"{(e.closed_ns - e.opened_ns) / 1e6:.3f}"
+    return (e.episode_id, e.symbol, e.buy_venue, e.sell_venue, format_time_ns(e.opened_ns),
+            _time(e.closed_ns), duration, plain_number(e.net_bps_open),
+            plain_number(e.net_bps_peak), plain_number(e.size_peak),
+            plain_number(e.profit_peak), plain_number(e.buy_ask), plain_number(e.sell_bid),
+            _num(e.buy_ask_size), _num(e.sell_bid_size), _num(e.buy_fee_bps),
+            _num(e.sell_fee_bps), _time(e.buy_quote_ns), _time(e.sell_quote_ns),
+            _text(e.verdict), _text(e.close_reason))
 
 
 TRADE_HEADER = (
@@ -78,12 +71,26 @@ TRADE_HEADER = (
 )
 
 
-def trade_csv_row(row: Sequence[object]) -> tuple[str, ...]:
-    """One `trades` row (TRADE_COLUMNS order) as CSV text; fees and PnL are in the
-    symbol's quote currency, net of every fee."""
-    return tuple(format_time_ns(v) if i in (1, 2) and isinstance(v, int)
-                 else plain_number(v) if isinstance(v, float)
-                 else "" if v is None else str(v) for i, v in enumerate(row))
+def trade_csv_row(t: TradeRecord) -> tuple[str, ...]:
+    """One trade as CSV text; fees and PnL are in the symbol's quote currency, net of
+    every fee."""
+    return (t.trade_id, format_time_ns(t.ts_open_ns), _time(t.ts_close_ns), t.mode.value,
+            t.symbol, t.buy_venue, t.sell_venue, plain_number(t.qty), _num(t.buy_qty),
+            _num(t.sell_qty), _num(t.buy_avg), _num(t.sell_avg), _num(t.buy_price),
+            _num(t.sell_price), _num(t.fees), _num(t.expected_profit),
+            _num(t.realized_profit), t.status, _text(t.leg_outcome), _text(t.detail))
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else plain_number(value)
+
+
+def _time(ns: int | None) -> str:
+    return "" if ns is None else format_time_ns(ns)
+
+
+def _text(value: str | None) -> str:
+    return "" if value is None else value
 
 
 async def write_csv(

@@ -20,11 +20,13 @@ import msgspec
 
 from arbot.api.server import ApiRefused
 from arbot.config import ArbotSettings
-from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Quote, Venue
+from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Venue
+from arbot.events import Sink
 from arbot.export import plain_number
 from arbot.runtime import Runtime
 from arbot.storage.rawlog import RawLogConfig
 from arbot.timefmt import format_time_ns
+from arbot.tradekinds import TradingMode
 from arbot.trading.setup import LiveRefused
 
 log = logging.getLogger("arbot")
@@ -59,14 +61,11 @@ def setup_logging(log_format: LogFormat, demo: bool) -> None:
     root.setLevel(logging.INFO)
 
 
-class StatusLog:
+class StatusLog(Sink):
     """A sink that logs feed changes as they happen and a summary line per venue."""
 
     def __init__(self) -> None:
         self._seen: dict[tuple[Venue, int], tuple[FeedState, str | None]] = {}
-
-    def on_quote(self, quote: Quote) -> None:
-        """Quotes are counted by the feeds; nothing to log per quote."""
 
     def on_episode(self, event: EpisodeEvent) -> None:
         """One line when an episode opens and one when it closes; updates stay quiet."""
@@ -124,7 +123,7 @@ def status_lines(runtime: Runtime) -> list[str]:
                      f"({len(engine.episodes.open)} open)")
     trader = runtime.trader
     if trader is not None:
-        mode = trader.settings.mode + (" ARMED" if trader.settings.mode == "live"
+        mode = trader.settings.mode + (" ARMED" if trader.settings.mode == TradingMode.LIVE
                                        and trader.armed else "")
         refused = ", ".join(f"{k} {v}" for k, v in sorted(trader.rejections.items())) or "none"
         state = trader.state.value.upper() + (f" ({trader.risk.reason})"
@@ -155,7 +154,7 @@ async def _report(runtime: Runtime, every_s: float) -> None:
 
 def arm_refusal(settings: ArbotSettings, arm_live: bool) -> str | None:
     """Why `--arm-live` cannot apply to these settings (checked before anything starts)."""
-    if arm_live and settings.trading.mode != "live":
+    if arm_live and settings.trading.mode != TradingMode.LIVE:
         return (f'--arm-live needs [trading] mode = "live" (it is "{settings.trading.mode}"); '
                 "nothing was started")
     return None
@@ -192,7 +191,7 @@ async def _run(settings: ArbotSettings, demo: bool, duration: float | None, arm_
     async with Runtime(settings, demo=demo, sinks=[StatusLog()], armed=arm_live,
                        record_raw=record_raw) as runtime:
         loop.add_signal_handler(signal.SIGUSR1, _kill_switch, runtime)
-        if settings.trading.mode == "live" and not arm_live:
+        if settings.trading.mode == TradingMode.LIVE and not arm_live:
             log.warning("live mode is NOT armed: no orders will be sent (start with "
                         "--arm-live to trade)")
         if demo and runtime.sim is not None:

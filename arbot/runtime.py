@@ -20,7 +20,7 @@ from arbot.api.server import ApiServer, api_token
 from arbot.config import ArbotSettings, load_credentials
 from arbot.domain import Instrument, Quote, Venue
 from arbot.engine.engine import Engine
-from arbot.events import FanOut
+from arbot.events import FanOut, Sink
 from arbot.exchanges import adapter_for
 from arbot.exchanges.feed import Feed, aiohttp_connect
 from arbot.exchanges.quotegate import GateBoard, QuoteGate
@@ -33,6 +33,7 @@ from arbot.storage.queries import delete_quotes_older_than
 from arbot.storage.rawlog import RawLog, RawLogConfig
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
+from arbot.tradekinds import TradingMode
 from arbot.trading.live import LiveExecutor
 from arbot.trading.reconcile import Reconciler
 from arbot.trading.setup import build_trader, credentials_of, open_live
@@ -52,7 +53,7 @@ class Runtime:
     HTTP session and one feed per venue connection. Use as `async with Runtime(...)`."""
 
     def __init__(self, settings: ArbotSettings, *, demo: bool = False,
-                 sinks: Iterable[object] = (), sim_config: SimConfig | None = None,
+                 sinks: Iterable[Sink] = (), sim_config: SimConfig | None = None,
                  armed: bool = False, record_raw: RawLogConfig | None = None) -> None:
         self.settings = settings
         self.demo = demo
@@ -113,8 +114,8 @@ class Runtime:
         self.recorder = Recorder(self.writer, storage.record_quotes, storage.record_throttle_ms,
                                  run_id=self.started_ns)
         self.recorder.start_run(self.started_ns, self.demo, run_settings(self.settings))
-        episode_sinks: list[object] = [self.recorder]
-        if self.settings.trading.mode != "off":
+        episode_sinks: list[Sink] = [self.recorder]
+        if self.settings.trading.mode != TradingMode.OFF:
             self.trader = await self._start_trader()
             episode_sinks.append(self.trader)
         self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]))
@@ -142,7 +143,7 @@ class Runtime:
         journal = TradeJournal(self.settings.storage.path)
         self._stack.callback(journal.close)
         executor: LiveExecutor | None = None
-        if self.settings.trading.mode == "live":
+        if self.settings.trading.mode == TradingMode.LIVE:
             session = await self._stack.enter_async_context(aiohttp.ClientSession())
             keys = (credentials_of({v: self.sim.config.accounts.credentials_for(v)
                                     for v in Venue})
@@ -193,7 +194,7 @@ class Runtime:
     def arm_refusal(self) -> str | None:
         """Why live trading cannot be armed now (the reason `arm_live` would give), or None;
         a front end asks before promising anything."""
-        if self.trader is None or self.settings.trading.mode != "live":
+        if self.trader is None or self.settings.trading.mode != TradingMode.LIVE:
             return 'trading mode is not live; set [trading] mode = "live" in arbot.toml'
         if not isinstance(self.trader.executor, LiveExecutor):
             return "no live executor"

@@ -14,8 +14,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from arbot.domain import FeedState, FeedStatus, Quote, Venue
-from arbot.events import Sink
+from arbot.domain import FeedState, FeedStatus, Venue
+from arbot.events import Sink, StatusSink
 from arbot.exchanges.feed import Feed
 
 log = logging.getLogger("arbot")
@@ -32,7 +32,8 @@ class VenueFeeds:
     """The venue's current `feeds`, run until cancelled; `restart()` rebuilds them with
     `build` (which returns no feeds for a venue that is switched off)."""
 
-    def __init__(self, venue: Venue, feeds: list[Feed], build: FeedBuilder, sink: Sink) -> None:
+    def __init__(self, venue: Venue, feeds: list[Feed], build: FeedBuilder,
+                 sink: StatusSink) -> None:
         self.venue = venue
         self.feeds = feeds
         self._build = build
@@ -76,14 +77,11 @@ class VenueFeeds:
                 raise RuntimeError(f"{task.get_name()} ended")
 
 
-class FeedBoard:
+class FeedBoard(Sink):
     """The latest status of every connection, for status lines, the UI and tests."""
 
     def __init__(self) -> None:
         self.latest: dict[tuple[Venue, int], FeedStatus] = {}
-
-    def on_quote(self, quote: Quote) -> None:
-        """Quotes are not this sink's business."""
 
     def on_feed_status(self, status: FeedStatus) -> None:
         self.latest[(status.venue, status.connection)] = status

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import arbot.sim.server as sim_server
 from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedStatus, Quote, Venue
+from arbot.events import Sink
 from arbot.runsettings import with_endpoints
 from arbot.runtime import Runtime
 from arbot.sim import Dislocations, SimConfig, SimServer
@@ -115,7 +116,7 @@ class Child(ChildProcess):
 
 # --- this process -------------------------------------------------------------------
 
-class Probe:
+class Probe(Sink):
     """A runtime sink after the engine: quotes per venue and every episode open's trigger."""
 
     def __init__(self, pairing: bool) -> None:

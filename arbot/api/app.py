@@ -12,8 +12,8 @@ import contextlib
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 from aiohttp import web
@@ -50,6 +50,7 @@ MAX_BODY = 1024
 PING_S = 15.0
 HISTORY = frozenset(("since", "until", "symbol", "limit"))
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+R = TypeVar("R")  # a history record
 
 
 def json_response(body: object, status: int = 200) -> web.Response:
@@ -196,8 +197,8 @@ class Api:
         out = [trade_row_out(r) for r in rows]
         return json_response(sorted(out, key=lambda t: t.opened, reverse=True)[:limit])
 
-    async def _history(self, query: Callable[..., object], symbol: str | None,
-                       since: int | None, until: int | None) -> list[tuple[object, ...]]:
+    async def _history(self, query: Callable[..., AsyncIterator[R]], symbol: str | None,
+                       since: int | None, until: int | None) -> list[R]:
         """Rows from the database, read-only (an empty list before the first write)."""
         try:
             conn = await open_db(self.rt.settings.storage.path, readonly=True)
@@ -207,7 +208,7 @@ class Api:
             raise
         try:
             rows = query(conn, symbol=symbol, since_ns=since, until_ns=until)
-            return [row async for row in rows]  # type: ignore[attr-defined]
+            return [row async for row in rows]
         finally:
             await conn.close()
 

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from arbot.api.schemas import EpisodeOut, QuoteOut, TradeOut
 from arbot.domain import Episode, Quote
+from arbot.storage.models import EpisodeRecord, TradeRecord
 from arbot.timefmt import format_time_ns
 from arbot.trading.outcome import TradeOutcome
 
 
 def iso(ns: int) -> str:
     return format_time_ns(ns)
-
-
-def _num(v: object) -> float | None:
-    return float(v) if isinstance(v, int | float) else None
-
-
-def _float(v: object) -> float:
-    return float(v) if isinstance(v, int | float) else 0.0
-
-
-def _time(v: object) -> str | None:
-    return iso(v) if isinstance(v, int) else None
-
-
-def _text(v: object) -> str | None:
-    return None if v is None else str(v)
 
 
 def quote_out(q: Quote) -> QuoteOut:
@@ -44,14 +27,15 @@ def episode_out(e: Episode) -> EpisodeOut:
                       e.first.buy.ask, e.first.sell.bid, verdict, e.close_reason)
 
 
-def episode_row_out(row: Sequence[object]) -> EpisodeOut:
-    """A row in `arbot.storage.queries.EPISODE_COLUMNS` order."""
-    (eid, symbol, buy, sell, opened, closed, net_open, net_peak, size, profit, ask, bid,
-     *_, verdict, reason) = row
-    return EpisodeOut(str(eid), str(symbol), str(buy), str(sell), _time(opened) or "",
-                      _time(closed), closed is None, _float(net_open), _float(net_peak),
-                      _float(size), _float(profit), _float(ask), _float(bid), _text(verdict),
-                      _text(reason))
+def episode_row_out(r: EpisodeRecord) -> EpisodeOut:
+    """A recorded episode: figures at open, peak figures once closed."""
+    closed = None if r.closed_ns is None else iso(r.closed_ns)
+    return EpisodeOut(id=r.episode_id, symbol=r.symbol, buy_venue=r.buy_venue,
+                      sell_venue=r.sell_venue, opened=iso(r.opened_ns), closed=closed,
+                      open=r.closed_ns is None, net_bps_open=r.net_bps_open,
+                      net_bps_peak=r.net_bps_peak, size_peak=r.size_peak,
+                      profit_peak=r.profit_peak, buy_ask=r.buy_ask, sell_bid=r.sell_bid,
+                      verdict=r.verdict, close_reason=r.close_reason)
 
 
 def trade_out(o: TradeOutcome, mode: str, closed_ns: int) -> TradeOut:
@@ -65,11 +49,12 @@ def trade_out(o: TradeOutcome, mode: str, closed_ns: int) -> TradeOut:
                     o.leg_outcome, o.detail or None)
 
 
-def trade_row_out(row: Sequence[object]) -> TradeOut:
-    """A row in `arbot.storage.trade_queries.TRADE_COLUMNS` order."""
-    (trade_id, opened, closed, mode, symbol, buy, sell, qty, buy_qty, sell_qty, buy_avg,
-     sell_avg, _buy_px, _sell_px, fees, expected, pnl, status, outcome, detail) = row
-    return TradeOut(str(trade_id), _time(opened) or "", _time(closed), str(mode), str(symbol),
-                    str(buy), str(sell), _float(qty), _num(buy_qty), _num(sell_qty),
-                    _num(buy_avg), _num(sell_avg), _num(fees), _num(expected), _num(pnl),
-                    str(status), _text(outcome), _text(detail))
+def trade_row_out(r: TradeRecord) -> TradeOut:
+    """A recorded trade; the outcome fields are None while it is open."""
+    closed = None if r.ts_close_ns is None else iso(r.ts_close_ns)
+    return TradeOut(trade_id=r.trade_id, opened=iso(r.ts_open_ns), closed=closed,
+                    mode=r.mode.value, symbol=r.symbol, buy_venue=r.buy_venue,
+                    sell_venue=r.sell_venue, planned_qty=r.qty, bought_qty=r.buy_qty,
+                    sold_qty=r.sell_qty, buy_avg_price=r.buy_avg, sell_avg_price=r.sell_avg,
+                    fees=r.fees, expected_pnl=r.expected_profit, pnl=r.realized_profit,
+                    status=r.status, leg_outcome=r.leg_outcome, detail=r.detail)

@@ -15,7 +15,8 @@ import msgspec
 
 from arbot.api.convert import episode_out, iso, trade_out
 from arbot.api.schemas import Event
-from arbot.domain import EpisodeEvent, FeedState, FeedStatus, Quote, Venue
+from arbot.domain import EpisodeEvent, FeedState, FeedStatus, Venue
+from arbot.events import Sink
 from arbot.trading.outcome import TradeOutcome
 
 QUEUE_SIZE = 1000
@@ -33,8 +34,9 @@ class Subscriber:
         self.queue.put_nowait(event)
 
 
-class EventHub:
-    """A sink (on_quote, on_feed_status, on_episode, on_trade) and the subscribers."""
+class EventHub(Sink):
+    """A sink (feed statuses, episodes, trades) and the subscribers. Quotes are not
+    streamed (GET /api/quotes has the latest)."""
 
     def __init__(self, mode: str, wall_ns: Callable[[], int] = time.time_ns) -> None:
         self.mode = mode
@@ -59,9 +61,6 @@ class EventHub:
             sub.put(event)
 
     # -- the sink ----------------------------------------------------------------------
-
-    def on_quote(self, quote: Quote) -> None:
-        """Quotes are not streamed (GET /api/quotes has the latest)."""
 
     def on_feed_status(self, status: FeedStatus) -> None:
         key = (status.venue, status.connection)

@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from arbot.domain import EpisodeEvent, EpisodeKind, Side
+from arbot.events import Sink
+from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus
 from arbot.trading.outcome import TradeOutcome
 
 NS_PER_MS = 1_000_000
-INCIDENT_OUTCOMES = ("unwound", "chased", "held", "unwind_failed", "chase_failed")
+INCIDENT_OUTCOMES = (LegOutcome.UNWOUND, LegOutcome.CHASED, LegOutcome.HELD,
+                     LegOutcome.UNWIND_FAILED, LegOutcome.CHASE_FAILED)
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class TradeRow:
 
 
 @dataclass
-class Collector:
+class Collector(Sink):
     """Episode and trade sink for the report; `clock` stamps each trade's settlement."""
 
     clock: Callable[[], int]
@@ -68,9 +71,9 @@ class Collector:
 
     def on_trade(self, outcome: TradeOutcome) -> None:
         buy = next((o.request.venue.value for o in outcome.orders
-                    if o.purpose == "buy" or o.request.side is Side.BUY), "")
+                    if o.purpose == OrderPurpose.BUY or o.request.side is Side.BUY), "")
         sell = next((o.request.venue.value for o in outcome.orders
-                     if o.purpose == "sell" or o.request.side is Side.SELL), "")
+                     if o.purpose == OrderPurpose.SELL or o.request.side is Side.SELL), "")
         s = outcome.settlement
         self.trades.append(TradeRow(outcome.trade_id, self.clock(), outcome.symbol, buy, sell,
                                     outcome.status, outcome.leg_outcome, s.pnl, s.fees))
@@ -102,7 +105,7 @@ def pnl_by(trades: Iterable[TradeRow], key: Callable[[TradeRow], str]
     for t in trades:
         row = out.setdefault(key(t), {"trades": 0, "filled": 0, "pnl": 0.0, "fees": 0.0})
         row["trades"] += 1
-        row["filled"] += t.status == "filled"
+        row["filled"] += t.status == TradeStatus.FILLED
         row["pnl"] += t.pnl
         row["fees"] += t.fees
     return dict(sorted(out.items()))
@@ -143,7 +146,7 @@ def summarize(c: Collector, funnel: Mapping[str, object], trader_rejections: Map
             "by_status": dict(sorted(statuses.items())),
             "by_leg_outcome": dict(sorted(outcomes.items())),
             "leg_risk_incidents": sum(outcomes[o] for o in INCIDENT_OUTCOMES),
-            "leg_risk_unresolved": statuses["leg_risk"],
+            "leg_risk_unresolved": statuses[TradeStatus.LEG_RISK],
         },
         "pnl": {
             "total": sum(t.pnl for t in trades),

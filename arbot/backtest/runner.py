@@ -34,6 +34,7 @@ from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.journal import TradeJournal
 from arbot.storage.queries import iter_episodes
 from arbot.storage.trade_queries import iter_trades
+from arbot.tradekinds import TradingMode
 from arbot.trading.ledger import Ledger
 from arbot.trading.paper import PaperExecutor
 from arbot.trading.trader import Trader
@@ -139,7 +140,7 @@ async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
         episodes.start_run(run_id, bool(in_window) and all(
             s.run is not None and s.run.demo for s in in_window),
             run_settings(segments[first].settings))
-        if trading.mode != "off":
+        if trading.mode != TradingMode.OFF:
             journal = store.InlineJournal(out / OUT_DB)
             ledger = Ledger({v: trading.paper.starting(v) for v in Venue})
 

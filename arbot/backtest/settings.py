@@ -18,6 +18,7 @@ from arbot.config_filters import FiltersSettings
 from arbot.config_sections import MarketSettings, StrategySettings
 from arbot.config_trading import TradingSettings
 from arbot.domain import Venue
+from arbot.tradekinds import TradingMode
 
 
 def recorded_settings(base: ArbotSettings, stored: str | None) -> ArbotSettings | None:
@@ -48,7 +49,7 @@ def backtest_trading(settings: TradingSettings) -> TradingSettings:
     results are deterministic. Latency on the replay clock would also need the leg-risk
     deadline on that clock (today it is the process's monotonic clock).
     """
-    mode = "off" if settings.mode == "off" else "paper"
+    mode = TradingMode.OFF if settings.mode == TradingMode.OFF else TradingMode.PAPER
     paper = settings.paper.model_copy(update={"latency_ms": 0.0})
     return settings.model_copy(update={"mode": mode, "paper": paper})
 

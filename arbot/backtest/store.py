@@ -19,6 +19,7 @@ from typing import ParamSpec, TypeVar
 import msgspec
 
 from arbot.domain import EpisodeEvent, EpisodeKind
+from arbot.events import Sink
 from arbot.storage.db import database_error, open_db
 from arbot.storage.journal import TradeJournal
 from arbot.storage.rows import STATEMENTS, Row, episode_close_row, episode_open_row
@@ -40,7 +41,7 @@ class InlineJournal(TradeJournal):
         return fn(*args, **kwargs)
 
 
-class EpisodeStore:
+class EpisodeStore(Sink):
     """An episode sink writing `opportunities` rows as the recorder does, plus the run's
     row; `flush()` commits what is buffered in one transaction."""
 

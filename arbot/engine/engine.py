@@ -19,15 +19,16 @@ from arbot.config import ArbotSettings
 from arbot.domain import FeedState, FeedStatus, Quote, Venue
 from arbot.engine.board import VENUE_INDEX, VENUES, Book, QuoteBoard
 from arbot.engine.detector import Fee, detect
-from arbot.engine.episodes import Episodes, EpisodeSink
+from arbot.engine.episodes import Episodes
 from arbot.engine.filters import NEVER, Candidate, TrendFilter, build_filters, judge
 from arbot.engine.funnel import Funnel
 from arbot.engine.view import SymbolView, market_view
+from arbot.events import EpisodeSink, Sink
 
 NS_PER_MS = 1_000_000
 
 
-class Engine:
+class Engine(Sink):
     """A sink for quotes and feed statuses; emits episode events to `sink`."""
 
     def __init__(self, settings: ArbotSettings, sink: EpisodeSink, *,

@@ -8,17 +8,13 @@ never once per tick.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from arbot.domain import Episode, EpisodeEvent, EpisodeKind, Opportunity, Venue, Verdict
+from arbot.events import EpisodeSink
 
 Key = tuple[str, Venue, Venue]
 MOVE_BPS = 1.0
 UPDATE_NS = 250_000_000
-
-
-class EpisodeSink(Protocol):
-    def on_episode(self, event: EpisodeEvent) -> None: ...
 
 
 @dataclass

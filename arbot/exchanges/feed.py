@@ -20,7 +20,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
-from typing import NoReturn, Protocol
+from typing import NoReturn
 
 import aiohttp
 import msgspec
@@ -33,6 +33,7 @@ from arbot.domain import (
     SubscribeAck,
     VenueError,
 )
+from arbot.events import FeedSink
 from arbot.exchanges.base import Adapter, DropCounter
 from arbot.exchanges.quotegate import QuoteGate
 
@@ -61,14 +62,6 @@ class FeedTiming(msgspec.Struct, frozen=True):
 
 
 DEFAULT_TIMING = FeedTiming()
-
-
-class FeedSink(Protocol):
-    """Where a feed delivers; both calls are synchronous and must not block."""
-
-    def on_quote(self, quote: Quote) -> None: ...
-
-    def on_feed_status(self, status: FeedStatus) -> None: ...
 
 
 Connect = Callable[[str], AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]]

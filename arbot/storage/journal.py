@@ -28,8 +28,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec, TypeVar
 
+import msgspec
+
 from arbot.domain import OrderReport, OrderRequest, OrderStatus, Side, Venue
 from arbot.storage.db import DatabaseError, database_error
+from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus, TradingMode
 
 OPEN_STATUSES = (OrderStatus.NEW.value, OrderStatus.PARTIALLY_FILLED.value,
                  OrderStatus.UNKNOWN.value)
@@ -45,14 +48,61 @@ _FILL = ("INSERT INTO fills (client_order_id, trade_id, venue_fill_id, venue, sy
          " price = excluded.price, fee = excluded.fee, fee_asset = excluded.fee_asset")
 
 
+class TradeIntent(msgspec.Struct, frozen=True, kw_only=True):
+    """A trade as decided, recorded (with both of its orders) before either is sent."""
+
+    trade_id: str
+    episode_id: str
+    mode: TradingMode
+    run_id: int
+    symbol: str
+    buy: OrderRequest
+    sell: OrderRequest
+    buy_price: float  # the prices it was decided at
+    sell_price: float
+    expected_profit: float  # quote currency, net of fees
+    ts_ns: int
+
+
+class TradeClose(msgspec.Struct, frozen=True, kw_only=True):
+    """How a trade ended, from its orders' fills (quote currency, net of every fee)."""
+
+    trade_id: str
+    status: TradeStatus
+    leg_outcome: LegOutcome
+    detail: str
+    buy_qty: float
+    sell_qty: float
+    buy_avg: float
+    sell_avg: float
+    fees: float
+    pnl: float
+    ts_ns: int
+
+
 class JournaledOrder(NamedTuple):
     """An order as the journal knows it: its trade, the mode of the run that sent it, the
     request (with the venue's own symbol), and the venue's order id if it acknowledged."""
 
     trade_id: str
-    mode: str
+    mode: TradingMode
     request: OrderRequest
     venue_order_id: str
+
+
+class JournaledLeg(NamedTuple):
+    """An order of a trade with its last recorded report and why it was sent (a row from
+    before purposes were recorded counts as the leg of its side)."""
+
+    request: OrderRequest
+    report: OrderReport
+    purpose: OrderPurpose
+
+
+class OpenTrade(NamedTuple):
+    trade_id: str
+    mode: TradingMode
+    symbol: str
 
 
 P = ParamSpec("P")
@@ -135,21 +185,20 @@ class TradeJournal:
         except sqlite3.Error as exc:
             raise database_error(exc, self.path) from exc
 
-    def intent(self, trade_id: str, episode_id: str, mode: str, run_id: int, symbol: str,
-               buy: OrderRequest, sell: OrderRequest, buy_price: float, sell_price: float,
-               expected_profit: float, ts_ns: int) -> None:
+    def intent(self, i: TradeIntent) -> None:
         """The trade and both of its orders, before either is sent."""
         self._write(
             ("INSERT INTO trades (trade_id, episode_id, mode, symbol, buy_venue, sell_venue, qty,"
              " buy_price, sell_price, expected_profit, status, ts_open_ns, run_id)"
              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-             (trade_id, episode_id, mode, symbol, buy.venue.value, sell.venue.value,
-              float(buy.qty), buy_price, sell_price, expected_profit, ts_ns, run_id)),
-            _order_step(buy, trade_id, "buy", ts_ns),
-            _order_step(sell, trade_id, "sell", ts_ns),
+             (i.trade_id, i.episode_id, str(i.mode), i.symbol, i.buy.venue.value,
+              i.sell.venue.value, float(i.buy.qty), i.buy_price, i.sell_price,
+              i.expected_profit, i.ts_ns, i.run_id)),
+            _order_step(i.buy, i.trade_id, OrderPurpose.BUY, i.ts_ns),
+            _order_step(i.sell, i.trade_id, OrderPurpose.SELL, i.ts_ns),
         )
 
-    def order(self, req: OrderRequest, trade_id: str, purpose: str, ts_ns: int) -> None:
+    def order(self, req: OrderRequest, trade_id: str, purpose: OrderPurpose, ts_ns: int) -> None:
         """A follow-up order (unwind, chase), before it is sent."""
         self._write(_order_step(req, trade_id, purpose, ts_ns))
 
@@ -164,14 +213,13 @@ class TradeJournal:
                                   r.fee_asset or None, ts_ns)))
         self._write(*steps)
 
-    def close_trade(self, trade_id: str, status: str, leg_outcome: str, detail: str,
-                    buy_qty: float, sell_qty: float, buy_avg: float, sell_avg: float,
-                    fees: float, pnl: float, ts_ns: int) -> None:
+    def close_trade(self, c: TradeClose) -> None:
         self._write(("UPDATE trades SET status = ?, leg_outcome = ?, detail = ?, buy_qty = ?,"
                      " sell_qty = ?, buy_avg = ?, sell_avg = ?, fees = ?, realized_profit = ?,"
                      " ts_close_ns = ? WHERE trade_id = ?",
-                     (status, leg_outcome, detail or None, buy_qty, sell_qty, buy_avg or None,
-                      sell_avg or None, fees, pnl, ts_ns, trade_id)))
+                     (str(c.status), str(c.leg_outcome), c.detail or None, c.buy_qty,
+                      c.sell_qty, c.buy_avg or None, c.sell_avg or None, c.fees, c.pnl,
+                      c.ts_ns, c.trade_id)))
 
     def unsettled(self) -> list[JournaledOrder]:
         """Every order whose last known state was not final, oldest first: what a restart
@@ -182,26 +230,29 @@ class TradeJournal:
             " FROM orders o JOIN trades t USING (trade_id)"
             f" WHERE o.status IN ({', '.join('?' * len(OPEN_STATUSES))})"
             " ORDER BY o.ts_created_ns", OPEN_STATUSES)
-        return [JournaledOrder(trade_id, mode, OrderRequest(
+        return [JournaledOrder(trade_id, TradingMode(mode), OrderRequest(
                     cid, Venue(venue), symbol, venue_symbol or "", Side(side), _num(price),
                     _num(qty)), venue_order_id or "")
                 for (trade_id, mode, cid, venue, symbol, venue_symbol, side, price, qty,
                      venue_order_id) in rows]
 
-    def open_trades(self) -> list[tuple[str, str, str]]:
-        """(trade_id, mode, symbol) of trades never closed."""
-        return self._select("SELECT trade_id, mode, symbol FROM trades WHERE status = 'open'")
+    def open_trades(self) -> list[OpenTrade]:
+        """The trades never closed."""
+        return [OpenTrade(trade_id, TradingMode(mode), symbol) for trade_id, mode, symbol in
+                self._select("SELECT trade_id, mode, symbol FROM trades WHERE status = 'open'")]
 
-    def trade_orders(self, trade_id: str) -> list[tuple[OrderRequest, OrderReport, str]]:
+    def trade_orders(self, trade_id: str) -> list[JournaledLeg]:
         """Every order of a trade with its last recorded report and purpose."""
         rows = self._select(
             "SELECT client_order_id, venue, symbol, venue_symbol, side, price, qty,"
             " venue_order_id, status, filled_qty, avg_price, fee, fee_asset, error, purpose"
             " FROM orders WHERE trade_id = ? ORDER BY id", (trade_id,))
-        return [(OrderRequest(cid, Venue(venue), symbol, vsym or "", Side(side), _num(price),
-                              _num(qty)),
-                 OrderReport(cid, voi or "", OrderStatus(status), filled or 0.0, avg or 0.0,
-                             fee or 0.0, fee_asset or "", error or ""), purpose or "")
+        return [JournaledLeg(
+                    OrderRequest(cid, Venue(venue), symbol, vsym or "", Side(side), _num(price),
+                                 _num(qty)),
+                    OrderReport(cid, voi or "", OrderStatus(status), filled or 0.0, avg or 0.0,
+                                fee or 0.0, fee_asset or "", error or ""),
+                    OrderPurpose(purpose or side))
                 for (cid, venue, symbol, vsym, side, price, qty, voi, status, filled, avg, fee,
                      fee_asset, error, purpose) in rows]
 
@@ -212,15 +263,16 @@ class TradeJournal:
             raise database_error(exc, self.path) from exc
 
 
-def _order_step(req: OrderRequest, trade_id: str, purpose: str, ts_ns: int
+def _order_step(req: OrderRequest, trade_id: str, purpose: OrderPurpose, ts_ns: int
                 ) -> tuple[str, tuple[object, ...]]:
     return (_ORDER, (req.client_id, trade_id, req.venue.value, req.symbol,
                      req.venue_symbol or None, req.side.value, float(req.qty), float(req.price),
-                     purpose, ts_ns, ts_ns))
+                     str(purpose), ts_ns, ts_ns))
 
 
 def _num(value: float) -> str:
     return repr(float(value))
 
 
-__all__ = ["DatabaseError", "JournaledOrder", "TradeJournal"]
+__all__ = ["DatabaseError", "JournaledLeg", "JournaledOrder", "OpenTrade", "TradeClose",
+           "TradeIntent", "TradeJournal"]

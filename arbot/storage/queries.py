@@ -1,4 +1,5 @@
-"""The read side: stream recorded quotes for export and backtests, count them, expire them.
+"""The read side: stream recorded quotes (as `Quote`s) and episodes (as `EpisodeRecord`s)
+for export, backtests, the UI and the API, count them, expire quotes.
 
 Recordings grow to hundreds of millions of rows, so reads are keyset-paginated on
 (ts_recv_ns, id): each chunk is one indexed range query fetched whole, memory stays at one
@@ -11,7 +12,7 @@ inclusive, `until_ns` exclusive, so consecutive windows never overlap or leave g
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Final
 
@@ -19,6 +20,7 @@ import aiosqlite
 
 from arbot.domain import Quote, Venue
 from arbot.storage.db import database_error, open_db
+from arbot.storage.models import EpisodeRecord, R, columns, decode
 
 _COLUMNS: Final = "id, ts_recv_ns, ts_exchange_ms, venue, symbol, bid, bid_size, ask, ask_size"
 _VENUES: Final[Mapping[str, Venue]] = {v.value: v for v in Venue}
@@ -163,14 +165,6 @@ async def vacuum(path: Path) -> None:
         await conn.close()
 
 
-EPISODE_COLUMNS: Final = (
-    "episode_id", "symbol", "buy_venue", "sell_venue", "opened_ns", "closed_ns",
-    "net_bps_open", "net_bps_peak", "size_peak", "profit_peak", "buy_ask", "sell_bid",
-    "buy_ask_size", "sell_bid_size", "buy_fee_bps", "sell_fee_bps", "buy_quote_ns",
-    "sell_quote_ns", "verdict", "close_reason",
-)
-
-
 async def iter_episodes(
     conn: aiosqlite.Connection,
     *,
@@ -178,35 +172,36 @@ async def iter_episodes(
     since_ns: int | None = None,
     until_ns: int | None = None,
     chunk: int = 5_000,
-) -> AsyncIterator[tuple[object, ...]]:
-    """Episode rows (EPISODE_COLUMNS order) opened in [since, until), oldest first, paged."""
-    async for row in iter_by_time(conn, "opportunities", EPISODE_COLUMNS, "opened_ns",
+) -> AsyncIterator[EpisodeRecord]:
+    """Episodes opened in [since, until), oldest first, paged."""
+    async for row in iter_by_time(conn, "opportunities", EpisodeRecord, "opened_ns",
                                   symbol=symbol, since_ns=since_ns, until_ns=until_ns,
                                   chunk=chunk):
         yield row
 
 
-async def iter_by_time(conn: aiosqlite.Connection, table: str, columns: Sequence[str],
+async def iter_by_time(conn: aiosqlite.Connection, table: str, record: type[R],
                        time_column: str, *, symbol: str | None, since_ns: int | None,
-                       until_ns: int | None, chunk: int) -> AsyncIterator[tuple[object, ...]]:
-    """`columns` of `table` rows with `time_column` in [since, until) (and `symbol`), in
+                       until_ns: int | None, chunk: int) -> AsyncIterator[R]:
+    """`table` rows as `record`s, with `time_column` in [since, until) (and `symbol`), in
     (time, id) order, `chunk` rows per keyset page. Once paging, the keyset alone bounds
-    the start (see iter_quotes)."""
-    at = list(columns).index(time_column) + 1  # row[0] is the id
+    the start (see iter_quotes). Raises `DatabaseError` if a row cannot be read."""
+    names = columns(record)
+    at = names.index(time_column) + 1  # row[0] is the id
     after: tuple[object, object] | None = None
     while True:
         clauses, params = _time_filters(time_column, symbol,
                                         since_ns if after is None else None, until_ns)
         page = clauses if after is None else [*clauses, f"({time_column}, id) > (?, ?)"]
         args = params if after is None else [*params, *after]
-        sql = (f"SELECT id, {', '.join(columns)} FROM {table}{_where(page)}"
+        sql = (f"SELECT id, {', '.join(names)} FROM {table}{_where(page)}"
                f" ORDER BY {time_column}, id LIMIT ?")
         try:
             rows = list(await conn.execute_fetchall(sql, (*args, chunk)))
         except sqlite3.Error as exc:
             raise database_error(exc) from exc
         for row in rows:
-            yield tuple(row[1:])
+            yield decode(record, table, row[0], row[1:])
         if len(rows) < chunk:
             return
         after = (rows[-1][at], rows[-1][0])

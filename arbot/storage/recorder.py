@@ -7,19 +7,20 @@ hold up market data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Literal
 
 import msgspec
 
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Quote, Venue
+from arbot.events import Sink
 from arbot.storage.rows import episode_close_row, episode_open_row
 from arbot.storage.writer import Writer
 
 RecordMode = Literal["all", "changes", "throttled", "off"]
 
 
-class Recorder:
+class Recorder(Sink):
     """A sink; `on_quote` is chosen once from the mode so each quote costs one call."""
 
     def __init__(self, writer: Writer, mode: RecordMode, throttle_ms: int,
@@ -36,36 +37,35 @@ class Recorder:
         """Choose what `on_quote` records; a fan-out holding the old bound method must
         `rebind()`."""
         self._throttle_ns = throttle_ms * 1_000_000
-        modes: dict[RecordMode, Callable[[Quote], None]] = {
-            "all": self._all, "changes": self._changes, "throttled": self._throttled,
-            "off": self._off,
-        }
-        self.on_quote = modes[mode]
+        modes = {"all": self._all, "changes": self._changes, "throttled": self._throttled,
+                 "off": self._off}
+        # one call per quote: the mode's own method, not a dispatching one
+        self.on_quote = modes[mode]  # type: ignore[method-assign]
 
-    def _all(self, q: Quote) -> None:
+    def _all(self, quote: Quote) -> None:
         self.offered += 1
-        self.writer.offer_quote(q)
+        self.writer.offer_quote(quote)
 
-    def _changes(self, q: Quote) -> None:
-        key = (q.venue, q.symbol)
+    def _changes(self, quote: Quote) -> None:
+        key = (quote.venue, quote.symbol)
         prev = self._last.get(key)
-        if prev is not None and prev.bid == q.bid and prev.ask == q.ask \
-                and prev.bid_size == q.bid_size and prev.ask_size == q.ask_size:
+        if prev is not None and prev.bid == quote.bid and prev.ask == quote.ask \
+                and prev.bid_size == quote.bid_size and prev.ask_size == quote.ask_size:
             self.skipped += 1
             return
-        self._last[key] = q
-        self._all(q)
+        self._last[key] = quote
+        self._all(quote)
 
-    def _throttled(self, q: Quote) -> None:
-        key = (q.venue, q.symbol)
+    def _throttled(self, quote: Quote) -> None:
+        key = (quote.venue, quote.symbol)
         prev = self._last.get(key)
-        if prev is not None and q.ts_recv_ns - prev.ts_recv_ns < self._throttle_ns:
+        if prev is not None and quote.ts_recv_ns - prev.ts_recv_ns < self._throttle_ns:
             self.skipped += 1
             return
-        self._last[key] = q
-        self._all(q)
+        self._last[key] = quote
+        self._all(quote)
 
-    def _off(self, q: Quote) -> None:
+    def _off(self, quote: Quote) -> None:
         self.skipped += 1
 
     def start_run(self, started_ns: int, demo: bool, settings: Mapping[str, object]) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import NamedTuple
 
 from arbot.domain import (
     Instrument,
@@ -28,6 +29,7 @@ from arbot.domain import (
     Venue,
 )
 from arbot.exchanges.restspec import RestError, RestErrorKind
+from arbot.tradekinds import LegOutcome, LegPolicy, OrderPurpose, TradeStatus
 from arbot.trading.executor import Executor, SendCheck
 from arbot.trading.outcome import LegOrder, TradeOutcome, settle
 from arbot.trading.preflight import TradePlan, quantize_qty
@@ -40,22 +42,40 @@ FINAL_WAIT_S = 5.0
 WINDOW_POLL_S = 0.5  # lookups while a missing order's request window runs out
 RETRY_GAP_S = 0.05
 
-OnOrder = Callable[[OrderRequest, str], Awaitable[None]]  # a follow-up, before it is sent
+OnOrder = Callable[[OrderRequest, OrderPurpose], Awaitable[None]]  # a follow-up, before sent
 OnReport = Callable[[OrderRequest, OrderReport], Awaitable[None]]
 Legs = tuple["asyncio.Task[OrderReport]", "asyncio.Task[OrderReport]"]
+
+
+class FollowUp(NamedTuple):
+    """A policy's follow-up orders: their purpose, client-id tag, and how the legs end
+    when they even them out or not."""
+
+    purpose: OrderPurpose
+    tag: str
+    done: LegOutcome
+    failed: LegOutcome
+
+
+FOLLOW_UPS: Mapping[LegPolicy, FollowUp] = {
+    LegPolicy.UNWIND: FollowUp(OrderPurpose.UNWIND, "u", LegOutcome.UNWOUND,
+                               LegOutcome.UNWIND_FAILED),
+    LegPolicy.CHASE: FollowUp(OrderPurpose.CHASE, "c", LegOutcome.CHASED,
+                              LegOutcome.CHASE_FAILED),
+}
 
 
 class LegRisk:
     """The policy and what it needs: the books (for follow-up prices), the rules of each
     venue, and callbacks that record each follow-up order before it is sent."""
 
-    def __init__(self, policy: str, ttl_s: float, chase_bps: float,
+    def __init__(self, policy: LegPolicy, ttl_s: float, chase_bps: float,
                  book: Callable[[Venue, str], Quote | None],
                  instrument: Callable[[Venue, str], Instrument | None],
                  on_order: OnOrder, on_report: OnReport,
                  clock: Callable[[], float] = time.monotonic,
                  check: SendCheck | None = None) -> None:
-        self.policy = policy
+        self.policy = LegPolicy(policy)
         self.ttl_s = ttl_s
         self.chase_bps = chase_bps
         self.book = book
@@ -121,15 +141,18 @@ async def execute(plan: TradePlan, ex: Executor, risk: LegRisk, sent: Legs | Non
     buy, sell = await asyncio.gather(*(sent or send_legs(plan, ex, check)))
     await risk.on_report(plan.buy, buy)
     await risk.on_report(plan.sell, sell)
-    orders = [LegOrder(plan.buy, buy, "buy"), LegOrder(plan.sell, sell, "sell")]
+    orders = [LegOrder(plan.buy, buy, OrderPurpose.BUY),
+              LegOrder(plan.sell, sell, OrderPurpose.SELL)]
     first = settle(orders, plan.base, plan.quote)
     if first.buy_qty == 0 and first.sell_qty == 0:
         failed = buy.status is OrderStatus.REJECTED or sell.status is OrderStatus.REJECTED
         detail = "; ".join(r.error for r in (buy, sell) if r.error)
         return TradeOutcome(plan.trade_id, plan.symbol, orders, first,
-                            "failed" if failed else "missed", "none", detail)
+                            TradeStatus.FAILED if failed else TradeStatus.MISSED,
+                            LegOutcome.NONE, detail)
     if _balanced(first.imbalance, plan):
-        return TradeOutcome(plan.trade_id, plan.symbol, orders, first, "filled", "balanced")
+        return TradeOutcome(plan.trade_id, plan.symbol, orders, first, TradeStatus.FILLED,
+                            LegOutcome.BALANCED)
     outcome = await _even_out(plan, ex, risk, orders)
     return outcome
 
@@ -142,12 +165,13 @@ async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
                     orders: list[LegOrder]) -> TradeOutcome:
     imbalance = settle(orders, plan.base, plan.quote).imbalance
     long = imbalance > 0  # bought more than sold
-    if risk.policy == "hold":
+    if risk.policy is LegPolicy.HOLD:
         s = settle(orders, plan.base, plan.quote)
-        return TradeOutcome(plan.trade_id, plan.symbol, orders, s, "leg_risk", "held",
-                            f"holding {imbalance:+g} {plan.base}")
+        return TradeOutcome(plan.trade_id, plan.symbol, orders, s, TradeStatus.LEG_RISK,
+                            LegOutcome.HELD, f"holding {imbalance:+g} {plan.base}")
+    follow = FOLLOW_UPS[risk.policy]
     # unwind: trade back where the excess is; chase: finish the short leg where it was
-    if risk.policy == "unwind":
+    if risk.policy is LegPolicy.UNWIND:
         venue, side = (plan.buy.venue, Side.SELL) if long else (plan.sell.venue, Side.BUY)
         anchor = None
     else:
@@ -166,20 +190,20 @@ async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
         if req is None:
             break
         attempt += 1
-        await risk.on_order(req, risk.policy)
+        await risk.on_order(req, follow.purpose)
         report = await final_report(ex, req, True, risk.check)
         await risk.on_report(req, report)
-        orders.append(LegOrder(req, report, risk.policy))
+        orders.append(LegOrder(req, report, follow.purpose))
         s = settle(orders, plan.base, plan.quote)
         if _balanced(s.imbalance, plan):
-            done = "unwound" if risk.policy == "unwind" else "chased"
-            return TradeOutcome(plan.trade_id, plan.symbol, orders, s, "filled", done)
+            return TradeOutcome(plan.trade_id, plan.symbol, orders, s, TradeStatus.FILLED,
+                                follow.done)
         if report.filled_qty <= 0:
             await asyncio.sleep(RETRY_GAP_S)
     s = settle(orders, plan.base, plan.quote)
     why = problem or f"{risk.policy} did not even the legs within {risk.ttl_s:g} s"
-    return TradeOutcome(plan.trade_id, plan.symbol, orders, s, "leg_risk",
-                        f"{risk.policy}_failed", f"{why}; left {s.imbalance:+g} {plan.base}")
+    return TradeOutcome(plan.trade_id, plan.symbol, orders, s, TradeStatus.LEG_RISK,
+                        follow.failed, f"{why}; left {s.imbalance:+g} {plan.base}")
 
 
 def _follow_up(plan: TradePlan, risk: LegRisk, venue: Venue, side: Side, qty: float,
@@ -200,7 +224,7 @@ def _follow_up(plan: TradePlan, risk: LegRisk, venue: Venue, side: Side, qty: fl
             return None, f"the {venue} price moved more than {risk.chase_bps:g} bps"
     if q * price < to_decimal(inst.min_notional or "0"):
         return None, f"{text(q * price)} {plan.quote} is below {venue}'s minimum notional"
-    tag = "u" if risk.policy == "unwind" else "c"
+    tag = FOLLOW_UPS[risk.policy].tag
     req = OrderRequest(f"{plan.trade_id}{tag}{attempt}", venue, plan.symbol, inst.venue_id,
                        side, text(price), text(q))
     return req, ""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from arbot.domain import Balance, OrderReport, OrderRequest, Venue
+from arbot.tradekinds import TradingMode
 
 SendCheck = Callable[[], str]
 """Asked right before an order leaves: why it must not ("" lets it go). `place` raises
@@ -19,7 +20,7 @@ SendCheck = Callable[[], str]
 
 
 class Executor(Protocol):
-    mode: str  # "paper" or "live": recorded with every trade
+    mode: TradingMode  # paper or live: recorded with every trade
 
     async def place(self, req: OrderRequest, check: SendCheck | None = None
                     ) -> OrderReport: ...

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from arbot.domain import Balance, FeeRates, OrderReport, OrderRequest, OrderStatus, Venue
 from arbot.exchanges.private import PrivateClient
 from arbot.exchanges.restspec import RestError
+from arbot.tradekinds import TradingMode
 from arbot.trading.executor import SendCheck
 from arbot.trading.ledger import Ledger
 from arbot.trading.preflight import Instruments
@@ -25,7 +26,7 @@ ORDER_WINDOW_MARGIN_S = 2.0
 
 
 class LiveExecutor:
-    mode = "live"
+    mode = TradingMode.LIVE
 
     def __init__(self, clients: Mapping[Venue, PrivateClient], instruments: Instruments,
                  ledger: Ledger) -> None:

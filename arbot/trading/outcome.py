@@ -12,15 +12,16 @@ from __future__ import annotations
 import msgspec
 
 from arbot.domain import OrderReport, OrderRequest, Side
+from arbot.storage.journal import TradeClose
+from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus
 
 
 class LegOrder(msgspec.Struct, frozen=True):
-    """One order of a trade and its last known report; `purpose` is buy, sell, unwind or
-    chase."""
+    """One order of a trade and its last known report."""
 
     request: OrderRequest
     report: OrderReport
-    purpose: str
+    purpose: OrderPurpose
 
 
 class Settlement(msgspec.Struct, frozen=True):
@@ -66,14 +67,20 @@ def settle(orders: list[LegOrder], base: str, quote: str) -> Settlement:
 
 
 class TradeOutcome(msgspec.Struct, frozen=True):
-    """What happened: `status` filled (both legs, balanced), missed (nothing filled),
-    failed (an order could not be placed and nothing is open), or leg_risk (legs uneven
-    after the policy ran); `leg_outcome` says how the legs ended."""
+    """What happened (`TradeStatus`) and how the legs ended (`LegOutcome`)."""
 
     trade_id: str
     symbol: str
     orders: list[LegOrder]
     settlement: Settlement
-    status: str
-    leg_outcome: str
+    status: TradeStatus
+    leg_outcome: LegOutcome
     detail: str = ""
+
+    def closing(self, ts_ns: int) -> TradeClose:
+        """What the journal records as the trade closes."""
+        s = self.settlement
+        return TradeClose(trade_id=self.trade_id, status=self.status,
+                          leg_outcome=self.leg_outcome, detail=self.detail, buy_qty=s.buy_qty,
+                          sell_qty=s.sell_qty, buy_avg=s.buy_avg, sell_avg=s.sell_avg,
+                          fees=s.fees, pnl=s.pnl, ts_ns=ts_ns)

@@ -23,6 +23,7 @@ from arbot.domain import (
     Side,
     Venue,
 )
+from arbot.tradekinds import TradingMode
 from arbot.trading.executor import SendCheck
 from arbot.trading.ledger import Ledger
 from arbot.trading.preflight import Instruments, quantize_qty
@@ -31,7 +32,7 @@ BookLookup = Callable[[Venue, str], Quote | None]
 
 
 class PaperExecutor:
-    mode = "paper"
+    mode = TradingMode.PAPER
 
     def __init__(self, settings: PaperSettings, book: BookLookup, instruments: Instruments,
                  taker_fees: Mapping[Venue, float], ledger: Ledger, *,

@@ -29,8 +29,9 @@ from arbot.domain import OrderReport, OrderStatus
 from arbot.exchanges.restspec import RestError, RestErrorKind
 from arbot.exchanges.symbols import parse_canonical
 from arbot.storage.journal import JournaledOrder, TradeJournal
+from arbot.tradekinds import LegOutcome, TradeStatus, TradingMode
 from arbot.trading.executor import Executor
-from arbot.trading.outcome import LegOrder, settle
+from arbot.trading.outcome import LegOrder, TradeOutcome, settle
 
 log = logging.getLogger("arbot.trading")
 
@@ -92,10 +93,10 @@ class Reconciler:
     async def _answer(self, order: JournaledOrder) -> tuple[OrderReport | None, str]:
         """The order's final report, or None and why it cannot be settled now."""
         req = order.request
-        if order.mode != "live":
+        if order.mode != TradingMode.LIVE:
             return OrderReport(req.client_id, "", OrderStatus.CANCELED,
                                error=f"{order.mode} order abandoned when ArBot stopped"), ""
-        if self.executor.mode != "live":
+        if self.executor.mode != TradingMode.LIVE:
             return None, (f"this run is {self.executor.mode}, so it cannot ask {req.venue}; "
                           f"a live run with keys for {req.venue} settles it")
         blocked = self.executor.blocked(req.venue)
@@ -146,17 +147,16 @@ class Reconciler:
         j = self.journal
         lines = []
         for trade_id, _, symbol in await j.run(j.open_trades):
-            orders = await j.run(j.trade_orders, trade_id)
-            if not all(report.status.final for _, report, _ in orders):
+            journaled = await j.run(j.trade_orders, trade_id)
+            if not all(leg.report.status.final for leg in journaled):
                 continue
             base, quote = parse_canonical(symbol)
-            s = settle([LegOrder(req, report, purpose) for req, report, purpose in orders],
-                       base, quote)
-            outcome = "balanced" if abs(s.imbalance) <= 1e-12 else "held"
-            await j.run(j.close_trade, trade_id, "interrupted", outcome,
-                        f"closed at restart; imbalance {s.imbalance:+g} {base}",
-                        s.buy_qty, s.sell_qty, s.buy_avg, s.sell_avg, s.fees, s.pnl,
-                        self._wall())
+            orders = [LegOrder(leg.request, leg.report, leg.purpose) for leg in journaled]
+            s = settle(orders, base, quote)
+            legs = LegOutcome.BALANCED if abs(s.imbalance) <= 1e-12 else LegOutcome.HELD
+            outcome = TradeOutcome(trade_id, symbol, orders, s, TradeStatus.INTERRUPTED, legs,
+                                   f"closed at restart; imbalance {s.imbalance:+g} {base}")
+            await j.run(j.close_trade, outcome.closing(self._wall()))
             lines.append(f"trade {trade_id} {symbol}: interrupted, pnl {s.pnl:+.4f}, "
                          f"imbalance {s.imbalance:+g} {base}")
         return lines

@@ -17,7 +17,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from arbot.config_trading import TradingSettings
 from arbot.domain import (
@@ -29,8 +28,10 @@ from arbot.domain import (
     Quote,
     Venue,
 )
+from arbot.events import Sink
 from arbot.storage.db import DatabaseError
-from arbot.storage.journal import TradeJournal
+from arbot.storage.journal import TradeIntent, TradeJournal
+from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus, TradingMode
 from arbot.trading.execution import LegRisk, Legs, execute, send_legs
 from arbot.trading.executor import Executor
 from arbot.trading.ledger import Ledger
@@ -43,7 +44,7 @@ log = logging.getLogger("arbot.trading")
 TradeListener = Callable[[TradeOutcome], None]
 
 
-class Trader:
+class Trader(Sink):
     def __init__(self, settings: TradingSettings, executor: Executor, journal: TradeJournal,
                  ledger: Ledger, instruments: Instruments,
                  book: Callable[[Venue, str], Quote | None], *,
@@ -152,7 +153,7 @@ class Trader:
         self.risk.started(e.symbol, plan.notional, start)
         sent: Legs | None = None
         try:  # intent committed here when the lock is free: the legs leave at once
-            if self.journal.try_now(self.journal.intent, *self._intent(plan)):
+            if self.journal.try_now(self.journal.intent, self._intent(plan)):
                 sent = send_legs(plan, self.executor, self.may_open)
         except DatabaseError as exc:
             self._reject("journal", f"not recorded, not sent: {exc}")
@@ -163,10 +164,12 @@ class Trader:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _intent(self, plan: TradePlan) -> tuple[Any, ...]:
-        return (plan.trade_id, plan.episode_id, self.executor.mode, self.run_id, plan.symbol,
-                plan.buy, plan.sell, plan.buy_price, plan.sell_price, plan.expected_profit,
-                self._wall())
+    def _intent(self, plan: TradePlan) -> TradeIntent:
+        return TradeIntent(trade_id=plan.trade_id, episode_id=plan.episode_id,
+                           mode=self.executor.mode, run_id=self.run_id, symbol=plan.symbol,
+                           buy=plan.buy, sell=plan.sell, buy_price=plan.buy_price,
+                           sell_price=plan.sell_price, expected_profit=plan.expected_profit,
+                           ts_ns=self._wall())
 
     async def _trade(self, plan: TradePlan, sent: Legs | None) -> None:
         """Journal the intent (unless done), send both legs, even them out, book it."""
@@ -175,7 +178,7 @@ class Trader:
         try:
             if sent is None:
                 try:
-                    await j.run(j.intent, *self._intent(plan))
+                    await j.run(j.intent, self._intent(plan))
                 except DatabaseError as exc:
                     self._reject("journal", f"not recorded, not sent: {exc}")
                     self.risk.release(plan.symbol, plan.notional)
@@ -204,16 +207,16 @@ class Trader:
         itself out (that lowers the risk), a halt or disarming stops every order."""
         if self.risk.state is TradingState.HALTED:
             return f"trading HALTED: {self.risk.reason}"
-        if self.settings.mode == "off":
+        if self.settings.mode == TradingMode.OFF:
             return "trading is off"
-        if self.settings.mode == "live" and not self.armed:
+        if self.settings.mode == TradingMode.LIVE and not self.armed:
             return "live trading is not armed"
         return ""
 
     def _refusal(self, symbol: str, notional: float, now: int) -> tuple[str, str] | None:
-        if self.settings.mode == "off":
+        if self.settings.mode == TradingMode.OFF:
             return "off", "trading is off"
-        if self.settings.mode == "live" and not self.armed:
+        if self.settings.mode == TradingMode.LIVE and not self.armed:
             return "not_armed", "live trading is not armed"
         if not self.ready.is_set():
             return "reconciling", "open orders from the last run are being settled"
@@ -230,7 +233,8 @@ class Trader:
     def _instrument(self, venue: Venue, symbol: str) -> Instrument | None:
         return self.instruments.get((venue, symbol))
 
-    async def _record_order(self, trade_id: str, req: OrderRequest, purpose: str) -> None:
+    async def _record_order(self, trade_id: str, req: OrderRequest, purpose: OrderPurpose
+                            ) -> None:
         """A follow-up order's row, committed before it is sent (raises if it cannot be)."""
         await self.journal.run(self.journal.order, req, trade_id, purpose, self._wall())
 
@@ -249,18 +253,16 @@ class Trader:
             return
         s = outcome.settlement
         try:
-            await self.journal.run(self.journal.close_trade, outcome.trade_id, outcome.status,
-                                   outcome.leg_outcome, outcome.detail, s.buy_qty, s.sell_qty,
-                                   s.buy_avg, s.sell_avg, s.fees, s.pnl, now)
+            await self.journal.run(self.journal.close_trade, outcome.closing(now))
         except DatabaseError as exc:
             log.error("could not record trade %s: %s", outcome.trade_id, exc)
         self.trades += 1
         self.realized += s.pnl
         self.recent = [outcome, *self.recent[:199]]
-        if outcome.leg_outcome == "held":
+        if outcome.leg_outcome == LegOutcome.HELD:
             self.risk.held_symbols[symbol] = outcome.detail
         halted = self.risk.finished(symbol, notional, s.pnl, now,
-                                    leg_failure=outcome.status == "leg_risk")
+                                    leg_failure=outcome.status == TradeStatus.LEG_RISK)
         log.info("trade %s %s: %s, pnl %+.4f", outcome.trade_id, symbol, outcome.status, s.pnl)
         if self._on_trade is not None:
             self._on_trade(outcome)

@@ -17,6 +17,7 @@ from arbot.config import ArbotSettings
 from arbot.config_trading import TradingSettings
 from arbot.domain import Venue
 from arbot.engine.view import SymbolView
+from arbot.events import Sink
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig
 from arbot.trading.risk import TradingState
@@ -133,14 +134,14 @@ def trading_status(runtime: RuntimeView) -> TradingStatus | None:
                          dict(trader.risk.unsettled))
 
 
-RuntimeFactory = Callable[[Sequence[object]], AbstractAsyncContextManager[RuntimeView]]
+RuntimeFactory = Callable[[Sequence[Sink]], AbstractAsyncContextManager[RuntimeView]]
 
 
 def runtime_factory(settings: ArbotSettings, *, demo: bool,
                     sim_config: SimConfig | None = None) -> RuntimeFactory:
     """The real backend: a `Runtime` that also feeds the given sinks."""
 
-    def build(sinks: Sequence[object]) -> Runtime:
+    def build(sinks: Sequence[Sink]) -> Runtime:
         return Runtime(settings, demo=demo, sinks=sinks, sim_config=sim_config)
 
     return build

@@ -18,6 +18,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from arbot.tradekinds import TradingMode
 from arbot.trading.risk import TradingState
 from arbot.tui.backend import TraderView
 from arbot.tui.confirm import ConfirmDialog
@@ -83,7 +84,7 @@ class TradingControl:
         app = self.app
         trader = app.runtime.trader if app.runtime is not None else None
         if trader is None:
-            if app.state.run_mode == "off":
+            if app.state.run_mode == TradingMode.OFF:
                 text = ('Trading is off ([trading] mode = "off"): there is nothing to pause, '
                         "halt or arm.")
             else:
@@ -155,7 +156,7 @@ class TradingControl:
             app.notify("Trading has not started yet.", severity="warning", markup=False)
             return
         trader = runtime.trader
-        if trader is not None and trader.armed and trader.settings.mode == "live":
+        if trader is not None and trader.armed and trader.settings.mode == TradingMode.LIVE:
             self.disarm()
             return
         refusal = runtime.arm_refusal()  # not live, or no venue has keys: say so, no dialog
@@ -183,7 +184,7 @@ class TradingControl:
         runtime = self.app.runtime
         trader = runtime.trader if runtime is not None else None
         if runtime is None or trader is None or not trader.armed \
-                or trader.settings.mode != "live":
+                or trader.settings.mode != TradingMode.LIVE:
             self.app.notify("Live trading is not armed.", markup=False)
             return
         runtime.disarm_live()

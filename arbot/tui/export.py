@@ -37,9 +37,8 @@ from arbot.export import (
 )
 from arbot.storage.db import DEFAULT_BUSY_TIMEOUT_S, DatabaseError, open_db
 from arbot.storage.queries import count_episodes, count_quotes, iter_episodes, iter_quotes
-from arbot.storage.trade_queries import iter_trades
+from arbot.storage.trade_queries import count_trades, iter_trades
 from arbot.timefmt import parse_time_ns
-from arbot.tui.history import count_trades
 
 VisibleTable = Callable[[], tuple[list[str], list[list[str]]]]
 _PROGRESS_EVERY = 500  # rows between progress-bar updates: cheap, and smooth enough

@@ -4,20 +4,14 @@ start on read-only connections (live ones then arrive as messages, never by poll
 
 from __future__ import annotations
 
-import sqlite3
 from collections import deque
 
-import aiosqlite
-
-from arbot.storage.db import DatabaseError, database_error, open_db
+from arbot.storage.db import DatabaseError, open_db
+from arbot.storage.models import TradeRecord
 from arbot.storage.queries import iter_episodes
-from arbot.storage.trade_queries import iter_trades
+from arbot.storage.trade_queries import iter_trades, trade_orders
 from arbot.tui.state import EpisodeRow
-from arbot.tui.tradedata import OrderRow, TradeRow
-
-ORDER_COLUMNS = ("trade_id", "purpose", "venue", "side", "qty", "price", "filled_qty",
-                 "avg_price", "fee", "fee_asset", "status", "error")
-_CHUNK = 500  # trade ids per IN (...) query, well under SQLite's parameter limit
+from arbot.tui.tradedata import TradeRow
 
 
 async def recent_episodes(path: str, since_ns: int, limit: int = 200) -> list[EpisodeRow]:
@@ -26,7 +20,7 @@ async def recent_episodes(path: str, since_ns: int, limit: int = 200) -> list[Ep
     try:
         rows: deque[EpisodeRow] = deque(maxlen=limit)
         async for row in iter_episodes(conn, since_ns=since_ns):
-            rows.append(EpisodeRow.from_db(row))
+            rows.append(EpisodeRow.from_record(row))
     finally:
         await conn.close()
     return list(rows)
@@ -48,39 +42,10 @@ async def recent_trades(path: str, since_ns: int, limit: int = 200) -> list[Trad
     """The newest `limit` trades opened since `since_ns`, oldest first, with their orders."""
     conn = await open_db(path, readonly=True)
     try:
-        rows: deque[tuple[object, ...]] = deque(maxlen=limit)
+        rows: deque[TradeRecord] = deque(maxlen=limit)
         async for row in iter_trades(conn, since_ns=since_ns):
             rows.append(row)
-        orders = await trade_orders(conn, [str(r[0]) for r in rows])
+        orders = await trade_orders(conn, [r.trade_id for r in rows])
     finally:
         await conn.close()
-    return [TradeRow.from_db(r, orders.get(str(r[0]), [])) for r in rows]
-
-
-async def count_trades(conn: aiosqlite.Connection, *, since_ns: int | None = None,
-                       until_ns: int | None = None) -> int:
-    """Trades opened in [since, until), for the export's progress bar."""
-    sql = ("SELECT count(*) FROM trades WHERE ts_open_ns >= coalesce(?, ts_open_ns)"
-           " AND ts_open_ns < coalesce(?, ts_open_ns + 1)")
-    try:
-        rows = list(await conn.execute_fetchall(sql, (since_ns, until_ns)))
-    except sqlite3.Error as exc:
-        raise database_error(exc) from exc
-    return int(rows[0][0])
-
-
-async def trade_orders(conn: aiosqlite.Connection, trade_ids: list[str]
-                       ) -> dict[str, list[OrderRow]]:
-    """Every order of the given trades, in the order they were recorded."""
-    found: dict[str, list[OrderRow]] = {}
-    for start in range(0, len(trade_ids), _CHUNK):
-        chunk = trade_ids[start:start + _CHUNK]
-        sql = (f"SELECT {', '.join(ORDER_COLUMNS)} FROM orders"
-               f" WHERE trade_id IN ({', '.join('?' * len(chunk))}) ORDER BY id")
-        try:
-            rows = await conn.execute_fetchall(sql, chunk)
-        except sqlite3.Error as exc:
-            raise database_error(exc) from exc
-        for row in rows:
-            found.setdefault(str(row[0]), []).append(OrderRow.from_db(tuple(row[1:])))
-    return found
+    return [TradeRow.from_record(r, orders.get(r.trade_id, [])) for r in rows]

@@ -16,6 +16,7 @@ from textual.message import Message
 
 from arbot.domain import EpisodeEvent, FeedStatus, Quote, Venue
 from arbot.engine.view import SymbolView
+from arbot.events import Sink
 from arbot.trading.outcome import TradeOutcome
 from arbot.tui.tradedata import TradingStatus
 
@@ -80,7 +81,7 @@ class RuntimeStarted(Message):
         self.warnings = warnings
 
 
-class TuiSink:
+class TuiSink(Sink):
     """A runtime sink that coalesces quotes and statuses and posts them once per tick."""
 
     def __init__(self, post: Post) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from arbot.config import ArbotSettings
 from arbot.domain import Episode, EpisodeKind, FeedState, FeedStatus, Quote, Venue
 from arbot.engine.view import SymbolView
+from arbot.storage.models import EpisodeRecord
 from arbot.tui.messages import EpisodeChanged, MarketTick
 from arbot.tui.tradedata import TradeRow, TradingStatus
 from arbot.venuefeeds import FeedBoard
@@ -81,24 +82,12 @@ class EpisodeRow:
                    o.net_bps, o.size, o.profit, verdict, e.close_reason)
 
     @classmethod
-    def from_db(cls, row: Sequence[object]) -> EpisodeRow:
-        """A row of `iter_episodes` (EPISODE_COLUMNS order)."""
-        (eid, symbol, buy, sell, opened, closed, net_open, net_peak, size, profit, ask, bid,
-         ask_size, bid_size, buy_fee, sell_fee, buy_ns, sell_ns, verdict, reason) = row
-        return cls(str(eid), str(symbol), str(buy), str(sell), _int(opened) or 0, _int(closed),
-                   _float(ask) or 0.0, _float(bid) or 0.0, _float(ask_size), _float(bid_size),
-                   _float(buy_fee), _float(sell_fee), _int(buy_ns), _int(sell_ns),
-                   _float(net_peak if closed is not None else net_open) or 0.0,
-                   _float(size) or 0.0, _float(profit) or 0.0, str(verdict or ""),
-                   None if reason is None else str(reason), recorded=True)
-
-
-def _int(v: object) -> int | None:
-    return v if isinstance(v, int) else None
-
-
-def _float(v: object) -> float | None:
-    return float(v) if isinstance(v, int | float) else None
+    def from_record(cls, r: EpisodeRecord) -> EpisodeRow:
+        net = r.net_bps_open if r.closed_ns is None else r.net_bps_peak
+        return cls(r.episode_id, r.symbol, r.buy_venue, r.sell_venue, r.opened_ns, r.closed_ns,
+                   r.buy_ask, r.sell_bid, r.buy_ask_size, r.sell_bid_size, r.buy_fee_bps,
+                   r.sell_fee_bps, r.buy_quote_ns, r.sell_quote_ns, net, r.size_peak,
+                   r.profit_peak, r.verdict or "", r.close_reason, recorded=True)
 
 
 @dataclass

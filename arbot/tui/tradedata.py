@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from arbot.storage.models import OrderRecord, TradeRecord
+from arbot.tradekinds import OrderPurpose, TradingMode
 from arbot.trading.outcome import TradeOutcome
 
 
@@ -32,11 +34,9 @@ class OrderRow:
     error: str
 
     @classmethod
-    def from_db(cls, row: Sequence[object]) -> OrderRow:
-        """A row of `arbot.tui.history.ORDER_COLUMNS` without its trade id."""
-        purpose, venue, side, qty, price, filled, avg, fee, fee_asset, status, error = row
-        return cls(_str(purpose), _str(venue), _str(side), _num(qty), _num(price), _num(filled),
-                   _num(avg), _num(fee), _str(fee_asset), _str(status), _str(error))
+    def from_record(cls, r: OrderRecord) -> OrderRow:
+        return cls(r.purpose or "", r.venue, r.side, r.qty, r.price or 0.0, r.filled_qty,
+                   r.avg_price or 0.0, r.fee or 0.0, r.fee_asset or "", r.status, r.error or "")
 
 
 @dataclass(frozen=True)
@@ -72,24 +72,20 @@ class TradeRow:
             for leg in outcome.orders)
         # The first buy and sell orders are the trade's two legs; follow-ups (unwind,
         # chase) trade on one of those venues.
-        buy = next((o.venue for o in orders if o.purpose == "buy"), "")
-        sell = next((o.venue for o in orders if o.purpose == "sell"), "")
+        buy = next((o.venue for o in orders if o.purpose == OrderPurpose.BUY), "")
+        sell = next((o.venue for o in orders if o.purpose == OrderPurpose.SELL), "")
         s = outcome.settlement
         return cls(outcome.trade_id, outcome.symbol, buy, sell, settled_ns, s.buy_qty,
                    s.sell_qty, s.buy_avg, s.sell_avg, s.fees, s.pnl, outcome.status,
                    outcome.leg_outcome, outcome.detail, mode, orders)
 
     @classmethod
-    def from_db(cls, row: Sequence[object], orders: Sequence[OrderRow]) -> TradeRow:
-        """A row of `arbot.storage.trade_queries.TRADE_COLUMNS`, with its orders."""
-        (trade_id, opened, closed, mode, symbol, buy_venue, sell_venue, _qty, buy_qty,
-         sell_qty, buy_avg, sell_avg, _buy_price, _sell_price, fees, _expected, pnl, status,
-         leg_outcome, detail) = row
-        ts = closed if isinstance(closed, int) else opened if isinstance(opened, int) else 0
-        return cls(_str(trade_id), _str(symbol), _str(buy_venue), _str(sell_venue), ts,
-                   _num(buy_qty), _num(sell_qty), _num(buy_avg), _num(sell_avg), _num(fees),
-                   _num(pnl), _str(status), _str(leg_outcome), _str(detail), _str(mode),
-                   tuple(orders), recorded=True)
+    def from_record(cls, r: TradeRecord, orders: Sequence[OrderRecord]) -> TradeRow:
+        ts = r.ts_open_ns if r.ts_close_ns is None else r.ts_close_ns
+        return cls(r.trade_id, r.symbol, r.buy_venue, r.sell_venue, ts, r.buy_qty or 0.0,
+                   r.sell_qty or 0.0, r.buy_avg or 0.0, r.sell_avg or 0.0, r.fees or 0.0,
+                   r.realized_profit or 0.0, r.status, r.leg_outcome or "", r.detail or "",
+                   r.mode, tuple(OrderRow.from_record(o) for o in orders), recorded=True)
 
     @property
     def balanced(self) -> bool:
@@ -100,7 +96,7 @@ class TradeRow:
 class TradingStatus:
     """The trader as of one refresh tick."""
 
-    mode: str  # paper or live: what the running trader does, whatever was saved since
+    mode: TradingMode  # paper or live: what the running trader does, whatever was saved since
     state: str  # running, paused, halted
     reason: str
     armed: bool
@@ -116,19 +112,12 @@ class TradingStatus:
 
     @property
     def live_armed(self) -> bool:
-        return self.mode == "live" and self.armed
+        return self.mode == TradingMode.LIVE and self.armed
 
 
-def _num(value: object) -> float:
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return 0.0
-    return 0.0
-
-
-def _str(value: object) -> str:
-    return "" if value is None else str(value)
+def _num(text: str) -> float:
+    """An order's decimal text as a number for the screen."""
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Static
 
 from arbot.config import ArbotSettings
 from arbot.domain import Venue
+from arbot.tradekinds import TradeStatus, TradingMode
 from arbot.tui.control import key_for
 from arbot.tui.messages import LogLine
 from arbot.tui.opportunities import SHORT
@@ -47,8 +48,9 @@ COLUMNS = (("Time", "time", 8), ("Symbol", "symbol", 8), ("Route", "route", 7),
            ("Buy avg", "buy", 8), ("Sell avg", "sell", 8), ("Fees", "fees", 7),
            ("Legs", "legs", 8))
 _LEFT = ("time", "symbol", "route", "status", "legs")
-_STATUS_STYLE = {"filled": "success", "leg_risk": "error", "failed": "error",
-                 "missed": "", "open": "warning"}
+_STATUS_STYLE: dict[str, str] = {
+    TradeStatus.FILLED: "success", TradeStatus.LEG_RISK: "error", TradeStatus.FAILED: "error",
+    TradeStatus.MISSED: "", TradeStatus.OPEN: "warning"}
 
 
 class TimeCell(Text):
@@ -180,7 +182,7 @@ class TradesScreen(ArbotScreen):
         row = self.state.trades.get(key) if key is not None else None
         if row is None:
             mode = self.state.trading_mode
-            text = ("No trades: trading is off." if mode == "off" else
+            text = ("No trades: trading is off." if mode == TradingMode.OFF else
                     "No trade yet: opportunities that pass every filter and the risk checks "
                     "are traded here.")
             self._show("#trade-detail", text, text)
@@ -207,7 +209,7 @@ class TradesScreen(ArbotScreen):
         trading_state = state.trading.state if state.trading is not None else ""
         for name in ("running", "paused", "halted"):
             status.set_class(trading_state == name, f"-{name}")
-        status.set_class(state.trading_mode == "off", "-off")
+        status.set_class(state.trading_mode == TradingMode.OFF, "-off")
         rejections = rejections_text(state.trading)
         self._show("#rejections", rejections, rejections)
         self.query_one("#trade-bottom").display = state.trading is not None

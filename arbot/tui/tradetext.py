@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from arbot.export import plain_number
+from arbot.tradekinds import TradingMode
 from arbot.tui.fmt import decimals, qty
 from arbot.tui.state import NS_PER_S
 from arbot.tui.tradedata import TradeRow, TradingStatus
@@ -64,11 +65,11 @@ def trade_qty(row: TradeRow) -> str:
     return f"{base_qty(row.buy_qty)}/{base_qty(row.sell_qty)}"
 
 
-def status_lines(trading: TradingStatus | None, run_mode: str, phase: str,
+def status_lines(trading: TradingStatus | None, run_mode: TradingMode, phase: str,
                  keys: str = "") -> str:
     """The trader in short lines: mode, state, counters; the latest refusal; the keys."""
     if trading is None:
-        if run_mode == "off":
+        if run_mode == TradingMode.OFF:
             return ('Trading is off ([trading] mode = "off"): opportunities are detected '
                     "and recorded, and no orders are placed, paper or live. Set mode = "
                     '"paper" or "live" and restart to trade.')
@@ -76,8 +77,8 @@ def status_lines(trading: TradingStatus | None, run_mode: str, phase: str,
             return f"{run_mode.upper()} trading is not running."
         return f"{run_mode.upper()} trading starts with the runtime."
     t = trading
-    mode = t.mode.upper() + ((" ARMED" if t.armed else " (disarmed)") if t.mode == "live"
-                             else "")
+    mode = t.mode.upper() + ((" ARMED" if t.armed else " (disarmed)")
+                             if t.mode == TradingMode.LIVE else "")
     state = t.state.upper() + (f": {t.reason}" if t.reason and t.state != "running" else "")
     first = (f"{mode} · {state} · {t.trades} trades · PnL {money(t.realized)} · "
              f"exposure {t.exposure:.2f}/{t.max_exposure:g}")
@@ -85,7 +86,7 @@ def status_lines(trading: TradingStatus | None, run_mode: str, phase: str,
         symbol, why = next(iter(t.unsettled.items()))
         more = f" (and {len(t.unsettled) - 1} more)" if len(t.unsettled) > 1 else ""
         second = f"NOT TRADED{more}: {symbol}: {why}"
-    elif t.mode == "live" and t.live_problem:
+    elif t.mode == TradingMode.LIVE and t.live_problem:
         second = f"live unavailable: {t.live_problem}"
     elif t.last_rejection:
         second = f"last refused: {t.last_rejection}"

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Label, RichLog
 
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState
+from arbot.tradekinds import TradingMode
 from arbot.tui.heap import freeze_heap
 from arbot.tui.messages import LogLine
 from arbot.tui.state import NS_PER_S, EpisodeRow, MarketState
@@ -33,7 +34,7 @@ _STATE_CLASSES = ("-paused", "-halted")
 def trading_badge(state: MarketState) -> tuple[str, str]:
     """(text, class) of the trading badge: OFF, PAPER, LIVE (disarmed) or LIVE ARMED."""
     mode = state.trading_mode
-    if mode == "live":
+    if mode == TradingMode.LIVE:
         armed = state.trading is not None and state.trading.live_armed
         return ("LIVE ARMED", "-armed") if armed else ("LIVE (disarmed)", "-live")
     return mode.upper(), f"-{mode}"

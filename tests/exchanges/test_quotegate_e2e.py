@@ -12,6 +12,7 @@ from pathlib import Path
 
 from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, FeedStatus, Quote, Venue
+from arbot.events import Sink
 from arbot.headless import status_lines
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig
@@ -23,7 +24,7 @@ ABSURD_VENUE = Venue.BYBIT
 WAIT = 30.0
 
 
-class Collector:
+class Collector(Sink):
     def __init__(self) -> None:
         self.quotes: list[Quote] = []
         self.episodes: list[EpisodeEvent] = []

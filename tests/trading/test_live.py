@@ -40,6 +40,8 @@ from arbot.runsettings import with_endpoints
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import Accounts, Dislocations, FeeRates
+from arbot.storage.journal import TradeIntent
+from arbot.tradekinds import TradingMode
 from arbot.trading import reconcile as reconcile_module
 from arbot.trading.execution import LegRisk, execute, final_report
 from arbot.trading.live import LiveExecutor
@@ -222,8 +224,10 @@ async def crash_with(rt: Runtime, plan: TradePlan, *, send: tuple[OrderRequest, 
     """Journal the plan's intent, send `send` to the venues, then "die" (no report)."""
     assert rt.trader is not None
     j = rt.trader.journal
-    await j.run(j.intent, plan.trade_id, "ep", "live", 1, "BTC-USDT", plan.buy, plan.sell,
-                plan.buy_price, plan.sell_price, 0.0, 1)
+    await j.run(j.intent, TradeIntent(
+        trade_id=plan.trade_id, episode_id="ep", mode=TradingMode.LIVE, run_id=1,
+        symbol="BTC-USDT", buy=plan.buy, sell=plan.sell, buy_price=plan.buy_price,
+        sell_price=plan.sell_price, expected_profit=0.0, ts_ns=1))
     for req in send:
         await rt.trader.executor.place(req)
 

@@ -17,7 +17,8 @@ from arbot.domain import (
     OrderRequest,
     Verdict,
 )
-from arbot.storage.journal import TradeJournal
+from arbot.storage.journal import TradeIntent, TradeJournal
+from arbot.tradekinds import TradingMode
 from arbot.trading.executor import SendCheck
 from arbot.trading.outcome import LegOrder, settle
 from arbot.trading.paper import PaperExecutor
@@ -73,6 +74,13 @@ async def make(tmp_path: Path, books: Books | None = None, **settings: object
     ex = SeesTheJournal(jr.path, paper(books, ledger()))
     trader = Trader(trading(**settings), ex, jr, ex.ledger, INSTRUMENTS, books)
     return trader, ex, jr
+
+
+def intent(plan: TradePlan, mode: TradingMode) -> TradeIntent:
+    """Trade ab9 of episode ep9, decided at 100/101, as the tests journal it by hand."""
+    return TradeIntent(trade_id="ab9", episode_id="ep9", mode=mode, run_id=1, symbol=SYMBOL,
+                       buy=plan.buy, sell=plan.sell, buy_price=100.0, sell_price=101.0,
+                       expected_profit=0.4, ts_ns=1)
 
 
 def rows(jr: TradeJournal, sql: str) -> list[tuple[object, ...]]:
@@ -173,7 +181,7 @@ async def test_restart_settles_orders_and_trades_left_open(tmp_path: Path) -> No
     o = opportunity(size=0.5)
     plan = preflight(o, "ep9", "ab9", INSTRUMENTS, ex.ledger, 0.0)
     assert isinstance(plan, TradePlan)
-    jr.intent("ab9", "ep9", "paper", 1, SYMBOL, plan.buy, plan.sell, 100.0, 101.0, 0.4, 1)
+    jr.intent(intent(plan, TradingMode.PAPER))
     buy = await ex.place(plan.buy)  # the buy went out and filled; then ArBot died
     jr.report(plan.buy, "ab9", buy, 2)
     jr.close()
@@ -198,7 +206,7 @@ async def test_a_paper_restart_leaves_a_live_runs_orders_open_and_holds_the_symb
     books = Books(quote(A, 99.9, 100.0), quote(B, 101.0, 101.1))
     plan = preflight(opportunity(size=0.5), "ep9", "ab9", INSTRUMENTS, ledger(), 0.0)
     assert isinstance(plan, TradePlan)
-    jr.intent("ab9", "ep9", "live", 1, SYMBOL, plan.buy, plan.sell, 100.0, 101.0, 0.4, 1)
+    jr.intent(intent(plan, TradingMode.LIVE))
     jr.close()
 
     jr2 = TradeJournal(jr.path)

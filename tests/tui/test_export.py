@@ -17,9 +17,10 @@ from textual.widgets import Input, Label, ProgressBar
 from arbot.domain import OrderRequest, Quote, Side, Venue
 from arbot.export import TRADE_HEADER
 from arbot.storage.db import open_db
-from arbot.storage.journal import TradeJournal
+from arbot.storage.journal import TradeClose, TradeIntent, TradeJournal
 from arbot.storage.writer import Writer
 from arbot.timefmt import format_time_ns, parse_time_ns
+from arbot.tradekinds import LegOutcome, TradeStatus, TradingMode
 from arbot.tui.export import ExportDialog, default_path
 
 T0 = parse_time_ns("2024-05-01T00:00:00Z")
@@ -162,10 +163,14 @@ async def test_trades_export_as_arbot_export_trades_does(db: Path, tmp_path: Pat
                            "0.001")
         sell = OrderRequest(f"t{k}s", Venue.BINANCE, "BTC-USDT", "BTCUSDT", Side.SELL,
                             "60100.0", "0.001")
-        journal.intent(f"t{k}", f"ep-{k}", "paper", 1, "BTC-USDT", buy, sell, 60000.5, 60100.0,
-                       0.02, T0 + k * S)
-        journal.close_trade(f"t{k}", "filled", "balanced", "", 0.001, 0.001, 60000.5, 60100.0,
-                            0.12, -0.02 + k, T0 + k * S + 5)
+        journal.intent(TradeIntent(trade_id=f"t{k}", episode_id=f"ep-{k}",
+                                   mode=TradingMode.PAPER, run_id=1, symbol="BTC-USDT", buy=buy,
+                                   sell=sell, buy_price=60000.5, sell_price=60100.0,
+                                   expected_profit=0.02, ts_ns=T0 + k * S))
+        journal.close_trade(TradeClose(trade_id=f"t{k}", status=TradeStatus.FILLED,
+                                       leg_outcome=LegOutcome.BALANCED, detail="", buy_qty=0.001,
+                                       sell_qty=0.001, buy_avg=60000.5, sell_avg=60100.0,
+                                       fees=0.12, pnl=-0.02 + k, ts_ns=T0 + k * S + 5))
     journal.close()
     target = tmp_path / "trades.csv"
     app = Host(db)

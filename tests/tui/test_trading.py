@@ -27,7 +27,8 @@ from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import Dislocations
 from arbot.storage.db import open_db
-from arbot.storage.journal import TradeJournal
+from arbot.storage.journal import TradeClose, TradeIntent, TradeJournal
+from arbot.tradekinds import LegOutcome, TradeStatus, TradingMode
 from arbot.trading.risk import TradingState
 from arbot.tui.app import ArbotApp, build_app
 from arbot.tui.confirm import ConfirmDialog
@@ -292,14 +293,18 @@ async def test_recorded_trades_fill_the_table_at_start(tmp_path: Path) -> None:
     journal = TradeJournal(db)
     buy = OrderRequest("t1b", Venue.BYBIT, "ETH-USDT", "ETHUSDT", Side.BUY, "3000.5", "0.02")
     sell = OrderRequest("t1s", Venue.OKX, "ETH-USDT", "ETH-USDT", Side.SELL, "3004.2", "0.02")
-    journal.intent("t1", "ep1", "paper", 1, "ETH-USDT", buy, sell, 3000.5, 3004.2, 0.05,
-                   1_714_564_000_000_000_000)
+    journal.intent(TradeIntent(trade_id="t1", episode_id="ep1", mode=TradingMode.PAPER, run_id=1,
+                               symbol="ETH-USDT", buy=buy, sell=sell, buy_price=3000.5,
+                               sell_price=3004.2, expected_profit=0.05,
+                               ts_ns=1_714_564_000_000_000_000))
     journal.report(buy, "t1", OrderReport("t1b", "p1", OrderStatus.FILLED, 0.02, 3000.5,
                                           0.00002, "ETH"), 1_714_564_000_100_000_000)
     journal.report(sell, "t1", OrderReport("t1s", "p2", OrderStatus.FILLED, 0.02, 3004.2,
                                            0.060084, "USDT"), 1_714_564_000_100_000_000)
-    journal.close_trade("t1", "filled", "balanced", "", 0.02, 0.02, 3000.5, 3004.2, 0.12,
-                        -0.046, 1_714_564_000_200_000_000)
+    journal.close_trade(TradeClose(trade_id="t1", status=TradeStatus.FILLED,
+                                   leg_outcome=LegOutcome.BALANCED, detail="", buy_qty=0.02,
+                                   sell_qty=0.02, buy_avg=3000.5, sell_avg=3004.2, fees=0.12,
+                                   pnl=-0.046, ts_ns=1_714_564_000_200_000_000))
     journal.close()
     app = frozen_app(tmp_path, runtime=FakeRuntime(FrozenEngine(), trader=FakeTrader()))
     async with app.run_test(size=SIZE) as pilot:
