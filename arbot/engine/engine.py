@@ -24,6 +24,9 @@ from arbot.engine.filters import NEVER, Candidate, TrendFilter, build_filters, j
 from arbot.engine.funnel import Funnel
 
 NS_PER_MS = 1_000_000
+# How often whoever drives the engine calls `sweep()`: the runtime on its clock, the
+# backtest on every boundary of recorded time, so both close stale episodes alike.
+SWEEP_S = 0.1
 
 
 class Engine:

@@ -28,8 +28,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from arbot.config import ArbotSettings
+from arbot.demo import SimConfig
 from arbot.runsettings import needs_restart
-from arbot.sim import SimConfig
 from arbot.tui.backend import (
     RuntimeFactory,
     RuntimeView,

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from arbot.config import ArbotSettings
 from arbot.config_trading import TradingSettings
+from arbot.demo import SimConfig
 from arbot.domain import Venue
 from arbot.runtime import Runtime
-from arbot.sim import SimConfig
 from arbot.trading.risk import TradingState
 from arbot.tui.tradedata import TradingStatus
 
