@@ -26,6 +26,7 @@ from arbot.runtime import Runtime
 from arbot.storage.rawlog import RawLogConfig
 from arbot.timefmt import format_time_ns
 from arbot.trading.setup import LiveRefused
+from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot")
 
@@ -94,7 +95,7 @@ class StatusLog:
         log.log(level, "%s: %s%s", where, s.state, reason)
 
 
-def status_lines(runtime: Runtime) -> list[str]:
+def status_lines(runtime: RuntimeView) -> list[str]:
     """One line per venue: state, quotes/s, last-frame age, reconnects, drops (with their
     reasons when there are any: malformed frames and absurd quotes call for different
     actions)."""
@@ -146,7 +147,7 @@ def status_lines(runtime: Runtime) -> list[str]:
     return lines
 
 
-async def _report(runtime: Runtime, every_s: float) -> None:
+async def _report(runtime: RuntimeView, every_s: float) -> None:
     while True:
         await asyncio.sleep(every_s)
         for line in status_lines(runtime):
@@ -161,7 +162,7 @@ def arm_refusal(settings: ArbotSettings, arm_live: bool) -> str | None:
     return None
 
 
-def _kill_switch(runtime: Runtime) -> None:
+def _kill_switch(runtime: RuntimeView) -> None:
     if runtime.trader is not None:
         runtime.trader.halt("kill switch (SIGUSR1)")
 

@@ -32,7 +32,6 @@ from arbot.demo import SimConfig
 from arbot.runsettings import needs_restart
 from arbot.tui.backend import (
     RuntimeFactory,
-    RuntimeView,
     quit_on_signals,
     runtime_factory,
     trading_status,
@@ -57,6 +56,7 @@ from arbot.tui.state import NS_PER_S, Clocks, MarketState
 from arbot.tui.tradedata import TradeRow
 from arbot.tui.trades import TradesScreen
 from arbot.tui.widgets import ArbotScreen
+from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot.tui")
 
@@ -111,7 +111,9 @@ class ArbotApp(App[int]):
         self._log_handler = TuiLogHandler(self.post_message)
         self._log_level = logging.NOTSET
         self._restore_signals: Callable[[], None] = lambda: None
-        self.trading = TradingControl(self)
+        self.trading = TradingControl(self, runtime=lambda: self.runtime,
+                                      settings=lambda: self.settings,
+                                      run_mode=lambda: self.state.run_mode, changed=self.flush)
         self.add_mode("prices", self._view(PricesScreen))
         self.add_mode("opportunities", self._view(OpportunitiesScreen))
         self.add_mode("trades", self._view(TradesScreen))
