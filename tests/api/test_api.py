@@ -20,7 +20,7 @@ from arbot.domain import Venue
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig
 from arbot.sim.config import Dislocations
-from tests.test_runtime import until
+from tests.conftest import until
 
 TOKEN = "t0ken-for-the-api-tests-7c1e"
 SIM = SimConfig(symbols=("BTC-USDT", "ETH-USDT"), rate=50,
