@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
@@ -26,6 +27,7 @@ from arbot.config import (
     render_toml,
     settings_source_path,
 )
+from arbot.demo import demo_instrument
 from arbot.domain import Venue
 from arbot.events import Sink
 from arbot.exchanges.symbols import parse_canonical
@@ -322,5 +324,5 @@ _COMMANDS: dict[str, Command] = {
     "import": _exclusive("import", run_import),
     "import-raw": _exclusive("import", run_import),  # deprecated alias of `import raw`
     "export": _export,
-    "backtest": backtest_cli.run,
+    "backtest": functools.partial(backtest_cli.run, demo_rules=demo_instrument),
 }

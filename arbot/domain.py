@@ -8,6 +8,7 @@ with Decimal from the venue's own text.
 from __future__ import annotations
 
 import enum
+import re
 
 import msgspec
 
@@ -270,3 +271,12 @@ class OrderNotSent(Exception):
     """ArBot's own last check, made right before an order would leave, refused it
     (trading halted, paused or disarmed while the order waited): nothing reached the
     venue, so the order is final as rejected."""
+
+
+_CANONICAL = re.compile(r"^[A-Z0-9]{2,12}-[A-Z0-9]{2,12}$")
+
+
+def is_canonical_symbol(symbol: str) -> bool:
+    """`BASE-QUOTE`, upper case letters and digits: the shape of every symbol ArBot keys
+    books, rules and records by."""
+    return bool(_CANONICAL.match(symbol))

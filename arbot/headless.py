@@ -28,6 +28,7 @@ from arbot.storage.rawlog import RawLogConfig
 from arbot.timefmt import format_time_ns
 from arbot.tradekinds import TradingMode
 from arbot.trading.setup import LiveRefused
+from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot")
 
@@ -93,7 +94,7 @@ class StatusLog(Sink):
         log.log(level, "%s: %s%s", where, s.state, reason)
 
 
-def status_lines(runtime: Runtime) -> list[str]:
+def status_lines(runtime: RuntimeView) -> list[str]:
     """One line per venue: state, quotes/s, last-frame age, reconnects, drops (with their
     reasons when there are any: malformed frames and absurd quotes call for different
     actions)."""
@@ -145,7 +146,7 @@ def status_lines(runtime: Runtime) -> list[str]:
     return lines
 
 
-async def _report(runtime: Runtime, every_s: float) -> None:
+async def _report(runtime: RuntimeView, every_s: float) -> None:
     while True:
         await asyncio.sleep(every_s)
         for line in status_lines(runtime):
@@ -160,7 +161,7 @@ def arm_refusal(settings: ArbotSettings, arm_live: bool) -> str | None:
     return None
 
 
-def _kill_switch(runtime: Runtime) -> None:
+def _kill_switch(runtime: RuntimeView) -> None:
     if runtime.trader is not None:
         runtime.trader.halt("kill switch (SIGUSR1)")
 

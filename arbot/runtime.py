@@ -15,18 +15,19 @@ from typing import Any
 
 import aiohttp
 
+from arbot import demo
 from arbot.api.hub import EventHub
 from arbot.api.server import ApiServer, api_token
 from arbot.config import ArbotSettings, load_credentials
+from arbot.demo import SimConfig, SimServer
 from arbot.domain import Instrument, Quote, Venue
-from arbot.engine.engine import Engine
+from arbot.engine.engine import SWEEP_S, Engine
 from arbot.events import FanOut, Sink
 from arbot.exchanges import adapter_for
 from arbot.exchanges.feed import Feed, aiohttp_connect
 from arbot.exchanges.quotegate import GateBoard, QuoteGate
 from arbot.exchanges.rest import RestClient, load_symbol_map
-from arbot.runsettings import feed_timing, feeds_changed, run_settings, with_endpoints
-from arbot.sim import SimConfig, SimServer
+from arbot.runsettings import feed_timing, feeds_changed, run_settings
 from arbot.storage.db import open_db
 from arbot.storage.journal import TradeJournal
 from arbot.storage.queries import delete_quotes_older_than
@@ -36,14 +37,13 @@ from arbot.storage.writer import Writer
 from arbot.tradekinds import TradingMode
 from arbot.trading.live import LiveExecutor
 from arbot.trading.reconcile import Reconciler
-from arbot.trading.setup import build_trader, credentials_of, open_live
+from arbot.trading.setup import build_trader, open_live
 from arbot.trading.trader import Trader
 from arbot.venuefeeds import FeedBoard, VenueFeeds, disabled_status
 
 log = logging.getLogger("arbot")
 
 RETENTION_EVERY_S = 3600.0
-SWEEP_S = 0.1
 FUNNEL_SAVE_S = 5.0
 _NS_PER_DAY = 86_400 * 1_000_000_000
 
@@ -97,11 +97,10 @@ class Runtime:
     async def _start(self) -> None:
         token = api_token() if self.api_hub is not None else ""  # refuse before anything
         if self.demo:
-            config = self._sim_config or SimConfig(symbols=tuple(self.settings.market.symbols))
-            self.sim = await self._stack.enter_async_context(SimServer(config))
-            self._sim_urls = {v: (self.sim.urls(v).ws_url, self.sim.urls(v).rest_url)
-                              for v in Venue}
-            self.settings = with_endpoints(self.settings, self._sim_urls)
+            self.sim = await self._stack.enter_async_context(
+                demo.simulator(self._sim_config, self.settings.market.symbols))
+            self._sim_urls = demo.endpoints(self.sim)
+            self.settings = demo.on_simulator(self.settings, self._sim_urls)
         storage = self.settings.storage
         db = await open_db(storage.path)
         self._stack.push_async_callback(db.close)
@@ -145,9 +144,7 @@ class Runtime:
         executor: LiveExecutor | None = None
         if self.settings.trading.mode == TradingMode.LIVE:
             session = await self._stack.enter_async_context(aiohttp.ClientSession())
-            keys = (credentials_of({v: self.sim.config.accounts.credentials_for(v)
-                                    for v in Venue})
-                    if self.sim is not None else load_credentials())
+            keys = demo.credentials(self.sim) if self.sim is not None else load_credentials()
             executor, self.live_problem, problems = await open_live(
                 self.settings, keys, self.instruments, session, armed=self.armed)
             for problem in problems:
@@ -257,8 +254,7 @@ class Runtime:
         in place, and new connections only for the venues whose feeds changed (switched
         on or off, new URL, or new symbols). Returns those venues. Storage path, feed
         timings and the API apply on the next start."""
-        if self._sim_urls:
-            settings = with_endpoints(settings, self._sim_urls)
+        settings = demo.on_simulator(settings, self._sim_urls)
         changed = feeds_changed(self.settings, settings)
         self.settings = settings
         if self.engine is not None:

@@ -22,6 +22,7 @@ from arbot.storage.db import open_db
 from arbot.storage.queries import count_quotes
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
+from tests.conftest import until
 
 SYMBOLS = ["BTC-USDT", "ETH-USDT"]
 
@@ -31,15 +32,6 @@ def settings_for(tmp_path: Path, **storage: object) -> ArbotSettings:
         "market": {"symbols": SYMBOLS},
         "storage": {"path": str(tmp_path / "arbot.db"), "flush_ms": 50, **storage},
     })
-
-
-async def until(cond: object, what: str, wait_s: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + wait_s
-    while not cond():  # type: ignore[operator]
-        if loop.time() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def test_demo_runtime_brings_all_venues_live_and_records(tmp_path: Path) -> None:

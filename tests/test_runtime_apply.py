@@ -11,7 +11,8 @@ from arbot.domain import FeedState, Venue
 from arbot.runsettings import feeds_changed, needs_restart
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig
-from tests.test_runtime import SYMBOLS, settings_for, until
+from tests.conftest import until
+from tests.test_runtime import SYMBOLS, settings_for
 
 SIM = SimConfig(symbols=(*SYMBOLS, "SOL-USDT"), rate=50)
 

@@ -1,4 +1,4 @@
-"""The API's routes and middlewares, over a running `Runtime`.
+"""The API's routes and middlewares, over a running runtime (as `RuntimeView`).
 
 Read endpoints take what the engine and trader hold now (quotes, open episodes, the
 trader's state, balances) and, for history, the database opened read-only. Control is
@@ -13,7 +13,7 @@ import hmac
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import msgspec
 from aiohttp import web
@@ -39,9 +39,7 @@ from arbot.domain import FeedState, Venue
 from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.queries import iter_episodes
 from arbot.storage.trade_queries import iter_trades
-
-if TYPE_CHECKING:
-    from arbot.runtime import Runtime
+from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot.api")
 
@@ -63,7 +61,7 @@ def error(status: int, code: str, message: str) -> web.Response:
 
 
 class Api:
-    def __init__(self, runtime: Runtime, token: str, hub: EventHub, *,
+    def __init__(self, runtime: RuntimeView, token: str, hub: EventHub, *,
                  mono_ns: Callable[[], int] = time.monotonic_ns) -> None:
         self.rt = runtime
         self._token = token.encode()

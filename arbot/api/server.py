@@ -12,7 +12,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -20,9 +20,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from arbot.api.app import Api, build_app
 from arbot.api.hub import EventHub
 from arbot.api.limits import ConnectionLimits, track_requests
-
-if TYPE_CHECKING:
-    from arbot.runtime import Runtime
+from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot.api")
 
@@ -49,7 +47,7 @@ class ApiServer:
     is an `ApiRefused` naming it), `stop()` closes every connection. Connections are
     bounded in number and time (`limits`); a malformed request is one WARNING line."""
 
-    def __init__(self, runtime: Runtime, token: str, hub: EventHub) -> None:
+    def __init__(self, runtime: RuntimeView, token: str, hub: EventHub) -> None:
         self.settings = runtime.settings.api
         app = build_app(Api(runtime, token, hub), outer=(track_requests,))
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,

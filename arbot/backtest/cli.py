@@ -22,6 +22,7 @@ from pathlib import Path
 from arbot.backtest.inputs import is_database, stage
 from arbot.backtest.output import render, write_charts, write_tables
 from arbot.backtest.progress import ProgressLine
+from arbot.backtest.rules import InstrumentSource
 from arbot.backtest.runner import Options, Progress, Result, run_backtest
 from arbot.backtest.source import PAGE_ROWS, Window
 from arbot.config import ArbotSettings
@@ -73,7 +74,8 @@ def _page_rows(text: str) -> int:
     return value
 
 
-def options(args: argparse.Namespace, settings: ArbotSettings) -> Options:
+def options(args: argparse.Namespace, settings: ArbotSettings,
+            demo_rules: InstrumentSource | None = None) -> Options:
     """The backtest's options from parsed arguments; ValueError for bad input."""
     for symbol in args.symbols or ():
         parse_canonical(symbol)
@@ -92,7 +94,8 @@ def options(args: argparse.Namespace, settings: ArbotSettings) -> Options:
     symbols = tuple(dict.fromkeys(args.symbols)) if args.symbols else None
     return Options(db=db, window=Window(since, until, symbols), out=args.out,
                    page_rows=args.page_rows,
-                   use_run_settings=args.settings == "recorded", rules=args.rules)
+                   use_run_settings=args.settings == "recorded", rules=args.rules,
+                   demo_rules=demo_rules)
 
 
 def _staged_db(out: Path | None) -> Path:
@@ -103,8 +106,10 @@ def _staged_db(out: Path | None) -> Path:
     return Path(tempfile.mkdtemp(prefix="arbot-backtest-")) / "input.db"
 
 
-def run(args: argparse.Namespace, settings: ArbotSettings) -> int:
-    opts = options(args, settings)
+def run(args: argparse.Namespace, settings: ArbotSettings, *,
+        demo_rules: InstrumentSource | None = None) -> int:
+    """`arbot backtest`; `demo_rules` are the rules demo recordings replay under."""
+    opts = options(args, settings, demo_rules)
     files = [p for p in args.input or () if not is_database(p)]
     if files:
         for report in asyncio.run(stage(files, opts.db)):

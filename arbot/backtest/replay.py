@@ -6,7 +6,7 @@ monotonic and wall clocks read the same replay time, so cool-downs, trade rates,
 trading day and trade ids are reproducible. Between quotes, in time order, the replay
 does what the live runtime did between frames:
 
-* the engine's sweep on every 100 ms boundary (`runtime.SWEEP_S`), so episodes whose
+* the engine's sweep on every 100 ms boundary (`engine.SWEEP_S`), so episodes whose
   quotes went stale without a new quote close as they did live;
 * the recorded feed events (venue states): live, a venue's quotes count only while all of
   its connections are LIVE, and a venue going down closes its episodes as `venue_down`;
@@ -27,10 +27,9 @@ from arbot.backtest.segments import Segment
 from arbot.backtest.source import FeedEvents, QuotePages
 from arbot.backtest.store import EpisodeStore
 from arbot.domain import Quote, Venue
-from arbot.engine.engine import Engine
+from arbot.engine.engine import SWEEP_S, Engine
 from arbot.engine.funnel import Funnel
 from arbot.events import FanOut
-from arbot.runtime import SWEEP_S
 from arbot.trading.ledger import Ledger
 from arbot.trading.paper import PaperExecutor
 from arbot.trading.preflight import Instruments

@@ -3,9 +3,10 @@
 Recorded quotes carry no trading rules, and a backtest must not need the network. Two
 sources, built lazily per (venue, symbol) as the trader asks:
 
-* `demo`: what a `--demo` run traded under. The simulator's own instruments endpoint
-  answers in-process and the venue's real adapter parses the answer, exactly the path
-  the live runtime took at start-up, so a replayed demo run pre-flights like the original.
+* `demo`: what a `--demo` run traded under, from `arbot.demo.demo_instrument` (the
+  simulator's own instruments endpoint, parsed by the venue's real adapter: the path the
+  live runtime took at start-up), so a replayed demo run pre-flights like the original.
+  Whoever runs the backtest passes it in: the backtest never imports the simulator.
 * `generic`: frictionless rules (tick 1e-12, lot 1e-8, no minimums) for recordings of
   the real venues, whose rules at the time are unknown; the engine's own
   `min_notional` still keeps tiny opportunities out.
@@ -13,16 +14,12 @@ sources, built lazily per (venue, symbol) as the trader asks:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Literal
-from urllib.parse import parse_qsl
 
-from arbot.domain import Instrument, Venue
-from arbot.exchanges import adapter_for
-from arbot.sim.instruments import is_valid_symbol, spec_for
-from arbot.sim.server import PROTOCOLS
-from arbot.sim.wire import RestRequest, dumps
+from arbot.domain import Instrument, Venue, is_canonical_symbol
 
+InstrumentSource = Callable[[Venue, str], Instrument | None]
 RulesKind = Literal["demo", "generic"]
 GENERIC_TICK = "0.000000000001"
 GENERIC_LOT = "0.00000001"
@@ -31,15 +28,13 @@ GENERIC_LOT = "0.00000001"
 class LazyRules(Mapping[tuple[Venue, str], Instrument]):
     """Instruments by (venue, symbol), made on first use; unknown symbols have none."""
 
-    def __init__(self, kind: RulesKind) -> None:
-        self.kind = kind
+    def __init__(self, make: InstrumentSource) -> None:
+        self._make = make
         self._made: dict[tuple[Venue, str], Instrument | None] = {}
 
     def __getitem__(self, key: tuple[Venue, str]) -> Instrument:
         if key not in self._made:
-            venue, symbol = key
-            self._made[key] = (demo_instrument(venue, symbol) if self.kind == "demo"
-                               else generic_instrument(venue, symbol))
+            self._made[key] = self._make(*key)
         inst = self._made[key]
         if inst is None:
             raise KeyError(key)
@@ -53,22 +48,9 @@ class LazyRules(Mapping[tuple[Venue, str], Instrument]):
 
 
 def generic_instrument(venue: Venue, symbol: str) -> Instrument | None:
-    if not is_valid_symbol(symbol):
+    if not is_canonical_symbol(symbol):
         return None
     base, quote = symbol.split("-")
     return Instrument(venue, symbol, symbol, base, quote, GENERIC_TICK, GENERIC_LOT, "0", "0",
                       "TRADING", True)
 
-
-def demo_instrument(venue: Venue, symbol: str) -> Instrument | None:
-    """The simulator's instrument for `symbol`, through its REST handler and the adapter."""
-    if not is_valid_symbol(symbol):
-        return None
-    adapter = adapter_for(venue)
-    path, _, query = adapter.instruments_path.partition("?")
-    handler = PROTOCOLS[venue]().rest_routes()[path]
-    status, body = handler(RestRequest(dict(parse_qsl(query)), (spec_for(symbol),), 0))
-    if status != 200:
-        return None
-    found = [i for i in adapter.parse_instruments(dumps(body)) if i.symbol == symbol]
-    return found[0] if found and found[0].trading else None

@@ -23,7 +23,7 @@ from arbot.backtest import source, store
 from arbot.backtest.output import iso
 from arbot.backtest.replay import Replay
 from arbot.backtest.report import Collector, summarize
-from arbot.backtest.rules import LazyRules, RulesKind
+from arbot.backtest.rules import InstrumentSource, LazyRules, RulesKind, generic_instrument
 from arbot.backtest.segments import Segment, containing, plan
 from arbot.backtest.settings import backtest_trading
 from arbot.config import ArbotSettings
@@ -50,6 +50,9 @@ class Options:
     page_rows: int = source.PAGE_ROWS
     use_run_settings: bool = True  # False: the configuration's settings for every run
     rules: Literal["auto", "demo", "generic"] = "auto"
+    # what a demo recording traded under (`arbot.demo.demo_instrument`); the backtest
+    # never imports the simulator, so demo rules are handed in
+    demo_rules: InstrumentSource | None = None
 
 
 @dataclass
@@ -105,6 +108,15 @@ def _rules_kind(opts: Options, demo_runs: list[bool]) -> RulesKind:
     return "demo" if demo_runs and all(demo_runs) else "generic"
 
 
+def _instrument_source(kind: RulesKind, opts: Options) -> InstrumentSource:
+    if kind == "generic":
+        return generic_instrument
+    if opts.demo_rules is None:
+        raise ValueError("a backtest with demo rules needs Options.demo_rules "
+                         "(arbot.demo.demo_instrument)")
+    return opts.demo_rules
+
+
 async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
                meta: sqlite3.Connection, out: Path,
                progress: Callable[[tuple[int, int] | None], Progress | None], *, keep: bool
@@ -132,7 +144,7 @@ async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
         return replay.clock() if replay is not None else 0
 
     collector = Collector(clock)
-    rules = LazyRules(kind)
+    rules = LazyRules(_instrument_source(kind, opts))
     rng = random.Random(trading.paper.seed)
     trader: Trader | None = None
     ledger: Ledger | None = None

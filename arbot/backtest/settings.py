@@ -53,8 +53,3 @@ def backtest_trading(settings: TradingSettings) -> TradingSettings:
     paper = settings.paper.model_copy(update={"latency_ms": 0.0})
     return settings.model_copy(update={"mode": mode, "paper": paper})
 
-
-def same_detection(a: ArbotSettings, b: ArbotSettings) -> bool:
-    """Whether two settings detect and filter alike (what the summary reports per run)."""
-    return (a.strategy, a.filters, [a.exchanges.for_venue(v).taker_fee_bps for v in Venue]) == (
-        b.strategy, b.filters, [b.exchanges.for_venue(v).taker_fee_bps for v in Venue])

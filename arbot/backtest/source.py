@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gc
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -280,14 +279,3 @@ def time_span(conn: sqlite3.Connection, window: Window) -> tuple[int, int] | Non
         raise database_error(exc) from exc
     return None if lo is None else (int(lo), int(hi))
 
-
-def iter_symbols(conn: sqlite3.Connection) -> Iterator[str]:
-    """Every recorded symbol (walks the symbol index, skipping from one symbol to the next)."""
-    symbol = ""
-    while True:
-        row = conn.execute("SELECT symbol FROM quotes WHERE symbol > ? ORDER BY symbol LIMIT 1",
-                           (symbol,)).fetchone()
-        if row is None:
-            return
-        symbol = row[0]
-        yield symbol

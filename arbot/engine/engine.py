@@ -26,6 +26,9 @@ from arbot.engine.view import SymbolView, market_view
 from arbot.events import EpisodeSink, Sink
 
 NS_PER_MS = 1_000_000
+# How often whoever drives the engine calls `sweep()`: the runtime on its clock, the
+# backtest on every boundary of recorded time, so both close stale episodes alike.
+SWEEP_S = 0.1
 
 
 class Engine(Sink):

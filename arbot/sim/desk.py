@@ -15,7 +15,7 @@ from functools import partial
 
 from arbot.domain import Venue
 from arbot.sim.account import Forced, Top, VenueAccount, starting_balances
-from arbot.sim.config import Credentials, SimConfig
+from arbot.sim.config import SimConfig
 from arbot.sim.instruments import Catalog, SymbolSpec, to_units
 from arbot.sim.limits import Limiter, SkewedClock
 from arbot.sim.prices import PriceModel
@@ -69,9 +69,6 @@ class TradingDesk:
                      self.limiters[venue], {creds.key: creds}, self.lookup[venue], self.usd)
 
     # --- knobs (SimServer exposes these) --------------------------------------------
-
-    def set_credentials(self, venue: Venue, creds: Credentials) -> None:
-        self.credentials[venue] = creds
 
     def reject_orders(self, venue: Venue, code: int | str, msg: str, count: int = 1,
                       status: int | None = None) -> None:

@@ -9,7 +9,6 @@ one tick for all venues should fail against the simulator too.
 from __future__ import annotations
 
 import math
-import re
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 
-from arbot.domain import Venue
+from arbot.domain import Venue, is_canonical_symbol
 from arbot.venues import VENUES
 from arbot.venues.simspec import Rules
 
@@ -46,12 +45,9 @@ _KNOWN: dict[str, tuple[float, dict[Venue, Rules]]] = {
     for symbol, price in _PRICES.items()
 }
 
-_SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,12}-[A-Z0-9]{2,12}$")
-
-
 def is_valid_symbol(symbol: str) -> bool:
     """`BASE-QUOTE`, upper case letters and digits."""
-    return bool(_SYMBOL_RE.match(symbol))
+    return is_canonical_symbol(symbol)
 
 
 def spec_for(symbol: str) -> SymbolSpec:

@@ -10,10 +10,10 @@ microseconds; a database locked for longer than `busy_timeout_s` refuses the tra
 instead of sending unrecorded orders.
 
 From the event loop, call the methods through `run` (the journal's own thread) or
-`commit` (now, if the write lock is free), never directly: the batched writer keeps its
+`try_now` (now, if the write lock is free), never directly: the batched writer keeps its
 transaction open across awaits, so a journal waiting for the write lock on the loop would
 wait for a commit only the loop can run (a deadlock until the busy timeout), and a
-database held by another process would freeze the feeds. `commit` tries once without
+database held by another process would freeze the feeds. `try_now` tries once without
 waiting, on a second connection, and only when the thread has nothing queued, so writes
 stay in order; the intent of a trade takes ~50 us that way instead of a thread hop.
 """
@@ -117,7 +117,7 @@ class TradeJournal:
         self.path = Path(path)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="arbot-journal")
         self._pending = 0  # calls queued on or running in the thread
-        self._now = False  # a `commit` is writing on the loop's connection
+        self._now = False  # a `try_now` is writing on the loop's connection
         self._conn = self._connect(busy_timeout_s)
         self._loop_conn = self._connect(0.0)
 
@@ -164,11 +164,6 @@ class TradeJournal:
             return False
         finally:
             self._now = False
-
-    async def commit(self, fn: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
-        """A writing method: now if `try_now` can, else on the thread, waiting there."""
-        if not self.try_now(fn, *args, **kwargs):
-            await self.run(fn, *args, **kwargs)
 
     def _write(self, *steps: tuple[str, tuple[object, ...]]) -> None:
         """Run the statements in one transaction; raises DatabaseError, writes nothing."""

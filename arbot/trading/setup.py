@@ -1,21 +1,19 @@
 """Builds the trader the settings ask for: the paper executor with its own account in
 paper mode; in live mode the live executor over one signed client per venue that has
-keys (from the environment, or the simulator's demo keys in `--demo`).
+keys (from the environment, or the simulator's demo keys that `arbot.demo` hands in).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import aiohttp
-from pydantic import SecretStr
 
 from arbot.config import ArbotSettings, VenueCredentials, missing_credentials
 from arbot.domain import Quote, Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.private import PrivateClient
 from arbot.exchanges.signing import Credentials
-from arbot.sim.config import Credentials as SimCredentials
 from arbot.storage.journal import TradeJournal
 from arbot.trading.executor import Executor
 from arbot.trading.ledger import Ledger
@@ -50,13 +48,6 @@ def build_trader(settings: ArbotSettings, journal: TradeJournal, book: Book,
 
 class LiveRefused(Exception):
     """Live trading was armed at start but cannot trade at all (no keys anywhere)."""
-
-
-def credentials_of(keys: Mapping[Venue, SimCredentials]) -> dict[Venue, VenueCredentials]:
-    """The simulator's demo keys in the shape the environment's keys take."""
-    return {v: VenueCredentials(api_key=SecretStr(c.key), api_secret=SecretStr(c.secret),
-                                passphrase=SecretStr(c.passphrase) if c.passphrase else None)
-            for v, c in keys.items()}
 
 
 def live_executor(settings: ArbotSettings, credentials: dict[Venue, VenueCredentials],

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -27,18 +26,18 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from arbot.config import ArbotSettings
+from arbot.config import DEFAULT_CONFIG_PATH, ArbotSettings
+from arbot.demo import SimConfig
 from arbot.runsettings import needs_restart
-from arbot.sim import SimConfig
 from arbot.tui.backend import (
     RuntimeFactory,
-    RuntimeView,
     quit_on_signals,
     runtime_factory,
     trading_status,
 )
 from arbot.tui.commands import binding_commands
 from arbot.tui.control import TRADING_BINDINGS, TradingControl
+from arbot.tui.export import ExportDialog
 from arbot.tui.heap import freeze_heap
 from arbot.tui.history import read_history
 from arbot.tui.messages import (
@@ -50,18 +49,18 @@ from arbot.tui.messages import (
     TuiLogHandler,
     TuiSink,
 )
-from arbot.tui.modes import SettingsPlaceholder, module_exists, settings_screen_factory
 from arbot.tui.opportunities import OpportunitiesScreen
 from arbot.tui.prices import PricesScreen
+from arbot.tui.settings import SettingsScreen
 from arbot.tui.state import NS_PER_S, Clocks, MarketState
 from arbot.tui.tradedata import TradeRow
 from arbot.tui.trades import TradesScreen
 from arbot.tui.widgets import ArbotScreen
+from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot.tui")
 
 TASKS = "runtime-tasks"  # worker group of the runtime's long-lived coroutines
-EXPORT_MODULE = "arbot.tui.export"
 HISTORY_S = 7 * 86_400  # how far back the opportunities and trades tables are filled
 SHUTDOWN_S = 15.0  # give up waiting for the runtime to close after this long
 
@@ -111,12 +110,15 @@ class ArbotApp(App[int]):
         self._log_handler = TuiLogHandler(self.post_message)
         self._log_level = logging.NOTSET
         self._restore_signals: Callable[[], None] = lambda: None
-        self.trading = TradingControl(self)
+        self.trading = TradingControl(self, runtime=lambda: self.runtime,
+                                      settings=lambda: self.settings,
+                                      run_mode=lambda: self.state.run_mode, changed=self.flush)
         self.add_mode("prices", self._view(PricesScreen))
         self.add_mode("opportunities", self._view(OpportunitiesScreen))
         self.add_mode("trades", self._view(TradesScreen))
-        self.add_mode("settings", settings_screen_factory(
-            settings, config_path, self._view(SettingsPlaceholder), self.settings_saved))
+        # without a config file the form saves to ./arbot.toml, the file ArBot reads
+        self.add_mode("settings", lambda: SettingsScreen(
+            settings, config_path or DEFAULT_CONFIG_PATH, self.settings_saved))
 
     def _view(self, cls: type[ArbotScreen]) -> Callable[[], Screen[None]]:
         """A mode's screen factory that also registers the screen for market updates."""
@@ -307,14 +309,9 @@ class ArbotApp(App[int]):
 
     def action_export(self) -> None:
         """The export dialog, offering the table on screen as one of the choices."""
-        if not module_exists(EXPORT_MODULE):
-            self.notify("The export dialog is not built yet; use `arbot export` meanwhile.",
-                        severity="warning")
-            return
-        module = importlib.import_module(EXPORT_MODULE)
         screen = self.screen
         visible = screen.visible_table if isinstance(screen, ArbotScreen) else None
-        self.push_screen(module.ExportDialog(self.settings.storage.path, visible))
+        self.push_screen(ExportDialog(self.settings.storage.path, visible))
 
     def settings_saved(self, saved: ArbotSettings) -> None:
         """The settings form saved a new file: apply it now. Engine parameters and the

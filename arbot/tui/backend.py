@@ -1,4 +1,5 @@
-"""What the app runs on: the runtime as the UI sees it, and the factory that builds it.
+"""What the app runs on: the factory that builds the runtime, and what the UI reads of it
+(through `arbot.view.RuntimeView`, the view every front end shares).
 
 The app takes a factory rather than a runtime, so it can hand the runtime its own sink;
 tests and snapshots pass a factory of fakes through the same `build_app` as `arbot`.
@@ -9,115 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
 
 from arbot.config import ArbotSettings
-from arbot.config_trading import TradingSettings
-from arbot.domain import Venue
-from arbot.engine.view import SymbolView
+from arbot.demo import SimConfig
 from arbot.events import Sink
 from arbot.runtime import Runtime
-from arbot.sim import SimConfig
-from arbot.trading.risk import TradingState
 from arbot.tui.tradedata import TradingStatus
-
-
-class FunnelView(Protocol):
-    def as_dict(self) -> dict[str, object]: ...
-
-
-class EngineView(Protocol):
-    """What the UI reads from the engine: its counters, its heartbeat, and its own
-    judgement of each symbol's quotes (freshness and spreads)."""
-
-    @property
-    def funnel(self) -> FunnelView: ...
-
-    @property
-    def heartbeat_ns(self) -> int: ...
-
-    def market_view(self) -> Mapping[str, SymbolView]: ...
-
-
-class RiskView(Protocol):
-    @property
-    def reason(self) -> str: ...
-
-    @property
-    def open_exposure(self) -> float: ...
-
-    @property
-    def unsettled(self) -> Mapping[str, str]: ...
-
-
-class LedgerView(Protocol):
-    def snapshot(self) -> Mapping[Venue, Mapping[str, float]]: ...
-
-
-class TraderView(Protocol):
-    """What the UI reads from `arbot.trading.trader.Trader` each tick, and the controls
-    it calls: pause, resume and the kill switch."""
-
-    @property
-    def settings(self) -> TradingSettings: ...
-
-    @property
-    def state(self) -> TradingState: ...
-
-    @property
-    def risk(self) -> RiskView: ...
-
-    @property
-    def armed(self) -> bool: ...
-
-    @property
-    def trades(self) -> int: ...
-
-    @property
-    def realized(self) -> float: ...
-
-    @property
-    def rejections(self) -> Mapping[str, int]: ...
-
-    @property
-    def last_rejection(self) -> str: ...
-
-    @property
-    def ledger(self) -> LedgerView: ...
-
-    def pause(self) -> None: ...
-
-    def resume(self) -> None: ...
-
-    def halt(self, reason: str) -> None: ...
-
-
-class RuntimeView(Protocol):
-    """The part of `arbot.runtime.Runtime` the app uses (a test can supply a fake)."""
-
-    @property
-    def engine(self) -> EngineView | None: ...
-
-    @property
-    def trader(self) -> TraderView | None: ...
-
-    @property
-    def live_problem(self) -> str: ...
-
-    @property
-    def warnings(self) -> list[str]: ...
-
-    def coroutines(self) -> dict[str, Coroutine[Any, Any, Any]]: ...
-
-    def apply(self, settings: ArbotSettings) -> list[Venue]: ...
-
-    def arm_refusal(self) -> str | None: ...
-
-    def arm_live(self) -> str | None: ...
-
-    def disarm_live(self) -> None: ...
+from arbot.view import RuntimeView
 
 
 def trading_status(runtime: RuntimeView) -> TradingStatus | None:

@@ -11,20 +11,19 @@ goes through a confirmation dialog; the safe directions (pause, disarm) do not.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from arbot.config import ArbotSettings
 from arbot.tradekinds import TradingMode
 from arbot.trading.risk import TradingState
-from arbot.tui.backend import TraderView
 from arbot.tui.confirm import ConfirmDialog
-
-if TYPE_CHECKING:
-    from arbot.tui.app import ArbotApp
+from arbot.view import RuntimeView, TraderView
 
 KILL_REASON = "kill switch (TUI)"
 
@@ -50,11 +49,11 @@ def key_for(app: App[Any], binding_id: str, default: str,
     return default
 
 
-def arm_text(app: ArbotApp, trader: TraderView) -> Text:
+def arm_text(app: App[Any], settings: ArbotSettings, trader: TraderView) -> Text:
     """The limits live trading will run under, stated before anyone arms it."""
     t = trader.settings
-    venues = ", ".join(v.value for v in app.settings.exchanges.enabled_venues())
-    rows = (("max_notional", f"{app.settings.strategy.max_notional:g}",
+    venues = ", ".join(v.value for v in settings.exchanges.enabled_venues())
+    rows = (("max_notional", f"{settings.strategy.max_notional:g}",
              "per trade ([strategy])"),
             ("max_open_exposure", f"{t.max_open_exposure:g}", "in unsettled trades at once"),
             ("daily_loss_limit", f"{t.daily_loss_limit:g}", "lost in a UTC day halts trading"),
@@ -74,27 +73,32 @@ def arm_text(app: ArbotApp, trader: TraderView) -> Text:
 
 
 class TradingControl:
-    """The app's trading actions, kept out of `app.py`."""
+    """The app's trading actions, kept out of `app.py`. It is handed what it acts
+    through rather than the app: `app` for dialogs, notifications and the keys bound now;
+    the running runtime (None until it starts), the settings in force, the trading mode
+    the run started in, and `changed` to show a new state at once."""
 
-    def __init__(self, app: ArbotApp) -> None:
+    def __init__(self, app: App[Any], *, runtime: Callable[[], RuntimeView | None],
+                 settings: Callable[[], ArbotSettings], run_mode: Callable[[], str],
+                 changed: Callable[[], None]) -> None:
         self.app = app
+        self._runtime = runtime
+        self._settings = settings
+        self._run_mode = run_mode
+        self._changed = changed
 
     def _trader(self) -> TraderView | None:
         """The running trader, or None after telling the user why there is none."""
-        app = self.app
-        trader = app.runtime.trader if app.runtime is not None else None
+        app, runtime = self.app, self._runtime()
+        trader = runtime.trader if runtime is not None else None
         if trader is None:
-            if app.state.run_mode == TradingMode.OFF:
+            if self._run_mode() == TradingMode.OFF:
                 text = ('Trading is off ([trading] mode = "off"): there is nothing to pause, '
                         "halt or arm.")
             else:
                 text = "Trading has not started yet."
             app.notify(text, severity="warning", markup=False)
         return trader
-
-    def _changed(self) -> None:
-        """Show the new state now rather than at the next tick."""
-        self.app.flush()
 
     def toggle(self) -> None:
         """Pause when running; resume when paused; after a halt, resume only if confirmed."""
@@ -151,7 +155,7 @@ class TradingControl:
         dialog (the same words `--arm-live` exits with), so nothing promises orders that
         cannot be sent."""
         app = self.app
-        runtime = app.runtime
+        runtime = self._runtime()
         if runtime is None:
             app.notify("Trading has not started yet.", severity="warning", markup=False)
             return
@@ -165,10 +169,11 @@ class TradingControl:
             return
 
         def answered(yes: bool | None) -> None:
-            if yes and runtime is app.runtime:
+            if yes and runtime is self._runtime():
                 self._armed(runtime.arm_live())
 
-        app.push_screen(ConfirmDialog("Arm LIVE trading?", arm_text(app, trader), "Arm live",
+        limits = arm_text(app, self._settings(), trader)
+        app.push_screen(ConfirmDialog("Arm LIVE trading?", limits, "Arm live",
                                       focus_yes=False, danger=True), answered)
 
     def _armed(self, refusal: str | None) -> None:
@@ -181,7 +186,7 @@ class TradingControl:
         self._changed()
 
     def disarm(self) -> None:
-        runtime = self.app.runtime
+        runtime = self._runtime()
         trader = runtime.trader if runtime is not None else None
         if runtime is None or trader is None or not trader.armed \
                 or trader.settings.mode != TradingMode.LIVE:

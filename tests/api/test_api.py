@@ -20,7 +20,7 @@ from arbot.domain import Venue
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig
 from arbot.sim.config import Dislocations
-from tests.test_runtime import until
+from tests.conftest import until
 
 TOKEN = "t0ken-for-the-api-tests-7c1e"
 SIM = SimConfig(symbols=("BTC-USDT", "ETH-USDT"), rate=50,
@@ -102,11 +102,13 @@ async def test_every_endpoint_answers_with_its_shape_and_values(
         status, opps = await api.get("/api/opportunities", params={"limit": "5"})
         assert status == 200 and 1 <= len(opps) <= 5
         assert opps == sorted(opps, key=lambda o: o["opened"], reverse=True)
+        assert rt.trader is not None
+        rt.trader.pause()  # no new trade between the trader's count and the API's list
+        await rt.trader.wait_idle()
         status, trades = await api.get("/api/trades")
-        assert status == 200 and len(trades) == rt.trader.trades  # type: ignore[union-attr]
+        assert status == 200 and len(trades) == rt.trader.trades
         assert {t["mode"] for t in trades} == {"paper"}
-        assert sum(t["pnl"] for t in trades) == pytest.approx(
-            rt.trader.realized)  # type: ignore[union-attr]
+        assert sum(t["pnl"] for t in trades) == pytest.approx(rt.trader.realized)
         status, balances = await api.get("/api/balances")
         assert status == 200
         usdt = {b["venue"]: b["free"] for b in balances if b["asset"] == "USDT"}

@@ -17,7 +17,7 @@ import pytest
 from arbot.api.server import ApiRefused
 from arbot.runtime import Runtime
 from tests.api.test_api import SIM, TOKEN, Client, api_runtime, settings
-from tests.test_runtime import until
+from tests.conftest import until
 
 AUTH = f"Authorization: Bearer {TOKEN}\r\n".encode()
 WAIT_S = 30.0  # generous: every bound under test is 1 s (or the default 10 s)

@@ -12,6 +12,7 @@ import pytest
 
 from arbot.backtest import cli
 from arbot.config import load_settings
+from arbot.demo import demo_instrument
 from arbot.storage.db import DatabaseError
 from tests.backtest.conftest import Recording
 
@@ -33,7 +34,7 @@ def backtest(argv: list[str]) -> int:
     db = args.db
     settings = load_settings(getattr(args, "config", None),
                              overrides={"storage": {"path": str(db)}} if db else None)
-    return cli.run(args, settings)
+    return cli.run(args, settings, demo_rules=demo_instrument)
 
 
 def test_backtest_prints_the_report_and_writes_every_file(

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from arbot.backtest.runner import Options, run_backtest
+from arbot.demo import demo_instrument
 from tests.backtest.conftest import Recording
 
 COLUMNS = ("symbol, buy_venue, sell_venue, opened_ns, closed_ns, close_reason, net_bps_open,"
@@ -36,7 +37,8 @@ def episodes(db: Path) -> dict[tuple[str, str, str, int], Row]:
 
 async def test_replay_of_a_demo_run_gives_the_episodes_it_recorded(demo_run: Recording,
                                                                    tmp_path: Path) -> None:
-    result = await run_backtest(demo_run.settings, Options(db=demo_run.db, out=tmp_path))
+    result = await run_backtest(demo_run.settings, Options(db=demo_run.db, out=tmp_path,
+                                                           demo_rules=demo_instrument))
     live = episodes(demo_run.db)
     replay = episodes(tmp_path / "backtest.db")
     assert len(live) >= 20, "the dislocating simulator should open many episodes"

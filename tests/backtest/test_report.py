@@ -13,6 +13,7 @@ import pytest
 
 from arbot.backtest.cli import write_out
 from arbot.backtest.runner import Options, run_backtest
+from arbot.demo import demo_instrument
 from tests.backtest.conftest import Recording
 
 
@@ -41,7 +42,8 @@ async def test_report_totals_add_up_from_its_trades_and_fills(demo_run: Recordin
         "paper": demo_run.settings.trading.paper.model_copy(
             update={"partial_rate": 0.3, "seed": 5})})
     settings = demo_run.settings.model_copy(update={"trading": trading})
-    result = await run_backtest(settings, Options(db=demo_run.db, out=tmp_path))
+    result = await run_backtest(settings, Options(db=demo_run.db, out=tmp_path,
+                                                  demo_rules=demo_instrument))
     write_out(tmp_path, result)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary == json.loads(json.dumps(result.summary))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from arbot.backtest.runner import Options, Result, run_backtest
 from arbot.backtest.source import Window
+from arbot.demo import demo_instrument
 from tests.backtest.conftest import Recording
 
 EPISODES = ("SELECT symbol, buy_venue, sell_venue, opened_ns, closed_ns, close_reason,"
@@ -32,11 +33,12 @@ def comparable(result: Result) -> dict[str, object]:
 
 async def test_pages_of_seven_rows_or_fifty_thousand_give_the_same_backtest(
         demo_run: Recording, tmp_path: Path) -> None:
-    default = await run_backtest(demo_run.settings, Options(db=demo_run.db, out=tmp_path / "d"))
+    default = await run_backtest(demo_run.settings, Options(db=demo_run.db, out=tmp_path / "d",
+                                                            demo_rules=demo_instrument))
     assert default.summary["quotes"] == rows(demo_run.db, "SELECT count(*) FROM quotes")[0][0]
     for size in (7, 50_000):
         other = await run_backtest(demo_run.settings, Options(
-            db=demo_run.db, out=tmp_path / str(size), page_rows=size))
+            db=demo_run.db, demo_rules=demo_instrument, out=tmp_path / str(size), page_rows=size))
         assert comparable(other) == comparable(default)
         for sql in (EPISODES, TRADES):
             assert rows(tmp_path / str(size) / "backtest.db", sql) == \
@@ -50,6 +52,7 @@ async def test_from_until_and_symbols_replay_exactly_what_they_select(
     since, until = first + (last - first) // 3, first + 2 * (last - first) // 3
     window = Window(since, until, ("ETH-USDT",))
     result = await run_backtest(demo_run.settings, Options(db=demo_run.db, window=window,
+                                                           demo_rules=demo_instrument,
                                                            out=tmp_path, page_rows=13))
     expected = rows(demo_run.db, "SELECT count(*) FROM quotes WHERE symbol = 'ETH-USDT' AND"
                                  f" ts_recv_ns >= {since} AND ts_recv_ns < {until}")[0][0]
@@ -72,7 +75,7 @@ async def test_from_until_and_symbols_replay_exactly_what_they_select(
 
 async def test_an_empty_window_reports_nothing(demo_run: Recording, tmp_path: Path) -> None:
     result = await run_backtest(demo_run.settings, Options(
-        db=demo_run.db, window=Window(1, 2), out=tmp_path))
+        db=demo_run.db, demo_rules=demo_instrument, window=Window(1, 2), out=tmp_path))
     assert result.summary["quotes"] == 0
     assert result.summary["opportunities"]["count"] == 0  # type: ignore[index]
     assert rows(tmp_path / "backtest.db", "SELECT count(*) FROM trades") == [(0,)]

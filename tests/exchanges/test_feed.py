@@ -22,12 +22,12 @@ from arbot.exchanges.feed import Feed, FeedTiming, aiohttp_connect, backoff_dela
 from arbot.exchanges.symbols import SymbolMap
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import DEFAULT_HEARTBEATS
+from tests.conftest import until
 
 SYMBOLS = ["BTC-USDT", "ETH-USDT"]
 FAST = FeedTiming(connect_timeout_s=2.0, ack_timeout_s=1.0, stale_after_s=0.4, silence_s=1.0,
                   backoff_base_s=0.05, backoff_cap_s=0.2, healthy_s=30.0, quarantine_after=3,
                   quarantine_s=0.5, status_s=0.2, tick_s=0.05, heartbeat_s=0.2)
-WAIT = 10.0
 
 
 class Recorder:
@@ -45,15 +45,6 @@ class Recorder:
 
     def states(self) -> list[FeedState]:
         return [s.state for s in self.statuses]
-
-
-async def until(cond: Callable[[], bool], what: str, wait_s: float = WAIT) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + wait_s
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 @asynccontextmanager

@@ -7,7 +7,6 @@ reaches a sink and the engine opens nothing."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 from arbot.config import ArbotSettings
@@ -18,10 +17,10 @@ from arbot.runtime import Runtime
 from arbot.sim import SimConfig
 from arbot.sim.config import Dislocations, Faults
 from arbot.sim.instruments import spec_for
+from tests.conftest import until
 
 SYMBOLS = ("BTC-USDT", "ETH-USDT")
 ABSURD_VENUE = Venue.BYBIT
-WAIT = 30.0
 
 
 class Collector(Sink):
@@ -37,15 +36,6 @@ class Collector(Sink):
 
     def on_episode(self, event: EpisodeEvent) -> None:
         self.episodes.append(event)
-
-
-async def until(cond: Callable[[], bool], what: str) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + WAIT
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def gate_drops(runtime: Runtime, venue: Venue) -> int:

@@ -55,15 +55,6 @@ async def recv_until(ws: aiohttp.ClientWebSocketResponse, pred: Callable[[Any], 
             return frame
 
 
-async def until(cond: Callable[[], bool], wait_s: float = TIMEOUT) -> None:
-    """Wait for a condition on server state (counters) to become true."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + wait_s
-    while not cond():
-        assert loop.time() < end, "condition not met in time"
-        await asyncio.sleep(0.01)
-
-
 async def wait_closed(ws: aiohttp.ClientWebSocketResponse, wait_s: float = TIMEOUT
                       ) -> list[aiohttp.WSMessage]:
     """Read until the server ends the connection; return what came before the end."""

@@ -13,7 +13,8 @@ import pytest
 
 from arbot.domain import Venue
 from arbot.sim import GARBAGE_KINDS, Faults, SimConfig, SimServer
-from tests.sim import recv_json, recv_until, running, stays_open, until, wait_closed
+from tests.conftest import until
+from tests.sim import recv_json, recv_until, running, stays_open, wait_closed
 
 SUBSCRIBE = {
     Venue.BINANCE: '{"method":"SUBSCRIBE","params":["btcusdt@bookTicker"],"id":1}',

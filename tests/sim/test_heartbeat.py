@@ -8,7 +8,8 @@ import pytest
 
 from arbot.domain import Venue
 from arbot.sim import Heartbeat, SimConfig
-from tests.sim import recv_json, running, stays_open, until, wait_closed
+from tests.conftest import until
+from tests.sim import recv_json, running, stays_open, wait_closed
 
 TIMEOUT_S = 0.3
 PINGS = {Venue.BYBIT: '{"op":"ping"}', Venue.OKX: "ping", Venue.BITGET: "ping"}

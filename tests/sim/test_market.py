@@ -12,7 +12,8 @@ import pytest
 
 from arbot.domain import Venue
 from arbot.sim import Dislocations, SimConfig, SimServer, serve_forever, sim_banner
-from tests.sim import recv_json, running, until
+from tests.conftest import until
+from tests.sim import recv_json, running
 
 QUIET = Dislocations(rate_per_s=0.0)
 

@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiosqlite
@@ -22,6 +22,7 @@ from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.queries import iter_quotes
 from arbot.storage.rows import STATEMENTS
 from arbot.storage.writer import Writer
+from tests.conftest import until
 
 VENUES = list(Venue)
 
@@ -47,14 +48,6 @@ def count_rows(path: Path, table: str = "quotes") -> int:
 
 def wal_exists(path: Path) -> bool:
     return Path(f"{path}-wal").exists()
-
-
-async def until(check: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
-    """Event-style wait with a generous ceiling; never a timing assertion."""
-    async with asyncio.timeout(seconds):
-        while not check():  # noqa: ASYNC110 - counters and another connection's view: no event
-            await asyncio.sleep(0.005)
-    assert check(), what
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ from arbot.trading.quantize import common_step, floor_to, limit_price, text
 from arbot.trading.setup import LiveRefused
 from arbot.tui.backend import trading_status
 from arbot.tui.tradetext import status_lines as status_lines_tui
-from tests.test_runtime import until
+from tests.conftest import until
 
 SYMBOLS = ("BTC-USDT", "ETH-USDT")
 QUIET = SimConfig(symbols=SYMBOLS, rate=50, dislocations=Dislocations(rate_per_s=0.0))

@@ -16,7 +16,7 @@ from arbot.config import ArbotSettings
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig
 from arbot.sim.config import Dislocations
-from tests.test_runtime import until
+from tests.conftest import until
 
 SIM = SimConfig(symbols=("BTC-USDT", "ETH-USDT"), rate=50,
                 dislocations=Dislocations(rate_per_s=2.0, size_bps=40.0, life_s=1.0))

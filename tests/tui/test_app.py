@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 from rich.text import Text
 from textual.coordinate import Coordinate
-from textual.pilot import Pilot
 from textual.widgets import DataTable, HelpPanel, Input, Switch
 
 from arbot.domain import Venue
@@ -31,6 +29,7 @@ from arbot.tui.opportunities import OpportunitiesScreen
 from arbot.tui.prices import PricesScreen
 from arbot.tui.trades import TradesScreen
 from arbot.tui.widgets import Field, LogPanel
+from tests.conftest import until
 from tests.tui.fakes import (
     SYMBOLS,
     FakeRuntime,
@@ -43,16 +42,6 @@ from tests.tui.fakes import (
 )
 
 SIZE = (100, 30)
-
-
-async def until(pilot: Pilot[Any], cond: Callable[[], object], what: str,
-                wait_s: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + wait_s
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
 
 
 def demo_app(tmp_path: Path, sim: SimConfig | None = None, **sections: dict[str, Any]
@@ -83,15 +72,15 @@ async def test_each_key_switches_screen(tmp_path: Path) -> None:
                                   ("o", "opportunities", OpportunitiesScreen),
                                   ("t", "trades", TradesScreen), ("p", "prices", PricesScreen)):
             await pilot.press(key)
-            await until(pilot, lambda m=mode: app.current_mode == m, f"mode {mode}")
+            await until(lambda m=mode: app.current_mode == m, f"mode {mode}", pause=pilot.pause)
             assert isinstance(app.screen, screen)
         # Settings last: the form focuses an input, which takes letters and digits;
         # escape leads back out.
         for key in ("4", "s"):
             await pilot.press(key)
-            await until(pilot, lambda: app.current_mode == "settings", "settings mode")
+            await until(lambda: app.current_mode == "settings", "settings mode", pause=pilot.pause)
             await pilot.press("escape")
-            await until(pilot, lambda: app.current_mode == "prices", "back to prices")
+            await until(lambda: app.current_mode == "prices", "back to prices", pause=pilot.pause)
 
 
 async def test_trades_screen_has_the_trade_columns_and_says_when_nothing_traded(
@@ -99,7 +88,8 @@ async def test_trades_screen_has_the_trade_columns_and_says_when_nothing_traded(
     app = frozen_app(tmp_path, runtime=FakeRuntime(FrozenEngine(), trader=FakeTrader()))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
-        await until(pilot, lambda: isinstance(app.screen, TradesScreen), "trades screen")
+        await until(lambda: isinstance(app.screen, TradesScreen), "trades screen",
+                    pause=pilot.pause)
         await pilot.pause()
         table = app.screen.query_one("#trades", DataTable)
         assert [c.label.plain for c in table.columns.values()] == [
@@ -126,18 +116,20 @@ async def test_keymap_from_settings_rebinds_keys(tmp_path: Path) -> None:
     app = frozen_app(tmp_path, ui={"keymap": {"log": "g", "help": "h"}})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("g")
-        await until(pilot, lambda: app.has_class("-show-log"), "log shown by the new key")
+        await until(lambda: app.has_class("-show-log"), "log shown by the new key",
+                    pause=pilot.pause)
         await pilot.press("h")
-        await until(pilot, lambda: bool(app.screen.query(HelpPanel)), "help panel")
+        await until(lambda: bool(app.screen.query(HelpPanel)), "help panel", pause=pilot.pause)
 
 
 async def test_question_mark_toggles_the_keys_panel(tmp_path: Path) -> None:
     app = frozen_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
-        await until(pilot, lambda: bool(app.screen.query(HelpPanel)), "help panel shown")
+        await until(lambda: bool(app.screen.query(HelpPanel)), "help panel shown",
+                    pause=pilot.pause)
         await pilot.press("question_mark")
-        await until(pilot, lambda: not app.screen.query(HelpPanel), "help panel hidden")
+        await until(lambda: not app.screen.query(HelpPanel), "help panel hidden", pause=pilot.pause)
 
 
 async def test_sizes_toggle_adds_sizes_to_price_cells(tmp_path: Path) -> None:
@@ -145,11 +137,12 @@ async def test_sizes_toggle_adds_sizes_to_price_cells(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         feed_fixed_state(app)
         table = app.screen.query_one("#prices", DataTable)
-        await until(pilot, lambda: "64001.6" in cell_text(table, "BTC-USDT", "binance"),
-                    "prices")
+        await until(lambda: "64001.6" in cell_text(table, "BTC-USDT", "binance"),
+                    "prices", pause=pilot.pause)
         assert cell_text(table, "BTC-USDT", "binance") == "64001.5\n64001.6"
         await pilot.press("z")
-        await until(pilot, lambda: " 0.5" in cell_text(table, "BTC-USDT", "binance"), "sizes")
+        await until(lambda: " 0.5" in cell_text(table, "BTC-USDT", "binance"), "sizes",
+                    pause=pilot.pause)
         assert cell_text(table, "BTC-USDT", "binance") == "64001.5 0.5\n64001.6 0.65"
 
 
@@ -164,13 +157,14 @@ async def test_a_failing_task_is_reported_and_the_rest_keeps_running(tmp_path: P
     fake.coroutines = lambda: {"feed-okx-0": broken(), "engine-clock": steady()}  # type: ignore[method-assign]
     app = frozen_app(tmp_path, runtime=fake)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: any("venue exploded" in n.message
-                                       for n in app._notifications), "a notification")
+        await until(lambda: any("venue exploded" in n.message
+                                       for n in app._notifications), "a notification",
+                    pause=pilot.pause)
         workers = {w.name: w for w in app.workers}
         assert workers["engine-clock"].is_running
         assert any("feed-okx-0 failed" in line.text for line in app.log_backlog)
         await pilot.press("q")
-        await until(pilot, lambda: app.return_code is not None, "exit")
+        await until(lambda: app.return_code is not None, "exit", pause=pilot.pause)
     assert fake.exited and app.return_code == 0
 
 
@@ -188,9 +182,10 @@ async def test_opportunities_start_from_recorded_episodes_newest_first(tmp_path:
     app = frozen_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("o")
-        await until(pilot, lambda: isinstance(app.screen, OpportunitiesScreen), "opportunities")
+        await until(lambda: isinstance(app.screen, OpportunitiesScreen), "opportunities",
+                    pause=pilot.pause)
         table = app.screen.query_one("#episodes", DataTable)
-        await until(pilot, lambda: table.row_count == 3, "the recorded episodes")
+        await until(lambda: table.row_count == 3, "the recorded episodes", pause=pilot.pause)
         newest_first = sorted({e.episode.id: e.episode.opened_ns for e in events}.items(),
                               key=lambda item: -item[1])
         assert [table.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value
@@ -221,11 +216,11 @@ async def test_a_runtime_that_cannot_start_is_reported_and_q_exits_with_1(tmp_pa
 
     app = frozen_app(tmp_path, runtime=LockedRuntime())
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: field(app, "#heartbeat").text == "engine failed",
-                    "the failure in the header")
+        await until(lambda: field(app, "#heartbeat").text == "engine failed",
+                    "the failure in the header", pause=pilot.pause)
         assert any("locked by another process" in n.message for n in app._notifications)
         await pilot.press("q")
-        await until(pilot, lambda: app.return_code is not None, "exit")
+        await until(lambda: app.return_code is not None, "exit", pause=pilot.pause)
     assert app.return_code == 1
 
 
@@ -243,16 +238,17 @@ async def test_prices_fill_from_the_simulator_and_header_says_demo_paper(tmp_pat
             return all(any(ch.isdigit() for ch in cell_text(table, s, v.value))
                        for s in SYMBOLS for v in Venue)
 
-        await until(pilot, filled, "every venue's prices for every symbol")
+        await until(filled, "every venue's prices for every symbol", pause=pilot.pause)
         for symbol in SYMBOLS:
             bid, ask = cell_text(table, symbol, "binance").split("\n")
             assert float(bid) < float(ask)
             assert cell_text(table, symbol, "net") != "-"
         status = app.screen.query_one("#venue-status", DataTable)
-        await until(pilot, lambda: all(cell_text(status, v.value, "state") == "live"
-                                       for v in Venue), "every venue live in the status strip")
-        await until(pilot, lambda: field(app, "#heartbeat").text.startswith("engine ok"),
-                    "heartbeat")
+        await until(lambda: all(cell_text(status, v.value, "state") == "live"
+                                       for v in Venue), "every venue live in the status strip",
+                    pause=pilot.pause)
+        await until(lambda: field(app, "#heartbeat").text.startswith("engine ok"),
+                    "heartbeat", pause=pilot.pause)
 
 
 async def test_an_opportunity_appears_with_its_detail_and_the_funnel(tmp_path: Path) -> None:
@@ -261,9 +257,10 @@ async def test_an_opportunity_appears_with_its_detail_and_the_funnel(tmp_path: P
     app = demo_app(tmp_path, sim, filters={"trend": {"enabled": False}})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("o")
-        await until(pilot, lambda: isinstance(app.screen, OpportunitiesScreen), "opportunities")
+        await until(lambda: isinstance(app.screen, OpportunitiesScreen), "opportunities",
+                    pause=pilot.pause)
         table = app.screen.query_one("#episodes", DataTable)
-        await until(pilot, lambda: table.row_count > 0, "an opportunity episode")
+        await until(lambda: table.row_count > 0, "an opportunity episode", pause=pilot.pause)
         detail = str(app.screen.query_one("#episode-detail").render())
         assert "size" in detail and "fee" in detail and "net" in detail
         funnel = str(app.screen.query_one("#funnel").render())
@@ -274,7 +271,7 @@ async def test_heartbeat_turns_red_when_the_engine_stalls(tmp_path: Path) -> Non
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         beat = field(app, "#heartbeat")
-        await until(pilot, lambda: beat.has_class("-ok"), "a beating heart")
+        await until(lambda: beat.has_class("-ok"), "a beating heart", pause=pilot.pause)
         for worker in app.workers:
             if worker.name.startswith("feed-"):
                 worker.cancel()  # no more market data: the engine's own sweep still ticks
@@ -283,7 +280,7 @@ async def test_heartbeat_turns_red_when_the_engine_stalls(tmp_path: Path) -> Non
         for worker in app.workers:
             if worker.name == "engine-clock":
                 worker.cancel()  # now nothing moves the engine at all
-        await until(pilot, lambda: beat.has_class("-stalled"), "the stall", wait_s=10)
+        await until(lambda: beat.has_class("-stalled"), "the stall", wait_s=10, pause=pilot.pause)
         assert "STALLED" in beat.text
 
 
@@ -294,26 +291,30 @@ async def test_l_toggles_the_log_panel_showing_runtime_warnings(tmp_path: Path) 
         panel = app.screen.query_one(LogPanel)
         assert not panel.display
         await pilot.press("l")
-        await until(pilot, lambda: panel.display, "log panel shown")
-        await until(pilot, lambda: any("does not list FOO-USDT" in "".join(s.text for s in line)
-                                       for line in panel.lines), "the runtime's warning")
+        await until(lambda: panel.display, "log panel shown", pause=pilot.pause)
+        await until(lambda: any("does not list FOO-USDT" in "".join(s.text for s in line)
+                                       for line in panel.lines), "the runtime's warning",
+                    pause=pilot.pause)
         await pilot.press("o")  # the same log on another screen
-        await until(pilot, lambda: isinstance(app.screen, OpportunitiesScreen), "switch")
+        await until(lambda: isinstance(app.screen, OpportunitiesScreen), "switch",
+                    pause=pilot.pause)
         assert app.screen.query_one(LogPanel).display
         await pilot.press("l")
-        await until(pilot, lambda: not app.screen.query_one(LogPanel).display, "log hidden")
+        await until(lambda: not app.screen.query_one(LogPanel).display, "log hidden",
+                    pause=pilot.pause)
 
 
 async def test_q_quits_with_the_database_flushed(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.runtime is not None, "the runtime")
+        await until(lambda: app.runtime is not None, "the runtime", pause=pilot.pause)
         runtime = cast(Runtime, app.runtime)
         writer = runtime.writer
         assert writer is not None
-        await until(pilot, lambda: writer.stats.rows_written.get("quotes", 0) > 100, "recording")
+        await until(lambda: writer.stats.rows_written.get("quotes", 0) > 100, "recording",
+                    pause=pilot.pause)
         await pilot.press("q")
-        await until(pilot, lambda: app.return_code is not None, "the app to exit")
+        await until(lambda: app.return_code is not None, "the app to exit", pause=pilot.pause)
     assert app.return_code == 0
     written = writer.stats.rows_written
     with sqlite3.connect(tmp_path / "arbot.db") as conn:
@@ -334,26 +335,27 @@ async def test_saved_settings_apply_to_the_running_engine_and_feeds(tmp_path: Pa
     app = build_app(settings, demo=True, config_path=config,
                     sim_config=SimConfig(symbols=tuple(SYMBOLS), rate=100))
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.runtime is not None, "the runtime")
+        await until(lambda: app.runtime is not None, "the runtime", pause=pilot.pause)
         runtime = cast(Runtime, app.runtime)
         prices = app.screen
         assert isinstance(prices, PricesScreen)
         table = prices.query_one("#prices", DataTable)
-        await until(pilot, lambda: cell_text(table, SYMBOLS[0], "okx") not in ("", "-"),
-                    "okx quoting")
+        await until(lambda: cell_text(table, SYMBOLS[0], "okx") not in ("", "-"),
+                    "okx quoting", pause=pilot.pause)
         await pilot.press("s")
-        await until(pilot, lambda: app.screen.query("#field-strategy--min_net_profit_bps"),
-                    "the settings form")
+        await until(lambda: app.screen.query("#field-strategy--min_net_profit_bps"),
+                    "the settings form", pause=pilot.pause)
         app.screen.query_one("#field-strategy--min_net_profit_bps", Input).value = "9"
         app.screen.query_one("#field-exchanges--okx--enabled", Switch).value = False
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: runtime.engine is not None and runtime.engine.min_bps == 9,
-                    "the engine's new threshold")
+        await until(lambda: runtime.engine is not None and runtime.engine.min_bps == 9,
+                    "the engine's new threshold", pause=pilot.pause)
         assert "min_net_profit_bps = 9" in config.read_text(encoding="utf-8")
-        await until(pilot, lambda: runtime.venue_feeds[Venue.OKX].feeds == [], "okx stopped")
+        await until(lambda: runtime.venue_feeds[Venue.OKX].feeds == [], "okx stopped",
+                    pause=pilot.pause)
         assert all(runtime.venue_feeds[v].restarts == 0 for v in Venue if v is not Venue.OKX)
         await pilot.press("p")
         status = prices.query_one("#venue-status", DataTable)
-        await until(pilot, lambda: cell_text(status, "okx", "state") == "disabled",
-                    "okx shown as disabled")
+        await until(lambda: cell_text(status, "okx", "state") == "disabled",
+                    "okx shown as disabled", pause=pilot.pause)
         assert cell_text(status, "binance", "state") == "live"

@@ -21,8 +21,9 @@ from arbot.config_keymap import (
     character_key,
     check_keymap,
 )
+from tests.conftest import until
 from tests.tui.fakes import frozen_app
-from tests.tui.test_app import SIZE, until
+from tests.tui.test_app import SIZE
 
 
 def tui_bindings() -> list[Binding]:
@@ -68,7 +69,8 @@ async def test_a_keymap_with_modifiers_in_any_order_rebinds_the_key(tmp_path: Pa
     app = frozen_app(tmp_path, ui={"keymap": {"log": "shift+ctrl+g", "help": "f2"}})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+shift+g")  # as Textual names the key a terminal sends
-        await until(pilot, lambda: app.has_class("-show-log"), "log shown by the new key")
+        await until(lambda: app.has_class("-show-log"), "log shown by the new key",
+                    pause=pilot.pause)
         await pilot.press("f2")
-        await until(pilot, lambda: app.has_class("-show-help") or bool(app.screen.query(
-            "HelpPanel")), "help panel")
+        await until(lambda: app.has_class("-show-help") or bool(app.screen.query(
+            "HelpPanel")), "help panel", pause=pilot.pause)

@@ -34,6 +34,7 @@ from arbot.tui.app import ArbotApp, build_app
 from arbot.tui.confirm import ConfirmDialog
 from arbot.tui.messages import TradeSettled, TuiSink
 from arbot.tui.trades import TradesScreen
+from tests.conftest import until
 from tests.tui.fakes import (
     SYMBOLS,
     FakeRuntime,
@@ -43,7 +44,7 @@ from tests.tui.fakes import (
     settings_for,
     trade_outcomes,
 )
-from tests.tui.test_app import SIZE, cell_text, demo_app, field, until
+from tests.tui.test_app import SIZE, cell_text, demo_app, field
 
 TRADING = {"cooldown_s": 0.2, "max_trades_per_minute": 1000}
 
@@ -62,14 +63,14 @@ def notes(app: ArbotApp, severity: str | None = None) -> list[str]:
 
 async def trades_screen(pilot: Pilot[Any], app: ArbotApp) -> TradesScreen:
     await pilot.press("t")
-    await until(pilot, lambda: isinstance(app.screen, TradesScreen) and app.screen.ready,
-                "the trades screen")
+    await until(lambda: isinstance(app.screen, TradesScreen) and app.screen.ready,
+                "the trades screen", pause=pilot.pause)
     return cast(TradesScreen, app.screen)
 
 
 async def running_trader(pilot: Pilot[Any], app: ArbotApp) -> Any:
-    await until(pilot, lambda: app.runtime is not None and app.state.trading is not None,
-                "the trader's first status")
+    await until(lambda: app.runtime is not None and app.state.trading is not None,
+                "the trader's first status", pause=pilot.pause)
     runtime = cast(Runtime, app.runtime)
     assert runtime.trader is not None
     return runtime.trader
@@ -94,7 +95,7 @@ async def test_a_paper_trade_shows_with_its_pnl_and_orders(tmp_path: Path) -> No
         screen = await trades_screen(pilot, app)
         trader = await running_trader(pilot, app)
         table = screen.query_one("#trades", DataTable)
-        await until(pilot, lambda: table.row_count > 0, "a paper trade", wait_s=60)
+        await until(lambda: table.row_count > 0, "a paper trade", wait_s=60, pause=pilot.pause)
         key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         outcome = next(o for o in trader.recent if o.trade_id == key)
         assert cell_text(table, key, "pnl") == f"{outcome.settlement.pnl:+.4f}"
@@ -106,8 +107,9 @@ async def test_a_paper_trade_shows_with_its_pnl_and_orders(tmp_path: Path) -> No
             assert leg.request.venue.value in detail
             assert leg.report.status.value in detail
         assert f"PnL {outcome.settlement.pnl:+.4f}" in detail
-        await until(pilot, lambda: "trades" in pane_text(app, "#trading-status")
-                    and "PAPER · RUNNING" in pane_text(app, "#trading-status"), "status")
+        await until(lambda: "trades" in pane_text(app, "#trading-status")
+                    and "PAPER · RUNNING" in pane_text(app, "#trading-status"), "status",
+                    pause=pilot.pause)
         balances = screen.query_one("#balances", DataTable)
         assert balances.row_count > 0 and "USDT" in balances.rows
 
@@ -120,13 +122,15 @@ async def test_space_pauses_and_resumes_trading(tmp_path: Path) -> None:
         badge = field(app, "#trading-state")
         assert not badge.display
         await pilot.press("space")
-        await until(pilot, lambda: trader.state is TradingState.PAUSED, "paused")
-        await until(pilot, lambda: badge.display and badge.text == "PAUSED", "PAUSED badge")
+        await until(lambda: trader.state is TradingState.PAUSED, "paused", pause=pilot.pause)
+        await until(lambda: badge.display and badge.text == "PAUSED", "PAUSED badge",
+                    pause=pilot.pause)
         assert badge.has_class("-paused")
         assert "PAUSED" in pane_text(app, "#trading-status")
         await pilot.press("space")
-        await until(pilot, lambda: trader.state is TradingState.RUNNING, "running again")
-        await until(pilot, lambda: not badge.display, "badge gone")
+        await until(lambda: trader.state is TradingState.RUNNING, "running again",
+                    pause=pilot.pause)
+        await until(lambda: not badge.display, "badge gone", pause=pilot.pause)
 
 
 async def test_kill_switch_asks_then_halts_and_resuming_asks_too(tmp_path: Path) -> None:
@@ -134,30 +138,34 @@ async def test_kill_switch_asks_then_halts_and_resuming_asks_too(tmp_path: Path)
     async with app.run_test(size=SIZE) as pilot:
         trader = await running_trader(pilot, app)
         await pilot.press("exclamation_mark")  # from the prices screen: an app-wide key
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        await until(lambda: isinstance(app.screen, ConfirmDialog), "the dialog", pause=pilot.pause)
         assert "Halt trading and cancel open orders?" in str(
             app.screen.query_one("#confirm-title", Static).render())
         await pilot.press("n")
-        await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "closed")
+        await until(lambda: not isinstance(app.screen, ConfirmDialog), "closed", pause=pilot.pause)
         assert trader.state is TradingState.RUNNING
         await pilot.press("exclamation_mark")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        await until(lambda: isinstance(app.screen, ConfirmDialog), "the dialog", pause=pilot.pause)
         await pilot.press("enter")  # the Halt button has the focus
-        await until(pilot, lambda: trader.state is TradingState.HALTED, "halted")
+        await until(lambda: trader.state is TradingState.HALTED, "halted", pause=pilot.pause)
         assert trader.risk.reason == "kill switch (TUI)"
-        await until(pilot, lambda: field(app, "#trading-state").text == "HALTED", "header")
+        await until(lambda: field(app, "#trading-state").text == "HALTED", "header",
+                    pause=pilot.pause)
         assert field(app, "#trading-state").has_class("-halted")
         # space after a halt asks first; cancelling leaves it halted
         await pilot.press("space")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "resume dialog")
+        await until(lambda: isinstance(app.screen, ConfirmDialog), "resume dialog",
+                    pause=pilot.pause)
         await pilot.press("escape")
-        await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "closed")
+        await until(lambda: not isinstance(app.screen, ConfirmDialog), "closed", pause=pilot.pause)
         assert trader.state is TradingState.HALTED
         await pilot.press("space")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "resume dialog")
+        await until(lambda: isinstance(app.screen, ConfirmDialog), "resume dialog",
+                    pause=pilot.pause)
         await pilot.press("y")
-        await until(pilot, lambda: trader.state is TradingState.RUNNING, "resumed")
-        await until(pilot, lambda: not field(app, "#trading-state").display, "badge gone")
+        await until(lambda: trader.state is TradingState.RUNNING, "resumed", pause=pilot.pause)
+        await until(lambda: not field(app, "#trading-state").display, "badge gone",
+                    pause=pilot.pause)
 
 
 async def test_arming_in_paper_mode_is_refused_with_the_reason(tmp_path: Path) -> None:
@@ -165,7 +173,7 @@ async def test_arming_in_paper_mode_is_refused_with_the_reason(tmp_path: Path) -
     async with app.run_test(size=SIZE) as pilot:
         trader = await running_trader(pilot, app)
         await pilot.press("a")
-        await until(pilot, lambda: notes(app, "error"), "the refusal")
+        await until(lambda: notes(app, "error"), "the refusal", pause=pilot.pause)
         assert any('mode = "live"' in n for n in notes(app, "error"))
         assert not isinstance(app.screen, ConfirmDialog)  # nothing to confirm
         assert not trader.armed and field(app, "#trading-mode").text == "PAPER"
@@ -186,7 +194,7 @@ async def test_arming_with_no_keys_is_refused_before_the_dialog_naming_the_varia
         async with app.run_test(size=SIZE) as pilot:
             trader = await running_trader(pilot, app)
             await pilot.press("a")
-            await until(pilot, lambda: notes(app, "error"), "the refusal")
+            await until(lambda: notes(app, "error"), "the refusal", pause=pilot.pause)
             assert not isinstance(app.screen, ConfirmDialog)  # no dialog promising orders
             (refusal,) = notes(app, "error")
             assert refusal.startswith("cannot arm live trading: no venue has API keys")
@@ -201,56 +209,61 @@ async def test_arming_with_no_keys_is_refused_before_the_dialog_naming_the_varia
 async def test_arming_live_states_the_limits_and_needs_a_yes(tmp_path: Path) -> None:
     app, fake = live_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: field(app, "#trading-mode").text == "LIVE (disarmed)",
-                    "disarmed live badge")
+        await until(lambda: field(app, "#trading-mode").text == "LIVE (disarmed)",
+                    "disarmed live badge", pause=pilot.pause)
         assert field(app, "#trading-mode").has_class("-live")
         await pilot.press("a")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the arm dialog")
+        await until(lambda: isinstance(app.screen, ConfirmDialog), "the arm dialog",
+                    pause=pilot.pause)
         body = str(app.screen.query_one("#confirm-body", Static).render())
         for limit in ("max_notional", "100", "max_open_exposure", "250", "daily_loss_limit",
                       "20", "max_trades_per_minute", "leg_policy", "chase", "slippage_bps"):
             assert limit in body
         await pilot.press("enter")  # Cancel has the focus: enter alone never arms
-        await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "closed")
+        await until(lambda: not isinstance(app.screen, ConfirmDialog), "closed", pause=pilot.pause)
         assert fake.arm_calls == 0 and fake.trader is not None and not fake.trader.armed
         await pilot.press("a")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the arm dialog")
+        await until(lambda: isinstance(app.screen, ConfirmDialog), "the arm dialog",
+                    pause=pilot.pause)
         await pilot.press("y")
-        await until(pilot, lambda: field(app, "#trading-mode").text == "LIVE ARMED", "armed")
+        await until(lambda: field(app, "#trading-mode").text == "LIVE ARMED", "armed",
+                    pause=pilot.pause)
         assert field(app, "#trading-mode").has_class("-armed") and fake.trader.armed
         await pilot.press("A")
-        await until(pilot, lambda: field(app, "#trading-mode").text == "LIVE (disarmed)",
-                    "disarmed again")
+        await until(lambda: field(app, "#trading-mode").text == "LIVE (disarmed)",
+                    "disarmed again", pause=pilot.pause)
         assert not fake.trader.armed
         # `a` while armed disarms as well, without a dialog
         await pilot.press("a", "y")
-        await until(pilot, lambda: fake.trader is not None and fake.trader.armed, "armed")
+        await until(lambda: fake.trader is not None and fake.trader.armed, "armed",
+                    pause=pilot.pause)
         await pilot.press("a")
-        await until(pilot, lambda: fake.trader is not None and not fake.trader.armed,
-                    "disarmed by a")
+        await until(lambda: fake.trader is not None and not fake.trader.armed,
+                    "disarmed by a", pause=pilot.pause)
         assert not isinstance(app.screen, ConfirmDialog)
 
 
 async def test_a_refused_arm_shows_the_runtime_s_reason(tmp_path: Path) -> None:
     app, _ = live_app(tmp_path, live_problem="BINANCE_API_KEY is not set")
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.state.trading is not None, "the trader")
+        await until(lambda: app.state.trading is not None, "the trader", pause=pilot.pause)
         await pilot.press("a", "y")
-        await until(pilot, lambda: notes(app, "error"), "the refusal")
+        await until(lambda: notes(app, "error"), "the refusal", pause=pilot.pause)
         assert notes(app, "error") == ["BINANCE_API_KEY is not set"]
         assert field(app, "#trading-mode").text == "LIVE (disarmed)"
         await trades_screen(pilot, app)
-        await until(pilot, lambda: "live unavailable: BINANCE_API_KEY is not set"
-                    in pane_text(app, "#trading-status"), "the problem on the screen")
+        await until(lambda: "live unavailable: BINANCE_API_KEY is not set"
+                    in pane_text(app, "#trading-status"), "the problem on the screen",
+                    pause=pilot.pause)
 
 
 async def test_with_trading_off_the_keys_explain_and_the_screen_says_so(tmp_path: Path
                                                                        ) -> None:
     app = frozen_app(tmp_path, trading={"mode": "off"})
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.state.phase == "running", "running")
+        await until(lambda: app.state.phase == "running", "running", pause=pilot.pause)
         await pilot.press("space", "exclamation_mark")
-        await until(pilot, lambda: len(notes(app, "warning")) == 2, "two explanations")
+        await until(lambda: len(notes(app, "warning")) == 2, "two explanations", pause=pilot.pause)
         assert all("Trading is off" in n for n in notes(app, "warning"))
         assert not isinstance(app.screen, ConfirmDialog)
         await trades_screen(pilot, app)
@@ -271,15 +284,15 @@ async def test_settled_trades_arrive_as_messages_newest_first(tmp_path: Path) ->
         for outcome in outcomes:
             app.sink.on_trade(outcome)
         table = screen.query_one("#trades", DataTable)
-        await until(pilot, lambda: table.row_count == 4, "four trades")
+        await until(lambda: table.row_count == 4, "four trades", pause=pilot.pause)
         keys = [table.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value for i in range(4)]
         assert keys == [o.trade_id for o in reversed(outcomes)]
         held = outcomes[2].trade_id
         assert cell_text(table, held, "qty") == "0.0015/0.0005"
         assert cell_text(table, held, "status") == "leg_risk"
         await pilot.press("down", "down")  # the unwound trade: three orders in the detail
-        await until(pilot, lambda: outcomes[1].trade_id in pane_text(app, "#trade-detail"),
-                    "the selected trade")
+        await until(lambda: outcomes[1].trade_id in pane_text(app, "#trade-detail"),
+                    "the selected trade", pause=pilot.pause)
         detail = pane_text(app, "#trade-detail")
         assert "unwind" in detail and "rejected (simulated by reject_rate)" in detail
         rejections = pane_text(app, "#rejections")
@@ -310,7 +323,7 @@ async def test_recorded_trades_fill_the_table_at_start(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await trades_screen(pilot, app)
         table = screen.query_one("#trades", DataTable)
-        await until(pilot, lambda: table.row_count == 1, "the recorded trade")
+        await until(lambda: table.row_count == 1, "the recorded trade", pause=pilot.pause)
         assert cell_text(table, "t1", "pnl") == "-0.0460"
         assert cell_text(table, "t1", "time") == "11:46:40"
         detail = pane_text(app, "#trade-detail")
@@ -322,25 +335,27 @@ async def test_recorded_trades_fill_the_table_at_start(tmp_path: Path) -> None:
 async def test_trading_keys_can_be_remapped_and_are_in_the_palette(tmp_path: Path) -> None:
     app, fake = live_app(tmp_path, ui={"keymap": {"kill-switch": "k", "arm-live": "ctrl+l"}})
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.state.trading is not None, "the trader")
+        await until(lambda: app.state.trading is not None, "the trader", pause=pilot.pause)
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Pause/resume", "Kill switch", "Arm live", "Disarm live"} <= titles
         await pilot.press("exclamation_mark")
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmDialog)
         await pilot.press("k")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "kill dialog")
+        await until(lambda: isinstance(app.screen, ConfirmDialog), "kill dialog", pause=pilot.pause)
         body = str(app.screen.query_one("#confirm-body", Static).render())
         assert "space" in body
         await pilot.press("y")
         assert fake.trader is not None
-        await until(pilot, lambda: fake.trader is not None
-                    and fake.trader.calls == ["halt: kill switch (TUI)"], "halted")
+        await until(lambda: fake.trader is not None
+                    and fake.trader.calls == ["halt: kill switch (TUI)"], "halted",
+                    pause=pilot.pause)
         await pilot.press("ctrl+l")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "arm dialog")
+        await until(lambda: isinstance(app.screen, ConfirmDialog), "arm dialog", pause=pilot.pause)
         assert "halt and cancel everything with k" in str(
             app.screen.query_one("#confirm-body", Static).render()).replace("\n", " ")
         await pilot.press("n")
         await trades_screen(pilot, app)
-        await until(pilot, lambda: "k kill switch · ^l arm live"
-                    in pane_text(app, "#trading-status"), "the keys on the trades screen")
+        await until(lambda: "k kill switch · ^l arm live"
+                    in pane_text(app, "#trading-status"), "the keys on the trades screen",
+                    pause=pilot.pause)
