@@ -10,8 +10,9 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from arbot.domain import Venue
+from tests.conftest import until
 from tests.tui.fakes import STATUSES, FakeRuntime, FrozenEngine, frozen_app, quote
-from tests.tui.test_app import SIZE, cell_text, until
+from tests.tui.test_app import SIZE, cell_text
 
 
 def dimmed(table: DataTable[object], row: str, column: str) -> bool:
@@ -42,7 +43,8 @@ async def test_prices_show_the_engines_freshness_and_spreads(tmp_path: Path) -> 
             app.sink.on_quote(q)
         app.flush()
         table = app.screen.query_one("#prices", DataTable)
-        await until(pilot, lambda: cell_text(table, "BTC-USDT", "net") != "-", "the spreads")
+        await until(lambda: cell_text(table, "BTC-USDT", "net") != "-", "the spreads",
+                    pause=pilot.pause)
         # Buy binance's ask 64001.6, sell OKX's bid 64003.1: +0.23 bps gross, less 10 + 2
         # bps of fees. (A wall-clock screen on configured fees would count bybit instead of
         # binance and show +0.3 and -19.7.)
@@ -62,7 +64,7 @@ async def test_prices_count_nothing_before_the_engine_has_spoken(tmp_path: Path)
         app.sink.on_quote(quote(Venue.OKX, "BTC-USDT", 64003.1, 64003.4))
         app.flush()
         table = app.screen.query_one("#prices", DataTable)
-        await until(pilot, lambda: "64001.6" in cell_text(table, "BTC-USDT", "binance"),
-                    "prices")
+        await until(lambda: "64001.6" in cell_text(table, "BTC-USDT", "binance"), "prices",
+                    pause=pilot.pause)
         assert dimmed(table, "BTC-USDT", "binance") and dimmed(table, "BTC-USDT", "okx")
         assert cell_text(table, "BTC-USDT", "net") == "-"
