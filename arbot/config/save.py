@@ -106,8 +106,8 @@ def _prepare(
         raise SaveError(path, refused)
     try:
         doc = _parse(path, _current_text(path))
-        problems = [Problem(key, text) for key, value in changes.items()
-                    if (text := set_key(doc, key, value, ArbotSettings)) is not None]
+        problems = [Problem(key, why) for key, value in changes.items()
+                    if (why := set_key(doc, key, value, ArbotSettings)) is not None]
         if problems:
             raise SaveError(path, problems)
         text = doc.as_string()
