@@ -15,9 +15,9 @@ from urllib.parse import parse_qsl
 from pydantic import SecretStr
 
 from arbot.config import ArbotSettings, VenueCredentials
+from arbot.config.run import with_endpoints
 from arbot.domain import Instrument, Venue
 from arbot.exchanges import adapter_for
-from arbot.runsettings import with_endpoints
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.instruments import is_valid_symbol, spec_for
 from arbot.sim.server import PROTOCOLS

@@ -19,6 +19,7 @@ from arbot import demo
 from arbot.api.hub import EventHub
 from arbot.api.server import ApiServer, api_token
 from arbot.config import ArbotSettings, load_credentials
+from arbot.config.run import feed_timing, feeds_changed, run_settings
 from arbot.demo import SimConfig, SimServer
 from arbot.domain import Instrument, Quote, Venue
 from arbot.engine.engine import SWEEP_S, Engine
@@ -27,7 +28,6 @@ from arbot.exchanges import adapter_for
 from arbot.exchanges.feed import Feed, aiohttp_connect
 from arbot.exchanges.quotegate import GateBoard, QuoteGate
 from arbot.exchanges.rest import RestClient, load_symbol_map
-from arbot.runsettings import feed_timing, feeds_changed, run_settings
 from arbot.storage.db import open_db
 from arbot.storage.journal import TradeJournal
 from arbot.storage.queries import delete_quotes_older_than

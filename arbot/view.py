@@ -12,7 +12,7 @@ from collections.abc import Coroutine, Mapping
 from typing import Any, Protocol
 
 from arbot.config import ArbotSettings
-from arbot.config_trading import TradingSettings
+from arbot.config.trading import TradingSettings
 from arbot.domain import Venue
 from arbot.engine.board import QuoteBoard
 from arbot.engine.episodes import Episodes

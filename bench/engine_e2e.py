@@ -35,9 +35,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import arbot.sim.server as sim_server
 from arbot.config import ArbotSettings
+from arbot.config.run import with_endpoints
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedStatus, Quote, Venue
 from arbot.events import Sink
-from arbot.runsettings import with_endpoints
 from arbot.runtime import Runtime
 from arbot.sim import Dislocations, SimConfig, SimServer
 from arbot.sim.config import DEFAULT_SYMBOLS

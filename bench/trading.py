@@ -43,8 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiohttp import web
 
 from arbot.config import CREDENTIAL_ENV, ArbotSettings
+from arbot.config.run import with_endpoints
 from arbot.domain import EpisodeEvent, OrderReport, OrderRequest, Venue
-from arbot.runsettings import with_endpoints
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import DEFAULT_SYMBOLS, DEMO_CREDENTIALS, Dislocations

@@ -67,9 +67,9 @@ from textual.widgets import DataTable
 
 import arbot.sim.server as sim_server
 from arbot.config import ArbotSettings
+from arbot.config.run import with_endpoints
 from arbot.domain import FeedState, Venue
 from arbot.exchanges import adapter_for
-from arbot.runsettings import with_endpoints
 from arbot.sim import SimConfig, SimServer
 from arbot.tui.app import ArbotApp, build_app
 from arbot.tui.messages import MarketTick

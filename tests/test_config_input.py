@@ -15,8 +15,8 @@ import pytest
 import arbot
 from arbot.api.server import TOKEN_ENV
 from arbot.config import ArbotSettings, ConfigError, load_settings
-from arbot.config_input import MAX_NESTING, setting_names
-from arbot.config_keymap import BINDING_IDS
+from arbot.config.input import MAX_NESTING, setting_names
+from arbot.config.keymap import BINDING_IDS
 
 DEEP = 5000  # far past Python's recursion limit, as the attack used
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import tomlkit.parser
 
-from arbot import config_save
 from arbot.config import ConfigError, load_settings
-from arbot.config_save import SaveError, save_settings, validate_changes
+from arbot.config import save as config_save
+from arbot.config.save import SaveError, save_settings, validate_changes
 
 SHIPPED = Path(__file__).resolve().parent.parent / "arbot.toml"
 
@@ -253,7 +253,7 @@ def test_a_failure_mid_write_leaves_the_old_file_whole(
     def fail(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("arbot.config_save.os.replace", fail)
+    monkeypatch.setattr("arbot.config.save.os.replace", fail)
     with pytest.raises(SaveError, match="No space left on device"):
         save_settings(conf, {"ui.refresh_ms": 300})
     assert conf.read_bytes() == before

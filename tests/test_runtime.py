@@ -14,8 +14,8 @@ import msgspec
 import pytest
 
 from arbot.config import ArbotSettings
+from arbot.config.run import with_endpoints
 from arbot.domain import FeedState, Quote, Venue
-from arbot.runsettings import with_endpoints
 from arbot.runtime import Runtime, retention_pass
 from arbot.sim import SimConfig, SimServer
 from arbot.storage.db import open_db

@@ -7,8 +7,8 @@ import asyncio
 from pathlib import Path
 
 from arbot.config import ArbotSettings
+from arbot.config.run import feeds_changed, needs_restart
 from arbot.domain import FeedState, Venue
-from arbot.runsettings import feeds_changed, needs_restart
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig
 from tests.conftest import until

@@ -27,9 +27,9 @@ from arbot.backtest.rules import InstrumentSource, LazyRules, RulesKind, generic
 from arbot.backtest.segments import Segment, containing, plan
 from arbot.backtest.settings import backtest_trading
 from arbot.config import ArbotSettings
+from arbot.config.run import run_settings
 from arbot.domain import Quote, Venue
 from arbot.export import EPISODE_HEADER, TRADE_HEADER, episode_csv_row, trade_csv_row, write_csv
-from arbot.runsettings import run_settings
 from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.journal import TradeJournal
 from arbot.storage.queries import iter_episodes

@@ -1,6 +1,6 @@
 """Which settings a replay uses: each recorded run's own, or the configuration's.
 
-Every run stores what decided its episodes (`runsettings.run_settings`: market, strategy,
+Every run stores what decided its episodes (`arbot.config.run.run_settings`: market, strategy,
 filters and the taker fees). Replaying a run with those reproduces it; replaying with
 `--config` asks "what would these settings have found". Trading settings are not stored
 with runs, so they always come from the configuration, made backtest-safe: never live,
@@ -14,9 +14,9 @@ import json
 from pydantic import ValidationError
 
 from arbot.config import ArbotSettings
-from arbot.config_filters import FiltersSettings
-from arbot.config_sections import MarketSettings, StrategySettings
-from arbot.config_trading import TradingSettings
+from arbot.config.filters import FiltersSettings
+from arbot.config.sections import MarketSettings, StrategySettings
+from arbot.config.trading import TradingSettings
 from arbot.domain import Venue
 from arbot.tradekinds import TradingMode
 

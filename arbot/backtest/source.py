@@ -47,7 +47,7 @@ class RecordedRun:
     started_ns: int
     ended_ns: int | None
     demo: bool
-    settings: str | None  # JSON, as `runsettings.run_settings` stored it
+    settings: str | None  # JSON, as `arbot.config.run.run_settings` stored it
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from typing import Protocol
 import msgspec
 import numpy as np
 
-from arbot.config_filters import FiltersSettings
-from arbot.config_sections import StrategySettings
+from arbot.config.filters import FiltersSettings
+from arbot.config.sections import StrategySettings
 from arbot.domain import PASSED, Opportunity, Verdict
 from arbot.engine.board import Book
 

@@ -12,7 +12,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable, Mapping
 
-from arbot.config_trading import PaperSettings
+from arbot.config.trading import PaperSettings
 from arbot.domain import (
     Balance,
     OrderNotSent,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections import deque
 
-from arbot.config_trading import TradingSettings
+from arbot.config.trading import TradingSettings
 
 NS_PER_S = 1_000_000_000
 NS_PER_DAY = 86_400 * NS_PER_S

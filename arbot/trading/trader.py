@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 
-from arbot.config_trading import TradingSettings
+from arbot.config.trading import TradingSettings
 from arbot.domain import (
     EpisodeEvent,
     EpisodeKind,

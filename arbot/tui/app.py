@@ -27,8 +27,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from arbot.config import DEFAULT_CONFIG_PATH, ArbotSettings
+from arbot.config.run import needs_restart
 from arbot.demo import SimConfig
-from arbot.runsettings import needs_restart
 from arbot.tui.backend import (
     RuntimeFactory,
     quit_on_signals,

@@ -24,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from arbot.config import DEFAULT_CONFIG_PATH, ArbotSettings
-from arbot.config_save import Problem, SaveError, save_settings
+from arbot.config.save import Problem, SaveError, save_settings
 from arbot.domain import Venue
 from arbot.tui.fieldspec import FieldSpec, Kind, current_value, field_spec, parse_text
 from arbot.venues import VENUES

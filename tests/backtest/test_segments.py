@@ -9,8 +9,8 @@ from arbot.backtest.segments import containing, plan
 from arbot.backtest.settings import backtest_trading, recorded_settings
 from arbot.backtest.source import RecordedRun
 from arbot.config import ArbotSettings
+from arbot.config.run import run_settings
 from arbot.domain import Venue
-from arbot.runsettings import run_settings
 
 BASE = ArbotSettings()
 STORED = json.dumps(run_settings(ArbotSettings.model_validate(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from arbot.config_trading import PaperSettings, TradingSettings
+from arbot.config.trading import PaperSettings, TradingSettings
 from arbot.domain import Instrument, Opportunity, Quote, Venue
 from arbot.storage.db import open_db
 from arbot.storage.journal import TradeJournal

@@ -19,6 +19,7 @@ import msgspec
 import pytest
 
 from arbot.config import CREDENTIAL_ENV, ArbotSettings
+from arbot.config.run import with_endpoints
 from arbot.domain import (
     PASSED,
     Episode,
@@ -36,7 +37,6 @@ from arbot.engine.board import VENUE_INDEX
 from arbot.exchanges.private import PrivateClient
 from arbot.exchanges.rest import RestTiming
 from arbot.headless import status_lines
-from arbot.runsettings import with_endpoints
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import Accounts, Dislocations, FeeRates

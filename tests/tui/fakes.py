@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from arbot.config import ArbotSettings
-from arbot.config_trading import TradingSettings
+from arbot.config.trading import TradingSettings
 from arbot.domain import (
     Episode,
     EpisodeEvent,

@@ -13,7 +13,7 @@ from textual.widgets import Input, Select, Switch
 from textual.widgets.select import InvalidSelectValueError
 
 from arbot.config import ArbotSettings
-from arbot.config_sections import StorageSettings, StrategySettings
+from arbot.config.sections import StorageSettings, StrategySettings
 from arbot.tui import settings as form
 from arbot.tui.fieldspec import FieldSpec, current_value, field_spec
 from tests.tui.test_settings import Host, field_input

@@ -1,4 +1,4 @@
-"""[ui.keymap] is checked by config without Textual (arbot.config_keymap); these tests keep
+"""[ui.keymap] is checked by config without Textual (arbot.config.keymap); these tests keep
 its lists equal to the app's real bindings and to Textual's own key names."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.keys import Keys, _character_to_key
 
 import arbot.tui
-from arbot.config_keymap import (
+from arbot.config.keymap import (
     BINDING_IDS,
     MODIFIERS,
     NAMED_KEYS,

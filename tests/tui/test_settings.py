@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Switch
 
 from arbot.config import ArbotSettings, load_settings
-from arbot.config_save import Problem
+from arbot.config.save import Problem
 from arbot.tui.settings import FIELDS, SettingsScreen, fields_for, parse_text
 
 SHIPPED = Path(__file__).resolve().parents[2] / "arbot.toml"

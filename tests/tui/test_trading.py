@@ -20,9 +20,9 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from arbot.config import CREDENTIAL_ENV
-from arbot.config_trading import TradingSettings
+from arbot.config.run import with_endpoints
+from arbot.config.trading import TradingSettings
 from arbot.domain import OrderReport, OrderRequest, OrderStatus, Side, Venue
-from arbot.runsettings import with_endpoints
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import Dislocations

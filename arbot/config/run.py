@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from arbot.config import ArbotSettings, ExchangeSettings
+from arbot.config.sections import ExchangeSettings
+from arbot.config.settings import ArbotSettings
 from arbot.domain import Venue
 from arbot.exchanges.feed import FeedTiming
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from arbot.config_errors import ConfigError
+from arbot.config.errors import ConfigError
 
 # No setting nests more than a few levels; 100 is tomlkit's own limit, so a file the
 # settings screen refuses to edit is the file the loader refuses to load.
@@ -26,7 +26,8 @@ MAX_NESTING = 100
 ENV_PREFIX = "ARBOT_"
 ENV_DELIMITER = "__"
 # ARBOT_* variables read by their exact name that are not settings: secrets, which never
-# live in settings (DESIGN rule 9). Anything else under the prefix must name a setting.
+# live in settings (settings are printed and saved; secrets come from the environment
+# only). Anything else under the prefix must name a setting.
 NOT_SETTINGS = ("ARBOT_API_TOKEN", "ARBOT_ALERT_URLS")
 
 

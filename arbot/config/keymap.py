@@ -3,8 +3,10 @@
 Why in config and not in arbot.tui: a keymap naming no binding, or a key no terminal
 sends, is silently ignored by Textual, so a trader who moved the kill switch would find
 out when pressing it. It is refused at load time instead, like any unknown key, and config
-must load without Textual (DESIGN rule 7). tests/tui/test_keymap.py keeps these lists
-equal to the app's bindings and to Textual's key names.
+must load without Textual (only arbot.tui imports it: the core runs headless, in the
+backtester and in tests; pyproject.toml's import contracts check it).
+tests/tui/test_keymap.py keeps these lists equal to the app's bindings and to Textual's
+key names.
 """
 
 from __future__ import annotations

@@ -22,19 +22,19 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from pydantic import BaseModel
-from tomlkit.container import Container
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import AoT, Comment, Item, Table
 
-from arbot.config import ArbotSettings, ConfigError, _secret_advice, load_settings
-from arbot.config_input import TOO_DEEP
+from arbot.config.credentials import secret_advice
+from arbot.config.errors import ConfigError
+from arbot.config.input import TOO_DEEP
+from arbot.config.settings import ArbotSettings, load_settings
+from arbot.config.tomledit import set_key
 
 __all__ = ["Problem", "SaveError", "save_settings", "validate_changes"]
 
 # The documented file shipped at the repository root: a new arbot.toml starts as a copy,
 # so a first save from the UI still gives the user every setting with its explanation.
-SHIPPED_CONFIG = Path(__file__).resolve().parent.parent / "arbot.toml"
+SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "arbot.toml"
 _MINIMAL = "# ArBot configuration; see `arbot config show` for every setting.\n"
 _KEY = re.compile(r"^\[?([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*)(?:\[\d+\])*\]?(?: = |: )")
 
@@ -106,7 +106,8 @@ def _prepare(
         raise SaveError(path, refused)
     try:
         doc = _parse(path, _current_text(path))
-        problems = [p for key, value in changes.items() if (p := _apply(doc, key, value))]
+        problems = [Problem(key, why) for key, value in changes.items()
+                    if (why := set_key(doc, key, value, ArbotSettings)) is not None]
         if problems:
             raise SaveError(path, problems)
         text = doc.as_string()
@@ -138,97 +139,14 @@ def _parse(path: Path, text: str) -> tomlkit.TOMLDocument:
 
 
 def _secret_problem(key: str) -> Problem | None:
-    """Secrets live in the environment only (DESIGN rule 8): never write one to the file."""
+    """Secrets live in the environment only, never in a file that may be shared or
+    committed: a key that looks like one is never written to the file."""
     parts = tuple(key.split("."))
     for end in range(1, len(parts) + 1):
-        advice = _secret_advice(parts[:end])
+        advice = secret_advice(parts[:end])
         if advice is not None:
             return Problem(key, f"{key}: secrets are never written to the config file; {advice}")
     return None
-
-
-def _apply(doc: tomlkit.TOMLDocument, key: str, value: Any) -> Problem | None:
-    """Set one dotted key in the document in place, creating missing tables; tomlkit
-    keeps the replaced value's indentation and trailing comment."""
-    parts = key.split(".")
-    if not all(parts):
-        return Problem(key, f"{key!r}: not a dotted settings key such as strategy.max_notional")
-    node: Any = doc
-    for i, part in enumerate(parts[:-1]):
-        if part not in node:
-            if value is None:
-                return None  # removing a key that is not there: nothing to do
-            node[part] = tomlkit.table(is_super_table=i < len(parts) - 2)
-        node = node[part]
-        if not isinstance(node, Mapping):
-            where = ".".join(parts[: i + 1])
-            return Problem(key, f"{key}: {where} is a value, not a table")
-    leaf = parts[-1]
-    if value is None:
-        if leaf in node:
-            del node[leaf]
-        return None
-    try:
-        item = tomlkit.item(_typed(parts, value))
-    except (TOMLKitError, TypeError, ValueError):
-        return Problem(key, f"{key}: a {type(value).__name__} cannot be written to TOML")
-    if leaf in node or isinstance(item, (Table, AoT)):
-        node[leaf] = item  # a replaced value keeps its indent and trailing comment
-    else:
-        _add(node, leaf, item)
-    return None
-
-
-def _add(node: Any, leaf: str, item: Item) -> None:
-    """Add a new key after the table's last key, not after the comments that trail it.
-
-    tomlkit appends after everything in the table's body, and in arbot.toml the comments
-    at the end of a table introduce the next section (or, in [ui.keymap], document the
-    table itself); a key placed after them would read as belonging to the wrong place.
-    Placing it uses tomlkit's `_insert_at`; plain assignment is the fallback.
-    """
-    container = node if isinstance(node, Container) else \
-        node.value if isinstance(node, Table) else None
-    slot = _slot(container) if container is not None else None
-    if container is None or slot is None:
-        node[leaf] = item
-        return
-    try:
-        container._insert_at(slot, leaf, item)
-    except (AttributeError, TypeError, ValueError):  # a tomlkit without it: plain append
-        node[leaf] = item
-        return
-    if isinstance(node, Table):
-        dict.__setitem__(node, leaf, item)  # Table mirrors its items as a dict
-
-
-def _slot(container: Container) -> int | None:
-    """Body index just after the last key/value, or after the leading comments of a
-    table with no values yet; None when that is the end (plain append is then right)."""
-    body = container.body
-    values = [i for i, (k, it) in enumerate(body) if k is not None
-              and not isinstance(it, (Table, AoT))]
-    slot = values[-1] + 1 if values else 0
-    if not values:
-        while slot < len(body) and isinstance(body[slot][1], Comment):
-            slot += 1
-    return slot if slot < len(body) else None
-
-
-def _typed(parts: Sequence[str], value: Any) -> Any:
-    """A whole number for a float setting is written as a float (`7.0`), as documented."""
-    model: type[BaseModel] | None = ArbotSettings
-    annotation: Any = None
-    for part in parts:
-        info = model.model_fields.get(part) if model is not None else None
-        if info is None:
-            return value
-        annotation = info.annotation
-        model = annotation if isinstance(annotation, type) and issubclass(
-            annotation, BaseModel) else None
-    if annotation is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
 
 
 def _validate(

@@ -2,8 +2,8 @@
 
 Every section is a small frozen model that rejects unknown keys, so a typo in arbot.toml
 is an error rather than a setting silently ignored. API keys never live here: they come
-from each venue's own environment variables into `VenueCredentials`, a separate object, so
-settings can be printed, saved and logged without any chance of leaking a key.
+from each venue's own environment variables (`arbot.config.credentials`), so settings can
+be printed, saved and logged without any chance of leaking a key.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -26,12 +26,17 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from arbot.config_errors import Blame, ConfigError, describe_errors
-from arbot.config_filters import FiltersSettings
-from arbot.config_input import TOO_DEEP, check_environment, check_file_nesting
-from arbot.config_sections import (
+from arbot.config.credentials import (
+    CREDENTIAL_ENV,
+    VenueCredentials,
+    secret_advice,
+    secret_lines,
+)
+from arbot.config.errors import Blame, ConfigError, describe_errors
+from arbot.config.filters import FiltersSettings
+from arbot.config.input import TOO_DEEP, check_environment, check_file_nesting
+from arbot.config.sections import (
     ApiSettings,
-    ExchangeSettings,
     ExchangesSettings,
     FeedSettings,
     MarketSettings,
@@ -39,32 +44,8 @@ from arbot.config_sections import (
     StrategySettings,
     UiSettings,
 )
-from arbot.config_trading import PaperSettings, TradingSettings
+from arbot.config.trading import TradingSettings
 from arbot.domain import Venue
-from arbot.venues import VENUES
-
-__all__ = [
-    "CREDENTIAL_ENV",
-    "DEFAULT_CONFIG_PATH",
-    "ApiSettings",
-    "ArbotSettings",
-    "ConfigError",
-    "ExchangeSettings",
-    "ExchangesSettings",
-    "FeedSettings",
-    "MarketSettings",
-    "PaperSettings",
-    "StorageSettings",
-    "StrategySettings",
-    "TradingSettings",
-    "UiSettings",
-    "VenueCredentials",
-    "load_credentials",
-    "load_settings",
-    "missing_credentials",
-    "render_toml",
-    "settings_source_path",
-]
 
 DEFAULT_CONFIG_PATH = Path("arbot.toml")
 
@@ -145,7 +126,7 @@ def load_settings(
     data = _read_toml(path) if path is not None else {}
     if path is not None:
         check_file_nesting(data, path)
-        secrets = _secret_lines(data, path)
+        secrets = secret_lines(data, path)
         if secrets:
             raise ConfigError("\n".join(secrets))
         _check_file(data, path)
@@ -156,7 +137,7 @@ def load_settings(
         loaded = _loader(data, env)(**over)
     except ValidationError as exc:
         raise ConfigError("\n".join(describe_errors(exc.errors(), ArbotSettings, blame,
-                                                    _secret_advice))) from None
+                                                    secret_advice))) from None
     except SettingsError as exc:  # an ARBOT_* list or table that is not valid JSON
         raise ConfigError(_env_json_error(exc, env)) from None
     values = {name: getattr(loaded, name) for name in ArbotSettings.model_fields}
@@ -201,68 +182,6 @@ def _check_file(data: dict[str, Any], path: Path) -> None:
         raise ConfigError("\n".join(describe_errors(errors, ArbotSettings, Blame(file=path))))
 
 
-# Environment variables holding each venue's credentials, by VenueCredentials field.
-CREDENTIAL_ENV: Mapping[Venue, Mapping[str, str]] = {
-    v: s.credentials.by_field() for v, s in VENUES.items()}
-# The passphrase's help names the venues that issue one, by label.
-_PASSPHRASE_HELP = "API passphrase ({}).".format(
-    ", ".join(s.label for s in VENUES.values() if s.credentials.passphrase))
-_SECRET_WORDS = ("api_key", "apikey", "secret", "passphrase", "password", "token")
-
-
-def _secret_advice(keys: tuple[str, ...]) -> str | None:
-    """How to supply a secret found at `keys`, or None if the key does not look like one."""
-    leaf = keys[-1].lower().replace("-", "_") if keys else ""
-    if not any(word in leaf for word in _SECRET_WORDS):
-        return None
-    venue = next((Venue(k) for k in keys if k in {v.value for v in Venue}), None)
-    if venue is None:
-        return "set it in the environment instead: " + ", ".join(
-            n for names in CREDENTIAL_ENV.values() for n in names.values())
-    field = "passphrase" if "pass" in leaf else "api_secret" if "secret" in leaf else "api_key"
-    names = CREDENTIAL_ENV[venue]
-    return f"set {names.get(field) or ' / '.join(names.values())} in the environment"
-
-
-def _secret_lines(data: Any, path: Path, table: tuple[str, ...] = ()) -> list[str]:
-    """Every secret-looking key anywhere in the file, named without echoing its value."""
-    if isinstance(data, list):
-        return [line for item in data for line in _secret_lines(item, path, table)]
-    if not isinstance(data, Mapping):
-        return []
-    lines = []
-    for key, value in data.items():
-        advice = _secret_advice((*table, key))
-        if advice is None:
-            lines += _secret_lines(value, path, (*table, key))
-        else:
-            where = f"[{'.'.join(table)}] {key}" if table else key
-            lines.append(f"{path}: {where}: secrets are not read from the config file; {advice}")
-    return lines
-
-
-class VenueCredentials(BaseModel):
-    """One venue's API keys, from the environment only; SecretStr keeps them out of reprs."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    api_key: SecretStr | None = Field(None, description="API key.")
-    api_secret: SecretStr | None = Field(None, description="API secret.")
-    passphrase: SecretStr | None = Field(None, description=_PASSPHRASE_HELP)
-
-
-def load_credentials(environ: Mapping[str, str] | None = None) -> dict[Venue, VenueCredentials]:
-    """Every venue's credentials from `environ` (default os.environ); blank counts as unset."""
-    env = os.environ if environ is None else environ
-    out = {}
-    for venue, names in CREDENTIAL_ENV.items():
-        values = {f: (env.get(n) or "").strip() for f, n in names.items()}
-        out[venue] = VenueCredentials(**{f: SecretStr(v) for f, v in values.items() if v})
-    return out
-
-
-def missing_credentials(venue: Venue, credentials: VenueCredentials) -> list[str]:
-    """Environment variables the venue needs for signed requests that are not set."""
-    return [n for f, n in CREDENTIAL_ENV[venue].items() if getattr(credentials, f) is None]
 
 
 def render_toml(

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from arbot.config_keymap import check_keymap
+from arbot.config.keymap import check_keymap
 from arbot.domain import Venue
 from arbot.exchanges.symbols import parse_canonical
 from arbot.venues import VENUES

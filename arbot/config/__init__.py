@@ -1,0 +1,59 @@
+"""ArBot's configuration: settings, their sections, credentials, load errors and saving.
+
+`from arbot.config import ArbotSettings, load_settings, ...` is the way in for everything
+that reads settings; the submodules each hold one part (`settings` loads and renders,
+`sections`, `filters` and `trading` are the TOML tables, `credentials` the API keys,
+`errors` the user-facing messages, `input` the raw-input guards, `keymap` the keymap
+check, `save` writes arbot.toml back, `run` says what a change of settings means for a run).
+"""
+
+from __future__ import annotations
+
+from arbot.config.credentials import (
+    CREDENTIAL_ENV,
+    VenueCredentials,
+    load_credentials,
+    missing_credentials,
+)
+from arbot.config.errors import ConfigError
+from arbot.config.sections import (
+    ApiSettings,
+    ExchangeSettings,
+    ExchangesSettings,
+    FeedSettings,
+    MarketSettings,
+    StorageSettings,
+    StrategySettings,
+    UiSettings,
+)
+from arbot.config.settings import (
+    DEFAULT_CONFIG_PATH,
+    ArbotSettings,
+    load_settings,
+    render_toml,
+    settings_source_path,
+)
+from arbot.config.trading import PaperSettings, TradingSettings
+
+__all__ = [
+    "CREDENTIAL_ENV",
+    "DEFAULT_CONFIG_PATH",
+    "ApiSettings",
+    "ArbotSettings",
+    "ConfigError",
+    "ExchangeSettings",
+    "ExchangesSettings",
+    "FeedSettings",
+    "MarketSettings",
+    "PaperSettings",
+    "StorageSettings",
+    "StrategySettings",
+    "TradingSettings",
+    "UiSettings",
+    "VenueCredentials",
+    "load_credentials",
+    "load_settings",
+    "missing_credentials",
+    "render_toml",
+    "settings_source_path",
+]
