@@ -194,6 +194,8 @@ async def test_health_turns_503_when_the_engine_stalls(
             await until(lambda: rt.board.venue_states().get(Venue.OKX) is not None
                         and all(s.value == "live" for s in rt.board.venue_states().values()),
                         "venues live")
+            await until(lambda: rt.engine is not None and rt.engine.heartbeat_ns > 0,
+                        "the engine's first tick")
             status, _ = await api.get("/api/health", auth=False)
             assert status == 200
             for name, task in tasks.items():  # the engine's clock and every feed stop
