@@ -2,8 +2,9 @@
 
 A status line per venue every few seconds, warnings the moment a feed changes state or
 reports an error, and on SIGINT/SIGTERM (or after `--duration`) a clean stop: feeds
-closed, the database flushed, exit 0. In demo mode every line says DEMO, so simulated
-prices are never mistaken for real ones.
+closed, the database flushed, exit 0 (1, saying how many rows were not written, when the
+database could not be written: a full disk stops recording and trading, not the run). In
+demo mode every line says DEMO, so simulated prices are never mistaken for real ones.
 """
 
 from __future__ import annotations
@@ -125,7 +126,10 @@ def status_lines(runtime: Runtime) -> list[str]:
         lines.append(f"trading  {mode} {state}: {trader.trades} trades, pnl "
                      f"{trader.realized:+.4f}; refused: {refused}")
     writer = runtime.writer
-    if writer is not None and runtime.recorder is not None:
+    if writer is not None and writer.stats.stopped is not None:
+        lines.append(f"storage  RECORDING STOPPED ({writer.stats.stopped}): "
+                     f"{writer.stats.unwritten} rows not written")
+    elif writer is not None and runtime.recorder is not None:
         lines.append(f"storage  recorded {writer.stats.rows_written.get('quotes', 0)} quotes, "
                      f"{runtime.recorder.skipped} unchanged skipped, "
                      f"{writer.stats.quotes_thinned} thinned (writer behind)")
@@ -199,5 +203,10 @@ async def _run(settings: ArbotSettings, demo: bool, duration: float | None, arm_
             reporter.cancel()
     for line in status_lines(runtime):  # after the runtime closed: the writer has flushed
         log.info("%s", line)
+    stats = runtime.writer.stats if runtime.writer is not None else None
+    if stats is not None and stats.stopped is not None:
+        log.error("stopped after %.1f s; %d rows were not written (%s)",
+                  time.monotonic() - started, stats.unwritten, stats.stopped)
+        return 1
     log.info("stopped after %.1f s; database flushed", time.monotonic() - started)
     return 0

@@ -7,6 +7,7 @@ ends pass their sinks in and await `run()` (or take `coroutines()` to run as wor
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Coroutine, Iterable
@@ -43,6 +44,7 @@ log = logging.getLogger("arbot")
 RETENTION_EVERY_S = 3600.0
 SWEEP_S = 0.1
 FUNNEL_SAVE_S = 5.0
+WRITER_CLOSE_S = 5.0  # a database locked longer at the stop loses the rows still queued
 _NS_PER_DAY = 86_400 * 1_000_000_000
 
 
@@ -101,9 +103,10 @@ class Runtime:
         storage = self.settings.storage
         db = await open_db(storage.path)
         self._stack.push_async_callback(db.close)
-        self.writer = Writer(db, flush_ms=storage.flush_ms)
+        self.writer = Writer(db, flush_ms=storage.flush_ms, on_stopped=self._storage_stopped)
         await self.writer.start()
-        self._stack.push_async_callback(self.writer.close)
+        self._stack.push_async_callback(functools.partial(self.writer.close,
+                                                          give_up_s=WRITER_CLOSE_S))
         if self.raw_log is not None:  # before any feed exists, closed after they stop
             await self.raw_log.start()
             self._stack.push_async_callback(self.raw_log.close)
@@ -186,6 +189,13 @@ class Runtime:
         if self.trader is not None and self.trader.armed:
             self.trader.armed = False
             log.warning("live trading disarmed: no new orders")
+
+    def _storage_stopped(self, why: str) -> None:
+        """The database cannot be written (the writer stopped recording): no trade could be
+        journaled, so trading stops too, loudly; the feeds and the screen keep running."""
+        if self.trader is not None:
+            self.trader.journal.unwritable = self.trader.journal.unwritable or why
+            self.trader.halt(f"the database cannot be written: {why}")
 
     def _book_quote(self, venue: Venue, symbol: str) -> Quote | None:
         return self.engine.board.quote(venue, symbol) if self.engine is not None else None

@@ -1,0 +1,136 @@
+"""`arbot --demo --no-ui` on a disk that fills up: a real process, a real small filesystem.
+
+Two honest ways to run out of space: a 1 MiB tmpfs (SQLite's SQLITE_FULL, "database or
+disk is full"; needs root and mount, else skipped with the reason) and a file-size limit
+(RLIMIT_FSIZE: every write past it fails, SQLite's "disk I/O error"), which always runs.
+Either way ArBot must warn once, stop recording and trading, keep the feeds, and still
+stop within a bounded time on every stop path, saying how many rows were not written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import resource
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+WARNING = "recording stopped:"
+FSIZE_LIMIT = 512 * 1024
+
+
+@contextlib.contextmanager
+def tmpfs(directory: Path, size: str = "1m") -> Iterator[Path]:
+    """A small tmpfs at `directory`, unmounted on every path."""
+    directory.mkdir()
+    try:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(directory)],
+                       check=True, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        reason = getattr(exc, "stderr", "") or exc
+        pytest.skip(f"cannot mount a small tmpfs here ({str(reason).strip()}); "
+                    "the RLIMIT_FSIZE variant covers the same code path")
+    try:
+        yield directory
+    finally:
+        subprocess.run(["umount", "-l", str(directory)], capture_output=True, timeout=30)
+
+
+class Lines:
+    """A process's stderr read by a thread, so a wait can time out even when the process
+    hangs without writing (a blocked readline could not)."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.seen: list[str] = []
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        assert proc.stderr is not None
+        stream = proc.stderr
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: Iterator[str]) -> None:
+        for line in stream:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def wait_for(self, needle: str, timeout_s: float = 30.0) -> None:
+        with contextlib.suppress(queue.Empty):
+            while (line := self._lines.get(timeout=timeout_s)) is not None:
+                self.seen.append(line)
+                if needle in line:
+                    return
+        raise AssertionError(f"{needle!r} not seen in:\n{''.join(self.seen[-40:])}")
+
+    def rest(self, timeout_s: float) -> str:
+        """Everything until the process closes stderr (it exited)."""
+        with contextlib.suppress(queue.Empty):
+            while (line := self._lines.get(timeout=timeout_s)) is not None:
+                self.seen.append(line)
+            return "".join(self.seen)
+        raise AssertionError(f"still running after {timeout_s} s:\n{''.join(self.seen[-40:])}")
+
+
+def _limit_file_size() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FSIZE_LIMIT, FSIZE_LIMIT))
+
+
+@contextlib.contextmanager
+def arbot_on_a_full_disk(tmp_path: Path, how: str, *args: str
+                         ) -> Iterator[subprocess.Popen[str]]:
+    """`arbot --demo --no-ui ARGS` whose database lives where space runs out; killed (and
+    the filesystem unmounted) on every path."""
+    (tmp_path / "arbot.toml").write_text(
+        '[storage]\nflush_ms = 100\nrecord_quotes = "all"\n[feeds]\nstatus_log_s = 1.0\n')
+    with contextlib.ExitStack() as stack:
+        where = stack.enter_context(tmpfs(tmp_path / "small")) if how == "tmpfs" else tmp_path
+        limit: Callable[[], None] | None = _limit_file_size if how == "fsize" else None
+        env = {**os.environ, "ARBOT_STORAGE__PATH": str(where / "arbot.db")}
+        proc = subprocess.Popen([sys.executable, "-m", "arbot", "--demo", "--no-ui", *args],
+                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=env, preexec_fn=limit)
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=30)
+
+
+def check_report(err: str, returncode: int) -> None:
+    """Warned once, trading halted for it, one last line with the rows not written."""
+    assert returncode == 1, err
+    assert "Traceback" not in err
+    assert err.count(WARNING) == 1, err
+    assert "trading HALTED: the database cannot be written" in err
+    last = err.strip().splitlines()[-1]
+    assert "rows were not written" in last, last
+    assert int(last.split("; ")[1].split()[0]) > 0, last
+
+
+@pytest.mark.parametrize("how", ["tmpfs", "fsize"])
+def test_a_full_disk_stops_recording_and_trading_and_the_duration_still_ends(
+        tmp_path: Path, how: str) -> None:
+    with arbot_on_a_full_disk(tmp_path, how, "--duration", "20") as proc:
+        lines = Lines(proc)
+        lines.wait_for(WARNING, timeout_s=60)
+        lines.wait_for("RECORDING STOPPED")
+        lines.wait_for("binance  live")  # the feeds carry on
+        err = lines.rest(timeout_s=60)  # before the fix: never
+        check_report(err, proc.wait(timeout=30))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_after_the_disk_filled_stops_within_seconds(
+        tmp_path: Path, sig: signal.Signals) -> None:
+    with arbot_on_a_full_disk(tmp_path, "fsize") as proc:
+        lines = Lines(proc)
+        lines.wait_for(WARNING, timeout_s=60)
+        proc.send_signal(sig)
+        err = lines.rest(timeout_s=30)  # before the fix: deaf to it, for ever
+        check_report(err, proc.wait(timeout=30))
