@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from arbot import __version__
+from arbot import __version__, stopsignal
 from arbot.backtest import cli as backtest_cli
 from arbot.config import (
     ArbotSettings,
@@ -41,7 +40,7 @@ from arbot.headless import arm_refusal, run_headless
 from arbot.imports import CaptureError
 from arbot.imports.command import add_import_parsers, run_import
 from arbot.runtime import Runtime
-from arbot.sim import SimConfig, serve_forever
+from arbot.sim import SimConfig, serve_until_stopped
 from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.queries import iter_episodes, iter_quotes, vacuum
 from arbot.storage.rawlog import RawLogConfig, RawLogError, prepare_directory
@@ -147,6 +146,8 @@ def _positive(text: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command not in _STOPPABLE:
+        stopsignal.release()  # no stop handling of its own: signals act as for any program
     try:
         settings = load_settings(getattr(args, "config", None), overrides=_overrides(args))
         return _COMMANDS[args.command or "run"](args, settings)
@@ -229,8 +230,7 @@ def _sim(args: argparse.Namespace, settings: ArbotSettings) -> int:
         host=args.host, port=args.port, seed=args.seed,
         symbols=tuple(args.symbols) if args.symbols else None, rate=args.rate,
         drop_every=args.drop_every, stall_every=args.stall_every, garbage_rate=args.garbage_rate)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(config))
+    asyncio.run(serve_until_stopped(config))
     return 0
 
 
@@ -286,6 +286,9 @@ def _export(args: argparse.Namespace, settings: ArbotSettings) -> int:
 def _run(factory: Callable[[], Coroutine[Any, Any, int]]) -> int:
     return asyncio.run(factory())
 
+
+# Commands that answer stop signals themselves (see arbot.stopsignal): the run and `sim`.
+_STOPPABLE = (None, "sim")
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, ArbotSettings], int]] = {
     "run": _run_app,

@@ -18,6 +18,7 @@ from typing import Literal
 
 import msgspec
 
+from arbot import stopsignal
 from arbot.api.server import ApiRefused
 from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Quote, Venue
@@ -166,13 +167,15 @@ async def run_headless(settings: ArbotSettings, *, demo: bool, duration: float |
                        record_raw: RawLogConfig | None = None) -> int:
     """Run until a signal or the duration; return the process exit code.
 
-    SIGINT/SIGTERM stop cleanly; SIGUSR1 is the kill switch (halt trading, cancel open
-    orders, keep watching)."""
+    SIGINT/SIGTERM (and SIGHUP, unless started under nohup) stop cleanly, even one that
+    came during start-up; SIGUSR1 is the kill switch (halt trading, cancel open orders,
+    keep watching)."""
     setup_logging(log_format, demo)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stopsignal.on_stop(stop.set)
+    if stop.is_set():
+        log.info("asked to stop while starting: nothing was started")
+        return 0
     started = time.monotonic()
     try:
         return await _run(settings, demo, duration, arm_live, stop, started, record_raw)
