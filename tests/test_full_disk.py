@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -59,21 +60,19 @@ class Lines:
             self._lines.put(line)
         self._lines.put(None)
 
-    def wait_for(self, needle: str, timeout_s: float = 30.0) -> None:
+    def wait_for(self, needle: str | None, timeout_s: float = 30.0) -> str:
+        """Read until a line holds `needle` (None: until the end); return all read so far."""
+        end = time.monotonic() + timeout_s
         with contextlib.suppress(queue.Empty):
-            while (line := self._lines.get(timeout=timeout_s)) is not None:
+            while (line := self._lines.get(timeout=max(0.0, end - time.monotonic()))
+                   ) is not None:
                 self.seen.append(line)
-                if needle in line:
-                    return
-        raise AssertionError(f"{needle!r} not seen in:\n{''.join(self.seen[-40:])}")
-
-    def rest(self, timeout_s: float) -> str:
-        """Everything until the process closes stderr (it exited)."""
-        with contextlib.suppress(queue.Empty):
-            while (line := self._lines.get(timeout=timeout_s)) is not None:
-                self.seen.append(line)
-            return "".join(self.seen)
-        raise AssertionError(f"still running after {timeout_s} s:\n{''.join(self.seen[-40:])}")
+                if needle is not None and needle in line:
+                    return "".join(self.seen)
+            if needle is None:
+                return "".join(self.seen)
+        raise AssertionError(f"{needle or 'the end'!r} not seen within {timeout_s} s in:\n"
+                             f"{''.join(self.seen[-40:])}")
 
 
 def _limit_file_size() -> None:
@@ -121,7 +120,7 @@ def test_a_full_disk_stops_recording_and_trading_and_the_duration_still_ends(
         lines.wait_for(WARNING, timeout_s=60)
         lines.wait_for("RECORDING STOPPED")
         lines.wait_for("binance  live")  # the feeds carry on
-        err = lines.rest(timeout_s=60)  # before the fix: never
+        err = lines.wait_for(None, timeout_s=60)  # before the fix: never
         check_report(err, proc.wait(timeout=30))
 
 
@@ -132,5 +131,5 @@ def test_a_stop_signal_after_the_disk_filled_stops_within_seconds(
         lines = Lines(proc)
         lines.wait_for(WARNING, timeout_s=60)
         proc.send_signal(sig)
-        err = lines.rest(timeout_s=30)  # before the fix: deaf to it, for ever
+        err = lines.wait_for(None, timeout_s=30)  # before the fix: deaf to it, for ever
         check_report(err, proc.wait(timeout=30))

@@ -24,16 +24,18 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
+from arbot import stopsignal
 from arbot.config import ArbotSettings
 from arbot.runsettings import needs_restart
 from arbot.sim import SimConfig
 from arbot.tui.backend import (
     RuntimeFactory,
     RuntimeView,
-    quit_on_signals,
     runtime_factory,
     trading_status,
 )
@@ -54,6 +56,7 @@ from arbot.tui.modes import SettingsPlaceholder, module_exists, settings_screen_
 from arbot.tui.opportunities import OpportunitiesScreen
 from arbot.tui.prices import PricesScreen
 from arbot.tui.state import NS_PER_S, Clocks, MarketState
+from arbot.tui.terminal import TerminalDriver, TerminalLost
 from arbot.tui.tradedata import TradeRow
 from arbot.tui.trades import TradesScreen
 from arbot.tui.widgets import ArbotScreen
@@ -141,8 +144,26 @@ class ArbotApp(App[int]):
                                                 name="ui-refresh")
         self._runtime_worker = self.run_worker(self._run_runtime(), name="runtime",
                                                group="runtime", exit_on_error=False)
-        if not self.is_headless:  # SIGTERM, or SIGHUP when an SSH session drops
-            self._restore_signals = quit_on_signals(lambda: self.call_later(self.action_quit))
+        if not self.is_headless:  # SIGINT, SIGTERM (even during start-up), or SIGHUP
+            self._restore_signals = stopsignal.on_stop(
+                lambda: self.call_later(self.action_quit), hangup=self._hang_up)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, but one that survives a lost terminal (unless the user chose
+        another with TEXTUAL_DRIVER)."""
+        driver = super().get_driver_class()
+        return TerminalDriver if driver is LinuxDriver else driver
+
+    def _hang_up(self) -> None:
+        """SIGHUP: the terminal is gone (an SSH drop), so stop writing to it and quit."""
+        if isinstance(self._driver, TerminalDriver):
+            self._driver.hang_up()  # posts TerminalLost
+        else:
+            self.post_message(TerminalLost())
+
+    async def on_terminal_lost(self, message: TerminalLost) -> None:
+        log.warning("the terminal went away: stopping")
+        await self.action_quit()
 
     def on_unmount(self) -> None:
         logger = logging.getLogger("arbot")
