@@ -113,12 +113,14 @@ class Runtime:
         self.recorder = Recorder(self.writer, storage.record_quotes, storage.record_throttle_ms,
                                  run_id=self.started_ns)
         self.recorder.start_run(self.started_ns, self.demo, run_settings(self.settings))
+        # Runs before the writer closes, even when the start is abandoned (a stop signal
+        # or `q` while starting), so the run's row is always closed.
+        self._stack.callback(self._finish_run)
         episode_sinks: list[object] = [self.recorder]
         if self.settings.trading.mode != "off":
             self.trader = await self._start_trader()
             episode_sinks.append(self.trader)
         self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]))
-        self._stack.callback(self._finish_run)  # runs before the writer closes
         self._session = await self._stack.enter_async_context(aiohttp.ClientSession())
         self._sink = FanOut([self.recorder, self.board, self.engine, *self._extra_sinks])
         venues = self.settings.exchanges.enabled_venues()
@@ -252,11 +254,16 @@ class Runtime:
         return changed
 
     def _finish_run(self) -> None:
-        """Close open episodes and store the final funnel with the run."""
-        if self.engine is not None and self.recorder is not None:
-            now = time.time_ns()
+        """Close open episodes and store the final funnel (if the engine ever started)
+        with the run, closing it."""
+        if self.recorder is None:
+            return
+        now = time.time_ns()
+        funnel: dict[str, object] = {}
+        if self.engine is not None:
             self.engine.stop(now)
-            self.recorder.update_run(self.engine.funnel.as_dict(), ended_ns=now)
+            funnel = self.engine.funnel.as_dict()
+        self.recorder.update_run(funnel, ended_ns=now)
 
     async def _engine_clock(self) -> None:
         """Close episodes that went stale with no quote to notice it, and keep the run's
