@@ -202,15 +202,11 @@ def _run_app(args: argparse.Namespace, settings: ArbotSettings) -> int:
         return asyncio.run(run_headless(settings, demo=args.demo, duration=args.duration,
                                         log_format=args.log_format, arm_live=args.arm_live,
                                         record_raw=raw))
-    from arbot.tui.app import build_app, run_tui  # lazily: only the UI imports textual
+    from arbot.tui.app import run_tui  # lazily: only the UI imports textual
 
     config_path = settings_source_path(getattr(args, "config", None))
-    if raw is None:
-        return run_tui(settings, demo=args.demo, config_path=config_path)
-    app = build_app(settings, demo=args.demo, config_path=config_path,
-                    runtime=recording_runtime(settings, args.demo, raw))
-    app.run()  # as run_tui does
-    return app.return_code or (1 if app.runtime_error is not None else 0)
+    return run_tui(settings, demo=args.demo, config_path=config_path,
+                   runtime=None if raw is None else recording_runtime(settings, args.demo, raw))
 
 
 def recording_runtime(settings: ArbotSettings, demo: bool,

@@ -206,10 +206,9 @@ async def _run(settings: ArbotSettings, demo: bool, duration: float | None, arm_
             reporter.cancel()
     for line in status_lines(runtime):  # after the runtime closed: the writer has flushed
         log.info("%s", line)
-    stats = runtime.writer.stats if runtime.writer is not None else None
-    if stats is not None and stats.stopped is not None:
-        log.error("stopped after %.1f s; %d rows were not written (%s)",
-                  time.monotonic() - started, stats.unwritten, stats.stopped)
+    if runtime.storage_problem:
+        log.error("stopped after %.1f s; %s", time.monotonic() - started,
+                  runtime.storage_problem)
         return 1
     log.info("stopped after %.1f s; database flushed", time.monotonic() - started)
     return 0

@@ -192,6 +192,15 @@ class Runtime:
             self.trader.armed = False
             log.warning("live trading disarmed: no new orders")
 
+    @property
+    def storage_problem(self) -> str:
+        """Empty while every row is written; else how many were not, and why (the
+        database could not be written: a full disk)."""
+        stats = self.writer.stats if self.writer is not None else None
+        if stats is None or stats.stopped is None:
+            return ""
+        return f"{stats.unwritten} rows were not written ({stats.stopped})"
+
     def _storage_stopped(self, why: str) -> None:
         """The database cannot be written (the writer stopped recording): no trade could be
         journaled, so trading stops too, loudly; the feeds and the screen keep running."""

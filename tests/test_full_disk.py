@@ -13,6 +13,7 @@ import contextlib
 import os
 import queue
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.tui.test_hangup import terminal
 
 WARNING = "recording stopped:"
 FSIZE_LIMIT = 512 * 1024
@@ -133,3 +136,19 @@ def test_a_stop_signal_after_the_disk_filled_stops_within_seconds(
         proc.send_signal(sig)
         err = lines.wait_for(None, timeout_s=30)  # before the fix: deaf to it, for ever
         check_report(err, proc.wait(timeout=30))
+
+
+@pytest.mark.skipif(not shutil.which("tmux") or not shutil.which("prlimit"),
+                    reason=".ci/run installs tmux; prlimit is util-linux")
+def test_q_in_the_ui_after_the_disk_filled_quits_and_says_how_many_rows_were_lost(
+        tmp_path: Path) -> None:
+    (tmp_path / "arbot.toml").write_text('[storage]\npath = "arbot.db"\nflush_ms = 100\n'
+                                         'record_quotes = "all"\n')
+    with terminal(tmp_path) as term:
+        term.start(f"prlimit --fsize={FSIZE_LIMIT} {sys.executable} -m arbot --demo; "
+                   "echo EXITED $?; sleep 60")
+        term.wait_for("4/4 live")
+        term.wait_for("HALTED", timeout_s=60)  # trading stopped with the recording
+        term.tmux("send-keys", "-t", "t", "q")
+        shown = term.wait_for("EXITED", timeout_s=30)  # before the fix: never
+        assert "EXITED 1" in shown and "rows were not written" in shown, shown

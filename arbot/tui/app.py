@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -215,8 +216,14 @@ class ArbotApp(App[int]):
 
     async def _quit(self) -> None:
         await self.stop_runtime()
-        code = 1 if self.runtime_error is not None else 0
+        failed = self.runtime_error is not None or self.storage_problem
+        code = 1 if failed else 0
         self.exit(code, return_code=code)
+
+    @property
+    def storage_problem(self) -> str:
+        """How many rows were not written, and why, when the database could not be."""
+        return self.runtime.storage_problem if self.runtime is not None else ""
 
     # -- messages --------------------------------------------------------------------
 
@@ -373,9 +380,12 @@ def build_app(settings: ArbotSettings, *, demo: bool, config_path: Path | None =
                     clocks=clocks)
 
 
-def run_tui(settings: ArbotSettings, *, demo: bool, config_path: Path | None = None) -> int:
+def run_tui(settings: ArbotSettings, *, demo: bool, config_path: Path | None = None,
+            runtime: RuntimeFactory | None = None) -> int:
     """Run the terminal UI until the user quits; returns the process exit code."""
-    app = build_app(settings, demo=demo, config_path=config_path)
+    app = build_app(settings, demo=demo, config_path=config_path, runtime=runtime)
     app.run()
+    if app.storage_problem:  # on the restored terminal, after the screen is gone
+        print(f"arbot: {app.storage_problem}", file=sys.stderr)
     # Textual sets 1 after a crash; a runtime that failed to start is a failure too.
     return app.return_code or (1 if app.runtime_error is not None else 0)

@@ -41,13 +41,14 @@ class Terminal:
                   str(self.cwd), command)
         return int(self.tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
 
-    def wait_for(self, text: str, timeout_s: float = 60.0) -> None:
+    def wait_for(self, text: str, timeout_s: float = 60.0) -> str:
+        """The screen, once it shows `text`."""
         end = time.monotonic() + timeout_s
         shown = ""
         while time.monotonic() < end:
             shown = self.tmux("capture-pane", "-t", "t", "-p", check=False)
             if text in shown:
-                return
+                return shown
             time.sleep(0.25)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{shown}")
 
