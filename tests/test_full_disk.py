@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.test_hangup import terminal
+from tests.tui.test_hangup import alive, terminal
 
 WARNING = "recording stopped:"
 FSIZE_LIMIT = 512 * 1024
@@ -145,10 +145,15 @@ def test_q_in_the_ui_after_the_disk_filled_quits_and_says_how_many_rows_were_los
     (tmp_path / "arbot.toml").write_text('[storage]\npath = "arbot.db"\nflush_ms = 100\n'
                                          'record_quotes = "all"\n')
     with terminal(tmp_path) as term:
-        term.start(f"prlimit --fsize={FSIZE_LIMIT} {sys.executable} -m arbot --demo; "
-                   "echo EXITED $?; sleep 60")
+        shell = term.start(f"prlimit --fsize={FSIZE_LIMIT} {sys.executable} -m arbot --demo; "
+                           "echo EXITED $?; sleep 60")
         term.wait_for("4/4 live")
-        term.wait_for("HALTED", timeout_s=60)  # trading stopped with the recording
-        term.tmux("send-keys", "-t", "t", "q")
-        shown = term.wait_for("EXITED", timeout_s=30)  # before the fix: never
-        assert "EXITED 1" in shown and "rows were not written" in shown, shown
+        arbot = int(Path(f"/proc/{shell}/task/{shell}/children").read_text().split()[0])
+        try:
+            term.wait_for("HALTED", timeout_s=60)  # trading stopped with the recording
+            term.tmux("send-keys", "-t", "t", "q")
+            shown = term.wait_for("EXITED", timeout_s=30)  # before the fix: never
+            assert "EXITED 1" in shown and "rows were not written" in shown, shown
+        finally:
+            if alive(arbot):
+                os.kill(arbot, signal.SIGKILL)
