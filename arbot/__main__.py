@@ -1,7 +1,20 @@
-"""`python -m arbot` runs the same entry point as the `arbot` console script."""
+"""The `arbot` entry point, for `python -m arbot` and the console script alike.
+
+Stop signals are held before the command line (and everything it imports) loads, so a
+SIGTERM during start-up ends cleanly; see `arbot.stopsignal`.
+"""
 
 import sys
 
-from arbot.cli import main
+from arbot import stopsignal
 
-sys.exit(main())
+
+def main() -> int:
+    stopsignal.hold()
+    from arbot.cli import main as run  # heavy: numpy, aiohttp, the whole engine
+
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import functools
 import os
 import sys
@@ -17,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from arbot import __version__
+from arbot import __version__, stopsignal
 from arbot.backtest import cli as backtest_cli
 from arbot.config import (
     ArbotSettings,
@@ -44,7 +43,7 @@ from arbot.headless import arm_refusal, run_headless
 from arbot.imports import CaptureError
 from arbot.imports.command import add_import_parsers, run_import
 from arbot.runtime import Runtime
-from arbot.sim import SimConfig, serve_forever
+from arbot.sim import SimConfig, serve_until_stopped
 from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.lock import hold_database
 from arbot.storage.queries import iter_episodes, iter_quotes, vacuum
@@ -162,6 +161,8 @@ def _positive(text: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command not in _STOPPABLE:
+        stopsignal.release()  # no stop handling of its own: signals act as for any program
     try:
         settings = load_settings(getattr(args, "config", None), overrides=_overrides(args))
         return _COMMANDS[args.command or "run"](args, settings)
@@ -216,15 +217,11 @@ def _run_app(args: argparse.Namespace, settings: ArbotSettings) -> int:
         return asyncio.run(run_headless(settings, demo=args.demo, duration=args.duration,
                                         log_format=args.log_format, arm_live=args.arm_live,
                                         record_raw=raw))
-    from arbot.tui.app import build_app, run_tui  # lazily: only the UI imports textual
+    from arbot.tui.app import run_tui  # lazily: only the UI imports textual
 
     config_path = settings_source_path(getattr(args, "config", None))
-    if raw is None:
-        return run_tui(settings, demo=args.demo, config_path=config_path)
-    app = build_app(settings, demo=args.demo, config_path=config_path,
-                    runtime=recording_runtime(settings, args.demo, raw))
-    app.run()  # as run_tui does
-    return app.return_code or (1 if app.runtime_error is not None else 0)
+    return run_tui(settings, demo=args.demo, config_path=config_path,
+                   runtime=None if raw is None else recording_runtime(settings, args.demo, raw))
 
 
 def recording_runtime(settings: ArbotSettings, demo: bool,
@@ -244,8 +241,7 @@ def _sim(args: argparse.Namespace, settings: ArbotSettings) -> int:
         host=args.host, port=args.port, seed=args.seed,
         symbols=tuple(args.symbols) if args.symbols else None, rate=args.rate,
         drop_every=args.drop_every, stall_every=args.stall_every, garbage_rate=args.garbage_rate)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(config))
+    asyncio.run(serve_until_stopped(config))
     return 0
 
 
@@ -315,6 +311,9 @@ def _exclusive(holder: str, command: Command) -> Command:
 
     return run
 
+
+# Commands that answer stop signals themselves (see arbot.stopsignal): the run and `sim`.
+_STOPPABLE = (None, "sim")
 
 _COMMANDS: dict[str, Command] = {
     "run": _exclusive("running", _run_app),

@@ -2,8 +2,9 @@
 
 A status line per venue every few seconds, warnings the moment a feed changes state or
 reports an error, and on SIGINT/SIGTERM (or after `--duration`) a clean stop: feeds
-closed, the database flushed, exit 0. In demo mode every line says DEMO, so simulated
-prices are never mistaken for real ones.
+closed, the database flushed, exit 0 (1, saying how many rows were not written, when the
+database could not be written: a full disk stops recording and trading, not the run). In
+demo mode every line says DEMO, so simulated prices are never mistaken for real ones.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Literal
 
 import msgspec
 
+from arbot import stopsignal
 from arbot.api.server import ApiRefused
 from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Venue
@@ -134,7 +136,10 @@ def status_lines(runtime: RuntimeView) -> list[str]:
         lines += [f"UNSETTLED {symbol} not traded: {why}"
                   for symbol, why in trader.risk.unsettled.items()]
     writer = runtime.writer
-    if writer is not None and runtime.recorder is not None:
+    if writer is not None and writer.stats.stopped is not None:
+        lines.append(f"storage  RECORDING STOPPED ({writer.stats.stopped}): "
+                     f"{writer.stats.unwritten} rows not written")
+    elif writer is not None and runtime.recorder is not None:
         lines.append(f"storage  recorded {writer.stats.rows_written.get('quotes', 0)} quotes, "
                      f"{runtime.recorder.skipped} unchanged skipped, "
                      f"{writer.stats.quotes_thinned} thinned (writer behind)")
@@ -171,13 +176,15 @@ async def run_headless(settings: ArbotSettings, *, demo: bool, duration: float |
                        record_raw: RawLogConfig | None = None) -> int:
     """Run until a signal or the duration; return the process exit code.
 
-    SIGINT/SIGTERM stop cleanly; SIGUSR1 is the kill switch (halt trading, cancel open
-    orders, keep watching)."""
+    SIGINT/SIGTERM (and SIGHUP, unless started under nohup) stop cleanly, even one that
+    came during start-up; SIGUSR1 is the kill switch (halt trading, cancel open orders,
+    keep watching)."""
     setup_logging(log_format, demo)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stopsignal.on_stop(stop.set)
+    if stop.is_set():
+        log.info("asked to stop while starting: nothing was started")
+        return 0
     started = time.monotonic()
     try:
         return await _run(settings, demo, duration, arm_live, stop, started, record_raw)
@@ -208,5 +215,9 @@ async def _run(settings: ArbotSettings, demo: bool, duration: float | None, arm_
             reporter.cancel()
     for line in status_lines(runtime):  # after the runtime closed: the writer has flushed
         log.info("%s", line)
+    if runtime.storage_problem:
+        log.error("stopped after %.1f s; %s", time.monotonic() - started,
+                  runtime.storage_problem)
+        return 1
     log.info("stopped after %.1f s; database flushed", time.monotonic() - started)
     return 0

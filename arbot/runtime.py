@@ -7,6 +7,7 @@ ends pass their sinks in and await `run()` (or take `coroutines()` to run as wor
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Coroutine, Iterable
@@ -45,6 +46,7 @@ log = logging.getLogger("arbot")
 
 RETENTION_EVERY_S = 3600.0
 FUNNEL_SAVE_S = 5.0
+WRITER_CLOSE_S = 5.0  # a database locked longer at the stop loses the rows still queued
 _NS_PER_DAY = 86_400 * 1_000_000_000
 
 
@@ -104,21 +106,24 @@ class Runtime:
         storage = self.settings.storage
         db = await open_db(storage.path)
         self._stack.push_async_callback(db.close)
-        self.writer = Writer(db, flush_ms=storage.flush_ms)
+        self.writer = Writer(db, flush_ms=storage.flush_ms, on_stopped=self._storage_stopped)
         await self.writer.start()
-        self._stack.push_async_callback(self.writer.close)
+        self._stack.push_async_callback(functools.partial(self.writer.close,
+                                                          give_up_s=WRITER_CLOSE_S))
         if self.raw_log is not None:  # before any feed exists, closed after they stop
             await self.raw_log.start()
             self._stack.push_async_callback(self.raw_log.close)
         self.recorder = Recorder(self.writer, storage.record_quotes, storage.record_throttle_ms,
                                  run_id=self.started_ns)
         self.recorder.start_run(self.started_ns, self.demo, run_settings(self.settings))
+        # Runs before the writer closes, even when the start is abandoned (a stop signal
+        # or `q` while starting), so the run's row is always closed.
+        self._stack.callback(self._finish_run)
         episode_sinks: list[Sink] = [self.recorder]
         if self.settings.trading.mode != TradingMode.OFF:
             self.trader = await self._start_trader()
             episode_sinks.append(self.trader)
         self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]))
-        self._stack.callback(self._finish_run)  # runs before the writer closes
         self._session = await self._stack.enter_async_context(aiohttp.ClientSession())
         self._sink = FanOut([self.recorder, self.board, self.engine, *self._extra_sinks])
         venues = self.settings.exchanges.enabled_venues()
@@ -213,6 +218,22 @@ class Runtime:
             self.trader.armed = False
             log.warning("live trading disarmed: no new orders")
 
+    @property
+    def storage_problem(self) -> str:
+        """Empty while every row is written; else how many were not, and why (the
+        database could not be written: a full disk)."""
+        stats = self.writer.stats if self.writer is not None else None
+        if stats is None or stats.stopped is None:
+            return ""
+        return f"{stats.unwritten} rows were not written ({stats.stopped})"
+
+    def _storage_stopped(self, why: str) -> None:
+        """The database cannot be written (the writer stopped recording): no trade could be
+        journaled, so trading stops too, loudly; the feeds and the screen keep running."""
+        if self.trader is not None:
+            self.trader.journal.unwritable = self.trader.journal.unwritable or why
+            self.trader.halt(f"the database cannot be written: {why}")
+
     def _book_quote(self, venue: Venue, symbol: str) -> Quote | None:
         return self.engine.board.quote(venue, symbol) if self.engine is not None else None
 
@@ -269,11 +290,16 @@ class Runtime:
         return changed
 
     def _finish_run(self) -> None:
-        """Close open episodes and store the final funnel with the run."""
-        if self.engine is not None and self.recorder is not None:
-            now = time.time_ns()
+        """Close open episodes and store the final funnel (if the engine ever started)
+        with the run, closing it."""
+        if self.recorder is None:
+            return
+        now = time.time_ns()
+        funnel: dict[str, object] = {}
+        if self.engine is not None:
             self.engine.stop(now)
-            self.recorder.update_run(self.engine.funnel.as_dict(), ended_ns=now)
+            funnel = self.engine.funnel.as_dict()
+        self.recorder.update_run(funnel, ended_ns=now)
 
     async def _engine_clock(self) -> None:
         """Close episodes that went stale with no quote to notice it, and keep the run's

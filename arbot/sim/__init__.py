@@ -24,7 +24,7 @@ from arbot.sim.config import (
 from arbot.sim.faults import GARBAGE_KINDS, VenueStats
 from arbot.sim.prices import PriceModel, VenueQuote
 from arbot.sim.restfault import RestFault
-from arbot.sim.run import serve_forever, sim_banner
+from arbot.sim.run import serve_forever, serve_until_stopped, sim_banner
 from arbot.sim.server import SimServer, VenueUrls
 
 __all__ = [
@@ -50,5 +50,6 @@ __all__ = [
     "VenueUrls",
     "all_venues",
     "serve_forever",
+    "serve_until_stopped",
     "sim_banner",
 ]

@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import asyncio
 
+from arbot import stopsignal
 from arbot.domain import Venue
 from arbot.sim.config import SimConfig
 from arbot.sim.server import SimServer
 
 
-async def serve_forever(config: SimConfig, *, banner: bool = True) -> None:
-    """Run the simulator until cancelled (the `arbot sim` command)."""
+async def serve_forever(config: SimConfig, *, banner: bool = True,
+                        stop: asyncio.Event | None = None) -> None:
+    """Run the simulator until cancelled or `stop` is set."""
     server = SimServer(config)
     await server.start()
     try:
         if banner:
             print(sim_banner(server), flush=True)
-        await asyncio.Event().wait()
+        await (stop or asyncio.Event()).wait()
     finally:
         await server.stop()
+
+
+async def serve_until_stopped(config: SimConfig) -> None:
+    """The `arbot sim` command: serve until SIGINT or SIGTERM, then stop cleanly. Handled
+    explicitly, because a background job of a non-interactive shell starts with SIGINT
+    ignored, and the default SIGTERM would cut connections mid-frame."""
+    stop = asyncio.Event()
+    undo = stopsignal.on_stop(stop.set)
+    try:
+        await serve_forever(config, stop=stop)
+    finally:
+        undo()
 
 
 def sim_banner(server: SimServer) -> str:

@@ -20,7 +20,7 @@ from typing import Final
 
 import aiosqlite
 
-from arbot.storage.errors import DatabaseError, ErrorKind, database_error
+from arbot.storage.errors import DatabaseError, ErrorKind, database_error, storage_lost
 from arbot.storage.files import connect_readonly, writable_path
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Migration",
     "database_error",
     "open_db",
+    "storage_lost",
 ]
 
 DEFAULT_BUSY_TIMEOUT_S: Final = 5.0

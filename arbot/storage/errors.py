@@ -79,3 +79,15 @@ def database_error(exc: BaseException, path: Path | str | None = None) -> Databa
             path=p,
         )
     return DatabaseError(f"{where}: {exc}" if p else f"database error: {exc}", path=p)
+
+
+def storage_lost(exc: BaseException) -> str | None:
+    """Why the database can no longer be written at all (full disk, I/O error), or None
+    for a failure worth retrying (a lock) or a bad row. Retrying a full disk only fills
+    the queue and makes every stop wait on it, so writers stop on these instead."""
+    code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
+    if code == sqlite3.SQLITE_FULL:
+        return "the disk holding the database is full"
+    if code == sqlite3.SQLITE_IOERR:
+        return "disk I/O error writing the database (is its disk full or failing?)"
+    return None

@@ -16,6 +16,10 @@ wait for a commit only the loop can run (a deadlock until the busy timeout), and
 database held by another process would freeze the feeds. `try_now` tries once without
 waiting, on a second connection, and only when the thread has nothing queued, so writes
 stay in order; the intent of a trade takes ~50 us that way instead of a thread hop.
+
+A database that cannot be written at all (disk full, I/O error) makes the journal
+`unwritable`: the trader then refuses every new trade, since one it could not record
+would be an order nobody knows about.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 import msgspec
 
 from arbot.domain import OrderReport, OrderRequest, OrderStatus, Side, Venue
-from arbot.storage.db import DatabaseError, database_error
+from arbot.storage.db import DatabaseError, database_error, storage_lost
 from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus, TradingMode
 
 OPEN_STATUSES = (OrderStatus.NEW.value, OrderStatus.PARTIALLY_FILLED.value,
@@ -118,6 +122,7 @@ class TradeJournal:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="arbot-journal")
         self._pending = 0  # calls queued on or running in the thread
         self._now = False  # a `try_now` is writing on the loop's connection
+        self.unwritable: str | None = None  # why nothing can be journaled any more
         self._conn = self._connect(busy_timeout_s)
         self._loop_conn = self._connect(0.0)
 
@@ -175,9 +180,11 @@ class TradeJournal:
                     conn.execute(sql, args)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite already rolled back on a full disk
+                    conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
+            self.unwritable = self.unwritable or storage_lost(exc)
             raise database_error(exc, self.path) from exc
 
     def intent(self, i: TradeIntent) -> None:

@@ -61,6 +61,10 @@ class WriterStats:
     # Rows the committed statements changed, by statement: below rows_written when a
     # statement may skip rows (imports skip duplicates).
     rows_changed: dict[str, int] = field(default_factory=dict)
+    # Set once the database cannot be written at all (disk full, I/O error): why, and the
+    # rows that were then queued or offered later, none of which will be written.
+    stopped: str | None = None
+    unwritten: int = 0
 
     @property
     def quotes_thinned(self) -> int:

@@ -4,10 +4,12 @@ Commits are what costs (per-row ~3k rows/s, batches of 1000 ~400k rows/s), so ea
 writes everything pending as ONE transaction, one `executemany` per statement. The live
 hot path calls `offer_quote`, which never waits: on a full queue the quote is thinned
 (counted, not queued), so a slow disk never stalls market data. Imports use `put_quote`,
-which waits for room. A failed flush (locked, disk full) keeps its batch and retries it;
-rows the database refuses outright (constraint, wrong type) are skipped one by one and
-counted in `stats.rows_rejected` with the reason in `stats.last_error`. Nothing is dropped
-silently.
+which waits for room. A failed flush (locked) keeps its batch and retries it; rows the
+database refuses outright (constraint, wrong type) are skipped one by one and counted in
+`stats.rows_rejected` with the reason in `stats.last_error`. A database that cannot be
+written at all (disk full, I/O error) stops the writer instead of retrying forever: one
+warning, every row it holds or is offered later counted in `stats.unwritten`, `on_stopped`
+told why, and `close()` returns at once. Nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ import logging
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from sqlite3 import DataError, IntegrityError, InterfaceError, ProgrammingError
 
 import aiosqlite
 
 from arbot.domain import Quote
-from arbot.storage.db import DatabaseError, database_error
+from arbot.storage.db import DatabaseError, database_error, storage_lost
 from arbot.storage.rows import STATEMENTS, Row, WriterStats, quote_row
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class Writer:
         queue_rows: int = 100_000,
         retry_s: float = 1.0,
         statements: Mapping[str, str] = STATEMENTS,
+        on_stopped: Callable[[str], None] | None = None,
     ) -> None:
         if batch_rows < 1 or queue_rows < 1 or flush_ms < 0 or retry_s < 0:
             raise ValueError("batch_rows and queue_rows must be >= 1, flush_ms and retry_s >= 0")
@@ -70,6 +73,7 @@ class Writer:
         self._stopped = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._runner: asyncio.Task[object] | None = None
+        self._on_stopped = on_stopped
 
     def offer_quote(self, q: Quote) -> bool:
         """Queue a quote without waiting; False (and counted as thinned) if the queue is full."""
@@ -81,6 +85,10 @@ class Writer:
 
     def offer(self, table: str, row: Row) -> bool:
         """Queue `row` for statement `table` without waiting; False if thinned or closed."""
+        if self.stats.stopped is not None:
+            self._check(table)
+            self.stats.unwritten += 1
+            return False
         if self._closing or table not in self._sql:
             self._check(table)
             self.stats.refused_closed += 1
@@ -98,6 +106,9 @@ class Writer:
         waiting. These are rare, so they bypass the bounded queue and go into the next batch.
         """
         self._check(table)
+        if self.stats.stopped is not None:
+            self.stats.unwritten += 1
+            return
         if self._closing:
             raise RuntimeError("the database writer is closed")
         self._kept.append((table, row))
@@ -106,14 +117,25 @@ class Writer:
     async def put(self, table: str, row: Row) -> None:
         """Queue `row` for statement `table`, waiting while the queue is full."""
         self._check(table)
-        if self._closing:
-            raise RuntimeError("the database writer is closed")
-        self._putters += 1
-        try:
-            await self._queue.put((table, row))
-        finally:
-            self._putters -= 1
-        self._accepted_one()
+        if not self._gave_up():
+            if self._closing:
+                raise RuntimeError("the database writer is closed")
+            self._putters += 1
+            try:
+                await self._queue.put((table, row))
+            finally:
+                self._putters -= 1
+            if not self._gave_up():
+                self._accepted_one()
+                return
+            self._drop_held()  # stopped while this row waited for room
+        else:
+            self.stats.unwritten += 1
+        raise DatabaseError(f"the database cannot be written: {self.stats.stopped}",
+                            kind="disk_full")
+
+    def _gave_up(self) -> bool:
+        return self.stats.stopped is not None
 
     def _check(self, table: str) -> None:
         if table not in self._sql:
@@ -150,7 +172,7 @@ class Writer:
         self._runner = asyncio.current_task()
         self._stopped.clear()
         try:
-            while not (
+            while self.stats.stopped is None and not (
                 self._closing and self._pending_n == 0 and not self._queued() and not self._putters
             ):
                 try:
@@ -167,20 +189,24 @@ class Writer:
         """Return once every row queued before this call is committed (or rejected).
 
         Waits through retries while the database is failing (and until the drain loop runs,
-        if it has not started yet); with `give_up_s`, raises `DatabaseError` instead.
+        if it has not started yet); with `give_up_s`, raises `DatabaseError` instead, as
+        it does at once if the writer has stopped (the disk is full).
         """
         target = self._accepted
-        if self._done >= target:
+        if self._done >= target and self.stats.stopped is None:
             return
-        if self._stopped.is_set():
-            raise self._unwritten_error(target - self._done)
+        if self._stopped.is_set() or self.stats.stopped is not None:
+            raise self._unwritten_error(max(target - self._done, self.stats.unwritten))
         self._flush_target = max(self._flush_target, target)
         self._wake.set()
         try:
             async with asyncio.timeout(give_up_s), self._progress:
-                await self._progress.wait_for(lambda: self._done >= target)
+                await self._progress.wait_for(
+                    lambda: self._done >= target or self.stats.stopped is not None)
         except TimeoutError:
             raise self._unwritten_error(target - self._done) from None
+        if self.stats.stopped is not None:
+            raise self._unwritten_error(self.stats.unwritten)
 
     async def close(self, give_up_s: float | None = None) -> None:
         """Write everything queued, then stop the drain loop. Idempotent.
@@ -265,7 +291,7 @@ class Writer:
             if remaining <= 0:
                 break
             await self._wait(remaining)
-        if self._pending_n and not await self._write():
+        if self._pending_n and not await self._write() and self.stats.stopped is None:
             await asyncio.sleep(self._retry_s)
 
     async def _write(self) -> bool:
@@ -281,6 +307,9 @@ class Writer:
             raise
         except Exception as exc:
             self._failed(exc)
+            if self.stats.stopped is not None:
+                async with self._progress:
+                    self._progress.notify_all()  # flush() waiters: nothing more will come
             return False
         n, stats = self._pending_n, self.stats
         for table, rows in self._pending.items():
@@ -351,8 +380,35 @@ class Writer:
         self.stats.failed_flushes += 1
         self.stats.consecutive_failures += 1
         self.stats.last_error = message
-        if self.stats.consecutive_failures == 1:
+        lost = storage_lost(exc)
+        if lost is not None:
+            self._stop_writing(lost)
+        elif self.stats.consecutive_failures == 1:
             log.warning("database write failed, will retry: %s", message)
+
+    def _stop_writing(self, why: str) -> None:
+        """The database cannot be written: drop what is held (counted), write nothing
+        more, and say so once. Retrying would only hold every stop until the disk has
+        room again, which nothing guarantees."""
+        self.stats.stopped = why
+        held = self._drop_held()
+        log.warning("recording stopped: %s; %d rows not written, and nothing more will be "
+                    "recorded until ArBot is restarted with room to write", why, held)
+        if self._on_stopped is not None:
+            self._on_stopped(why)
+
+    def _drop_held(self) -> int:
+        """Count as unwritten, and forget, every row in the batch and the queues."""
+        held = self._pending_n + self._queued()
+        for rows in self._pending.values():
+            rows.clear()
+        self._kept.clear()
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._pending_n = 0
+        self._done = self._accepted
+        self.stats.unwritten += held
+        return held
 
     def _unwritten_error(self, rows: int) -> DatabaseError:
         reason = self.stats.last_error or "the writer made no progress"

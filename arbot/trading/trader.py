@@ -220,6 +220,8 @@ class Trader(Sink):
             return "not_armed", "live trading is not armed"
         if not self.ready.is_set():
             return "reconciling", "open orders from the last run are being settled"
+        if self.journal.unwritable:
+            return "journal", f"the trade journal cannot be written: {self.journal.unwritable}"
         return None
 
     def _venue_refusal(self, venue: Venue) -> tuple[str, str] | None:

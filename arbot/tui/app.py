@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -23,15 +24,17 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
+from arbot import stopsignal
 from arbot.config import DEFAULT_CONFIG_PATH, ArbotSettings
 from arbot.config.run import needs_restart
 from arbot.demo import SimConfig
 from arbot.tui.backend import (
     RuntimeFactory,
-    quit_on_signals,
     runtime_factory,
     trading_status,
 )
@@ -53,6 +56,7 @@ from arbot.tui.opportunities import OpportunitiesScreen
 from arbot.tui.prices import PricesScreen
 from arbot.tui.settings import SettingsScreen
 from arbot.tui.state import NS_PER_S, Clocks, MarketState
+from arbot.tui.terminal import TerminalDriver, TerminalLost
 from arbot.tui.tradedata import TradeRow
 from arbot.tui.trades import TradesScreen
 from arbot.tui.widgets import ArbotScreen
@@ -143,8 +147,26 @@ class ArbotApp(App[int]):
                                                 name="ui-refresh")
         self._runtime_worker = self.run_worker(self._run_runtime(), name="runtime",
                                                group="runtime", exit_on_error=False)
-        if not self.is_headless:  # SIGTERM, or SIGHUP when an SSH session drops
-            self._restore_signals = quit_on_signals(lambda: self.call_later(self.action_quit))
+        if not self.is_headless:  # SIGINT, SIGTERM (even during start-up), or SIGHUP
+            self._restore_signals = stopsignal.on_stop(
+                lambda: self.call_later(self.action_quit), hangup=self._hang_up)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, but one that survives a lost terminal (unless the user chose
+        another with TEXTUAL_DRIVER)."""
+        driver = super().get_driver_class()
+        return TerminalDriver if driver is LinuxDriver else driver
+
+    def _hang_up(self) -> None:
+        """SIGHUP: the terminal is gone (an SSH drop), so stop writing to it and quit."""
+        if isinstance(self._driver, TerminalDriver):
+            self._driver.hang_up()  # posts TerminalLost
+        else:
+            self.post_message(TerminalLost())
+
+    async def on_terminal_lost(self, message: TerminalLost) -> None:
+        log.warning("the terminal went away: stopping")
+        await self.action_quit()
 
     def on_unmount(self) -> None:
         logger = logging.getLogger("arbot")
@@ -196,8 +218,14 @@ class ArbotApp(App[int]):
 
     async def _quit(self) -> None:
         await self.stop_runtime()
-        code = 1 if self.runtime_error is not None else 0
+        failed = self.runtime_error is not None or self.storage_problem
+        code = 1 if failed else 0
         self.exit(code, return_code=code)
+
+    @property
+    def storage_problem(self) -> str:
+        """How many rows were not written, and why, when the database could not be."""
+        return self.runtime.storage_problem if self.runtime is not None else ""
 
     # -- messages --------------------------------------------------------------------
 
@@ -350,9 +378,12 @@ def build_app(settings: ArbotSettings, *, demo: bool, config_path: Path | None =
                     clocks=clocks)
 
 
-def run_tui(settings: ArbotSettings, *, demo: bool, config_path: Path | None = None) -> int:
+def run_tui(settings: ArbotSettings, *, demo: bool, config_path: Path | None = None,
+            runtime: RuntimeFactory | None = None) -> int:
     """Run the terminal UI until the user quits; returns the process exit code."""
-    app = build_app(settings, demo=demo, config_path=config_path)
+    app = build_app(settings, demo=demo, config_path=config_path, runtime=runtime)
     app.run()
+    if app.storage_problem:  # on the restored terminal, after the screen is gone
+        print(f"arbot: {app.storage_problem}", file=sys.stderr)
     # Textual sets 1 after a crash; a runtime that failed to start is a failure too.
     return app.return_code or (1 if app.runtime_error is not None else 0)

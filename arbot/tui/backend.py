@@ -7,9 +7,6 @@ tests and snapshots pass a factory of fakes through the same `build_app` as `arb
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
@@ -46,23 +43,3 @@ def runtime_factory(settings: ArbotSettings, *, demo: bool,
         return Runtime(settings, demo=demo, sinks=sinks, sim_config=sim_config)
 
     return build
-
-
-def quit_on_signals(quit_app: Callable[[], object]) -> Callable[[], None]:
-    """Have SIGTERM and SIGHUP (an SSH session that drops) quit as cleanly as `q`, so the
-    database is flushed rather than cut off mid-batch. Returns the undo."""
-    loop = asyncio.get_running_loop()
-    installed = []
-    for name in ("SIGTERM", "SIGHUP"):
-        sig = getattr(signal, name, None)
-        if sig is None:
-            continue
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, quit_app)
-            installed.append(sig)
-
-    def restore() -> None:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-
-    return restore

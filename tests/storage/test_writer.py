@@ -387,3 +387,30 @@ async def test_flushed_rows_survive_a_crash(path: Path) -> None:
     finally:
         await conn.close()
     assert got[:1000] == list(range(1000))
+
+
+async def test_a_full_database_stops_the_writer_once_and_close_returns(
+        conn: aiosqlite.Connection, path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # The database may not grow (SQLITE_FULL, as on a full disk): before, every flush was
+    # retried for ever and close() never returned.
+    pages = int((await (await conn.execute("PRAGMA page_count")).fetchone())[0])  # type: ignore[index]
+    await conn.execute(f"PRAGMA max_page_count = {pages}")
+    stopped: list[str] = []
+    w = Writer(conn, flush_ms=0, retry_s=0.01, on_stopped=stopped.append)
+    await w.start()
+    for i in range(5000):
+        await w.put_quote(quote(i))
+    await until(lambda: w.stats.stopped is not None, "the writer stopped")
+    assert stopped == ["the disk holding the database is full"]
+    assert w.offer_quote(quote(1)) is False
+    w.keep("run_update", (1, "{}", 1))  # never raises: the sinks calling it keep running
+    with pytest.raises(DatabaseError):
+        await w.put_quote(quote(2))
+    with pytest.raises(DatabaseError, match="rows were not written"):
+        await w.flush()
+    await asyncio.wait_for(w.close(), 30)
+    written = w.stats.rows_written["quotes"]
+    assert written + w.stats.unwritten == 5000 + 3
+    assert count_rows(path) == written
+    assert sum("recording stopped" in r.getMessage() for r in caplog.records) == 1
+    assert not any("will retry" in r.getMessage() for r in caplog.records)

@@ -131,6 +131,7 @@ class FakeRuntime:
         self.trader = trader
         self.live_problem = live_problem
         self.warnings = list(warnings)
+        self.storage_problem = ""
         self.entered = self.exited = False
         self.applied: list[ArbotSettings] = []
         self.arm_calls = 0
