@@ -1,5 +1,9 @@
 """Domain types shared by every layer: frozen msgspec Structs, cheap to build on the hot path.
 
+Every Struct is keyword-only, so a construction site names each field and a field added,
+removed or reordered cannot silently shift the others (the field order, and so the JSON,
+is unchanged by `kw_only`).
+
 Market data is float (detection compares bps against thresholds; float error is ~1e-16
 relative). Instrument rules stay exact strings, because order quantization must be done
 with Decimal from the venue's own text.
@@ -22,7 +26,7 @@ class Venue(enum.StrEnum):
     BITGET = "bitget"
 
 
-class Quote(msgspec.Struct, frozen=True, gc=False):
+class Quote(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Top of book on one venue for one canonical symbol (`BASE-QUOTE`).
 
     `ts_exchange_ms` is None where the venue sends no timestamp (Binance bookTicker).
@@ -40,7 +44,7 @@ class Quote(msgspec.Struct, frozen=True, gc=False):
     ts_recv_ns: int
 
 
-class Instrument(msgspec.Struct, frozen=True):
+class Instrument(msgspec.Struct, frozen=True, kw_only=True):
     """A spot instrument's trading rules, decimal fields as the venue's exact strings."""
 
     venue: Venue
@@ -56,14 +60,14 @@ class Instrument(msgspec.Struct, frozen=True):
     trading: bool
 
 
-class SubscribeAck(msgspec.Struct, frozen=True):
+class SubscribeAck(msgspec.Struct, frozen=True, kw_only=True):
     """The venue confirmed a subscription; `ref` is the request id or channel it names."""
 
     venue: Venue
     ref: str
 
 
-class VenueError(msgspec.Struct, frozen=True):
+class VenueError(msgspec.Struct, frozen=True, kw_only=True):
     """An error frame from the venue, with its own code and message."""
 
     venue: Venue
@@ -71,13 +75,13 @@ class VenueError(msgspec.Struct, frozen=True):
     message: str
 
 
-class Pong(msgspec.Struct, frozen=True):
+class Pong(msgspec.Struct, frozen=True, kw_only=True):
     """Answer to our application-level heartbeat."""
 
     venue: Venue
 
 
-class ShutdownNotice(msgspec.Struct, frozen=True):
+class ShutdownNotice(msgspec.Struct, frozen=True, kw_only=True):
     """The venue announced it will close the connection soon; reconnect early."""
 
     venue: Venue
@@ -100,7 +104,7 @@ class FeedState(enum.StrEnum):
     DISABLED = "disabled"  # switched off in the settings
 
 
-class FeedStatus(msgspec.Struct, frozen=True):
+class FeedStatus(msgspec.Struct, frozen=True, kw_only=True):
     """A venue connection's health, emitted on every state change and once a second."""
 
     venue: Venue
@@ -115,7 +119,7 @@ class FeedStatus(msgspec.Struct, frozen=True):
     ts_ns: int
 
 
-class Opportunity(msgspec.Struct, frozen=True, gc=False):
+class Opportunity(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A cross-venue gap net of both taker fees, sized to what both top levels can fill.
 
     It carries the two quotes and the fees it was built from, so anyone can recompute it:
@@ -134,7 +138,7 @@ class Opportunity(msgspec.Struct, frozen=True, gc=False):
     profit: float  # quote currency, net of both fees
 
 
-class Verdict(msgspec.Struct, frozen=True):
+class Verdict(msgspec.Struct, frozen=True, kw_only=True):
     """What the filters said: `passed`, or the first filter that rejected and why."""
 
     passed: bool
@@ -145,7 +149,7 @@ class Verdict(msgspec.Struct, frozen=True):
         return "passed" if self.passed else f"filtered:{self.filter}: {self.reason}"
 
 
-PASSED = Verdict(True)
+PASSED = Verdict(passed=True)
 
 
 class EpisodeKind(enum.StrEnum):
@@ -154,7 +158,7 @@ class EpisodeKind(enum.StrEnum):
     CLOSE = "close"
 
 
-class Episode(msgspec.Struct, frozen=True):
+class Episode(msgspec.Struct, frozen=True, kw_only=True):
     """One opportunity's life for (symbol, buy venue, sell venue), from open to close.
 
     `passed` is whether it ever passed every filter (it was tradeable at some point);
@@ -176,7 +180,7 @@ class Episode(msgspec.Struct, frozen=True):
     close_reason: str | None = None
 
 
-class EpisodeEvent(msgspec.Struct, frozen=True):
+class EpisodeEvent(msgspec.Struct, frozen=True, kw_only=True):
     """Sent to sinks when an episode opens, changes materially (throttled) or closes."""
 
     kind: EpisodeKind
@@ -216,7 +220,7 @@ _FINAL = frozenset((OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECT
                     OrderStatus.EXPIRED))
 
 
-class OrderRequest(msgspec.Struct, frozen=True):
+class OrderRequest(msgspec.Struct, frozen=True, kw_only=True):
     """One IOC limit order as it leaves the process.
 
     `price` and `qty` are decimal text already quantized to the venue's tick and lot
@@ -234,7 +238,7 @@ class OrderRequest(msgspec.Struct, frozen=True):
     qty: str
 
 
-class OrderReport(msgspec.Struct, frozen=True):
+class OrderReport(msgspec.Struct, frozen=True, kw_only=True):
     """What a venue (or the paper executor) says about one order.
 
     `filled_qty` is in base currency, `avg_price` 0.0 when nothing filled, `fee` the
@@ -252,7 +256,7 @@ class OrderReport(msgspec.Struct, frozen=True):
     error: str = ""
 
 
-class Balance(msgspec.Struct, frozen=True):
+class Balance(msgspec.Struct, frozen=True, kw_only=True):
     """One asset on one venue: what can be used now and what orders hold."""
 
     asset: str
@@ -260,7 +264,7 @@ class Balance(msgspec.Struct, frozen=True):
     locked: float = 0.0
 
 
-class FeeRates(msgspec.Struct, frozen=True):
+class FeeRates(msgspec.Struct, frozen=True, kw_only=True):
     """Account fee rates as fractions charged (0.001 = 10 bps); a rebate is negative."""
 
     maker: float

@@ -24,8 +24,9 @@ FeedBuilder = Callable[[Venue], Awaitable[list[Feed]]]
 
 
 def disabled_status(venue: Venue, connection: int, why: str | None) -> FeedStatus:
-    return FeedStatus(venue, connection, FeedState.DISABLED, 0.0, 0.0, None, 0, {}, why,
-                      time.time_ns())
+    return FeedStatus(venue=venue, connection=connection, state=FeedState.DISABLED,
+                      frames_per_s=0.0, quotes_per_s=0.0, last_frame_age_s=None, reconnects=0,
+                      drops={}, last_error=why, ts_ns=time.time_ns())
 
 
 class VenueFeeds:

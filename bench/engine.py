@@ -126,8 +126,10 @@ def quote_stream(n_symbols: int, n_quotes: int, seed: int = 0, dislocate: bool =
         mid = fair[s] * (1.0 + (offset[s][v] + rng.gauss(0.0, JITTER_BPS)) / 1e4)
         bid, ask = mid * (1.0 - half[venue]), mid * (1.0 + half[venue])
         size = 20_000.0 / mid
-        out.append(Quote(venue, symbols[s], bid, size * rng.lognormvariate(0.0, 0.5), ask,
-                         size * rng.lognormvariate(0.0, 0.5), (t - 3_000_000) // 1_000_000, t))
+        out.append(Quote(venue=venue, symbol=symbols[s], bid=bid,
+                         bid_size=size * rng.lognormvariate(0.0, 0.5), ask=ask,
+                         ask_size=size * rng.lognormvariate(0.0, 0.5),
+                         ts_exchange_ms=(t - 3_000_000) // 1_000_000, ts_recv_ns=t))
     return out
 
 

@@ -68,7 +68,8 @@ async def test_disabled_venue_is_reported_and_not_connected(tmp_path: Path) -> N
 
 
 def quote(i: int, bid: float = 100.0, venue: Venue = Venue.BINANCE) -> Quote:
-    return Quote(venue, "BTC-USDT", bid, 1.0, bid + 1, 1.0, None, i * 1_000_000)
+    return Quote(venue=venue, symbol="BTC-USDT", bid=bid, bid_size=1.0, ask=bid + 1, ask_size=1.0,
+                 ts_exchange_ms=None, ts_recv_ns=i * 1_000_000)
 
 
 @pytest.mark.parametrize(("mode", "expected"), [

@@ -233,7 +233,7 @@ class Api:
             trader.resume()
         else:
             trader.halt("kill switch (API)")
-        self.hub.trading_state(trader.state.value, trader.risk.reason)
+        self.hub.trading_state(trader.state, trader.risk.reason)
         return json_response(Control(trader.state.value, trader.risk.reason))
 
     # -- the stream -----------------------------------------------------------------------
@@ -275,7 +275,7 @@ class Api:
     def _poll_trading_state(self) -> None:
         trader = self.rt.trader
         if trader is not None:  # a halt by the loss limit happens without the API
-            self.hub.trading_state(trader.state.value, trader.risk.reason)
+            self.hub.trading_state(trader.state, trader.risk.reason)
 
     async def spec(self, request: web.Request) -> web.Response:
         params.check_known(request.query, frozenset())

@@ -6,6 +6,7 @@ from arbot.api.schemas import EpisodeOut, QuoteOut, TradeOut
 from arbot.domain import Episode, Quote
 from arbot.storage.models import EpisodeRecord, TradeRecord
 from arbot.timefmt import format_time_ns
+from arbot.tradekinds import TradingMode
 from arbot.trading.outcome import TradeOutcome
 
 
@@ -38,12 +39,12 @@ def episode_row_out(r: EpisodeRecord) -> EpisodeOut:
                       verdict=r.verdict, close_reason=r.close_reason)
 
 
-def trade_out(o: TradeOutcome, mode: str, closed_ns: int) -> TradeOut:
+def trade_out(o: TradeOutcome, mode: TradingMode, closed_ns: int) -> TradeOut:
     """A trade as it settles (its open time is not kept on the outcome: the close is
     given for both; the history endpoint has the recorded open time)."""
     s = o.settlement
     buy, sell = o.orders[0].request, o.orders[1].request
-    return TradeOut(o.trade_id, iso(closed_ns), iso(closed_ns), mode, o.symbol,
+    return TradeOut(o.trade_id, iso(closed_ns), iso(closed_ns), mode.value, o.symbol,
                     buy.venue.value, sell.venue.value, float(buy.qty), s.buy_qty, s.sell_qty,
                     s.buy_avg or None, s.sell_avg or None, s.fees, None, s.pnl, o.status,
                     o.leg_outcome, o.detail or None)

@@ -17,7 +17,9 @@ from arbot.api.convert import episode_out, iso, trade_out
 from arbot.api.schemas import Event
 from arbot.domain import EpisodeEvent, FeedState, FeedStatus, Venue
 from arbot.events import Sink
+from arbot.tradekinds import TradingMode
 from arbot.trading.outcome import TradeOutcome
+from arbot.trading.risk import TradingState
 
 QUEUE_SIZE = 1000
 
@@ -38,12 +40,12 @@ class EventHub(Sink):
     """A sink (feed statuses, episodes, trades) and the subscribers. Quotes are not
     streamed (GET /api/quotes has the latest)."""
 
-    def __init__(self, mode: str, wall_ns: Callable[[], int] = time.time_ns) -> None:
+    def __init__(self, mode: TradingMode, wall_ns: Callable[[], int] = time.time_ns) -> None:
         self.mode = mode
         self._subscribers: set[Subscriber] = set()
         self._venue_states: dict[tuple[Venue, int], FeedState] = {}
         self._wall = wall_ns
-        self._trading_state = ""
+        self._trading_state: TradingState | None = None
 
     def subscribe(self) -> Subscriber:
         sub = Subscriber()
@@ -78,8 +80,8 @@ class EventHub(Sink):
     def on_trade(self, outcome: TradeOutcome) -> None:
         self.publish("trade", msgspec.to_builtins(trade_out(outcome, self.mode, self._wall())))
 
-    def trading_state(self, state: str, reason: str) -> None:
+    def trading_state(self, state: TradingState, reason: str) -> None:
         """Publish the trader's state when it changed (called by control and a poll)."""
-        if state != self._trading_state:
+        if state is not self._trading_state:
             self._trading_state = state
-            self.publish("status", {"trading_state": state, "trading_reason": reason})
+            self.publish("status", {"trading_state": state.value, "trading_reason": reason})

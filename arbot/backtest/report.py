@@ -34,8 +34,8 @@ class TradeRow:
     symbol: str
     buy_venue: str
     sell_venue: str
-    status: str
-    leg_outcome: str
+    status: TradeStatus
+    leg_outcome: LegOutcome
     pnl: float
     fees: float
 

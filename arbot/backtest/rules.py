@@ -51,6 +51,7 @@ def generic_instrument(venue: Venue, symbol: str) -> Instrument | None:
     if not is_canonical_symbol(symbol):
         return None
     base, quote = symbol.split("-")
-    return Instrument(venue, symbol, symbol, base, quote, GENERIC_TICK, GENERIC_LOT, "0", "0",
-                      "TRADING", True)
+    return Instrument(venue=venue, symbol=symbol, venue_id=symbol, base=base, quote=quote,
+                      tick_size=GENERIC_TICK, lot_size=GENERIC_LOT, min_qty="0", min_notional="0",
+                      status="TRADING", trading=True)
 

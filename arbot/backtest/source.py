@@ -173,7 +173,8 @@ class QuotePages:
         self.rows += len(rows)
         venues = _VENUES
         try:
-            return [Quote(venues[v], s, b, bs, a, az, te, t)
+            return [Quote(venue=venues[v], symbol=s, bid=b, bid_size=bs, ask=a, ask_size=az,
+                          ts_exchange_ms=te, ts_recv_ns=t)
                     for (t, te, v, s, b, bs, a, az) in rows]
         except TypeError:  # the CASE gave NULL: a venue this ArBot does not know
             bad = next(r for r in rows if r[2] is None)
@@ -245,7 +246,9 @@ def _status(row: tuple[int, int, str, str, str | None]) -> FeedStatus | None:
     if text != (detail or ""):
         number = text.split(":", 1)[0]
         connection = int(number) if number.isdigit() else 0
-    return FeedStatus(_VENUE_NAMES[venue], connection, state, 0.0, 0.0, None, 0, {}, None, ts_ns)
+    return FeedStatus(venue=_VENUE_NAMES[venue], connection=connection, state=state,
+                      frames_per_s=0.0, quotes_per_s=0.0, last_frame_age_s=None, reconnects=0,
+                      drops={}, last_error=None, ts_ns=ts_ns)
 
 
 def recorded_runs(conn: sqlite3.Connection) -> list[RecordedRun]:

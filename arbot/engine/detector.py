@@ -58,8 +58,9 @@ def opportunity(symbol: str, buy: Quote, sell: Quote, buy_fee: Fee, sell_fee: Fe
     """The net figures for buying `buy.ask` and selling `sell.bid`."""
     net = net_per_unit(buy.ask, sell.bid, buy_fee, sell_fee)
     size = min(buy.ask_size, sell.bid_size, max_notional / buy.ask)
-    return Opportunity(symbol, buy, sell, buy_fee.taker_bps, sell_fee.taker_bps, net,
-                       net / buy.ask * 10_000.0, size, net * size)
+    return Opportunity(symbol=symbol, buy=buy, sell=sell, buy_fee_bps=buy_fee.taker_bps,
+                       sell_fee_bps=sell_fee.taker_bps, net_per_unit=net,
+                       net_bps=net / buy.ask * 10_000.0, size=size, profit=net * size)
 
 
 

@@ -36,9 +36,10 @@ class _Live:
 
     def freeze(self, closed_ns: int | None = None, reason: str | None = None) -> Episode:
         o = self.first
-        return Episode(self.id, o.symbol, o.buy.venue, o.sell.venue, self.opened_ns, self.first,
-                       self.peak, self.last, self.verdict, self.passed, self.seen, closed_ns,
-                       reason)
+        return Episode(id=self.id, symbol=o.symbol, buy_venue=o.buy.venue, sell_venue=o.sell.venue,
+                       opened_ns=self.opened_ns, first=self.first, peak=self.peak, last=self.last,
+                       verdict=self.verdict, passed=self.passed, updates=self.seen,
+                       closed_ns=closed_ns, close_reason=reason)
 
 
 class Episodes:
@@ -68,7 +69,7 @@ class Episodes:
             self.open[key] = live
             self.open_symbols[key[0]] = self.open_symbols.get(key[0], 0) + 1
             self.opened += 1
-            self.sink.on_episode(EpisodeEvent(EpisodeKind.OPEN, live.freeze()))
+            self.sink.on_episode(EpisodeEvent(kind=EpisodeKind.OPEN, episode=live.freeze()))
             return
         live.seen += 1
         live.last = o
@@ -83,7 +84,7 @@ class Episodes:
         moved = abs(o.net_bps - live.emitted_bps) >= MOVE_BPS and now - live.emitted_at >= UPDATE_NS
         if flipped or moved:
             live.emitted_at, live.emitted_bps, live.emitted_verdict = now, o.net_bps, verdict
-            self.sink.on_episode(EpisodeEvent(EpisodeKind.UPDATE, live.freeze()))
+            self.sink.on_episode(EpisodeEvent(kind=EpisodeKind.UPDATE, episode=live.freeze()))
 
     def close(self, key: Key, at_ns: int, reason: str) -> None:
         live = self.open.pop(key)
@@ -93,5 +94,5 @@ class Episodes:
         else:
             del self.open_symbols[key[0]]
         self.closed += 1
-        self.sink.on_episode(EpisodeEvent(EpisodeKind.CLOSE,
-                                          live.freeze(max(at_ns, live.opened_ns), reason)))
+        self.sink.on_episode(EpisodeEvent(kind=EpisodeKind.CLOSE,
+                                          episode=live.freeze(max(at_ns, live.opened_ns), reason)))

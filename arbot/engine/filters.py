@@ -50,12 +50,13 @@ class SanityFilter:
     def should_execute(self, c: Candidate) -> Verdict:
         o = c.opportunity
         if not (o.buy.ask > 0 and o.sell.bid > 0):
-            return Verdict(False, self.name, "non-positive price")
+            return Verdict(passed=False, filter=self.name, reason="non-positive price")
         if o.sell.bid <= o.buy.ask:
-            return Verdict(False, self.name, "sell price not above buy price")
+            return Verdict(passed=False, filter=self.name, reason="sell price not above buy price")
         if o.net_bps > self.max_net_bps:
-            return Verdict(False, self.name,
-                           f"net {o.net_bps:.1f} bps above the {self.max_net_bps:g} bps ceiling")
+            return Verdict(
+                passed=False, filter=self.name,
+                reason=f"net {o.net_bps:.1f} bps above the {self.max_net_bps:g} bps ceiling")
         return PASSED
 
 
@@ -71,10 +72,12 @@ class FreshnessFilter:
     def should_execute(self, c: Candidate) -> Verdict:
         oldest = c.now_ns - min(c.buy_t_ns, c.sell_t_ns)
         if oldest > self.max_age_ns:
-            return Verdict(False, self.name, f"quote {oldest / NS_PER_MS:.0f} ms old")
+            return Verdict(passed=False, filter=self.name,
+                           reason=f"quote {oldest / NS_PER_MS:.0f} ms old")
         skew = abs(c.buy_t_ns - c.sell_t_ns)
         if skew > self.max_skew_ns:
-            return Verdict(False, self.name, f"quotes {skew / NS_PER_MS:.0f} ms apart")
+            return Verdict(passed=False, filter=self.name,
+                           reason=f"quotes {skew / NS_PER_MS:.0f} ms apart")
         return PASSED
 
 
@@ -90,8 +93,8 @@ class VolumeFilter:
         o = c.opportunity
         top = min(o.buy.ask * o.buy.ask_size, o.sell.bid * o.sell.bid_size)
         if top < self.min_top_notional:
-            return Verdict(False, self.name,
-                           f"top of book {top:.2f} < {self.min_top_notional:g} notional")
+            return Verdict(passed=False, filter=self.name,
+                           reason=f"top of book {top:.2f} < {self.min_top_notional:g} notional")
         return PASSED
 
 
@@ -147,11 +150,13 @@ class TrendFilter:
     def should_execute(self, c: Candidate) -> Verdict:
         lasted = c.now_ns - c.first_seen_ns
         if lasted < self.min_persist_ns and c.seen < self.min_updates:
-            return Verdict(False, self.name,
-                           f"not persistent yet ({lasted / NS_PER_MS:.0f} ms, {c.seen} updates)")
+            return Verdict(
+                passed=False, filter=self.name,
+                reason=f"not persistent yet ({lasted / NS_PER_MS:.0f} ms, {c.seen} updates)")
         move = self.move_bps(c.opportunity.symbol)
         if move > self.max_move_bps:
-            return Verdict(False, self.name, f"fair price moved {move:.1f} bps in the window")
+            return Verdict(passed=False, filter=self.name,
+                           reason=f"fair price moved {move:.1f} bps in the window")
         return PASSED
 
 

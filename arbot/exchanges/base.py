@@ -83,7 +83,8 @@ def make_quote(
     reason is worked out only for frames that fail it.
     """
     if 0.0 < bid < ask < INF and 0.0 < bid_size < INF and 0.0 < ask_size < INF:
-        return Quote(venue, symbol, bid, bid_size, ask, ask_size, ts_exchange_ms, recv_ns)
+        return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=bid_size, ask=ask,
+                     ask_size=ask_size, ts_exchange_ms=ts_exchange_ms, ts_recv_ns=recv_ns)
     drops.add(quote_problem(bid, bid_size, ask, ask_size))
     return None
 

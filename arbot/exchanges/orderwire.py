@@ -85,7 +85,8 @@ def acknowledged(ref: OrderRef, venue_order_id: str, client_id: str = "") -> Ord
     """An accepted place or cancel request on a venue that answers with ids only: the
     order exists (or the cancel was taken) but its fills are not known
     yet, so the status is NEW and the caller asks for the order's status."""
-    return OrderReport(client_id or ref.client_id, venue_order_id, OrderStatus.NEW)
+    return OrderReport(client_id=client_id or ref.client_id, venue_order_id=venue_order_id,
+                       status=OrderStatus.NEW)
 
 
 __all__ = ["OrderRef", "acknowledged", "charged", "num", "received_asset", "side_of",

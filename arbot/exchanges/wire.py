@@ -99,18 +99,20 @@ class ArgFrameParser(FrameParser):
         text = "" if msg is None else str(msg)
         if event == "subscribe":
             ref = f"{arg.channel}:{arg.instId}" if arg is not None else str(request_id or "")
-            return [SubscribeAck(self.venue, ref)]
+            return [SubscribeAck(venue=self.venue, ref=ref)]
         if event == "error":
-            return [VenueError(self.venue, "" if code is None else str(code), text)]
+            return [VenueError(venue=self.venue, code="" if code is None else str(code),
+                               message=text)]
         if event == "notice":
-            return [ShutdownNotice(self.venue, text if code is None else f"{code}: {text}")]
+            return [ShutdownNotice(venue=self.venue,
+                                   message=text if code is None else f"{code}: {text}")]
         self.drops.add(Drop.UNUSED_CHANNEL)
         return []
 
     def _refused(self, frame: str | bytes) -> list[FeedEvent]:
         """Say why the typed decode refused the frame (or answer it, for `pong`)."""
         if frame == "pong" or frame == b"pong":
-            return [Pong(self.venue)]
+            return [Pong(venue=self.venue)]
         obj = decode_json(frame, self.drops)
         if obj is None:
             return []

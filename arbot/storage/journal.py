@@ -233,8 +233,9 @@ class TradeJournal:
             f" WHERE o.status IN ({', '.join('?' * len(OPEN_STATUSES))})"
             " ORDER BY o.ts_created_ns", OPEN_STATUSES)
         return [JournaledOrder(trade_id, TradingMode(mode), OrderRequest(
-                    cid, Venue(venue), symbol, venue_symbol or "", Side(side), _num(price),
-                    _num(qty)), venue_order_id or "")
+                    client_id=cid, venue=Venue(venue), symbol=symbol,
+                    venue_symbol=venue_symbol or "", side=Side(side), price=_num(price),
+                    qty=_num(qty)), venue_order_id or "")
                 for (trade_id, mode, cid, venue, symbol, venue_symbol, side, price, qty,
                      venue_order_id) in rows]
 
@@ -250,10 +251,12 @@ class TradeJournal:
             " venue_order_id, status, filled_qty, avg_price, fee, fee_asset, error, purpose"
             " FROM orders WHERE trade_id = ? ORDER BY id", (trade_id,))
         return [JournaledLeg(
-                    OrderRequest(cid, Venue(venue), symbol, vsym or "", Side(side), _num(price),
-                                 _num(qty)),
-                    OrderReport(cid, voi or "", OrderStatus(status), filled or 0.0, avg or 0.0,
-                                fee or 0.0, fee_asset or "", error or ""),
+                    OrderRequest(client_id=cid, venue=Venue(venue), symbol=symbol,
+                                 venue_symbol=vsym or "", side=Side(side), price=_num(price),
+                                 qty=_num(qty)),
+                    OrderReport(client_id=cid, venue_order_id=voi or "", status=OrderStatus(status),
+                                filled_qty=filled or 0.0, avg_price=avg or 0.0, fee=fee or 0.0,
+                                fee_asset=fee_asset or "", error=error or ""),
                     OrderPurpose(purpose or side))
                 for (cid, venue, symbol, vsym, side, price, qty, voi, status, filled, avg, fee,
                      fee_asset, error, purpose) in rows]

@@ -108,18 +108,20 @@ async def final_report(ex: Executor, req: OrderRequest, placing: bool,
             unknown = isinstance(exc, RestError) and exc.kind.outcome_unknown
             if placing and report is None and not unknown:
                 why = f"not sent: {exc}" if isinstance(exc, OrderNotSent) else str(exc)
-                return OrderReport(req.client_id, "", OrderStatus.REJECTED, error=why)
+                return OrderReport(client_id=req.client_id, venue_order_id="",
+                                   status=OrderStatus.REJECTED, error=why)
             if isinstance(exc, RestError) and exc.kind is RestErrorKind.NO_SUCH_ORDER and (
                     report is None or not report.venue_order_id):
                 window = ex.order_window_s(req.venue)
                 if time.monotonic() - sent >= window:  # it can no longer reach the venue
-                    return OrderReport(req.client_id, "", OrderStatus.REJECTED, error=(
-                        f"not found on {req.venue} after its {window:g} s request window: "
-                        f"{exc}"))
+                    return OrderReport(
+                        client_id=req.client_id, venue_order_id="", status=OrderStatus.REJECTED,
+                        error=(f"not found on {req.venue} after its {window:g} s request window: "
+                               f"{exc}"))
                 deadline = max(deadline, sent + window + WINDOW_POLL_S)
                 poll = WINDOW_POLL_S  # ask now and then, within the venue's rate limits
-            report = report or OrderReport(req.client_id, "", OrderStatus.UNKNOWN,
-                                           error=str(exc))
+            report = report or OrderReport(client_id=req.client_id, venue_order_id="",
+                                           status=OrderStatus.UNKNOWN, error=str(exc))
         if report.status.final or time.monotonic() > deadline:
             return report
         await asyncio.sleep(poll)
@@ -225,6 +227,6 @@ def _follow_up(plan: TradePlan, risk: LegRisk, venue: Venue, side: Side, qty: fl
     if q * price < to_decimal(inst.min_notional or "0"):
         return None, f"{text(q * price)} {plan.quote} is below {venue}'s minimum notional"
     tag = FOLLOW_UPS[risk.policy].tag
-    req = OrderRequest(f"{plan.trade_id}{tag}{attempt}", venue, plan.symbol, inst.venue_id,
-                       side, text(price), text(q))
+    req = OrderRequest(client_id=f"{plan.trade_id}{tag}{attempt}", venue=venue, symbol=plan.symbol,
+                       venue_symbol=inst.venue_id, side=side, price=text(price), qty=text(q))
     return req, ""

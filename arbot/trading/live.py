@@ -47,20 +47,21 @@ class LiveExecutor:
         inst = self.instruments.get((req.venue, req.symbol))
         if inst is None:
             return None
-        return OrderRequest(req.client_id, req.venue, req.symbol, inst.venue_id, req.side,
-                            req.price, req.qty)
+        return OrderRequest(client_id=req.client_id, venue=req.venue, symbol=req.symbol,
+                            venue_symbol=inst.venue_id, side=req.side, price=req.price, qty=req.qty)
 
     async def place(self, req: OrderRequest, check: SendCheck | None = None) -> OrderReport:
         client = self._client(req.venue)
         if client is None:
-            return OrderReport(req.client_id, "", OrderStatus.REJECTED,
-                               error=f"no API keys for {req.venue}")
+            return OrderReport(client_id=req.client_id, venue_order_id="",
+                               status=OrderStatus.REJECTED, error=f"no API keys for {req.venue}")
         return self._book(req, await client.place(req, check))
 
     async def status(self, req: OrderRequest) -> OrderReport:
         client = self._client(req.venue)
         if client is None:
-            return OrderReport(req.client_id, "", OrderStatus.UNKNOWN,
+            return OrderReport(client_id=req.client_id, venue_order_id="",
+                               status=OrderStatus.UNKNOWN,
                                error=f"no API keys for {req.venue}: cannot look the order up")
         named = self._with_venue_symbol(req)
         if named is None:
@@ -70,7 +71,8 @@ class LiveExecutor:
     async def cancel(self, req: OrderRequest) -> OrderReport:
         client = self._client(req.venue)
         if client is None:
-            return OrderReport(req.client_id, "", OrderStatus.UNKNOWN,
+            return OrderReport(client_id=req.client_id, venue_order_id="",
+                               status=OrderStatus.UNKNOWN,
                                error=f"no API keys for {req.venue}: cannot cancel")
         named = self._with_venue_symbol(req)
         if named is None:
@@ -154,5 +156,5 @@ class LiveExecutor:
 
 
 def _unnamed(req: OrderRequest, what: str) -> OrderReport:
-    return OrderReport(req.client_id, "", OrderStatus.UNKNOWN,
+    return OrderReport(client_id=req.client_id, venue_order_id="", status=OrderStatus.UNKNOWN,
                        error=f"{req.venue}'s id for {req.symbol} is not known yet: {what}")

@@ -70,19 +70,22 @@ class PaperExecutor:
         oid = f"paper-{self._count}"
         inst = self._instruments.get((req.venue, req.symbol))
         if inst is None:
-            return OrderReport(req.client_id, oid, OrderStatus.REJECTED,
+            return OrderReport(client_id=req.client_id, venue_order_id=oid,
+                               status=OrderStatus.REJECTED,
                                error=f"paper: {req.symbol} is not traded on {req.venue}")
         queued = self._injected.get(req.venue)
         reject, fraction = queued.pop(0) if queued else (None, None)
         if reject is None and self._rng.random() < self.settings.reject_rate:
             reject = "rejected (simulated by reject_rate)"
         if reject is not None:
-            return OrderReport(req.client_id, oid, OrderStatus.REJECTED, error=f"paper: {reject}")
+            return OrderReport(client_id=req.client_id, venue_order_id=oid,
+                               status=OrderStatus.REJECTED, error=f"paper: {reject}")
         qty, limit = float(req.qty), float(req.price)
         q = self._book(req.venue, req.symbol)
         buy = req.side is Side.BUY
         if q is None or (limit < q.ask if buy else limit > q.bid):
-            return OrderReport(req.client_id, oid, OrderStatus.EXPIRED)
+            return OrderReport(client_id=req.client_id, venue_order_id=oid,
+                               status=OrderStatus.EXPIRED)
         price, shown = (q.ask, q.ask_size) if buy else (q.bid, q.bid_size)
         fill = min(qty, shown)
         if fraction is None and self._rng.random() < self.settings.partial_rate:
@@ -92,22 +95,25 @@ class PaperExecutor:
         fill = float(quantize_qty(fill, inst))
         cost_asset, have = (inst.quote, fill * price) if buy else (inst.base, fill)
         if self.ledger.free(req.venue, cost_asset) < have:
-            return OrderReport(req.client_id, oid, OrderStatus.REJECTED,
+            return OrderReport(client_id=req.client_id, venue_order_id=oid,
+                               status=OrderStatus.REJECTED,
                                error=f"paper: insufficient {cost_asset} on {req.venue}")
         if fill <= 0:
-            return OrderReport(req.client_id, oid, OrderStatus.EXPIRED)
+            return OrderReport(client_id=req.client_id, venue_order_id=oid,
+                               status=OrderStatus.EXPIRED)
         rate = self._fees.get(req.venue, 0.0)
         fee, fee_asset = (fill * rate, inst.base) if buy else (fill * price * rate, inst.quote)
         self.ledger.apply_fill(req.venue, inst.base, inst.quote, req.side, fill, price, fee,
                                fee_asset)
         status = OrderStatus.FILLED if fill >= qty else OrderStatus.EXPIRED
-        return OrderReport(req.client_id, oid, status, fill, price, fee, fee_asset)
+        return OrderReport(client_id=req.client_id, venue_order_id=oid, status=status,
+                           filled_qty=fill, avg_price=price, fee=fee, fee_asset=fee_asset)
 
     async def status(self, req: OrderRequest) -> OrderReport:
         report = self._orders.get(req.client_id)
         if report is None:
-            return OrderReport(req.client_id, "", OrderStatus.REJECTED,
-                               error="paper: no such order")
+            return OrderReport(client_id=req.client_id, venue_order_id="",
+                               status=OrderStatus.REJECTED, error="paper: no such order")
         return report
 
     async def cancel(self, req: OrderRequest) -> OrderReport:
@@ -123,5 +129,5 @@ class PaperExecutor:
         return ""
 
     async def balances(self, venue: Venue) -> dict[str, Balance]:
-        return {asset: Balance(asset, free)
+        return {asset: Balance(asset=asset, free=free)
                 for asset, free in self.ledger.snapshot().get(venue, {}).items()}

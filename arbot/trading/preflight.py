@@ -90,10 +90,12 @@ def preflight(opp: Opportunity, episode_id: str, trade_id: str, instruments: Ins
     profit = q * (opp.sell.bid * (1 - sell_fee) - opp.buy.ask * (1 + buy_fee))
     if profit <= 0:
         return Rejection("unprofitable", f"no profit left at {text(qty)} {buy_inst.base}")
-    buy = OrderRequest(f"{trade_id}b", opp.buy.venue, symbol, buy_inst.venue_id, Side.BUY,
-                       text(buy_px), text(qty))
-    sell = OrderRequest(f"{trade_id}s", opp.sell.venue, symbol, sell_inst.venue_id, Side.SELL,
-                        text(sell_px), text(qty))
+    buy = OrderRequest(client_id=f"{trade_id}b", venue=opp.buy.venue, symbol=symbol,
+                       venue_symbol=buy_inst.venue_id, side=Side.BUY, price=text(buy_px),
+                       qty=text(qty))
+    sell = OrderRequest(client_id=f"{trade_id}s", venue=opp.sell.venue, symbol=symbol,
+                        venue_symbol=sell_inst.venue_id, side=Side.SELL, price=text(sell_px),
+                        qty=text(qty))
     return TradePlan(trade_id, episode_id, symbol, buy_inst.base, buy_inst.quote, q, buy, sell,
                      opp.buy.ask, opp.sell.bid, buy_fee, sell_fee, profit,
                      float(qty * buy_px))

@@ -94,7 +94,8 @@ class Reconciler:
         """The order's final report, or None and why it cannot be settled now."""
         req = order.request
         if order.mode != TradingMode.LIVE:
-            return OrderReport(req.client_id, "", OrderStatus.CANCELED,
+            return OrderReport(client_id=req.client_id, venue_order_id="",
+                               status=OrderStatus.CANCELED,
                                error=f"{order.mode} order abandoned when ArBot stopped"), ""
         if self.executor.mode != TradingMode.LIVE:
             return None, (f"this run is {self.executor.mode}, so it cannot ask {req.venue}; "
@@ -137,10 +138,10 @@ class Reconciler:
             return None, (f"{req.venue} has no such order; asking again once its "
                           f"{window:g} s request window has passed")
         del self._missing[req.client_id]
-        return OrderReport(req.client_id, "", OrderStatus.REJECTED, error=(
-            f"never reached {req.venue}: no such order at restart nor after its "
-            f"{window:g} s request window, when no request of the last run could still "
-            f"be accepted")), ""
+        return OrderReport(client_id=req.client_id, venue_order_id="", status=OrderStatus.REJECTED,
+                           error=(f"never reached {req.venue}: no such order at restart nor after "
+                                  f"its {window:g} s request window, when no request of the last "
+                                  f"run could still be accepted")), ""
 
     async def _close_trades(self) -> list[str]:
         """Close each open trade whose orders are all final, from its fills."""

@@ -55,7 +55,7 @@ from arbot.tui.messages import (
 from arbot.tui.opportunities import OpportunitiesScreen
 from arbot.tui.prices import PricesScreen
 from arbot.tui.settings import SettingsScreen
-from arbot.tui.state import NS_PER_S, Clocks, MarketState
+from arbot.tui.state import NS_PER_S, Clocks, MarketState, RunPhase
 from arbot.tui.terminal import TerminalDriver, TerminalLost
 from arbot.tui.tradedata import TradeRow
 from arbot.tui.trades import TradesScreen
@@ -212,7 +212,7 @@ class ArbotApp(App[int]):
         if self._quitting:
             return
         self._quitting = True
-        self.state.phase = "stopping"
+        self.state.phase = RunPhase.STOPPING
         self._refresh_views()
         self.run_worker(self._quit(), name="quit", group="quit", exit_on_error=False)
 
@@ -269,7 +269,7 @@ class ArbotApp(App[int]):
 
     def on_runtime_started(self, message: RuntimeStarted) -> None:
         self.call_after_refresh(freeze_heap)
-        self.state.phase = "running"
+        self.state.phase = RunPhase.RUNNING
         self.state.started_mono_ns = self.state.clocks.mono_ns()
         storage = self.settings.storage
         log.info("recording to %s (record_quotes = %s)%s", storage.path, storage.record_quotes,
@@ -297,7 +297,7 @@ class ArbotApp(App[int]):
             error = worker.error
             if worker.group == "runtime":
                 self.runtime_error = error
-                self.state.phase = "failed"
+                self.state.phase = RunPhase.FAILED
                 self.notify(f"ArBot could not run: {error}", title="Runtime failed",
                             severity="error", timeout=30, markup=False)
             else:
@@ -305,7 +305,7 @@ class ArbotApp(App[int]):
                             severity="error", timeout=15, markup=False)
             log.error("%s failed: %s", worker.name, error)
         elif event.state is WorkerState.SUCCESS and worker.group == "runtime":
-            self.state.phase = "stopped"
+            self.state.phase = RunPhase.STOPPED
         elif (event.state is WorkerState.SUCCESS and worker.group == TASKS
               and not self._stop.is_set()):
             self.notify(f"{worker.name} ended unexpectedly", severity="warning", markup=False)

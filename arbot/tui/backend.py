@@ -24,7 +24,7 @@ def trading_status(runtime: RuntimeView) -> TradingStatus | None:
     if trader is None:
         return None
     balances = {venue.value: dict(assets) for venue, assets in trader.ledger.snapshot().items()}
-    return TradingStatus(trader.settings.mode, trader.state.value, trader.risk.reason,
+    return TradingStatus(trader.settings.mode, trader.state, trader.risk.reason,
                          trader.armed, trader.trades, trader.realized,
                          trader.risk.open_exposure, trader.settings.max_open_exposure,
                          dict(trader.rejections),

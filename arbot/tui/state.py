@@ -8,6 +8,7 @@ freeze it and get the same picture every run.
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from arbot.config import ArbotSettings
 from arbot.domain import Episode, EpisodeKind, FeedState, FeedStatus, Quote, Venue
 from arbot.engine.view import SymbolView
 from arbot.storage.models import EpisodeRecord
+from arbot.tradekinds import TradingMode
 from arbot.tui.messages import EpisodeChanged, MarketTick
 from arbot.tui.tradedata import TradeRow, TradingStatus
 from arbot.venuefeeds import FeedBoard
@@ -90,6 +92,16 @@ class EpisodeRow:
                    r.profit_peak, r.verdict or "", r.close_reason, recorded=True)
 
 
+class RunPhase(enum.StrEnum):
+    """Where the runtime behind the screens stands; the header shows it until it runs."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
 @dataclass
 class MarketState:
     """Latest quotes, feed statuses, engine counters, episodes, trades and the trader's
@@ -106,7 +118,7 @@ class MarketState:
     episodes: dict[str, EpisodeRow] = field(default_factory=dict)
     trades: dict[str, TradeRow] = field(default_factory=dict)
     trading: TradingStatus | None = None  # None: trading is off, or not started yet
-    phase: str = "starting"  # starting, running, stopping, stopped, failed
+    phase: RunPhase = RunPhase.STARTING
     started_mono_ns: int = 0
 
     def __post_init__(self) -> None:
@@ -151,7 +163,7 @@ class MarketState:
                 del self.trades[r.trade_id]
 
     @property
-    def trading_mode(self) -> str:
+    def trading_mode(self) -> TradingMode:
         """What this run trades in: off, paper or live."""
         return self.trading.mode if self.trading is not None else self.run_mode
 

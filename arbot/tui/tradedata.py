@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from arbot.storage.models import OrderRecord, TradeRecord
 from arbot.tradekinds import OrderPurpose, TradingMode
 from arbot.trading.outcome import TradeOutcome
+from arbot.trading.risk import TradingState
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,13 @@ class TradeRow:
     status: str
     leg_outcome: str
     detail: str
-    mode: str = ""
+    mode: TradingMode
     orders: tuple[OrderRow, ...] = ()
     recorded: bool = False
 
     @classmethod
-    def from_outcome(cls, outcome: TradeOutcome, settled_ns: int, mode: str = "") -> TradeRow:
+    def from_outcome(cls, outcome: TradeOutcome, settled_ns: int, mode: TradingMode
+                     ) -> TradeRow:
         orders = tuple(
             OrderRow(leg.purpose, leg.request.venue.value, leg.request.side.value,
                      _num(leg.request.qty), _num(leg.request.price), leg.report.filled_qty,
@@ -97,7 +99,7 @@ class TradingStatus:
     """The trader as of one refresh tick."""
 
     mode: TradingMode  # paper or live: what the running trader does, whatever was saved since
-    state: str  # running, paused, halted
+    state: TradingState
     reason: str
     armed: bool
     trades: int

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 from arbot.config import ArbotSettings
 from arbot.domain import Venue
 from arbot.tradekinds import TradeStatus, TradingMode
+from arbot.trading.risk import TradingState
 from arbot.tui.control import key_for
 from arbot.tui.messages import LogLine
 from arbot.tui.opportunities import SHORT
@@ -206,8 +207,8 @@ class TradesScreen(ArbotScreen):
         text = status_lines(state.trading, state.run_mode, state.phase, keys)
         status = self.query_one("#trading-status", Static)
         self._show("#trading-status", text, text)
-        trading_state = state.trading.state if state.trading is not None else ""
-        for name in ("running", "paused", "halted"):
+        trading_state = state.trading.state if state.trading is not None else None
+        for name in TradingState:
             status.set_class(trading_state == name, f"-{name}")
         status.set_class(state.trading_mode == TradingMode.OFF, "-off")
         rejections = rejections_text(state.trading)

@@ -16,8 +16,9 @@ from rich.text import Text
 
 from arbot.export import plain_number
 from arbot.tradekinds import TradingMode
+from arbot.trading.risk import TradingState
 from arbot.tui.fmt import decimals, qty
-from arbot.tui.state import NS_PER_S
+from arbot.tui.state import NS_PER_S, RunPhase
 from arbot.tui.tradedata import TradeRow, TradingStatus
 
 _ORDER_TEXT = ("Purpose", "Venue", "Side", "Status")
@@ -65,7 +66,7 @@ def trade_qty(row: TradeRow) -> str:
     return f"{base_qty(row.buy_qty)}/{base_qty(row.sell_qty)}"
 
 
-def status_lines(trading: TradingStatus | None, run_mode: TradingMode, phase: str,
+def status_lines(trading: TradingStatus | None, run_mode: TradingMode, phase: RunPhase,
                  keys: str = "") -> str:
     """The trader in short lines: mode, state, counters; the latest refusal; the keys."""
     if trading is None:
@@ -73,13 +74,14 @@ def status_lines(trading: TradingStatus | None, run_mode: TradingMode, phase: st
             return ('Trading is off ([trading] mode = "off"): opportunities are detected '
                     "and recorded, and no orders are placed, paper or live. Set mode = "
                     '"paper" or "live" and restart to trade.')
-        if phase == "running":
+        if phase == RunPhase.RUNNING:
             return f"{run_mode.upper()} trading is not running."
         return f"{run_mode.upper()} trading starts with the runtime."
     t = trading
     mode = t.mode.upper() + ((" ARMED" if t.armed else " (disarmed)")
                              if t.mode == TradingMode.LIVE else "")
-    state = t.state.upper() + (f": {t.reason}" if t.reason and t.state != "running" else "")
+    state = t.state.upper() + (f": {t.reason}"
+                               if t.reason and t.state != TradingState.RUNNING else "")
     first = (f"{mode} · {state} · {t.trades} trades · PnL {money(t.realized)} · "
              f"exposure {t.exposure:.2f}/{t.max_exposure:g}")
     if t.unsettled:

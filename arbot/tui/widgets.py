@@ -22,9 +22,10 @@ from textual.widgets import DataTable, Footer, Label, RichLog
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState
 from arbot.tradekinds import TradingMode
+from arbot.trading.risk import TradingState
 from arbot.tui.heap import freeze_heap
 from arbot.tui.messages import LogLine
-from arbot.tui.state import NS_PER_S, EpisodeRow, MarketState
+from arbot.tui.state import NS_PER_S, EpisodeRow, MarketState, RunPhase
 from arbot.tui.tradedata import TradeRow
 
 _MODE_CLASSES = ("-off", "-paper", "-live", "-armed")
@@ -43,7 +44,7 @@ def trading_badge(state: MarketState) -> tuple[str, str]:
 def trading_state_badge(state: MarketState) -> tuple[str, str] | None:
     """(text, class) when trading is PAUSED or HALTED; None while it runs."""
     trading = state.trading
-    if trading is None or trading.state not in ("paused", "halted"):
+    if trading is None or trading.state not in (TradingState.PAUSED, TradingState.HALTED):
         return None
     return trading.state.upper(), f"-{trading.state}"
 
@@ -113,7 +114,7 @@ class ArbotHeader(Horizontal):
         self.query_one("#venues-live", Field).show(f"{live}/{len(enabled)} live")
         beat = self.query_one("#heartbeat", Field)
         stalled = False
-        if state.phase != "running":
+        if state.phase != RunPhase.RUNNING:
             text = f"engine {state.phase}"
         elif state.engine_stalled():
             stalled = True
@@ -122,7 +123,7 @@ class ArbotHeader(Horizontal):
             text = f"engine ok {state.engine_age_s():.1f}s"
         beat.show(text)
         beat.set_class(stalled, "-stalled")
-        beat.set_class(not stalled and state.phase == "running", "-ok")
+        beat.set_class(not stalled and state.phase == RunPhase.RUNNING, "-ok")
         now = dt.datetime.fromtimestamp(state.clocks.wall_ns() / NS_PER_S, dt.UTC)
         self.query_one("#clock", Field).show(now.strftime("%H:%M:%SZ"))
 

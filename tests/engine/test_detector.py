@@ -18,7 +18,8 @@ TEN_BPS = [Fee.from_bps(10.0)] * len(VENUES)
 
 def q(venue: Venue, bid: float, ask: float, bid_size: float = 1.0, ask_size: float = 1.0,
       age_ms: int = 0) -> tuple[Venue, Quote, int]:
-    return venue, Quote(venue, "BTC-USDT", bid, bid_size, ask, ask_size, None, 0), \
+    return venue, Quote(venue=venue, symbol="BTC-USDT", bid=bid, bid_size=bid_size, ask=ask,
+                        ask_size=ask_size, ts_exchange_ms=None, ts_recv_ns=0), \
         NOW - age_ms * 1_000_000
 
 

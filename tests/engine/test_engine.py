@@ -38,11 +38,14 @@ def engine(filters: dict[str, Any] | None = None, require_live: bool = False,
 
 
 def quote(venue: Venue, bid: float, ask: float, t_ms: float, size: float = 5.0) -> Quote:
-    return Quote(venue, "BTC-USDT", bid, size, ask, size, None, T0 + int(t_ms * MS))
+    return Quote(venue=venue, symbol="BTC-USDT", bid=bid, bid_size=size, ask=ask, ask_size=size,
+                 ts_exchange_ms=None, ts_recv_ns=T0 + int(t_ms * MS))
 
 
 def status(venue: Venue, state: FeedState, t_ms: float = 0) -> FeedStatus:
-    return FeedStatus(venue, 0, state, 0.0, 0.0, None, 0, {}, None, T0 + int(t_ms * MS))
+    return FeedStatus(venue=venue, connection=0, state=state, frames_per_s=0.0, quotes_per_s=0.0,
+                      last_frame_age_s=None, reconnects=0, drops={}, last_error=None,
+                      ts_ns=T0 + int(t_ms * MS))
 
 
 def test_episode_opens_on_a_net_gap_and_closes_when_it_is_gone() -> None:

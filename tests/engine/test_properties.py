@@ -108,8 +108,9 @@ def test_every_reported_opportunity_is_honest(p: dict[str, Any], steps: list[Any
         t += dt_ms * MS
         mid = 100.0 * (1 + disloc_bps / 1e4)
         half = mid * half_bps / 1e4
-        quote = Quote(VENUES[venue_i], SYMBOLS[symbol_i], mid - half, bid_size, mid + half,
-                      ask_size, None, t)
+        quote = Quote(venue=VENUES[venue_i], symbol=SYMBOLS[symbol_i], bid=mid - half,
+                      bid_size=bid_size, ask=mid + half, ask_size=ask_size, ts_exchange_ms=None,
+                      ts_recv_ns=t)
         checker.now_ns = t
         engine.on_quote(quote)
     target(float(checker.reported))  # steer the search towards streams that report

@@ -36,12 +36,15 @@ def live_engine() -> tuple[Engine, Clock, Episodes]:
                                                           "min_net_profit_bps": 5.0}})
     e = Engine(settings, episodes, clock=clock)
     for v in (B, OK, Y):
-        e.on_feed_status(FeedStatus(v, 0, FeedState.LIVE, 0.0, 0.0, None, 0, {}, None, WALL))
+        e.on_feed_status(FeedStatus(venue=v, connection=0, state=FeedState.LIVE, frames_per_s=0.0,
+                                    quotes_per_s=0.0, last_frame_age_s=None, reconnects=0, drops={},
+                                    last_error=None, ts_ns=WALL))
     return e, clock, episodes
 
 
 def quote(venue: Venue, bid: float, ask: float, wall_ms: int = 0) -> Quote:
-    return Quote(venue, "BTC-USDT", bid, 5.0, ask, 5.0, None, WALL + wall_ms * MS)
+    return Quote(venue=venue, symbol="BTC-USDT", bid=bid, bid_size=5.0, ask=ask, ask_size=5.0,
+                 ts_exchange_ms=None, ts_recv_ns=WALL + wall_ms * MS)
 
 
 def test_freshness_is_judged_on_the_engine_clock_not_the_quote_stamp() -> None:
@@ -60,7 +63,9 @@ def test_a_venue_that_stops_being_live_stops_counting() -> None:
     e, _, _ = live_engine()
     e.on_quote(quote(B, 99.9, 100.0))
     e.on_quote(quote(OK, 100.0, 100.1))
-    e.on_feed_status(FeedStatus(B, 0, FeedState.RECONNECTING, 0.0, 0.0, None, 0, {}, None, WALL))
+    e.on_feed_status(FeedStatus(venue=B, connection=0, state=FeedState.RECONNECTING,
+                                frames_per_s=0.0, quotes_per_s=0.0, last_frame_age_s=None,
+                                reconnects=0, drops={}, last_error=None, ts_ns=WALL))
     assert e.market_view()["BTC-USDT"].fresh == {OK}
 
 

@@ -54,7 +54,8 @@ def test_quote_fields_equal_the_frame(p: FrameParser, index: int) -> None:
 
 def test_first_frame_by_hand(p: FrameParser) -> None:
     q = one_quote(p, lines(BOOK_TICKER)[0], 0)
-    assert q == Quote(Venue.BINANCE, "NKN-USDT", 0.3521, 672.0, 0.3526, 3199.0, None, 0)
+    assert q == Quote(venue=Venue.BINANCE, symbol="NKN-USDT", bid=0.3521, bid_size=672.0,
+                      ask=0.3526, ask_size=3199.0, ts_exchange_ms=None, ts_recv_ns=0)
 
 
 def test_agg_trades_are_skipped(p: FrameParser) -> None:
@@ -63,9 +64,9 @@ def test_agg_trades_are_skipped(p: FrameParser) -> None:
 
 
 def test_control_frames(p: FrameParser) -> None:
-    assert p.parse(b'{"result":null,"id":1}', 0) == [SubscribeAck(Venue.BINANCE, "1")]
+    assert p.parse(b'{"result":null,"id":1}', 0) == [SubscribeAck(venue=Venue.BINANCE, ref="1")]
     assert p.parse(b'{"code":2,"msg":"Invalid request"}', 0) == [
-        VenueError(Venue.BINANCE, "2", "Invalid request")]
+        VenueError(venue=Venue.BINANCE, code="2", message="Invalid request")]
 
 
 def test_instruments() -> None:

@@ -42,19 +42,19 @@ def test_doc_examples(p: FrameParser) -> None:
     assert len(events) == 6
     assert len(quotes(events)) == 2
     assert [e for e in events if isinstance(e, SubscribeAck)] == [
-        SubscribeAck(Venue.BITGET, "books5:BTCUSDT"),
-        SubscribeAck(Venue.BITGET, "ticker:ETHUSDT"),
-        SubscribeAck(Venue.BITGET, "trade:BTCUSDT"),
+        SubscribeAck(venue=Venue.BITGET, ref="books5:BTCUSDT"),
+        SubscribeAck(venue=Venue.BITGET, ref="ticker:ETHUSDT"),
+        SubscribeAck(venue=Venue.BITGET, ref="trade:BTCUSDT"),
     ]
-    assert events[-1] == VenueError(Venue.BITGET, "30005", "error")
+    assert events[-1] == VenueError(venue=Venue.BITGET, code="30005", message="error")
     assert drops(p) == {Drop.UNUSED_CHANNEL: 1}  # the trade snapshot
 
 
 def test_books5_snapshot_fields(p: FrameParser) -> None:
     frame = next(f for f in lines(DOCS) if b'"channel":"books5"' in f and b'"data"' in f)
     q = one_quote(p, frame, 3)
-    assert q == Quote(Venue.BITGET, "BTC-USDT", 26274.8, 0.0009, 26274.9, 0.0009,
-                      1695710946294, 3)
+    assert q == Quote(venue=Venue.BITGET, symbol="BTC-USDT", bid=26274.8, bid_size=0.0009,
+                      ask=26274.9, ask_size=0.0009, ts_exchange_ms=1695710946294, ts_recv_ns=3)
     d = obj(frame)["data"][0]
     assert exact(q.bid, d["bids"][0][0]) and exact(q.ask_size, d["asks"][0][1])
 
@@ -62,8 +62,8 @@ def test_books5_snapshot_fields(p: FrameParser) -> None:
 def test_ticker_snapshot_fields(p: FrameParser) -> None:
     frame = next(f for f in lines(DOCS) if b'"channel":"ticker"' in f and b'"data"' in f)
     q = one_quote(p, frame, 4)
-    assert q == Quote(Venue.BITGET, "ETH-USDT", 1792.0, 0.0084, 2200.1, 19740.8811,
-                      1695702438018, 4)
+    assert q == Quote(venue=Venue.BITGET, symbol="ETH-USDT", bid=1792.0, bid_size=0.0084,
+                      ask=2200.1, ask_size=19740.8811, ts_exchange_ms=1695702438018, ts_recv_ns=4)
     d = obj(frame)["data"][0]
     assert exact(q.bid, d["bidPr"]) and exact(q.bid_size, d["bidSz"])
     assert exact(q.ask, d["askPr"]) and exact(q.ask_size, d["askSz"])
@@ -85,10 +85,11 @@ def test_legacy_v1_recording_never_quotes() -> None:
 
 
 def test_control_frames(p: FrameParser) -> None:
-    assert p.parse("pong", 0) == [Pong(Venue.BITGET)]
-    assert p.parse(b"pong", 0) == [Pong(Venue.BITGET)]
+    assert p.parse("pong", 0) == [Pong(venue=Venue.BITGET)]
+    assert p.parse(b"pong", 0) == [Pong(venue=Venue.BITGET)]
     int_code = b'{"event":"error","code":30001,"msg":"instType:sp doesn\'t exist"}'
-    assert p.parse(int_code, 0) == [VenueError(Venue.BITGET, "30001", "instType:sp doesn't exist")]
+    assert p.parse(int_code, 0) == [VenueError(venue=Venue.BITGET, code="30001",
+                                               message="instType:sp doesn't exist")]
     assert drops(p) == {}
 
 

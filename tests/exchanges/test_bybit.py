@@ -52,7 +52,7 @@ def test_recording_counts(p: FrameParser) -> None:
     events = replay(p, lines(L1))
     assert len(quotes(events)) == 139
     acks = [e for e in events if isinstance(e, SubscribeAck)]
-    assert acks == [SubscribeAck(Venue.BYBIT, "1764937c-c1f0-4e2b-969d-82fee8151f2c")] * 6
+    assert acks == [SubscribeAck(venue=Venue.BYBIT, ref="1764937c-c1f0-4e2b-969d-82fee8151f2c")] * 6
     assert len(events) == 145
     assert drops(p) == {}
 
@@ -76,9 +76,11 @@ def test_every_quote_equals_its_frame(symbols: SymbolMap) -> None:
 def test_specific_frames(p: FrameParser) -> None:
     frames = lines(L1)
     q = one_quote(p, frames[1], 5)
-    assert q == Quote(Venue.BYBIT, "OP-USDC", 0.579, 3886.45, 0.58, 4043.62, 1749833472906, 5)
+    assert q == Quote(venue=Venue.BYBIT, symbol="OP-USDC", bid=0.579, bid_size=3886.45, ask=0.58,
+                      ask_size=4043.62, ts_exchange_ms=1749833472906, ts_recv_ns=5)
     q = one_quote(p, frames[3], 6)
-    assert q == Quote(Venue.BYBIT, "TUSD-USDT", 0.9967, 1489.0, 0.997, 333.27, 1749833473132, 6)
+    assert q == Quote(venue=Venue.BYBIT, symbol="TUSD-USDT", bid=0.9967, bid_size=1489.0, ask=0.997,
+                      ask_size=333.27, ts_exchange_ms=1749833473132, ts_recv_ns=6)
     q = one_quote(p, frames[11], 0)
     assert (q.symbol, q.bid, q.ask, q.ts_exchange_ms) == ("MASA-USDT", 0.02169, 0.02173,
                                                           1749833472455)
@@ -154,14 +156,15 @@ def test_unknown_symbols_keep_no_state(p: FrameParser) -> None:
 def test_control_frames(p: FrameParser) -> None:
     doc_ack = ('{"success": true, "ret_msg": "subscribe", "conn_id": "2324d924", '
                '"req_id": "10001", "op": "subscribe"}')
-    assert p.parse(doc_ack, 0) == [SubscribeAck(Venue.BYBIT, "10001")]
+    assert p.parse(doc_ack, 0) == [SubscribeAck(venue=Venue.BYBIT, ref="10001")]
     doc_pong = '{"success": true, "ret_msg": "pong", "conn_id": "0970e817", "op": "ping"}'
-    assert p.parse(doc_pong, 0) == [Pong(Venue.BYBIT)]
+    assert p.parse(doc_pong, 0) == [Pong(venue=Venue.BYBIT)]
     other_pong = '{"req_id": "1", "op": "pong", "args": ["1675418560633"], "conn_id": "c"}'
-    assert p.parse(other_pong, 0) == [Pong(Venue.BYBIT)]
+    assert p.parse(other_pong, 0) == [Pong(venue=Venue.BYBIT)]
     failed = ('{"success":false,"ret_msg":"error:handler not found","conn_id":"c",'
               '"req_id":"3","op":"subscribe"}')
-    assert p.parse(failed, 0) == [VenueError(Venue.BYBIT, "", "error:handler not found")]
+    assert p.parse(failed, 0) == [VenueError(venue=Venue.BYBIT, code="",
+                                             message="error:handler not found")]
     assert drops(p) == {}
 
 

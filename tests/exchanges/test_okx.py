@@ -45,11 +45,11 @@ def test_every_recorded_ticker_is_a_quote(p: FrameParser) -> None:
 def test_specific_tickers(p: FrameParser) -> None:
     frames = lines(TICKERS)
     q = one_quote(p, frames[0], 9)
-    assert q == Quote(Venue.OKX, "BTC-USDT", 30228.6, 0.23393, 30228.7, 1.55896972,
-                      1652459224956, 9)
+    assert q == Quote(venue=Venue.OKX, symbol="BTC-USDT", bid=30228.6, bid_size=0.23393,
+                      ask=30228.7, ask_size=1.55896972, ts_exchange_ms=1652459224956, ts_recv_ns=9)
     q = one_quote(p, frames[2], 9)
-    assert q == Quote(Venue.OKX, "BTC-USDT", 30243.4, 0.33732919, 30243.5, 0.00315938,
-                      1652459226240, 9)
+    assert q == Quote(venue=Venue.OKX, symbol="BTC-USDT", bid=30243.4, bid_size=0.33732919,
+                      ask=30243.5, ask_size=0.00315938, ts_exchange_ms=1652459226240, ts_recv_ns=9)
 
 
 @pytest.mark.parametrize(("rel", "count"), [("okx/ws_books_BTC-USDT_2022-05-13.jsonl", 98),
@@ -66,7 +66,8 @@ BBO = ('{"arg":{"channel":"bbo-tbt","instId":"BTC-USDT"},"data":[{"asks":[["111.
 
 def test_bbo_tbt(p: FrameParser) -> None:
     q = one_quote(p, BBO, 1)
-    assert q == Quote(Venue.OKX, "BTC-USDT", 111.05, 57745.0, 111.06, 55154.0, 1670324386802, 1)
+    assert q == Quote(venue=Venue.OKX, symbol="BTC-USDT", bid=111.05, bid_size=57745.0, ask=111.06,
+                      ask_size=55154.0, ts_exchange_ms=1670324386802, ts_recv_ns=1)
 
 
 def test_documented_bbo_tbt_push_is_a_swap(p: FrameParser) -> None:
@@ -77,20 +78,20 @@ def test_documented_bbo_tbt_push_is_a_swap(p: FrameParser) -> None:
 
 def test_control_frames(p: FrameParser) -> None:
     real_ack = b'{"event":"subscribe","arg":{"channel":"tickers","instId":"BTC-USDT"}}'
-    assert p.parse(real_ack, 0) == [SubscribeAck(Venue.OKX, "tickers:BTC-USDT")]
+    assert p.parse(real_ack, 0) == [SubscribeAck(venue=Venue.OKX, ref="tickers:BTC-USDT")]
     doc_ack = ('{"id": "1512", "event": "subscribe", "arg": {"channel": "tickers", '
                '"instId": "BTC-USDT"}, "connId": "accb8e21"}')
-    assert p.parse(doc_ack, 0) == [SubscribeAck(Venue.OKX, "tickers:BTC-USDT")]
+    assert p.parse(doc_ack, 0) == [SubscribeAck(venue=Venue.OKX, ref="tickers:BTC-USDT")]
     doc_error = ('{"id": "1512", "event": "error", "code": "60012", "msg": "Invalid request: '
                  '{\\"op\\": \\"subscribe\\"}", "connId": "a4d3ae55"}')
     assert p.parse(doc_error, 0) == [
-        VenueError(Venue.OKX, "60012", 'Invalid request: {"op": "subscribe"}')]
+        VenueError(venue=Venue.OKX, code="60012", message='Invalid request: {"op": "subscribe"}')]
     notice = ('{"event": "notice", "code": "64008", "msg": "The connection will soon be closed '
               'for a service upgrade. Please reconnect.", "connId": "a4d3ae55"}')
     [n] = p.parse(notice, 0)
     assert isinstance(n, ShutdownNotice) and n.venue is Venue.OKX and "64008" in n.message
-    assert p.parse("pong", 0) == [Pong(Venue.OKX)]
-    assert p.parse(b"pong", 0) == [Pong(Venue.OKX)]
+    assert p.parse("pong", 0) == [Pong(venue=Venue.OKX)]
+    assert p.parse(b"pong", 0) == [Pong(venue=Venue.OKX)]
     assert drops(p) == {}
 
 

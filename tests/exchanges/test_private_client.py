@@ -233,9 +233,9 @@ class Harness:
 
     def order(self, client_id: str = "arb1") -> OrderRequest:
         venue = self.fake.venue
-        return OrderRequest(client_id, venue, "BTC-USDT",
-                            adapter_for(venue).venue_id("BTC", "USDT"), Side.BUY, "30000",
-                            "0.001")
+        return OrderRequest(client_id=client_id, venue=venue, symbol="BTC-USDT",
+                            venue_symbol=adapter_for(venue).venue_id("BTC", "USDT"), side=Side.BUY,
+                            price="30000", qty="0.001")
 
 
 async def harness(venue: Venue, http: aiohttp.ClientSession) -> AsyncIterator[Harness]:

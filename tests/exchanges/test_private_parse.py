@@ -47,7 +47,8 @@ def test_binance_full_answer_sums_the_fills() -> None:
 def test_binance_recorded_answer_with_string_ids() -> None:
     r = adapter_for(Venue.BINANCE).parse_place(
         body(Venue.BINANCE, "CCXT_createOrder_spot_SOLUSDT.json"), OrderRef("SOLUSDT", "x"))
-    assert r == OrderReport("x-R4BD3S824d31be3228a348eaa0a303", "9780331417", S.NEW)
+    assert r == OrderReport(client_id="x-R4BD3S824d31be3228a348eaa0a303",
+                            venue_order_id="9780331417", status=S.NEW)
 
 
 def test_binance_ioc_remainder_expires_and_mixed_fee_assets_keep_the_first() -> None:
@@ -65,11 +66,11 @@ def test_binance_query_and_cancel_answers() -> None:
     a = adapter_for(Venue.BINANCE)
     ref = OrderRef("LTCBTC", "myOrder1")
     query = a.parse_status(body(Venue.BINANCE, "DOCS_order_query.json"), ref)
-    assert query == OrderReport("myOrder1", "1", S.NEW)
+    assert query == OrderReport(client_id="myOrder1", venue_order_id="1", status=S.NEW)
     assert query is not None and type(query.fee) is float and type(query.avg_price) is float
     # the answer's clientOrderId is the cancel's own id; ours is origClientOrderId
     assert a.parse_cancel(body(Venue.BINANCE, "DOCS_order_cancel.json"), ref) == \
-        OrderReport("myOrder1", "4", S.CANCELED)
+        OrderReport(client_id="myOrder1", venue_order_id="4", status=S.CANCELED)
     partly = json.loads(body(Venue.BINANCE, "DOCS_order_query.json"))
     partly.update(status="PARTIALLY_FILLED", executedQty="0.5", cummulativeQuoteQty="0.06")
     r = a.parse_status(json.dumps(partly).encode(), ref)
@@ -81,8 +82,8 @@ def test_binance_query_and_cancel_answers() -> None:
 def test_binance_balances_and_fee_rates() -> None:
     a = adapter_for(Venue.BINANCE)
     assert a.parse_balances(body(Venue.BINANCE, "DOCS_account.json")) == {
-        "BTC": Balance("BTC", 4723846.89208129, 0.0),
-        "LTC": Balance("LTC", 4763368.68006011, 0.0)}
+        "BTC": Balance(asset="BTC", free=4723846.89208129, locked=0.0),
+        "LTC": Balance(asset="LTC", free=4763368.68006011, locked=0.0)}
     fees = a.parse_fee_rates(body(Venue.BINANCE, "DOCS_commission.json"), "BTCUSDT")
     side = max(0.00000030 + 0.00000118, 0.00000040 + 0.00000116)  # dearer of buyer/seller
     assert fees.maker == pytest.approx(0.00000010 + 0.00000112 + side)
@@ -98,7 +99,8 @@ def test_binance_balances_and_fee_rates() -> None:
 def test_bybit_acks() -> None:
     a = adapter_for(Venue.BYBIT)
     ref = OrderRef("BTCUSDT", "spot-test-postonly")
-    expected = OrderReport("spot-test-postonly", "1321003749386327552", S.NEW)
+    expected = OrderReport(client_id="spot-test-postonly", venue_order_id="1321003749386327552",
+                           status=S.NEW)
     assert a.parse_place(body(Venue.BYBIT, "DOCS_order_create.json"), ref) == expected
     assert a.parse_cancel(body(Venue.BYBIT, "DOCS_order_create.json"), ref) == expected
 
@@ -107,7 +109,8 @@ def test_bybit_open_order() -> None:
     a = adapter_for(Venue.BYBIT)
     r = a.parse_status(body(Venue.BYBIT, "DOCS_order_realtime.json"),
                        OrderRef("ETHUSDT", "test-000005"))
-    assert r == OrderReport("test-000005", "fd4300ae-7847-404e-b947-b46980a4d140", S.NEW)
+    assert r == OrderReport(client_id="test-000005",
+                            venue_order_id="fd4300ae-7847-404e-b947-b46980a4d140", status=S.NEW)
 
 
 @pytest.mark.parametrize(("side", "fee_asset"), [("Buy", "ETH"), ("Sell", "USDT")])
@@ -142,11 +145,11 @@ def test_bybit_rejected_and_missing_orders() -> None:
 def test_bybit_balances_and_fee_rates() -> None:
     a = adapter_for(Venue.BYBIT)
     assert a.parse_balances(body(Venue.BYBIT, "DOCS_wallet_balance.json")) == {
-        "BTC": Balance("BTC", 0.805994, 0.0)}
+        "BTC": Balance(asset="BTC", free=0.805994, locked=0.0)}
     locked = json.loads(body(Venue.BYBIT, "DOCS_wallet_balance.json"))
     locked["result"]["list"][0]["coin"][0]["locked"] = "0.305994"
     assert a.parse_balances(json.dumps(locked).encode())["BTC"] == Balance(
-        "BTC", pytest.approx(0.5), 0.305994)  # type: ignore[arg-type]
+        asset="BTC", free=pytest.approx(0.5), locked=0.305994)  # type: ignore[arg-type]
     assert a.parse_fee_rates(body(Venue.BYBIT, "DOCS_fee_rate.json"), "ETHUSDT") == \
         FeeRates(maker=0.0001, taker=0.0006)
     with pytest.raises(ValueError):
@@ -159,11 +162,12 @@ def test_okx_acks() -> None:
     a = adapter_for(Venue.OKX)
     ref = OrderRef("BTC-USDT", "oktswap6")
     assert a.parse_place(body(Venue.OKX, "DOCS_order_place.json"), ref) == \
-        OrderReport("oktswap6", "312269865356374016", S.NEW)
+        OrderReport(client_id="oktswap6", venue_order_id="312269865356374016", status=S.NEW)
     assert a.parse_place(body(Venue.OKX, "CCXT_createOrder.json"), ref) == OrderReport(
-        "6b9ad766b55dBCDE63969a1144bfb943", "2896576259728695296", S.NEW)
+        client_id="6b9ad766b55dBCDE63969a1144bfb943", venue_order_id="2896576259728695296",
+        status=S.NEW)
     assert a.parse_cancel(body(Venue.OKX, "DOCS_cancel_order.json"), ref) == \
-        OrderReport("oktswap6", "12345689", S.NEW)
+        OrderReport(client_id="oktswap6", venue_order_id="12345689", status=S.NEW)
     with pytest.raises(ValueError):
         a.parse_place(b'{"code":"0","msg":"","data":[]}', ref)
 
@@ -171,8 +175,9 @@ def test_okx_acks() -> None:
 def test_okx_order_details_fee_is_reported_positive() -> None:
     r = adapter_for(Venue.OKX).parse_status(body(Venue.OKX, "DOCS_order_details.json"),
                                             OrderRef("BTC-USDT", "ours"))
-    assert r == OrderReport("ours", "680800019749904384", S.FILLED, filled_qty=0.00192834,
-                            avg_price=51858.0, fee=0.00000192834, fee_asset="BTC")
+    assert r == OrderReport(client_id="ours", venue_order_id="680800019749904384", status=S.FILLED,
+                            filled_qty=0.00192834, avg_price=51858.0, fee=0.00000192834,
+                            fee_asset="BTC")
 
 
 def test_okx_live_order_with_empty_numbers_and_missing_order() -> None:
@@ -181,15 +186,15 @@ def test_okx_live_order_with_empty_numbers_and_missing_order() -> None:
     raw = edited(Venue.OKX, "DOCS_order_details.json", state="live", accFillSz="0",
                  avgPx="", fee="0", clOrdId="c1")
     r = a.parse_status(raw, ref)
-    assert r == OrderReport("c1", "680800019749904384", S.NEW)
+    assert r == OrderReport(client_id="c1", venue_order_id="680800019749904384", status=S.NEW)
     assert a.parse_status(b'{"code":"0","msg":"","data":[]}', ref) is None
 
 
 def test_okx_balances_and_fee_rates() -> None:
     a = adapter_for(Venue.OKX)
     assert a.parse_balances(body(Venue.OKX, "CCXT_balance_TRIMMED.json")) == {
-        "TUSD": Balance("TUSD", 3000.0, 0.0),
-        "BTC": Balance("BTC", 0.6612664522199999, 0.4)}
+        "TUSD": Balance(asset="TUSD", free=3000.0, locked=0.0),
+        "BTC": Balance(asset="BTC", free=0.6612664522199999, locked=0.4)}
     fees = a.parse_fee_rates(body(Venue.OKX, "DOCS_trade_fee.json"), "BTC-USDT")
     assert fees == FeeRates(maker=0.0008, taker=0.001)  # negative = charged: flipped
     usdc = json.loads(body(Venue.OKX, "DOCS_trade_fee.json"))
@@ -206,7 +211,7 @@ def test_okx_balances_and_fee_rates() -> None:
 def test_bitget_acks() -> None:
     a = adapter_for(Venue.BITGET)
     ref = OrderRef("BTCUSDT", "121211212122")
-    expected = OrderReport("121211212122", "1001", S.NEW)
+    expected = OrderReport(client_id="121211212122", venue_order_id="1001", status=S.NEW)
     assert a.parse_place(body(Venue.BITGET, "DOCS_place_order.json"), ref) == expected
     assert a.parse_cancel(body(Venue.BITGET, "DOCS_place_order.json"), ref) == expected
 
@@ -215,8 +220,9 @@ def test_bitget_order_info_fee_from_new_fees() -> None:
     a = adapter_for(Venue.BITGET)
     raw = body(Venue.BITGET, "DOCS_orderInfo.json")
     r = a.parse_status(raw, OrderRef("BTCUSDT", "121211212122", "BTC", "USDT"))
-    assert r == OrderReport("121211212122", "121211212122", S.FILLED, filled_qty=0.0007,
-                            avg_price=13000.0, fee=0.112079256, fee_asset="BTC")
+    assert r == OrderReport(client_id="121211212122", venue_order_id="121211212122",
+                            status=S.FILLED, filled_qty=0.0007, avg_price=13000.0, fee=0.112079256,
+                            fee_asset="BTC")
     bare = a.parse_status(raw, OrderRef("BTCUSDT", "121211212122"))
     assert bare is not None and (bare.fee, bare.fee_asset) == (0.112079256, "")
 
@@ -244,11 +250,11 @@ def test_bitget_legacy_fee_detail_and_states() -> None:
 def test_bitget_balances_and_fee_rates() -> None:
     a = adapter_for(Venue.BITGET)
     assert a.parse_balances(body(Venue.BITGET, "DOCS_assets.json")) == {
-        "USDT": Balance("USDT", 0.0, 0.0)}
+        "USDT": Balance(asset="USDT", free=0.0, locked=0.0)}
     held = json.loads(body(Venue.BITGET, "DOCS_assets.json"))
     held["data"][0].update(available="120.5", frozen="10", locked="2.5")
     assert a.parse_balances(json.dumps(held).encode()) == {
-        "USDT": Balance("USDT", 120.5, 12.5)}
+        "USDT": Balance(asset="USDT", free=120.5, locked=12.5)}
     assert a.parse_fee_rates(body(Venue.BITGET, "DOCS_trade_rate.json"), "BTCUSDT") == \
         FeeRates(maker=0.0002, taker=0.0006)
 

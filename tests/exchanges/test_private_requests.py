@@ -23,7 +23,8 @@ JSON = {"Content-Type": "application/json"}
 
 
 def order(venue: Venue, venue_symbol: str, side: Side = Side.BUY) -> OrderRequest:
-    return OrderRequest("arb1x", venue, "BTC-USDT", venue_symbol, side, "30000.1", "0.0015")
+    return OrderRequest(client_id="arb1x", venue=venue, symbol="BTC-USDT",
+                        venue_symbol=venue_symbol, side=side, price="30000.1", qty="0.0015")
 
 
 def hex_mac(message: bytes) -> str:

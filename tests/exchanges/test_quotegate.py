@@ -22,13 +22,15 @@ INF = float("inf")
 def inst(tick: str = "0.01", lot: str = "0.00001", symbol: str = BTC,
          venue: Venue = Venue.BINANCE) -> Instrument:
     base, quote = symbol.split("-")
-    return Instrument(venue, symbol, base + quote, base, quote, tick, lot, lot, "5",
-                      "TRADING", True)
+    return Instrument(venue=venue, symbol=symbol, venue_id=base + quote, base=base, quote=quote,
+                      tick_size=tick, lot_size=lot, min_qty=lot, min_notional="5", status="TRADING",
+                      trading=True)
 
 
 def q(bid: float, ask: float, bid_size: float = 0.5, ask_size: float = 0.25,
       venue: Venue = Venue.BINANCE, symbol: str = BTC) -> Quote:
-    return Quote(venue, symbol, bid, bid_size, ask, ask_size, None, 0)
+    return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=bid_size, ask=ask, ask_size=ask_size,
+                 ts_exchange_ms=None, ts_recv_ns=0)
 
 
 def gate(venue: Venue = Venue.BINANCE, board: GateBoard | None = None,

@@ -23,7 +23,8 @@ VENUES = [Venue.BINANCE, Venue.OKX]
 
 
 def quote(ts: int, symbol: str = "BTC-USDT", venue: Venue = Venue.BINANCE, n: int = 0) -> Quote:
-    return Quote(venue, symbol, 100.0 + n, 1.0, 100.5 + n, 2.0, None, ts)
+    return Quote(venue=venue, symbol=symbol, bid=100.0 + n, bid_size=1.0, ask=100.5 + n,
+                 ask_size=2.0, ts_exchange_ms=None, ts_recv_ns=ts)
 
 
 async def store(conn: aiosqlite.Connection, quotes: Sequence[Quote]) -> None:

@@ -80,15 +80,18 @@ async def test_the_journal_records_plain_words_and_reads_them_back(
         conn: aiosqlite.Connection, tmp_path: Path) -> None:
     """Enums in the code, the same text in the database: a trade journaled from typed
     intent and close reads back as recorded, and its orders with their purposes."""
-    buy = OrderRequest("t1b", Venue.OKX, "BTC-USDT", "BTC-USDT", Side.BUY, "100.5", "0.5")
-    sell = OrderRequest("t1s", Venue.BYBIT, "BTC-USDT", "BTCUSDT", Side.SELL, "101", "0.5")
+    buy = OrderRequest(client_id="t1b", venue=Venue.OKX, symbol="BTC-USDT", venue_symbol="BTC-USDT",
+                       side=Side.BUY, price="100.5", qty="0.5")
+    sell = OrderRequest(client_id="t1s", venue=Venue.BYBIT, symbol="BTC-USDT",
+                        venue_symbol="BTCUSDT", side=Side.SELL, price="101", qty="0.5")
     journal = TradeJournal(tmp_path / "arbot.db")
     try:
         journal.intent(TradeIntent(trade_id="t1", episode_id="e1", mode=TradingMode.PAPER,
                                    run_id=1, symbol="BTC-USDT", buy=buy, sell=sell,
                                    buy_price=100.5, sell_price=101.0, expected_profit=0.2,
                                    ts_ns=10))
-        unwind = OrderRequest("t1u0", Venue.OKX, "BTC-USDT", "BTC-USDT", Side.SELL, "100", "0.5")
+        unwind = OrderRequest(client_id="t1u0", venue=Venue.OKX, symbol="BTC-USDT",
+                              venue_symbol="BTC-USDT", side=Side.SELL, price="100", qty="0.5")
         journal.order(unwind, "t1", OrderPurpose.UNWIND, 11)  # a follow-up's own row
         journal.close_trade(TradeClose(trade_id="t1", status=TradeStatus.LEG_RISK,
                                        leg_outcome=LegOutcome.UNWIND_FAILED, detail="",

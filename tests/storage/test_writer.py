@@ -362,10 +362,12 @@ _CRASHER = textwrap.dedent(
         w = Writer(conn, batch_rows=64)
         await w.start()
         for i in range(1000):
-            w.offer_quote(Quote(Venue.OKX, "BTC-USDT", 1.0, 1.0, 2.0, 1.0, None, i))
+            w.offer_quote(Quote(venue=Venue.OKX, symbol="BTC-USDT", bid=1.0, bid_size=1.0, ask=2.0,
+                                ask_size=1.0, ts_exchange_ms=None, ts_recv_ns=i))
         await w.flush()
         for i in range(1000, 1010):  # queued, never flushed: may be lost, must not corrupt
-            w.offer_quote(Quote(Venue.OKX, "BTC-USDT", 1.0, 1.0, 2.0, 1.0, None, i))
+            w.offer_quote(Quote(venue=Venue.OKX, symbol="BTC-USDT", bid=1.0, bid_size=1.0, ask=2.0,
+                                ask_size=1.0, ts_exchange_ms=None, ts_recv_ns=i))
         os._exit(0)  # die without closing anything: no checkpoint, no clean shutdown
 
     asyncio.run(main())

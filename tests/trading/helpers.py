@@ -19,13 +19,15 @@ FEE = 0.001
 
 def inst(venue: Venue, lot: str = "0.0001", tick: str = "0.01", min_qty: str = "0.0001",
          min_notional: str = "5", trading: bool = True) -> Instrument:
-    return Instrument(venue, SYMBOL, "BTCUSDT" if venue is A else "BTC-USDT", "BTC", "USDT",
-                      tick, lot, min_qty, min_notional, "TRADING" if trading else "HALT",
-                      trading)
+    return Instrument(venue=venue, symbol=SYMBOL, venue_id="BTCUSDT" if venue is A else "BTC-USDT",
+                      base="BTC", quote="USDT", tick_size=tick, lot_size=lot, min_qty=min_qty,
+                      min_notional=min_notional, status="TRADING" if trading else "HALT",
+                      trading=trading)
 
 
 def quote(venue: Venue, bid: float, ask: float, size: float = 1.0) -> Quote:
-    return Quote(venue, SYMBOL, bid, size, ask, size, None, 1_700_000_000_000_000_000)
+    return Quote(venue=venue, symbol=SYMBOL, bid=bid, bid_size=size, ask=ask, ask_size=size,
+                 ts_exchange_ms=None, ts_recv_ns=1_700_000_000_000_000_000)
 
 
 def opportunity(buy_ask: float = 100.0, sell_bid: float = 101.0, size: float = 0.5,
@@ -33,8 +35,9 @@ def opportunity(buy_ask: float = 100.0, sell_bid: float = 101.0, size: float = 0
     buy = quote(A, buy_ask - 0.1, buy_ask, buy_size or size)
     sell = quote(B, sell_bid, sell_bid + 0.1, sell_size or size)
     net = sell_bid * (1 - FEE) - buy_ask * (1 + FEE)
-    return Opportunity(SYMBOL, buy, sell, FEE * 1e4, FEE * 1e4, net, net / buy_ask * 1e4, size,
-                       net * size)
+    return Opportunity(symbol=SYMBOL, buy=buy, sell=sell, buy_fee_bps=FEE * 1e4,
+                       sell_fee_bps=FEE * 1e4, net_per_unit=net, net_bps=net / buy_ask * 1e4,
+                       size=size, profit=net * size)
 
 
 class Books:

@@ -109,10 +109,12 @@ def plan_now(rt: Runtime, buy: Venue, sell: Venue, qty_quote: float = 50.0,
     buy_px = limit_price(b.ask, Decimal(ib.tick_size), Side.BUY, slippage_bps)
     sell_px = limit_price(s.bid, Decimal(is_.tick_size), Side.SELL, slippage_bps)
     return TradePlan(trade_id, "ep", "BTC-USDT", "BTC", "USDT", float(qty),
-                     OrderRequest(f"{trade_id}b", buy, "BTC-USDT", ib.venue_id, Side.BUY,
-                                  text(buy_px), text(qty)),
-                     OrderRequest(f"{trade_id}s", sell, "BTC-USDT", is_.venue_id, Side.SELL,
-                                  text(sell_px), text(qty)),
+                     OrderRequest(client_id=f"{trade_id}b", venue=buy, symbol="BTC-USDT",
+                                  venue_symbol=ib.venue_id, side=Side.BUY, price=text(buy_px),
+                                  qty=text(qty)),
+                     OrderRequest(client_id=f"{trade_id}s", venue=sell, symbol="BTC-USDT",
+                                  venue_symbol=is_.venue_id, side=Side.SELL, price=text(sell_px),
+                                  qty=text(qty)),
                      b.ask, s.bid, 0.001, 0.001, 0.0, float(qty * buy_px))
 
 
@@ -193,10 +195,12 @@ async def test_rate_limit_answer_pauses_the_venue_and_the_trader_skips_it(
             assert "paused" in trader.executor.blocked(Venue.OKX)
             requests = sim.stats[Venue.OKX].rest_requests
             b, q = quotes_now(rt, Venue.BINANCE, Venue.OKX)
-            o = Opportunity("BTC-USDT", b, q, 10.0, 10.0, 1.0, 1.0, 0.001, 0.001)
-            e = Episode("okx-ep", "BTC-USDT", Venue.BINANCE, Venue.OKX, 1, o, o, o, PASSED,
-                        True, 1)
-            trader.on_episode(EpisodeEvent(EpisodeKind.OPEN, e))
+            o = Opportunity(symbol="BTC-USDT", buy=b, sell=q, buy_fee_bps=10.0, sell_fee_bps=10.0,
+                            net_per_unit=1.0, net_bps=1.0, size=0.001, profit=0.001)
+            e = Episode(id="okx-ep", symbol="BTC-USDT", buy_venue=Venue.BINANCE,
+                        sell_venue=Venue.OKX, opened_ns=1, first=o, peak=o, last=o, verdict=PASSED,
+                        passed=True, updates=1)
+            trader.on_episode(EpisodeEvent(kind=EpisodeKind.OPEN, episode=e))
             assert trader.rejections["venue_blocked"] == 1
             assert sim.stats[Venue.OKX].rest_requests == requests  # nothing reached OKX
             sim.clear_rate_limit(Venue.OKX)
@@ -326,7 +330,8 @@ async def test_an_acknowledged_order_the_venue_cannot_find_stays_open(
             plan = plan_now(rt, Venue.BINANCE, Venue.OKX, trade_id="abackd")
             await crash_with(rt, plan, send=())
             j = rt.trader.journal
-            ack = OrderReport(plan.sell.client_id, "777", OrderStatus.NEW)
+            ack = OrderReport(client_id=plan.sell.client_id, venue_order_id="777",
+                              status=OrderStatus.NEW)
             await j.run(j.report, plan.sell, plan.trade_id, ack, 2)
         async with live_runtime(tmp_path, sim, armed=False) as rt2:
             trader = rt2.trader
@@ -391,9 +396,11 @@ def crossing_episode(rt: Runtime, episode_id: str) -> EpisodeEvent:
     """A passed episode whose prices cross by 1% (Binance's ask under OKX's bid)."""
     b, s = quotes_now(rt, Venue.BINANCE, Venue.OKX)
     b = msgspec.structs.replace(b, ask=s.bid * 0.99)
-    o = Opportunity("BTC-USDT", b, s, 10.0, 10.0, 1.0, 80.0, 0.001, 0.001)
-    e = Episode(episode_id, "BTC-USDT", Venue.BINANCE, Venue.OKX, 1, o, o, o, PASSED, True, 1)
-    return EpisodeEvent(EpisodeKind.OPEN, e)
+    o = Opportunity(symbol="BTC-USDT", buy=b, sell=s, buy_fee_bps=10.0, sell_fee_bps=10.0,
+                    net_per_unit=1.0, net_bps=80.0, size=0.001, profit=0.001)
+    e = Episode(id=episode_id, symbol="BTC-USDT", buy_venue=Venue.BINANCE, sell_venue=Venue.OKX,
+                opened_ns=1, first=o, peak=o, last=o, verdict=PASSED, passed=True, updates=1)
+    return EpisodeEvent(kind=EpisodeKind.OPEN, episode=e)
 
 
 @pytest.mark.parametrize("stop", ["halt", "pause", "disarm"])

@@ -10,7 +10,8 @@ from tests.trading.helpers import SYMBOL, A, Books, ledger, paper, quote
 
 
 def order(side: Side, price: str, qty: str, cid: str = "t1") -> OrderRequest:
-    return OrderRequest(cid, A, SYMBOL, "BTCUSDT", side, price, qty)
+    return OrderRequest(client_id=cid, venue=A, symbol=SYMBOL, venue_symbol="BTCUSDT", side=side,
+                        price=price, qty=qty)
 
 
 async def test_buy_fills_at_the_ask_with_the_fee_in_base() -> None:

@@ -45,9 +45,10 @@ INSTRUMENTS = {(A, SYMBOL): inst(A), (B, SYMBOL): inst(B)}
 
 def episode(n: int, verdict: Verdict = PASSED, size: float = 0.5) -> EpisodeEvent:
     o = opportunity(100.0, 101.0, size=size)
-    e = Episode(f"ep{n}", SYMBOL, A, B, 1_700_000_000_000_000_000 + n, o, o, o, verdict,
-                verdict.passed, 1)
-    return EpisodeEvent(EpisodeKind.OPEN, e)
+    e = Episode(id=f"ep{n}", symbol=SYMBOL, buy_venue=A, sell_venue=B,
+                opened_ns=1_700_000_000_000_000_000 + n, first=o, peak=o, last=o, verdict=verdict,
+                passed=verdict.passed, updates=1)
+    return EpisodeEvent(kind=EpisodeKind.OPEN, episode=e)
 
 
 class SeesTheJournal(PaperExecutor):
@@ -109,7 +110,7 @@ async def test_a_passed_episode_is_traded_recorded_and_its_pnl_recomputes(tmp_pa
 
 async def test_each_episode_is_traded_once_and_filtered_ones_never(tmp_path: Path) -> None:
     trader, _, jr = await make(tmp_path)
-    trader.on_episode(episode(1, Verdict(False, "trend", "falling")))
+    trader.on_episode(episode(1, Verdict(passed=False, filter="trend", reason="falling")))
     trader.on_episode(episode(2))
     trader.on_episode(episode(2))  # an update of the same episode
     await trader.wait_idle()

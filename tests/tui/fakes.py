@@ -186,7 +186,8 @@ def frozen_app(tmp_path: Path, runtime: FakeRuntime | None = None,
 
 def quote(venue: Venue, symbol: str, bid: float, ask: float, age_ms: int = 40,
           size: float = 0.5) -> Quote:
-    return Quote(venue, symbol, bid, size, ask, size * 1.3, None, WALL_NS - age_ms * MS)
+    return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=size, ask=ask, ask_size=size * 1.3,
+                 ts_exchange_ms=None, ts_recv_ns=WALL_NS - age_ms * MS)
 
 
 QUOTES = [
@@ -202,8 +203,9 @@ QUOTES = [
 
 
 def status(venue: Venue, state: FeedState, error: str | None = None) -> FeedStatus:
-    return FeedStatus(venue, 0, state, 52.0, 50.0 if state is FeedState.LIVE else 0.0,
-                      0.02, 1 if error else 0, {}, error, WALL_NS)
+    return FeedStatus(venue=venue, connection=0, state=state, frames_per_s=52.0,
+                      quotes_per_s=50.0 if state is FeedState.LIVE else 0.0, last_frame_age_s=0.02,
+                      reconnects=1 if error else 0, drops={}, last_error=error, ts_ns=WALL_NS)
 
 
 STATUSES = [
@@ -219,8 +221,9 @@ def opportunity(buy: Quote, sell: Quote, fee_bps: float = 10.0,
     fee = fee_bps / 1e4
     net = sell.bid * (1 - fee) - buy.ask * (1 + fee)
     size = min(buy.ask_size, sell.bid_size, max_notional / buy.ask)
-    return Opportunity(buy.symbol, buy, sell, fee_bps, fee_bps, net, net / buy.ask * 1e4, size,
-                       net * size)
+    return Opportunity(symbol=buy.symbol, buy=buy, sell=sell, buy_fee_bps=fee_bps,
+                       sell_fee_bps=fee_bps, net_per_unit=net, net_bps=net / buy.ask * 1e4,
+                       size=size, profit=net * size)
 
 
 def episode_events() -> list[EpisodeEvent]:
@@ -228,22 +231,29 @@ def episode_events() -> list[EpisodeEvent]:
     buy = quote(Venue.BYBIT, "BTC-USDT", 63900.0, 63901.0, age_ms=9000)
     sell = quote(Venue.OKX, "BTC-USDT", 64050.0, 64051.0, age_ms=9010)
     o1 = opportunity(buy, sell)
-    e1 = Episode("BTC-USDT|bybit|okx|1", "BTC-USDT", Venue.BYBIT, Venue.OKX, WALL_NS - 9000 * MS,
-                 o1, o1, o1, Verdict(True), True, 5, WALL_NS - 8200 * MS, "below_min")
+    e1 = Episode(id="BTC-USDT|bybit|okx|1", symbol="BTC-USDT", buy_venue=Venue.BYBIT,
+                 sell_venue=Venue.OKX, opened_ns=WALL_NS - 9000 * MS, first=o1, peak=o1, last=o1,
+                 verdict=Verdict(passed=True), passed=True, updates=5,
+                 closed_ns=WALL_NS - 8200 * MS, close_reason="below_min")
     buy2 = quote(Venue.BINANCE, "ETH-USDT", 2990.0, 2990.1, age_ms=5000, size=0.02)
     sell2 = quote(Venue.BITGET, "ETH-USDT", 2997.0, 2997.2, age_ms=5000)
     o2 = opportunity(buy2, sell2)
-    filtered = Verdict(False, "trend", "not persistent yet (12 ms)")
-    e2 = Episode("ETH-USDT|binance|bitget|2", "ETH-USDT", Venue.BINANCE, Venue.BITGET,
-                 WALL_NS - 5000 * MS, o2, o2, o2, filtered, False, 1, WALL_NS - 4988 * MS, "stale")
+    filtered = Verdict(passed=False, filter="trend", reason="not persistent yet (12 ms)")
+    e2 = Episode(id="ETH-USDT|binance|bitget|2", symbol="ETH-USDT", buy_venue=Venue.BINANCE,
+                 sell_venue=Venue.BITGET, opened_ns=WALL_NS - 5000 * MS, first=o2, peak=o2, last=o2,
+                 verdict=filtered, passed=False, updates=1, closed_ns=WALL_NS - 4988 * MS,
+                 close_reason="stale")
     buy3 = quote(Venue.BINANCE, "BTC-USDT", 63950.0, 63950.5, age_ms=1200)
     sell3 = quote(Venue.OKX, "BTC-USDT", 64100.0, 64101.0, age_ms=1210)
     o3 = opportunity(buy3, sell3)
-    e3 = Episode("BTC-USDT|binance|okx|3", "BTC-USDT", Venue.BINANCE, Venue.OKX,
-                 WALL_NS - 1200 * MS, o3, o3, o3, Verdict(True), True, 9)
-    return [EpisodeEvent(EpisodeKind.OPEN, e1), EpisodeEvent(EpisodeKind.CLOSE, e1),
-            EpisodeEvent(EpisodeKind.OPEN, e2), EpisodeEvent(EpisodeKind.CLOSE, e2),
-            EpisodeEvent(EpisodeKind.OPEN, e3)]
+    e3 = Episode(id="BTC-USDT|binance|okx|3", symbol="BTC-USDT", buy_venue=Venue.BINANCE,
+                 sell_venue=Venue.OKX, opened_ns=WALL_NS - 1200 * MS, first=o3, peak=o3, last=o3,
+                 verdict=Verdict(passed=True), passed=True, updates=9)
+    return [EpisodeEvent(kind=EpisodeKind.OPEN, episode=e1),
+            EpisodeEvent(kind=EpisodeKind.CLOSE, episode=e1),
+            EpisodeEvent(kind=EpisodeKind.OPEN, episode=e2),
+            EpisodeEvent(kind=EpisodeKind.CLOSE, episode=e2),
+            EpisodeEvent(kind=EpisodeKind.OPEN, episode=e3)]
 
 
 def feed_fixed_state(app: ArbotApp) -> None:
@@ -262,8 +272,11 @@ def _leg(purpose: str, venue: Venue, side: Side, price: str, qty: str, filled: f
          error: str = "") -> LegOrder:
     cid = f"ab18f3a{n:04x}{purpose}"
     venue_symbol = "BTCUSDT" if venue is Venue.BINANCE else "BTC-USDT"
-    return LegOrder(OrderRequest(cid, venue, "BTC-USDT", venue_symbol, side, price, qty),
-                    OrderReport(cid, f"paper-{n}", status, filled, avg, fee, fee_asset, error),
+    return LegOrder(OrderRequest(client_id=cid, venue=venue, symbol="BTC-USDT",
+                                 venue_symbol=venue_symbol, side=side, price=price, qty=qty),
+                    OrderReport(client_id=cid, venue_order_id=f"paper-{n}", status=status,
+                                filled_qty=filled, avg_price=avg, fee=fee, fee_asset=fee_asset,
+                                error=error),
                     purpose)
 
 

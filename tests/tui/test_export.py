@@ -65,8 +65,10 @@ async def db(tmp_path: Path) -> Path:
     async with Writer(conn, flush_ms=10) as writer:
         for i in range(QUOTES):
             venue = (Venue.OKX, Venue.BINANCE)[i % 2]
-            await writer.put_quote(Quote(venue, "BTC-USDT", 60000.0 + i / 100, 0.5 + i,
-                                         60001.25 + i / 100, 1e-5 * (i + 1), None, T0 + i * S))
+            await writer.put_quote(Quote(venue=venue, symbol="BTC-USDT", bid=60000.0 + i / 100,
+                                         bid_size=0.5 + i, ask=60001.25 + i / 100,
+                                         ask_size=1e-5 * (i + 1), ts_exchange_ms=None,
+                                         ts_recv_ns=T0 + i * S))
         for k in range(EPISODES):
             await writer.put("episode_open", episode(k))
     await conn.close()
@@ -159,10 +161,10 @@ async def test_opportunities_chosen_from_the_keyboard(db: Path, tmp_path: Path) 
 async def test_trades_export_as_arbot_export_trades_does(db: Path, tmp_path: Path) -> None:
     journal = TradeJournal(db)
     for k in range(2):
-        buy = OrderRequest(f"t{k}b", Venue.OKX, "BTC-USDT", "BTC-USDT", Side.BUY, "60000.5",
-                           "0.001")
-        sell = OrderRequest(f"t{k}s", Venue.BINANCE, "BTC-USDT", "BTCUSDT", Side.SELL,
-                            "60100.0", "0.001")
+        buy = OrderRequest(client_id=f"t{k}b", venue=Venue.OKX, symbol="BTC-USDT",
+                           venue_symbol="BTC-USDT", side=Side.BUY, price="60000.5", qty="0.001")
+        sell = OrderRequest(client_id=f"t{k}s", venue=Venue.BINANCE, symbol="BTC-USDT",
+                            venue_symbol="BTCUSDT", side=Side.SELL, price="60100.0", qty="0.001")
         journal.intent(TradeIntent(trade_id=f"t{k}", episode_id=f"ep-{k}",
                                    mode=TradingMode.PAPER, run_id=1, symbol="BTC-USDT", buy=buy,
                                    sell=sell, buy_price=60000.5, sell_price=60100.0,

@@ -304,16 +304,22 @@ async def test_recorded_trades_fill_the_table_at_start(tmp_path: Path) -> None:
     conn = await open_db(db)
     await conn.close()
     journal = TradeJournal(db)
-    buy = OrderRequest("t1b", Venue.BYBIT, "ETH-USDT", "ETHUSDT", Side.BUY, "3000.5", "0.02")
-    sell = OrderRequest("t1s", Venue.OKX, "ETH-USDT", "ETH-USDT", Side.SELL, "3004.2", "0.02")
+    buy = OrderRequest(client_id="t1b", venue=Venue.BYBIT, symbol="ETH-USDT",
+                       venue_symbol="ETHUSDT", side=Side.BUY, price="3000.5", qty="0.02")
+    sell = OrderRequest(client_id="t1s", venue=Venue.OKX, symbol="ETH-USDT",
+                        venue_symbol="ETH-USDT", side=Side.SELL, price="3004.2", qty="0.02")
     journal.intent(TradeIntent(trade_id="t1", episode_id="ep1", mode=TradingMode.PAPER, run_id=1,
                                symbol="ETH-USDT", buy=buy, sell=sell, buy_price=3000.5,
                                sell_price=3004.2, expected_profit=0.05,
                                ts_ns=1_714_564_000_000_000_000))
-    journal.report(buy, "t1", OrderReport("t1b", "p1", OrderStatus.FILLED, 0.02, 3000.5,
-                                          0.00002, "ETH"), 1_714_564_000_100_000_000)
-    journal.report(sell, "t1", OrderReport("t1s", "p2", OrderStatus.FILLED, 0.02, 3004.2,
-                                           0.060084, "USDT"), 1_714_564_000_100_000_000)
+    journal.report(buy, "t1", OrderReport(client_id="t1b", venue_order_id="p1",
+                                          status=OrderStatus.FILLED, filled_qty=0.02,
+                                          avg_price=3000.5, fee=0.00002,
+                                          fee_asset="ETH"), 1_714_564_000_100_000_000)
+    journal.report(sell, "t1", OrderReport(client_id="t1s", venue_order_id="p2",
+                                           status=OrderStatus.FILLED, filled_qty=0.02,
+                                           avg_price=3004.2, fee=0.060084,
+                                           fee_asset="USDT"), 1_714_564_000_100_000_000)
     journal.close_trade(TradeClose(trade_id="t1", status=TradeStatus.FILLED,
                                    leg_outcome=LegOutcome.BALANCED, detail="", buy_qty=0.02,
                                    sell_qty=0.02, buy_avg=3000.5, sell_avg=3004.2, fees=0.12,

@@ -82,9 +82,9 @@ class BinanceParser(FrameParser):
                 and f.A is not None and f.u is not None:
             return self._quote(f.s, f.b, f.B, f.a, f.A, recv_ns)
         if f.code is not None:
-            return [VenueError(Venue.BINANCE, str(f.code), f.msg or "")]
+            return [VenueError(venue=Venue.BINANCE, code=str(f.code), message=f.msg or "")]
         if f.id is not None and f.stream is None:
-            return [SubscribeAck(Venue.BINANCE, str(f.id))]
+            return [SubscribeAck(venue=Venue.BINANCE, ref=str(f.id))]
         self.drops.add(Drop.INVALID_FRAME)
         return []
 
@@ -109,7 +109,7 @@ class BinanceParser(FrameParser):
             data: Any = obj.get("data")
             event = data.get("e") if isinstance(data, dict) else obj.get("e")
             if event == "serverShutdown":
-                return [ShutdownNotice(Venue.BINANCE, "serverShutdown")]
+                return [ShutdownNotice(venue=Venue.BINANCE, message="serverShutdown")]
             if (isinstance(stream, str) and not stream.endswith("@bookTicker")) or event:
                 self.drops.add(Drop.UNUSED_CHANNEL)
                 return []

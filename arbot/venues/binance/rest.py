@@ -100,9 +100,9 @@ def parse_order(body: bytes, ref: OrderRef) -> OrderReport:
     fee_asset = o.fills[0].commissionAsset if o.fills else ""
     fee = sum((f.commission for f in o.fills if f.commissionAsset == fee_asset), Decimal(0))
     avg = float(quote_qty / base_qty) if base_qty > 0 else 0.0
-    return OrderReport(client_id, str(o.orderId), status_of(_STATUS, o.status),
-                       filled_qty=float(qty), avg_price=avg, fee=float(fee),
-                       fee_asset=fee_asset)
+    return OrderReport(client_id=client_id, venue_order_id=str(o.orderId),
+                       status=status_of(_STATUS, o.status), filled_qty=float(qty), avg_price=avg,
+                       fee=float(fee), fee_asset=fee_asset)
 
 
 class _Asset(msgspec.Struct):
@@ -121,7 +121,7 @@ _account = msgspec.json.Decoder(_Account, strict=False)
 def parse_balances(body: bytes) -> dict[str, Balance]:
     """`GET /api/v3/account`: `{"makerCommission":15,...,"balances":[{"asset":"BTC",
     "free":"4723846.89208129","locked":"0.00000000"},...],"permissions":["SPOT"]}`."""
-    return {a.asset.upper(): Balance(a.asset.upper(), a.free, a.locked)
+    return {a.asset.upper(): Balance(asset=a.asset.upper(), free=a.free, locked=a.locked)
             for a in _account.decode(body).balances}
 
 

@@ -117,9 +117,9 @@ def parse_status(body: bytes, ref: OrderRef) -> OrderReport | None:
     o = data[0]
     qty = num(o.baseVolume)
     fee, fee_asset = _fee(o.feeDetail, o.side, ref)
-    return OrderReport(o.clientOid or ref.client_id, o.orderId, status_of(_STATUS, o.status),
-                       filled_qty=qty, avg_price=num(o.priceAvg) if qty > 0 else 0.0,
-                       fee=fee, fee_asset=fee_asset)
+    return OrderReport(client_id=o.clientOid or ref.client_id, venue_order_id=o.orderId,
+                       status=status_of(_STATUS, o.status), filled_qty=qty,
+                       avg_price=num(o.priceAvg) if qty > 0 else 0.0, fee=fee, fee_asset=fee_asset)
 
 
 def _fee(detail: str, side: str, ref: OrderRef) -> tuple[float, str]:
@@ -159,8 +159,8 @@ def parse_balances(body: bytes) -> dict[str, Balance]:
     "locked":"0","limitAvailable":"0","uTime":"1622697148"}]}`. `frozen` is held by open
     orders, `locked` by other programmes (fiat merchants); both are not free. Coin names
     can be lower case (the doc example is), so they are upper-cased."""
-    return {a.coin.upper(): Balance(a.coin.upper(), num(a.available),
-                                    num(a.frozen) + num(a.locked))
+    return {a.coin.upper(): Balance(asset=a.coin.upper(), free=num(a.available),
+                                    locked=num(a.frozen) + num(a.locked))
             for a in _assets.decode(body).data}
 
 

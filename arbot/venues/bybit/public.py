@@ -129,13 +129,14 @@ class BybitParser(FrameParser):
     def _reply(self, op: str, success: object, ret_msg: object, ref: str | None) -> list[FeedEvent]:
         """Answers to our ops: subscribe acks, pongs (`op` is "ping" on spot, "pong" elsewhere)."""
         if success is False:
-            return [VenueError(Venue.BYBIT, "", ret_msg if isinstance(ret_msg, str) else "")]
+            return [VenueError(venue=Venue.BYBIT, code="",
+                               message=ret_msg if isinstance(ret_msg, str) else "")]
         if op in ("ping", "pong") or ret_msg == "pong":
-            return [Pong(Venue.BYBIT)]
+            return [Pong(venue=Venue.BYBIT)]
         if op != "subscribe":
             self.drops.add(Drop.UNUSED_CHANNEL)  # e.g. unsubscribe replies
         elif success is True:
-            return [SubscribeAck(Venue.BYBIT, ref or op)]
+            return [SubscribeAck(venue=Venue.BYBIT, ref=ref or op)]
         else:
             self.drops.add(Drop.INVALID_FRAME)
         return []

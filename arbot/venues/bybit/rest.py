@@ -126,9 +126,9 @@ def parse_status(body: bytes, ref: OrderRef) -> OrderReport | None:
     fee = num(o.cumExecFee)
     error = o.rejectReason if status is OrderStatus.REJECTED and \
         o.rejectReason not in _NO_REASON else ""
-    return OrderReport(o.orderLinkId or ref.client_id, o.orderId, status, filled_qty=qty,
-                       avg_price=num(o.avgPrice) if qty > 0 else 0.0, fee=fee,
-                       fee_asset=received_asset(side_of(o.side), ref) if fee else "",
+    return OrderReport(client_id=o.orderLinkId or ref.client_id, venue_order_id=o.orderId,
+                       status=status, filled_qty=qty, avg_price=num(o.avgPrice) if qty > 0 else 0.0,
+                       fee=fee, fee_asset=received_asset(side_of(o.side), ref) if fee else "",
                        error=error)
 
 
@@ -161,7 +161,8 @@ def parse_balances(body: bytes) -> dict[str, Balance]:
     for wallet in _wallet.decode(body).result.items:
         for c in wallet.coin:
             locked = num(c.locked)
-            out[c.coin.upper()] = Balance(c.coin.upper(), num(c.walletBalance) - locked, locked)
+            out[c.coin.upper()] = Balance(asset=c.coin.upper(), free=num(c.walletBalance) - locked,
+                                          locked=locked)
     return out
 
 

@@ -100,9 +100,10 @@ def parse_status(body: bytes, ref: OrderRef) -> OrderReport | None:
     o = data[0]
     qty = num(o.accFillSz)
     fee = charged(o.fee)
-    return OrderReport(o.clOrdId or ref.client_id, o.ordId, status_of(_STATUS, o.state),
-                       filled_qty=qty, avg_price=num(o.avgPx) if qty > 0 else 0.0,
-                       fee=fee, fee_asset=o.feeCcy if fee else "")
+    return OrderReport(client_id=o.clOrdId or ref.client_id, venue_order_id=o.ordId,
+                       status=status_of(_STATUS, o.state), filled_qty=qty,
+                       avg_price=num(o.avgPx) if qty > 0 else 0.0, fee=fee,
+                       fee_asset=o.feeCcy if fee else "")
 
 
 class _Detail(msgspec.Struct):
@@ -125,7 +126,8 @@ _balance = msgspec.json.Decoder(_BalanceResponse)
 def parse_balances(body: bytes) -> dict[str, Balance]:
     """`GET /api/v5/account/balance`: `data[0].details[]` with `ccy`, `availBal` (free)
     and `frozenBal` (held by orders), among many others (`cashBal`, `eq`, ...)."""
-    return {d.ccy.upper(): Balance(d.ccy.upper(), num(d.availBal), num(d.frozenBal))
+    return {d.ccy.upper(): Balance(asset=d.ccy.upper(), free=num(d.availBal),
+                                   locked=num(d.frozenBal))
             for account in _balance.decode(body).data for d in account.details}
 
 
