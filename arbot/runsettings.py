@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from arbot.config import ArbotSettings, ExchangeSettings
 from arbot.domain import Venue
-from arbot.exchanges.feed import FeedTiming
+from arbot.exchanges.reconnect import FeedTiming
 
 
 def feed_timing(settings: ArbotSettings) -> FeedTiming:
