@@ -197,7 +197,7 @@ LIMITS = RestLimits(overall=RateLimit(6000, 60.0), endpoints={
     "/api/v2/common/trade-rate": Endpoint(limit=RateLimit(10, 1.0)),
 })
 # `code` "00000" is success; 429 comes as HTTP status and as code. 400xx are the
-# request and its authentication (the REST error-code table; docs/venues/bitget.md,
+# request and its authentication (`spot/error-code/restapi`; docs/venues/bitget.md,
 # "Errors ArBot maps"), 43xxx/45xxx orders.
 ERRORS = ErrorTable(
     "code", "msg", "00000",
