@@ -1,16 +1,14 @@
 """The one market-data socket loop, for every venue (docs/design.md, "One feed loop").
 
 Per connection (`Feed.run`): connect, subscribe in the venue's batches, parse every frame
-with the venue's adapter, pass every quote through the venue's gate
-(`arbot.exchanges.quotegate`), answer heartbeats, and reconnect on close, error, a shutdown
-notice or a silent socket, with capped exponential backoff and full jitter. After too many
-failures in a row the connection is quarantined for a cool-down; other venues carry on.
+with the venue's adapter, pass every quote through the venue's gate (`quotegate`), answer
+heartbeats, and reconnect on close, error, a shutdown notice or a silent socket, with the
+backoff and quarantine of `arbot.exchanges.reconnect`; other venues carry on.
 
 The receive loop does as little as possible per frame (no timeouts: a timeout context
 per receive costs as much as the parse); a supervisor task beside it owns the clocks:
-heartbeats, the stale and silence watchdogs, acknowledgement timeouts and status.
-With `--record-raw`, each frame also goes, with its receive time, to a raw sink that only
-buffers (`arbot.storage.rawlog`).
+heartbeats, the stale and silence watchdogs, acknowledgement timeouts and status. With
+`--record-raw` each frame and its receive time also go to a raw sink that only buffers.
 """
 
 from __future__ import annotations
