@@ -1,7 +1,8 @@
 """Timestamps at the edges: ISO-8601 UTC text <-> integer nanoseconds since the epoch.
 
-Inside ArBot times are integers with their unit in the name (DESIGN rule 4); aware
-datetimes appear only where a person reads or types a time.
+Inside ArBot times are integers with their unit in the name (docs/design.md,
+"Timestamps carry units"); aware datetimes appear only where a person reads or types a
+time.
 """
 
 from __future__ import annotations

@@ -49,7 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from arbot.domain import FeedStatus, Quote, Venue
 from arbot.exchanges import adapter_for
-from arbot.exchanges.feed import Feed, FeedTiming, aiohttp_connect
+from arbot.exchanges.feed import Feed, aiohttp_connect
+from arbot.exchanges.reconnect import FeedTiming
 from arbot.exchanges.symbols import SymbolMap
 from arbot.sim.config import DEFAULT_SYMBOLS
 from bench.feed_sender import Sender

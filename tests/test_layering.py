@@ -1,5 +1,6 @@
-"""Only `arbot.tui` may import textual or rich (DESIGN rule 7 and section 3): the core has
-to run headless, in the backtester and in tests without a terminal library loaded.
+"""Only `arbot.tui` may import textual or rich (docs/design.md, "Layout"; also an import
+contract in pyproject.toml): the core has to run headless, in the backtester and in
+tests without a terminal library loaded.
 
 Checked on the source with `ast`, so an import hidden inside a function counts too.
 """

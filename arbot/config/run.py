@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from arbot.config.sections import ExchangeSettings
 from arbot.config.settings import ArbotSettings
 from arbot.domain import Venue
-from arbot.exchanges.feed import FeedTiming
+from arbot.exchanges.reconnect import FeedTiming
 
 
 def feed_timing(settings: ArbotSettings) -> FeedTiming:

@@ -1,16 +1,14 @@
-"""The one market-data socket loop, for every venue (DESIGN rule 2).
+"""The one market-data socket loop, for every venue (docs/design.md, "One feed loop").
 
 Per connection (`Feed.run`): connect, subscribe in the venue's batches, parse every frame
-with the venue's adapter, pass every quote through the venue's gate
-(`arbot.exchanges.quotegate`), answer heartbeats, and reconnect on close, error, a shutdown
-notice or a silent socket, with capped exponential backoff and full jitter. After too many
-failures in a row the connection is quarantined for a cool-down; other venues carry on.
+with the venue's adapter, pass every quote through the venue's gate (`quotegate`), answer
+heartbeats, and reconnect on close, error, a shutdown notice or a silent socket, with the
+backoff and quarantine of `arbot.exchanges.reconnect`; other venues carry on.
 
 The receive loop does as little as possible per frame (no timeouts: a timeout context
 per receive costs as much as the parse); a supervisor task beside it owns the clocks:
-heartbeats, the stale and silence watchdogs, acknowledgement timeouts and status.
-With `--record-raw`, each frame also goes, with its receive time, to a raw sink that only
-buffers (`arbot.storage.rawlog`).
+heartbeats, the stale and silence watchdogs, acknowledgement timeouts and status. With
+`--record-raw` each frame and its receive time also go to a raw sink that only buffers.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import NoReturn
 
 import aiohttp
-import msgspec
 
 from arbot.domain import (
     FeedState,
@@ -36,37 +33,14 @@ from arbot.domain import (
 from arbot.events import FeedSink
 from arbot.exchanges.base import Adapter, DropCounter
 from arbot.exchanges.quotegate import QuoteGate
+from arbot.exchanges.reconnect import DEFAULT_TIMING, FeedTiming, Reconnect, backoff_delay
 
 _TEXT = aiohttp.WSMsgType.TEXT
 _BINARY = aiohttp.WSMsgType.BINARY
 
 
-class FeedTiming(msgspec.Struct, frozen=True):
-    """Every interval the loop uses, in seconds; tests shorten them.
-
-    `heartbeat_s` None means the venue's documented interval.
-    """
-
-    connect_timeout_s: float = 10.0
-    ack_timeout_s: float = 10.0
-    stale_after_s: float = 5.0
-    silence_s: float = 30.0
-    backoff_base_s: float = 0.5
-    backoff_cap_s: float = 30.0
-    healthy_s: float = 60.0
-    quarantine_after: int = 8
-    quarantine_s: float = 300.0
-    status_s: float = 1.0
-    tick_s: float = 0.25
-    heartbeat_s: float | None = None
-
-
-DEFAULT_TIMING = FeedTiming()
-
-
 Connect = Callable[[str], AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]]
-# Takes every received frame with the receive time stamped on its quotes (`--record-raw`);
-# called on the hot path, so it must only buffer.
+# Every received frame and its receive time (`--record-raw`); on the hot path: buffer only.
 RawSink = Callable[[str | bytes, int], None]
 
 
@@ -83,22 +57,6 @@ def aiohttp_connect(session: aiohttp.ClientSession, timing: FeedTiming) -> Conne
         )
 
     return connect
-
-
-def backoff_delay(failures: int, timing: FeedTiming, rng: random.Random) -> float:
-    """Full jitter: uniform in [0, min(cap, base * 2^(failures-1))], so many clients
-    reconnecting after one outage spread out instead of arriving together."""
-    ceiling = min(timing.backoff_cap_s, timing.backoff_base_s * 2 ** (failures - 1))
-    return rng.uniform(0.0, ceiling)
-
-
-class _Reconnect(Exception):
-    """Leave this connection and open a new one. `failure` False: no backoff (a notice)."""
-
-    def __init__(self, reason: str, *, failure: bool = True) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.failure = failure
 
 
 class Feed:
@@ -208,7 +166,7 @@ class Feed:
                 await self._connected(ws)
         except asyncio.CancelledError:
             raise
-        except _Reconnect as exc:
+        except Reconnect as exc:
             self.last_error, failure = exc.reason, exc.failure
         except TimeoutError:
             self.last_error = f"connect timed out after {self.timing.connect_timeout_s:g} s"
@@ -252,7 +210,7 @@ class Feed:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         for task in done:
-            task.result()  # re-raises the _Reconnect (or error) that ended the connection
+            task.result()  # re-raises the Reconnect (or error) that ended the connection
 
     async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         frames = self.adapter.subscribe_frames(self.venue_ids)
@@ -297,9 +255,9 @@ class Feed:
                 if self.state is not live and self.quotes > self._quotes_at_connect:
                     self._set(live)  # first quote on this connection, or frames resumed
             elif kind is aiohttp.WSMsgType.ERROR:
-                raise _Reconnect(f"socket error: {ws.exception()}")
+                raise Reconnect(f"socket error: {ws.exception()}")
             else:
-                raise _Reconnect(f"closed by the venue (code {ws.close_code})")
+                raise Reconnect(f"closed by the venue (code {ws.close_code})")
 
     def _control(self, event: object) -> None:
         if isinstance(event, SubscribeAck):
@@ -308,7 +266,7 @@ class Feed:
             self.last_error = f"venue error {event.code}: {event.message}".rstrip(": ")
             self.sink.on_feed_status(self.status())
         elif isinstance(event, ShutdownNotice):
-            raise _Reconnect(f"venue notice: {event.message}", failure=False)
+            raise Reconnect(f"venue notice: {event.message}", failure=False)
 
     async def _supervise(self, ws: aiohttp.ClientWebSocketResponse) -> NoReturn:
         """Heartbeats, watchdogs and the ack timeout, checked every tick."""
@@ -323,7 +281,7 @@ class Feed:
             last = self.last_frame
             since_frame = now - (last if last is not None and last > self._since else self._since)
             if since_frame >= t.silence_s:
-                raise _Reconnect(f"no data for {since_frame:.0f} s")
+                raise Reconnect(f"no data for {since_frame:.0f} s")
             if since_frame >= t.stale_after_s and self.state is FeedState.LIVE:
                 self._set(FeedState.STALE)
             if hb.frame is not None:

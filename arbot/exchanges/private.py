@@ -36,14 +36,9 @@ from arbot.domain import Balance, FeeRates, OrderNotSent, OrderReport, OrderRequ
 from arbot.exchanges.base import Adapter
 from arbot.exchanges.orderwire import OrderRef
 from arbot.exchanges.ratelimit import Clock, Sleep
-from arbot.exchanges.rest import (
-    DEFAULT_REST_TIMING,
-    RestClient,
-    RestTiming,
-    SessionFactory,
-    _wall_ms,
-)
+from arbot.exchanges.rest import RestClient, SessionFactory, _wall_ms
 from arbot.exchanges.restspec import RestError, RestErrorKind
+from arbot.exchanges.resttiming import DEFAULT_REST_TIMING, RestTiming
 from arbot.exchanges.signing import Credentials, SignedRequest, scrub
 
 log = logging.getLogger("arbot.rest.private")

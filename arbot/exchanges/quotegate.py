@@ -1,4 +1,5 @@
-"""The plausibility gate every parsed quote passes before any sink sees it (DESIGN rule 3).
+"""The plausibility gate every parsed quote passes before any sink sees it (docs/design.md,
+"Market-shaped truth").
 
 `make_quote` refuses what no top of book can be (NaN, infinite, zero, negative, crossed),
 but any finite magnitude parses: an ask of 1e30 or a bid of 3e-297 reads as well as
@@ -34,8 +35,9 @@ that follows is then the sanity filter's to refuse.
 A rejected quote is dropped and counted, like every dropped frame: the venue's previous
 good quote stays, ages out under `max_quote_age_ms` like any other, and is replaced by
 the next good push. The recorder keeps exactly what the engine saw, so a backtest of the
-recording replays the same quotes (rule 4); withdrawing the quote instead would need a
-new event through every sink and the recording.
+recording replays the same quotes (docs/design.md, "Backtest equals paper equals
+live"); withdrawing the quote instead would need a new event through every sink and the
+recording.
 
 Hot path: a dict lookup, a chained comparison and four multiply-modulo-compare steps on
 floats precomputed per symbol; no allocation beyond the new band's two floats. About

@@ -2,7 +2,7 @@
 
 Venues count request weight in windows (e.g. 6000 per minute, or 600 requests per
 5 s); exceeding them costs a 429, then a ban "from 2 minutes to 3 days". Clock and sleep
-are injected (DESIGN rule 5), so tests run the bucket in virtual time.
+are injected (docs/design.md, "No globals"), so tests run the bucket in virtual time.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The only HTTP code for REST (DESIGN §2): one client per venue for its public endpoints,
-and the transport `private.PrivateClient` sends signed requests through.
+"""The only HTTP code for REST (so the transport can be swapped in one place): one client
+per venue for its public endpoints, and the transport `private.PrivateClient` sends
+signed requests through.
 
 Everything that differs between venues is data on the adapter (time endpoint, request
 weights and limits, error envelope), so `RestClient` never asks which venue it talks to.
@@ -24,37 +25,19 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import aiohttp
-import msgspec
 from yarl import URL
 
 from arbot.domain import Instrument
 from arbot.exchanges.base import Adapter
 from arbot.exchanges.ratelimit import Clock, Sleep, TokenBucket
 from arbot.exchanges.restspec import RestError, RestErrorKind
+from arbot.exchanges.resttiming import DEFAULT_REST_TIMING, RestTiming, retry_after_s
 from arbot.exchanges.signing import scrub
 from arbot.exchanges.symbols import SymbolMap
 
 log = logging.getLogger("arbot.rest")
 
 SessionFactory = Callable[[], aiohttp.ClientSession]
-
-
-class RestTiming(msgspec.Struct, frozen=True):
-    """Timeouts and retry policy, in seconds; tests shorten them.
-
-    `retries` counts attempts after the first. A venue that asks for a longer wait than
-    `max_wait_s` (IP bans run from minutes to days) makes the call fail at
-    once instead of hanging start-up; the buckets stay paused for the whole wait.
-    """
-
-    timeout_s: float = 10.0
-    retries: int = 3
-    backoff_base_s: float = 0.5
-    backoff_cap_s: float = 10.0
-    max_wait_s: float = 60.0
-
-
-DEFAULT_REST_TIMING = RestTiming()
 
 
 class _Reply(NamedTuple):
@@ -75,7 +58,7 @@ class RestClient:
 
     `session` is an aiohttp session to use (the caller closes it) or a factory for one
     the client owns and closes in `aclose()`; by default the client makes its own. Clock,
-    sleep, wall clock and random source are injectable for tests (DESIGN rule 5).
+    sleep, wall clock and random source are injectable for tests (docs/design.md, "No globals").
     """
 
     def __init__(self, adapter: Adapter, base_url: str | None = None,
@@ -224,7 +207,7 @@ class RestClient:
                                              data=body or None, timeout=timeout) as resp:
                 data = await resp.read()
                 status = resp.status
-                retry_after = _seconds(resp.headers.get("Retry-After"))
+                retry_after = retry_after_s(resp.headers.get("Retry-After"))
         except TimeoutError:
             raise fail(RestErrorKind.TIMEOUT, None, "",
                        f"no answer within {self.timing.timeout_s:g} s") from None
@@ -245,17 +228,6 @@ class RestClient:
     def _unreadable(self, path: str, reply: _Reply, exc: ValueError) -> RestError:
         return RestError(RestErrorKind.INVALID_RESPONSE, reply.status, "", str(exc),
                          self.venue, path)
-
-
-def _seconds(value: str | None) -> float | None:
-    """Retry-After in seconds; the HTTP-date form is ignored (venues send seconds)."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
 
 
 async def load_symbol_map(client: RestClient, adapter: Adapter, symbols: list[str]
@@ -304,5 +276,4 @@ def _fallback(adapter: Adapter, symbols: list[str], why: str
     return smap, {}, f"{why}; using configured symbols"
 
 
-__all__ = ["DEFAULT_REST_TIMING", "RestClient", "RestError", "RestTiming", "SessionFactory",
-           "load_symbol_map"]
+__all__ = ["RestClient", "RestError", "SessionFactory", "load_symbol_map"]

@@ -29,7 +29,8 @@ from arbot.sim.limits import SkewedClock
 from arbot.sim.prices import PriceModel
 from arbot.sim.private import Handler as PrivateHandler
 from arbot.sim.restfault import ArmedRestFault, RestFault
-from arbot.sim.session import Session, Shared
+from arbot.sim.session import Session
+from arbot.sim.shared import Shared
 from arbot.sim.wire import Ctx, RestHandler, RestRequest, VenueProtocol, dumps
 from arbot.venues import VenueClasses
 

@@ -10,18 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable
 
 import numpy as np
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from arbot.domain import Venue
-from arbot.sim.config import Faults, SimConfig
-from arbot.sim.faults import VenueStats, absurd_book, garbage_frame
+from arbot.sim.faults import absurd_book, garbage_frame
 from arbot.sim.flood import Ring
-from arbot.sim.instruments import Catalog
-from arbot.sim.prices import PriceModel, jiggle
+from arbot.sim.prices import jiggle
+from arbot.sim.shared import Shared
 from arbot.sim.wire import Ctx, Sub, VenueProtocol, dumps, make_book
 
 log = logging.getLogger("arbot.sim")
@@ -30,18 +27,6 @@ PACED_BATCH = 256
 FLOOD_HIGH_WATER = 1 << 20
 RING_MAX_AGE_S = 1.0
 MAX_TIMER_SLEEP_S = 0.02
-
-
-@dataclass
-class Shared:
-    """Server-wide state every session reads; faults are swapped at runtime."""
-
-    config: SimConfig
-    catalog: Catalog
-    model: PriceModel
-    faults: dict[Venue, Faults]
-    stats: dict[Venue, VenueStats]
-    now_ms: Callable[[], int]
 
 
 class Session:

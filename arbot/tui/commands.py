@@ -1,5 +1,6 @@
 """The command palette lists every key binding, so anything a key does can also be found
-by name (DESIGN rule 7), with its key shown for next time."""
+by name (docs/design.md, "The screen shows the engine's numbers"), with its key
+shown for next time."""
 
 from __future__ import annotations
 

@@ -18,7 +18,8 @@ import pytest
 
 from arbot.domain import FeedState, FeedStatus, Quote, Venue
 from arbot.exchanges import adapter_for
-from arbot.exchanges.feed import Feed, FeedTiming, aiohttp_connect, backoff_delay
+from arbot.exchanges.feed import Feed, aiohttp_connect
+from arbot.exchanges.reconnect import FeedTiming, backoff_delay
 from arbot.exchanges.symbols import SymbolMap
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import DEFAULT_HEARTBEATS

@@ -28,8 +28,8 @@ from aiohttp import web
 from arbot.domain import OrderRequest, OrderStatus, Side, Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.private import PrivateClient
-from arbot.exchanges.rest import RestTiming
 from arbot.exchanges.restspec import RestError, RestErrorKind
+from arbot.exchanges.resttiming import RestTiming
 from arbot.exchanges.signing import Credentials
 from tests.exchanges import FIXTURES
 from tests.exchanges.test_ratelimit import VirtualTime

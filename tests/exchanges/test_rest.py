@@ -16,8 +16,9 @@ import pytest
 
 from arbot.domain import Venue
 from arbot.exchanges import adapter_for
-from arbot.exchanges.rest import RestClient, RestError, RestTiming, load_symbol_map
+from arbot.exchanges.rest import RestClient, RestError, load_symbol_map
 from arbot.exchanges.restspec import RestErrorKind
+from arbot.exchanges.resttiming import RestTiming
 from arbot.exchanges.symbols import UnknownSymbolError
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.instruments import decimal_text, spec_for

@@ -1,6 +1,7 @@
-"""Signing: the official Binance vectors and the derived Bybit/OKX/Bitget vectors of
-protocols.md §1.6 and §6, through each venue's own functions, plus the shared pieces
-(credentials that never print, query and body text, scrubbing)."""
+"""Signing: the official Binance vectors and derived Bybit/OKX/Bitget vectors, through
+each venue's own functions, plus the shared pieces (credentials that never print, query
+and body text, scrubbing). Where each venue documents its signing: docs/venues/<venue>.md,
+"Signing"."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from arbot.exchanges.signing import (
 from arbot.venues.binance import rest as binance
 from arbot.venues.bybit import rest as bybit
 
-# --- Binance: official vectors (rest-api.md, verbatim) ---------------------------------
+# --- Binance: official vectors, verbatim (rest-api.md, "SIGNED Endpoint Examples for
+# POST /api/v3/order") --------------------------------------------------------------
 
 BINANCE_SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 BINANCE_PAYLOAD_1 = ("symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1"
@@ -53,7 +55,10 @@ def test_the_non_ascii_symbol_is_encoded_as_binance_signs_it() -> None:
     assert encode_query({"symbol": "１２３４５６"}) == BINANCE_PAYLOAD_2.split("&")[0]
 
 
-# --- derived vectors (protocols.md §6, [D]): prehash building AND the HMAC --------------
+# --- derived vectors: prehash building AND the HMAC ---------------------------------
+# No venue but Binance publishes a (key, message, signature) triple. These are the
+# venues' own example prehash strings, signed here with Python's hmac under OKX's
+# example SecretKey: they prove the wiring, they are not venue-published values.
 
 DOC_KEY = "22582BD0CFF14C41EDBF1AB98506286D"
 

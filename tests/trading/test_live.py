@@ -35,7 +35,7 @@ from arbot.domain import (
 )
 from arbot.engine.board import VENUE_INDEX
 from arbot.exchanges.private import PrivateClient
-from arbot.exchanges.rest import RestTiming
+from arbot.exchanges.resttiming import RestTiming
 from arbot.headless import status_lines
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer

@@ -1,4 +1,5 @@
-"""Binance spot (docs: https://developers.binance.com/docs/binance-spot-api-docs)."""
+"""Binance spot (docs: https://developers.binance.com/docs/binance-spot-api-docs;
+ArBot's notes: docs/venues/binance.md)."""
 
 from __future__ import annotations
 

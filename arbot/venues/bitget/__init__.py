@@ -1,4 +1,5 @@
-"""Bitget v2 spot (docs: https://www.bitget.com/api-doc/spot/intro)."""
+"""Bitget v2 spot (docs: https://www.bitget.com/api-doc/spot/intro; ArBot's notes:
+docs/venues/bitget.md)."""
 
 from __future__ import annotations
 

@@ -2,8 +2,7 @@
 
 Shapes from the official docs (`https://www.bitget.com/api-doc/spot/trade/Place-Order`,
 `.../Cancel-Order`, `.../Get-Order-Info`, `.../spot/account/Get-Account-Assets`,
-`.../common/public/Get-Trade-Rate`), read from `rosssaunders/coincise`
-`docs/bitget/endpoints/private/*.md`. Every
+`.../common/public/Get-Trade-Rate`; notes in docs/venues/bitget.md). Every
 answer is `{"code":"00000","msg":"success","requestTime":..,"data":..}` (the assets page
 says `message` instead of `msg`; neither is read here). Numbers are strings.
 """
@@ -198,7 +197,8 @@ LIMITS = RestLimits(overall=RateLimit(6000, 60.0), endpoints={
     "/api/v2/common/trade-rate": Endpoint(limit=RateLimit(10, 1.0)),
 })
 # `code` "00000" is success; 429 comes as HTTP status and as code. 400xx are the
-# request and its authentication (`docs/bitget/error_codes.md`), 43xxx/45xxx orders.
+# request and its authentication (`spot/error-code/restapi`; docs/venues/bitget.md,
+# "Errors ArBot maps"), 43xxx/45xxx orders.
 ERRORS = ErrorTable(
     "code", "msg", "00000",
     codes={429: K.RATE_LIMITED, 40008: K.TIMESTAMP, 40005: K.TIMESTAMP,

@@ -1,9 +1,8 @@
 """Bitget v2 spot private REST as the simulator serves it.
 
-Sources: bitget.com/api-doc (read from public copies, rosssaunders/coincise
-`docs/bitget/...`): `common/signature` (signing), `spot/trade/Place-Order`,
-`spot/trade/Get-Order-Info` (`feeDetail` is a JSON text, fees negative),
-`spot/trade/Cancel-Order`, `spot/account/Get-Account-Assets`,
+Sources: bitget.com/api-doc (read from public copies of the pages): `common/signature`
+(signing), `spot/trade/Place-Order`, `spot/trade/Get-Order-Info` (`feeDetail` is a JSON
+text, fees negative), `spot/trade/Cancel-Order`, `spot/account/Get-Account-Assets`,
 `common/public/Get-Trade-Rate`, `spot/error-code/restapi` (400xx auth, 40786 duplicate
 clientOid, 43001/43004 orders, 43012 balance, 45110/45111 minimums) and
 `common/quick-start` ("429 status when the access exceeds the frequency limit"). Errors

@@ -1,4 +1,5 @@
-"""Bybit v5 spot (docs: https://bybit-exchange.github.io/docs/v5/intro)."""
+"""Bybit v5 spot (docs: https://bybit-exchange.github.io/docs/v5/intro; ArBot's notes:
+docs/venues/bybit.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""OKX v5 spot (docs: https://www.okx.com/docs-v5/en/)."""
+"""OKX v5 spot (docs: https://www.okx.com/docs-v5/en/; ArBot's notes: docs/venues/okx.md)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """OKX v5 spot signed REST: requests, signing, and the answers parsed.
 
 Shapes from the official docs (`https://www.okx.com/docs-v5/en/`: "POST / Place order",
-"POST / Cancel order", "GET / Order details", "Get balance", "Get fee rates"), read from
-public copies (`rosssaunders/coincise` `docs/okx/...`); ccxt's recorded answers (`ccxt/ccxt`
+"POST / Cancel order", "GET / Order details", "Get balance", "Get fee rates"; notes in
+docs/venues/okx.md); ccxt's recorded answers (`ccxt/ccxt`
 `ts/src/test/static/response/okx.json`) have the same fields. Every answer is
 `{"code":"0","msg":"","data":[..]}` with all numbers as strings, "" where there is none
 yet (`avgPx` before a fill). A refused order comes as `code` "1" with the cause in
