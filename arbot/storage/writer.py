@@ -10,6 +10,10 @@ database refuses outright (constraint, wrong type) are skipped one by one and co
 written at all (disk full, I/O error) stops the writer instead of retrying forever: one
 warning, every row it holds or is offered later counted in `stats.unwritten`, `on_stopped`
 told why, and `close()` returns at once. Nothing is dropped silently.
+
+This module is the drain loop and its failure handling; the queue the rows wait in is
+`arbot.storage.intake`, and the one transaction a batch is committed in is
+`arbot.storage.commit`.
 """
 
 from __future__ import annotations
@@ -18,22 +22,19 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
-from sqlite3 import DataError, IntegrityError, InterfaceError, ProgrammingError
 
 import aiosqlite
 
-from arbot.domain import Quote
+from arbot.storage.commit import commit_batch
 from arbot.storage.db import DatabaseError, database_error, storage_lost
-from arbot.storage.rows import STATEMENTS, Row, WriterStats, quote_row
+from arbot.storage.intake import Intake
+from arbot.storage.rows import STATEMENTS
 
 log = logging.getLogger(__name__)
 
-# Errors that mean "this row can never be written", as opposed to "not now".
-_BAD_ROW = (IntegrityError, InterfaceError, ProgrammingError, DataError, OverflowError, TypeError)
 
-class Writer:
+class Writer(Intake):
     """Owns the write side of one aiosqlite connection (see module docstring).
 
     Use `start()` for a task of its own (named ``arbot-db-writer``) or run `run()` in a
@@ -55,106 +56,17 @@ class Writer:
     ) -> None:
         if batch_rows < 1 or queue_rows < 1 or flush_ms < 0 or retry_s < 0:
             raise ValueError("batch_rows and queue_rows must be >= 1, flush_ms and retry_s >= 0")
-        self.stats = WriterStats(dict.fromkeys(statements, 0), {}, dict.fromkeys(statements, 0))
+        super().__init__(batch_rows=batch_rows, queue_rows=queue_rows, statements=statements)
         self._conn = conn
-        self._batch_rows = batch_rows
         self._flush_s = flush_ms / 1000.0
         self._retry_s = retry_s
-        self._sql = dict(statements)
-        self._queue: asyncio.Queue[tuple[str, Row]] = asyncio.Queue(maxsize=queue_rows)
-        self._pending: dict[str, list[Row]] = {key: [] for key in self._sql}
-        self._kept: deque[tuple[str, Row]] = deque()  # rows that must never be thinned
-        # _accepted: rows ever queued; _done: rows ever committed or rejected (a FIFO prefix
-        # of _accepted); _flush_target: the highest _accepted a flush() is waiting for.
-        self._pending_n = self._accepted = self._done = self._flush_target = self._putters = 0
-        self._idle = self._closing = self._closed = False
-        self._wake = asyncio.Event()
+        self._flush_target = 0  # the highest _accepted a flush() is waiting for
+        self._closed = False
         self._progress = asyncio.Condition()
         self._stopped = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._runner: asyncio.Task[object] | None = None
         self._on_stopped = on_stopped
-
-    def offer_quote(self, q: Quote) -> bool:
-        """Queue a quote without waiting; False (and counted as thinned) if the queue is full."""
-        return self.offer("quotes", quote_row(q))
-
-    async def put_quote(self, q: Quote) -> None:
-        """Queue a quote, waiting for room: for imports where nothing may be lost."""
-        await self.put("quotes", quote_row(q))
-
-    def offer(self, table: str, row: Row) -> bool:
-        """Queue `row` for statement `table` without waiting; False if thinned or closed."""
-        if self.stats.stopped is not None:
-            self._check(table)
-            self.stats.unwritten += 1
-            return False
-        if self._closing or table not in self._sql:
-            self._check(table)
-            self.stats.refused_closed += 1
-            return False
-        try:
-            self._queue.put_nowait((table, row))
-        except asyncio.QueueFull:
-            self.stats.thinned[table] = self.stats.thinned.get(table, 0) + 1
-            return False
-        self._accepted_one()
-        return True
-
-    def keep(self, table: str, row: Row) -> None:
-        """Queue a row that must never be thinned (episodes, runs, feed events) without
-        waiting. These are rare, so they bypass the bounded queue and go into the next batch.
-        """
-        self._check(table)
-        if self.stats.stopped is not None:
-            self.stats.unwritten += 1
-            return
-        if self._closing:
-            raise RuntimeError("the database writer is closed")
-        self._kept.append((table, row))
-        self._accepted_one()
-
-    async def put(self, table: str, row: Row) -> None:
-        """Queue `row` for statement `table`, waiting while the queue is full."""
-        self._check(table)
-        if not self._gave_up():
-            if self._closing:
-                raise RuntimeError("the database writer is closed")
-            self._putters += 1
-            try:
-                await self._queue.put((table, row))
-            finally:
-                self._putters -= 1
-            if not self._gave_up():
-                self._accepted_one()
-                return
-            self._drop_held()  # stopped while this row waited for room
-        else:
-            self.stats.unwritten += 1
-        raise DatabaseError(f"the database cannot be written: {self.stats.stopped}",
-                            kind="disk_full")
-
-    def _gave_up(self) -> bool:
-        return self.stats.stopped is not None
-
-    def _check(self, table: str) -> None:
-        if table not in self._sql:
-            raise KeyError(f"no statement registered for {table!r}")
-
-    def _accepted_one(self) -> None:
-        self._accepted += 1
-        # Wake the drain task only when it has something to do now: waking it per row
-        # would defeat the flush interval.
-        if self._idle or self._pending_n + self._queued() >= self._batch_rows:
-            self._wake.set()
-
-    def _queued(self) -> int:
-        return self._queue.qsize() + len(self._kept)
-
-    @property
-    def pending(self) -> int:
-        """Rows accepted but not yet committed (queued or in the batch being written)."""
-        return self._accepted - self._done
 
     async def start(self) -> None:
         """Run the drain loop in a task of its own. Idempotent."""
@@ -262,17 +174,6 @@ class Writer:
         except TimeoutError:
             pass
 
-    def _take(self) -> None:
-        """Move kept rows, then queued rows up to `batch_rows`, into the pending batch."""
-        while self._kept:
-            table, row = self._kept.popleft()
-            self._pending[table].append(row)
-            self._pending_n += 1
-        while self._pending_n < self._batch_rows and not self._queue.empty():
-            table, row = self._queue.get_nowait()
-            self._pending[table].append(row)
-            self._pending_n += 1
-
     async def _cycle(self) -> None:
         """Gather one batch (until full, `flush_ms` after it started, or urgent) and write it."""
         loop = asyncio.get_running_loop()
@@ -298,11 +199,7 @@ class Writer:
         """Commit the pending batch in one transaction; keep it on failure. True if committed."""
         started = time.perf_counter()
         try:
-            try:
-                rejected, why, changed = await self._transaction(careful=False)
-            except _BAD_ROW:
-                # Some row can never be written; find it without losing the others.
-                rejected, why, changed = await self._transaction(careful=True)
+            rejected, why, changed = await commit_batch(self._conn, self._sql, self._pending)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -332,48 +229,6 @@ class Writer:
             self._progress.notify_all()
         return True
 
-    async def _transaction(
-        self, *, careful: bool
-    ) -> tuple[dict[str, int], str | None, dict[str, int]]:
-        """Write the pending rows between BEGIN and COMMIT; return (rejected per table, why,
-        rows the statements changed per table: an `INSERT ... WHERE NOT EXISTS` may change
-        fewer rows than it was given).
-
-        Fast mode: one executemany per statement; a bad row escapes and the caller retries
-        carefully. Careful mode: row by row, skipping (and counting) the rows that fail.
-        """
-        conn = self._conn
-        rejected: dict[str, int] = {}
-        changed: dict[str, int] = {}
-        why: str | None = None
-        if conn.in_transaction:  # left open by a flush cancelled mid-way; the connection is ours
-            await conn.execute("ROLLBACK")
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            for table, rows in self._pending.items():
-                if not rows:
-                    continue
-                sql = self._sql[table]
-                if not careful:
-                    changed[table] = (await conn.executemany(sql, rows)).rowcount
-                    continue
-                for row in rows:
-                    try:
-                        changed[table] = changed.get(table, 0) + (
-                            await conn.execute(sql, row)).rowcount
-                    except _BAD_ROW as exc:
-                        rejected[table] = rejected.get(table, 0) + 1
-                        why = f"{table} row rejected ({exc}): {row!r}"[:500]
-            await conn.execute("COMMIT")
-        except Exception:
-            if conn.in_transaction:
-                try:
-                    await conn.execute("ROLLBACK")
-                except Exception as exc:  # the original error is the one worth reporting
-                    log.debug("rollback failed: %s", exc)
-            raise
-        return rejected, why, changed
-
     def _failed(self, exc: Exception) -> None:
         is_db = isinstance(exc, sqlite3.Error)
         message = database_error(exc).message if is_db else f"{type(exc).__name__}: {exc}"
@@ -396,19 +251,6 @@ class Writer:
                     "recorded until ArBot is restarted with room to write", why, held)
         if self._on_stopped is not None:
             self._on_stopped(why)
-
-    def _drop_held(self) -> int:
-        """Count as unwritten, and forget, every row in the batch and the queues."""
-        held = self._pending_n + self._queued()
-        for rows in self._pending.values():
-            rows.clear()
-        self._kept.clear()
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._pending_n = 0
-        self._done = self._accepted
-        self.stats.unwritten += held
-        return held
 
     def _unwritten_error(self, rows: int) -> DatabaseError:
         reason = self.stats.last_error or "the writer made no progress"
