@@ -2,6 +2,10 @@
 
 The runtime never knows whether a terminal UI or the headless logger is watching: front
 ends pass their sinks in and await `run()` (or take `coroutines()` to run as workers).
+This module is the wiring and its order; the steps with a job of their own live beside
+their subject: `arbot/feedbuild.py` (a venue's connections), `arbot/trading/startup.py`
+(the trader and the restart reconciliation), `arbot/engine/clock.py` (the sweep and the
+saved funnel) and `arbot/storage/retention.py` (old quotes deleted hourly).
 """
 
 from __future__ import annotations
@@ -20,34 +24,30 @@ from arbot import demo
 from arbot.api.hub import EventHub
 from arbot.api.server import ApiServer, api_token
 from arbot.config import ArbotSettings, load_credentials
-from arbot.config.run import feed_timing, feeds_changed, run_settings
+from arbot.config.run import feeds_changed, run_settings
 from arbot.demo import SimConfig, SimServer
 from arbot.domain import Instrument, Quote, Venue
-from arbot.engine.engine import SWEEP_S, Engine
+from arbot.engine.clock import engine_clock
+from arbot.engine.engine import Engine
 from arbot.events import FanOut, Sink
-from arbot.exchanges import adapter_for
-from arbot.exchanges.feed import Feed, aiohttp_connect
-from arbot.exchanges.quotegate import GateBoard, QuoteGate
-from arbot.exchanges.rest import RestClient, load_symbol_map
+from arbot.exchanges.feed import Feed
+from arbot.exchanges.quotegate import GateBoard
+from arbot.feedbuild import build_feeds
 from arbot.storage.db import open_db
-from arbot.storage.journal import TradeJournal
-from arbot.storage.queries import delete_quotes_older_than
 from arbot.storage.rawlog import RawLog, RawLogConfig
 from arbot.storage.recorder import Recorder
+from arbot.storage.retention import keep_pruning
 from arbot.storage.writer import Writer
 from arbot.tradekinds import TradingMode
 from arbot.trading.live import LiveExecutor
 from arbot.trading.reconcile import Reconciler
-from arbot.trading.setup import build_trader, open_live
+from arbot.trading.startup import account_fees, hold_unsettled, reconcile_first, start_trader
 from arbot.trading.trader import Trader
 from arbot.venuefeeds import FeedBoard, VenueFeeds, disabled_status
 
 log = logging.getLogger("arbot")
 
-RETENTION_EVERY_S = 3600.0
-FUNNEL_SAVE_S = 5.0
 WRITER_CLOSE_S = 5.0  # a database locked longer at the stop loses the rows still queued
-_NS_PER_DAY = 86_400 * 1_000_000_000
 
 
 class Runtime:
@@ -121,7 +121,13 @@ class Runtime:
         self._stack.callback(self._finish_run)
         episode_sinks: list[Sink] = [self.recorder]
         if self.settings.trading.mode != TradingMode.OFF:
-            self.trader = await self._start_trader()
+            # Live mode signs with the environment's keys (the simulator's in `--demo`).
+            keys = (functools.partial(demo.credentials, self.sim) if self.sim is not None
+                    else load_credentials)
+            self.trader, self.reconciler, self.live_problem = await start_trader(
+                self.settings, self._stack, keys, self.instruments, self._book_quote,
+                run_id=self.started_ns, armed=self.armed,
+                on_trade=FanOut(self._extra_sinks).on_trade, warnings=self.warnings)
             episode_sinks.append(self.trader)
         self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]))
         self._session = await self._stack.enter_async_context(aiohttp.ClientSession())
@@ -129,8 +135,9 @@ class Runtime:
         venues = self.settings.exchanges.enabled_venues()
         built = await asyncio.gather(*(self._feeds_for(v) for v in venues))
         initial = dict(zip(venues, built, strict=True))
-        await self._account_fees()
-        await self._reconcile_first()
+        if self.trader is not None and self.reconciler is not None:
+            await account_fees(self.trader, self.engine.set_taker_fee)
+            await reconcile_first(self.trader, self.reconciler, self.warnings)
         if self.api_hub is not None:
             api = ApiServer(self, token, self.api_hub)
             await api.start()
@@ -141,57 +148,9 @@ class Runtime:
             if venue not in initial:
                 self._sink.on_feed_status(disabled_status(venue, 0, None))
 
-    async def _start_trader(self) -> Trader:
-        """The trader, after settling what the last run left open; trading waits for it.
-        Live mode signs with the environment's keys (the simulator's in `--demo`)."""
-        journal = TradeJournal(self.settings.storage.path)
-        self._stack.callback(journal.close)
-        executor: LiveExecutor | None = None
-        if self.settings.trading.mode == TradingMode.LIVE:
-            session = await self._stack.enter_async_context(aiohttp.ClientSession())
-            keys = demo.credentials(self.sim) if self.sim is not None else load_credentials()
-            executor, self.live_problem, problems = await open_live(
-                self.settings, keys, self.instruments, session, armed=self.armed)
-            for problem in problems:
-                self.warnings.append(f"live: {problem}")
-                log.warning("live: %s", problem)
-        trader = build_trader(self.settings, journal, self._book_quote, self.instruments,
-                              run_id=self.started_ns, armed=self.armed,
-                              on_trade=FanOut(self._extra_sinks).on_trade, executor=executor,
-                              ledger=executor.ledger if executor is not None else None)
-        self._stack.push_async_callback(trader.wait_idle)  # settle trades before closing
-        trader.ready.clear()  # until the first reconciliation pass (after instruments)
-        self.reconciler = Reconciler(journal, trader.executor)
-        if self.armed:
-            log.warning("LIVE trading ARMED: real orders will be sent")
-        return trader
-
-    async def _reconcile_first(self) -> None:
-        """Settle what earlier runs left open, once the venues' instruments are known;
-        trading waits for this pass, and symbols with orders still open stay held."""
-        if self.trader is None or self.reconciler is None:
-            return
-        for line in await self.reconciler.settle():
-            self.warnings.append(f"restart: {line}")
-        for symbol, why in self.reconciler.held.items():
-            self.warnings.append(f"restart: {symbol} is not traded: {why}")
-        self._held_by_reconciler(self.reconciler)
-        self.trader.ready.set()
-
     def _held_by_reconciler(self, reconciler: Reconciler) -> None:
         if self.trader is not None:
-            self.trader.risk.unsettled = dict(reconciler.held)
-
-    async def _account_fees(self) -> None:
-        """Live: each venue's account taker fee replaces the configured one in the engine,
-        so every opportunity is net of what is really paid."""
-        trader = self.trader
-        if trader is None or not isinstance(trader.executor, LiveExecutor) or not self.engine:
-            return
-        for venue, bps in (await trader.executor.account_taker_bps()).items():
-            self.engine.set_taker_fee(venue, bps)
-            log.info("live: %s account taker fee %.2f bps replaces the configured one",
-                     venue, bps)
+            hold_unsettled(self.trader, reconciler)
 
     def arm_refusal(self) -> str | None:
         """Why live trading cannot be armed now (the reason `arm_live` would give), or None;
@@ -238,32 +197,11 @@ class Runtime:
         return self.engine.board.quote(venue, symbol) if self.engine is not None else None
 
     async def _feeds_for(self, venue: Venue) -> list[Feed]:
-        """The venue's connections under the current settings (none when it is off);
-        a symbol problem (unlisted, halted, no instruments) is a warning, not a failure."""
-        if venue not in self.settings.exchanges.enabled_venues():
-            return []
+        """The venue's connections under the current settings (none when it is off)."""
         assert self._session is not None and self._sink is not None
-        adapter = adapter_for(venue)
-        config = self.settings.exchanges.for_venue(venue)
-        client = RestClient(adapter, config.rest_url, self._session)
-        symbols, found, warning = await load_symbol_map(client, adapter,
-                                                        list(self.settings.market.symbols))
-        self.instruments.update({(venue, s): inst for s, inst in found.items()})
-        if warning:  # names the venue already, e.g. "bitget does not list FOO-USDT"
-            self.warnings.append(warning)
-            log.warning("%s", warning)
-        timing = feed_timing(self.settings)
-        ids = [symbols.to_venue(s) for s in symbols.canonical_symbols()]
-        gate = QuoteGate(venue, found, self._gate_board)
-        feeds = []
-        for n, chunk in enumerate(adapter.connections(ids)):
-            feed = Feed(adapter, config.ws_url, chunk, symbols.lookup, self._sink,
-                        aiohttp_connect(self._session, timing), connection=n, timing=timing,
-                        raw=self.raw_log.sink(venue) if self.raw_log is not None else None,
-                        gate=gate)
-            feed.last_error = warning  # shown in the venue's status until a newer error
-            feeds.append(feed)
-        return feeds
+        return await build_feeds(venue, self.settings, self._session, self._sink,
+                                 instruments=self.instruments, warnings=self.warnings,
+                                 gates=self._gate_board, raw_log=self.raw_log)
 
     @property
     def feeds(self) -> list[Feed]:
@@ -302,16 +240,8 @@ class Runtime:
         self.recorder.update_run(funnel, ended_ns=now)
 
     async def _engine_clock(self) -> None:
-        """Close episodes that went stale with no quote to notice it, and keep the run's
-        funnel current in the database."""
         assert self.engine is not None and self.recorder is not None
-        last_saved = time.monotonic()
-        while True:
-            await asyncio.sleep(SWEEP_S)
-            self.engine.sweep()
-            if time.monotonic() - last_saved >= FUNNEL_SAVE_S:
-                last_saved = time.monotonic()
-                self.recorder.update_run(self.engine.funnel.as_dict())
+        await engine_clock(self.engine, self.recorder.update_run)
 
     def coroutines(self) -> dict[str, Coroutine[Any, Any, Any]]:
         """Every long-lived task by name, for a TaskGroup or Textual workers."""
@@ -321,7 +251,7 @@ class Runtime:
         if self.reconciler is not None and self.reconciler.pending:
             tasks["reconcile"] = self.reconciler.run(self._held_by_reconciler)
         if self.settings.storage.retention_days > 0:
-            tasks["retention"] = self._retention()
+            tasks["retention"] = keep_pruning(lambda: self.settings.storage)
         return tasks
 
     async def run(self, stop: asyncio.Event | None = None, duration: float | None = None) -> None:
@@ -336,29 +266,3 @@ class Runtime:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def _retention(self) -> None:
-        """`retention_pass` once an hour; a failed pass is logged, never fatal."""
-        while True:
-            try:
-                await retention_pass(self.settings.storage.path,
-                                     self.settings.storage.retention_days)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a failed cleanup must not stop the feeds
-                log.warning("retention cleanup failed: %s", exc)
-            await asyncio.sleep(RETENTION_EVERY_S)
-
-
-async def retention_pass(path: str, days: int, now_ns: int | None = None) -> int:
-    """Delete quotes older than `days` in small batches, on a connection of its own so the
-    writer's batches interleave with it; returns how many were deleted."""
-    cutoff = (now_ns if now_ns is not None else time.time_ns()) - days * _NS_PER_DAY
-    conn = await open_db(path)
-    try:
-        deleted = await delete_quotes_older_than(conn, cutoff)
-    finally:
-        await conn.close()
-    if deleted:
-        log.info("retention: deleted %d quotes older than %d days", deleted, days)
-    return deleted

@@ -16,11 +16,12 @@ import pytest
 from arbot.config import ArbotSettings
 from arbot.config.run import with_endpoints
 from arbot.domain import FeedState, Quote, Venue
-from arbot.runtime import Runtime, retention_pass
+from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer
 from arbot.storage.db import open_db
 from arbot.storage.queries import count_quotes
 from arbot.storage.recorder import Recorder
+from arbot.storage.retention import retention_pass
 from arbot.storage.writer import Writer
 from tests.conftest import until
 

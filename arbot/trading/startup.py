@@ -1,0 +1,89 @@
+"""The trader at start-up: built over the journal, and held back until what earlier runs
+left open is settled.
+
+Trading must not begin while a previous run's orders are unknown: the reconciler's first
+pass (once the venues' instruments are known) decides which symbols stay held, and only
+then is the trader ready. Kept apart from the runtime so the order of these steps reads in
+one place; the caller hands in the keys (the environment's, or the simulator's in
+`--demo`), so trading never imports the simulator.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+
+import aiohttp
+
+from arbot.config import ArbotSettings, VenueCredentials
+from arbot.domain import Venue
+from arbot.storage.journal import TradeJournal
+from arbot.tradekinds import TradingMode
+from arbot.trading.live import LiveExecutor
+from arbot.trading.preflight import Instruments
+from arbot.trading.reconcile import Reconciler
+from arbot.trading.setup import Book, build_trader, open_live
+from arbot.trading.trader import TradeListener, Trader
+
+log = logging.getLogger("arbot")
+
+
+async def start_trader(settings: ArbotSettings, stack: AsyncExitStack,
+                       keys: Callable[[], dict[Venue, VenueCredentials]],
+                       instruments: Instruments, book: Book, *, run_id: int, armed: bool,
+                       on_trade: TradeListener, warnings: list[str]
+                       ) -> tuple[Trader, Reconciler, str]:
+    """The trader, after settling what the last run left open; trading waits for it.
+    Live mode signs with `keys()` (read only then). Returns the trader, its reconciler
+    and why live trading cannot run ("" if it can); closes both on `stack`."""
+    journal = TradeJournal(settings.storage.path)
+    stack.callback(journal.close)
+    executor: LiveExecutor | None = None
+    live_problem = ""
+    if settings.trading.mode == TradingMode.LIVE:
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        executor, live_problem, problems = await open_live(
+            settings, keys(), instruments, session, armed=armed)
+        for problem in problems:
+            warnings.append(f"live: {problem}")
+            log.warning("live: %s", problem)
+    trader = build_trader(settings, journal, book, instruments,
+                          run_id=run_id, armed=armed,
+                          on_trade=on_trade, executor=executor,
+                          ledger=executor.ledger if executor is not None else None)
+    stack.push_async_callback(trader.wait_idle)  # settle trades before closing
+    trader.ready.clear()  # until the first reconciliation pass (after instruments)
+    reconciler = Reconciler(journal, trader.executor)
+    if armed:
+        log.warning("LIVE trading ARMED: real orders will be sent")
+    return trader, reconciler, live_problem
+
+
+async def reconcile_first(trader: Trader, reconciler: Reconciler, warnings: list[str]
+                          ) -> None:
+    """Settle what earlier runs left open, once the venues' instruments are known;
+    trading waits for this pass, and symbols with orders still open stay held."""
+    for line in await reconciler.settle():
+        warnings.append(f"restart: {line}")
+    for symbol, why in reconciler.held.items():
+        warnings.append(f"restart: {symbol} is not traded: {why}")
+    hold_unsettled(trader, reconciler)
+    trader.ready.set()
+
+
+def hold_unsettled(trader: Trader, reconciler: Reconciler) -> None:
+    """The risk checks refuse the symbols the reconciler still holds (after every pass)."""
+    trader.risk.unsettled = dict(reconciler.held)
+
+
+async def account_fees(trader: Trader, set_taker_fee: Callable[[Venue, float], None]
+                       ) -> None:
+    """Live: each venue's account taker fee replaces the configured one in the engine,
+    so every opportunity is net of what is really paid."""
+    if not isinstance(trader.executor, LiveExecutor):
+        return
+    for venue, bps in (await trader.executor.account_taker_bps()).items():
+        set_taker_fee(venue, bps)
+        log.info("live: %s account taker fee %.2f bps replaces the configured one",
+                 venue, bps)
