@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
 import msgspec
@@ -121,6 +122,25 @@ async def test_retention_deletes_only_old_quotes(tmp_path: Path) -> None:
     assert await retention_pass(str(path), 30, now_ns=now) == 2
     check = sqlite3.connect(path)
     assert check.execute("SELECT COUNT(*) FROM quotes").fetchone() == (2,)
+    check.close()
+
+
+async def test_retention_of_0_days_keeps_every_quote(tmp_path: Path) -> None:
+    """0 means keep forever, also when it is saved while ArBot runs: a pass with 0 days
+    must not take "now" as the cutoff and delete every recorded quote."""
+    path = tmp_path / "r.db"
+    conn = await open_db(path)
+    writer = Writer(conn, flush_ms=20)
+    await writer.start()
+    now = time.time_ns()
+    for age_s in (3600, 60, 1):
+        await writer.put_quote(msgspec.structs.replace(quote(0),
+                                                       ts_recv_ns=now - age_s * 10**9))
+    await writer.close()
+    await conn.close()
+    assert await retention_pass(str(path), 0) == 0
+    check = sqlite3.connect(path)
+    assert check.execute("SELECT COUNT(*) FROM quotes").fetchone() == (3,)
     check.close()
 
 

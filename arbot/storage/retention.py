@@ -24,7 +24,9 @@ _NS_PER_DAY = 86_400 * 1_000_000_000
 
 
 class RetentionSettings(Protocol):
-    """What retention reads of the storage settings (read again before every pass)."""
+    """What retention reads of the storage settings: `retention_days` again before every
+    pass (a saved change applies), `path` once (the database in use stays in use until
+    the next start, whatever path is saved meanwhile)."""
 
     @property
     def path(self) -> str: ...
@@ -35,9 +37,10 @@ class RetentionSettings(Protocol):
 
 async def keep_pruning(settings: Callable[[], RetentionSettings]) -> None:
     """`retention_pass` once an hour; a failed pass is logged, never fatal."""
+    path = settings().path
     while True:
         try:
-            await retention_pass(settings().path, settings().retention_days)
+            await retention_pass(path, settings().retention_days)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a failed cleanup must not stop the feeds
@@ -47,7 +50,10 @@ async def keep_pruning(settings: Callable[[], RetentionSettings]) -> None:
 
 async def retention_pass(path: str, days: int, now_ns: int | None = None) -> int:
     """Delete quotes older than `days` in small batches, on a connection of its own so the
-    writer's batches interleave with it; returns how many were deleted."""
+    writer's batches interleave with it; returns how many were deleted. `days` of 0 (or
+    less) keeps every quote: nothing is deleted."""
+    if days <= 0:
+        return 0
     cutoff = (now_ns if now_ns is not None else time.time_ns()) - days * _NS_PER_DAY
     conn = await open_db(path)
     try:
