@@ -2,8 +2,12 @@
 
 Per connection (`Feed.run`): connect, subscribe in the venue's batches, parse every frame
 with the venue's adapter, pass every quote through the venue's gate (`quotegate`), answer
-heartbeats, and reconnect on close, error, a shutdown notice or a silent socket, with the
-backoff and quarantine of `arbot.exchanges.reconnect`; other venues carry on.
+heartbeats, and reconnect on close, error or a silent socket, with the backoff and
+quarantine of `arbot.exchanges.reconnect`; other venues carry on. A venue's shutdown
+notice, or a connection nearing the age at which the venue cuts it, starts a planned
+rotation instead: a replacement socket (`arbot.exchanges.link`) is opened and subscribed
+beside the old one, which is closed only once the replacement quotes. The connection stays
+LIVE throughout, and a rotation is neither a reconnect nor a failure.
 
 The receive loop does as little as possible per frame (no timeouts: a timeout context
 per receive costs as much as the parse); a supervisor task beside it owns the clocks:
@@ -32,8 +36,15 @@ from arbot.domain import (
 )
 from arbot.events import FeedSink
 from arbot.exchanges.base import Adapter, DropCounter
+from arbot.exchanges.link import Link
 from arbot.exchanges.quotegate import QuoteGate
-from arbot.exchanges.reconnect import DEFAULT_TIMING, FeedTiming, Reconnect, backoff_delay
+from arbot.exchanges.reconnect import (
+    DEFAULT_TIMING,
+    FeedTiming,
+    Reconnect,
+    backoff_delay,
+    rotate_at_age,
+)
 
 _TEXT = aiohttp.WSMsgType.TEXT
 _BINARY = aiohttp.WSMsgType.BINARY
@@ -87,7 +98,7 @@ class Feed:
         self.connection = connection
         self.timing = timing
         self.drops = DropCounter()
-        self._parser = adapter.new_parser(symbols, self.drops)
+        self._symbols = symbols
         # Without the venue's instruments (tests, tools), the gate checks the band only.
         self.gate = gate if gate is not None else QuoteGate(adapter.venue)
         self._connect = connect
@@ -103,10 +114,14 @@ class Feed:
         self.failures = 0  # consecutive
         self.last_error: str | None = None
         self.last_frame: float | None = None
-        self._expected_acks = 0
-        self._acks = 0
+        self.link: Link | None = None  # the current socket
+        self.rotating: str | None = None  # why a replacement is being opened
+        self.rotations = 0
+        self._replacing = False  # a replacement socket is being opened right now
         self._since = clock()  # start of the current connection
-        self._quotes_at_connect = 0
+        self._rotate_at = rotate_at_age(
+            timing.max_connection_age_s if timing.max_connection_age_s is not None
+            else adapter.max_connection_age_s, timing)
         self._rates_at = (clock(), 0, 0)
 
     # -- status ---------------------------------------------------------------------
@@ -128,6 +143,8 @@ class Feed:
             drops=self.drops.as_dict(),
             last_error=self.last_error,
             ts_ns=self._wall_ns(),
+            rotating=self.rotating,
+            rotations=self.rotations,
         )
 
     def _set(self, state: FeedState) -> None:
@@ -159,11 +176,10 @@ class Feed:
         failure = True
         opened = False
         try:
-            async with AsyncExitStack() as stack:
-                async with asyncio.timeout(self.timing.connect_timeout_s):
-                    ws = await stack.enter_async_context(self._connect(self.url))
-                opened = True
-                await self._connected(ws)
+            link = await self._open()
+            opened = True
+            self._set(FeedState.SUBSCRIBING)
+            await self._serve(link)
         except asyncio.CancelledError:
             raise
         except Reconnect as exc:
@@ -172,6 +188,7 @@ class Feed:
             self.last_error = f"connect timed out after {self.timing.connect_timeout_s:g} s"
         except (aiohttp.ClientError, OSError) as exc:
             self.last_error = f"{'connection lost' if opened else 'connect failed'}: {exc}"
+        self.link, self.rotating = None, None
         await self._after_session(failure)
 
     async def _after_session(self, failure: bool) -> None:
@@ -196,37 +213,120 @@ class Feed:
         self._set(FeedState.RECONNECTING)
         await self._sleep(backoff_delay(self.failures, self.timing, self._rng))
 
-    async def _connected(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        """Subscribe, then receive until something ends the connection."""
-        self._set(FeedState.SUBSCRIBING)
-        receiver = asyncio.create_task(self._receive(ws), name=f"feed-rx-{self.adapter.venue}")
-        supervisor = asyncio.create_task(self._supervise(ws), name=f"feed-sv-{self.adapter.venue}")
-        tasks = {receiver, supervisor}
+    async def _open(self) -> Link:
+        """Connect a new socket (not yet subscribed)."""
+        stack = AsyncExitStack()
         try:
-            await self._subscribe(ws)
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        for task in done:
-            task.result()  # re-raises the Reconnect (or error) that ended the connection
+            async with asyncio.timeout(self.timing.connect_timeout_s):
+                ws = await stack.enter_async_context(self._connect(self.url))
+        except BaseException:
+            await stack.aclose()
+            raise
+        return Link(ws, stack, self.adapter.new_parser(self._symbols, self.drops), self._clock())
 
-    async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+    async def _serve(self, link: Link) -> NoReturn:
+        """Receive on `link` and, after each planned rotation, on its replacement."""
+        try:
+            while True:
+                self.link, self._since = link, link.opened_at
+                replacement = await self._until_replaced(link)
+                old, link = link, replacement
+                await old.close()  # break, after make
+                self.rotations += 1
+                self.rotating = None
+                self.sink.on_feed_status(self.status())
+        finally:
+            await link.close()
+
+    async def _until_replaced(self, link: Link) -> Link:
+        """Run the link (subscribing it if new) until a rotation's replacement is ready,
+        which is returned; the link's end (closed, silent) is raised as `Reconnect`."""
+        if link.rx is None:
+            await self._start(link)
+        assert link.rx is not None
+        supervisor = asyncio.create_task(self._supervise(link),
+                                         name=f"feed-sv-{self.adapter.venue}")
+        rotation = asyncio.create_task(self._rotation(link),
+                                       name=f"feed-rotate-{self.adapter.venue}")
+        try:
+            done, _ = await asyncio.wait({link.rx, supervisor, rotation},
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if rotation in done:
+                return rotation.result()
+            supervisor.cancel()
+            if self._replacing:  # the venue closed first: the replacement is on its way
+                self._set(FeedState.SUBSCRIBING)
+                return await rotation
+            if link.rotate.is_set():  # announced, so no backoff
+                raise Reconnect(f"closed after the venue's notice ({link.rotate_reason})",
+                                failure=False)
+            for task in done:
+                task.result()  # raises what ended the link
+            raise AssertionError("a link's tasks end only by raising")
+        finally:
+            for task in (supervisor, rotation):
+                task.cancel()
+            await asyncio.gather(supervisor, rotation, return_exceptions=True)
+
+    async def _rotation(self, link: Link) -> Link:
+        """Once the link asks to be replaced: a new socket, subscribed and ready.
+
+        A failed attempt leaves the old socket serving and is tried again after a
+        backoff; it does not count towards quarantine (the connection is still up)."""
+        await link.rotate.wait()
+        self.rotating = link.rotate_reason
+        self.sink.on_feed_status(self.status())
+        attempt = 0
+        while True:
+            self._replacing = True
+            try:
+                return await self._replacement()
+            except asyncio.CancelledError:
+                raise
+            except (Reconnect, TimeoutError, aiohttp.ClientError, OSError) as exc:
+                if link.rx is not None and link.rx.done():
+                    raise  # the old socket is gone too: an ordinary (failed) reconnect
+                attempt += 1
+                why = str(exc) or "connect timed out"
+                self.last_error = f"rotation attempt {attempt} failed: {why}"
+                self.sink.on_feed_status(self.status())
+            finally:
+                self._replacing = False
+            await self._sleep(backoff_delay(attempt, self.timing, self._rng))
+
+    async def _replacement(self) -> Link:
+        """A new socket, subscribed, every subscription acknowledged and a quote seen."""
+        new = await self._open()
+        try:
+            await self._start(new)
+            wait = self.timing.ack_timeout_s
+            try:
+                async with asyncio.timeout(wait):
+                    await new.ready.wait()
+            except TimeoutError:
+                raise Reconnect(f"the replacement was not acknowledged and quoting within "
+                                f"{wait:g} s") from None
+        except BaseException:
+            await new.close()
+            raise
+        return new
+
+    async def _start(self, link: Link) -> None:
+        """Receive on the link, then subscribe in the venue's batches and pace."""
+        link.rx = asyncio.create_task(self._receive(link), name=f"feed-rx-{self.adapter.venue}")
         frames = self.adapter.subscribe_frames(self.venue_ids)
-        self._expected_acks = len(self.venue_ids) if self.adapter.ack_per_arg else len(frames)
-        self._acks = 0
-        self._quotes_at_connect = self.quotes
+        link.expected_acks = len(self.venue_ids) if self.adapter.ack_per_arg else len(frames)
         gap = 1.0 / self.adapter.limits.sends_per_s
         for i, frame in enumerate(frames):
             if i:
                 await self._sleep(gap)
-            await ws.send_str(frame)
+            await link.ws.send_str(frame)
 
-    async def _receive(self, ws: aiohttp.ClientWebSocketResponse) -> NoReturn:
+    async def _receive(self, link: Link) -> NoReturn:
         """The hot loop: every frame to the parser, every quote through the gate
         (`arbot.exchanges.quotegate`) to the sink."""
-        parse = self._parser.parse
+        ws = link.ws
+        parse = link.parser.parse
         check = self.gate.check
         drop = self.drops.add
         on_quote = self.sink.on_quote
@@ -248,28 +348,31 @@ class Feed:
                         if why is None:
                             self.quotes += 1
                             on_quote(event)
+                            if not link.quoted:
+                                link.first_quote()
                         else:
                             drop(why)
                     else:
-                        self._control(event)
-                if self.state is not live and self.quotes > self._quotes_at_connect:
-                    self._set(live)  # first quote on this connection, or frames resumed
+                        self._control(event, link)
+                if self.state is not live and link.quoted:
+                    self._set(live)  # first quote on this socket, or frames resumed
             elif kind is aiohttp.WSMsgType.ERROR:
                 raise Reconnect(f"socket error: {ws.exception()}")
             else:
                 raise Reconnect(f"closed by the venue (code {ws.close_code})")
 
-    def _control(self, event: object) -> None:
+    def _control(self, event: object, link: Link) -> None:
         if isinstance(event, SubscribeAck):
-            self._acks += 1
+            link.ack()
         elif isinstance(event, VenueError):
             self.last_error = f"venue error {event.code}: {event.message}".rstrip(": ")
             self.sink.on_feed_status(self.status())
         elif isinstance(event, ShutdownNotice):
-            raise Reconnect(f"venue notice: {event.message}", failure=False)
+            link.ask_rotation(f"venue notice: {event.message}")
 
-    async def _supervise(self, ws: aiohttp.ClientWebSocketResponse) -> NoReturn:
-        """Heartbeats, watchdogs and the ack timeout, checked every tick."""
+    async def _supervise(self, link: Link) -> NoReturn:
+        """Heartbeats, watchdogs, the ack timeout and the age limit, checked every tick."""
+        ws = link.ws
         t = self.timing
         hb = self.adapter.heartbeat
         interval = t.heartbeat_s if t.heartbeat_s is not None else hb.interval_s
@@ -291,10 +394,13 @@ class Feed:
                     last_ping = now
             if not acks_checked and now - self._since >= t.ack_timeout_s:
                 acks_checked = True
-                if self._acks < self._expected_acks:
+                if not link.acked:
                     self.last_error = (
-                        f"{self._expected_acks - self._acks} of {self._expected_acks} "
+                        f"{link.expected_acks - link.acks} of {link.expected_acks} "
                         f"subscriptions not acknowledged within {t.ack_timeout_s:g} s"
                     )
                     self.sink.on_feed_status(self.status())
+            if self._rotate_at is not None and now - link.opened_at >= self._rotate_at:
+                link.ask_rotation(f"connection {now - link.opened_at:.0f} s old, the venue "
+                                  "cuts it at its documented age")
 

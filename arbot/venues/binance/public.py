@@ -200,6 +200,7 @@ def _instrument(s: _Symbol) -> Instrument:
 class BinanceAdapter(Adapter):
     venue = Venue.BINANCE
     ws_url = SPEC.ws_url
+    max_connection_age_s = SPEC.max_connection_age_s
     rest_url = SPEC.rest_url
     instruments_path = INSTRUMENTS_PATH
     # The server pings every 20 s at the WebSocket level; aiohttp answers with a pong.
