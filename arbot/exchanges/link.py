@@ -29,6 +29,7 @@ class Link:
         self.expected_acks = 0
         self.acks = 0
         self.quoted = False
+        self.lost = False  # closed or silenced while its replacement was being opened
         self.rotate_reason: str | None = None
         self.rotate = asyncio.Event()  # set when this socket should be replaced
         self.ready = asyncio.Event()  # every subscription acknowledged and a quote seen

@@ -10,7 +10,6 @@ events with generous deadlines; nothing asserts on speed.
 from __future__ import annotations
 
 import msgspec
-
 import pytest
 
 from arbot.domain import FeedState, FeedStatus, Quote, Venue
