@@ -151,7 +151,7 @@ class Feed(FeedBase):
         while True:
             self._replacing = True
             try:
-                return await self._replacement()
+                return await self._replacement(link)
             except asyncio.CancelledError:
                 raise
             except (Reconnect, TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -165,9 +165,10 @@ class Feed(FeedBase):
                 self._replacing = False
             await self._sleep(backoff_delay(attempt, self.timing, self._rng))
 
-    async def _replacement(self) -> Link:
+    async def _replacement(self, old: Link) -> Link:
         """A new socket, subscribed, every subscription acknowledged and a quote seen."""
         new = await self._open()
+        new.claiming, old.successor = True, new
         try:
             await self._start(new)
             wait = self.timing.ack_timeout_s
@@ -178,7 +179,9 @@ class Feed(FeedBase):
                 raise Reconnect(f"the replacement was not acknowledged and quoting within "
                                 f"{wait:g} s") from None
         except BaseException:
+            old.successor = None
             await new.close()
             raise
+        new.claiming = False
         return new
 

@@ -186,8 +186,13 @@ class FeedBase:
                     record(msg.data, now)
                 for event in parse(msg.data, now):
                     if type(event) is Quote:
+                        successor = link.successor
+                        if successor is not None and event.symbol in successor.claimed:
+                            continue  # the replacement speaks for this symbol now
                         why = check(event)
                         if why is None:
+                            if link.claiming:
+                                link.claimed.add(event.symbol)
                             self.quotes += 1
                             on_quote(event)
                             if not link.quoted:

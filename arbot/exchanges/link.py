@@ -34,6 +34,13 @@ class Link:
         self.rotate = asyncio.Event()  # set when this socket should be replaced
         self.ready = asyncio.Event()  # every subscription acknowledged and a quote seen
         self.rx: asyncio.Task[NoReturn] | None = None
+        # During a rotation the two sockets' streams may be apart in time, so each symbol
+        # moves to the replacement at its first quote there: from then on the old socket's
+        # quotes for it are ignored, or an older book arriving late on the slower socket
+        # could stay on the board of a quiet symbol.
+        self.successor: Link | None = None  # on the old socket: its replacement
+        self.claiming = False  # on a replacement, until it takes over
+        self.claimed: set[str] = set()  # symbols the replacement has quoted
         self._stack = stack
 
     @property

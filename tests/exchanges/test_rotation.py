@@ -9,11 +9,18 @@ events with generous deadlines; nothing asserts on speed.
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import AsyncExitStack
+
+import aiohttp
 import msgspec
 import pytest
 
 from arbot.domain import FeedState, FeedStatus, Quote, Venue
 from arbot.exchanges import adapter_for
+from arbot.exchanges.feed import Feed, aiohttp_connect
+from arbot.exchanges.link import Link
+from arbot.exchanges.symbols import SymbolMap
 from arbot.sim import SimConfig
 from tests.conftest import until
 from tests.exchanges.test_feed import FAST, SYMBOLS, Recorder, feed_on
@@ -128,3 +135,48 @@ def test_documented_ages_are_venue_data() -> None:
     assert ages == {Venue.BINANCE: 86400.0, Venue.BITGET: 86400.0, Venue.BYBIT: None,
                     Venue.OKX: None}
     assert SimConfig().max_age_for(Venue.BINANCE) == 86400.0
+
+
+class _Socket:
+    """Hands the receive loop queued frames: two sockets whose timing a test controls."""
+
+    def __init__(self) -> None:
+        self.frames: asyncio.Queue[aiohttp.WSMessage] = asyncio.Queue()
+
+    def push(self, symbol: str, bid: float) -> None:
+        data = (f'{{"u":1,"s":"{symbol}","b":"{bid}","B":"1","a":"{bid + 1}",'
+                f'"A":"1"}}')
+        self.frames.put_nowait(aiohttp.WSMessage(aiohttp.WSMsgType.TEXT, data, None))
+
+    async def receive(self) -> aiohttp.WSMessage:
+        return await self.frames.get()
+
+
+async def test_each_symbol_moves_to_the_replacement_at_its_first_quote_there() -> None:
+    """An older book arriving late on the old socket must not overwrite what the
+    replacement already delivered (it would stay on the board of a quiet symbol)."""
+    adapter = adapter_for(Venue.BINANCE)
+    symbols = SymbolMap.from_symbols(Venue.BINANCE, SYMBOLS, adapter.venue_id)
+    sink = Recorder()
+    feed = Feed(adapter, "ws://unused", ["BTCUSDT", "ETHUSDT"], symbols.lookup, sink,
+                aiohttp_connect(None, FAST), timing=FAST)  # type: ignore[arg-type]
+    old_ws, new_ws = _Socket(), _Socket()
+    old = Link(old_ws, AsyncExitStack(), adapter.new_parser(symbols.lookup, feed.drops), 0.0)  # type: ignore[arg-type]
+    new = Link(new_ws, AsyncExitStack(), adapter.new_parser(symbols.lookup, feed.drops), 0.0)  # type: ignore[arg-type]
+    new.claiming, old.successor = True, new
+    old.rx = asyncio.create_task(feed._receive(old))
+    new.rx = asyncio.create_task(feed._receive(new))
+    try:
+        new_ws.push("BTCUSDT", 101.0)  # the replacement is ahead for BTC
+        await until(lambda: len(sink.quotes) == 1, "the replacement's BTC quote")
+        old_ws.push("BTCUSDT", 100.0)  # the old socket, late: ignored
+        old_ws.push("ETHUSDT", 50.0)  # not yet quoted on the replacement: still used
+        await until(lambda: len(sink.quotes) == 2, "the old socket's ETH quote")
+        await until(lambda: old_ws.frames.empty(), "the old socket's frames read")
+        assert [(q.symbol, q.bid) for q in sink.quotes] == [("BTC-USDT", 101.0),
+                                                            ("ETH-USDT", 50.0)]
+        assert new.claimed == {"BTC-USDT"}
+        assert feed.drops.as_dict() == {}  # a handed-over symbol is not a drop
+    finally:
+        await old.close()
+        await new.close()
