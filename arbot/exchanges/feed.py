@@ -128,8 +128,8 @@ class Feed(FeedBase):
             if self._replacing:  # the venue closed first: the replacement is on its way
                 self._set(FeedState.SUBSCRIBING)
                 return await rotation
-            if link.rotate.is_set():  # announced, so no backoff
-                raise Reconnect(f"closed after the venue's notice ({link.rotate_reason})",
+            if link.rotate.is_set():  # an expected close, so no backoff
+                raise Reconnect(f"closed before its planned rotation ({link.rotate_reason})",
                                 failure=False)
             for task in done:
                 task.result()  # raises what ended the link
