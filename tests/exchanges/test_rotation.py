@@ -117,6 +117,23 @@ async def test_the_notice_is_the_reason_shown() -> None:
         assert (feed.reconnects, feed.failures) == (0, 0)
 
 
+async def test_a_close_right_after_the_notice_adopts_the_replacement_under_way() -> None:
+    """No lead time at all (Binance documents none): the old socket is gone before the
+    replacement quotes, so the connection reports SUBSCRIBING meanwhile (the engine
+    must not use it), and the replacement is still taken without a reconnect."""
+    timing = msgspec.structs.replace(FAST, silence_s=5.0, stale_after_s=5.0)
+    async with feed_on(Venue.BINANCE, SimConfig(rate=200), timing) as (feed, sink, server):
+        await until(lambda: {q.symbol for q in sink.quotes} == set(SYMBOLS), "first quotes")
+        server.announce_shutdown(Venue.BINANCE, grace_s=0.0)
+        await until(lambda: feed.rotations == 1, "the rotation")
+        seen = len(sink.quotes)
+        await until(lambda: {q.symbol for q in sink.quotes[seen:]} == set(SYMBOLS),
+                    "quotes on the replacement")
+        assert (feed.reconnects, feed.failures) == (0, 0)
+        assert feed.state is FeedState.LIVE
+        assert FeedState.SUBSCRIBING in sink.states()[sink.states().index(FeedState.LIVE):]
+
+
 async def test_without_rotation_the_age_cut_is_a_gap() -> None:
     """The control: a feed that does not know the venue's age limit is cut and
     reconnects, so the tests above see the rotation, not a lenient simulator."""
