@@ -52,7 +52,7 @@ DEFAULT_HEARTBEATS: Mapping[Venue, Heartbeat] = {v: s.sim.heartbeat for v, s in 
 
 DEFAULT_MAX_AGES: Mapping[Venue, float | None] = {
     v: s.max_connection_age_s for v, s in VENUES.items()}
-"""Each venue's documented cut of a connection by age (24 h for Binance and Bitget)."""
+"""Each venue's documented cut of a connection by age (`VenueSpec.max_connection_age_s`)."""
 
 
 @dataclass(frozen=True)
