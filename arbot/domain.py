@@ -117,6 +117,12 @@ class FeedStatus(msgspec.Struct, frozen=True, kw_only=True):
     drops: dict[str, int]
     last_error: str | None
     ts_ns: int
+    # Why a planned make-before-break rotation is under way (a venue's notice, the
+    # connection's age), None otherwise; the connection stays LIVE on its old socket
+    # until the replacement quotes. `rotations` counts the completed ones, which are
+    # not reconnects.
+    rotating: str | None = None
+    rotations: int = 0
 
 
 class Opportunity(msgspec.Struct, frozen=True, kw_only=True, gc=False):

@@ -68,7 +68,7 @@ class StatusLog(Sink):
     """A sink that logs feed changes as they happen and a summary line per venue."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[Venue, int], tuple[FeedState, str | None]] = {}
+        self._seen: dict[tuple[Venue, int], tuple[FeedState, str | None, str | None]] = {}
 
     def on_episode(self, event: EpisodeEvent) -> None:
         """One line when an episode opens and one when it closes; updates stay quiet."""
@@ -86,12 +86,13 @@ class StatusLog(Sink):
 
     def on_feed_status(self, s: FeedStatus) -> None:
         key = (s.venue, s.connection)
-        now = (s.state, s.last_error)
-        if self._seen.get(key, (None, None)) == now:
+        now = (s.state, s.last_error, s.rotating)
+        if self._seen.get(key, (None, None, None)) == now:
             return
         self._seen[key] = now
         where = f"{s.venue}" + (f"#{s.connection}" if s.connection else "")
         reason = f" ({s.last_error})" if s.last_error else ""
+        reason += f" (rotating: {s.rotating})" if s.rotating else ""
         level = logging.INFO if s.state in _QUIET else logging.WARNING
         log.log(level, "%s: %s%s", where, s.state, reason)
 

@@ -149,6 +149,9 @@ class Adapter(abc.ABC):
     # True where the venue acks each subscribed arg, False where it acks each subscribe
     # frame: how many acks a connection should expect.
     ack_per_arg: ClassVar[bool] = False
+    # How long the venue lets a connection live before cutting it (`VenueSpec`); the feed
+    # rotates make-before-break ahead of it. None: no cut documented.
+    max_connection_age_s: ClassVar[float | None] = None
 
     @staticmethod
     @abc.abstractmethod

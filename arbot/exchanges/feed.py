@@ -1,146 +1,33 @@
 """The one market-data socket loop, for every venue (docs/design.md, "One feed loop").
 
-Per connection (`Feed.run`): connect, subscribe in the venue's batches, parse every frame
-with the venue's adapter, pass every quote through the venue's gate (`quotegate`), answer
-heartbeats, and reconnect on close, error, a shutdown notice or a silent socket, with the
-backoff and quarantine of `arbot.exchanges.reconnect`; other venues carry on.
-
-The receive loop does as little as possible per frame (no timeouts: a timeout context
-per receive costs as much as the parse); a supervisor task beside it owns the clocks:
-heartbeats, the stale and silence watchdogs, acknowledgement timeouts and status. With
-`--record-raw` each frame and its receive time also go to a raw sink that only buffers.
+Per connection (`Feed.run`): connect, subscribe in the venue's batches, receive (the
+per-socket work is `arbot.exchanges.feedbase`), and reconnect on close, error or a silent
+socket, with the backoff and quarantine of `arbot.exchanges.reconnect`; other venues
+carry on. A venue's shutdown notice, or a connection nearing the age at which the venue
+cuts it, starts a planned rotation instead: a replacement socket (`arbot.exchanges.link`)
+is opened and subscribed beside the old one, which is closed only once the replacement
+has every subscription acknowledged and has quoted. The connection stays LIVE on the old
+socket meanwhile, so the engine keeps its quotes, and a rotation is neither a reconnect
+nor a failure.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
-import time
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from contextlib import AsyncExitStack
 from typing import NoReturn
 
 import aiohttp
 
-from arbot.domain import (
-    FeedState,
-    FeedStatus,
-    Quote,
-    ShutdownNotice,
-    SubscribeAck,
-    VenueError,
-)
-from arbot.events import FeedSink
-from arbot.exchanges.base import Adapter, DropCounter
-from arbot.exchanges.quotegate import QuoteGate
-from arbot.exchanges.reconnect import DEFAULT_TIMING, FeedTiming, Reconnect, backoff_delay
-
-_TEXT = aiohttp.WSMsgType.TEXT
-_BINARY = aiohttp.WSMsgType.BINARY
+from arbot.domain import FeedState
+from arbot.exchanges.feedbase import FeedBase
+from arbot.exchanges.feedbase import aiohttp_connect as aiohttp_connect
+from arbot.exchanges.link import Link
+from arbot.exchanges.reconnect import Reconnect, backoff_delay
 
 
-Connect = Callable[[str], AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]]
-# Every received frame and its receive time (`--record-raw`); on the hot path: buffer only.
-RawSink = Callable[[str | bytes, int], None]
-
-
-def aiohttp_connect(session: aiohttp.ClientSession, timing: FeedTiming) -> Connect:
-    """Open a WebSocket with aiohttp; pings from the server are answered automatically."""
-
-    def connect(url: str) -> AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]:
-        return session.ws_connect(
-            url,
-            autoping=True,
-            heartbeat=None,
-            timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=2.0),
-            max_msg_size=16 * 1024 * 1024,
-        )
-
-    return connect
-
-
-class Feed:
-    """One venue connection's state and counters; `run()` never returns."""
-
-    def __init__(
-        self,
-        adapter: Adapter,
-        url: str,
-        venue_ids: Sequence[str],
-        symbols: Callable[[str], str | None],
-        sink: FeedSink,
-        connect: Connect,
-        *,
-        connection: int = 0,
-        timing: FeedTiming = DEFAULT_TIMING,
-        clock: Callable[[], float] = time.monotonic,
-        wall_ns: Callable[[], int] = time.time_ns,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        rng: random.Random | None = None,
-        raw: RawSink | None = None,
-        gate: QuoteGate | None = None,
-    ) -> None:
-        self.adapter = adapter
-        self.url = url
-        self.venue_ids = list(venue_ids)
-        self.sink = sink
-        self.connection = connection
-        self.timing = timing
-        self.drops = DropCounter()
-        self._parser = adapter.new_parser(symbols, self.drops)
-        # Without the venue's instruments (tests, tools), the gate checks the band only.
-        self.gate = gate if gate is not None else QuoteGate(adapter.venue)
-        self._connect = connect
-        self._clock = clock
-        self._wall_ns = wall_ns
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._raw = raw
-        self.state = FeedState.CONNECTING
-        self.frames = 0
-        self.quotes = 0
-        self.reconnects = 0
-        self.failures = 0  # consecutive
-        self.last_error: str | None = None
-        self.last_frame: float | None = None
-        self._expected_acks = 0
-        self._acks = 0
-        self._since = clock()  # start of the current connection
-        self._quotes_at_connect = 0
-        self._rates_at = (clock(), 0, 0)
-
-    # -- status ---------------------------------------------------------------------
-
-    def status(self) -> FeedStatus:
-        """Rates since the previous status; sets the baseline for the next one."""
-        now = self._clock()
-        then, frames, quotes = self._rates_at
-        span = now - then
-        self._rates_at = (now, self.frames, self.quotes)
-        return FeedStatus(
-            venue=self.adapter.venue,
-            connection=self.connection,
-            state=self.state,
-            frames_per_s=(self.frames - frames) / span if span > 0 else 0.0,
-            quotes_per_s=(self.quotes - quotes) / span if span > 0 else 0.0,
-            last_frame_age_s=None if self.last_frame is None else now - self.last_frame,
-            reconnects=self.reconnects,
-            drops=self.drops.as_dict(),
-            last_error=self.last_error,
-            ts_ns=self._wall_ns(),
-        )
-
-    def _set(self, state: FeedState) -> None:
-        if state is not self.state:
-            self.state = state
-            self.sink.on_feed_status(self.status())
-
-    async def _report(self) -> NoReturn:
-        while True:
-            await self._sleep(self.timing.status_s)
-            self.sink.on_feed_status(self.status())
-
-    # -- connection lifecycle -------------------------------------------------------
+class Feed(FeedBase):
+    """One venue connection: its sockets one after another; `run()` never returns."""
 
     async def run(self) -> NoReturn:
         reporter = asyncio.create_task(
@@ -159,11 +46,10 @@ class Feed:
         failure = True
         opened = False
         try:
-            async with AsyncExitStack() as stack:
-                async with asyncio.timeout(self.timing.connect_timeout_s):
-                    ws = await stack.enter_async_context(self._connect(self.url))
-                opened = True
-                await self._connected(ws)
+            link = await self._open()
+            opened = True
+            self._set(FeedState.SUBSCRIBING)
+            await self._serve(link)
         except asyncio.CancelledError:
             raise
         except Reconnect as exc:
@@ -172,6 +58,7 @@ class Feed:
             self.last_error = f"connect timed out after {self.timing.connect_timeout_s:g} s"
         except (aiohttp.ClientError, OSError) as exc:
             self.last_error = f"{'connection lost' if opened else 'connect failed'}: {exc}"
+        self.link, self.rotating = None, None
         await self._after_session(failure)
 
     async def _after_session(self, failure: bool) -> None:
@@ -196,105 +83,105 @@ class Feed:
         self._set(FeedState.RECONNECTING)
         await self._sleep(backoff_delay(self.failures, self.timing, self._rng))
 
-    async def _connected(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        """Subscribe, then receive until something ends the connection."""
-        self._set(FeedState.SUBSCRIBING)
-        receiver = asyncio.create_task(self._receive(ws), name=f"feed-rx-{self.adapter.venue}")
-        supervisor = asyncio.create_task(self._supervise(ws), name=f"feed-sv-{self.adapter.venue}")
-        tasks = {receiver, supervisor}
+    async def _open(self) -> Link:
+        """Connect a new socket (not yet subscribed)."""
+        stack = AsyncExitStack()
         try:
-            await self._subscribe(ws)
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            async with asyncio.timeout(self.timing.connect_timeout_s):
+                ws = await stack.enter_async_context(self._connect(self.url))
+        except BaseException:
+            await stack.aclose()
+            raise
+        return Link(ws, stack, self.adapter.new_parser(self._symbols, self.drops), self._clock())
+
+    async def _serve(self, link: Link) -> NoReturn:
+        """Receive on `link` and, after each planned rotation, on its replacement."""
+        try:
+            while True:
+                self.link, self._since = link, link.opened_at
+                replacement = await self._until_replaced(link)
+                old, link = link, replacement
+                await old.close()  # break, after make
+                self.rotations += 1
+                self.rotating = None
+                self.sink.on_feed_status(self.status())
         finally:
-            for task in tasks:
+            await link.close()
+
+    async def _until_replaced(self, link: Link) -> Link:
+        """Run the link (subscribing it if new) until a rotation's replacement is ready,
+        which is returned; the link's end (closed, silent) is raised as `Reconnect`."""
+        if link.rx is None:
+            await self._start(link)
+        assert link.rx is not None
+        supervisor = asyncio.create_task(self._supervise(link),
+                                         name=f"feed-sv-{self.adapter.venue}")
+        rotation = asyncio.create_task(self._rotation(link),
+                                       name=f"feed-rotate-{self.adapter.venue}")
+        try:
+            done, _ = await asyncio.wait({link.rx, supervisor, rotation},
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if rotation in done:
+                return rotation.result()
+            supervisor.cancel()
+            link.lost = True
+            if self._replacing:  # the venue closed first: the replacement is on its way
+                self._set(FeedState.SUBSCRIBING)
+                return await rotation
+            if link.rotate.is_set():  # an expected close, so no backoff
+                raise Reconnect(f"closed before its planned rotation ({link.rotate_reason})",
+                                failure=False)
+            for task in done:
+                task.result()  # raises what ended the link
+            raise AssertionError("a link's tasks end only by raising")
+        finally:
+            for task in (supervisor, rotation):
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        for task in done:
-            task.result()  # re-raises the Reconnect (or error) that ended the connection
+            await asyncio.gather(supervisor, rotation, return_exceptions=True)
 
-    async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        frames = self.adapter.subscribe_frames(self.venue_ids)
-        self._expected_acks = len(self.venue_ids) if self.adapter.ack_per_arg else len(frames)
-        self._acks = 0
-        self._quotes_at_connect = self.quotes
-        gap = 1.0 / self.adapter.limits.sends_per_s
-        for i, frame in enumerate(frames):
-            if i:
-                await self._sleep(gap)
-            await ws.send_str(frame)
+    async def _rotation(self, link: Link) -> Link:
+        """Once the link asks to be replaced: a new socket, subscribed and ready.
 
-    async def _receive(self, ws: aiohttp.ClientWebSocketResponse) -> NoReturn:
-        """The hot loop: every frame to the parser, every quote through the gate
-        (`arbot.exchanges.quotegate`) to the sink."""
-        parse = self._parser.parse
-        check = self.gate.check
-        drop = self.drops.add
-        on_quote = self.sink.on_quote
-        clock, wall_ns = self._clock, self._wall_ns
-        record = self._raw
-        live = FeedState.LIVE
+        A failed attempt leaves the old socket serving and is tried again after a
+        backoff; it does not count towards quarantine (the connection is still up)."""
+        await link.rotate.wait()
+        self.rotating = link.rotate_reason
+        self.sink.on_feed_status(self.status())
+        attempt = 0
         while True:
-            msg = await ws.receive()
-            kind = msg.type
-            if kind is _TEXT or kind is _BINARY:
-                self.frames += 1
-                self.last_frame = clock()
-                now = wall_ns()
-                if record is not None:
-                    record(msg.data, now)
-                for event in parse(msg.data, now):
-                    if type(event) is Quote:
-                        why = check(event)
-                        if why is None:
-                            self.quotes += 1
-                            on_quote(event)
-                        else:
-                            drop(why)
-                    else:
-                        self._control(event)
-                if self.state is not live and self.quotes > self._quotes_at_connect:
-                    self._set(live)  # first quote on this connection, or frames resumed
-            elif kind is aiohttp.WSMsgType.ERROR:
-                raise Reconnect(f"socket error: {ws.exception()}")
-            else:
-                raise Reconnect(f"closed by the venue (code {ws.close_code})")
+            self._replacing = True
+            try:
+                return await self._replacement(link)
+            except asyncio.CancelledError:
+                raise
+            except (Reconnect, TimeoutError, aiohttp.ClientError, OSError) as exc:
+                if link.lost:
+                    raise  # the old socket is gone too: an ordinary (failed) reconnect
+                attempt += 1
+                why = str(exc) or "connect timed out"
+                self.last_error = f"rotation attempt {attempt} failed: {why}"
+                self.sink.on_feed_status(self.status())
+            finally:
+                self._replacing = False
+            await self._sleep(backoff_delay(attempt, self.timing, self._rng))
 
-    def _control(self, event: object) -> None:
-        if isinstance(event, SubscribeAck):
-            self._acks += 1
-        elif isinstance(event, VenueError):
-            self.last_error = f"venue error {event.code}: {event.message}".rstrip(": ")
-            self.sink.on_feed_status(self.status())
-        elif isinstance(event, ShutdownNotice):
-            raise Reconnect(f"venue notice: {event.message}", failure=False)
-
-    async def _supervise(self, ws: aiohttp.ClientWebSocketResponse) -> NoReturn:
-        """Heartbeats, watchdogs and the ack timeout, checked every tick."""
-        t = self.timing
-        hb = self.adapter.heartbeat
-        interval = t.heartbeat_s if t.heartbeat_s is not None else hb.interval_s
-        last_ping = self._clock()
-        acks_checked = False
-        while True:
-            await self._sleep(t.tick_s)
-            now = self._clock()
-            last = self.last_frame
-            since_frame = now - (last if last is not None and last > self._since else self._since)
-            if since_frame >= t.silence_s:
-                raise Reconnect(f"no data for {since_frame:.0f} s")
-            if since_frame >= t.stale_after_s and self.state is FeedState.LIVE:
-                self._set(FeedState.STALE)
-            if hb.frame is not None:
-                waited = min(now - last_ping, since_frame) if hb.idle_only else now - last_ping
-                if waited >= interval:
-                    await ws.send_str(hb.frame)
-                    last_ping = now
-            if not acks_checked and now - self._since >= t.ack_timeout_s:
-                acks_checked = True
-                if self._acks < self._expected_acks:
-                    self.last_error = (
-                        f"{self._expected_acks - self._acks} of {self._expected_acks} "
-                        f"subscriptions not acknowledged within {t.ack_timeout_s:g} s"
-                    )
-                    self.sink.on_feed_status(self.status())
+    async def _replacement(self, old: Link) -> Link:
+        """A new socket, subscribed, every subscription acknowledged and a quote seen."""
+        new = await self._open()
+        new.claiming, old.successor = True, new
+        try:
+            await self._start(new)
+            wait = self.timing.ack_timeout_s
+            try:
+                async with asyncio.timeout(wait):
+                    await new.ready.wait()
+            except TimeoutError:
+                raise Reconnect(f"the replacement was not acknowledged and quoting within "
+                                f"{wait:g} s") from None
+        except BaseException:
+            old.successor = None
+            await new.close()
+            raise
+        new.claiming = False
+        return new
 

@@ -15,7 +15,9 @@ import msgspec
 class FeedTiming(msgspec.Struct, frozen=True):
     """Every interval the loop uses, in seconds; tests shorten them.
 
-    `heartbeat_s` None means the venue's documented interval.
+    `heartbeat_s` None means the venue's documented interval. `max_connection_age_s`
+    None means the venue's documented cut (`Adapter.max_connection_age_s`); the feed
+    rotates `rotate_lead_s` before it (at half the age where the lead is longer).
     """
 
     connect_timeout_s: float = 10.0
@@ -30,6 +32,8 @@ class FeedTiming(msgspec.Struct, frozen=True):
     status_s: float = 1.0
     tick_s: float = 0.25
     heartbeat_s: float | None = None
+    max_connection_age_s: float | None = None
+    rotate_lead_s: float = 300.0
 
 
 DEFAULT_TIMING = FeedTiming()
@@ -42,8 +46,16 @@ def backoff_delay(failures: int, timing: FeedTiming, rng: random.Random) -> floa
     return rng.uniform(0.0, ceiling)
 
 
+def rotate_at_age(max_age_s: float | None, timing: FeedTiming) -> float | None:
+    """The connection age at which a planned rotation starts (None: never by age)."""
+    if max_age_s is None:
+        return None
+    return max(max_age_s - timing.rotate_lead_s, max_age_s / 2)
+
+
 class Reconnect(Exception):
-    """Leave this connection and open a new one. `failure` False: no backoff (a notice)."""
+    """Leave this connection and open a new one. `failure` False: no backoff (the venue
+    announced the close, or cut a connection the feed was already replacing)."""
 
     def __init__(self, reason: str, *, failure: bool = True) -> None:
         super().__init__(reason)

@@ -50,6 +50,10 @@ class Faults:
 
 DEFAULT_HEARTBEATS: Mapping[Venue, Heartbeat] = {v: s.sim.heartbeat for v, s in VENUES.items()}
 
+DEFAULT_MAX_AGES: Mapping[Venue, float | None] = {
+    v: s.max_connection_age_s for v, s in VENUES.items()}
+"""Each venue's documented cut of a connection by age (`VenueSpec.max_connection_age_s`)."""
+
 
 @dataclass(frozen=True)
 class Dislocations:
@@ -118,6 +122,9 @@ class SimConfig:
     BTC's usual volatility; natural cross-venue crosses stay rare and tiny)."""
     faults: Mapping[Venue, Faults] = field(default_factory=dict)
     heartbeats: Mapping[Venue, Heartbeat] = field(default_factory=lambda: DEFAULT_HEARTBEATS)
+    max_ages: Mapping[Venue, float | None] = field(default_factory=lambda: DEFAULT_MAX_AGES)
+    """Close each connection of a venue this long after it opened, without a notice, as
+    the venue does (None: never); venues missing here keep their documented age."""
     dislocations: Dislocations = Dislocations()
     flood_ring: int = 1024
     """Pre-encoded frames per flood connection, re-encoded about once a second."""
@@ -160,6 +167,9 @@ class SimConfig:
 
     def heartbeat_for(self, venue: Venue) -> Heartbeat:
         return self.heartbeats.get(venue, DEFAULT_HEARTBEATS[venue])
+
+    def max_age_for(self, venue: Venue) -> float | None:
+        return self.max_ages.get(venue, DEFAULT_MAX_AGES[venue])
 
 
 def all_venues(faults: Faults) -> dict[Venue, Faults]:

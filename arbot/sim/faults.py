@@ -97,6 +97,8 @@ class VenueStats:
     stalls: int = 0
     shutdowns: int = 0
     """Shutdown notices sent (or, for venues without one, shutdown closes begun)."""
+    age_cuts: int = 0
+    """Connections closed for reaching the venue's maximum age (`SimConfig.max_ages`)."""
     rest_requests: int = 0
     rest_faults: int = 0
     """REST requests answered by a fault from `SimServer.set_rest_fault`."""

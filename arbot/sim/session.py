@@ -55,6 +55,8 @@ class Session:
         self._rr = 0
         self._t0 = now
         self._sent = 0
+        max_age = shared.config.max_age_for(self.venue)
+        self._cut_at = None if max_age is None else now + max_age
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -170,6 +172,12 @@ class Session:
         f = self.shared.faults[self.venue]
         if self._close_at is not None and now >= self._close_at:
             await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+            return True
+        if self._cut_at is not None and now >= self._cut_at:
+            # The documented cut by age comes without a notice ("expect to be
+            # disconnected at the 24 hour mark"); the close code is not documented.
+            self.stats.age_cuts += 1
+            await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"connection age limit")
             return True
         if self._timer("drop", f.drop_every_s, now):
             self.stats.fault_drops += 1

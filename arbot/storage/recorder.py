@@ -30,7 +30,7 @@ class Recorder(Sink):
         self.offered = 0
         self.skipped = 0  # left out by the recording mode, not by the writer
         self._last: dict[tuple[Venue, str], Quote] = {}
-        self._states: dict[tuple[Venue, int], tuple[FeedState, str | None]] = {}
+        self._states: dict[tuple[Venue, int], tuple[FeedState, str | None, str | None]] = {}
         self.set_mode(mode, throttle_ms)
 
     def set_mode(self, mode: RecordMode, throttle_ms: int) -> None:
@@ -88,12 +88,14 @@ class Recorder(Sink):
     def on_feed_status(self, status: FeedStatus) -> None:
         """Record each change of state or error, so a session's outages can be read back."""
         key = (status.venue, status.connection)
-        now = (status.state, status.last_error)
+        now = (status.state, status.last_error, status.rotating)
         if self._states.get(key) == now:
             return
         self._states[key] = now
         detail = f"connection {status.connection}"
         if status.last_error:
             detail += f": {status.last_error}"
+        if status.rotating:
+            detail += f" (rotating: {status.rotating})"
         self.writer.keep("feed_events", (status.ts_ns, str(status.venue), str(status.state),
                                          detail))

@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from arbot.config import ArbotSettings
-from arbot.domain import FeedState, Venue
+from arbot.domain import FeedState, FeedStatus, Venue
 from arbot.tui.fmt import decimals, qty
 from arbot.tui.messages import LogLine
 from arbot.tui.state import MarketState
@@ -146,7 +146,7 @@ class PricesScreen(ArbotScreen):
                 # As reported (each connection reports at least once a second); the
                 # slowest connection speaks for the venue, like its worst state does.
                 ages = [s.last_frame_age_s for s in statuses if s.last_frame_age_s is not None]
-                notes = [s.last_error for s in statuses if s.last_error]
+                notes = [note for s in statuses if (note := _note(s))]
                 live = venue_state in (FeedState.LIVE, FeedState.STALE)
                 style = _STATE_STYLE.get(venue_state, "warning")
                 cells = {
@@ -160,6 +160,11 @@ class PricesScreen(ArbotScreen):
                 }
             for column in ("state", "qps", "age", "reconnects", "note"):
                 self._put(table, row, column, cells.get(column, Text("")))
+
+
+def _note(status: FeedStatus) -> str | None:
+    """A planned rotation under way, else the connection's last error."""
+    return f"rotating: {status.rotating}" if status.rotating else status.last_error
 
 
 def _bps(value: float | None, style: str) -> Text:

@@ -39,7 +39,9 @@ class VenueSpec:
     `label` is the display name ("OKX", "Binance"); `short` a three-letter one for
     narrow tables. `ws_url`/`rest_url` are the public endpoints, the settings defaults
     and the adapter's. Fees are the base-tier spot rates in basis points. `tardis_id`
-    is the venue's spot exchange id in Tardis.dev CSV files.
+    is the venue's spot exchange id in Tardis.dev CSV files. `max_connection_age_s` is
+    how long the venue lets one public WebSocket connection live before it cuts it
+    (None: no such cut documented); the feed rotates before it, the simulator cuts at it.
     """
 
     venue: Venue
@@ -52,6 +54,7 @@ class VenueSpec:
     credentials: CredentialNames
     tardis_id: str
     sim: SimSpec
+    max_connection_age_s: float | None = None
 
     @property
     def module(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from arbot.domain import Quote, SubscribeAck, Venue, VenueError
+from arbot.domain import Quote, ShutdownNotice, SubscribeAck, Venue, VenueError
 from arbot.exchanges.base import Drop, FrameParser
 from arbot.venues.binance.public import BinanceAdapter
 from tests.exchanges import (
@@ -21,6 +21,7 @@ from tests.exchanges import (
 
 BOOK_TICKER = "binance/ws_bookTicker_2021-10-12.jsonl"
 EXCHANGE_INFO = "binance/rest_exchangeInfo_TRIMMED_2021-10-12.json"
+SHUTDOWN = "binance/DOCS_EXAMPLES_serverShutdown.jsonl"
 
 
 @pytest.fixture
@@ -67,6 +68,21 @@ def test_control_frames(p: FrameParser) -> None:
     assert p.parse(b'{"result":null,"id":1}', 0) == [SubscribeAck(venue=Venue.BINANCE, ref="1")]
     assert p.parse(b'{"code":2,"msg":"Invalid request"}', 0) == [
         VenueError(venue=Venue.BINANCE, code="2", message="Invalid request")]
+
+
+def test_server_shutdown_is_a_notice_in_both_documented_forms(p: FrameParser) -> None:
+    """Line 1 is the raw `/ws` form ArBot connects to by default, which the typed decode
+    once read as an empty frame and dropped; line 2 the combined-stream form."""
+    raw, combined = lines(SHUTDOWN)
+    notice = ShutdownNotice(venue=Venue.BINANCE, message="serverShutdown")
+    assert p.parse(raw, 0) == [notice]
+    assert p.parse(combined, 0) == [notice]
+    assert drops(p) == {}
+
+
+def test_other_events_are_unused_channels(p: FrameParser) -> None:
+    assert p.parse(b'{"e":"trade","E":1,"s":"BTCUSDT"}', 0) == []
+    assert drops(p) == {Drop.UNUSED_CHANNEL: 1}
 
 
 def test_instruments() -> None:

@@ -95,6 +95,14 @@ def test_control_frames(p: FrameParser) -> None:
     assert drops(p) == {}
 
 
+def test_upgrade_notice_64008_is_a_shutdown_notice(p: FrameParser) -> None:
+    [frame] = lines("okx/DOCS_EXAMPLE_notice_64008.jsonl")
+    [n] = p.parse(frame, 0)
+    assert isinstance(n, ShutdownNotice) and n.venue is Venue.OKX
+    assert n.message.startswith("64008: The connection will soon be closed")
+    assert drops(p) == {}
+
+
 def test_instruments() -> None:
     body = lines(INSTRUMENTS)[0]
     instruments = OkxAdapter().parse_instruments(body)

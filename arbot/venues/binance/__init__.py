@@ -27,6 +27,9 @@ SPEC = VenueSpec(
     maker_fee_bps=10.0,
     credentials=CredentialNames("BINANCE_API_KEY", "BINANCE_API_SECRET"),
     tardis_id="binance",
+    # "WebSocket Streams": "A single connection to stream.binance.com is only valid for
+    # 24 hours; expect to be disconnected at the 24 hour mark."
+    max_connection_age_s=24 * 3600.0,
     sim=SimSpec(
         # "WebSocket Streams": the server pings every 20 s and disconnects a client
         # that has not answered within a minute.

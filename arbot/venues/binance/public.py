@@ -46,6 +46,8 @@ class Frame(msgspec.Struct):
 
     Combined streams wrap the payload as `{"stream":..,"data":..}`; raw streams send the
     payload itself; acks are `{"result":null,"id":1}`; errors `{"code":2,"msg":".."}`.
+    Events name themselves in `e`: on the raw `/ws` endpoint the shutdown notice arrives
+    bare as `{"e":"serverShutdown","E":..}` ("WebSocket Streams", `serverShutdown`).
     """
 
     stream: str | None = None
@@ -59,6 +61,7 @@ class Frame(msgspec.Struct):
     id: int | str | None = None
     code: int | None = None
     msg: str | None = None
+    e: str | None = None
 
 
 _decoder = msgspec.json.Decoder(Frame, strict=False)
@@ -81,6 +84,8 @@ class BinanceParser(FrameParser):
         if f.s is not None and f.b is not None and f.B is not None and f.a is not None \
                 and f.A is not None and f.u is not None:
             return self._quote(f.s, f.b, f.B, f.a, f.A, recv_ns)
+        if f.e is not None:
+            return self._event(f.e)
         if f.code is not None:
             return [VenueError(venue=Venue.BINANCE, code=str(f.code), message=f.msg or "")]
         if f.id is not None and f.stream is None:
@@ -108,12 +113,20 @@ class BinanceParser(FrameParser):
             stream = obj.get("stream")
             data: Any = obj.get("data")
             event = data.get("e") if isinstance(data, dict) else obj.get("e")
-            if event == "serverShutdown":
-                return [ShutdownNotice(venue=Venue.BINANCE, message="serverShutdown")]
-            if (isinstance(stream, str) and not stream.endswith("@bookTicker")) or event:
+            if isinstance(event, str) and event:
+                return self._event(event)
+            if isinstance(stream, str) and not stream.endswith("@bookTicker"):
                 self.drops.add(Drop.UNUSED_CHANNEL)
                 return []
         self.drops.add(Drop.INVALID_FRAME)
+        return []
+
+    def _event(self, event: str) -> list[FeedEvent]:
+        """`serverShutdown` ("Please establish a new connection as soon as possible") is
+        the feed's cue to rotate; any other event is a channel ArBot does not use."""
+        if event == "serverShutdown":
+            return [ShutdownNotice(venue=Venue.BINANCE, message="serverShutdown")]
+        self.drops.add(Drop.UNUSED_CHANNEL)
         return []
 
 
@@ -187,6 +200,7 @@ def _instrument(s: _Symbol) -> Instrument:
 class BinanceAdapter(Adapter):
     venue = Venue.BINANCE
     ws_url = SPEC.ws_url
+    max_connection_age_s = SPEC.max_connection_age_s
     rest_url = SPEC.rest_url
     instruments_path = INSTRUMENTS_PATH
     # The server pings every 20 s at the WebSocket level; aiohttp answers with a pong.

@@ -28,6 +28,9 @@ SPEC = VenueSpec(
     credentials=CredentialNames("BITGET_API_KEY", "BITGET_API_SECRET",
                                 "BITGET_API_PASSPHRASE"),
     tardis_id="bitget",
+    # "Websocket API" (common/websocket-intro), in some copies of the page: "Websocket
+    # will be forcibly disconnected every 24 hours".
+    max_connection_age_s=24 * 3600.0,
     sim=SimSpec(
         # "Websocket API": a connection without a ping for 2 minutes is closed; pushes
         # do not keep it alive.

@@ -176,6 +176,7 @@ def _instrument(s: _Symbol) -> Instrument:
 class BitgetAdapter(Adapter):
     venue = Venue.BITGET
     ws_url = SPEC.ws_url
+    max_connection_age_s = SPEC.max_connection_age_s
     rest_url = SPEC.rest_url
     instruments_path = INSTRUMENTS_PATH
     # The client pings every 30 s and expects `pong`; the server drops after 2 min silence.

@@ -1,0 +1,254 @@
+"""What one venue connection does on each of its sockets: the receive hot loop (every
+frame to the parser, every quote through the gate to the sink), control events, the
+supervisor's clocks (heartbeats, the stale and silence watchdogs, the acknowledgement
+timeout, the age limit) and the status it reports. The lifecycle around it (reconnects,
+backoff, quarantine and planned rotations) is `arbot.exchanges.feed`.
+
+The receive loop does as little as possible per frame (no timeouts: a timeout context
+per receive costs as much as the parse); a supervisor task beside it owns the clocks.
+With `--record-raw` each frame and its receive time also go to a raw sink that only
+buffers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import NoReturn
+
+import aiohttp
+
+from arbot.domain import (
+    FeedState,
+    FeedStatus,
+    Quote,
+    ShutdownNotice,
+    SubscribeAck,
+    VenueError,
+)
+from arbot.events import FeedSink
+from arbot.exchanges.base import Adapter, DropCounter
+from arbot.exchanges.link import Link
+from arbot.exchanges.quotegate import QuoteGate
+from arbot.exchanges.reconnect import (
+    DEFAULT_TIMING,
+    FeedTiming,
+    Reconnect,
+    rotate_at_age,
+)
+
+_TEXT = aiohttp.WSMsgType.TEXT
+_BINARY = aiohttp.WSMsgType.BINARY
+
+
+Connect = Callable[[str], AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]]
+# Every received frame and its receive time (`--record-raw`); on the hot path: buffer only.
+RawSink = Callable[[str | bytes, int], None]
+
+
+def aiohttp_connect(session: aiohttp.ClientSession, timing: FeedTiming) -> Connect:
+    """Open a WebSocket with aiohttp; pings from the server are answered automatically."""
+
+    def connect(url: str) -> AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]:
+        return session.ws_connect(
+            url,
+            autoping=True,
+            heartbeat=None,
+            timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=2.0),
+            max_msg_size=16 * 1024 * 1024,
+        )
+
+    return connect
+
+
+class FeedBase:
+    """One venue connection's state and counters, and the work on each of its sockets."""
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        url: str,
+        venue_ids: Sequence[str],
+        symbols: Callable[[str], str | None],
+        sink: FeedSink,
+        connect: Connect,
+        *,
+        connection: int = 0,
+        timing: FeedTiming = DEFAULT_TIMING,
+        clock: Callable[[], float] = time.monotonic,
+        wall_ns: Callable[[], int] = time.time_ns,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+        raw: RawSink | None = None,
+        gate: QuoteGate | None = None,
+    ) -> None:
+        self.adapter = adapter
+        self.url = url
+        self.venue_ids = list(venue_ids)
+        self.sink = sink
+        self.connection = connection
+        self.timing = timing
+        self.drops = DropCounter()
+        self._symbols = symbols
+        # Without the venue's instruments (tests, tools), the gate checks the band only.
+        self.gate = gate if gate is not None else QuoteGate(adapter.venue)
+        self._connect = connect
+        self._clock = clock
+        self._wall_ns = wall_ns
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._raw = raw
+        self.state = FeedState.CONNECTING
+        self.frames = 0
+        self.quotes = 0
+        self.reconnects = 0
+        self.failures = 0  # consecutive
+        self.last_error: str | None = None
+        self.last_frame: float | None = None
+        self.link: Link | None = None  # the current socket
+        self.rotating: str | None = None  # why a replacement is being opened
+        self.rotations = 0
+        self._replacing = False  # a replacement socket is being opened right now
+        self._since = clock()  # start of the current connection
+        self._rotate_at = rotate_at_age(
+            timing.max_connection_age_s if timing.max_connection_age_s is not None
+            else adapter.max_connection_age_s, timing)
+        self._rates_at = (clock(), 0, 0)
+
+    # -- status ---------------------------------------------------------------------
+
+    def status(self) -> FeedStatus:
+        """Rates since the previous status; sets the baseline for the next one."""
+        now = self._clock()
+        then, frames, quotes = self._rates_at
+        span = now - then
+        self._rates_at = (now, self.frames, self.quotes)
+        return FeedStatus(
+            venue=self.adapter.venue,
+            connection=self.connection,
+            state=self.state,
+            frames_per_s=(self.frames - frames) / span if span > 0 else 0.0,
+            quotes_per_s=(self.quotes - quotes) / span if span > 0 else 0.0,
+            last_frame_age_s=None if self.last_frame is None else now - self.last_frame,
+            reconnects=self.reconnects,
+            drops=self.drops.as_dict(),
+            last_error=self.last_error,
+            ts_ns=self._wall_ns(),
+            rotating=self.rotating,
+            rotations=self.rotations,
+        )
+
+    def _set(self, state: FeedState) -> None:
+        if state is not self.state:
+            self.state = state
+            self.sink.on_feed_status(self.status())
+
+    async def _report(self) -> NoReturn:
+        while True:
+            await self._sleep(self.timing.status_s)
+            self.sink.on_feed_status(self.status())
+
+    # -- connection lifecycle -------------------------------------------------------
+
+    async def _start(self, link: Link) -> None:
+        """Receive on the link, then subscribe in the venue's batches and pace."""
+        link.rx = asyncio.create_task(self._receive(link), name=f"feed-rx-{self.adapter.venue}")
+        frames = self.adapter.subscribe_frames(self.venue_ids)
+        link.expected_acks = len(self.venue_ids) if self.adapter.ack_per_arg else len(frames)
+        gap = 1.0 / self.adapter.limits.sends_per_s
+        for i, frame in enumerate(frames):
+            if i:
+                await self._sleep(gap)
+            await link.ws.send_str(frame)
+
+    async def _receive(self, link: Link) -> NoReturn:
+        """The hot loop: every frame to the parser, every quote through the gate
+        (`arbot.exchanges.quotegate`) to the sink."""
+        ws = link.ws
+        parse = link.parser.parse
+        check = self.gate.check
+        drop = self.drops.add
+        on_quote = self.sink.on_quote
+        clock, wall_ns = self._clock, self._wall_ns
+        record = self._raw
+        live = FeedState.LIVE
+        while True:
+            msg = await ws.receive()
+            kind = msg.type
+            if kind is _TEXT or kind is _BINARY:
+                self.frames += 1
+                self.last_frame = clock()
+                now = wall_ns()
+                if record is not None:
+                    record(msg.data, now)
+                for event in parse(msg.data, now):
+                    if type(event) is Quote:
+                        successor = link.successor
+                        if successor is not None and event.symbol in successor.claimed:
+                            continue  # the replacement speaks for this symbol now
+                        why = check(event)
+                        if why is None:
+                            if link.claiming:
+                                link.claimed.add(event.symbol)
+                            self.quotes += 1
+                            on_quote(event)
+                            if not link.quoted:
+                                link.first_quote()
+                        else:
+                            drop(why)
+                    else:
+                        self._control(event, link)
+                if self.state is not live and link.quoted:
+                    self._set(live)  # first quote on this socket, or frames resumed
+            elif kind is aiohttp.WSMsgType.ERROR:
+                raise Reconnect(f"socket error: {ws.exception()}")
+            else:
+                raise Reconnect(f"closed by the venue (code {ws.close_code})")
+
+    def _control(self, event: object, link: Link) -> None:
+        if isinstance(event, SubscribeAck):
+            link.ack()
+        elif isinstance(event, VenueError):
+            self.last_error = f"venue error {event.code}: {event.message}".rstrip(": ")
+            self.sink.on_feed_status(self.status())
+        elif isinstance(event, ShutdownNotice):
+            link.ask_rotation(f"venue notice: {event.message}")
+
+    async def _supervise(self, link: Link) -> NoReturn:
+        """Heartbeats, watchdogs, the ack timeout and the age limit, checked every tick."""
+        ws = link.ws
+        t = self.timing
+        hb = self.adapter.heartbeat
+        interval = t.heartbeat_s if t.heartbeat_s is not None else hb.interval_s
+        last_ping = self._clock()
+        acks_checked = False
+        while True:
+            await self._sleep(t.tick_s)
+            now = self._clock()
+            last = self.last_frame
+            since_frame = now - (last if last is not None and last > self._since else self._since)
+            if since_frame >= t.silence_s:
+                raise Reconnect(f"no data for {since_frame:.0f} s")
+            if since_frame >= t.stale_after_s and self.state is FeedState.LIVE:
+                self._set(FeedState.STALE)
+            if hb.frame is not None:
+                waited = min(now - last_ping, since_frame) if hb.idle_only else now - last_ping
+                if waited >= interval:
+                    await ws.send_str(hb.frame)
+                    last_ping = now
+            if not acks_checked and now - self._since >= t.ack_timeout_s:
+                acks_checked = True
+                if not link.acked:
+                    self.last_error = (
+                        f"{link.expected_acks - link.acks} of {link.expected_acks} "
+                        f"subscriptions not acknowledged within {t.ack_timeout_s:g} s"
+                    )
+                    self.sink.on_feed_status(self.status())
+            if self._rotate_at is not None and now - link.opened_at >= self._rotate_at:
+                link.ask_rotation(f"connection {now - link.opened_at:.0f} s old, the venue "
+                                  "cuts it at its documented age")
+
+
