@@ -43,6 +43,7 @@ class ProcessHooks:
                 lambda: self._app.call_later(quit_app), hangup=self._hang_up)
 
     def remove(self) -> None:
+        """Put the logger's level and handlers, and the signal handlers, back as found."""
         logger = logging.getLogger("arbot")
         logger.removeHandler(self._log_handler)
         logger.setLevel(self._log_level)

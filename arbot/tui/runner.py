@@ -49,6 +49,7 @@ class RuntimeRunner:
         return self._stop.is_set()
 
     def start(self) -> None:
+        """Enter the runtime in a worker of the app; it runs until `stop`."""
         self._worker = self._app.run_worker(self._run(), name=RUNTIME, group=RUNTIME,
                                             exit_on_error=False)
 
