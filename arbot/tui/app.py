@@ -9,64 +9,64 @@ Data path: the runtime calls `TuiSink` synchronously from the feeds; once per
 the trader's counters); the app applies it to the shared `MarketState` and asks every
 screen it built to redraw what changed. Episode events, settled trades and log records are
 posted as they happen. Trading is paused, halted and armed through `TradingControl`.
+
+The app wires its parts and answers messages; each part lives in its own module: the key
+bindings (`keys`), the runtime's start and stop in workers (`runner`), the refresh tick
+(`refresh`), the screens built and their updates (`views`), and the log and signal hooks,
+a lost terminal included (`hooks`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.screen import Screen
-from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
+from textual.worker import Worker, WorkerState
 
-from arbot import stopsignal
 from arbot.config import DEFAULT_CONFIG_PATH, ArbotSettings
 from arbot.config.run import needs_restart
 from arbot.demo import SimConfig
-from arbot.tui.backend import (
-    RuntimeFactory,
-    runtime_factory,
-    trading_status,
-)
+from arbot.tui.backend import RuntimeFactory, runtime_factory
 from arbot.tui.commands import binding_commands
-from arbot.tui.control import TRADING_BINDINGS, TradingControl
+from arbot.tui.control import TradingControl
 from arbot.tui.export import ExportDialog
 from arbot.tui.heap import freeze_heap
 from arbot.tui.history import read_history
+from arbot.tui.hooks import ProcessHooks
+from arbot.tui.keys import APP_BINDINGS
 from arbot.tui.messages import (
     EpisodeChanged,
     LogLine,
     MarketTick,
     RuntimeStarted,
     TradeSettled,
-    TuiLogHandler,
     TuiSink,
 )
 from arbot.tui.opportunities import OpportunitiesScreen
 from arbot.tui.prices import PricesScreen
+from arbot.tui.refresh import RefreshTimer
+from arbot.tui.runner import RUNTIME, TASKS, RuntimeRunner
 from arbot.tui.settings import SettingsScreen
 from arbot.tui.state import NS_PER_S, Clocks, MarketState, RunPhase
 from arbot.tui.terminal import TerminalDriver, TerminalLost
 from arbot.tui.tradedata import TradeRow
 from arbot.tui.trades import TradesScreen
+from arbot.tui.views import Views
 from arbot.tui.widgets import ArbotScreen
 from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot.tui")
 
-TASKS = "runtime-tasks"  # worker group of the runtime's long-lived coroutines
 HISTORY_S = 7 * 86_400  # how far back the opportunities and trades tables are filled
-SHUTDOWN_S = 15.0  # give up waiting for the runtime to close after this long
 
 
 class ArbotApp(App[int]):
@@ -75,81 +75,44 @@ class ArbotApp(App[int]):
     CSS_PATH = "arbot.tcss"
     TITLE = "ArBot"
     DEFAULT_MODE = "prices"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1,p", "switch_mode('prices')", "Prices", id="prices",
-                tooltip="Top of book on every venue"),
-        Binding("2,o", "switch_mode('opportunities')", "Opportunities", id="opportunities",
-                tooltip="Live and recent opportunity episodes, and the why-no-trade funnel"),
-        Binding("3,t", "switch_mode('trades')", "Trades", id="trades",
-                tooltip="Trades with their orders, the trader's state and the balances"),
-        Binding("4,s", "switch_mode('settings')", "Settings", id="settings",
-                tooltip="Edit the settings"),
-        Binding("l", "toggle_log", "Log", id="log", tooltip="Show or hide the log panel"),
-        Binding("question_mark", "toggle_help", "Keys", id="help", key_display="?",
-                tooltip="Show or hide every key"),
-        Binding("e", "export", "Export", id="export", show=False,
-                tooltip="Export recorded quotes or episodes to CSV"),
-        Binding("q", "quit", "Quit", id="quit",
-                tooltip="Stop the feeds, flush the database and quit"),
-        Binding("escape", "switch_mode('prices')", "Back to prices", id="back", show=False,
-                tooltip="Leave a form (e.g. the settings) for the prices screen"),
-        *TRADING_BINDINGS,
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = APP_BINDINGS
 
     def __init__(self, settings: ArbotSettings, *, demo: bool, runtime: RuntimeFactory,
                  config_path: Path | None = None, clocks: Clocks | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.demo = demo
-        self._factory = runtime
         self.state = MarketState(settings, demo, clocks or Clocks())
         self.sink = TuiSink(self.post_message)
         self.log_backlog: deque[LogLine] = deque(maxlen=1000)
-        self.runtime: RuntimeView | None = None
         self.runtime_error: BaseException | None = None
-        self._views: list[ArbotScreen] = []
-        self._stop = asyncio.Event()
-        self._runtime_worker: Worker[None] | None = None
+        self._runner = RuntimeRunner(self, runtime, [self.sink])
+        self._views = Views(self.state, self.log_backlog)
         self._quitting = False
-        self._log_handler = TuiLogHandler(self.post_message)
-        self._log_level = logging.NOTSET
-        self._restore_signals: Callable[[], None] = lambda: None
+        self._hooks = ProcessHooks(self)
+        self._refresh = RefreshTimer(self, self.sink, lambda: self.runtime)
         self.trading = TradingControl(self, runtime=lambda: self.runtime,
                                       settings=lambda: self.settings,
                                       run_mode=lambda: self.state.run_mode, changed=self.flush)
-        self.add_mode("prices", self._view(PricesScreen))
-        self.add_mode("opportunities", self._view(OpportunitiesScreen))
-        self.add_mode("trades", self._view(TradesScreen))
+        self.add_mode("prices", self._views.factory(PricesScreen))
+        self.add_mode("opportunities", self._views.factory(OpportunitiesScreen))
+        self.add_mode("trades", self._views.factory(TradesScreen))
         # without a config file the form saves to ./arbot.toml, the file ArBot reads
         self.add_mode("settings", lambda: SettingsScreen(
             settings, config_path or DEFAULT_CONFIG_PATH, self.settings_saved))
 
-    def _view(self, cls: type[ArbotScreen]) -> Callable[[], Screen[None]]:
-        """A mode's screen factory that also registers the screen for market updates."""
-
-        def build() -> Screen[None]:
-            screen = cls(self.state, self.log_backlog)
-            self._views.append(screen)
-            return screen
-
-        return build
+    @property
+    def runtime(self) -> RuntimeView | None:
+        """The running runtime; None until it has started."""
+        return self._runner.runtime
 
     # -- lifecycle -------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.settings.ui.keymap))
-        logger = logging.getLogger("arbot")
-        self._log_level = logger.level
-        if logger.getEffectiveLevel() > logging.INFO:
-            logger.setLevel(logging.INFO)
-        logger.addHandler(self._log_handler)
-        self._refresh_timer = self.set_interval(self.settings.ui.refresh_ms / 1000, self.flush,
-                                                name="ui-refresh")
-        self._runtime_worker = self.run_worker(self._run_runtime(), name="runtime",
-                                               group="runtime", exit_on_error=False)
-        if not self.is_headless:  # SIGINT, SIGTERM (even during start-up), or SIGHUP
-            self._restore_signals = stopsignal.on_stop(
-                lambda: self.call_later(self.action_quit), hangup=self._hang_up)
+        self._hooks.install(self.action_quit)  # the log panel's records, the stop signals
+        self._refresh.start(self.settings.ui.refresh_ms)
+        self._runner.start()
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver, but one that survives a lost terminal (unless the user chose
@@ -157,55 +120,16 @@ class ArbotApp(App[int]):
         driver = super().get_driver_class()
         return TerminalDriver if driver is LinuxDriver else driver
 
-    def _hang_up(self) -> None:
-        """SIGHUP: the terminal is gone (an SSH drop), so stop writing to it and quit."""
-        if isinstance(self._driver, TerminalDriver):
-            self._driver.hang_up()  # posts TerminalLost
-        else:
-            self.post_message(TerminalLost())
-
     async def on_terminal_lost(self, message: TerminalLost) -> None:
         log.warning("the terminal went away: stopping")
         await self.action_quit()
 
     def on_unmount(self) -> None:
-        logger = logging.getLogger("arbot")
-        logger.removeHandler(self._log_handler)
-        logger.setLevel(self._log_level)
-        self._restore_signals()
-
-    async def _run_runtime(self) -> None:
-        """Enter the runtime, run each of its tasks as a named worker, and on stop cancel
-        them and leave the runtime, which closes episodes and flushes the database."""
-        async with self._factory([self.sink]) as runtime:
-            self.runtime = runtime
-            self.post_message(RuntimeStarted(list(runtime.warnings)))
-            tasks = [self.run_worker(coro, name=name, group=TASKS, exit_on_error=False,
-                                     description=f"runtime task {name}")
-                     for name, coro in runtime.coroutines().items()]
-            try:
-                await self._stop.wait()
-            finally:
-                for worker in tasks:
-                    worker.cancel()
-                for worker in tasks:
-                    with contextlib.suppress(WorkerCancelled, WorkerFailed):
-                        await worker.wait()
+        self._hooks.remove()
 
     async def stop_runtime(self) -> None:
         """Stop the runtime's tasks and leave it (the writer flushes); idempotent."""
-        self._stop.set()
-        worker = self._runtime_worker
-        if worker is None:
-            return
-        if self.runtime is None:
-            worker.cancel()  # still starting (e.g. waiting on a venue): abandon the start
-        try:
-            await asyncio.wait_for(worker.wait(), SHUTDOWN_S)
-        except (WorkerCancelled, WorkerFailed):
-            pass
-        except TimeoutError:
-            log.error("the runtime did not stop within %.0f s; quitting anyway", SHUTDOWN_S)
+        await self._runner.stop()
 
     async def action_quit(self) -> None:
         """Quit cleanly: stop the feeds, flush the database, then exit."""
@@ -213,7 +137,7 @@ class ArbotApp(App[int]):
             return
         self._quitting = True
         self.state.phase = RunPhase.STOPPING
-        self._refresh_views()
+        self._views.refresh_market()
         self.run_worker(self._quit(), name="quit", group="quit", exit_on_error=False)
 
     async def _quit(self) -> None:
@@ -230,42 +154,24 @@ class ArbotApp(App[int]):
     # -- messages --------------------------------------------------------------------
 
     def flush(self) -> None:
-        """The refresh timer: have the sink post this tick's coalesced data."""
-        runtime = self.runtime
-        engine = runtime.engine if runtime is not None else None
-        trading = trading_status(runtime) if runtime is not None else None
-        if engine is None:
-            self.sink.flush(trading=trading)
-        else:
-            self.sink.flush(engine.funnel.as_dict(), engine.heartbeat_ns, trading,
-                            engine.market_view())
+        """Post this tick's coalesced data now, as the refresh timer does."""
+        self._refresh.flush()
 
     def on_market_tick(self, message: MarketTick) -> None:
         self.state.apply_tick(message)
-        self._refresh_views()
-
-    def _refresh_views(self) -> None:
-        for view in self._views:
-            view.refresh_market()
+        self._views.refresh_market()
 
     def on_episode_changed(self, message: EpisodeChanged) -> None:
-        row = self.state.apply_episode(message)
-        for view in self._views:
-            view.episode_changed(row)
+        self._views.episode_changed(self.state.apply_episode(message))
 
     def on_trade_settled(self, message: TradeSettled) -> None:
         row = TradeRow.from_outcome(message.outcome, self.state.clocks.wall_ns(),
                                     self.state.trading_mode)
-        self._trades_changed([self.state.apply_trade(row)])
-
-    def _trades_changed(self, rows: list[TradeRow]) -> None:
-        for view in self._views:
-            view.trades_changed(rows)
+        self._views.trades_changed([self.state.apply_trade(row)])
 
     def on_log_line(self, message: LogLine) -> None:
         self.log_backlog.append(message)
-        for view in self._views:
-            view.log_line(message)
+        self._views.log_line(message)
 
     def on_runtime_started(self, message: RuntimeStarted) -> None:
         self.call_after_refresh(freeze_heap)
@@ -283,11 +189,8 @@ class ArbotApp(App[int]):
         """Fill the opportunities and trades tables with the latest recorded ones."""
         since = self.state.clocks.wall_ns() - HISTORY_S * NS_PER_S
         episodes, trades = await read_history(self.settings.storage.path, since)
-        added = self.state.add_history(episodes)
-        for view in self._views:
-            if isinstance(view, OpportunitiesScreen):
-                view.add_rows(added)
-        self._trades_changed(self.state.add_trade_history(trades))
+        self._views.episodes_loaded(self.state.add_history(episodes))
+        self._views.trades_changed(self.state.add_trade_history(trades))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker failures surface: a notification and a log line; every
@@ -295,7 +198,7 @@ class ArbotApp(App[int]):
         worker = event.worker
         if event.state is WorkerState.ERROR:
             error = worker.error
-            if worker.group == "runtime":
+            if worker.group == RUNTIME:
                 self.runtime_error = error
                 self.state.phase = RunPhase.FAILED
                 self.notify(f"ArBot could not run: {error}", title="Runtime failed",
@@ -304,13 +207,13 @@ class ArbotApp(App[int]):
                 self.notify(f"{worker.name} failed: {error}", title="Task failed",
                             severity="error", timeout=15, markup=False)
             log.error("%s failed: %s", worker.name, error)
-        elif event.state is WorkerState.SUCCESS and worker.group == "runtime":
+        elif event.state is WorkerState.SUCCESS and worker.group == RUNTIME:
             self.state.phase = RunPhase.STOPPED
         elif (event.state is WorkerState.SUCCESS and worker.group == TASKS
-              and not self._stop.is_set()):
+              and not self._runner.stopping):
             self.notify(f"{worker.name} ended unexpectedly", severity="warning", markup=False)
-        if worker.group == "runtime" and event.state is not WorkerState.RUNNING:
-            self._refresh_views()
+        if worker.group == RUNTIME and event.state is not WorkerState.RUNNING:
+            self._views.refresh_market()
 
     # -- actions ---------------------------------------------------------------------
 
@@ -349,13 +252,10 @@ class ArbotApp(App[int]):
         self.state.settings = saved
         self.set_keymap(dict(saved.ui.keymap))
         if saved.ui.refresh_ms != old.ui.refresh_ms:
-            self._refresh_timer.stop()
-            self._refresh_timer = self.set_interval(saved.ui.refresh_ms / 1000, self.flush,
-                                                    name="ui-refresh")
+            self._refresh.start(saved.ui.refresh_ms)
         restarted = self.runtime.apply(saved) if self.runtime is not None else []
-        for view in self._views:
-            view.settings_changed(old)
-        self._refresh_views()
+        self._views.settings_changed(old)
+        self._views.refresh_market()
         text = "Settings applied"
         if restarted:
             text += f"; reconnecting {', '.join(restarted)}"
