@@ -173,9 +173,7 @@ class Session:
         if self._close_at is not None and now >= self._close_at:
             await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
             return True
-        if self._cut_at is not None and now >= self._cut_at:
-            # The documented cut by age comes without a notice ("expect to be
-            # disconnected at the 24 hour mark"); the close code is not documented.
+        if self._cut_at is not None and now >= self._cut_at:  # the age cut: no notice
             self.stats.age_cuts += 1
             await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"connection age limit")
             return True
