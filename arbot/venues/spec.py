@@ -40,6 +40,11 @@ class VenueSpec:
     narrow tables. `ws_url`/`rest_url` are the public endpoints, the settings defaults
     and the adapter's. Fees are the base-tier spot rates in basis points. `tardis_id`
     is the venue's spot exchange id in Tardis.dev CSV files.
+
+    `quote_resend_s` is how often the L1 channel re-sends an unchanged book, or None
+    where it pushes on change only: there a quiet symbol on a live connection is still
+    the venue's top of book, and only a channel that promises re-sends lets a quote be
+    judged stale on its own (docs/design.md, "Market-shaped truth").
     """
 
     venue: Venue
@@ -52,6 +57,7 @@ class VenueSpec:
     credentials: CredentialNames
     tardis_id: str
     sim: SimSpec
+    quote_resend_s: float | None = None
 
     @property
     def module(self) -> str:

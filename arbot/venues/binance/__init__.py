@@ -27,6 +27,8 @@ SPEC = VenueSpec(
     maker_fee_bps=10.0,
     credentials=CredentialNames("BINANCE_API_KEY", "BINANCE_API_SECRET"),
     tardis_id="binance",
+    # "Individual Symbol Book Ticker Streams": "Pushes any update to the best bid or ask's
+    # price or quantity in real-time": on change only, no periodic re-send.
     sim=SimSpec(
         # "WebSocket Streams": the server pings every 20 s and disconnects a client
         # that has not answered within a minute.

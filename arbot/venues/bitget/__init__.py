@@ -28,6 +28,8 @@ SPEC = VenueSpec(
     credentials=CredentialNames("BITGET_API_KEY", "BITGET_API_SECRET",
                                 "BITGET_API_PASSPHRASE"),
     tardis_id="bitget",
+    # "Depth Channel", books1: "Push snapshot each time" at the channel's push frequency;
+    # the page promises no re-send of an unchanged book, so none is assumed.
     sim=SimSpec(
         # "Websocket API": a connection without a ping for 2 minutes is closed; pushes
         # do not keep it alive.
