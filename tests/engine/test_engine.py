@@ -196,3 +196,45 @@ def test_stop_closes_every_open_episode() -> None:
     e.on_quote(quote(OK, 100.5, 100.6, 1))
     e.stop(T0 + 50 * MS)
     assert ev.events[-1].episode.close_reason == "shutdown" and not e.episodes.open
+
+
+def test_a_quiet_quote_on_a_live_connection_takes_part_until_the_connection_goes_stale() -> None:
+    e, ev = engine(liveness=Liveness.FEED)  # max_quote_age_ms = 1000
+    e.on_feed_status(status(B, FeedState.LIVE))
+    e.on_feed_status(status(OK, FeedState.LIVE))
+    e.on_quote(quote(B, 99.9, 100.0, 0))  # Binance pushes on change: this stays its top
+    e.on_quote(quote(OK, 100.5, 100.6, 3000))  # 3 s later, against the quiet ask
+    assert ev.kinds() == [EpisodeKind.OPEN] and e.funnel.stale == 0
+    e.sweep(now=T0 + 10_000 * MS)  # no age limit on an on-change channel
+    e.on_quote(quote(OK, 100.6, 100.7, 10_000))
+    assert EpisodeKind.CLOSE not in ev.kinds()
+    e.on_feed_status(status(B, FeedState.STALE, t_ms=10_500))  # no frame for stale_after_s
+    assert ev.events[-1].episode.close_reason == "venue_down"
+    assert ev.events[-1].episode.closed_ns == T0 + 10_500 * MS
+    seen = len(ev.events)
+    e.on_quote(quote(OK, 100.5, 100.6, 11_000))
+    assert len(ev.events) == seen  # Binance's quote left the board with its connection
+
+
+def test_a_re_sending_channel_ages_out_when_its_re_send_is_overdue() -> None:
+    e, ev = engine()  # Bybit re-sends an unchanged book every 3 s (VenueSpec.quote_resend_s)
+    e.on_quote(quote(Y, 99.9, 100.0, 0))
+    e.on_quote(quote(OK, 100.5, 100.6, 3500))  # 3.5 s: still within 3 s + 1000 ms
+    assert ev.kinds() == [EpisodeKind.OPEN]
+    e.sweep(now=T0 + 4001 * MS)
+    closed = ev.events[-1].episode
+    assert closed.close_reason == "stale" and closed.closed_ns == T0 + 4000 * MS
+
+
+def test_without_feed_events_a_venue_is_live_while_its_quotes_keep_coming() -> None:
+    e, ev = engine(liveness=Liveness.QUOTES)  # stale_after_s = 5
+    e.on_quote(quote(B, 99.9, 100.0, 0))
+    e.on_quote(quote(OK, 100.5, 100.6, 1000))
+    assert ev.kinds() == [EpisodeKind.OPEN]
+    e.on_quote(quote(OK, 100.5, 100.6, 6000))  # Binance silent since 0 ms: stale at 5 s
+    closed = ev.events[-1].episode
+    assert closed.close_reason == "venue_down" and closed.closed_ns == T0 + 5000 * MS
+    e.on_quote(quote(OK, 100.5, 100.6, 6100))
+    assert len(ev.events) == 2  # its quote left the board
+    e.on_quote(quote(B, 99.9, 100.0, 6200))  # a quote makes the venue live again
+    assert ev.kinds()[-1] is EpisodeKind.OPEN and e.funnel.not_live == 0
