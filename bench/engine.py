@@ -47,6 +47,7 @@ from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, Quote, Venue
 from arbot.engine.board import Book
 from arbot.engine.engine import Engine
+from arbot.engine.freshness import Liveness
 from bench.engine_e2e import (
     DISLOCATIONS,
     OFFERED,
@@ -140,7 +141,7 @@ def time_engine(settings: ArbotSettings, stream: list[Quote], clock: Clock,
                 opened: list[int] | None = None) -> float:
     """Seconds per quote for a fresh engine over the whole stream."""
     sink = OpenCounter()
-    engine = Engine(settings, sink, clock=clock, require_live=False)
+    engine = Engine(settings, sink, clock=clock, liveness=Liveness.ALWAYS)
     on_quote = engine.on_quote
     start = time.perf_counter()
     for q in stream:
@@ -168,7 +169,7 @@ def throughput(args: argparse.Namespace) -> None:
     for n in args.symbols:
         stream = quote_stream(n, args.quotes)
         quiet = quote_stream(n, args.quotes, dislocate=False)
-        probe = SlowPathCounter(settings, OpenCounter(), clock=None, require_live=False)
+        probe = SlowPathCounter(settings, OpenCounter(), clock=None, liveness=Liveness.ALWAYS)
         for q in stream:
             probe.on_quote(q)
         cpu = CpuMeter()

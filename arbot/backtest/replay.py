@@ -10,6 +10,8 @@ does what the live runtime did between frames:
   quotes went stale without a new quote close as they did live;
 * the recorded feed events (venue states): live, a venue's quotes count only while all of
   its connections are LIVE, and a venue going down closes its episodes as `venue_down`;
+  quotes with no feed events (imports) say it themselves: a venue none of whose symbols
+  quoted for `[feeds] stale_after_s` is stale (`engine.freshness.QuoteActivity`);
 * run boundaries (`segments`): a fresh engine per recorded run, with that run's settings,
   and its open episodes closed as `shutdown` when the run ended.
 
@@ -28,6 +30,7 @@ from arbot.backtest.source import FeedEvents, QuotePages
 from arbot.backtest.store import EpisodeStore
 from arbot.domain import Quote, Venue
 from arbot.engine.engine import SWEEP_S, Engine
+from arbot.engine.freshness import Liveness
 from arbot.engine.funnel import Funnel
 from arbot.events import FanOut
 from arbot.trading.ledger import Ledger
@@ -131,8 +134,10 @@ class Replay:
             else:
                 self._close_all(start, "end_of_data")
         self.segment = seg
-        self.engine = Engine(seg.settings, self._sink, clock=None,
-                             require_live=seg.venue_states)
+        # Without recorded feed events, liveness comes from the quotes themselves; a
+        # recording or an import keeps changed tops only, not the venues' re-sends.
+        self.engine = Engine(seg.settings, self._sink, clock=None, resends=False,
+                             liveness=Liveness.FEED if seg.venue_states else Liveness.QUOTES)
         self.funnels.append(self.engine.funnel)
         self.started.append(seg)
         # Live, the sweep ticks every 100 ms from the run's start; a free segment from its

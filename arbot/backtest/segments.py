@@ -4,7 +4,8 @@ Live, each start of ArBot builds a fresh engine: an empty board, no venue live u
 feed says so, a new trend history; on exit every open episode closes as `shutdown` at the
 run's end. A replay does the same at the same times, so each segment gets its own engine
 and the run's end closes what is open. Quotes outside any run (imports) form free
-segments, where every venue counts as live.
+segments, where a venue counts as live while its quotes keep coming (no silence across
+all its symbols of `[feeds] stale_after_s` or longer).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class Segment:
     run: RecordedRun | None  # None: a free segment (no run recorded these quotes)
     settings: ArbotSettings
     settings_from: str  # "run" or "config"
-    venue_states: bool  # replay the recorded feed events (else every venue is live)
+    venue_states: bool  # replay the recorded feed events (else liveness from quote activity)
 
     @property
     def stop_ns(self) -> int | None:

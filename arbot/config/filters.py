@@ -18,7 +18,9 @@ class SanityFilterSettings(BaseModel):
 
 
 class FreshnessFilterSettings(BaseModel):
-    """Both quotes younger than `strategy.max_quote_age_ms`, and received close together."""
+    """With `strategy.quote_freshness = "age"` only: both quotes younger than
+    `strategy.max_quote_age_ms`, and received close together. With "connection" each quote
+    is its venue's current top while the connection is live, so there is no skew to judge."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     enabled: bool = Field(True, description="Apply the freshness filter.")

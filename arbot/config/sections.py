@@ -137,11 +137,17 @@ class StrategySettings(BaseModel):
     max_net_profit_bps: float = Field(200.0, gt=0, allow_inf_nan=False, description=(
         "Sanity ceiling in bps: larger gaps are treated as bad data; must exceed the minimum."))
     max_quote_age_ms: int = Field(1000, ge=1, le=60000, description=(
-        "Quotes older than this (ms since receipt) never take part in an opportunity."))
+        "With quote_freshness \"age\", quotes older than this (ms since receipt) never "
+        "take part; with \"connection\", how late a channel's periodic re-send may be."))
     max_notional: float = Field(100.0, gt=0, allow_inf_nan=False, description=(
         "Largest trade size, in quote currency (e.g. USDT), per opportunity."))
     min_notional: float = Field(10.0, ge=0, allow_inf_nan=False, description=(
         "Smallest trade size worth reporting, in quote currency; venues refuse tiny orders."))
+    quote_freshness: Literal["connection", "age"] = Field("connection", description=(
+        "\"connection\": a quote takes part while its venue's connection is live (a quiet "
+        "symbol on a channel that pushes on change is not stale); \"age\": the old rule, "
+        "every quote ages out max_quote_age_ms after receipt and filters.freshness "
+        "compares receive times."))
 
     @model_validator(mode="after")
     def _max_above_min(self) -> StrategySettings:

@@ -8,7 +8,7 @@ so its quotes can never take part in anything until it is live again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from arbot.domain import Quote, Venue
 
@@ -45,10 +45,11 @@ class QuoteBoard:
                 hit.append(symbol)
         return hit
 
-    def fresh(self, symbol: str, now_ns: int, max_age_ns: int) -> Iterator[tuple[int, Entry]]:
-        """(venue index, entry) for every quote of `symbol` younger than the limit."""
+    def fresh(self, symbol: str, now_ns: int,
+              max_age_ns: Sequence[int]) -> Iterator[tuple[int, Entry]]:
+        """(venue index, entry) for every quote of `symbol` within its venue's age limit."""
         for i, entry in enumerate(self.books.get(symbol, ())):
-            if entry is not None and now_ns - entry[2] <= max_age_ns:
+            if entry is not None and now_ns - entry[2] <= max_age_ns[i]:
                 yield i, entry
 
     def quote(self, venue: Venue, symbol: str) -> Quote | None:

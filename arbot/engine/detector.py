@@ -2,7 +2,8 @@
 
 Buy at an ask, sell at a bid on another venue. A pair is a candidate when the gross
 spread is crossed (bid above ask); the net figures then say whether fees eat it.
-Only fresh quotes take part: a cross against a stale quote is counted, never reported.
+Only fresh quotes take part (each venue's age limit: `freshness.age_limits_ns`): a cross
+against a stale quote is counted, never reported.
 """
 
 from __future__ import annotations
@@ -35,14 +36,15 @@ class Detection(msgspec.Struct):
     stale_crosses: int
 
 
-def detect(symbol: str, book: Book, fees: Sequence[Fee], now_ns: int, max_age_ns: int,
-           max_notional: float) -> Detection:
-    """All crossed (buy venue, sell venue) pairs of `symbol`, best net first."""
+def detect(symbol: str, book: Book, fees: Sequence[Fee], now_ns: int,
+           max_age_ns: Sequence[int], max_notional: float) -> Detection:
+    """All crossed (buy venue, sell venue) pairs of `symbol`, best net first; `max_age_ns`
+    is per venue index."""
     fresh: list[tuple[int, Entry]] = []
     stale: list[tuple[int, Entry]] = []
     for i, entry in enumerate(book):
         if entry is not None:
-            (fresh if now_ns - entry[2] <= max_age_ns else stale).append((i, entry))
+            (fresh if now_ns - entry[2] <= max_age_ns[i] else stale).append((i, entry))
     out: list[Opportunity] = []
     for bi, (_, ask, _, buy) in fresh:
         for si, (bid, _, _, sell) in fresh:

@@ -6,7 +6,8 @@ an open episode) goes on to the slow path, where the detector, fees, size, filte
 episodes run. Cost per quote does not grow with the number of symbols.
 
 Time: the engine judges freshness on its own clock (monotonic ns, live) or on each
-quote's receive time (clock=None, replay), so a backtest gives the same answers.
+quote's receive time (clock=None, replay), so a backtest gives the same answers. Which
+quotes take part, and who says a venue is live: `arbot.engine.freshness`.
 Episode times are wall-clock ns taken from the quotes, so they are reproducible too.
 """
 
@@ -21,6 +22,7 @@ from arbot.engine.board import VENUE_INDEX, VENUES, Book, QuoteBoard
 from arbot.engine.detector import Fee, detect
 from arbot.engine.episodes import Episodes
 from arbot.engine.filters import NEVER, Candidate, TrendFilter, build_filters, judge
+from arbot.engine.freshness import Liveness, QuoteActivity, age_limits_ns
 from arbot.engine.funnel import Funnel
 from arbot.engine.view import SymbolView, market_view
 from arbot.events import EpisodeSink, Sink
@@ -32,20 +34,27 @@ SWEEP_S = 0.1
 
 
 class Engine(Sink):
-    """A sink for quotes and feed statuses; emits episode events to `sink`."""
+    """A sink for quotes and feed statuses; emits episode events to `sink`.
+
+    `liveness` says who tells the engine a venue is live; `resends` whether it sees every
+    pushed quote (live) or changed tops only (a replay), see `freshness.age_limits_ns`.
+    """
 
     def __init__(self, settings: ArbotSettings, sink: EpisodeSink, *,
                  clock: Callable[[], int] | None = time.monotonic_ns,
-                 require_live: bool = True) -> None:
+                 liveness: Liveness = Liveness.FEED, resends: bool = True) -> None:
+        self._resends = resends
         self.apply(settings)
         self.board = QuoteBoard()
         self.funnel = Funnel()
         self.episodes = Episodes(sink)
         self._clock = clock
-        self._require_live = require_live
+        self._liveness = liveness
         self._usable = self.board.usable
-        if not require_live:
+        if liveness is Liveness.ALWAYS:
             self._usable[:] = [True] * len(VENUES)
+        self._activity = (QuoteActivity(round(settings.feeds.stale_after_s * 1e9))
+                          if liveness is Liveness.QUOTES else None)
         self._connections: dict[tuple[Venue, int], FeedState] = {}
         self.last_tick_ns = 0  # engine clock of the latest quote
         self.last_sweep_ns = 0  # engine clock of the latest sweep, which runs without quotes
@@ -61,6 +70,7 @@ class Engine(Sink):
         self.min_notional = s.min_notional
         self.max_notional = s.max_notional
         self.max_age_ns = s.max_quote_age_ms * NS_PER_MS
+        self.age_limits_ns = age_limits_ns(settings, resends=self._resends)
         self.fees = [Fee.from_bps(settings.exchanges.for_venue(v).taker_fee_bps) for v in VENUES]
         self.filters = build_filters(s, settings.filters)
         trends = [f for f in self.filters if isinstance(f, TrendFilter)]
@@ -80,7 +90,7 @@ class Engine(Sink):
         """Per symbol, which venues' quotes take part now and the best spreads among them,
         judged on the engine's own clock and fees (what a screen must show)."""
         now = self._clock() if self._clock is not None else self.last_tick_ns
-        return market_view(self.board, self.fees, now, self.max_age_ns)
+        return market_view(self.board, self.fees, now, self.age_limits_ns)
 
     # -- hot path -------------------------------------------------------------------
 
@@ -88,10 +98,16 @@ class Engine(Sink):
         funnel = self.funnel
         funnel.quotes += 1
         i = VENUE_INDEX[q.venue]
-        if not self._usable[i]:
+        now = self._clock() if self._clock is not None else q.ts_recv_ns
+        activity = self._activity
+        if activity is not None:  # the quote itself says its venue is live
+            if now >= activity.deadline:
+                self._expire_quiet(now)
+            if activity.heard_from(i, now):
+                self.board.set_usable(q.venue, True)
+        elif not self._usable[i]:
             funnel.not_live += 1
             return
-        now = self._clock() if self._clock is not None else q.ts_recv_ns
         self.last_tick_ns = now
         symbol = q.symbol
         book = self.board.books.get(symbol) or self.board.book(symbol)
@@ -114,7 +130,7 @@ class Engine(Sink):
     def _evaluate(self, symbol: str, book: Book, now: int, trigger: Quote) -> None:
         """Detect, apply fees, size and filters, and move the symbol's episodes on."""
         funnel = self.funnel
-        found = detect(symbol, book, self.fees, now, self.max_age_ns, self.max_notional)
+        found = detect(symbol, book, self.fees, now, self.age_limits_ns, self.max_notional)
         funnel.stale += found.stale_crosses
         alive = {}
         for o in found.candidates:
@@ -141,12 +157,14 @@ class Engine(Sink):
     def _close(self, key: tuple[str, Venue, Venue], book: Book, now: int, at_ns: int) -> None:
         """Close an episode: at its stale deadline if a quote aged out, else now."""
         for venue in key[1:]:
-            entry = book[VENUE_INDEX[venue]]
+            i = VENUE_INDEX[venue]
+            entry = book[i]
             if entry is None:
                 self.episodes.close(key, at_ns, "venue_down")
                 return
-            if now - entry[2] > self.max_age_ns:
-                self.episodes.close(key, entry[3].ts_recv_ns + self.max_age_ns, "stale")
+            limit = self.age_limits_ns[i]
+            if now - entry[2] > limit:
+                self.episodes.close(key, entry[3].ts_recv_ns + limit, "stale")
                 return
         self.episodes.close(key, at_ns, "below_min")
 
@@ -154,12 +172,16 @@ class Engine(Sink):
         """Close episodes whose quotes went stale with no new quote to notice it."""
         now = now if now is not None else (self._clock() if self._clock else self.last_tick_ns)
         self.last_sweep_ns = now
+        if self._activity is not None and now >= self._activity.deadline:
+            self._expire_quiet(now)
+        limits = self.age_limits_ns
         for key in list(self.episodes.open):
             book = self.board.books[key[0]]
             for venue in key[1:]:
-                entry = book[VENUE_INDEX[venue]]
-                if entry is not None and now - entry[2] > self.max_age_ns:
-                    self.episodes.close(key, entry[3].ts_recv_ns + self.max_age_ns, "stale")
+                i = VENUE_INDEX[venue]
+                entry = book[i]
+                if entry is not None and now - entry[2] > limits[i]:
+                    self.episodes.close(key, entry[3].ts_recv_ns + limits[i], "stale")
                     break
 
     # -- venue health ---------------------------------------------------------------
@@ -167,7 +189,7 @@ class Engine(Sink):
     def on_feed_status(self, status: FeedStatus) -> None:
         """A venue is usable only while every one of its active connections is live (a
         connection reported DISABLED was stopped by a restart and no longer counts)."""
-        if not self._require_live:
+        if self._liveness is not Liveness.FEED:
             return
         self._connections[(status.venue, status.connection)] = status.state
         states = [state for (venue, _), state in self._connections.items()
@@ -176,10 +198,22 @@ class Engine(Sink):
         i = VENUE_INDEX[status.venue]
         if usable == self._usable[i]:
             return
-        self.board.set_usable(status.venue, usable)
-        if not usable:
-            for key in [k for k in self.episodes.open if status.venue in k[1:]]:
-                self.episodes.close(key, status.ts_ns, "venue_down")
+        if usable:
+            self.board.set_usable(status.venue, True)
+        else:
+            self._venue_down(status.venue, status.ts_ns)
+
+    def _expire_quiet(self, now: int) -> None:
+        """Venues none of whose symbols quoted for `stale_after_s` are stale (QUOTES)."""
+        assert self._activity is not None
+        for i, stale_at in self._activity.expire(now):
+            self._venue_down(VENUES[i], stale_at)
+
+    def _venue_down(self, venue: Venue, at_ns: int) -> None:
+        """Wipe a venue's quotes from the board and close its episodes as `venue_down`."""
+        self.board.set_usable(venue, False)
+        for key in [k for k in self.episodes.open if venue in k[1:]]:
+            self.episodes.close(key, at_ns, "venue_down")
 
     def stop(self, at_ns: int) -> None:
         """Close every open episode (the engine is shutting down)."""

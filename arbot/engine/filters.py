@@ -61,7 +61,12 @@ class SanityFilter:
 
 
 class FreshnessFilter:
-    """Both quotes young, and seen close together in time."""
+    """Both quotes young, and seen close together in time: the old rule, built only with
+    `[strategy] quote_freshness = "age"`. With "connection" each quote is its venue's
+    current top while its connection is live, and when each last changed says nothing
+    about either being current (on a push-on-change channel a quiet book and a busy one
+    are equally current), so there is no skew to judge; the age limits are the
+    detector's (`freshness.age_limits_ns`)."""
 
     name = "freshness"
 
@@ -165,7 +170,7 @@ def build_filters(strategy: StrategySettings, settings: FiltersSettings) -> list
     out: list[Filter] = []
     if settings.sanity.enabled:
         out.append(SanityFilter(strategy.max_net_profit_bps))
-    if settings.freshness.enabled:
+    if settings.freshness.enabled and strategy.quote_freshness == "age":
         out.append(FreshnessFilter(strategy.max_quote_age_ms, settings.freshness.max_skew_ms))
     if settings.volume.enabled:
         out.append(VolumeFilter(settings.volume.min_top_notional))

@@ -20,8 +20,8 @@ from arbot.engine.detector import Fee, net_per_unit
 
 class SymbolView(msgspec.Struct, frozen=True, kw_only=True):
     """One symbol as the engine sees it now: the venues whose quotes take part (live and
-    young enough), and the best gross and net spread among those (None with fewer than
-    two). Spreads are in bps of the buy price and may be negative (not crossed)."""
+    within their venue's age limit), and the best gross and net spread among those (None
+    with fewer than two). Spreads are in bps of the buy price and may be negative (not crossed)."""
 
     fresh: frozenset[Venue]
     gross_bps: float | None
@@ -48,8 +48,9 @@ def best_spreads(fresh: Sequence[tuple[int, Entry]],
 
 
 def market_view(board: QuoteBoard, fees: Sequence[Fee], now_ns: int,
-                max_age_ns: int) -> dict[str, SymbolView]:
-    """Every symbol on the board, judged at `now_ns` on the engine's clock."""
+                max_age_ns: Sequence[int]) -> dict[str, SymbolView]:
+    """Every symbol on the board, judged at `now_ns` on the engine's clock (age limits
+    per venue index)."""
     out: dict[str, SymbolView] = {}
     for symbol in board.books:
         fresh = list(board.fresh(symbol, now_ns, max_age_ns))

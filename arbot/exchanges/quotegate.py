@@ -33,8 +33,8 @@ one absurd level five times running is taken at its word (loudly); the cross-ven
 that follows is then the sanity filter's to refuse.
 
 A rejected quote is dropped and counted, like every dropped frame: the venue's previous
-good quote stays, ages out under `max_quote_age_ms` like any other, and is replaced by
-the next good push. The recorder keeps exactly what the engine saw, so a backtest of the
+good quote stays its latest, judged like any other (`arbot.engine.freshness`), and is
+replaced by the next good push. The recorder keeps exactly what the engine saw, so a backtest of the
 recording replays the same quotes (docs/design.md, "Backtest equals paper equals
 live"); withdrawing the quote instead would need a new event through every sink and the
 recording.

@@ -42,6 +42,11 @@ class VenueSpec:
     is the venue's spot exchange id in Tardis.dev CSV files. `max_connection_age_s` is
     how long the venue lets one public WebSocket connection live before it cuts it
     (None: no such cut documented); the feed rotates before it, the simulator cuts at it.
+
+    `quote_resend_s` is how often the L1 channel re-sends an unchanged book, or None
+    where it pushes on change only: there a quiet symbol on a live connection is still
+    the venue's top of book, and only a channel that promises re-sends lets a quote be
+    judged stale on its own (docs/design.md, "Market-shaped truth").
     """
 
     venue: Venue
@@ -55,6 +60,7 @@ class VenueSpec:
     tardis_id: str
     sim: SimSpec
     max_connection_age_s: float | None = None
+    quote_resend_s: float | None = None
 
     @property
     def module(self) -> str:

@@ -17,8 +17,6 @@ from arbot.runtime import Runtime
 from arbot.sim import SimConfig
 from arbot.sim.config import Dislocations
 
-MS = 1_000_000
-
 
 async def record_demo(db: Path, seconds: float) -> None:
     settings = ArbotSettings.model_validate({
@@ -59,8 +57,14 @@ def test_recorded_episodes_are_confirmed_by_the_recorded_quotes(tmp_path: Path) 
                 "SELECT COUNT(*) FROM quotes WHERE venue=? AND symbol=? AND ts_recv_ns>? AND"
                 " ts_recv_ns<=?", (venue, symbol, t, opened)).fetchone()[0]
             assert newer == 0
-        # Fresh at open (wall clock; the engine's monotonic stamps differ by microseconds).
-        assert opened - min(buy_ns, sell_ns) <= strategy["max_quote_age_ms"] * MS + MS
+        # Fresh at open: each venue's latest recorded state before it was live (the run's
+        # rule, strategy.quote_freshness = "connection"; quiet quotes are not stale).
+        assert strategy["quote_freshness"] == "connection"
+        for venue in (buy, sell):
+            (state,) = conn.execute(
+                "SELECT kind FROM feed_events WHERE venue=? AND ts_ns<=? ORDER BY ts_ns DESC,"
+                " id DESC LIMIT 1", (venue, opened)).fetchone()
+            assert state == "live", (venue, opened)
         # The net, recomputed with the run's configured fees.
         assert (buy_fee_bps, sell_fee_bps) == (fees[buy] * 1e4, fees[sell] * 1e4)
         recomputed = (bid * (1 - fees[sell]) - ask * (1 + fees[buy])) / ask * 1e4

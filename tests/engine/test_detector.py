@@ -12,7 +12,7 @@ from arbot.engine.detector import Fee, detect
 
 B, Y, OK, G = Venue.BINANCE, Venue.BYBIT, Venue.OKX, Venue.BITGET
 NOW = 10_000_000_000
-AGE = 1_000_000_000  # max quote age, ns
+AGE = [1_000_000_000] * len(VENUES)  # max quote age per venue, ns
 TEN_BPS = [Fee.from_bps(10.0)] * len(VENUES)
 
 

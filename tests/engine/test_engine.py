@@ -9,6 +9,7 @@ import pytest
 from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Quote, Venue
 from arbot.engine.engine import Engine
+from arbot.engine.freshness import Liveness
 
 B, OK, Y = Venue.BINANCE, Venue.OKX, Venue.BYBIT
 MS = 1_000_000
@@ -26,15 +27,16 @@ class Events:
         return [e.kind for e in self.events]
 
 
-def engine(filters: dict[str, Any] | None = None, require_live: bool = False,
+def engine(filters: dict[str, Any] | None = None, liveness: Liveness = Liveness.ALWAYS,
            **strategy: Any) -> tuple[Engine, Events]:
     settings = ArbotSettings.model_validate({
         "strategy": {"min_net_profit_bps": 5.0, "max_quote_age_ms": 1000, "max_notional": 1000.0,
                      "min_notional": 10.0, **strategy},
         "filters": filters or {"trend": {"enabled": False}},
+        "feeds": {"stale_after_s": 5.0},
     })
     events = Events()
-    return Engine(settings, events, clock=None, require_live=require_live), events
+    return Engine(settings, events, clock=None, liveness=liveness), events
 
 
 def quote(venue: Venue, bid: float, ask: float, t_ms: float, size: float = 5.0) -> Quote:
@@ -78,7 +80,7 @@ def test_a_gap_too_small_to_fill_is_counted_not_reported() -> None:
 
 
 def test_a_venue_that_is_not_live_takes_no_part_and_its_drop_closes_episodes() -> None:
-    e, ev = engine(require_live=True)
+    e, ev = engine(liveness=Liveness.FEED)
     e.on_quote(quote(B, 99.9, 100.0, 0))
     assert e.funnel.not_live == 1  # nothing is live yet
     e.on_feed_status(status(B, FeedState.LIVE))
@@ -96,7 +98,7 @@ def test_a_venue_that_is_not_live_takes_no_part_and_its_drop_closes_episodes() -
 
 
 def test_a_quote_going_stale_closes_at_its_deadline() -> None:
-    e, ev = engine()
+    e, ev = engine(quote_freshness="age")
     e.on_quote(quote(OK, 100.5, 100.6, 0))
     e.on_quote(quote(B, 99.9, 100.0, 100))
     e.on_quote(quote(B, 99.9, 100.0, 1500))  # OKX's quote is now 1500 ms old
@@ -106,7 +108,7 @@ def test_a_quote_going_stale_closes_at_its_deadline() -> None:
 
 
 def test_sweep_closes_a_stale_episode_without_new_quotes() -> None:
-    e, ev = engine()
+    e, ev = engine(quote_freshness="age")
     e.on_quote(quote(OK, 100.5, 100.6, 0))
     e.on_quote(quote(B, 99.9, 100.0, 200))
     e.sweep(now=T0 + 900 * MS)
@@ -148,7 +150,8 @@ def test_each_pair_has_its_own_episode() -> None:
 ])
 def test_filters_reject_with_their_reason(filters: dict[str, Any], first: Quote, second: Quote,
                                           rejected_by: str) -> None:
-    e, ev = engine({"trend": {"enabled": False}, **filters}, max_net_profit_bps=200.0)
+    e, ev = engine({"trend": {"enabled": False}, **filters}, max_net_profit_bps=200.0,
+                   quote_freshness="age")  # the skew is judged under the old rule only
     e.on_quote(first)
     e.on_quote(second)
     (event,) = ev.events
@@ -193,3 +196,45 @@ def test_stop_closes_every_open_episode() -> None:
     e.on_quote(quote(OK, 100.5, 100.6, 1))
     e.stop(T0 + 50 * MS)
     assert ev.events[-1].episode.close_reason == "shutdown" and not e.episodes.open
+
+
+def test_a_quiet_quote_on_a_live_connection_takes_part_until_the_connection_goes_stale() -> None:
+    e, ev = engine(liveness=Liveness.FEED)  # max_quote_age_ms = 1000
+    e.on_feed_status(status(B, FeedState.LIVE))
+    e.on_feed_status(status(OK, FeedState.LIVE))
+    e.on_quote(quote(B, 99.9, 100.0, 0))  # Binance pushes on change: this stays its top
+    e.on_quote(quote(OK, 100.5, 100.6, 3000))  # 3 s later, against the quiet ask
+    assert ev.kinds() == [EpisodeKind.OPEN] and e.funnel.stale == 0
+    e.sweep(now=T0 + 10_000 * MS)  # no age limit on an on-change channel
+    e.on_quote(quote(OK, 100.6, 100.7, 10_000))
+    assert EpisodeKind.CLOSE not in ev.kinds()
+    e.on_feed_status(status(B, FeedState.STALE, t_ms=10_500))  # no frame for stale_after_s
+    assert ev.events[-1].episode.close_reason == "venue_down"
+    assert ev.events[-1].episode.closed_ns == T0 + 10_500 * MS
+    seen = len(ev.events)
+    e.on_quote(quote(OK, 100.5, 100.6, 11_000))
+    assert len(ev.events) == seen  # Binance's quote left the board with its connection
+
+
+def test_a_re_sending_channel_ages_out_when_its_re_send_is_overdue() -> None:
+    e, ev = engine()  # Bybit re-sends an unchanged book every 3 s (VenueSpec.quote_resend_s)
+    e.on_quote(quote(Y, 99.9, 100.0, 0))
+    e.on_quote(quote(OK, 100.5, 100.6, 3500))  # 3.5 s: still within 3 s + 1000 ms
+    assert ev.kinds() == [EpisodeKind.OPEN]
+    e.sweep(now=T0 + 4001 * MS)
+    closed = ev.events[-1].episode
+    assert closed.close_reason == "stale" and closed.closed_ns == T0 + 4000 * MS
+
+
+def test_without_feed_events_a_venue_is_live_while_its_quotes_keep_coming() -> None:
+    e, ev = engine(liveness=Liveness.QUOTES)  # stale_after_s = 5
+    e.on_quote(quote(B, 99.9, 100.0, 0))
+    e.on_quote(quote(OK, 100.5, 100.6, 1000))
+    assert ev.kinds() == [EpisodeKind.OPEN]
+    e.on_quote(quote(OK, 100.5, 100.6, 6000))  # Binance silent since 0 ms: stale at 5 s
+    closed = ev.events[-1].episode
+    assert closed.close_reason == "venue_down" and closed.closed_ns == T0 + 5000 * MS
+    e.on_quote(quote(OK, 100.5, 100.6, 6100))
+    assert len(ev.events) == 2  # its quote left the board
+    e.on_quote(quote(B, 99.9, 100.0, 6200))  # a quote makes the venue live again
+    assert ev.kinds()[-1] is EpisodeKind.OPEN and e.funnel.not_live == 0

@@ -1,8 +1,9 @@
 """Properties of the engine over random quote streams (hypothesis).
 
 Every claim is recomputed here from the opportunity's own quotes and the settings, not
-from anything the engine computed: no stale quote, the reported net, the size rule, and
-every enabled filter's condition for each opportunity reported as passed.
+from anything the engine computed: no stale quote (under either `quote_freshness` rule),
+the reported net, the size rule, and every enabled filter's condition for each
+opportunity reported as passed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from hypothesis import strategies as st
 from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, Quote, Venue
 from arbot.engine.engine import Engine
+from arbot.engine.freshness import Liveness
+from arbot.venues import VENUES as SPECS
 
 MS = 1_000_000
 VENUES = list(Venue)
@@ -44,7 +47,17 @@ engine_settings = st.fixed_dictionaries({
     "persist_ms": st.integers(0, 500),
     "updates": st.integers(1, 5),
     "trend": st.booleans(),
+    "freshness": st.sampled_from(["connection", "age"]),
 })
+
+
+def age_limit_ns(p: dict[str, Any], venue: Venue) -> float:
+    """The age rule, restated: "age" limits every quote; "connection" only quotes of a
+    channel that re-sends unchanged books, by its period plus max_quote_age_ms."""
+    if p["freshness"] == "age":
+        return p["max_age_ms"] * MS
+    resend_s = SPECS[venue].quote_resend_s
+    return float("inf") if resend_s is None else resend_s * 1e9 + p["max_age_ms"] * MS
 
 
 def build(p: dict[str, Any]) -> ArbotSettings:
@@ -53,7 +66,7 @@ def build(p: dict[str, Any]) -> ArbotSettings:
         "market": {"symbols": SYMBOLS},
         "strategy": {"min_net_profit_bps": p["min_bps"], "max_net_profit_bps": 80.0,
                      "max_quote_age_ms": p["max_age_ms"], "max_notional": p["max_notional"],
-                     "min_notional": p["min_notional"]},
+                     "min_notional": p["min_notional"], "quote_freshness": p["freshness"]},
         "filters": {"freshness": {"max_skew_ms": p["skew_ms"]},
                     "volume": {"min_top_notional": p["top"]},
                     "trend": {"enabled": p["trend"], "min_persist_ms": p["persist_ms"],
@@ -75,10 +88,9 @@ class Checker:
             assert e.closed_ns is not None and e.closed_ns >= e.opened_ns
             return
         o, p = e.last, self.p
-        age_limit = p["max_age_ms"] * MS
-        # No opportunity ever uses a quote older than the limit.
-        assert self.now_ns - o.buy.ts_recv_ns <= age_limit
-        assert self.now_ns - o.sell.ts_recv_ns <= age_limit
+        # No opportunity ever uses a quote older than its venue's limit.
+        assert self.now_ns - o.buy.ts_recv_ns <= age_limit_ns(p, o.buy.venue)
+        assert self.now_ns - o.sell.ts_recv_ns <= age_limit_ns(p, o.sell.venue)
         assert o.buy.venue is not o.sell.venue and o.buy.symbol == o.sell.symbol == e.symbol
         # The net, recomputed from its own quotes and the configured fees.
         buy_fee, sell_fee = FEES_BPS[o.buy.venue] / 1e4, FEES_BPS[o.sell.venue] / 1e4
@@ -91,7 +103,8 @@ class Checker:
         if e.verdict.passed:
             self.reported += 1
             assert o.net_bps <= 80.0 and o.sell.bid > o.buy.ask  # sanity
-            assert abs(o.buy.ts_recv_ns - o.sell.ts_recv_ns) <= p["skew_ms"] * MS  # freshness
+            if p["freshness"] == "age":  # the skew is judged under the old rule only
+                assert abs(o.buy.ts_recv_ns - o.sell.ts_recv_ns) <= p["skew_ms"] * MS
             assert min(o.buy.ask * o.buy.ask_size, o.sell.bid * o.sell.bid_size) >= p["top"]
             if p["trend"]:
                 lasted = self.now_ns - e.opened_ns
@@ -102,7 +115,7 @@ class Checker:
 @given(engine_settings, quote_steps)
 def test_every_reported_opportunity_is_honest(p: dict[str, Any], steps: list[Any]) -> None:
     checker = Checker(p)
-    engine = Engine(build(p), checker, clock=None, require_live=False)
+    engine = Engine(build(p), checker, clock=None, liveness=Liveness.ALWAYS)
     t = 1_700_000_000_000 * MS
     for venue_i, symbol_i, dt_ms, disloc_bps, half_bps, bid_size, ask_size in steps:
         t += dt_ms * MS
@@ -117,4 +130,5 @@ def test_every_reported_opportunity_is_honest(p: dict[str, Any], steps: list[Any
     checker.now_ns = t
     engine.sweep(now=t)
     for key, live in engine.episodes.open.items():  # what stays open is still fresh
-        assert t - live.last.buy.ts_recv_ns <= p["max_age_ms"] * MS, key
+        assert t - live.last.buy.ts_recv_ns <= age_limit_ns(p, live.last.buy.venue), key
+        assert t - live.last.sell.ts_recv_ns <= age_limit_ns(p, live.last.sell.venue), key

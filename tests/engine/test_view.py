@@ -49,11 +49,13 @@ def quote(venue: Venue, bid: float, ask: float, wall_ms: int = 0) -> Quote:
 
 def test_freshness_is_judged_on_the_engine_clock_not_the_quote_stamp() -> None:
     e, clock, _ = live_engine()
-    e.on_quote(quote(B, 99.9, 100.0, wall_ms=-60_000))  # wall stamp a minute old: irrelevant
+    e.on_quote(quote(Y, 99.9, 100.0, wall_ms=-60_000))  # wall stamp a minute old: irrelevant
     clock.ns += 900 * MS
     e.on_quote(quote(OK, 100.0, 100.1))
-    assert e.market_view()["BTC-USDT"].fresh == {B, OK}
-    clock.ns += 200 * MS  # binance's quote is now 1100 ms old on the engine's clock
+    assert e.market_view()["BTC-USDT"].fresh == {Y, OK}
+    # Bybit re-sends an unchanged book every 3 s: its quote, now 4100 ms old on the engine's
+    # clock, is 1100 ms overdue. OKX pushes on change only: its quiet quote still counts.
+    clock.ns += 3200 * MS
     view = e.market_view()["BTC-USDT"]
     assert view.fresh == {OK}
     assert view.gross_bps is None and view.net_bps is None  # fewer than two venues

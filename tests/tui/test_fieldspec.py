@@ -83,7 +83,8 @@ async def test_the_widgets_and_tooltips_follow_the_model(tmp_path: Path) -> None
         await pilot.pause()
         age = field_input(app, "strategy.max_quote_age_ms")
         assert age.tooltip == (
-            "Quotes older than this (ms since receipt) never take part in an opportunity.\n"
+            'With quote_freshness "age", quotes older than this (ms since receipt) never '
+            'take part; with "connection", how late a channel\'s periodic re-send may be.\n'
             "Allowed: a whole number between 1 and 60000")
         fee = field_input(app, "exchanges.okx.taker_fee_bps")
         assert str(fee.tooltip).endswith("Allowed: a number between 0 and 100")

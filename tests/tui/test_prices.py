@@ -24,8 +24,9 @@ def dimmed(table: DataTable[object], row: str, column: str) -> bool:
 async def test_prices_show_the_engines_freshness_and_spreads(tmp_path: Path) -> None:
     # The wall clock stepped, so receive stamps and the engine's monotonic clock disagree:
     # binance's stamp looks 4 s old but the engine took it 10 ms ago (it counts); bybit's
-    # stamp looks new but the engine took it 3 s ago (it does not). And the engine pays
-    # OKX's real account rate (2 bps), not the configured 10.
+    # stamp looks new but the engine took it 5 s ago (Bybit re-sends an unchanged book
+    # every 3 s, so that quote is overdue: it does not count). And the engine pays OKX's
+    # real account rate (2 bps), not the configured 10.
     binance = quote(Venue.BINANCE, "BTC-USDT", 64001.5, 64001.6, age_ms=4000)
     bybit = quote(Venue.BYBIT, "BTC-USDT", 64000.9, 64001.2, age_ms=10)
     okx = quote(Venue.OKX, "BTC-USDT", 64003.1, 64003.4, age_ms=20)
@@ -33,7 +34,7 @@ async def test_prices_show_the_engines_freshness_and_spreads(tmp_path: Path) -> 
     for s in STATUSES:
         engine.engine.on_feed_status(s)
     engine.engine.set_taker_fee(Venue.OKX, 2.0)
-    for q, engine_age_ms in ((binance, 10), (bybit, 3000), (okx, 20)):
+    for q, engine_age_ms in ((binance, 10), (bybit, 5000), (okx, 20)):
         engine.receive(q, engine_age_ms)
     app = frozen_app(tmp_path, runtime=FakeRuntime(engine))
     async with app.run_test(size=SIZE) as pilot:

@@ -30,6 +30,8 @@ SPEC = VenueSpec(
     # "WebSocket Streams": "A single connection to stream.binance.com is only valid for
     # 24 hours; expect to be disconnected at the 24 hour mark."
     max_connection_age_s=24 * 3600.0,
+    # "Individual Symbol Book Ticker Streams": "Pushes any update to the best bid or ask's
+    # price or quantity in real-time": on change only, no periodic re-send.
     sim=SimSpec(
         # "WebSocket Streams": the server pings every 20 s and disconnects a client
         # that has not answered within a minute.

@@ -31,6 +31,8 @@ SPEC = VenueSpec(
     # "Websocket API" (common/websocket-intro), in some copies of the page: "Websocket
     # will be forcibly disconnected every 24 hours".
     max_connection_age_s=24 * 3600.0,
+    # "Depth Channel", books1: "Push snapshot each time" at the channel's push frequency;
+    # the page promises no re-send of an unchanged book, so none is assumed.
     sim=SimSpec(
         # "Websocket API": a connection without a ping for 2 minutes is closed; pushes
         # do not keep it alive.

@@ -27,6 +27,9 @@ SPEC = VenueSpec(
     maker_fee_bps=10.0,
     credentials=CredentialNames("BYBIT_API_KEY", "BYBIT_API_SECRET"),
     tardis_id="bybit-spot",
+    # "Orderbook": spot level 1 pushes every 10 ms on change, and "if 3 seconds have
+    # elapsed without a change in the orderbook, a snapshot message will be pushed again".
+    quote_resend_s=3.0,
     sim=SimSpec(
         # "WebSocket Connect": a connection with "no ping-pong and no stream data" for
         # 10 minutes is closed.

@@ -26,6 +26,8 @@ SPEC = VenueSpec(
     maker_fee_bps=8.0,
     credentials=CredentialNames("OKX_API_KEY", "OKX_API_SECRET", "OKX_API_PASSPHRASE"),
     tardis_id="okex",
+    # "Order book channel", bbo-tbt: "Snapshot data will be pushed every 10 ms when there
+    # are changes": on change only, no periodic re-send.
     sim=SimSpec(
         # "WebSocket / Connect": the connection breaks "if there is no data return
         # for more than 30 seconds" (pushed data keeps it alive).
