@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ import pytest
 from arbot.backtest.runner import Options, run_backtest
 from arbot.config.trading import PaperSettings
 from arbot.demo import demo_instrument
+from arbot.domain import Venue
 from tests.backtest.conftest import SLOW_MS, Recording
 from tests.backtest.trades import compare, trades
 
@@ -82,7 +84,7 @@ async def test_replay_of_a_paper_run_makes_the_trades_it_made(demo_run: Recordin
                                                            demo_rules=demo_instrument))
     live = trades(demo_run.db)
     assert len(live) >= 3, "the dislocating simulator should make paper trades"
-    parity = compare(demo_run.db, tmp_path / "backtest.db")
+    parity = compare(demo_run.db, tmp_path / "backtest.db", latency_ns(demo_run))
     if parity.late_fill:
         print("replay stopped matching at a late live fill:", parity.late_fill)
         assert parity.compared, "at least the first trade replays identically"
@@ -90,6 +92,11 @@ async def test_replay_of_a_paper_run_makes_the_trades_it_made(demo_run: Recordin
     pnl = result.summary["pnl"]
     assert isinstance(pnl, dict)
     assert pnl["total"] == pytest.approx(sum(float(t[3]) for t in live), abs=1e-9)
+
+
+def latency_ns(rec: Recording) -> Callable[[str], int]:
+    paper = rec.settings.trading.paper
+    return lambda venue: round(paper.latency_s(Venue(venue)) * 1e9)
 
 
 def _missed_slow_leg(t: tuple[object, ...]) -> bool:
@@ -107,8 +114,10 @@ async def test_a_slow_venue_misses_legs_in_paper_and_backtest_alike(
     assert missed, f"a {SLOW_MS} ms venue should miss legs live: {live}"
     await run_backtest(rec.settings, Options(db=rec.db, out=tmp_path / "slow",
                                              demo_rules=demo_instrument))
-    parity = compare(rec.db, tmp_path / "slow" / "backtest.db")
+    parity = compare(rec.db, tmp_path / "slow" / "backtest.db", latency_ns(rec))
     alike = [t for t in parity.compared if _missed_slow_leg(t)]
+    print(f"{len(live)} live trades, {len(parity.compared)} replayed alike, {len(alike)} "
+          f"with a missed leg; {parity.late_fill or 'no difference'}")
     if not alike:
         pytest.skip(f"the live run overslept before its first missed leg: {parity.late_fill}")
 

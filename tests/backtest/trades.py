@@ -11,6 +11,7 @@ the two runs' accounts and timings part, so the comparison stops there.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,15 +35,17 @@ def trades(db: Path) -> list[tuple[object, ...]]:
         conn.close()
 
 
-def _legs(db: Path, trade_id: object) -> dict[str, tuple[str, str, int]]:
+def _legs(db: Path, trade_id: object) -> dict[str, tuple[str, str, int, int]]:
+    """An opening leg's venue, symbol, when it was sent and when its report was journaled
+    (after both legs' reports: the trader journals them together)."""
     conn = sqlite3.connect(db)
     try:
-        rows = conn.execute("SELECT purpose, venue, symbol, ts_updated_ns FROM orders "
-                            "WHERE trade_id = ? AND purpose IN ('buy', 'sell')",
+        rows = conn.execute("SELECT purpose, venue, symbol, ts_created_ns, ts_updated_ns "
+                            "FROM orders WHERE trade_id = ? AND purpose IN ('buy', 'sell')",
                             (trade_id,)).fetchall()
     finally:
         conn.close()
-    return {p: (v, s, t) for p, v, s, t in rows}
+    return {p: (v, s, c, u) for p, v, s, c, u in rows}
 
 
 def _quotes_between(db: Path, venue: str, symbol: str, after: int, until: int) -> int:
@@ -63,13 +66,13 @@ def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
 
 
 def _late_fill(recording: Path, replay: Path, live: tuple[object, ...],
-               bt: tuple[object, ...] | None) -> str:
+               bt: tuple[object, ...] | None, latency_ns: Callable[[str], int]) -> str:
     """Why the live trade differs, or "" when the recording cannot explain it."""
     if bt is None:
         return ""
     live_legs, bt_legs = _legs(recording, live[9]), _legs(replay, bt[9])
-    for purpose, (venue, symbol, live_done) in live_legs.items():
-        modelled = bt_legs[purpose][2]
+    for purpose, (venue, symbol, _, live_done) in live_legs.items():
+        modelled = bt_legs[purpose][2] + latency_ns(venue)
         n = _quotes_between(recording, venue, symbol, modelled, live_done)
         if n:
             return (f"{live[0]}: the live {purpose} leg on {venue} was reported "
@@ -78,8 +81,26 @@ def _late_fill(recording: Path, replay: Path, live: tuple[object, ...],
     return ""
 
 
-def compare(recording: Path, replay: Path) -> Parity:
-    """Assert the replay made the live trades, up to a difference the recording explains."""
+def _trade_legs(db: Path) -> list[tuple[str, str, int]]:
+    """(trade, venue, report time - send time) of every opening leg."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT trade_id, venue, ts_updated_ns - ts_created_ns FROM orders"
+                            " WHERE purpose IN ('buy', 'sell')").fetchall()
+    finally:
+        conn.close()
+
+
+def compare(recording: Path, replay: Path, latency_ns: Callable[[str], int]) -> Parity:
+    """Assert the replay made the live trades, up to a difference the recording explains.
+    Both replayed opening legs were reported exactly the slower venue's latency after they
+    were sent."""
+    legs: dict[str, list[tuple[str, int]]] = {}
+    for trade_id, venue, delay in _trade_legs(replay):
+        legs.setdefault(trade_id, []).append((venue, delay))
+    for trade_id, pair in legs.items():
+        slower = max(latency_ns(v) for v, _ in pair)
+        assert [d for _, d in pair] == [slower, slower], (trade_id, pair)
     live, bt = trades(recording), trades(replay)
     by_episode = {t[0]: t for t in bt}
     compared: list[tuple[object, ...]] = []
@@ -88,7 +109,7 @@ def compare(recording: Path, replay: Path) -> Parity:
         if r is not None and _same(t, r):
             compared.append(t)
             continue
-        why = _late_fill(recording, replay, t, r)
+        why = _late_fill(recording, replay, t, r, latency_ns)
         assert why, f"trade {t} replayed as {r}, unexplained"
         return Parity(compared, why)
     assert len(bt) == len(live), "the replay made trades the live run did not"
