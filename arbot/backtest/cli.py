@@ -8,7 +8,8 @@ Settings: by default each recorded run is replayed with the detection settings i
 `--settings config` uses the configuration's (`--config PATH`, else ./arbot.toml and the
 environment, as everywhere) for everything instead. Quotes outside any recorded run
 (imports) always use the configuration. Trading settings always come from the
-configuration, as paper trading with no simulated latency.
+configuration, as paper trading with the paper account's latencies: each order fills
+against the books as they are when it arrives, on the replay clock.
 """
 
 from __future__ import annotations

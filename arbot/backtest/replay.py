@@ -15,8 +15,10 @@ does what the live runtime did between frames:
 * run boundaries (`segments`): a fresh engine per recorded run, with that run's settings,
   and its open episodes closed as `shutdown` when the run ended.
 
-A quote after which a trade is in flight is followed by `wait_idle()`: the legs fill
-against the book of that moment (paper latency is 0 in a backtest) before the next quote.
+and the paper trader's sleeps (`timers`): an order sent at replay time T to a venue with
+latency L fills against the books as they are at T + L, after every quote received by
+then, as the live paper executor's would after sleeping L. A quote that starts a trade is
+followed by `settle()`, so its orders leave (and start their latency) at that quote's time.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from arbot.backtest.report import Collector
 from arbot.backtest.segments import Segment
 from arbot.backtest.source import FeedEvents, QuotePages
 from arbot.backtest.store import EpisodeStore
+from arbot.backtest.timers import ReplayTimers
 from arbot.domain import Quote, Venue
 from arbot.engine.engine import SWEEP_S, Engine
 from arbot.engine.freshness import Liveness
@@ -52,7 +55,7 @@ class Replay:
     def __init__(self, segments: list[Segment], first: int, pages: QuotePages,
                  events: FeedEvents, collector: Collector, store: EpisodeStore,
                  trader: Trader | None, ledger: Ledger | None, rng: random.Random,
-                 instruments: Instruments) -> None:
+                 instruments: Instruments, timers: ReplayTimers) -> None:
         self.segments = segments
         self._next_seg = first
         self.pages = pages
@@ -62,6 +65,7 @@ class Replay:
         self.rng = rng
         self.instruments = instruments
         self.store = store
+        self.timers = timers
         self._sink = FanOut([store, *([trader] if trader is not None else []), collector])
         self.engine: Engine | None = None
         self.segment: Segment | None = None
@@ -147,7 +151,7 @@ class Replay:
             fees = {v: seg.settings.exchanges.for_venue(v).taker_fee_bps / 10_000 for v in Venue}
             self.trader.executor = PaperExecutor(self.trader.settings.paper, self.book,
                                                  self.instruments, fees, self.ledger,
-                                                 rng=self.rng)
+                                                 sleep=self.timers.sleep, rng=self.rng)
 
     def _close_all(self, at: int, reason: str) -> None:
         engine = self.engine
@@ -181,15 +185,40 @@ class Replay:
         next_ns = self.next_ns
         for q in page:
             t = q.ts_recv_ns
-            if t > next_ns:
-                self.advance(t)
+            if t > next_ns or (flight and self._due_before(t)):
+                await self._catch_up(t)
                 next_ns = self.next_ns
                 engine = self.engine
                 on_quote = engine.on_quote if engine is not None else _no_engine
+            trading = len(flight)
             on_quote(q)
-            if flight and trader is not None:
-                await trader.wait_idle()
+            if len(flight) > trading:  # a trade started: its orders leave now
+                await self._settle()
         self.quotes += len(page)
+
+    # -- the paper trader's time ------------------------------------------------------------
+
+    def _due_before(self, t: int) -> bool:
+        due = self.timers.due_ns()
+        return due is not None and due < t
+
+    async def _catch_up(self, t: int) -> None:
+        """The timeline and the trader's sleepers before `t`, in time order; a sleeper due
+        when a quote arrives wakes after it (the book then includes it)."""
+        while (due := self.timers.due_ns()) is not None and due < t:
+            self.advance(due)
+            await self._wake(due)
+        self.advance(t)
+
+    async def _wake(self, due: int) -> None:
+        self._event_time = max(self._event_time, due)
+        self.timers.wake_next()
+        await self._settle()
+
+    async def _settle(self) -> None:
+        if self.trader is not None:
+            flight = self.trader.risk.in_flight
+            await self.timers.settle(lambda: len(flight))
 
     async def _finish(self, until_ns: int | None) -> None:
         if self.last_quote_ns is None:
@@ -203,6 +232,8 @@ class Replay:
         self.advance(end)
         if self.engine is not None:
             self._close_all(self.clock(), "end_of_data")
+        while (due := self.timers.due_ns()) is not None:  # trades still in flight settle
+            await self._wake(due)
         if self.trader is not None:
             await self.trader.wait_idle()
         self.store.flush()

@@ -26,6 +26,7 @@ from arbot.backtest.report import Collector, summarize
 from arbot.backtest.rules import InstrumentSource, LazyRules, RulesKind, generic_instrument
 from arbot.backtest.segments import Segment, containing, plan
 from arbot.backtest.settings import backtest_trading
+from arbot.backtest.timers import ReplayTimers
 from arbot.config import ArbotSettings
 from arbot.config.run import run_settings
 from arbot.domain import Quote, Venue
@@ -144,6 +145,7 @@ async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
         return replay.clock() if replay is not None else 0
 
     collector = Collector(clock)
+    timers = ReplayTimers(clock)
     rules = LazyRules(_instrument_source(kind, opts))
     rng = random.Random(trading.paper.seed)
     trader: Trader | None = None
@@ -159,11 +161,13 @@ async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
             def book(venue: Venue, symbol: str) -> Quote | None:
                 return replay.book(venue, symbol) if replay is not None else None
 
-            executor = PaperExecutor(trading.paper, book, rules, {}, ledger, rng=rng)
+            executor = PaperExecutor(trading.paper, book, rules, {}, ledger,
+                                     sleep=timers.sleep, rng=rng)
             trader = Trader(trading, executor, journal, ledger, rules, book, run_id=run_id,
-                            on_trade=collector.on_trade, mono_ns=clock, wall_ns=clock)
+                            on_trade=collector.on_trade, mono_ns=clock, wall_ns=clock,
+                            sleep=timers.sleep)
         replay = Replay(segments, first, pages, events, collector, episodes, trader, ledger,
-                        rng, rules)
+                        rng, rules, timers)
         started = time.perf_counter()
         await replay.run(progress(span), w.until_ns)
         elapsed = time.perf_counter() - started

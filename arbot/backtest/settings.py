@@ -3,8 +3,8 @@
 Every run stores what decided its episodes (`arbot.config.run.run_settings`: market, strategy,
 filters and the taker fees). Replaying a run with those reproduces it; replaying with
 `--config` asks "what would these settings have found". Trading settings are not stored
-with runs, so they always come from the configuration, made backtest-safe: never live,
-and a paper account whose orders arrive at once (see `backtest_trading`).
+with runs, so they always come from the configuration, made backtest-safe: never live
+(see `backtest_trading`).
 """
 
 from __future__ import annotations
@@ -42,14 +42,10 @@ def recorded_settings(base: ArbotSettings, stored: str | None) -> ArbotSettings 
 
 
 def backtest_trading(settings: TradingSettings) -> TradingSettings:
-    """Paper, whatever the configured mode (off stays off), with no simulated latency.
-
-    Latency 0: each order fills against the book of the quote that made the episode
-    tradeable, and the replay waits for the trade to settle before the next quote, so
-    results are deterministic. Latency on the replay clock would also need the leg-risk
-    deadline on that clock (today it is the process's monotonic clock).
-    """
+    """Paper, whatever the configured mode (off stays off), with the paper account's
+    latencies, rejects and partial fills as configured: a backtest trades as the paper
+    trader would have, its orders filling against the books as they are when they arrive
+    (on the replay clock, `arbot.backtest.timers`)."""
     mode = TradingMode.OFF if settings.mode == TradingMode.OFF else TradingMode.PAPER
-    paper = settings.paper.model_copy(update={"latency_ms": 0.0})
-    return settings.model_copy(update={"mode": mode, "paper": paper})
+    return settings.model_copy(update={"mode": mode})
 

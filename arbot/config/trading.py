@@ -36,7 +36,10 @@ class PaperSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     latency_ms: float = Field(5.0, ge=0, le=10_000, allow_inf_nan=False, description=(
-        "Simulated order round trip; the book may move meanwhile."))
+        "Simulated time an order takes to reach the venue; it fills against the book as "
+        "it is then (it may have moved)."))
+    venue_latency_ms: dict[str, float] = Field(default_factory=dict, description=(
+        "Per-venue latency_ms (venue -> ms), for venues farther away than the rest."))
     reject_rate: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description=(
         "Fraction of orders the paper venue rejects, to rehearse leg risk."))
     partial_rate: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description=(
@@ -59,6 +62,21 @@ class PaperSettings(BaseModel):
                 if not amount >= 0 or amount == float("inf"):
                     raise ValueError(f"{venue}.{asset} must be a finite amount >= 0")
         return value
+
+    @field_validator("venue_latency_ms")
+    @classmethod
+    def _venue_latencies(cls, value: dict[str, float]) -> dict[str, float]:
+        names = {v.value for v in Venue}
+        for venue, ms in value.items():
+            if venue not in names:
+                raise ValueError(f"unknown venue {venue!r}; use one of {sorted(names)}")
+            if not 0 <= ms <= 10_000:
+                raise ValueError(f"{venue} must be between 0 and 10000 ms")
+        return value
+
+    def latency_s(self, venue: Venue) -> float:
+        """How long an order to `venue` takes to arrive: its own setting, else latency_ms."""
+        return self.venue_latency_ms.get(venue.value, self.latency_ms) / 1000
 
     def starting(self, venue: Venue) -> dict[str, float]:
         """The venue's starting assets: its own table over the "*" one."""

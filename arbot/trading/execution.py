@@ -74,7 +74,8 @@ class LegRisk:
                  instrument: Callable[[Venue, str], Instrument | None],
                  on_order: OnOrder, on_report: OnReport,
                  clock: Callable[[], float] = time.monotonic,
-                 check: SendCheck | None = None) -> None:
+                 check: SendCheck | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.policy = LegPolicy(policy)
         self.ttl_s = ttl_s
         self.chase_bps = chase_bps
@@ -84,6 +85,7 @@ class LegRisk:
         self.on_report = on_report
         self.clock = clock
         self.check = check  # asked right before each follow-up order leaves
+        self.sleep = sleep  # `clock` and `sleep` are the replay's in a backtest
 
 
 async def final_report(ex: Executor, req: OrderRequest, placing: bool,
@@ -201,7 +203,7 @@ async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
             return TradeOutcome(plan.trade_id, plan.symbol, orders, s, TradeStatus.FILLED,
                                 follow.done)
         if report.filled_qty <= 0:
-            await asyncio.sleep(RETRY_GAP_S)
+            await risk.sleep(RETRY_GAP_S)
     s = settle(orders, plan.base, plan.quote)
     why = problem or f"{risk.policy} did not even the legs within {risk.ttl_s:g} s"
     return TradeOutcome(plan.trade_id, plan.symbol, orders, s, TradeStatus.LEG_RISK,

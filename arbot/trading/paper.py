@@ -1,7 +1,7 @@
 """The paper executor: fills IOC orders against the current books, in process.
 
-It behaves like a venue on purpose: the order arrives after `latency_ms` (the book may
-have moved), fills at the best price only up to the displayed size, charges the taker fee
+It behaves like a venue on purpose: the order arrives after its venue's latency (the book
+may have moved), fills at the best price only up to the displayed size, charges the taker fee
 in the received asset, and can be told to reject or partly fill a share of orders so the
 leg-risk policy can be rehearsed. Its account lives in a `Ledger`.
 """
@@ -59,8 +59,9 @@ class PaperExecutor:
         why = check() if check is not None else ""
         if why:
             raise OrderNotSent(why)
-        if self.settings.latency_ms:  # the way to the venue: the order has left
-            await self._sleep(self.settings.latency_ms / 1000)
+        latency = self.settings.latency_s(req.venue)
+        if latency:  # the way to the venue: the order has left
+            await self._sleep(latency)
         report = self._fill(req)
         self._orders[req.client_id] = report
         return report

@@ -16,7 +16,7 @@ import functools
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from arbot.config.trading import TradingSettings
 from arbot.domain import (
@@ -51,7 +51,8 @@ class Trader(Sink):
                  run_id: int = 0, armed: bool = True,
                  on_trade: TradeListener | None = None,
                  mono_ns: Callable[[], int] = time.monotonic_ns,
-                 wall_ns: Callable[[], int] = time.time_ns) -> None:
+                 wall_ns: Callable[[], int] = time.time_ns,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.settings = settings
         self.executor = executor
         self.journal = journal
@@ -70,6 +71,7 @@ class Trader(Sink):
         self._on_trade = on_trade
         self._mono = mono_ns
         self._wall = wall_ns
+        self._sleep = sleep  # the leg-risk policy waits on the same clock as `mono_ns`
         self._tasks: set[asyncio.Task[None]] = set()
         self._seq = 0
         self._acted: set[str] = set()
@@ -187,7 +189,8 @@ class Trader(Sink):
                            self.settings.chase_max_slippage_bps, self.book, self._instrument,
                            functools.partial(self._record_order, plan.trade_id),
                            functools.partial(self._record_report, plan.trade_id),
-                           check=self.may_follow_up)
+                           clock=lambda: self._mono() / 1e9, check=self.may_follow_up,
+                           sleep=self._sleep)
             outcome = await execute(plan, self.executor, legs, sent, self.may_open)
         except asyncio.CancelledError:
             raise

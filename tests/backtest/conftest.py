@@ -26,12 +26,17 @@ SIM = SimConfig(symbols=tuple(SYMBOLS), rate=100, seed=11,
 SECONDS = 10.0
 
 
-def demo_settings(db: Path) -> ArbotSettings:
+SLOW_VENUE = Venue.BYBIT
+SLOW_MS = 400.0  # half a dislocation's life: the slow venue's legs often arrive too late
+
+
+def demo_settings(db: Path, paper: dict[str, object] | None = None) -> ArbotSettings:
     return ArbotSettings.model_validate({
         "market": {"symbols": SYMBOLS},
         "storage": {"path": str(db), "record_quotes": "all", "flush_ms": 50},
         "feeds": {"stale_after_s": 1.5},
-        "trading": {"mode": "paper", "cooldown_s": 0.2, "max_trades_per_minute": 1000},
+        "trading": {"mode": "paper", "cooldown_s": 0.2, "max_trades_per_minute": 1000,
+                    "paper": paper or {}},
     })
 
 
@@ -41,8 +46,9 @@ class Recording:
     settings: ArbotSettings
 
 
-async def record(db: Path, seconds: float) -> ArbotSettings:
-    settings = demo_settings(db)
+async def record(db: Path, seconds: float, paper: dict[str, object] | None = None
+                 ) -> ArbotSettings:
+    settings = demo_settings(db, paper)
     async with Runtime(settings, demo=True, sim_config=SIM) as runtime:
         await runtime.run(duration=seconds)
     return settings
@@ -52,4 +58,13 @@ async def record(db: Path, seconds: float) -> ArbotSettings:
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
     db = tmp_path_factory.mktemp("demo") / "demo.db"
     settings = asyncio.run(record(db, SECONDS))
+    yield Recording(db, settings)
+
+
+@pytest.fixture(scope="package")
+def slow_venue_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
+    """The same demo run with one venue's paper orders taking `SLOW_MS` to arrive."""
+    db = tmp_path_factory.mktemp("slow") / "slow.db"
+    paper = {"venue_latency_ms": {SLOW_VENUE.value: SLOW_MS}}
+    settings = asyncio.run(record(db, SECONDS, paper))
     yield Recording(db, settings)

@@ -40,10 +40,11 @@ def test_runs_gaps_and_a_crashed_run_tile_the_timeline() -> None:
                                 has_events=lambda a, b: True)] == [None]
 
 
-def test_backtests_trade_on_paper_with_no_latency_and_never_live() -> None:
-    live = ArbotSettings.model_validate({"trading": {"mode": "live"}}).trading
+def test_backtests_trade_on_paper_with_the_paper_latency_and_never_live() -> None:
+    live = ArbotSettings.model_validate({"trading": {"mode": "live", "paper": {
+        "latency_ms": 7, "venue_latency_ms": {"okx": 30}}}}).trading
     t = backtest_trading(live)
-    assert (t.mode, t.paper.latency_ms) == ("paper", 0.0)
+    assert (t.mode, t.paper) == ("paper", live.paper)
     off = ArbotSettings.model_validate({"trading": {"mode": "off"}}).trading
     assert backtest_trading(off).mode == "off"
     assert recorded_settings(BASE, None) is None

@@ -4,9 +4,12 @@ the received asset, balances moved, and rejects or partial fills on request."""
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
+from arbot.config.trading import PaperSettings
 from arbot.domain import OrderRequest, OrderStatus, Side
-from tests.trading.helpers import SYMBOL, A, Books, ledger, paper, quote
+from arbot.trading.paper import PaperExecutor
+from tests.trading.helpers import FEE, SYMBOL, A, B, Books, inst, ledger, paper, quote
 
 
 def order(side: Side, price: str, qty: str, cid: str = "t1") -> OrderRequest:
@@ -68,3 +71,31 @@ async def test_partial_rate_one_always_fills_part_on_the_lot() -> None:
         r = await ex.place(order(Side.BUY, "100", "1", f"p{i}"))
         assert 0.1 <= r.filled_qty <= 0.9 and r.status is OrderStatus.EXPIRED
         assert round(r.filled_qty / 0.0001) * 0.0001 == pytest.approx(r.filled_qty)
+
+
+async def test_each_venue_waits_its_own_latency_before_the_book_is_read() -> None:
+    """`venue_latency_ms` overrides `latency_ms` for one venue; the order is filled
+    against the book as it is after that wait (here it moved away meanwhile)."""
+    books = Books(quote(A, 99.0, 100.0, size=5.0), quote(B, 99.0, 100.0, size=5.0))
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        books.set(quote(B, 101.0, 102.0, size=5.0))  # B moved while the order travelled
+
+    s = PaperSettings.model_validate({"latency_ms": 5, "venue_latency_ms": {B.value: 40}})
+    ex = PaperExecutor(s, books, {(A, SYMBOL): inst(A), (B, SYMBOL): inst(B)},
+                       {A: FEE, B: FEE}, ledger(), sleep=sleep)
+    r = await ex.place(OrderRequest(client_id="s1", venue=B, symbol=SYMBOL,
+                                    venue_symbol="BTCUSDT", side=Side.BUY, price="100",
+                                    qty="1"))
+    assert (waits, r.status, r.filled_qty) == ([0.04], OrderStatus.EXPIRED, 0.0)
+    await ex.place(order(Side.BUY, "103", "1", "a1"))
+    assert waits == [0.04, 0.005]
+
+
+@pytest.mark.parametrize("bad", [{"kraken": 5}, {"okx": -1}, {"okx": 20_000}])
+def test_a_bad_venue_latency_is_one_clear_message(bad: dict[str, float]) -> None:
+    with pytest.raises(ValidationError) as err:
+        PaperSettings.model_validate({"venue_latency_ms": bad})
+    assert err.value.error_count() == 1 and "venue_latency_ms" in str(err.value)
