@@ -376,7 +376,7 @@ async def test_a_paper_restart_does_not_settle_a_live_runs_orders(
 
 LOCK_HOLDER = """
 import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)  # waits for the writer
 conn.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)
 time.sleep(float(sys.argv[2]))
