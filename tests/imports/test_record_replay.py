@@ -13,7 +13,8 @@ from typing import cast
 
 import pytest
 
-from arbot.cli import main, recording_runtime
+from arbot.cli import main
+from arbot.cli.commands import recording_runtime
 from arbot.config import ArbotSettings
 from arbot.domain import Venue
 from arbot.runtime import Runtime

@@ -1,0 +1,124 @@
+"""The `arbot` argument parser: every flag, sub-command and help text in one place.
+
+Kept apart from the sub-commands' code so that `arbot --help` (the user's reference)
+reads as one piece, and the parser can be built without running anything. Usage errors
+exit 2, as argparse's own do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from arbot import __version__
+from arbot.backtest import cli as backtest_cli
+from arbot.domain import Venue
+from arbot.imports.command import add_import_parsers
+from arbot.venues import VENUES
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors print a short usage line and exit 2 (argparse's own contract)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _venue_names() -> str:
+    """Every registered venue's label, as "A, B and C"."""
+    *rest, last = (spec.label for spec in VENUES.values())
+    return f"{', '.join(rest)} and {last}" if rest else last
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--config", type=Path, default=argparse.SUPPRESS, metavar="PATH",
+        help="settings file (default ./arbot.toml; a missing default file means defaults)",
+    )
+    parser = _Parser(
+        prog="arbot", parents=[common],
+        description=f"Cross-exchange spot arbitrage for {_venue_names()}.",
+    )
+    parser.add_argument("--version", action="version", version=f"arbot {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="run against the built-in exchange simulator (offline, DEMO prices)")
+    parser.add_argument("--no-ui", action="store_true",
+                        help="run headless: status lines and warnings on stderr")
+    parser.add_argument("--api", action="store_true",
+                        help="serve the REST API ([api] host:port; token from ARBOT_API_TOKEN)")
+    parser.add_argument("--arm-live", action="store_true",
+                        help='with --no-ui and [trading] mode = "live": send real orders')
+    parser.add_argument("--db", type=Path, dest="main_db", metavar="PATH",
+                        help="database file (default [storage] path); a sub-command's own "
+                             "--db wins")
+    parser.add_argument("--duration", type=_positive, metavar="SECONDS",
+                        help="stop cleanly after this many seconds")
+    parser.add_argument("--log-format", choices=["text", "json"], default="text",
+                        help="headless log format (default text)")
+    parser.add_argument("--record-raw", type=Path, metavar="DIR",
+                        help="also write every venue frame as received to DIR/<venue>-<UTC "
+                             "start>.jsonl (rotated hourly and at 256 MB), for `import raw`")
+    parser.add_argument("--record-raw-gzip", action="store_true",
+                        help="with --record-raw: gzip the files (.jsonl.gz)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    sim = commands.add_parser("sim", help="run the exchange simulator and print its URLs")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--symbols", nargs="+", metavar="BASE-QUOTE")
+    sim.add_argument("--rate", type=float, default=50.0, metavar="FRAMES_PER_S",
+                     help="frames per second per connection; 0 sends as fast as it can")
+    sim.add_argument("--drop-every", type=_positive, metavar="S",
+                     help="cut every connection this many seconds after it opens")
+    sim.add_argument("--stall-every", type=_positive, metavar="S",
+                     help="go silent (socket open) every this many seconds")
+    sim.add_argument("--garbage-rate", type=float, default=0.0, metavar="R",
+                     help="fraction of frames replaced by malformed ones (0..1)")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    vacuum = db_commands.add_parser("vacuum", parents=[common],
+                                    help="compact the database file (refused while an ArBot "
+                                         "runs on it)")
+    vacuum.add_argument("--db", type=Path, metavar="PATH", help="database (default [storage] path)")
+
+    config = commands.add_parser("config", help="show or check the effective settings")
+    config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_commands.add_parser("show", parents=[common],
+                               help="print the effective settings as TOML, secrets masked")
+    config_commands.add_parser("check", parents=[common],
+                               help="validate the settings; exit 0 if valid, 2 if not")
+
+    add_import_parsers(commands, common)
+    backtest_cli.add_parser(commands, common)
+
+    export = commands.add_parser("export", help="write recorded data as CSV")
+    export_kinds = export.add_subparsers(dest="export_kind", metavar="WHAT", required=True)
+    for kind, text in (("quotes", "recorded L1 quotes"),
+                       ("opportunities", "opportunity episodes, by the time they opened"),
+                       ("trades", "paper and live trades with fills, fees and PnL")):
+        what = export_kinds.add_parser(kind, parents=[common], help=text)
+        what.add_argument("--db", type=Path, metavar="PATH",
+                          help="database (default [storage] path)")
+        what.add_argument("--symbol", metavar="BASE-QUOTE")
+        if kind == "quotes":
+            what.add_argument("--venue", choices=[v.value for v in Venue])
+        what.add_argument("--since", metavar="TIME", help="inclusive, ISO-8601 UTC or epoch s")
+        what.add_argument("--until", metavar="TIME", help="exclusive, ISO-8601 UTC or epoch s")
+        what.add_argument("-o", "--output", default="-", metavar="FILE|-",
+                          help="CSV file, or - for stdout (default)")
+    return parser
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
