@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal
 
 from arbot.domain import Venue
 from arbot.venues import VENUES
@@ -46,6 +47,11 @@ class Faults:
     shutdown_every_s: float | None = None
     """Send the venue's shutdown notice (if it has one), then close after the grace."""
     shutdown_grace_s: float = 1.0
+    lag_ms: float = 0.0
+    """How far behind the venue's own clock its frames arrive: each pushed frame's time
+    fields carry a venue time this much (plus jitter) earlier than the moment it is sent."""
+    jitter_ms: float = 0.0
+    """Standard deviation of the lag, drawn per frame (the lag never goes below zero)."""
 
 
 DEFAULT_HEARTBEATS: Mapping[Venue, Heartbeat] = {v: s.sim.heartbeat for v, s in VENUES.items()}
@@ -109,6 +115,9 @@ class SimConfig:
 
     host: str = "127.0.0.1"
     port: int = 0
+    profile: Literal["steady", "market"] = "steady"
+    """`steady`: every subscription re-sent round-robin at `rate` (the load generator).
+    `market`: each channel pushes as its venue documents it (see `arbot.sim.market`)."""
     seed: int = 0
     symbols: tuple[str, ...] = DEFAULT_SYMBOLS
     rate: float = 50.0

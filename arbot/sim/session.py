@@ -15,7 +15,7 @@ from collections.abc import Awaitable
 import numpy as np
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from arbot.sim.faults import absurd_book, garbage_frame
+from arbot.sim.faults import absurd_book, frame_lag_ms, garbage_frame
 from arbot.sim.flood import Ring
 from arbot.sim.prices import jiggle
 from arbot.sim.shared import Shared
@@ -230,9 +230,9 @@ class Session:
         if shift:
             q = jiggle(q, self._rng, shift)
         spec = self.shared.catalog.by_symbol[sub.symbol]
-        book = make_book(spec, self.venue, sub.venue_id, q, self.proto.numbers,
-                         self.shared.now_ms())
         faults = self.shared.faults[self.venue]
+        book = make_book(spec, self.venue, sub.venue_id, q, self.proto.numbers,
+                         self.shared.now_ms() - frame_lag_ms(faults, self._rng))
         rate = faults.garbage_rate
         if rate > 0 and self._rng.random() < rate:
             kind, data = garbage_frame(self.proto, sub, book, self.ctx, self._rng)
