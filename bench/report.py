@@ -52,3 +52,13 @@ def _cell(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:,.3f}" if abs(v) < 1000 else f"{v:,.0f}"
     return str(v)
+
+
+def goal(name: str, value: float, unit: str, target: str, passed: bool) -> str:
+    """Print and return one `GOAL <name> <value> <unit> <target> PASS|FAIL` line.
+
+    `target` reads like the goal itself (`<=0.7`, `>=1000000`) so the line stands alone.
+    """
+    line = f"GOAL {name} {value:.6g} {unit} {target} {'PASS' if passed else 'FAIL'}"
+    print(line)
+    return line
