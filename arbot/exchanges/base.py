@@ -100,15 +100,32 @@ def quote_problem(bid: float, bid_size: float, ask: float, ask_size: float) -> D
 
 
 class FrameParser(abc.ABC):
-    """Turns one raw WS frame into quotes and control events; never raises on bad input."""
+    """Turns one raw WS frame into at most one quote; never raises on bad input.
+
+    The feed loop calls `quote` per frame: the L1 push is the common case, so the parser
+    builds the `Quote` itself and hands it back bare. Anything else a frame says
+    (subscribe acks, pongs, venue errors, shutdown notices) is appended to `events`, which
+    the loop drains only when it is non-empty; drops are counted on `drops`.
+    """
 
     def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
         self._symbol = symbols
         self.drops = drops
+        self.events: list[FeedEvent] = []
 
     @abc.abstractmethod
+    def quote(self, frame: str | bytes, recv_ns: int) -> Quote | None:
+        """The frame's quote, stamped with `recv_ns` (wall-clock receive time), or None."""
+
     def parse(self, frame: str | bytes, recv_ns: int) -> list[FeedEvent]:
-        """Parse one frame. `recv_ns` is the wall-clock receive time stamped on quotes."""
+        """Everything one frame yields, as one list: for tools and tests (the feed loop
+        calls `quote` and drains `events` itself)."""
+        q = self.quote(frame, recv_ns)
+        out: list[FeedEvent] = [] if q is None else [q]
+        if self.events:
+            out += self.events
+            self.events.clear()
+        return out
 
 
 class Heartbeat(msgspec.Struct, frozen=True):

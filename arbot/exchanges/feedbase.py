@@ -22,6 +22,7 @@ from typing import NoReturn
 import aiohttp
 
 from arbot.domain import (
+    FeedEvent,
     FeedState,
     FeedStatus,
     Quote,
@@ -95,6 +96,8 @@ class FeedBase:
         self._symbols = symbols
         # Without the venue's instruments (tests, tools), the gate checks the band only.
         self.gate = gate if gate is not None else QuoteGate(adapter.venue)
+        self._check = self.gate.check
+        self._on_quote = sink.on_quote
         self._connect = connect
         self._clock = clock
         self._wall_ns = wall_ns
@@ -165,13 +168,13 @@ class FeedBase:
             await link.ws.send_str(frame)
 
     async def _receive(self, link: Link) -> NoReturn:
-        """The hot loop: every frame to the parser, every quote through the gate
-        (`arbot.exchanges.quotegate`) to the sink."""
+        """The hot loop: every frame to the parser, its quote through the gate
+        (`arbot.exchanges.quotegate`) to the sink, its other events to `_control`."""
         ws = link.ws
-        parse = link.parser.parse
-        check = self.gate.check
-        drop = self.drops.add
-        on_quote = self.sink.on_quote
+        parser = link.parser
+        quote = parser.quote
+        events = parser.events
+        deliver = self._deliver
         clock, wall_ns = self._clock, self._wall_ns
         record = self._raw
         live = FeedState.LIVE
@@ -182,31 +185,47 @@ class FeedBase:
                 self.frames += 1
                 self.last_frame = clock()
                 now = wall_ns()
+                data = msg.data
                 if record is not None:
-                    record(msg.data, now)
-                for event in parse(msg.data, now):
-                    if type(event) is Quote:
-                        successor = link.successor
-                        if successor is not None and event.symbol in successor.claimed:
-                            continue  # the replacement speaks for this symbol now
-                        why = check(event)
-                        if why is None:
-                            if link.claiming:
-                                link.claimed.add(event.symbol)
-                            self.quotes += 1
-                            on_quote(event)
-                            if not link.quoted:
-                                link.first_quote()
-                        else:
-                            drop(why)
-                    else:
-                        self._control(event, link)
+                    record(data, now)
+                q = quote(data, now)
+                if q is not None:
+                    deliver(q, link)
+                if events:
+                    self._drain(events, link)
                 if self.state is not live and link.quoted:
                     self._set(live)  # first quote on this socket, or frames resumed
             elif kind is aiohttp.WSMsgType.ERROR:
                 raise Reconnect(f"socket error: {ws.exception()}")
             else:
                 raise Reconnect(f"closed by the venue (code {ws.close_code})")
+
+    def _deliver(self, q: Quote, link: Link) -> None:
+        """One quote to the sink: skipped if the replacement socket speaks for its symbol,
+        counted if the gate refuses it."""
+        successor = link.successor
+        if successor is not None and q.symbol in successor.claimed:
+            return  # the replacement speaks for this symbol now
+        why = self._check(q)
+        if why is None:
+            if link.claiming:
+                link.claimed.add(q.symbol)
+            self.quotes += 1
+            self._on_quote(q)
+            if not link.quoted:
+                link.first_quote()
+        else:
+            self.drops.add(why)
+
+    def _drain(self, events: list[FeedEvent], link: Link) -> None:
+        """What the frame said besides its quote (acks, errors, notices; further quotes of
+        a multi-row push), in order; the list is emptied for the next frame."""
+        for event in events:
+            if type(event) is Quote:
+                self._deliver(event, link)
+            else:
+                self._control(event, link)
+        events.clear()
 
     def _control(self, event: object, link: Link) -> None:
         if isinstance(event, SubscribeAck):

@@ -5,13 +5,18 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
-from typing import ClassVar, Protocol
+import sys
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, ClassVar, Protocol
 
 import msgspec
 
-from arbot.domain import FeedEvent, Pong, ShutdownNotice, SubscribeAck, Venue, VenueError
+from arbot.domain import Pong, Quote, ShutdownNotice, SubscribeAck, Venue, VenueError
 from arbot.exchanges.base import Drop, DropCounter, FrameParser, decode_json, make_quote
+
+Positive = Annotated[float, msgspec.Meta(gt=0.0, le=sys.float_info.max)]
+"""A price or size as a quote needs it, checked inside the decoder: NaN, infinities, zero
+and negatives fail the decode, and the frame goes to the slow path that says which."""
 
 
 class Level(msgspec.Struct, array_like=True, gc=False):
@@ -24,12 +29,63 @@ class Level(msgspec.Struct, array_like=True, gc=False):
     sz: float
 
 
+class LiveLevel(msgspec.Struct, array_like=True, gc=False):
+    """`Level` with both numbers `Positive`: the level of a frame that goes straight to a quote."""
+
+    px: Positive
+    sz: Positive
+
+
+LiveSide = Annotated[list[LiveLevel], msgspec.Meta(min_length=1)]
+"""A side of an L1 push as a quote needs it: at least one level, best first."""
+
+
 class ChannelArg(msgspec.Struct, gc=False):
     """The `arg` object some venues use to name a subscription and tag each push."""
 
     channel: str
     instId: str
     instType: str = ""  # where the venue puts it here rather than in the data row
+
+
+class LiveArg(Protocol):
+    """The `arg` of an L1 push as each venue's live Struct decodes it; the venue's Struct
+    narrows `channel` (and `instType`, where it has one) to the values it takes."""
+
+    @property
+    def channel(self) -> str: ...
+    @property
+    def instId(self) -> str: ...
+
+
+class LiveRow(Protocol):
+    """The `data[0]` row of an L1 push, with the venue's field names mapped onto these
+    (by `msgspec.field(name=...)`): book channels fill the levels (empty when absent),
+    ticker channels the named best prices (NaN when absent), `ts` is required."""
+
+    @property
+    def bids(self) -> list[LiveLevel]: ...
+    @property
+    def asks(self) -> list[LiveLevel]: ...
+    @property
+    def bid(self) -> float: ...
+    @property
+    def bid_size(self) -> float: ...
+    @property
+    def ask(self) -> float: ...
+    @property
+    def ask_size(self) -> float: ...
+    @property
+    def ts(self) -> int: ...
+
+
+class LivePush(Protocol):
+    """`{"arg":{..},"data":[one row]}` as the venue's live Struct decodes it."""
+
+    @property
+    def arg(self) -> LiveArg: ...
+    @property
+    def data(self) -> Sequence[LiveRow]: ...
 
 
 class L1Row(Protocol):
@@ -46,84 +102,137 @@ class L1Row(Protocol):
     ts: int | None
 
 
-def row_quotes(venue: Venue, symbol: str, rows: Sequence[L1Row], levels: bool, recv_ns: int,
-               drops: DropCounter) -> list[FeedEvent]:
-    """Quotes from the rows of one push (one row in practice), each through `make_quote`.
-
-    `levels`: take the first level of each side (venues send both sides best-first); an
-    empty side is an empty book. Otherwise use the named best prices, all required.
-    """
-    out: list[FeedEvent] = []
-    for row in rows:
-        ts = row.ts
-        if not levels:
-            bid, bid_size, ask, ask_size = row.bid, row.bid_size, row.ask, row.ask_size
-        else:
-            bids, asks = row.bids, row.asks
-            if not bids or not asks:
-                drops.add(Drop.EMPTY_BOOK)
-                continue
-            b, a = bids[0], asks[0]
-            bid, bid_size, ask, ask_size = b.px, b.sz, a.px, a.sz
-        if bid is None or bid_size is None or ask is None or ask_size is None or ts is None:
-            drops.add(Drop.INVALID_FRAME)
-            continue
-        q = make_quote(venue, symbol, bid, bid_size, ask, ask_size, ts, recv_ns, drops)
-        if q is not None:
-            out.append(q)
-    return out
-
-
 class ArgFrameParser(FrameParser):
     """Venues whose pushes are `{"arg":{..},"data":[{..}]}` and whose control frames are
     `{"event":..}` or the bare text `pong` (their answer to the text heartbeat `ping`).
 
-    Subclasses keep their one-pass typed fast path; `_refused` runs only for frames that
-    path refused, so its cost is paid by bad or unusual frames alone.
+    `quote` is the one fast path for all of them: the venue's live Struct (`live`) accepts
+    only an L1 push it can quote as is (a channel of `l1_channels`, one row, the numbers
+    finite and positive, `ts` present), so what is left in Python is the symbol lookup,
+    the crossed-book test and the `Quote`. Anything else takes the venue's `_parse`, which
+    checks every field and says why there is no quote.
     """
 
     venue: ClassVar[Venue]
+    live: ClassVar[msgspec.json.Decoder[Any]]
+    """Decodes `LivePush`: an L1 push as it must be to be quoted as is."""
+    ticker_channel: ClassVar[str]
+    """The channel whose rows name their best prices; every other L1 channel sends levels."""
     l1_channels: ClassVar[frozenset[str]]
     price_keys: ClassVar[tuple[str, ...]]
     """Ticker price fields; an empty string there means that side of the book is empty."""
+
+    def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
+        super().__init__(symbols, drops)
+        self._live: Callable[[str | bytes], LivePush] = self.live.decode
+
+    def quote(self, frame: str | bytes, recv_ns: int) -> Quote | None:
+        try:
+            f = self._live(frame)
+        except ValueError:  # not an L1 push we can quote as is
+            return self._parse(frame, recv_ns)
+        arg = f.arg
+        row = f.data[0]
+        symbol = self._symbol(arg.instId)
+        if symbol is not None:
+            if arg.channel == self.ticker_channel:
+                bid = row.bid
+                ask = row.ask
+                bid_size = row.bid_size
+                ask_size = row.ask_size
+                # An absent field is NaN, which fails every comparison.
+                if bid < ask and bid_size > 0.0 and ask_size > 0.0:
+                    return Quote(venue=self.venue, symbol=symbol, bid=bid, bid_size=bid_size,
+                                 ask=ask, ask_size=ask_size, ts_exchange_ms=row.ts,
+                                 ts_recv_ns=recv_ns)
+            else:
+                bids = row.bids
+                asks = row.asks
+                if bids and asks:
+                    b = bids[0]
+                    a = asks[0]
+                    if b.px < a.px:
+                        return Quote(venue=self.venue, symbol=symbol, bid=b.px, bid_size=b.sz,
+                                     ask=a.px, ask_size=a.sz, ts_exchange_ms=row.ts,
+                                     ts_recv_ns=recv_ns)
+        return self._parse(frame, recv_ns)
+
+    @abc.abstractmethod
+    def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
+        """Any frame, every field checked: the quote, or events, or a counted drop."""
 
     @abc.abstractmethod
     def is_spot(self, arg: ChannelArg, inst_type: str | None) -> bool:
         """Whether a push is for a spot instrument (`inst_type` from the data row, if any)."""
 
+    def _quotes(self, symbol: str, rows: Sequence[L1Row], levels: bool, recv_ns: int
+                ) -> Quote | None:
+        """The quote of a push's rows (one row in practice; any further quote goes on
+        `events`, in order), each through `make_quote`.
+
+        `levels`: take the first level of each side (venues send both sides best-first); an
+        empty side is an empty book. Otherwise use the named best prices, all required.
+        """
+        first: Quote | None = None
+        for row in rows:
+            ts = row.ts
+            if not levels:
+                bid, bid_size, ask, ask_size = row.bid, row.bid_size, row.ask, row.ask_size
+            else:
+                bids, asks = row.bids, row.asks
+                if not bids or not asks:
+                    self.drops.add(Drop.EMPTY_BOOK)
+                    continue
+                b, a = bids[0], asks[0]
+                bid, bid_size, ask, ask_size = b.px, b.sz, a.px, a.sz
+            if bid is None or bid_size is None or ask is None or ask_size is None or ts is None:
+                self.drops.add(Drop.INVALID_FRAME)
+                continue
+            q = make_quote(self.venue, symbol, bid, bid_size, ask, ask_size, ts, recv_ns,
+                           self.drops)
+            if q is None:
+                continue
+            if first is None:
+                first = q
+            else:
+                self.events.append(q)
+        return first
+
     def _event(self, event: str, code: object, msg: object, arg: ChannelArg | None,
-               request_id: object) -> list[FeedEvent]:
+               request_id: object) -> None:
         """Acks are named `channel:instId` (else by request id). `notice` is documented only
         as "closing for a service upgrade", so any notice means reconnect early.
         Other events (unsubscribe, login, ...) are skipped and counted."""
         text = "" if msg is None else str(msg)
         if event == "subscribe":
             ref = f"{arg.channel}:{arg.instId}" if arg is not None else str(request_id or "")
-            return [SubscribeAck(venue=self.venue, ref=ref)]
-        if event == "error":
-            return [VenueError(venue=self.venue, code="" if code is None else str(code),
-                               message=text)]
-        if event == "notice":
-            return [ShutdownNotice(venue=self.venue,
-                                   message=text if code is None else f"{code}: {text}")]
-        self.drops.add(Drop.UNUSED_CHANNEL)
-        return []
+            self.events.append(SubscribeAck(venue=self.venue, ref=ref))
+        elif event == "error":
+            self.events.append(VenueError(venue=self.venue,
+                                          code="" if code is None else str(code), message=text))
+        elif event == "notice":
+            self.events.append(ShutdownNotice(
+                venue=self.venue, message=text if code is None else f"{code}: {text}"))
+        else:
+            self.drops.add(Drop.UNUSED_CHANNEL)
 
-    def _refused(self, frame: str | bytes) -> list[FeedEvent]:
+    def _refused(self, frame: str | bytes) -> None:
         """Say why the typed decode refused the frame (or answer it, for `pong`)."""
         if frame == "pong" or frame == b"pong":
-            return [Pong(venue=self.venue)]
+            self.events.append(Pong(venue=self.venue))
+            return
         obj = decode_json(frame, self.drops)
         if obj is None:
-            return []
+            return
         arg = _channel_arg(dict_get(obj, "arg"))
         event = dict_get(obj, "event")
         if isinstance(event, str):
-            return self._event(event, dict_get(obj, "code"), dict_get(obj, "msg"), arg,
-                               dict_get(obj, "id"))
+            self._event(event, dict_get(obj, "code"), dict_get(obj, "msg"), arg,
+                        dict_get(obj, "id"))
+            return
         if arg is None:
             self.drops.add(Drop.INVALID_FRAME)
-            return []
+            return
         data = dict_get(obj, "data")
         rows = data if isinstance(data, list) else []
         inst_type = dict_get(rows[0], "instType") if rows else None
@@ -135,7 +244,6 @@ class ArgFrameParser(FrameParser):
             self.drops.add(Drop.EMPTY_BOOK)
         else:
             self.drops.add(Drop.INVALID_FRAME)
-        return []
 
 
 def _channel_arg(raw: object) -> ChannelArg | None:

@@ -10,8 +10,8 @@ from typing import Any
 import msgspec
 
 from arbot.domain import (
-    FeedEvent,
     Instrument,
+    Quote,
     ShutdownNotice,
     SubscribeAck,
     Venue,
@@ -27,10 +27,11 @@ from arbot.exchanges.base import (
     decode_json,
     make_quote,
 )
+from arbot.exchanges.wire import Positive
 from arbot.venues.binance import SPEC, rest
 
 
-class BookTicker(msgspec.Struct):
+class BookTicker(msgspec.Struct, gc=False):
     """`<symbol>@bookTicker` payload; Binance sends no timestamp in it."""
 
     u: int
@@ -41,7 +42,19 @@ class BookTicker(msgspec.Struct):
     A: float
 
 
-class Frame(msgspec.Struct):
+class LiveTicker(msgspec.Struct, gc=False):
+    """The raw `/ws` bookTicker frame as it must be to become a quote as is: every field
+    present, prices and sizes finite and positive (checked inside the decoder)."""
+
+    u: int
+    s: str
+    b: Positive
+    B: Positive
+    a: Positive
+    A: Positive
+
+
+class Frame(msgspec.Struct, gc=False):
     """Every frame a bookTicker connection can carry, decoded in one pass.
 
     Combined streams wrap the payload as `{"stream":..,"data":..}`; raw streams send the
@@ -64,20 +77,41 @@ class Frame(msgspec.Struct):
     e: str | None = None
 
 
+_live = msgspec.json.Decoder(LiveTicker, strict=False).decode
 _decoder = msgspec.json.Decoder(Frame, strict=False)
+_VENUE = Venue.BINANCE
 
 
 class BinanceParser(FrameParser):
-    def parse(self, frame: str | bytes, recv_ns: int) -> list[FeedEvent]:
-        """Parse one frame. Real combined-stream frame (2021-10-12)::
+    def quote(self, frame: str | bytes, recv_ns: int) -> Quote | None:
+        """The raw `/ws` bookTicker frame becomes a quote in one typed decode, a lookup
+        and a comparison; anything else (combined streams, acks, errors, events, bad
+        numbers, unknown symbols, a crossed book) takes `_parse`, which says why.
+        Real frame (2021-10-12, the `data` of a combined-stream frame)::
 
-        {"stream":"nknusdt@bookTicker","data":{"u":499869768,"s":"NKNUSDT","b":"0.35210000",
-         "B":"672.00000000","a":"0.35260000","A":"3199.00000000"}}
+        {"u":499869768,"s":"NKNUSDT","b":"0.35210000","B":"672.00000000","a":"0.35260000",
+         "A":"3199.00000000"}
         """
+        try:
+            t = _live(frame)
+        except ValueError:  # not that shape, or a bad number in it
+            return self._parse(frame, recv_ns)
+        symbol = self._symbol(t.s)
+        bid = t.b
+        ask = t.a
+        if symbol is not None and bid < ask:
+            return Quote(venue=_VENUE, symbol=symbol, bid=bid, bid_size=t.B, ask=ask,
+                         ask_size=t.A, ts_exchange_ms=None, ts_recv_ns=recv_ns)
+        return self._parse(frame, recv_ns)
+
+    def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
+        """Every frame shape, each field checked: the quote, or the event on `events`, or
+        the counted reason for nothing."""
         try:
             f = _decoder.decode(frame)
         except ValueError:  # msgspec.DecodeError, or UnicodeDecodeError inside a string
-            return self._refused(frame)
+            self._refused(frame)
+            return None
         t = f.data
         if t is not None:
             return self._quote(t.s, t.b, t.B, t.a, t.A, recv_ns)
@@ -85,49 +119,48 @@ class BinanceParser(FrameParser):
                 and f.A is not None and f.u is not None:
             return self._quote(f.s, f.b, f.B, f.a, f.A, recv_ns)
         if f.e is not None:
-            return self._event(f.e)
-        if f.code is not None:
-            return [VenueError(venue=Venue.BINANCE, code=str(f.code), message=f.msg or "")]
-        if f.id is not None and f.stream is None:
-            return [SubscribeAck(venue=Venue.BINANCE, ref=str(f.id))]
-        self.drops.add(Drop.INVALID_FRAME)
-        return []
+            self._event(f.e)
+        elif f.code is not None:
+            self.events.append(VenueError(venue=_VENUE, code=str(f.code), message=f.msg or ""))
+        elif f.id is not None and f.stream is None:
+            self.events.append(SubscribeAck(venue=_VENUE, ref=str(f.id)))
+        else:
+            self.drops.add(Drop.INVALID_FRAME)
+        return None
 
-    def _quote(
-        self, venue_id: str, bid: float, bid_size: float, ask: float, ask_size: float, recv_ns: int
-    ) -> list[FeedEvent]:
+    def _quote(self, venue_id: str, bid: float, bid_size: float, ask: float, ask_size: float,
+               recv_ns: int) -> Quote | None:
         symbol = self._symbol(venue_id)
         if symbol is None:
             self.drops.add(Drop.UNKNOWN_SYMBOL)
-            return []
-        q = make_quote(Venue.BINANCE, symbol, bid, bid_size, ask, ask_size, None, recv_ns,
-                       self.drops)
-        return [] if q is None else [q]
+            return None
+        return make_quote(_VENUE, symbol, bid, bid_size, ask, ask_size, None, recv_ns,
+                          self.drops)
 
-    def _refused(self, frame: str | bytes) -> list[FeedEvent]:
+    def _refused(self, frame: str | bytes) -> None:
         """Slow path: say why the typed decode refused the frame."""
         obj = decode_json(frame, self.drops)
         if obj is None:
-            return []
+            return
         if isinstance(obj, dict):
             stream = obj.get("stream")
             data: Any = obj.get("data")
             event = data.get("e") if isinstance(data, dict) else obj.get("e")
             if isinstance(event, str) and event:
-                return self._event(event)
+                self._event(event)
+                return
             if isinstance(stream, str) and not stream.endswith("@bookTicker"):
                 self.drops.add(Drop.UNUSED_CHANNEL)
-                return []
+                return
         self.drops.add(Drop.INVALID_FRAME)
-        return []
 
-    def _event(self, event: str) -> list[FeedEvent]:
+    def _event(self, event: str) -> None:
         """`serverShutdown` ("Please establish a new connection as soon as possible") is
         the feed's cue to rotate; any other event is a channel ArBot does not use."""
         if event == "serverShutdown":
-            return [ShutdownNotice(venue=Venue.BINANCE, message="serverShutdown")]
-        self.drops.add(Drop.UNUSED_CHANNEL)
-        return []
+            self.events.append(ShutdownNotice(venue=_VENUE, message="serverShutdown"))
+        else:
+            self.drops.add(Drop.UNUSED_CHANNEL)
 
 
 # Public REST: instruments and the server clock.

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Annotated, Literal
 
 import msgspec
 
 from arbot.domain import (
-    FeedEvent,
     Instrument,
+    Quote,
     Venue,
 )
 from arbot.exchanges.base import (
@@ -26,8 +27,10 @@ from arbot.exchanges.base import (
     Heartbeat,
     Limits,
 )
-from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, row_quotes
+from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveLevel, Positive
 from arbot.venues.bitget import SPEC, rest
+
+NAN = float("nan")
 
 
 class _Row(msgspec.Struct, gc=False):
@@ -55,6 +58,29 @@ class _Frame(msgspec.Struct, gc=False):
     msg: str | None = None
 
 
+class _LiveArg(msgspec.Struct, gc=False):
+    instType: Literal["SPOT"]
+    channel: Literal["books1", "books5", "books15", "ticker"]
+    instId: str
+
+
+class _LiveRow(msgspec.Struct, gc=False):
+    """`_Row` of a push that can be quoted as is: books* levels, or `ticker` prices."""
+
+    ts: int
+    asks: list[LiveLevel] = []
+    bids: list[LiveLevel] = []
+    bid: Positive = msgspec.field(default=NAN, name="bidPr")
+    ask: Positive = msgspec.field(default=NAN, name="askPr")
+    bid_size: Positive = msgspec.field(default=NAN, name="bidSz")
+    ask_size: Positive = msgspec.field(default=NAN, name="askSz")
+
+
+class _LivePush(msgspec.Struct, gc=False):
+    arg: _LiveArg
+    data: Annotated[list[_LiveRow], msgspec.Meta(min_length=1, max_length=1)]
+
+
 _decoder = msgspec.json.Decoder(_Frame, strict=False)
 _VENUE = Venue.BITGET
 _BOOKS = frozenset(("books1", "books5", "books15"))  # fixed-depth snapshots, best level first
@@ -63,6 +89,8 @@ _TICKER = "ticker"
 
 class BitgetParser(ArgFrameParser):
     venue = Venue.BITGET
+    live = msgspec.json.Decoder(_LivePush, strict=False)
+    ticker_channel = _TICKER
     l1_channels = _BOOKS | {_TICKER}
     price_keys = ("bidPr", "askPr")
 
@@ -70,8 +98,8 @@ class BitgetParser(ArgFrameParser):
         """v2 tags every push with `instType:"SPOT"`; v1 said "sp", futures say others."""
         return arg.instType == "SPOT"
 
-    def parse(self, frame: str | bytes, recv_ns: int) -> list[FeedEvent]:
-        """Parse one frame. `books5` push from Bitget's docs (no v2 recording exists)::
+    def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
+        """Any frame. `books5` push from Bitget's docs (no v2 recording exists)::
 
         {"action":"snapshot","arg":{"instType":"SPOT","channel":"books5","instId":"BTCUSDT"},
          "data":[{"asks":[["26274.9","0.0009"],["26275.0","0.0500"]],"bids":[["26274.8",
@@ -81,28 +109,29 @@ class BitgetParser(ArgFrameParser):
         try:
             f = _decoder.decode(frame)
         except ValueError:  # msgspec.DecodeError, or UnicodeDecodeError for bad UTF-8
-            return self._refused(frame)
+            self._refused(frame)
+            return None
         arg = f.arg
         rows = f.data
         if arg is None or not rows:
             if f.event is not None:
-                return self._event(f.event, f.code, f.msg, f.arg, None)
-            self.drops.add(Drop.INVALID_FRAME)
-            return []
+                self._event(f.event, f.code, f.msg, f.arg, None)
+            else:
+                self.drops.add(Drop.INVALID_FRAME)
+            return None
         if arg.instType != "SPOT":
             self.drops.add(Drop.NOT_SPOT)
-            return []
+            return None
         channel = arg.channel
-        # Equality, not `in _BOOKS`: a set lookup would hash the freshly decoded string.
-        books = channel == "books1" or channel == "books5" or channel == "books15"
+        books = channel in _BOOKS
         if not books and channel != _TICKER:
             self.drops.add(Drop.UNUSED_CHANNEL)
-            return []
+            return None
         symbol = self._symbol(arg.instId)
         if symbol is None:
             self.drops.add(Drop.UNKNOWN_SYMBOL)
-            return []
-        return row_quotes(_VENUE, symbol, rows, books, recv_ns, self.drops)
+            return None
+        return self._quotes(symbol, rows, books, recv_ns)
 
 
 # Public REST: instruments and the server clock.

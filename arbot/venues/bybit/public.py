@@ -5,13 +5,14 @@ public REST; the adapter joins them to the signed REST in `rest`."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal, Protocol
 
 import msgspec
 
 from arbot.domain import (
-    FeedEvent,
     Instrument,
     Pong,
+    Quote,
     SubscribeAck,
     Venue,
     VenueError,
@@ -26,7 +27,7 @@ from arbot.exchanges.base import (
     decode_json,
     make_quote,
 )
-from arbot.exchanges.wire import Level, dict_get
+from arbot.exchanges.wire import Level, LiveSide, dict_get
 from arbot.venues.bybit import SPEC, rest
 
 _VENUE = Venue.BYBIT
@@ -55,8 +56,33 @@ class _Frame(msgspec.Struct, gc=False):
     op: str | None = None
 
 
+class _LiveBook(msgspec.Struct, gc=False):
+    s: str
+    b: LiveSide
+    a: LiveSide
+
+
+class _LiveFrame(msgspec.Struct, gc=False):
+    """A snapshot push that can be quoted as is: both sides, numbers finite and positive."""
+
+    topic: str
+    ts: int
+    type: Literal["snapshot"]
+    data: _LiveBook
+
+
+_live = msgspec.json.Decoder(_LiveFrame, strict=False).decode
 _decoder = msgspec.json.Decoder(_Frame, strict=False)
-_Top = tuple[Level | None, Level | None]
+
+
+class _Level(Protocol):
+    @property
+    def px(self) -> float: ...
+    @property
+    def sz(self) -> float: ...
+
+
+_Top = tuple[_Level | None, _Level | None]
 
 
 class BybitParser(FrameParser):
@@ -72,31 +98,52 @@ class BybitParser(FrameParser):
         super().__init__(symbols, drops)
         self._tops: dict[str, _Top] = {}
 
-    def parse(self, frame: str | bytes, recv_ns: int) -> list[FeedEvent]:
-        """Parse one frame. Real spot push (2025-06-13)::
+    def quote(self, frame: str | bytes, recv_ns: int) -> Quote | None:
+        """A snapshot with both sides and good numbers becomes a quote in one typed decode;
+        anything else takes `_parse`. Real spot push (2025-06-13)::
 
         {"topic":"orderbook.1.OPUSDC","ts":1749833472906,"type":"snapshot","data":{"s":"OPUSDC",
          "b":[["0.579","3886.45"]],"a":[["0.58","4043.62"]],"u":1399781,"seq":122620616678},
          "cts":1749833472901}
         """
         try:
+            f = _live(frame)
+        except ValueError:  # not that shape, or a bad number in it
+            return self._parse(frame, recv_ns)
+        book = f.data
+        venue_id = book.s
+        symbol = self._symbol(venue_id)
+        b = book.b[0]
+        a = book.a[0]
+        if symbol is not None and b.px < a.px and f.topic.startswith(_TOPIC):
+            self._tops[venue_id] = (b, a)
+            return Quote(venue=_VENUE, symbol=symbol, bid=b.px, bid_size=b.sz, ask=a.px,
+                         ask_size=a.sz, ts_exchange_ms=f.ts, ts_recv_ns=recv_ns)
+        return self._parse(frame, recv_ns)
+
+    def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
+        """Any frame, every field checked: snapshots, deltas against the kept top, replies."""
+        try:
             f = _decoder.decode(frame)
         except ValueError:  # msgspec.DecodeError, or UnicodeDecodeError for bad UTF-8
-            return self._refused(frame)
+            self._refused(frame)
+            return None
         book = f.data
         topic = f.topic
         if book is not None and topic is not None:
             if not topic.startswith(_TOPIC):
                 self.drops.add(Drop.UNUSED_CHANNEL)
-                return []
+                return None
             if f.ts is None:
                 self.drops.add(Drop.INVALID_FRAME)
-                return []
+                return None
             symbol = self._symbol(book.s)
             if symbol is None:
                 self.drops.add(Drop.UNKNOWN_SYMBOL)
-                return []
+                return None
             kind = f.type
+            bid: _Level | None
+            ask: _Level | None
             if kind == "snapshot":
                 bid = book.b[0] if book.b else None
                 ask = book.a[0] if book.a else None
@@ -106,56 +153,56 @@ class BybitParser(FrameParser):
                 ask = _apply(ask, book.a)
             else:
                 self.drops.add(Drop.INVALID_FRAME)
-                return []
+                return None
             self._tops[book.s] = (bid, ask)
             if bid is None or ask is None:
                 self.drops.add(Drop.EMPTY_BOOK)
-                return []
-            q = make_quote(_VENUE, symbol, bid.px, bid.sz, ask.px, ask.sz, f.ts, recv_ns,
-                           self.drops)
-            return [] if q is None else [q]
+                return None
+            return make_quote(_VENUE, symbol, bid.px, bid.sz, ask.px, ask.sz, f.ts, recv_ns,
+                              self.drops)
         if f.op is not None and topic is None:
-            return self._reply(f.op, f.success, f.ret_msg, f.req_id or f.conn_id)
-        return self._other_topic(topic)
+            self._reply(f.op, f.success, f.ret_msg, f.req_id or f.conn_id)
+        else:
+            self._other_topic(topic)
+        return None
 
-    def _other_topic(self, topic: object) -> list[FeedEvent]:
+    def _other_topic(self, topic: object) -> None:
         """A push for a topic we do not use is skipped; anything else is malformed."""
         if isinstance(topic, str) and not topic.startswith(_TOPIC):
             self.drops.add(Drop.UNUSED_CHANNEL)
         else:
             self.drops.add(Drop.INVALID_FRAME)
-        return []
 
-    def _reply(self, op: str, success: object, ret_msg: object, ref: str | None) -> list[FeedEvent]:
+    def _reply(self, op: str, success: object, ret_msg: object, ref: str | None) -> None:
         """Answers to our ops: subscribe acks, pongs (`op` is "ping" on spot, "pong" elsewhere)."""
         if success is False:
-            return [VenueError(venue=Venue.BYBIT, code="",
-                               message=ret_msg if isinstance(ret_msg, str) else "")]
-        if op in ("ping", "pong") or ret_msg == "pong":
-            return [Pong(venue=Venue.BYBIT)]
-        if op != "subscribe":
+            self.events.append(VenueError(venue=_VENUE, code="",
+                                          message=ret_msg if isinstance(ret_msg, str) else ""))
+        elif op in ("ping", "pong") or ret_msg == "pong":
+            self.events.append(Pong(venue=_VENUE))
+        elif op != "subscribe":
             self.drops.add(Drop.UNUSED_CHANNEL)  # e.g. unsubscribe replies
         elif success is True:
-            return [SubscribeAck(venue=Venue.BYBIT, ref=ref or op)]
+            self.events.append(SubscribeAck(venue=_VENUE, ref=ref or op))
         else:
             self.drops.add(Drop.INVALID_FRAME)
-        return []
 
-    def _refused(self, frame: str | bytes) -> list[FeedEvent]:
+    def _refused(self, frame: str | bytes) -> None:
         """Slow path: other topics (trades send a list as `data`), malformed pushes, odd replies."""
         obj = decode_json(frame, self.drops)
         if obj is None:
-            return []
+            return
         topic = dict_get(obj, "topic")
         op = dict_get(obj, "op")
         if isinstance(op, str) and topic is None:
             ref = dict_get(obj, "req_id") or dict_get(obj, "conn_id")
-            return self._reply(op, dict_get(obj, "success"), dict_get(obj, "ret_msg"),
-                               ref if isinstance(ref, str) else None)
-        return self._other_topic(topic)
+            self._reply(op, dict_get(obj, "success"), dict_get(obj, "ret_msg"),
+                        ref if isinstance(ref, str) else None)
+        else:
+            self._other_topic(topic)
 
 
-def _apply(top: Level | None, levels: list[Level] | None) -> Level | None:
+def _apply(top: _Level | None, levels: list[Level] | None) -> _Level | None:
     """Apply one side of a delta to the kept top: size 0 deletes that price, else it is the
     new top (a level-1 delta carries the side's new best)."""
     if not levels:

@@ -5,12 +5,13 @@ joins them to the signed REST in `rest`."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated, Literal
 
 import msgspec
 
 from arbot.domain import (
-    FeedEvent,
     Instrument,
+    Quote,
     Venue,
 )
 from arbot.exchanges.base import (
@@ -21,8 +22,10 @@ from arbot.exchanges.base import (
     Heartbeat,
     Limits,
 )
-from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, row_quotes
+from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveLevel, Positive
 from arbot.venues.okx import SPEC, rest
+
+NAN = float("nan")
 
 
 class _Row(msgspec.Struct, gc=False):
@@ -52,6 +55,29 @@ class _Frame(msgspec.Struct, gc=False):
     id: str | None = None
 
 
+class _LiveArg(msgspec.Struct, gc=False):
+    channel: Literal["bbo-tbt", "tickers"]
+    instId: str
+
+
+class _LiveRow(msgspec.Struct, gc=False):
+    """`_Row` of a push that can be quoted as is: `bbo-tbt` levels, or `tickers` prices."""
+
+    ts: int
+    instType: Literal["SPOT"] | None = None  # `tickers` rows say it, `bbo-tbt` rows do not
+    asks: list[LiveLevel] = []
+    bids: list[LiveLevel] = []
+    ask: Positive = msgspec.field(default=NAN, name="askPx")
+    ask_size: Positive = msgspec.field(default=NAN, name="askSz")
+    bid: Positive = msgspec.field(default=NAN, name="bidPx")
+    bid_size: Positive = msgspec.field(default=NAN, name="bidSz")
+
+
+class _LivePush(msgspec.Struct, gc=False):
+    arg: _LiveArg
+    data: Annotated[list[_LiveRow], msgspec.Meta(min_length=1, max_length=1)]
+
+
 _decoder = msgspec.json.Decoder(_Frame, strict=False)
 _VENUE = Venue.OKX
 _BBO = "bbo-tbt"
@@ -60,6 +86,8 @@ _TICKERS = "tickers"
 
 class OkxParser(ArgFrameParser):
     venue = Venue.OKX
+    live = msgspec.json.Decoder(_LivePush, strict=False)
+    ticker_channel = _TICKERS
     l1_channels = frozenset((_BBO, _TICKERS))
     price_keys = ("bidPx", "askPx")
 
@@ -70,8 +98,8 @@ class OkxParser(ArgFrameParser):
             return inst_type == "SPOT"
         return arg.instId.count("-") == 1
 
-    def parse(self, frame: str | bytes, recv_ns: int) -> list[FeedEvent]:
-        """Parse one frame. Real `tickers` push (2022-05-13)::
+    def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
+        """Any frame. Real `tickers` push (2022-05-13)::
 
         {"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[{"instType":"SPOT",
          "instId":"BTC-USDT","last":"30236","lastSz":"0.0002","askPx":"30228.7",
@@ -82,29 +110,31 @@ class OkxParser(ArgFrameParser):
         try:
             f = _decoder.decode(frame)
         except ValueError:  # msgspec.DecodeError, or UnicodeDecodeError for bad UTF-8
-            return self._refused(frame)
+            self._refused(frame)
+            return None
         arg = f.arg
         rows = f.data
         if arg is None or not rows:
             if f.event is not None:
-                return self._event(f.event, f.code, f.msg, f.arg, f.id)
-            self.drops.add(Drop.INVALID_FRAME)
-            return []
+                self._event(f.event, f.code, f.msg, f.arg, f.id)
+            else:
+                self.drops.add(Drop.INVALID_FRAME)
+            return None
         inst_type = rows[0].instType
         if inst_type is not None and inst_type != "SPOT":
             self.drops.add(Drop.NOT_SPOT)
-            return []
+            return None
         channel = arg.channel
         bbo = channel == _BBO
         if not bbo and channel != _TICKERS:
             self.drops.add(Drop.UNUSED_CHANNEL)
-            return []
+            return None
         symbol = self._symbol(arg.instId)
         if symbol is None:
             # Only spot ids are mapped, so the id's shape is checked on a miss alone.
             self.drops.add(Drop.UNKNOWN_SYMBOL if self.is_spot(arg, None) else Drop.NOT_SPOT)
-            return []
-        return row_quotes(_VENUE, symbol, rows, bbo, recv_ns, self.drops)
+            return None
+        return self._quotes(symbol, rows, bbo, recv_ns)
 
 
 # Public REST: instruments and the server clock.
