@@ -1,183 +1,194 @@
-"""µs per L1 frame and frames/s for each venue's parser, on recorded frames.
+"""µs per L1 frame for each venue's parser: the new `quote`, the old `parse` (git `main`)
+and, with --peers, cryptofeed's and ccxt.pro's handlers, on the same recorded market data
+(bench/parse_frames.py says which frames and how each contender receives them).
 
-Frames: the recorded fixtures for Binance (bookTicker), Bybit (orderbook.1) and OKX
-(tickers); Bitget v2 has no public recording, so its documented books5/ticker examples.
-Only frames that yield a quote are timed, so every venue is measured on its L1 path.
-`gated_us` is the parse plus the feed loop's pass over its quotes with the quote gate
-(`arbot.exchanges.quotegate`, built from the venue's recorded instruments), and `gate_us`
-what the gate adds to the same loop without it: the per-frame cost the feed pays for it.
-With --peers the same frames also go through cryptofeed's and ccxt.pro's handlers (the
-`bench` extra; see bench/peers.py for what each path does), timed the same way.
+Every (venue, contender) pair is one task; each round runs every task once, in a fresh
+shuffled order, as one short sample (about --sample-ms of frames, cycled), so load on
+the shared machine falls on all contenders alike. A task's figure is the median of its
+samples. `decode_us` is the venue's strict typed msgspec decode alone, the floor under
+`quote`: what `quote` adds to it is the Python after the decode (symbol lookup, the
+crossed test, the Quote). Peers are verified to hold ArBot's bid/ask for every frame
+before they are timed (bench/peers.py).
 
-    python bench/parse.py [--runs 7] [--frames 200000] [--peers]
+    python bench/parse.py [--rounds 200] [--sample-ms 2] [--old-ref main] [--peers]
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
+import random
+import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from arbot.domain import FeedEvent, Quote, Venue
-from arbot.exchanges import adapter_for
-from arbot.exchanges.base import DropCounter
-from arbot.exchanges.quotegate import QuoteGate
-from arbot.exchanges.symbols import SymbolMap, parse_canonical
+from arbot.domain import Quote, Venue
+from bench.parse_frames import (
+    KIND,
+    VenueFrames,
+    live_decode,
+    new_parser,
+    old_parsers,
+    same_quotes,
+    temp_dir,
+    venue_frames,
+)
 from bench.peers import Peer, available, verify
-from bench.report import emit, median_of
+from bench.report import emit, goal
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
-INSTRUMENTS = {
-    Venue.BINANCE: "binance/rest_exchangeInfo_TRIMMED_2021-10-12.json",
-    Venue.BYBIT: "bybit/rest_instruments_info_spot_2026-08-09.json",
-    Venue.OKX: "okx/rest_public_instruments_SPOT_2022-05-13.json",
-    Venue.BITGET: "bitget/DOCS_EXAMPLE_symbols.json",
-}
-SOURCES = {
-    Venue.BINANCE: "binance/ws_bookTicker_2021-10-12.jsonl",
-    Venue.BYBIT: "bybit/ws_spot_orderbook1_2025-06-13.jsonl",
-    Venue.OKX: "okx/ws_tickers_BTC-USDT_2022-05-13.jsonl",
-    Venue.BITGET: "bitget/DOCS_EXAMPLES_NOT_RECORDED_v2_ws_spot.jsonl",
-}
+GOAL_MEAN_US = 0.7
+GOAL_VS = {"cryptofeed": 7.0, "ccxt": 60.0}
 
 
-def l1_frames(venue: Venue) -> tuple[list[bytes], Callable[[bytes, int], list[FeedEvent]]]:
-    """The fixture frames that parse to a quote, and a fresh parser for the venue."""
-    adapter = adapter_for(venue)
-    guessing = SymbolMap(venue, (), guess=True)
-    lines = (FIXTURES / SOURCES[venue]).read_bytes().splitlines()
-    probe = adapter.new_parser(guessing.to_canonical, DropCounter())
-    frames, pairs = [], set()
-    for line in lines:
-        quotes = [e for e in probe.parse(line, 0) if isinstance(e, Quote)]
-        if quotes:
-            frames.append(line)
-            pairs.update((q.symbol, adapter.venue_id(*parse_canonical(q.symbol))) for q in quotes)
-    # Time the live configuration: an exact map, as built from instruments or settings.
-    parser = adapter.new_parser(SymbolMap(venue, pairs).lookup, DropCounter())
-    return frames, parser.parse
-
-
-def time_parse(frames: list[bytes], parse: Callable[[bytes, int], object], total: int) -> float:
-    """Seconds per frame over `total` frames cycling through `frames`."""
-    batch = frames * max(1, total // len(frames))
+def _time_quote(fn: Callable[[bytes, int], object], batch: list[Any]) -> float:
     start = time.perf_counter()
     for frame in batch:
-        parse(frame, 0)
+        fn(frame, 0)
     return (time.perf_counter() - start) / len(batch)
 
 
-def venue_gate(venue: Venue) -> QuoteGate:
-    """The gate as the runtime builds it, from the venue's recorded instruments."""
-    listed = adapter_for(venue).parse_instruments((FIXTURES / INSTRUMENTS[venue]).read_bytes())
-    return QuoteGate(venue, {i.symbol: i for i in listed})
-
-
-def time_loop(frames: list[bytes], parse: Callable[[bytes, int], list[FeedEvent]],
-              check: Callable[[Quote], object] | None, total: int) -> float:
-    """Seconds per frame for the feed loop's work: parse, then each quote through `check`
-    (or only the type test the loop makes, with None)."""
-    batch = frames * max(1, total // len(frames))
-    start = time.perf_counter()
-    if check is None:
-        for frame in batch:
-            for event in parse(frame, 0):
-                if type(event) is Quote:
-                    pass
-    else:
-        for frame in batch:
-            for event in parse(frame, 0):
-                if type(event) is Quote and check(event) is None:
-                    pass
-    return (time.perf_counter() - start) / len(batch)
-
-
-def time_handle(frames: list[str], handle: Callable[[str], object], total: int) -> float:
-    """`time_parse` for a peer's one-argument handler."""
-    batch = frames * max(1, total // len(frames))
+def _time_one(fn: Callable[[Any], object], batch: list[Any]) -> float:
     start = time.perf_counter()
     for frame in batch:
-        handle(frame)
+        fn(frame)
     return (time.perf_counter() - start) / len(batch)
 
 
-def peer_cells(venue: Venue, frames: list[bytes], parse: Callable[[bytes, int], object],
-               arbot_s: float, peers: list[Peer], runs: int, total: int) -> list[object]:
-    """Per-frame µs of each peer, each peer/ArBot ratio, and why any peer is n/a."""
-    expected = [next((q.symbol, q.bid, q.ask) for q in parse(f, 0) if isinstance(q, Quote))
-                for f in frames]
-    texts = [f.decode() for f in frames]
+class Task:
+    """One contender on one venue: a timing function, its callable and a sized batch."""
+
+    def __init__(self, venue: Venue, name: str, timer: Callable[..., float],
+                 fn: Callable[..., object], frames: list[Any], sample_s: float) -> None:
+        self.venue, self.name, self.timer, self.fn = venue, name, timer, fn
+        per_frame = timer(fn, frames * max(1, 200 // len(frames)))  # also a warm-up
+        n = max(len(frames), int(sample_s / max(per_frame, 1e-9)))
+        self.batch = (frames * (n // len(frames) + 1))[:n]
+        self.samples: list[float] = []
+
+    def run(self) -> None:
+        self.samples.append(self.timer(self.fn, self.batch))
+
+    def median_us(self) -> float:
+        return statistics.median(self.samples) * 1e6
+
+
+def peer_tasks(venue: Venue, vf: VenueFrames, quote: Callable[[bytes, int], Quote | None],
+               peers: list[Peer], sample_s: float, notes: list[str]) -> list[Task]:
+    """A verified task per peer that can handle this venue's frames; notes say why not."""
+    tasks = []
+    expected = []
+    for frame in vf.arbot:
+        q = quote(frame, 0)
+        assert q is not None
+        expected.append((q.symbol, q.bid, q.ask))
     symbols = sorted({e[0] for e in expected})
-    us: list[object] = []
-    ratios: list[object] = []
-    notes = []
     for peer in peers:
+        # cryptofeed reads Binance over combined streams; ccxt.pro over raw /ws, as ArBot.
+        raw = vf.combined if peer.name == "cryptofeed" else vf.arbot
+        texts = [f.decode() for f in raw]
         try:
             path = peer.build(venue, symbols)
             why = path if isinstance(path, str) else verify(path, texts, expected)
         except Exception as e:  # a peer's own failure is a result, not a crash
             path = why = f"{e.__class__.__name__}: {e}"
         if isinstance(path, str) or why:
-            us.append("n/a")
-            ratios.append("n/a")
-            notes.append(f"{peer.name}: {why}")
+            notes.append(f"{venue} {peer.name}: {why}")
             continue
-        time_handle(texts, path.handle, 10_000)  # warm up
-        median, _ = median_of(runs, functools.partial(time_handle, texts, path.handle, total))
-        us.append(median * 1e6)
-        ratios.append(median / arbot_s)
-    return [*us, *ratios, "; ".join(notes)]
+        tasks.append(Task(venue, peer.name, _time_one, path.handle, texts, sample_s))
+    return tasks
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--frames", type=int, default=200_000, help="frames per run")
+    ap.add_argument("--rounds", type=int, default=200)
+    ap.add_argument("--sample-ms", type=float, default=2.0)
+    ap.add_argument("--old-ref", default="main", help="git ref of the old parsers ('' skips)")
     ap.add_argument("--peers", action="store_true",
                     help="also time cryptofeed and ccxt.pro handlers on the same frames")
+    ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-
+    sample_s = args.sample_ms / 1000
+    notes: list[str] = []
     peers: list[Peer] = []
     if args.peers:
         peers, missing = available()
-        for note in missing:
-            print(f"peers: {note}")
+        notes += missing
         for peer in peers:
             print(f"peers: {peer.name} {peer.version}: {peer.does}")
 
+    with temp_dir() as tmp:
+        old = old_parsers(args.old_ref, Path(tmp)) if args.old_ref else "old code skipped"
+        if isinstance(old, str):
+            notes.append(old)
+        tasks: list[Task] = []
+        frames: dict[Venue, VenueFrames] = {}
+        for venue in Venue:
+            vf = frames[venue] = venue_frames(venue)
+            parser = new_parser(venue, vf.pairs)
+            tasks.append(Task(venue, "new", _time_quote, parser.quote, vf.arbot, sample_s))
+            tasks.append(Task(venue, "decode", _time_one, live_decode(venue, parser), vf.arbot,
+                              sample_s))
+            if not isinstance(old, str):
+                old_parse = old(venue, vf.pairs)
+                same_quotes(venue, vf.arbot, parser, old_parse)
+                tasks.append(Task(venue, "old", _time_quote, old_parse, vf.arbot, sample_s))
+            tasks += peer_tasks(venue, vf, parser.quote, peers, sample_s, notes)
+        rng = random.Random(args.seed)
+        for _ in range(args.rounds):
+            rng.shuffle(tasks)
+            for task in tasks:
+                task.run()
+    report(tasks, frames, peers, notes, args)
+
+
+def report(tasks: list[Task], frames: dict[Venue, VenueFrames], peers: list[Peer],
+           notes: list[str], args: argparse.Namespace) -> None:
+    us = {(t.venue, t.name): t.median_us() for t in tasks}
+    names = ["new", "decode", "old", *(p.name for p in peers)]
     rows = []
     for venue in Venue:
-        frames, parse = l1_frames(venue)
-        time_parse(frames, parse, 10_000)  # warm up
-        median, samples = median_of(
-            args.runs, functools.partial(time_parse, frames, parse, args.frames))
-        check = venue_gate(venue).check
-        rejected = sum(check(q) is not None for f in frames for q in parse(f, 0)
-                       if isinstance(q, Quote))
-        assert rejected == 0, f"{venue}: the gate refused {rejected} recorded quotes"
-        bare, _ = median_of(args.runs, functools.partial(time_loop, frames, parse, None,
-                                                         args.frames))
-        gated, _ = median_of(args.runs, functools.partial(time_loop, frames, parse, check,
-                                                          args.frames))
-        row: list[object] = [str(venue), SOURCES[venue].split("/")[1], len(frames),
-                             median * 1e6, min(samples) * 1e6, 1 / median, gated * 1e6,
-                             (gated - bare) * 1e6]
-        if args.peers:
-            row += peer_cells(venue, frames, parse, median, peers, args.runs, args.frames)
+        new = us[(venue, "new")]
+        row: list[object] = [str(venue), KIND[venue], len(frames[venue].arbot),
+                             round(sum(map(len, frames[venue].arbot)) / len(frames[venue].arbot))]
+        for name in names:
+            row.append(us.get((venue, name), "n/a"))
+        row.append(new - us[(venue, "decode")])
+        row += [us[(venue, p.name)] / new if (venue, p.name) in us else "n/a" for p in peers]
         rows.append(row)
-    columns = ["venue", "frames from", "distinct", "median_us", "best_us", "frames_per_s",
-               "gated_us", "gate_us"]
-    extra: dict[str, object] = {"runs": args.runs, "frames_per_run": args.frames}
-    if args.peers:
-        columns += [f"{p.name}_us" for p in peers] + [f"{p.name}/arbot" for p in peers]
-        columns.append("peer n/a")
-        extra["peers"] = {p.name: {"version": p.version, "does": p.does} for p in peers}
-    emit("parse_peers" if args.peers else "parse", columns, rows, extra=extra)
+    columns = ["venue", "frames", "distinct", "bytes",
+               *(f"{n}_us" for n in names), "after_decode_us",
+               *(f"{p.name}/new" for p in peers)]
+    mean = {n: statistics.mean(us[(v, n)] for v in Venue) for n in ("new", "decode")}
+    has_old = all((v, "old") in us for v in Venue)
+    extra: dict[str, Any] = {"rounds": args.rounds, "sample_ms": args.sample_ms,
+                             "old_ref": args.old_ref, "notes": notes,
+                             "parse_mean_us": mean["new"], "decode_mean_us": mean["decode"]}
+    if has_old:
+        extra["old_mean_us"] = statistics.mean(us[(v, "old")] for v in Venue)
+    ratios = {}
+    for p in peers:
+        common = [v for v in Venue if (v, p.name) in us]
+        if common:
+            ratios[p.name] = (sum(us[(v, p.name)] for v in common)
+                              / sum(us[(v, "new")] for v in common))
+            extra[f"vs_{p.name}"] = ratios[p.name]
+            extra[f"vs_{p.name}_venues"] = [str(v) for v in common]
+    extra["peers"] = {p.name: {"version": p.version, "does": p.does} for p in peers}
+    emit("parse_peers" if peers else "parse", columns, rows, extra=extra)
+    for note in notes:
+        print(f"note: {note}")
+    print(f"mean of 4 venues: new {mean['new']:.3f} us, decode alone {mean['decode']:.3f} us"
+          + (f", old ({args.old_ref}) {extra['old_mean_us']:.3f} us, old/new "
+             f"{extra['old_mean_us'] / mean['new']:.2f}x" if has_old else ""))
+    goal("parse_mean_us", mean["new"], "us", f"<={GOAL_MEAN_US}", mean["new"] <= GOAL_MEAN_US)
+    for name, ratio in ratios.items():
+        target = GOAL_VS.get(name)
+        if target is not None:
+            goal(f"vs_{name}", ratio, "x", f">={target:g}", ratio >= target)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,177 @@
+"""The frames `bench/parse.py` times, and the old parsers it times beside the new ones.
+
+Frames, per venue, as ArBot receives them on its default connection, from the recorded
+fixtures (tests/fixtures/SOURCES.md):
+
+* Binance: ArBot reads raw `/ws` streams, so each frame is the `data` payload of a
+  recorded combined-stream bookTicker frame, its bytes cut out as sent. Peers that use
+  combined streams (cryptofeed) get the recorded frame itself.
+* Bybit: the recorded spot `orderbook.1` pushes.
+* OKX: the recorded spot `tickers` pushes (no `bbo-tbt` recording exists).
+* Bitget: no v2 recording exists; the real v1 `books` recording (2022-04-07) is replayed
+  into a book per symbol and each state's top is written as the v2 `books1` push ArBot
+  subscribes to (docs shape: one level per side, `checksum` 0, `ts` a string), prices,
+  sizes, ids and times as recorded.
+
+Only frames that yield a quote are kept, so every venue is timed on its L1 path.
+
+Old parsers: the same `arbot` package at another git ref (default `main`), extracted to a
+temporary directory under the name `arbot_old` (its `arbot` imports renamed), so both run
+in one process and their samples interleave.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from arbot.domain import Quote, Venue
+from arbot.exchanges import adapter_for
+from arbot.exchanges.base import DropCounter, FrameParser
+from arbot.exchanges.symbols import SymbolMap, parse_canonical
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+SOURCES = {
+    Venue.BINANCE: "binance/ws_bookTicker_2021-10-12.jsonl",
+    Venue.BYBIT: "bybit/ws_spot_orderbook1_2025-06-13.jsonl",
+    Venue.OKX: "okx/ws_tickers_BTC-USDT_2022-05-13.jsonl",
+    Venue.BITGET: "bitget/LEGACY_v1_ws_spot_books_ticker_trade_2022-04-07.jsonl",
+}
+KIND = {
+    Venue.BINANCE: "raw /ws bookTicker (recorded payloads)",
+    Venue.BYBIT: "orderbook.1 (recorded)",
+    Venue.OKX: "tickers (recorded)",
+    Venue.BITGET: "books1 (tops of the recorded v1 books)",
+}
+
+
+@dataclass(frozen=True)
+class VenueFrames:
+    """One venue's frames for ArBot, the same market data as each peer's connection
+    delivers it (`combined`: Binance's combined-stream frames), and the symbol pairs."""
+
+    arbot: list[bytes]
+    combined: list[bytes]
+    pairs: list[tuple[str, str]]  # (canonical, venue id)
+
+
+def venue_frames(venue: Venue) -> VenueFrames:
+    lines = (FIXTURES / SOURCES[venue]).read_bytes().splitlines()
+    if venue is Venue.BITGET:
+        lines = _books1_from_v1(lines)
+    combined = lines
+    if venue is Venue.BINANCE:  # `{"stream":..,"data":<payload>}`: the payload's own bytes
+        lines = [line[line.index(b'"data":') + 7:-1] for line in lines]
+    adapter = adapter_for(venue)
+    probe = adapter.new_parser(SymbolMap(venue, (), guess=True).to_canonical, DropCounter())
+    keep, pairs = [], set()
+    for i, line in enumerate(lines):
+        q = probe.quote(line, 0)
+        if q is not None:
+            keep.append(i)
+            pairs.add((q.symbol, adapter.venue_id(*parse_canonical(q.symbol))))
+    return VenueFrames([lines[i] for i in keep], [combined[i] for i in keep], sorted(pairs))
+
+
+def _books1_from_v1(lines: list[bytes]) -> list[bytes]:
+    """v2 `books1` pushes carrying the top of each recorded v1 `books` state."""
+    books: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+    out = []
+    for line in lines:
+        msg = json.loads(line)
+        arg = msg.get("arg", {})
+        if arg.get("channel") != "books" or "data" not in msg:
+            continue
+        row = msg["data"][0]
+        inst = arg["instId"]
+        if msg["action"] == "snapshot":
+            books[inst] = ({}, {})
+        if inst not in books:
+            continue
+        for side, levels in zip(books[inst], (row["bids"], row["asks"]), strict=True):
+            for px, sz in levels:
+                if float(sz) == 0.0:
+                    side.pop(px, None)
+                else:
+                    side[px] = sz
+        bids, asks = books[inst]
+        if not bids or not asks:
+            continue
+        bid = max(bids, key=float)
+        ask = min(asks, key=float)
+        push = {"action": "snapshot",
+                "arg": {"instType": "SPOT", "channel": "books1", "instId": inst},
+                "data": [{"asks": [[ask, asks[ask]]], "bids": [[bid, bids[bid]]],
+                          "checksum": 0, "seq": len(out) + 1, "ts": row["ts"]}],
+                "ts": int(row["ts"])}
+        out.append(json.dumps(push, separators=(",", ":")).encode())
+    return out
+
+
+def new_parser(venue: Venue, pairs: list[tuple[str, str]]) -> FrameParser:
+    """The live configuration: an exact map, as built from instruments or settings."""
+    return adapter_for(venue).new_parser(SymbolMap(venue, pairs).lookup, DropCounter())
+
+
+def live_decode(venue: Venue, parser: FrameParser) -> Callable[[bytes], object]:
+    """The venue's strict typed decode alone: the floor under `quote`."""
+    live = getattr(parser, "_live", None)  # ArgFrameParser keeps it on the parser
+    if live is None:
+        live = import_module(f"arbot.venues.{venue}.public")._live
+    return live  # type: ignore[no-any-return]
+
+
+def old_parsers(ref: str, tmp: Path) -> Callable[[Venue, list[tuple[str, str]]],
+                                                 Callable[[bytes, int], Any]] | str:
+    """A factory of the old `parse` per venue at git `ref`, or why there is none."""
+    try:
+        tar = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "arbot"],
+                             check=True, capture_output=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        return f"no old code at {ref}: {e}"
+    with tarfile.open(fileobj=BytesIO(tar)) as t:
+        t.extractall(tmp, filter="data")
+    pkg = tmp / "arbot"
+    for path in pkg.rglob("*.py"):
+        text = path.read_text()
+        text = re.sub(r"\b(from|import) arbot\b", r"\1 arbot_old", text)
+        path.write_text(re.sub(r"\barbot\.", "arbot_old.", text))  # dotted names in strings
+    pkg.rename(tmp / "arbot_old")
+    sys.path.insert(0, str(tmp))
+    exchanges = import_module("arbot_old.exchanges")
+    symbols = import_module("arbot_old.exchanges.symbols")
+    base = import_module("arbot_old.exchanges.base")
+    old_venue = import_module("arbot_old.domain").Venue
+
+    def build(venue: Venue, pairs: list[tuple[str, str]]) -> Callable[[bytes, int], Any]:
+        v = old_venue(str(venue))
+        smap = symbols.SymbolMap(v, pairs)
+        return exchanges.adapter_for(v).new_parser(smap.lookup, base.DropCounter()).parse  # type: ignore[no-any-return]
+
+    return build
+
+
+def same_quotes(venue: Venue, frames: list[bytes], new: FrameParser,
+                old: Callable[[bytes, int], Any]) -> None:
+    """The new `quote` and the old `parse` agree on every frame (else the timing is moot)."""
+    for frame in frames:
+        q = new.quote(frame, 7)
+        [o] = old(frame, 7)
+        assert isinstance(q, Quote), (venue, frame)
+        assert (q.symbol, q.bid, q.bid_size, q.ask, q.ask_size, q.ts_exchange_ms) == (
+            o.symbol, o.bid, o.bid_size, o.ask, o.ask_size, o.ts_exchange_ms), (venue, frame)
+
+
+def temp_dir() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="arbot-parse-bench-")
