@@ -87,7 +87,7 @@ def venue_frames(venue: Venue) -> VenueFrames:
 def _books1_from_v1(lines: list[bytes]) -> list[bytes]:
     """v2 `books1` pushes carrying the top of each recorded v1 `books` state."""
     books: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
-    out = []
+    out: list[bytes] = []
     for line in lines:
         msg = json.loads(line)
         arg = msg.get("arg", {})

@@ -1,0 +1,150 @@
+"""The inline path: each parser's `quote` turns a venue's recorded L1 frames into `Quote`s
+in one strict typed decode (the "gate" is the decoder: shape, channel, finite positive
+numbers), without its fully checked `_parse`; and for every frame, recorded or mutated,
+`quote` gives exactly what `_parse`, the path every frame took before, gives: the same
+quote, the same events, the same counted drops."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from arbot.domain import FeedEvent, Quote, Venue
+from arbot.exchanges import adapter_for
+from arbot.exchanges.base import Drop, DropCounter, FrameParser
+from arbot.exchanges.symbols import SymbolMap
+from tests.exchanges import lines
+
+# Binance's `/ws` connection (ArBot's) receives each bookTicker payload bare: the
+# recorded combined-stream frames' `data`, cut out byte for byte.
+BINANCE_COMBINED = lines("binance/ws_bookTicker_2021-10-12.jsonl")
+BINANCE_RAW = [f[f.index(b'"data":') + 7:-1] for f in BINANCE_COMBINED]
+OKX_BBO = (b'{"arg":{"channel":"bbo-tbt","instId":"BTC-USDT"},"data":[{"asks":[["111.06",'
+           b'"55154","0","2"]],"bids":[["111.05","57745","0","2"]],"ts":"1670324386802",'
+           b'"seqId":1}]}')
+BITGET_V2 = lines("bitget/DOCS_EXAMPLES_NOT_RECORDED_v2_ws_spot.jsonl")
+
+# The L1 frames each venue's live connection delivers (Bitget v2 and OKX bbo-tbt have no
+# recording: the documented examples stand in).
+L1: dict[Venue, list[bytes]] = {
+    Venue.BINANCE: BINANCE_RAW,
+    Venue.BYBIT: [f for f in lines("bybit/ws_spot_orderbook1_2025-06-13.jsonl")
+                  if b'"topic"' in f],
+    Venue.OKX: [*lines("okx/ws_tickers_BTC-USDT_2022-05-13.jsonl"), OKX_BBO],
+    Venue.BITGET: [f for f in BITGET_V2 if b'"books5"' in f or b'"ticker"' in f
+                   if b'"data"' in f],
+}
+# Every frame of every stream fixture, whatever it carries.
+EVERYTHING: dict[Venue, list[bytes]] = {
+    Venue.BINANCE: BINANCE_RAW + BINANCE_COMBINED + lines("binance/ws_aggTrade_2021-10-12.jsonl")
+    + lines("binance/DOCS_EXAMPLES_serverShutdown.jsonl"),
+    Venue.BYBIT: lines("bybit/ws_spot_orderbook1_2025-06-13.jsonl"),
+    Venue.OKX: lines("okx/ws_tickers_BTC-USDT_2022-05-13.jsonl")
+    + lines("okx/ws_books_BTC-USDT_2022-05-13.jsonl")
+    + lines("okx/ws_trades_BTC-USDT_2022-05-13.jsonl")
+    + lines("okx/DOCS_EXAMPLE_notice_64008.jsonl") + [OKX_BBO, b"pong"],
+    Venue.BITGET: BITGET_V2
+    + lines("bitget/LEGACY_v1_ws_spot_books_ticker_trade_2022-04-07.jsonl") + [b"pong"],
+}
+VENUES = list(Venue)
+
+
+def symbols(venue: Venue) -> Callable[[str], str | None]:
+    """A map that knows every plausible id, so every recorded frame reaches its quote."""
+    return SymbolMap(venue, (), guess=True).to_canonical
+
+
+def counted(venue: Venue) -> tuple[FrameParser, list[bytes | str]]:
+    """The venue's parser, telling which frames it handed to its checked `_parse`."""
+    base = type(adapter_for(venue).new_parser(symbols(venue), DropCounter()))
+    checked: list[bytes | str] = []
+
+    def _parse(self: FrameParser, frame: bytes | str, recv_ns: int) -> Quote | None:
+        checked.append(frame)
+        return base._parse(self, frame, recv_ns)  # type: ignore[attr-defined, no-any-return]
+
+    cls = type(f"Counted{base.__name__}", (base,), {"_parse": _parse})
+    return cls(symbols(venue), DropCounter()), checked
+
+
+def checked_path(venue: Venue) -> Callable[[bytes | str, int], Quote | None]:
+    p = adapter_for(venue).new_parser(symbols(venue), DropCounter())
+    return p._parse  # type: ignore[attr-defined, no-any-return]
+
+
+def outcome(p: FrameParser, frame: bytes | str, path: Callable[[bytes | str, int], Quote | None]
+            ) -> tuple[Quote | None, list[FeedEvent], dict[Drop, int]]:
+    before = dict(p.drops.counts)
+    q = path(frame, 5)
+    events = list(p.events)
+    p.events.clear()
+    after = {k: v - before.get(k, 0) for k, v in p.drops.counts.items() if v != before.get(k)}
+    return q, events, after
+
+
+@pytest.mark.parametrize("venue", VENUES)
+def test_every_recorded_l1_frame_is_quoted_inline(venue: Venue) -> None:
+    p, checked = counted(venue)
+    frames = L1[venue]
+    assert frames
+    got = [p.quote(f, i) for i, f in enumerate(frames)]
+    assert checked == []  # not one frame needed the checked path
+    assert all(isinstance(q, Quote) for q in got)
+    assert p.events == [] and p.drops.total() == 0
+    slow = checked_path(venue)
+    assert got == [slow(f, i) for i, f in enumerate(frames)]
+
+
+@pytest.mark.parametrize("venue", VENUES)
+def test_every_recorded_frame_gives_what_the_checked_path_gives(venue: Venue) -> None:
+    fast = adapter_for(venue).new_parser(symbols(venue), DropCounter())
+    slow = adapter_for(venue).new_parser(symbols(venue), DropCounter())
+    for frame in EVERYTHING[venue]:
+        assert outcome(fast, frame, fast.quote) == outcome(
+            slow, frame, slow._parse), frame  # type: ignore[attr-defined]
+    assert fast.drops.counts == slow.drops.counts
+
+
+# A template L1 frame per venue and mutations of its numbers and names: each one must
+# miss the inline path and come out exactly as the checked path says.
+TEMPLATES = {
+    Venue.BINANCE: (b'{"u":1,"s":"BTCUSDT","b":"100.5","B":"2","a":"100.6","A":"3"}',
+                    b'"b":"100.5"', b'"a":"100.6"', b'"BTCUSDT"'),
+    Venue.BYBIT: (b'{"topic":"orderbook.1.BTCUSDT","ts":1,"type":"snapshot","data":{"s":"BTCUSDT",'
+                  b'"b":[["100.5","2"]],"a":[["100.6","3"]],"u":1,"seq":1}}',
+                  b'"b":[["100.5"', b'"a":[["100.6"', b'"BTCUSDT"'),
+    Venue.OKX: (b'{"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[{"instType":"SPOT",'
+                b'"instId":"BTC-USDT","askPx":"100.6","askSz":"3","bidPx":"100.5","bidSz":"2",'
+                b'"ts":"1"}]}', b'"bidPx":"100.5"', b'"askPx":"100.6"', b'"BTC-USDT"'),
+    Venue.BITGET: (b'{"action":"snapshot","arg":{"instType":"SPOT","channel":"books1","instId":'
+                   b'"BTCUSDT"},"data":[{"asks":[["100.6","3"]],"bids":[["100.5","2"]],'
+                   b'"checksum":0,"seq":1,"ts":"1"}],"ts":1}', b'"bids":[["100.5"',
+                   b'"asks":[["100.6"', b'"BTCUSDT"'),
+}
+
+
+def mutations(venue: Venue) -> list[bytes]:
+    frame, bid, ask, name = TEMPLATES[venue]
+    out = []
+    for value in (b"NaN", b"0", b"-1", b"", b"1e999", b"inf", b"x", b"100.7"):
+        out.append(frame.replace(bid, bid.replace(b"100.5", value)))  # 100.7: crossed
+    out.append(frame.replace(ask, ask.replace(b"100.6", b"100.5")))  # locked
+    out.append(frame.replace(name, name.replace(b"BTC", b"ZZZ")))  # unknown symbol
+    if venue is Venue.OKX:  # a ticker without a size, or with only levels-channel fields
+        out.append(frame.replace(b'"bidSz":"2",', b""))
+        out.append(frame.replace(b'"tickers"', b'"bbo-tbt"'))
+    return out
+
+
+@pytest.mark.parametrize("venue", VENUES)
+def test_bad_numbers_and_unknown_symbols_take_the_checked_path(venue: Venue) -> None:
+    listed = SymbolMap.from_symbols(venue, ["BTC-USDT"], adapter_for(venue).venue_id).lookup
+    fast = adapter_for(venue).new_parser(listed, DropCounter())
+    slow = adapter_for(venue).new_parser(listed, DropCounter())
+    assert isinstance(fast.quote(TEMPLATES[venue][0], 1), Quote)  # the template is good
+    slow.quote(TEMPLATES[venue][0], 1)
+    for frame in mutations(venue):
+        q, events, dropped = outcome(fast, frame, fast.quote)
+        assert q is None and events == [] and sum(dropped.values()) == 1, frame
+        assert (q, events, dropped) == outcome(slow, frame, slow._parse)  # type: ignore[attr-defined]
