@@ -175,6 +175,9 @@ class FeedBase:
         quote = parser.quote
         events = parser.events
         deliver = self._deliver
+        check = self._check
+        on_quote = self._on_quote
+        drop = self.drops.add
         clock, wall_ns = self._clock, self._wall_ns
         record = self._raw
         live = FeedState.LIVE
@@ -190,7 +193,15 @@ class FeedBase:
                     record(data, now)
                 q = quote(data, now)
                 if q is not None:
-                    deliver(q, link)
+                    if link.quoted and link.successor is None and not link.claiming:
+                        why = check(q)  # the steady state: gate, then straight to the sink
+                        if why is None:
+                            self.quotes += 1
+                            on_quote(q)
+                        else:
+                            drop(why)
+                    else:
+                        deliver(q, link)
                 if events:
                     self._drain(events, link)
                 if self.state is not live and link.quoted:
@@ -201,8 +212,9 @@ class FeedBase:
                 raise Reconnect(f"closed by the venue (code {ws.close_code})")
 
     def _deliver(self, q: Quote, link: Link) -> None:
-        """One quote to the sink: skipped if the replacement socket speaks for its symbol,
-        counted if the gate refuses it."""
+        """One quote to the sink, with the socket's first-quote and rotation rules (the
+        loop does the steady state inline): skipped if the replacement socket speaks for
+        its symbol, counted if the gate refuses it."""
         successor = link.successor
         if successor is not None and q.symbol in successor.claimed:
             return  # the replacement speaks for this symbol now
