@@ -58,6 +58,15 @@ def _time_one(fn: Callable[[Any], object], batch: list[Any]) -> float:
     return (time.perf_counter() - start) / len(batch)
 
 
+def _nothing(frame: bytes, recv_ns: int) -> None:
+    return None
+
+
+def _build_quote(frame: bytes, recv_ns: int) -> Quote:
+    return Quote(venue=Venue.BINANCE, symbol="NKN-USDT", bid=0.3521, bid_size=672.0,
+                 ask=0.3526, ask_size=3199.0, ts_exchange_ms=None, ts_recv_ns=recv_ns)
+
+
 class Task:
     """One contender on one venue: a timing function, its callable and a sized batch."""
 
@@ -137,6 +146,12 @@ def main() -> None:
                 same_quotes(venue, vf.arbot, parser, old_parse)
                 tasks.append(Task(venue, "old", _time_quote, old_parse, vf.arbot, sample_s))
             tasks += peer_tasks(venue, vf, parser.quote, peers, sample_s, notes)
+        # The parts every `quote` pays after the decode, timed the same way on one venue:
+        # a call with the loop's two arguments, and building the Quote itself.
+        binance = frames[Venue.BINANCE].arbot
+        tasks.append(Task(Venue.BINANCE, "part:call", _time_quote, _nothing, binance, sample_s))
+        tasks.append(Task(Venue.BINANCE, "part:Quote", _time_quote, _build_quote, binance,
+                          sample_s))
         rng = random.Random(args.seed)
         for _ in range(args.rounds):
             rng.shuffle(tasks)
@@ -181,6 +196,10 @@ def report(tasks: list[Task], frames: dict[Venue, VenueFrames], peers: list[Peer
     emit("parse_peers" if peers else "parse", columns, rows, extra=extra)
     for note in notes:
         print(f"note: {note}")
+    call, build = us[(Venue.BINANCE, "part:call")], us[(Venue.BINANCE, "part:Quote")]
+    extra["part_call_us"], extra["part_quote_us"] = call, build - call
+    print(f"parts: a call {call:.3f} us, building a Quote {build - call:.3f} us more; floor "
+          f"(decode incl. call + Quote) mean {mean['decode'] + build - call:.3f} us")
     print(f"mean of 4 venues: new {mean['new']:.3f} us, decode alone {mean['decode']:.3f} us"
           + (f", old ({args.old_ref}) {extra['old_mean_us']:.3f} us, old/new "
              f"{extra['old_mean_us'] / mean['new']:.2f}x" if has_old else ""))

@@ -1,6 +1,6 @@
 """Bybit v5 spot, public side: `orderbook.1.<SYM>` (spot `tickers` carries no bid/ask)
-parsed to quotes, subscribe and ping frames; instruments and server time over
-public REST; the adapter joins them to the signed REST in `rest`."""
+parsed to quotes, subscribe and ping frames; the adapter joins them to the public REST
+answers in `instruments` (instruments, server time) and the signed REST in `rest`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Literal, Protocol
 import msgspec
 
 from arbot.domain import (
-    Instrument,
     Pong,
     Quote,
     SubscribeAck,
@@ -28,7 +27,7 @@ from arbot.exchanges.base import (
     make_quote,
 )
 from arbot.exchanges.wire import Level, LiveSide, dict_get
-from arbot.venues.bybit import SPEC, rest
+from arbot.venues.bybit import SPEC, instruments, rest
 
 _VENUE = Venue.BYBIT
 _TOPIC = "orderbook.1."
@@ -216,94 +215,18 @@ def _apply(top: _Level | None, levels: list[Level] | None) -> _Level | None:
     return top
 
 
-# Public REST: instruments and the server clock.
-
-INSTRUMENTS_PATH = "/v5/market/instruments-info?category=spot&limit=1000"
-TIME_PATH = "/v5/market/time"
-
-
-def _instruments(body: str | bytes) -> list[Instrument]:
-    """One page of instruments (up to 1000; the spot list is ~600 symbols)."""
-    resp = msgspec.json.decode(body, type=_InstrumentsResponse)
-    if resp.retCode != 0 or resp.result is None:
-        raise ValueError(f"bybit instruments: error {resp.retCode}: {resp.retMsg}")
-    return [_instrument(s) for s in resp.result.items]
-
-
-def _server_time(body: str | bytes) -> int:
-    """`GET /v5/market/time`: `{"retCode":0,"retMsg":"OK","result":{"timeSecond":
-    "1688639403","timeNano":"1688639403423213947"},"retExtInfo":{},"time":1688639403423}`;
-    `timeNano` keeps the milliseconds that `timeSecond` drops."""
-    return msgspec.json.decode(body, type=_TimeResponse, strict=False).result.timeNano \
-        // 1_000_000
-
-
-class _TimeResult(msgspec.Struct):
-    timeNano: int
-
-
-class _TimeResponse(msgspec.Struct):
-    result: _TimeResult
-
-
-class _LotSizeFilter(msgspec.Struct):
-    basePrecision: str
-    minOrderQty: str
-    minOrderAmt: str = "0"
-
-
-class _PriceFilter(msgspec.Struct):
-    tickSize: str
-
-
-class _Symbol(msgspec.Struct):
-    symbol: str
-    baseCoin: str
-    quoteCoin: str
-    status: str
-    lotSizeFilter: _LotSizeFilter
-    priceFilter: _PriceFilter
-
-
-class _Result(msgspec.Struct):
-    items: list[_Symbol] = msgspec.field(name="list")
-    nextPageCursor: str = ""
-
-
-class _InstrumentsResponse(msgspec.Struct):
-    retCode: int
-    retMsg: str = ""
-    result: _Result | None = None
-
-
-def _instrument(s: _Symbol) -> Instrument:
-    return Instrument(
-        venue=Venue.BYBIT,
-        symbol=f"{s.baseCoin}-{s.quoteCoin}",
-        venue_id=s.symbol,
-        base=s.baseCoin,
-        quote=s.quoteCoin,
-        tick_size=s.priceFilter.tickSize,
-        lot_size=s.lotSizeFilter.basePrecision,
-        min_qty=s.lotSizeFilter.minOrderQty,
-        min_notional=s.lotSizeFilter.minOrderAmt,
-        status=s.status,
-        trading=s.status == "Trading",
-    )
-
-
 class BybitAdapter(Adapter):
     venue = Venue.BYBIT
     ws_url = SPEC.ws_url
     rest_url = SPEC.rest_url
-    instruments_path = INSTRUMENTS_PATH
+    instruments_path = instruments.INSTRUMENTS_PATH
     heartbeat = Heartbeat(frame='{"op":"ping"}', interval_s=20.0)
     # Spot: "up to 10 args for each subscription request"; one public connection may not
     # hold more than 21,000 characters of args. 500 topics stay under that even counted as
     # JSON text (quotes, commas) for symbols of up to 26 chars; the longest listed spot
     # symbol has 14. No frame byte limit is documented.
     limits = Limits(args_per_frame=10, frame_bytes=21_000, streams_per_connection=500)
-    time_path = TIME_PATH
+    time_path = instruments.TIME_PATH
     order_window_ms = rest.ORDER_WINDOW_MS
     rest_limits = rest.LIMITS
     rest_errors = rest.ERRORS
@@ -323,8 +246,8 @@ class BybitAdapter(Adapter):
     def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
         return BybitParser(symbols, drops)
 
-    parse_instruments = staticmethod(_instruments)
-    parse_server_time = staticmethod(_server_time)
+    parse_instruments = staticmethod(instruments.instruments)
+    parse_server_time = staticmethod(instruments.server_time)
     # Signed REST: requests and their answers (`rest`).
     sign_place = staticmethod(rest.sign_place)
     sign_status = staticmethod(rest.sign_status)
