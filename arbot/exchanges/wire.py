@@ -246,6 +246,29 @@ class ArgFrameParser(FrameParser):
             self.drops.add(Drop.INVALID_FRAME)
 
 
+class PxSz(Protocol):
+    """A level as a kept top: `Level` or `LiveLevel`."""
+
+    @property
+    def px(self) -> float: ...
+    @property
+    def sz(self) -> float: ...
+
+
+def apply_l1_delta(top: PxSz | None, levels: list[Level] | None) -> PxSz | None:
+    """Apply one side of a level-1 delta to the kept top: size 0 deletes that price, else
+    it is the new top (a level-1 delta carries the side's new best)."""
+    if not levels:
+        return top
+    for level in levels:
+        if level.sz == 0.0:
+            if top is not None and top.px == level.px:
+                top = None
+        else:
+            top = level
+    return top
+
+
 def _channel_arg(raw: object) -> ChannelArg | None:
     try:
         return msgspec.convert(raw, ChannelArg) if isinstance(raw, dict) else None

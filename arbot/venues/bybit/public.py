@@ -1,15 +1,16 @@
 """Bybit v5 spot, public side: `orderbook.1.<SYM>` (spot `tickers` carries no bid/ask)
-parsed to quotes, subscribe and ping frames; the adapter joins them to the public REST
-answers in `instruments` (instruments, server time) and the signed REST in `rest`."""
+parsed to quotes, subscribe and ping frames; instruments and server time over
+public REST; the adapter joins them to the signed REST in `rest`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, Protocol
+from typing import Literal
 
 import msgspec
 
 from arbot.domain import (
+    Instrument,
     Pong,
     Quote,
     SubscribeAck,
@@ -26,8 +27,8 @@ from arbot.exchanges.base import (
     decode_json,
     make_quote,
 )
-from arbot.exchanges.wire import Level, LiveSide, dict_get
-from arbot.venues.bybit import SPEC, instruments, rest
+from arbot.exchanges.wire import Level, LiveSide, PxSz, apply_l1_delta, dict_get
+from arbot.venues.bybit import SPEC, rest
 
 _VENUE = Venue.BYBIT
 _TOPIC = "orderbook.1."
@@ -72,26 +73,13 @@ class _LiveFrame(msgspec.Struct, gc=False):
 
 _live = msgspec.json.Decoder(_LiveFrame, strict=False).decode
 _decoder = msgspec.json.Decoder(_Frame, strict=False)
-
-
-class _Level(Protocol):
-    @property
-    def px(self) -> float: ...
-    @property
-    def sz(self) -> float: ...
-
-
-_Top = tuple[_Level | None, _Level | None]
+_Top = tuple[PxSz | None, PxSz | None]
 
 
 class BybitParser(FrameParser):
-    """Keeps the last top of book per subscribed symbol: the only state any parser holds.
-
-    Level-1 spot is documented as snapshot-only, but the orderbook topic family also has
-    `delta` pushes in which a side that did not change is absent and a size of 0 deletes
-    a level. A delta can only be turned into a quote against the previous top, so that
-    top is kept (one entry per known symbol, replaced by every snapshot).
-    """
+    """Keeps the last top per symbol (the only state any parser holds): level-1 spot is
+    documented as snapshot-only, but the orderbook family also has `delta` pushes (an
+    unchanged side absent, size 0 deletes a level), quotable only against the kept top."""
 
     def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
         super().__init__(symbols, drops)
@@ -141,15 +129,15 @@ class BybitParser(FrameParser):
                 self.drops.add(Drop.UNKNOWN_SYMBOL)
                 return None
             kind = f.type
-            bid: _Level | None
-            ask: _Level | None
+            bid: PxSz | None
+            ask: PxSz | None
             if kind == "snapshot":
                 bid = book.b[0] if book.b else None
                 ask = book.a[0] if book.a else None
             elif kind == "delta":
                 bid, ask = self._tops.get(book.s, (None, None))
-                bid = _apply(bid, book.b)
-                ask = _apply(ask, book.a)
+                bid = apply_l1_delta(bid, book.b)
+                ask = apply_l1_delta(ask, book.a)
             else:
                 self.drops.add(Drop.INVALID_FRAME)
                 return None
@@ -201,32 +189,87 @@ class BybitParser(FrameParser):
             self._other_topic(topic)
 
 
-def _apply(top: _Level | None, levels: list[Level] | None) -> _Level | None:
-    """Apply one side of a delta to the kept top: size 0 deletes that price, else it is the
-    new top (a level-1 delta carries the side's new best)."""
-    if not levels:
-        return top
-    for level in levels:
-        if level.sz == 0.0:
-            if top is not None and top.px == level.px:
-                top = None
-        else:
-            top = level
-    return top
+# Public REST: instruments and the server clock.
+
+INSTRUMENTS_PATH = "/v5/market/instruments-info?category=spot&limit=1000"
+TIME_PATH = "/v5/market/time"
+
+
+def _instruments(body: str | bytes) -> list[Instrument]:
+    """One page of instruments (up to 1000; the spot list is ~600 symbols)."""
+    resp = msgspec.json.decode(body, type=_InstrumentsResponse)
+    if resp.retCode != 0 or resp.result is None:
+        raise ValueError(f"bybit instruments: error {resp.retCode}: {resp.retMsg}")
+    return [_instrument(s) for s in resp.result.items]
+
+
+def _server_time(body: str | bytes) -> int:
+    """`GET /v5/market/time`: `{"retCode":0,"retMsg":"OK","result":{"timeSecond":
+    "1688639403","timeNano":"1688639403423213947"},"retExtInfo":{},"time":1688639403423}`;
+    `timeNano` keeps the milliseconds that `timeSecond` drops."""
+    return msgspec.json.decode(body, type=_TimeResponse, strict=False).result.timeNano \
+        // 1_000_000
+
+
+class _TimeResult(msgspec.Struct):
+    timeNano: int
+
+
+class _TimeResponse(msgspec.Struct):
+    result: _TimeResult
+
+
+class _LotSizeFilter(msgspec.Struct):
+    basePrecision: str
+    minOrderQty: str
+    minOrderAmt: str = "0"
+
+
+class _PriceFilter(msgspec.Struct):
+    tickSize: str
+
+
+class _Symbol(msgspec.Struct):
+    symbol: str
+    baseCoin: str
+    quoteCoin: str
+    status: str
+    lotSizeFilter: _LotSizeFilter
+    priceFilter: _PriceFilter
+
+
+class _Result(msgspec.Struct):
+    items: list[_Symbol] = msgspec.field(name="list")
+    nextPageCursor: str = ""
+
+
+class _InstrumentsResponse(msgspec.Struct):
+    retCode: int
+    retMsg: str = ""
+    result: _Result | None = None
+
+
+def _instrument(s: _Symbol) -> Instrument:
+    lot = s.lotSizeFilter
+    return Instrument(venue=Venue.BYBIT, symbol=f"{s.baseCoin}-{s.quoteCoin}", venue_id=s.symbol,
+                      base=s.baseCoin, quote=s.quoteCoin, tick_size=s.priceFilter.tickSize,
+                      lot_size=lot.basePrecision, min_qty=lot.minOrderQty,
+                      min_notional=lot.minOrderAmt, status=s.status,
+                      trading=s.status == "Trading")
 
 
 class BybitAdapter(Adapter):
     venue = Venue.BYBIT
     ws_url = SPEC.ws_url
     rest_url = SPEC.rest_url
-    instruments_path = instruments.INSTRUMENTS_PATH
+    instruments_path = INSTRUMENTS_PATH
     heartbeat = Heartbeat(frame='{"op":"ping"}', interval_s=20.0)
     # Spot: "up to 10 args for each subscription request"; one public connection may not
     # hold more than 21,000 characters of args. 500 topics stay under that even counted as
     # JSON text (quotes, commas) for symbols of up to 26 chars; the longest listed spot
     # symbol has 14. No frame byte limit is documented.
     limits = Limits(args_per_frame=10, frame_bytes=21_000, streams_per_connection=500)
-    time_path = instruments.TIME_PATH
+    time_path = TIME_PATH
     order_window_ms = rest.ORDER_WINDOW_MS
     rest_limits = rest.LIMITS
     rest_errors = rest.ERRORS
@@ -246,8 +289,8 @@ class BybitAdapter(Adapter):
     def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
         return BybitParser(symbols, drops)
 
-    parse_instruments = staticmethod(instruments.instruments)
-    parse_server_time = staticmethod(instruments.server_time)
+    parse_instruments = staticmethod(_instruments)
+    parse_server_time = staticmethod(_server_time)
     # Signed REST: requests and their answers (`rest`).
     sign_place = staticmethod(rest.sign_place)
     sign_status = staticmethod(rest.sign_status)
