@@ -151,9 +151,11 @@ class ArgFrameParser(FrameParser):
                 if bids and asks:
                     b = bids[0]
                     a = asks[0]
-                    if b.px < a.px:
-                        return Quote(venue=self.venue, symbol=symbol, bid=b.px, bid_size=b.sz,
-                                     ask=a.px, ask_size=a.sz, ts_exchange_ms=row.ts,
+                    bid = b.px
+                    ask = a.px
+                    if bid < ask:
+                        return Quote(venue=self.venue, symbol=symbol, bid=bid, bid_size=b.sz,
+                                     ask=ask, ask_size=a.sz, ts_exchange_ms=row.ts,
                                      ts_recv_ns=recv_ns)
         return self._parse(frame, recv_ns)
 

@@ -102,9 +102,11 @@ class BybitParser(FrameParser):
         symbol = self._symbol(venue_id)
         b = book.b[0]
         a = book.a[0]
-        if symbol is not None and b.px < a.px and f.topic.startswith(_TOPIC):
+        bid = b.px
+        ask = a.px
+        if symbol is not None and bid < ask and f.topic.startswith(_TOPIC):
             self._tops[venue_id] = (b, a)
-            return Quote(venue=_VENUE, symbol=symbol, bid=b.px, bid_size=b.sz, ask=a.px,
+            return Quote(venue=_VENUE, symbol=symbol, bid=bid, bid_size=b.sz, ask=ask,
                          ask_size=a.sz, ts_exchange_ms=f.ts, ts_recv_ns=recv_ns)
         return self._parse(frame, recv_ns)
 
