@@ -204,7 +204,8 @@ async def _run(settings: ArbotSettings, demo: bool, duration: float | None, arm_
             log.warning("live mode is NOT armed: no orders will be sent (start with "
                         "--arm-live to trade)")
         if demo and runtime.sim is not None:
-            log.info("simulated venues on 127.0.0.1:%d (prices are not real)", runtime.sim.port)
+            log.info("simulated venues on 127.0.0.1:%d, profile %s, seed %d (prices are not "
+                     "real)", runtime.sim.port, runtime.sim.config.profile, runtime.sim.config.seed)
         log.info("recording to %s (%s)", settings.storage.path, settings.storage.record_quotes)
         if record_raw is not None:
             log.info("recording raw frames to %s", record_raw.directory)

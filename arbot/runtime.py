@@ -100,7 +100,7 @@ class Runtime:
         token = api_token() if self.api_hub is not None else ""  # refuse before anything
         if self.demo:
             self.sim = await self._stack.enter_async_context(
-                demo.simulator(self._sim_config, self.settings.market.symbols))
+                demo.simulator(self._sim_config, self.settings))
             self._sim_urls = demo.endpoints(self.sim)
             self.settings = demo.on_simulator(self.settings, self._sim_urls)
         storage = self.settings.storage

@@ -36,14 +36,22 @@ async def serve_until_stopped(config: SimConfig) -> None:
 
 
 def sim_banner(server: SimServer) -> str:
-    """The `[exchanges.<venue>]` lines to paste into arbot.toml."""
+    """What runs (the second line names the profile) and the `[exchanges.<venue>]` lines
+    to paste into arbot.toml."""
     cfg = server.config
-    mode = "flood" if cfg.flooding else f"{cfg.rate:g} frames/s per connection"
     lines = [f"# ArBot exchange simulator on {cfg.host}:{server.port} "
-             f"(seed {cfg.seed}, {mode}, symbols {', '.join(cfg.symbols)})",
+             f"(seed {cfg.seed}, symbols {', '.join(cfg.symbols)})",
+             f"# Profile {cfg.profile}: {_profile_text(cfg)}",
              "# Paste into arbot.toml:"]
     for venue in Venue:
         urls = server.urls(venue)
         lines += ["", f"[exchanges.{venue.value}]", f'ws_url = "{urls.ws_url}"',
                   f'rest_url = "{urls.rest_url}"']
     return "\n".join(lines)
+
+
+def _profile_text(cfg: SimConfig) -> str:
+    if cfg.profile == "market":
+        return "each channel pushes on change as its venue documents it"
+    rate = "as fast as it can" if cfg.flooding else f"at {cfg.rate:g} frames/s per connection"
+    return f"every subscription re-sent round-robin {rate}"
