@@ -37,14 +37,14 @@ def simulator(config: SimConfig | None, settings: ArbotSettings) -> SimServer:
 
 def sim_config(settings: ArbotSettings, symbols: Iterable[str] | None = None) -> SimConfig:
     """The simulator the `[sim]` section describes, serving `symbols` (by default the
-    `[market]` symbols, the ones the run subscribes to)."""
+    `[market]` symbols, the ones the run subscribes to). A venue whose connection age is
+    unset is left out of `max_ages`, so it keeps its documented one; 0 means never."""
     sim = settings.sim
-    ages = {v: a or None for v in Venue
-            if (a := sim.for_venue(v).max_connection_age_s) is not None}
+    ages = {v: age or None for v in Venue
+            if (age := sim.for_venue(v).max_connection_age_s) is not None}
     return SimConfig(profile=sim.profile, seed=sim.seed, rate=sim.rate,
                      symbols=tuple(settings.market.symbols if symbols is None else symbols),
-                     faults={v: sim_faults(sim.for_venue(v)) for v in Venue},
-                     max_ages={**SimConfig().max_ages, **ages})
+                     faults={v: sim_faults(sim.for_venue(v)) for v in Venue}, max_ages=ages)
 
 
 def sim_faults(venue: SimVenueSettings) -> Faults:

@@ -20,7 +20,8 @@ FLUSH_MS = 100
 def start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     (tmp_path / "arbot.toml").write_text(
         f'[storage]\npath = "arbot.db"\nflush_ms = {FLUSH_MS}\nrecord_quotes = "all"\n'
-        '[feeds]\nstatus_log_s = 1.0\n')
+        '[feeds]\nstatus_log_s = 1.0\n'
+        '[sim]\nprofile = "steady"\n')  # every symbol re-sent steadily: every venue records
     return subprocess.Popen([sys.executable, "-m", "arbot", "--demo", "--no-ui", *args],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
