@@ -39,10 +39,11 @@ def sim_banner(server: SimServer) -> str:
     """What runs (the second line names the profile) and the `[exchanges.<venue>]` lines
     to paste into arbot.toml."""
     cfg = server.config
+    mode = "market profile" if cfg.profile == "market" else _steady_rate(cfg)
     lines = [f"# ArBot exchange simulator on {cfg.host}:{server.port} "
-             f"(seed {cfg.seed}, symbols {', '.join(cfg.symbols)})",
-             f"# Profile {cfg.profile}: {_profile_text(cfg)}",
+             f"(seed {cfg.seed}, {mode}, symbols {', '.join(cfg.symbols)})",
              "# Paste into arbot.toml:"]
+    lines.insert(1, f"# Profile {cfg.profile}: {_profile_text(cfg)}")
     for venue in Venue:
         urls = server.urls(venue)
         lines += ["", f"[exchanges.{venue.value}]", f'ws_url = "{urls.ws_url}"',
@@ -50,8 +51,11 @@ def sim_banner(server: SimServer) -> str:
     return "\n".join(lines)
 
 
+def _steady_rate(cfg: SimConfig) -> str:
+    return "flood" if cfg.flooding else f"{cfg.rate:g} frames/s per connection"
+
+
 def _profile_text(cfg: SimConfig) -> str:
     if cfg.profile == "market":
         return "each channel pushes on change as its venue documents it"
-    rate = "as fast as it can" if cfg.flooding else f"at {cfg.rate:g} frames/s per connection"
-    return f"every subscription re-sent round-robin {rate}"
+    return f"every subscription re-sent round-robin ({_steady_rate(cfg)})"
