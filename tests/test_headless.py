@@ -98,7 +98,7 @@ def test_sim_command_prints_urls_and_stops_on_sigint(tmp_path: Path) -> None:
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     assert proc.stdout is not None
-    banner = [proc.stdout.readline() for _ in range(6)]
+    banner = [proc.stdout.readline() for _ in range(10)]  # the header, then the tables
     assert any(ln.startswith("[exchanges.binance]") for ln in banner), banner
     assert any(ln.startswith('ws_url = "ws://127.0.0.1:') for ln in banner), banner
     proc.send_signal(signal.SIGINT)
