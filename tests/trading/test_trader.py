@@ -121,6 +121,7 @@ async def test_pause_refuses_and_resume_trades_again(tmp_path: Path) -> None:
     trader, _, jr = await make(tmp_path)
     trader.pause()
     trader.on_episode(episode(1))
+    await trader.wait_idle()
     assert trader.rejections["paused"] == 1 and trader.state is TradingState.PAUSED
     trader.resume()
     trader.on_episode(episode(2))
@@ -135,6 +136,7 @@ async def test_daily_loss_limit_halts_until_resumed(tmp_path: Path) -> None:
     await trader.wait_idle()
     assert trader.state is TradingState.HALTED and "daily loss" in trader.risk.reason
     trader.on_episode(episode(2))
+    await trader.wait_idle()
     assert trader.rejections["halted"] == 1
     assert len(rows(jr, "SELECT * FROM trades")) == 1
 
@@ -156,6 +158,7 @@ async def test_hold_stops_trading_the_symbol(tmp_path: Path) -> None:
     trader.on_episode(episode(1))
     await trader.wait_idle()
     trader.on_episode(episode(2))
+    await trader.wait_idle()
     assert trader.rejections["held"] == 1
 
 
