@@ -99,19 +99,20 @@ def instrument(clocks: Clocks) -> None:
     Trader._act = timed_act  # type: ignore[method-assign]
 
     for cls in (LiveExecutor, PaperExecutor):
-        place = cls.place
+        cls.place = timed(cls.place, clocks)  # type: ignore[method-assign]
 
-        def timed_place(self: Any, req: OrderRequest,
-                        place: Callable[..., Awaitable[OrderReport]] = place) -> Any:
-            async def run() -> OrderReport:
-                clocks.to_executor.setdefault(req.client_id, time.monotonic_ns())
-                try:
-                    return await place(self, req)
-                finally:
-                    clocks.acked.setdefault(req.client_id, time.monotonic_ns())
-            return run()
 
-        cls.place = timed_place  # type: ignore[method-assign]
+def timed(place: Callable[..., Awaitable[OrderReport]], clocks: Clocks
+          ) -> Callable[..., Awaitable[OrderReport]]:
+    """`place` noting when each order enters it and when its answer is back; the send
+    check and anything else pass through."""
+    async def timed_place(self: Any, req: OrderRequest, *args: Any) -> OrderReport:
+        clocks.to_executor.setdefault(req.client_id, time.monotonic_ns())
+        try:
+            return await place(self, req, *args)
+        finally:
+            clocks.acked.setdefault(req.client_id, time.monotonic_ns())
+    return timed_place
 
 
 

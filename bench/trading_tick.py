@@ -129,9 +129,10 @@ async def measure(samples: int) -> dict[str, Any]:
             on_quote(quote(SELL, 100.0))  # closes it
             await trader.wait_idle()
         journal.close()
-    ids = sorted({cid[:-1] for cid in probe.placed})
-    to_orders = [max(probe.placed[f"{t}b"], probe.placed[f"{t}s"]) - h
-                 for t, h in zip(ids, probe.handed, strict=False)]
+    both: dict[str, int] = {}  # trade id -> its later leg's place, in hand-over order
+    for cid, t in sorted(probe.placed.items(), key=lambda kv: kv[1]):
+        both[cid[:-1]] = max(both.get(cid[:-1], t), t)
+    to_orders = [t - h for t, h in zip(both.values(), probe.handed, strict=True)]
     return {"arbot": arbot.__file__, "trades": trader.trades,
             "refused": dict(trader.rejections), "quote_us": [n / 1e3 for n in quote_ns],
             "trader_us": [n / 1e3 for n in probe.inside],
