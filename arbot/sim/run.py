@@ -41,6 +41,8 @@ def sim_banner(server: SimServer) -> str:
     mode = "flood" if cfg.flooding else f"{cfg.rate:g} frames/s per connection"
     lines = [f"# ArBot exchange simulator on {cfg.host}:{server.port} "
              f"(seed {cfg.seed}, {mode}, symbols {', '.join(cfg.symbols)})",
+             f"# Ground truth of injected dislocations ({cfg.profile} profile): "
+             f"{server.truth_url}",
              "# Paste into arbot.toml:"]
     for venue in Venue:
         urls = server.urls(venue)
