@@ -167,10 +167,12 @@ def score(probe: Probe, truth: list[Dislocation], t0: float, t1: float, min_net_
     episodes = [e for e in probe.episodes.values() if t0 <= e.opened_ms <= t1 - LATE_MS]
     phantoms = [e for e in episodes if not any(behind(e, d) for d in truth)]
     found, pairs, passed, delays = 0, 0, 0, []
-    by_symbol: dict[str, list[int]] = {}
+    by_symbol: dict[str, list[bool]] = {}
+    passed_by_symbol: dict[str, list[bool]] = {}
     for d in eligible:
         mine = [e for e in probe.episodes.values() if behind(e, d)]
         by_symbol.setdefault(d.symbol, []).append(bool(mine))
+        passed_by_symbol.setdefault(d.symbol, []).append(any(e.passed for e in mine))
         if not mine:
             continue
         found += 1
@@ -184,6 +186,7 @@ def score(probe: Probe, truth: list[Dislocation], t0: float, t1: float, min_net_
         "phantoms": len(phantoms), "delay_ms_p50": statistics.median(delays) if delays else 0.0,
         "delay_ms_p90": statistics.quantiles(delays, n=10)[-1] if len(delays) > 1 else 0.0,
         "recall_by_symbol": {s: sum(v) / len(v) for s, v in sorted(by_symbol.items())},
+        "passed_by_symbol": {s: sum(v) / len(v) for s, v in sorted(passed_by_symbol.items())},
         "episodes": len(episodes),
         "phantom_list": [vars(e) for e in phantoms],
     }

@@ -1,4 +1,5 @@
-"""The market profile's clock: when each venue's books change, and the injected truth.
+"""The profiles' clocks: `steady_run` ticks the whole price model at a fixed step; under
+the market profile `MarketRun` says when each venue's books change, and injects truth.
 
 Each venue's book of each symbol changes at its own random moments, at the symbol's
 activity (`Market.activity`, changes per second); between them it stays as it was, while
@@ -175,3 +176,18 @@ class MarketRun:
         rate = self.market.dislocations_per_s
         if rate > 0:
             self._at(now + float(self._rng.exponential(1.0 / rate)), "arrive", "", None)
+
+
+async def steady_run(model: PriceModel, step_s: float) -> None:
+    """The steady profile: advance the whole model every `step_s`, until cancelled."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time()
+    while True:
+        deadline += step_s
+        await asyncio.sleep(max(0.0, deadline - loop.time()))
+        try:
+            model.tick()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("price model tick failed")

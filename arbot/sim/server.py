@@ -27,7 +27,7 @@ from arbot.sim.desk import TradingDesk
 from arbot.sim.faults import VenueStats
 from arbot.sim.instruments import Catalog, SymbolSpec
 from arbot.sim.limits import SkewedClock
-from arbot.sim.marketrun import MarketRun
+from arbot.sim.marketrun import MarketRun, steady_run
 from arbot.sim.marketsession import MarketSession
 from arbot.sim.prices import PriceModel
 from arbot.sim.private import Handler as PrivateHandler
@@ -87,6 +87,8 @@ class SimServer(AccountControls):
         self.market = None if cfg.profile != "market" else MarketRun(
             cfg, self.catalog, self.model, wall_ms=now_ms, venue_ms=self.clock.now_ms,
             notify=self._changed)
+        self.truth: Truth = self.market.truth if self.market is not None else Truth()
+        """The dislocations the market profile injected (none under `steady`)."""
         self._market: asyncio.Task[None] | None = None
         self._port = 0
 
@@ -111,7 +113,8 @@ class SimServer(AccountControls):
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()
         self._port = int(self._runner.addresses[0][1])
-        ticking = self._tick_forever() if self.market is None else self.market.run()
+        ticking = (steady_run(self.model, self.config.tick_s) if self.market is None
+                   else self.market.run())
         self._market = asyncio.create_task(ticking, name="sim-market")
         log.info("simulator listening on %s:%d", self.config.host, self._port)
 
@@ -133,20 +136,6 @@ class SimServer(AccountControls):
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def _tick_forever(self) -> None:
-        loop = asyncio.get_running_loop()
-        step = self.config.tick_s
-        deadline = loop.time()
-        while True:
-            deadline += step
-            await asyncio.sleep(max(0.0, deadline - loop.time()))
-            try:
-                self.model.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("price model tick failed")
-
     # --- addresses ---------------------------------------------------------------
 
     @property
@@ -165,11 +154,6 @@ class SimServer(AccountControls):
     def truth_url(self) -> str:
         """Where the ground truth of injected dislocations is served (`GET`, JSON)."""
         return f"{self._base('http')}{TRUTH_PATH}"
-
-    @property
-    def truth(self) -> Truth:
-        """The dislocations the market profile injected (none under `steady`)."""
-        return self.market.truth if self.market is not None else Truth()
 
     def urls(self, venue: Venue) -> VenueUrls:
         """The default WS URL (the protocol's first WS path) and REST base."""

@@ -223,8 +223,8 @@ class Session:
 
     def _frame(self, sub: Sub, shift: int = 0, stamped: tuple[VenueQuote, int] | None = None
                ) -> tuple[bytes, bool]:
-        """Encode `stamped` (a book and the venue's stamp, market profile), else the
-        current quote for `sub` stamped its lag ago (jiggled by `shift` for flood rings)."""
+        """Encode `stamped` (a book and its stamp), else the current quote for `sub`
+        stamped its lag ago (jiggled by `shift` for flood rings)."""
         faults = self.shared.faults[self.venue]
         if stamped is None:
             q = self.shared.model.quote(self.venue, sub.symbol)
@@ -245,8 +245,7 @@ class Session:
         return dumps(self.proto.push(sub, book, self.ctx)), False
 
     async def _push(self, now: float) -> None:
-        """One round of data: the steady profile re-sends every subscription round-robin
-        at `rate`, or floods pre-framed chunks (`arbot.sim.marketsession` for `market`)."""
+        """One round of data: steady re-sends at `rate`, or floods (`MarketSession`)."""
         await (self._flood(now) if self.shared.config.flooding else self._paced(now))
 
     async def _send(self, data: bytes, bad: bool) -> None:
