@@ -1,9 +1,9 @@
 """The `market` profile's settings: a simulator that behaves like the venues' L1 channels.
 
-All four L1 channels ArBot uses push on change (Binance `bookTicker`, OKX `bbo-tbt`,
-Bybit `orderbook.1`, Bitget `books1`), so under this profile a venue sends a symbol's book
-when it changes and otherwise stays silent, except where its channel documents a re-send
-of an unchanged book (`VenueSpec.quote_resend_s`: Bybit, every 3 s). Symbols range from
+All four L1 channels ArBot uses push on change (each venue's spec quotes its docs), so
+under this profile a venue sends a symbol's book when it changes and otherwise stays
+silent, except where its channel documents a re-send of an unchanged book
+(`VenueSpec.quote_resend_s`). Symbols range from
 busy (tens of changes a second) to quiet (one change every several seconds), each frame
 reaches the client its venue's lag after the venue's clock stamped it, and dislocations
 are injected at a known net profit and recorded as ground truth (`arbot.sim.truth`), so

@@ -160,7 +160,7 @@ class VenueProtocol(abc.ABC):
     """Payload keys a quote cannot do without; 'missing field' garbage drops one."""
     initial_snapshot: ClassVar[bool] = True
     """The market profile pushes the current book on subscribing, as the venue documents;
-    a venue that pushes only changes (Binance `bookTicker`) sets False."""
+    a venue whose channel pushes changes only sets False."""
 
     @staticmethod
     @abc.abstractmethod
