@@ -125,9 +125,9 @@ class SimConfig:
     seed: int = 0
     symbols: tuple[str, ...] = DEFAULT_SYMBOLS
     rate: float = 50.0
-    """Frames per second per connection, shared round-robin by its subscriptions."""
+    """`steady`: frames per second per connection, shared round-robin by its subscriptions."""
     flood: bool = False
-    """Send as fast as possible from pre-encoded frames (also when `rate` <= 0)."""
+    """`steady`: send as fast as possible from pre-encoded frames (also when `rate` <= 0)."""
     tick_s: float = 0.05
     """Price model step; quotes change at most this often."""
     vol_bps: float = 0.3
