@@ -49,7 +49,7 @@ class MarketRun:
         self._wall_ms, self._venue_ms, self._notify = wall_ms, venue_ms, notify
         self._rng = np.random.default_rng([config.seed, 2])
         self._fees = {v: float(config.accounts.fees_for(v).taker) for v in Venue}
-        self._events: list[tuple[float, int, str, str, Venue | None]] = []
+        self._events: list[tuple[float, int, str, str, Venue | None, int]] = []
         self._seq = 0
         self._free_at: dict[str, float] = {}  # symbol -> when it may be dislocated again
         self._t = 0.0
@@ -65,10 +65,10 @@ class MarketRun:
         while True:
             now = loop.time()
             while self._events and self._events[0][0] <= now:
-                when, _, kind, symbol, moved = heapq.heappop(self._events)
+                when, _, kind, symbol, moved, ident = heapq.heappop(self._events)
                 self._t = when
                 try:
-                    self._handle(kind, symbol, moved)
+                    self._handle(kind, symbol, moved, ident)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -86,7 +86,7 @@ class MarketRun:
 
     # --- events ------------------------------------------------------------------
 
-    def _handle(self, kind: str, symbol: str, venue: Venue | None) -> None:
+    def _handle(self, kind: str, symbol: str, venue: Venue | None, ident: int) -> None:
         if kind == "walk":
             self.model.walk()
             self._at(self._t + self.config.tick_s, "walk", "", None)
@@ -97,7 +97,7 @@ class MarketRun:
             self._arrive()
             self._next_arrival(self._t)
         elif kind == "end":
-            self._end(symbol)
+            self._end(symbol, ident)
 
     def _change(self, symbol: str, venue: Venue) -> None:
         if self.model.requote(symbol, venue, self._rng):
@@ -133,14 +133,15 @@ class MarketRun:
     def _begin(self, symbol: str, venue: Venue, offset: float, up: bool,
                life_s: float | None) -> None:
         cross = self._cross(symbol, venue, up)
-        self.truth.begin(symbol, venue, offset, cross, self._wall_ms())
+        d = self.truth.begin(symbol, venue, offset, cross, self._wall_ms())
         self._notify(venue, symbol, self._venue_ms())
         life = self.market.dislocation_life_s if life_s is None else life_s
-        self._at(self._t + life, "end", symbol, None)
+        self._at(self._t + life, "end", symbol, None, d.id)
 
-    def _end(self, symbol: str) -> None:
+    def _end(self, symbol: str, ident: int | None = None) -> None:
+        """Move the symbol's dislocated book back (only dislocation `ident`, if given)."""
         d = self.truth.open.get(symbol)
-        if d is None:
+        if d is None or (ident is not None and d.id != ident):
             return
         self.truth.end(symbol, self._wall_ms())
         self.model.set_offset(symbol, d.venue, 0.0)
@@ -163,9 +164,10 @@ class MarketRun:
 
     # --- scheduling --------------------------------------------------------------
 
-    def _at(self, when: float, kind: str, symbol: str, venue: Venue | None) -> None:
+    def _at(self, when: float, kind: str, symbol: str, venue: Venue | None,
+            ident: int = 0) -> None:
         self._seq += 1
-        heapq.heappush(self._events, (when, self._seq, kind, symbol, venue))
+        heapq.heappush(self._events, (when, self._seq, kind, symbol, venue, ident))
 
     def _next_change(self, now: float, symbol: str, venue: Venue) -> None:
         rate = self.market.activity_for(symbol)

@@ -66,3 +66,15 @@ async def test_steady_serves_no_truth_and_the_banner_says_where_it_is() -> None:
     async with running(SimConfig()) as (srv, http):
         assert await served(http, srv.truth_url) == []
         assert srv.truth_url in sim_banner(srv)
+
+
+async def test_a_dislocation_made_over_an_open_one_keeps_its_own_life() -> None:
+    async with running(SimConfig(profile="market", market=CALM)) as (srv, _):
+        srv.dislocate("ETH-USDT", Venue.BYBIT, 50.0, life_s=0.2)
+        srv.dislocate("ETH-USDT", Venue.BYBIT, -50.0, life_s=60.0)
+        first, second = srv.truth.dislocations
+        assert first.end_ms is not None and second.end_ms is None  # the second ended it
+        ticks = srv.model.ticks  # the market's clock passes the first one's planned end
+        await until(lambda: srv.model.ticks >= ticks + 10, "half a second of market time")
+        assert second.end_ms is None and srv.truth.open["ETH-USDT"] is second
+        assert srv.model.dislocation_bps("ETH-USDT", Venue.BYBIT) == -50.0
