@@ -98,6 +98,7 @@ class Seen:
     sell: Venue
     opened_ms: float
     passed: bool
+    updates: int  # quotes the gap was judged on, at its latest event
 
 
 class Probe(Sink):
@@ -111,8 +112,9 @@ class Probe(Sink):
         seen = self.episodes.get(e.id)
         if seen is None:
             seen = self.episodes[e.id] = Seen(e.symbol, e.buy_venue, e.sell_venue,
-                                              e.opened_ns / 1e6, e.passed)
+                                              e.opened_ns / 1e6, e.passed, e.updates)
         seen.passed = seen.passed or e.passed
+        seen.updates = e.updates
 
     def on_quote(self, q: Quote) -> None:
         pass
@@ -167,6 +169,7 @@ def score(probe: Probe, truth: list[Dislocation], t0: float, t1: float, min_net_
     episodes = [e for e in probe.episodes.values() if t0 <= e.opened_ms <= t1 - LATE_MS]
     phantoms = [e for e in episodes if not any(behind(e, d) for d in truth)]
     found, pairs, passed, delays = 0, 0, 0, []
+    unpassed = []  # detected but never tradeable: (id, symbol, most updates judged on)
     by_symbol: dict[str, list[bool]] = {}
     passed_by_symbol: dict[str, list[bool]] = {}
     for d in eligible:
@@ -178,6 +181,8 @@ def score(probe: Probe, truth: list[Dislocation], t0: float, t1: float, min_net_
         found += 1
         pairs += any((e.buy, e.sell) == (d.buy_venue, d.sell_venue) for e in mine)
         passed += any(e.passed for e in mine)
+        if not any(e.passed for e in mine):
+            unpassed.append((d.id, d.symbol, max(e.updates for e in mine)))
         delays.append(min(e.opened_ms for e in mine) - d.start_ms)
     n = len(eligible)
     return {
@@ -187,7 +192,7 @@ def score(probe: Probe, truth: list[Dislocation], t0: float, t1: float, min_net_
         "delay_ms_p90": statistics.quantiles(delays, n=10)[-1] if len(delays) > 1 else 0.0,
         "recall_by_symbol": {s: sum(v) / len(v) for s, v in sorted(by_symbol.items())},
         "passed_by_symbol": {s: sum(v) / len(v) for s, v in sorted(passed_by_symbol.items())},
-        "episodes": len(episodes),
+        "episodes": len(episodes), "unpassed": unpassed,
         "phantom_list": [vars(e) for e in phantoms],
     }
 
