@@ -41,7 +41,8 @@ SPEC = VenueSpec(
         # "Limits": 1200 request weight per minute, per IP across endpoints.
         order_limit=RateLimit(1200, 60.0, per_path=False),
         style=VenueStyle(spread_bps=1.0, depth_quote=60_000.0, latency_ticks=0,
-                         jitter_bps=0.2),
+                         jitter_bps=0.2, lag_ms=8.0,
+                         lag_jitter_ms=3.0),
         # Plausible values modelled on the real listings ("Exchange information").
         rules={
             "BTC-USDT": Rules(price_dp=2, qty_dp=5, min_qty="0.00001", min_notional="5"),

@@ -38,7 +38,8 @@ SPEC = VenueSpec(
         fees=FeeRates(Decimal("0.001"), Decimal("0.001")),
         order_limit=RateLimit(20, 1.0),  # "Rate Limit Rules": spot order entry 20/s
         style=VenueStyle(spread_bps=1.6, depth_quote=30_000.0, latency_ticks=1,
-                         jitter_bps=0.25),
+                         jitter_bps=0.25, lag_ms=20.0,
+                         lag_jitter_ms=8.0),
         # Plausible values modelled on the real listings ("Get Instruments Info").
         rules={
             "BTC-USDT": Rules(price_dp=1, qty_dp=6, min_qty="0.000011", min_notional="5"),
