@@ -18,10 +18,10 @@ from __future__ import annotations
 import math
 import statistics
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from arbot.domain import Quote, Venue
+from arbot.domain import FeedState, FeedStatus, Quote, Venue
 from arbot.venues import VENUES
 
 NS_PER_MS = 1_000_000
@@ -109,3 +109,10 @@ class LagTracker:
         if lag is None or lag <= self.max_lag_ms:
             return None
         return f"lag {lag:.0f} ms > max_lag_ms {self.max_lag_ms:g}"
+
+
+def lag_status(statuses: Iterable[FeedStatus]) -> FeedStatus | None:
+    """The status that speaks for a venue's lag: the newest of its connections' (they
+    share the venue's tracker), DISABLED ones (stopped by a restart) aside."""
+    shown = [s for s in statuses if s.state is not FeedState.DISABLED]
+    return max(shown, key=lambda s: s.ts_ns) if shown else None
