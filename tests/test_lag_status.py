@@ -5,6 +5,7 @@ frames arrive 800 ms behind its clock (and every venue's clock runs 3 s ahead of
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import socket
 from pathlib import Path
@@ -16,9 +17,10 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from arbot.config import ArbotSettings
-from arbot.domain import FeedState, Venue
-from arbot.headless import status_lines
+from arbot.domain import FeedState, FeedStatus, Venue
+from arbot.headless import StatusLog, status_lines
 from arbot.runtime import Runtime
+from arbot.storage.recorder import Recorder
 from arbot.tui.app import build_app
 from tests.conftest import until
 from tests.test_lag_runtime import SIM, SLOW
@@ -115,3 +117,36 @@ async def test_the_tui_strip_shows_lag_ms_and_the_stale_reason(tmp_path: Path) -
         assert 700 <= p50 <= p99
         assert cell(strip, "binance", "lag") == "n/a"
         assert cell(strip, "binance", "note") == "lag n/a (bookTicker has no time)"
+
+
+def _status(state: FeedState, reason: str | None) -> FeedStatus:
+    return FeedStatus(venue=Venue.OKX, connection=0, state=state, frames_per_s=40.0,
+                      quotes_per_s=40.0, last_frame_age_s=0.02, reconnects=0, drops={},
+                      last_error=None, ts_ns=1, lag_p50_ms=820.0, lag_p99_ms=900.0,
+                      lag_samples=80, clock_offset_ms=3000.0, stale_reason=reason)
+
+
+class Rows:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, Any]] = []
+
+    def keep(self, table: str, row: Any) -> None:
+        self.rows.append((table, row))
+
+
+def test_the_log_and_the_recorded_feed_events_say_why_a_venue_went_stale(
+        caplog: pytest.LogCaptureFixture) -> None:
+    why = "lag 820 ms > max_lag_ms 500"
+    writer = Rows()
+    recorder = Recorder(writer, "off", 0)  # type: ignore[arg-type]
+    log = StatusLog()
+    with caplog.at_level(logging.INFO, logger="arbot"):
+        for s in (_status(FeedState.LIVE, None), _status(FeedState.STALE, why),
+                  _status(FeedState.LIVE, None)):
+            log.on_feed_status(s)
+            recorder.on_feed_status(s)
+    stale = [r for r in caplog.records if "stale" in r.getMessage()]
+    assert [(r.levelno, r.getMessage()) for r in stale] == [
+        (logging.WARNING, f"okx: stale ({why})")]
+    details = [row[3] for table, row in writer.rows if table == "feed_events"]
+    assert details == ["connection 0", f"connection 0 ({why})", "connection 0"]
