@@ -167,6 +167,8 @@ class FeedBase:
         return out
 
     def _set(self, state: FeedState) -> None:
+        if state is FeedState.LIVE and self.lag_stale is not None:
+            state = FeedState.STALE  # the venue's lag holds it out (`_judge_lag`)
         if state is not self.state:
             self.state = state
             self.sink.on_feed_status(self.status())
@@ -227,7 +229,7 @@ class FeedBase:
                             drop(why)
                     else:
                         self._control(event, link)
-                if self.state is not live and link.quoted and self.lag_stale is None:
+                if self.state is not live and link.quoted:
                     self._set(live)  # first quote on this socket, or frames resumed
             elif kind is aiohttp.WSMsgType.ERROR:
                 raise Reconnect(f"socket error: {ws.exception()}")
