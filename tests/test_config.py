@@ -158,6 +158,8 @@ BROKEN = [
      "one of: all, changes, throttled, off"),
     ("[storage]\nretention_days = 4000", "storage.retention_days", "4000", "between 0 and 3650"),
     ("[storage]\nflush_ms = 5", "storage.flush_ms", "= 5", "between 10 and 10000"),
+    ("[feeds]\nmax_lag_ms = 5", "feeds.max_lag_ms", "= 5", "number between 10 and 60000"),
+    ('[feeds]\nmax_lag_ms = "fast"', "feeds.max_lag_ms", '"fast"', "between 10 and 60000"),
     ("[ui]\nrefresh_ms = 10", "ui.refresh_ms", "= 10", "between 50 and 5000"),
     ('[ui]\nshow_sizes = "yes"', "ui.show_sizes", '"yes"', "true or false"),
     ("[ui.keymap]\nquit = 5", "ui.keymap.quit", "= 5", "must be a string"),

@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import aiohttp
 
@@ -31,6 +31,7 @@ from arbot.domain import (
 )
 from arbot.events import FeedSink
 from arbot.exchanges.base import Adapter, DropCounter
+from arbot.exchanges.lag import LagTracker
 from arbot.exchanges.link import Link
 from arbot.exchanges.quotegate import QuoteGate
 from arbot.exchanges.reconnect import (
@@ -39,6 +40,7 @@ from arbot.exchanges.reconnect import (
     Reconnect,
     rotate_at_age,
 )
+from arbot.exchanges.venueclock import VenueClock
 
 _TEXT = aiohttp.WSMsgType.TEXT
 _BINARY = aiohttp.WSMsgType.BINARY
@@ -84,6 +86,7 @@ class FeedBase:
         rng: random.Random | None = None,
         raw: RawSink | None = None,
         gate: QuoteGate | None = None,
+        lag: LagTracker | None = None,
     ) -> None:
         self.adapter = adapter
         self.url = url
@@ -117,6 +120,15 @@ class FeedBase:
             timing.max_connection_age_s if timing.max_connection_age_s is not None
             else adapter.max_connection_age_s, timing)
         self._rates_at = (clock(), 0, 0)
+        # Lag: the venue's tracker (shared by its connections), sampled on the
+        # supervisor's tick from the newest quote, so the hot loop only keeps a reference.
+        self.lag = lag
+        self.lag_stale: str | None = None  # why the venue is too late to use, if it is
+        self._last_quote: Quote | None = None
+        # The venue's clock, refreshed beside this connection's run (one connection per
+        # venue carries it; the others share the tracker that reads it).
+        self.venue_clock: VenueClock | None = None
+        self._sampled: Quote | None = None
 
     # -- status ---------------------------------------------------------------------
 
@@ -139,9 +151,24 @@ class FeedBase:
             ts_ns=self._wall_ns(),
             rotating=self.rotating,
             rotations=self.rotations,
+            **self._lag_fields(now),
         )
 
+    def _lag_fields(self, now: float) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.state is FeedState.STALE:
+            out["stale_reason"] = self.lag_stale or (
+                f"no frame for {now - self.last_frame:.1f} s" if self.last_frame is not None
+                else "no frame yet")
+        if self.lag is not None:
+            f = self.lag.figures(now)
+            out.update(lag_p50_ms=f.p50_ms, lag_p99_ms=f.p99_ms, lag_samples=f.samples,
+                       lag_note=f.note, clock_offset_ms=f.offset_ms)
+        return out
+
     def _set(self, state: FeedState) -> None:
+        if state is FeedState.LIVE and self.lag_stale is not None:
+            state = FeedState.STALE  # the venue's lag holds it out (`_judge_lag`)
         if state is not self.state:
             self.state = state
             self.sink.on_feed_status(self.status())
@@ -195,6 +222,7 @@ class FeedBase:
                                 link.claimed.add(event.symbol)
                             self.quotes += 1
                             on_quote(event)
+                            self._last_quote = event
                             if not link.quoted:
                                 link.first_quote()
                         else:
@@ -217,6 +245,21 @@ class FeedBase:
         elif isinstance(event, ShutdownNotice):
             link.ask_rotation(f"venue notice: {event.message}")
 
+    def _judge_lag(self, lag: LagTracker, link: Link, now: float, heard: bool) -> None:
+        """Sample the newest quote and hold the connection STALE while the venue's lag is
+        over `[feeds] max_lag_ms`; LIVE again once it is back under (and frames flow)."""
+        quote = self._last_quote
+        if quote is not None and quote is not self._sampled:
+            self._sampled = quote
+            lag.add(quote, now)
+        was = self.lag_stale
+        self.lag_stale = lag.verdict(now)
+        if self.lag_stale is not None:
+            if link.quoted and self.state is not FeedState.STALE:
+                self._set(FeedState.STALE)
+        elif was is not None and self.state is FeedState.STALE and link.quoted and heard:
+            self._set(FeedState.LIVE)
+
     async def _supervise(self, link: Link) -> NoReturn:
         """Heartbeats, watchdogs, the ack timeout and the age limit, checked every tick."""
         ws = link.ws
@@ -234,6 +277,8 @@ class FeedBase:
                 raise Reconnect(f"no data for {since_frame:.0f} s")
             if since_frame >= t.stale_after_s and self.state is FeedState.LIVE:
                 self._set(FeedState.STALE)
+            if self.lag is not None:
+                self._judge_lag(self.lag, link, now, since_frame < t.stale_after_s)
             if hb.frame is not None:
                 waited = min(now - last_ping, since_frame) if hb.idle_only else now - last_ping
                 if waited >= interval:

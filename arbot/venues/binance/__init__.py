@@ -27,6 +27,10 @@ SPEC = VenueSpec(
     maker_fee_bps=10.0,
     credentials=CredentialNames("BINANCE_API_KEY", "BINANCE_API_SECRET"),
     tardis_id="binance",
+    # "Individual Symbol Book Ticker Streams": the payload is {u, s, b, B, a, A}, no event
+    # time, so lag is not measured (docs/venues/binance.md).
+    l1_channel="bookTicker",
+    no_event_time=True,
     # "WebSocket Streams": "A single connection to stream.binance.com is only valid for
     # 24 hours; expect to be disconnected at the 24 hour mark."
     max_connection_age_s=24 * 3600.0,

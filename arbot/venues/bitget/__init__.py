@@ -28,6 +28,7 @@ SPEC = VenueSpec(
     credentials=CredentialNames("BITGET_API_KEY", "BITGET_API_SECRET",
                                 "BITGET_API_PASSPHRASE"),
     tardis_id="bitget",
+    l1_channel="books1",  # data[0].ts: the book's time (the envelope ts is push time)
     # "Websocket API" (common/websocket-intro), in some copies of the page: "Websocket
     # will be forcibly disconnected every 24 hours".
     max_connection_age_s=24 * 3600.0,

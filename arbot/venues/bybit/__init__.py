@@ -27,6 +27,8 @@ SPEC = VenueSpec(
     maker_fee_bps=10.0,
     credentials=CredentialNames("BYBIT_API_KEY", "BYBIT_API_SECRET"),
     tardis_id="bybit-spot",
+    # Lag is measured from `ts`, not `cts` (docs/venues/bybit.md, "Timestamps").
+    l1_channel="orderbook.1",
     # "Orderbook": spot level 1 pushes every 10 ms on change, and "if 3 seconds have
     # elapsed without a change in the orderbook, a snapshot message will be pushed again".
     quote_resend_s=3.0,

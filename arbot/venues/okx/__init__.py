@@ -26,6 +26,7 @@ SPEC = VenueSpec(
     maker_fee_bps=8.0,
     credentials=CredentialNames("OKX_API_KEY", "OKX_API_SECRET", "OKX_API_PASSPHRASE"),
     tardis_id="okex",
+    l1_channel="bbo-tbt",  # data[0].ts: when the push was triggered
     # "Order book channel", bbo-tbt: "Snapshot data will be pushed every 10 ms when there
     # are changes": on change only, no periodic re-send.
     sim=SimSpec(
