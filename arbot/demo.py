@@ -2,9 +2,10 @@
 
 The one module outside the simulator and the front ends that knows it exists: it starts
 the simulator, points the venues' URLs at it, hands out its demo keys and, for a backtest
-of a demo recording, the trading rules the simulator served. The core (engine, exchanges,
-trading, storage, backtest) never imports `arbot.sim` (import contract in pyproject.toml);
-whoever builds a demo run passes these in.
+of a demo recording, the trading rules the simulator served. It also turns the `[sim]`
+settings into the simulator's `SimConfig`, for `--demo` and `arbot sim` alike. The core
+(engine, exchanges, trading, storage, backtest) never imports `arbot.sim` (import contract
+in pyproject.toml); whoever builds a demo run passes these in.
 """
 
 from __future__ import annotations
@@ -14,24 +15,47 @@ from urllib.parse import parse_qsl
 
 from pydantic import SecretStr
 
-from arbot.config import ArbotSettings, VenueCredentials
+from arbot.config import ArbotSettings, SimVenueSettings, VenueCredentials
 from arbot.config.run import with_endpoints
 from arbot.domain import Instrument, Venue
 from arbot.exchanges import adapter_for
-from arbot.sim import SimConfig, SimServer
+from arbot.sim import Faults, SimConfig, SimServer
 from arbot.sim.instruments import is_valid_symbol, spec_for
 from arbot.sim.server import PROTOCOLS
 from arbot.sim.wire import RestRequest, dumps
 
 __all__ = ["SimConfig", "SimServer", "credentials", "demo_instrument", "endpoints",
-           "on_simulator", "simulator"]
+           "on_simulator", "sim_config", "sim_faults", "simulator"]
 
 Endpoints = dict[Venue, tuple[str, str]]
 
 
-def simulator(config: SimConfig | None, symbols: Iterable[str]) -> SimServer:
-    """The simulator to enter (`async with`): `config`, or the default one for `symbols`."""
-    return SimServer(config or SimConfig(symbols=tuple(symbols)))
+def simulator(config: SimConfig | None, settings: ArbotSettings) -> SimServer:
+    """The simulator to enter (`async with`): `config`, or the one `settings` describe."""
+    return SimServer(config or sim_config(settings))
+
+
+def sim_config(settings: ArbotSettings, symbols: Iterable[str] | None = None) -> SimConfig:
+    """The simulator the `[sim]` section describes, serving `symbols` (by default the
+    `[market]` symbols, the ones the run subscribes to). A venue whose connection age is
+    unset is left out of `max_ages`, so it keeps its documented one; 0 means never."""
+    sim = settings.sim
+    ages = {v: age or None for v in Venue
+            if (age := sim.for_venue(v).max_connection_age_s) is not None}
+    return SimConfig(profile=sim.profile, seed=sim.seed, rate=sim.rate,
+                     symbols=tuple(settings.market.symbols if symbols is None else symbols),
+                     faults={v: sim_faults(sim.for_venue(v)) for v in Venue}, max_ages=ages)
+
+
+def sim_faults(venue: SimVenueSettings) -> Faults:
+    """One venue's `[sim.<venue>]` table as the simulator's `Faults` (0 is off). A lag or
+    jitter left unset is not passed at all, so the profile's own value for the venue holds."""
+    lag = {name: value for name in ("lag_ms", "jitter_ms")
+           if (value := getattr(venue, name)) is not None}
+    return Faults(drop_every_s=venue.drop_every_s or None,
+                  stall_every_s=venue.stall_every_s or None, stall_for_s=venue.stall_for_s,
+                  garbage_rate=venue.garbage_rate, absurd_rate=venue.absurd_rate,
+                  shutdown_every_s=venue.shutdown_every_s or None, **lag)
 
 
 def endpoints(sim: SimServer) -> Endpoints:

@@ -123,6 +123,15 @@ class FeedStatus(msgspec.Struct, frozen=True, kw_only=True):
     # not reconnects.
     rotating: str | None = None
     rotations: int = 0
+    # The venue's lag, exchange time to receive time corrected by its clock offset
+    # (`arbot.exchanges.lag`): rolling p50/p99 over the samples counted; None with
+    # `lag_note` saying why where it is not measured (no venue time, no offset yet).
+    lag_p50_ms: float | None = None
+    lag_p99_ms: float | None = None
+    lag_samples: int = 0
+    lag_note: str | None = None
+    clock_offset_ms: float | None = None  # venue clock minus ours, from its REST time
+    stale_reason: str | None = None  # why the state is STALE (silence, or lag over max)
 
 
 class Opportunity(msgspec.Struct, frozen=True, kw_only=True, gc=False):

@@ -19,8 +19,10 @@ from arbot.domain import Instrument, Venue
 from arbot.events import FeedSink
 from arbot.exchanges import adapter_for
 from arbot.exchanges.feed import Feed, aiohttp_connect
+from arbot.exchanges.lag import LagTracker
 from arbot.exchanges.quotegate import GateBoard, QuoteGate
 from arbot.exchanges.rest import RestClient, load_symbol_map
+from arbot.exchanges.venueclock import VenueClock
 from arbot.storage.rawlog import RawLog
 
 log = logging.getLogger("arbot")
@@ -46,12 +48,16 @@ async def build_feeds(venue: Venue, settings: ArbotSettings, session: aiohttp.Cl
     timing = feed_timing(settings)
     ids = [symbols.to_venue(s) for s in symbols.canonical_symbols()]
     gate = QuoteGate(venue, found, gates)
+    # One clock and one lag tracker per venue: its first connection keeps the clock.
+    clock = VenueClock(venue, client.server_time_sample)
+    lag = LagTracker(venue, lambda: clock.offset_ms, max_lag_ms=settings.feeds.max_lag_ms)
     feeds = []
     for n, chunk in enumerate(adapter.connections(ids)):
         feed = Feed(adapter, config.ws_url, chunk, symbols.lookup, sink,
                     aiohttp_connect(session, timing), connection=n, timing=timing,
                     raw=raw_log.sink(venue) if raw_log is not None else None,
-                    gate=gate)
+                    gate=gate, lag=lag)
+        feed.venue_clock = clock if n == 0 else None
         feed.last_error = warning  # shown in the venue's status until a newer error
         feeds.append(feed)
     return feeds

@@ -24,6 +24,7 @@ from arbot.api.server import ApiRefused
 from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Venue
 from arbot.events import Sink
+from arbot.exchanges.lag import lag_status
 from arbot.export import plain_number
 from arbot.runtime import Runtime
 from arbot.storage.rawlog import RawLogConfig
@@ -91,16 +92,17 @@ class StatusLog(Sink):
             return
         self._seen[key] = now
         where = f"{s.venue}" + (f"#{s.connection}" if s.connection else "")
-        reason = f" ({s.last_error})" if s.last_error else ""
+        reason = f" ({s.stale_reason})" if s.stale_reason else ""
+        reason += f" ({s.last_error})" if s.last_error else ""
         reason += f" (rotating: {s.rotating})" if s.rotating else ""
         level = logging.INFO if s.state in _QUIET else logging.WARNING
         log.log(level, "%s: %s%s", where, s.state, reason)
 
 
 def status_lines(runtime: RuntimeView) -> list[str]:
-    """One line per venue: state, quotes/s, last-frame age, reconnects, drops (with their
-    reasons when there are any: malformed frames and absurd quotes call for different
-    actions)."""
+    """One line per venue: state (and why, when stale), quotes/s, last-frame age, lag,
+    reconnects, drops (with their reasons when there are any: malformed frames and absurd
+    quotes call for different actions)."""
     by_venue: dict[Venue, list[FeedStatus]] = {}
     for (venue, _), status in sorted(runtime.board.latest.items()):
         by_venue.setdefault(venue, []).append(status)
@@ -113,10 +115,13 @@ def status_lines(runtime: RuntimeView) -> list[str]:
         for status in statuses:
             drops.update(status.drops)
         why = ", ".join(f"{k} {n}" for k, n in sorted(drops.items()))
+        stale = next((s.stale_reason for s in statuses if s.stale_reason), None)
         lines.append(
             f"{venue:<8} {states[venue]:<12} {sum(s.quotes_per_s for s in statuses):8.1f} q/s"
-            f"  last frame {age:>8}  reconnects {sum(s.reconnects for s in statuses)}"
-            f"  drops {drops.total()}" + (f" ({why})" if why else ""))
+            f"  last frame {age:>8}  {_lag(statuses)}"
+            f"  reconnects {sum(s.reconnects for s in statuses)}"
+            f"  drops {drops.total()}" + (f" ({why})" if why else "")
+            + (f"  STALE: {stale}" if stale and states[venue] is FeedState.STALE else ""))
     engine = runtime.engine
     if engine is not None:
         f = engine.funnel
@@ -150,6 +155,18 @@ def status_lines(runtime: RuntimeView) -> list[str]:
         lines.append(f"raw      {s.frames} frames in {s.files} files, {s.dropped} dropped"
                      + (f" ({s.last_error})" if s.dropped and s.last_error else ""))
     return lines
+
+
+def _lag(statuses: list[FeedStatus]) -> str:
+    """`lag p50 12 p99 40 ms (80 samples, clock +3 ms)`, or the note saying why not."""
+    s = lag_status(statuses)
+    if s is None or (s.lag_note is None and s.lag_p50_ms is None):
+        return "lag -"
+    if s.lag_note is not None:
+        return f"lag {s.lag_note}"
+    offset = "" if s.clock_offset_ms is None else f", clock {s.clock_offset_ms:+.0f} ms"
+    return (f"lag p50 {s.lag_p50_ms:.0f} p99 {s.lag_p99_ms or 0:.0f} ms "
+            f"({s.lag_samples} samples{offset})")
 
 
 async def _report(runtime: RuntimeView, every_s: float) -> None:
@@ -204,7 +221,8 @@ async def _run(settings: ArbotSettings, demo: bool, duration: float | None, arm_
             log.warning("live mode is NOT armed: no orders will be sent (start with "
                         "--arm-live to trade)")
         if demo and runtime.sim is not None:
-            log.info("simulated venues on 127.0.0.1:%d (prices are not real)", runtime.sim.port)
+            log.info("simulated venues on 127.0.0.1:%d, profile %s, seed %d (prices are not "
+                     "real)", runtime.sim.port, runtime.sim.config.profile, runtime.sim.config.seed)
         log.info("recording to %s (%s)", settings.storage.path, settings.storage.record_quotes)
         if record_raw is not None:
             log.info("recording raw frames to %s", record_raw.directory)

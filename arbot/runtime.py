@@ -100,7 +100,7 @@ class Runtime:
         token = api_token() if self.api_hub is not None else ""  # refuse before anything
         if self.demo:
             self.sim = await self._stack.enter_async_context(
-                demo.simulator(self._sim_config, self.settings.market.symbols))
+                demo.simulator(self._sim_config, self.settings))
             self._sim_urls = demo.endpoints(self.sim)
             self.settings = demo.on_simulator(self.settings, self._sim_urls)
         storage = self.settings.storage
@@ -212,7 +212,7 @@ class Runtime:
         """Take saved settings without a restart: engine parameters and the recording mode
         in place, and new connections only for the venues whose feeds changed (switched
         on or off, new URL, or new symbols). Returns those venues. Storage path, feed
-        timings and the API apply on the next start."""
+        timings, the API and the demo's [sim] apply on the next start."""
         settings = demo.on_simulator(settings, self._sim_urls)
         changed = feeds_changed(self.settings, settings)
         self.settings = settings

@@ -9,9 +9,10 @@ dislocates a venue several times a second, so the trader keeps trading. Both pro
 read CLOCK_MONOTONIC, which Linux shares between processes.
 
 Per trade, on one monotonic clock:
-  * `preflight+journal`: inside `Trader.on_episode`, from entry to both legs scheduled
-    (risk checks, Decimal pre-flight, the intent committed to SQLite);
-  * `to_executor`: entry to the later of the two `place` calls starting;
+  * `preflight+journal`: from the engine handing the episode over (`Trader.on_episode`)
+    to both legs scheduled: the wait in the trader's inbox, risk checks, the Decimal
+    pre-flight, the intent committed to SQLite;
+  * `to_executor`: hand-over to the later of the two `place` calls starting;
   * `on_wire`: entry to the later of the two orders arriving in the simulator's handler
     (in the other process), i.e. written, carried over loopback and parsed by the
     server: an upper bound on "on the wire";
@@ -20,7 +21,16 @@ The same run in paper mode times the paper executor (no HTTP) for comparison. Th
 loop also carries the market feeds (4 venues x symbols at --rate frames/s per
 connection); their frames compete with the orders, as they do in production.
 
+First, the tick path (`bench/trading_tick.py`, one child process per checkout, old and new
+alternated over --rounds): the trader's share of the quote that hands it a passed
+episode, that quote's whole handling, and the episode to both orders, for this checkout
+and for --old (a git ref, `main` by default) in the same run. The GOAL lines:
+`trader_on_tick_path_p50` <= 10 us, `trader_on_tick_path_p99` <= 25 us, and
+`episode_to_order_p50` no more than 10% over the old code's in the same run (the queue
+must not slow the orders down).
+
     python bench/trading.py [--seconds 30] [--symbols 4] [--rate 50] [--mode live]
+                            [--old main] [--rounds 5] [--samples 300]
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ import json
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -54,7 +65,7 @@ from arbot.trading.paper import PaperExecutor
 from arbot.trading.trader import Trader
 from bench.child import ChildProcess
 from bench.engine_e2e import CpuMeter
-from bench.report import emit
+from bench.report import emit, goal
 
 CLIENT_ID = re.compile(rb"(ab[0-9a-f]{11,}[bs])\b")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -72,35 +83,36 @@ class Clocks:
 
 
 def instrument(clocks: Clocks) -> None:
-    """Wrap the trader, both executors and the simulator's signed handlers (bench only)."""
-    on_episode = Trader.on_episode
+    """Wrap the trader, both executors and the simulator's signed handlers (bench only).
+    A trade's clock starts when the engine handed its episode over (`handed_ns`)."""
+    act = Trader._act
 
-    def timed_episode(self: Trader, event: EpisodeEvent) -> None:
-        t0 = time.monotonic_ns()
+    def timed_act(self: Trader, event: EpisodeEvent, handed_ns: int) -> None:
         before = set(self._tasks)
-        on_episode(self, event)
+        act(self, event, handed_ns)
         new = [t for t in self._tasks if t not in before]
         if new:
             trade_id = new[0].get_name().removeprefix("trade-")
-            clocks.seen[trade_id] = t0
+            clocks.seen[trade_id] = handed_ns
             clocks.scheduled[trade_id] = time.monotonic_ns()
 
-    Trader.on_episode = timed_episode  # type: ignore[method-assign]
+    Trader._act = timed_act  # type: ignore[method-assign]
 
     for cls in (LiveExecutor, PaperExecutor):
-        place = cls.place
+        cls.place = timed(cls.place, clocks)  # type: ignore[method-assign]
 
-        def timed_place(self: Any, req: OrderRequest,
-                        place: Callable[..., Awaitable[OrderReport]] = place) -> Any:
-            async def run() -> OrderReport:
-                clocks.to_executor.setdefault(req.client_id, time.monotonic_ns())
-                try:
-                    return await place(self, req)
-                finally:
-                    clocks.acked.setdefault(req.client_id, time.monotonic_ns())
-            return run()
 
-        cls.place = timed_place  # type: ignore[method-assign]
+def timed(place: Callable[..., Awaitable[OrderReport]], clocks: Clocks
+          ) -> Callable[..., Awaitable[OrderReport]]:
+    """`place` noting when each order enters it and when its answer is back; the send
+    check and anything else pass through."""
+    async def timed_place(self: Any, req: OrderRequest, *args: Any) -> OrderReport:
+        clocks.to_executor.setdefault(req.client_id, time.monotonic_ns())
+        try:
+            return await place(self, req, *args)
+        finally:
+            clocks.acked.setdefault(req.client_id, time.monotonic_ns())
+    return timed_place
 
 
 
@@ -148,7 +160,7 @@ def settings(db: Path, symbols: int, mode: str) -> ArbotSettings:
 
 
 def spans(clocks: Clocks) -> dict[str, list[float]]:
-    """Per trade, microseconds from on_episode entry to each point (both legs there)."""
+    """Per trade, microseconds from the hand-over to each point (both legs there)."""
     out: dict[str, list[float]] = {"preflight+journal": [], "to_executor": [], "on_wire": [],
                                    "acked": []}
     for trade_id, t0 in clocks.seen.items():
@@ -198,12 +210,26 @@ def main() -> None:
     parser.add_argument("--symbols", type=int, default=4)
     parser.add_argument("--rate", type=float, default=50.0,
                         help="market frames/s per simulator connection")
-    parser.add_argument("--mode", choices=["live", "paper", "both"], default="both")
+    parser.add_argument("--mode", choices=["live", "paper", "both", "none"], default="both",
+                        help="the runtime spans; none: the tick path only")
+    parser.add_argument("--old", default="main", help="the git ref to compare with")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--samples", type=int, default=300, help="per round and checkout")
     parser.add_argument("--serve-sim", type=Path, help=argparse.SUPPRESS)  # the child
     args = parser.parse_args()
     if args.serve_sim:
         asyncio.run(serve_sim(args.symbols, args.rate, args.serve_sim))
         return
+    tick_rows, tick = tick_path(args.old, args.rounds, args.samples)
+    emit("trading_tick", ["code", "what", "samples", "p50_us", "p99_us", "max_us"], tick_rows,
+         extra={"old": args.old, "rounds": args.rounds, "samples": args.samples})
+    if args.mode != "none":
+        runtime_spans(args)
+    tick_goals(tick)
+
+
+def runtime_spans(args: argparse.Namespace) -> None:
+    """Live and paper through the real runtime against the simulator in a child."""
     demo_keys_in_environment()
     clocks = Clocks()
     instrument(clocks)
@@ -229,8 +255,55 @@ def main() -> None:
                 rows.append([mode, name, len(values),
                              statistics.median(values) if values else 0.0,
                              pct(values, 0.99), max(values, default=0.0)])
-    emit("trading", ["mode", "span (from episode seen)", "trades", "p50_us", "p99_us", "max_us"],
+    emit("trading", ["mode", "span (from hand-over)", "trades", "p50_us", "p99_us", "max_us"],
          rows, extra=extra)
+
+
+TICK = Path(__file__).resolve().parent / "trading_tick.py"
+TICK_SPANS = (("trader_us", "trader's share of the quote"), ("quote_us", "whole quote"),
+              ("to_orders_us", "episode -> both orders"))
+
+
+def tick_path(old_ref: str, rounds: int, samples: int
+              ) -> tuple[list[list[object]], dict[str, dict[str, list[float]]]]:
+    """Old and new, one child each per round, alternated so both share the machine's
+    load; every sample of every round pooled per checkout."""
+    repo = Path(__file__).resolve().parent.parent
+    pooled: dict[str, dict[str, list[float]]] = {"old": {}, "new": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(repo), "archive", old_ref],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        codes = {"old": tmp, "new": str(repo)}
+        for r in range(rounds):
+            for name in (("old", "new") if r % 2 == 0 else ("new", "old")):
+                out = subprocess.run([sys.executable, str(TICK), "--code", codes[name],
+                                      "--samples", str(samples)],
+                                     check=True, capture_output=True, text=True).stdout
+                got = json.loads(out.splitlines()[-1])
+                if not got["arbot"].startswith(codes[name]):
+                    raise RuntimeError(f"{name} ran {got['arbot']}, not {codes[name]}")
+                if got["trades"] != samples:
+                    raise RuntimeError(f"{name}: {got['trades']} trades of {samples}, "
+                                       f"refused {got['refused']}")
+                for key, _ in TICK_SPANS:
+                    pooled[name].setdefault(key, []).extend(got[key])
+    rows: list[list[object]] = []
+    for key, what in TICK_SPANS:
+        for name in ("old", "new"):
+            v = pooled[name][key]
+            rows.append([f"{name} ({old_ref})" if name == "old" else name, what, len(v),
+                         statistics.median(v), pct(v, 0.99), max(v)])
+    return rows, pooled
+
+
+def tick_goals(tick: dict[str, dict[str, list[float]]]) -> None:
+    new, old = tick["new"], tick["old"]
+    p50, p99 = statistics.median(new["trader_us"]), pct(new["trader_us"], 0.99)
+    goal("trader_on_tick_path_p50", p50, "us", "<=10", p50 <= 10)
+    goal("trader_on_tick_path_p99", p99, "us", "<=25", p99 <= 25)
+    e2o, before = statistics.median(new["to_orders_us"]), statistics.median(old["to_orders_us"])
+    goal("episode_to_order_p50", e2o, "us", f"<={before * 1.1:.0f}", e2o <= before * 1.1)
 
 
 if __name__ == "__main__":

@@ -88,7 +88,8 @@ def arbot_on_a_full_disk(tmp_path: Path, how: str, *args: str
     """`arbot --demo --no-ui ARGS` whose database lives where space runs out; killed (and
     the filesystem unmounted) on every path."""
     (tmp_path / "arbot.toml").write_text(
-        '[storage]\nflush_ms = 100\nrecord_quotes = "all"\n[feeds]\nstatus_log_s = 1.0\n')
+        '[storage]\nflush_ms = 100\nrecord_quotes = "all"\n[feeds]\nstatus_log_s = 1.0\n'
+        '[sim]\nprofile = "steady"\n')  # a steady stream of rows to fill the disk with
     with contextlib.ExitStack() as stack:
         where = stack.enter_context(tmpfs(tmp_path / "small")) if how == "tmpfs" else tmp_path
         limit: Callable[[], None] | None = _limit_file_size if how == "fsize" else None

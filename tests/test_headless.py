@@ -20,7 +20,8 @@ FLUSH_MS = 100
 def start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     (tmp_path / "arbot.toml").write_text(
         f'[storage]\npath = "arbot.db"\nflush_ms = {FLUSH_MS}\nrecord_quotes = "all"\n'
-        '[feeds]\nstatus_log_s = 1.0\n')
+        '[feeds]\nstatus_log_s = 1.0\n'
+        '[sim]\nprofile = "steady"\n')  # every symbol re-sent steadily: every venue records
     return subprocess.Popen([sys.executable, "-m", "arbot", "--demo", "--no-ui", *args],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -97,7 +98,7 @@ def test_sim_command_prints_urls_and_stops_on_sigint(tmp_path: Path) -> None:
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     assert proc.stdout is not None
-    banner = [proc.stdout.readline() for _ in range(6)]
+    banner = [proc.stdout.readline() for _ in range(10)]  # the header, then the tables
     assert any(ln.startswith("[exchanges.binance]") for ln in banner), banner
     assert any(ln.startswith('ws_url = "ws://127.0.0.1:') for ln in banner), banner
     proc.send_signal(signal.SIGINT)

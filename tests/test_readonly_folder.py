@@ -18,7 +18,8 @@ def test_export_and_backtest_read_a_database_in_a_read_only_folder(tmp_path: Pat
     folder = tmp_path / "archive"
     folder.mkdir()
     db = folder / "arbot.db"
-    (tmp_path / "arbot.toml").write_text('[storage]\npath = "archive/arbot.db"\n')
+    (tmp_path / "arbot.toml").write_text('[storage]\npath = "archive/arbot.db"\n'
+                                         '[sim]\nprofile = "steady"\n')  # quotes within 3 s
     recorded = subprocess.run([sys.executable, "-m", "arbot", "--demo", "--no-ui", "--duration",
                                "3"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert recorded.returncode == 0, recorded.stderr

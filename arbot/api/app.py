@@ -20,7 +20,14 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from arbot.api import params
-from arbot.api.convert import episode_out, episode_row_out, iso, quote_out, trade_row_out
+from arbot.api.convert import (
+    episode_out,
+    episode_row_out,
+    feed_out,
+    iso,
+    quote_out,
+    trade_row_out,
+)
 from arbot.api.hub import EventHub
 from arbot.api.limits import read_body
 from arbot.api.openapi import openapi
@@ -151,7 +158,7 @@ class Api:
             demo=rt.demo, started=iso(rt.started_ns),
             uptime_s=max(0.0, (time.time_ns() - rt.started_ns) / 1e9), funnel=funnel,
             trading=dict(trader.funnel()) if trader is not None else {},
-            decision_latency=pct)
+            decision_latency=pct, feeds=[feed_out(s) for s in rt.board.active()])
         return json_response(body)
 
     async def quotes(self, request: web.Request) -> web.Response:

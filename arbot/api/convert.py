@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from arbot.api.schemas import EpisodeOut, QuoteOut, TradeOut
-from arbot.domain import Episode, Quote
+from arbot.api.schemas import EpisodeOut, FeedOut, QuoteOut, TradeOut
+from arbot.domain import Episode, FeedStatus, Quote
 from arbot.storage.models import EpisodeRecord, TradeRecord
 from arbot.timefmt import format_time_ns
 from arbot.tradekinds import TradingMode
@@ -18,6 +18,12 @@ def quote_out(q: Quote) -> QuoteOut:
     exchange = None if q.ts_exchange_ms is None else iso(q.ts_exchange_ms * 1_000_000)
     return QuoteOut(q.venue.value, q.symbol, q.bid, q.bid_size, q.ask, q.ask_size,
                     iso(q.ts_recv_ns), exchange)
+
+
+def feed_out(s: FeedStatus) -> FeedOut:
+    return FeedOut(s.venue.value, s.connection, s.state.value, s.stale_reason, s.quotes_per_s,
+                   s.last_frame_age_s, s.reconnects, s.lag_p50_ms, s.lag_p99_ms,
+                   s.lag_samples, s.lag_note, s.clock_offset_ms)
 
 
 def episode_out(e: Episode) -> EpisodeOut:

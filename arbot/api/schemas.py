@@ -38,6 +38,25 @@ class Percentiles(msgspec.Struct, frozen=True):
     p99_us: float | None
 
 
+class FeedOut(msgspec.Struct, frozen=True):
+    """One venue connection's health as last reported. Lag is exchange time to receive
+    time, corrected by the venue's clock offset (ms); None with `lag_note` saying why
+    where it is not measured (e.g. "n/a (bookTicker has no time)")."""
+
+    venue: str
+    connection: int
+    state: str  # connecting, subscribing, live, stale, reconnecting, quarantined, disabled
+    stale_reason: str | None  # why it is stale: silence, or "lag 820 ms > max_lag_ms 500"
+    quotes_per_s: float
+    last_frame_age_s: float | None
+    reconnects: int
+    lag_p50_ms: float | None
+    lag_p99_ms: float | None
+    lag_samples: int
+    lag_note: str | None
+    clock_offset_ms: float | None  # the venue's clock minus ours, from its REST time
+
+
 class Status(msgspec.Struct, frozen=True):
     mode: str  # off, paper, live
     armed: bool
@@ -49,6 +68,7 @@ class Status(msgspec.Struct, frozen=True):
     funnel: dict[str, Any]
     trading: dict[str, Any]
     decision_latency: Percentiles  # passed episode -> both orders scheduled
+    feeds: list[FeedOut]  # every venue connection, in (venue, connection) order
 
 
 class QuoteOut(msgspec.Struct, frozen=True):

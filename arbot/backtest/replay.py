@@ -180,6 +180,9 @@ class Replay:
     async def _page(self, page: list[Quote]) -> None:
         trader = self.trader
         flight = trader.risk.in_flight if trader is not None else set()
+        # The trader's inbox, taken after each quote as the live trader's loop turn would.
+        waiting = trader.inbox.waiting if trader is not None else ()
+        drain = trader.drain if trader is not None else _no_trader
         engine = self.engine
         on_quote = engine.on_quote if engine is not None else _no_engine
         next_ns = self.next_ns
@@ -192,6 +195,8 @@ class Replay:
                 on_quote = engine.on_quote if engine is not None else _no_engine
             trading = len(flight)
             on_quote(q)
+            if waiting:
+                drain()
             if len(flight) > trading:  # a trade started: its orders leave now
                 await self._settle()
         self.quotes += len(page)
@@ -256,3 +261,7 @@ class Replay:
 
 def _no_engine(q: Quote) -> None:
     raise AssertionError("a quote before the first segment started")
+
+
+def _no_trader() -> None:
+    """Trading is off: nothing ever waits."""

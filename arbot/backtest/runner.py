@@ -165,7 +165,7 @@ async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
                                      sleep=timers.sleep, rng=rng)
             trader = Trader(trading, executor, journal, ledger, rules, book, run_id=run_id,
                             on_trade=collector.on_trade, mono_ns=clock, wall_ns=clock,
-                            sleep=timers.sleep)
+                            sleep=timers.sleep, drains_itself=False)
         replay = Replay(segments, first, pages, events, collector, episodes, trader, ledger,
                         rng, rules, timers)
         started = time.perf_counter()

@@ -19,6 +19,7 @@ from typing import Any
 from arbot import stopsignal
 from arbot.cli.commands import COMMANDS, STOPPABLE
 from arbot.cli.parser import EXIT_USAGE, build_parser
+from arbot.cli.sim import sim_overrides
 from arbot.config import ConfigError, load_settings
 from arbot.imports import CaptureError
 from arbot.storage.db import DatabaseError
@@ -51,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = sim_overrides(args)
     db = getattr(args, "db", None) or getattr(args, "main_db", None)
     if db is not None:
         out["storage"] = {"path": str(db)}

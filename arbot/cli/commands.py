@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from arbot.backtest import cli as backtest_cli
+from arbot.cli.sim import run_sim
 from arbot.config import ArbotSettings, load_credentials, render_toml, settings_source_path
 from arbot.demo import demo_instrument
 from arbot.events import Sink
@@ -32,7 +33,6 @@ from arbot.export import (
 from arbot.headless import arm_refusal, run_headless
 from arbot.imports.command import run_import
 from arbot.runtime import Runtime
-from arbot.sim import SimConfig, serve_until_stopped
 from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.lock import hold_database
 from arbot.storage.queries import iter_episodes, iter_quotes, vacuum
@@ -81,17 +81,6 @@ def recording_runtime(settings: ArbotSettings, demo: bool,
         return Runtime(settings, demo=demo, sinks=sinks, record_raw=raw)
 
     return build
-
-
-def _sim(args: argparse.Namespace, settings: ArbotSettings) -> int:
-    for symbol in args.symbols or ():
-        parse_canonical(symbol)
-    config = SimConfig.from_flags(
-        host=args.host, port=args.port, seed=args.seed,
-        symbols=tuple(args.symbols) if args.symbols else None, rate=args.rate,
-        drop_every=args.drop_every, stall_every=args.stall_every, garbage_rate=args.garbage_rate)
-    asyncio.run(serve_until_stopped(config))
-    return 0
 
 
 def _db(args: argparse.Namespace, settings: ArbotSettings) -> int:
@@ -166,7 +155,7 @@ STOPPABLE = (None, "sim")
 
 COMMANDS: dict[str, Command] = {
     "run": _exclusive("running", _run_app),
-    "sim": _sim,
+    "sim": run_sim,
     "db": _exclusive("db vacuum", _db),
     "config": _config,
     "import": _exclusive("import", run_import),

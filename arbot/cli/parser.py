@@ -14,6 +14,8 @@ from typing import NoReturn
 
 from arbot import __version__
 from arbot.backtest import cli as backtest_cli
+from arbot.cli.argtypes import positive
+from arbot.cli.sim import add_sim_parser
 from arbot.domain import Venue
 from arbot.imports.command import add_import_parsers
 from arbot.venues import VENUES
@@ -57,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, dest="main_db", metavar="PATH",
                         help="database file (default [storage] path); a sub-command's own "
                              "--db wins")
-    parser.add_argument("--duration", type=_positive, metavar="SECONDS",
+    parser.add_argument("--duration", type=positive, metavar="SECONDS",
                         help="stop cleanly after this many seconds")
     parser.add_argument("--log-format", choices=["text", "json"], default="text",
                         help="headless log format (default text)")
@@ -68,19 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --record-raw: gzip the files (.jsonl.gz)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    sim = commands.add_parser("sim", help="run the exchange simulator and print its URLs")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    sim.add_argument("--seed", type=int, default=0)
-    sim.add_argument("--symbols", nargs="+", metavar="BASE-QUOTE")
-    sim.add_argument("--rate", type=float, default=50.0, metavar="FRAMES_PER_S",
-                     help="frames per second per connection; 0 sends as fast as it can")
-    sim.add_argument("--drop-every", type=_positive, metavar="S",
-                     help="cut every connection this many seconds after it opens")
-    sim.add_argument("--stall-every", type=_positive, metavar="S",
-                     help="go silent (socket open) every this many seconds")
-    sim.add_argument("--garbage-rate", type=float, default=0.0, metavar="R",
-                     help="fraction of frames replaced by malformed ones (0..1)")
+    add_sim_parser(commands, common)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -115,10 +105,3 @@ def build_parser() -> argparse.ArgumentParser:
         what.add_argument("-o", "--output", default="-", metavar="FILE|-",
                           help="CSV file, or - for stdout (default)")
     return parser
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
-    return value

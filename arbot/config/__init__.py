@@ -2,7 +2,7 @@
 
 `from arbot.config import ArbotSettings, load_settings, ...` is the way in for everything
 that reads settings; the submodules each hold one part (`settings` loads and renders,
-`sections`, `filters` and `trading` are the TOML tables, `credentials` the API keys,
+`sections`, `filters`, `trading` and `simulator` are the TOML tables, `credentials` the API keys,
 `errors` the user-facing messages, `input` the raw-input guards, `keymap` the keymap
 check, `save` writes arbot.toml back, `run` says what a change of settings means for a run).
 """
@@ -33,6 +33,7 @@ from arbot.config.settings import (
     render_toml,
     settings_source_path,
 )
+from arbot.config.simulator import SimSettings, SimVenueSettings
 from arbot.config.trading import PaperSettings, TradingSettings
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "FeedSettings",
     "MarketSettings",
     "PaperSettings",
+    "SimSettings",
+    "SimVenueSettings",
     "StorageSettings",
     "StrategySettings",
     "TradingSettings",

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from inspect import isclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from types import NoneType, UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types as at
 from pydantic import BaseModel
@@ -158,9 +159,15 @@ def _model(annotation: Any) -> type[BaseModel] | None:
 
 
 def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
+    """The type a value must have: `Annotated` metadata split off, and `X | None` read as
+    X (None is how a setting is left unset, which TOML writes by leaving the key out)."""
     if get_origin(annotation) is Annotated:
         base, *metadata = get_args(annotation)
         return base, metadata
+    if get_origin(annotation) in (Union, UnionType):
+        present = [a for a in get_args(annotation) if a is not NoneType]
+        if len(present) == 1:
+            return _unwrap(present[0])
     return annotation, []
 
 

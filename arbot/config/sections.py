@@ -191,6 +191,9 @@ class FeedSettings(BaseModel):
         "How long a quarantined venue is left alone, in seconds."))
     status_log_s: float = Field(5.0, ge=1, le=3600, allow_inf_nan=False, description=(
         "Interval of the per-venue status lines in --no-ui mode, in seconds."))
+    max_lag_ms: float = Field(500.0, ge=10, le=60000, allow_inf_nan=False, description=(
+        "A venue whose quotes arrive later than this behind its own clock (the median "
+        "of the last 5 s) is stale and its quotes are not used, in ms."))
 
     @model_validator(mode="after")
     def _silence_after_stale(self) -> FeedSettings:

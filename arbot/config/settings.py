@@ -44,6 +44,7 @@ from arbot.config.sections import (
     StrategySettings,
     UiSettings,
 )
+from arbot.config.simulator import SimSettings
 from arbot.config.trading import TradingSettings
 from arbot.domain import Venue
 
@@ -65,6 +66,7 @@ class ArbotSettings(BaseSettings):
     trading: TradingSettings = Field(default_factory=TradingSettings, description="Execution.")
     ui: UiSettings = Field(default_factory=UiSettings, description="Terminal UI.")
     api: ApiSettings = Field(default_factory=ApiSettings, description="REST API.")
+    sim: SimSettings = Field(default_factory=SimSettings, description="Built-in simulator.")
 
     @classmethod
     def settings_customise_sources(
@@ -190,9 +192,11 @@ def render_toml(
     """The effective settings as loadable TOML; credentials, if given, masked in comments.
 
     Credentials go in comments, not a table, so the output can be saved as arbot.toml.
+    Unset values (None: e.g. a simulated venue's lag left to its profile) are left out,
+    as TOML has no null and a missing key is what unset means there.
     """
     text = ("# Effective ArBot settings: command line > ARBOT_* environment > arbot.toml > "
-            "defaults.\n\n" + tomlkit.dumps(settings.model_dump(mode="json")))
+            "defaults.\n\n" + tomlkit.dumps(settings.model_dump(mode="json", exclude_none=True)))
     if credentials is not None:
         text += "\n# Credentials, from the environment only (never read from this file):\n"
         for venue, names in CREDENTIAL_ENV.items():

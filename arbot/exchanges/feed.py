@@ -33,11 +33,16 @@ class Feed(FeedBase):
         reporter = asyncio.create_task(
             self._report(), name=f"feed-status-{self.adapter.venue}-{self.connection}"
         )
+        keeper = None if self.venue_clock is None else asyncio.create_task(
+            self.venue_clock.run(), name=f"feed-clock-{self.adapter.venue}")
         try:
             while True:
                 await self._session()
         finally:
             reporter.cancel()
+            if keeper is not None:
+                keeper.cancel()
+                await asyncio.gather(keeper, return_exceptions=True)
 
     async def _session(self) -> None:
         """One connection from connect to its end, then the wait before the next."""

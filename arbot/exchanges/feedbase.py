@@ -17,12 +17,11 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import aiohttp
 
 from arbot.domain import (
-    FeedEvent,
     FeedState,
     FeedStatus,
     Quote,
@@ -32,6 +31,7 @@ from arbot.domain import (
 )
 from arbot.events import FeedSink
 from arbot.exchanges.base import Adapter, DropCounter
+from arbot.exchanges.lag import LagTracker
 from arbot.exchanges.link import Link
 from arbot.exchanges.quotegate import QuoteGate
 from arbot.exchanges.reconnect import (
@@ -40,6 +40,7 @@ from arbot.exchanges.reconnect import (
     Reconnect,
     rotate_at_age,
 )
+from arbot.exchanges.venueclock import VenueClock
 
 _TEXT = aiohttp.WSMsgType.TEXT
 _BINARY = aiohttp.WSMsgType.BINARY
@@ -85,6 +86,7 @@ class FeedBase:
         rng: random.Random | None = None,
         raw: RawSink | None = None,
         gate: QuoteGate | None = None,
+        lag: LagTracker | None = None,
     ) -> None:
         self.adapter = adapter
         self.url = url
@@ -120,6 +122,15 @@ class FeedBase:
             timing.max_connection_age_s if timing.max_connection_age_s is not None
             else adapter.max_connection_age_s, timing)
         self._rates_at = (clock(), 0, 0)
+        # Lag: the venue's tracker (shared by its connections), sampled on the
+        # supervisor's tick from the newest quote, so the hot loop only keeps a reference.
+        self.lag = lag
+        self.lag_stale: str | None = None  # why the venue is too late to use, if it is
+        self._last_quote: Quote | None = None
+        # The venue's clock, refreshed beside this connection's run (one connection per
+        # venue carries it; the others share the tracker that reads it).
+        self.venue_clock: VenueClock | None = None
+        self._sampled: Quote | None = None
 
     # -- status ---------------------------------------------------------------------
 
@@ -142,9 +153,24 @@ class FeedBase:
             ts_ns=self._wall_ns(),
             rotating=self.rotating,
             rotations=self.rotations,
+            **self._lag_fields(now),
         )
 
+    def _lag_fields(self, now: float) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.state is FeedState.STALE:
+            out["stale_reason"] = self.lag_stale or (
+                f"no frame for {now - self.last_frame:.1f} s" if self.last_frame is not None
+                else "no frame yet")
+        if self.lag is not None:
+            f = self.lag.figures(now)
+            out.update(lag_p50_ms=f.p50_ms, lag_p99_ms=f.p99_ms, lag_samples=f.samples,
+                       lag_note=f.note, clock_offset_ms=f.offset_ms)
+        return out
+
     def _set(self, state: FeedState) -> None:
+        if state is FeedState.LIVE and self.lag_stale is not None:
+            state = FeedState.STALE  # the venue's lag holds it out (`_judge_lag`)
         if state is not self.state:
             self.state = state
             self.sink.on_feed_status(self.status())
@@ -175,9 +201,6 @@ class FeedBase:
         quote = parser.quote
         events = parser.events
         deliver = self._deliver
-        check = self._check
-        on_quote = self._on_quote
-        drop = self.drops.add
         clock, wall_ns = self._clock, self._wall_ns
         record = self._raw
         live = FeedState.LIVE
@@ -193,17 +216,14 @@ class FeedBase:
                     record(data, now)
                 q = quote(data, now)
                 if q is not None:
-                    if link.quoted and link.successor is None and not link.claiming:
-                        why = check(q)  # the steady state: gate, then straight to the sink
-                        if why is None:
-                            self.quotes += 1
-                            on_quote(q)
+                    deliver(q, link)
+                if events:  # acks, errors, notices; further quotes of a multi-row push
+                    for event in events:
+                        if type(event) is Quote:
+                            deliver(event, link)
                         else:
-                            drop(why)
-                    else:
-                        deliver(q, link)
-                if events:
-                    self._drain(events, link)
+                            self._control(event, link)
+                    events.clear()
                 if self.state is not live and link.quoted:
                     self._set(live)  # first quote on this socket, or frames resumed
             elif kind is aiohttp.WSMsgType.ERROR:
@@ -212,32 +232,22 @@ class FeedBase:
                 raise Reconnect(f"closed by the venue (code {ws.close_code})")
 
     def _deliver(self, q: Quote, link: Link) -> None:
-        """One quote to the sink, with the socket's first-quote and rotation rules (the
-        loop does the steady state inline): skipped if the replacement socket speaks for
-        its symbol, counted if the gate refuses it."""
+        """One quote to the sink, the steady state in the fewest steps: skipped if the
+        replacement socket speaks for its symbol, counted if the gate refuses it."""
         successor = link.successor
         if successor is not None and q.symbol in successor.claimed:
             return  # the replacement speaks for this symbol now
         why = self._check(q)
-        if why is None:
-            if link.claiming:
-                link.claimed.add(q.symbol)
-            self.quotes += 1
-            self._on_quote(q)
-            if not link.quoted:
-                link.first_quote()
-        else:
+        if why is not None:
             self.drops.add(why)
-
-    def _drain(self, events: list[FeedEvent], link: Link) -> None:
-        """What the frame said besides its quote (acks, errors, notices; further quotes of
-        a multi-row push), in order; the list is emptied for the next frame."""
-        for event in events:
-            if type(event) is Quote:
-                self._deliver(event, link)
-            else:
-                self._control(event, link)
-        events.clear()
+            return
+        if link.claiming:
+            link.claimed.add(q.symbol)
+        self.quotes += 1
+        self._on_quote(q)
+        self._last_quote = q  # for the lag sample, on the supervisor's tick
+        if not link.quoted:
+            link.first_quote()
 
     def _control(self, event: object, link: Link) -> None:
         if isinstance(event, SubscribeAck):
@@ -247,6 +257,21 @@ class FeedBase:
             self.sink.on_feed_status(self.status())
         elif isinstance(event, ShutdownNotice):
             link.ask_rotation(f"venue notice: {event.message}")
+
+    def _judge_lag(self, lag: LagTracker, link: Link, now: float, heard: bool) -> None:
+        """Sample the newest quote and hold the connection STALE while the venue's lag is
+        over `[feeds] max_lag_ms`; LIVE again once it is back under (and frames flow)."""
+        quote = self._last_quote
+        if quote is not None and quote is not self._sampled:
+            self._sampled = quote
+            lag.add(quote, now)
+        was = self.lag_stale
+        self.lag_stale = lag.verdict(now)
+        if self.lag_stale is not None:
+            if link.quoted and self.state is not FeedState.STALE:
+                self._set(FeedState.STALE)
+        elif was is not None and self.state is FeedState.STALE and link.quoted and heard:
+            self._set(FeedState.LIVE)
 
     async def _supervise(self, link: Link) -> NoReturn:
         """Heartbeats, watchdogs, the ack timeout and the age limit, checked every tick."""
@@ -265,6 +290,8 @@ class FeedBase:
                 raise Reconnect(f"no data for {since_frame:.0f} s")
             if since_frame >= t.stale_after_s and self.state is FeedState.LIVE:
                 self._set(FeedState.STALE)
+            if self.lag is not None:
+                self._judge_lag(self.lag, link, now, since_frame < t.stale_after_s)
             if hb.frame is not None:
                 waited = min(now - last_ping, since_frame) if hb.idle_only else now - last_ping
                 if waited >= interval:

@@ -49,6 +49,13 @@ class _Reply(NamedTuple):
     recv_ms: float
 
 
+class ClockSample(NamedTuple):
+    """Venue clock minus ours (ms, at the round trip's midpoint) and the round trip (ms)."""
+
+    offset_ms: float
+    rtt_ms: float
+
+
 def _wall_ms() -> float:
     return time.time_ns() / 1_000_000
 
@@ -112,13 +119,19 @@ class RestClient:
         """Venue clock minus local wall clock, in ms, taken at the round trip's midpoint
         (the error is at most half the round trip). Signed requests need it: venues
         reject timestamps outside a window of a few seconds."""
+        return (await self.server_time_sample()).offset_ms
+
+    async def server_time_sample(self) -> ClockSample:
+        """One reading of the venue's clock: the offset and the round trip it came with
+        (`arbot.exchanges.venueclock` keeps the reading with the shortest)."""
         path = self.adapter.time_path
         reply = await self._get(path, None)
         try:
             server_ms = self.adapter.parse_server_time(reply.body)
         except ValueError as exc:
             raise self._unreadable(path, reply, exc) from exc
-        return server_ms - (reply.sent_ms + reply.recv_ms) / 2
+        return ClockSample(server_ms - (reply.sent_ms + reply.recv_ms) / 2,
+                           reply.recv_ms - reply.sent_ms)
 
     async def fetch_instruments(self) -> list[Instrument]:
         """The venue's spot instruments with their tick and lot sizes."""

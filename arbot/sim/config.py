@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Literal
 
 from arbot.domain import Venue
+from arbot.sim.market import NO_LAG, Lag, Market
 from arbot.venues import VENUES
 from arbot.venues.simspec import Credentials as Credentials  # re-exported: sim settings
 from arbot.venues.simspec import FeeRates as FeeRates
@@ -47,11 +48,14 @@ class Faults:
     shutdown_every_s: float | None = None
     """Send the venue's shutdown notice (if it has one), then close after the grace."""
     shutdown_grace_s: float = 1.0
-    lag_ms: float = 0.0
-    """How far behind the venue's own clock its frames arrive: each pushed frame's time
-    fields carry a venue time this much (plus jitter) earlier than the moment it is sent."""
-    jitter_ms: float = 0.0
-    """Standard deviation of the lag, drawn per frame (the lag never goes below zero)."""
+    lag_ms: float | None = None
+    """How far behind the venue's own clock its frames arrive (None: the profile's
+    default, none for `steady`, the venue's for `market`). `steady` stamps each frame's
+    time fields this much (plus jitter) before the moment it is sent; `market` stamps the
+    moment the book changed and sends the frame this much later."""
+    jitter_ms: float | None = None
+    """Standard deviation of the lag, drawn per frame (the lag never goes below zero);
+    None: the profile's default."""
 
 
 DEFAULT_HEARTBEATS: Mapping[Venue, Heartbeat] = {v: s.sim.heartbeat for v, s in VENUES.items()}
@@ -121,9 +125,9 @@ class SimConfig:
     seed: int = 0
     symbols: tuple[str, ...] = DEFAULT_SYMBOLS
     rate: float = 50.0
-    """Frames per second per connection, shared round-robin by its subscriptions."""
+    """`steady`: frames per second per connection, shared round-robin by its subscriptions."""
     flood: bool = False
-    """Send as fast as possible from pre-encoded frames (also when `rate` <= 0)."""
+    """`steady`: send as fast as possible from pre-encoded frames (also when `rate` <= 0)."""
     tick_s: float = 0.05
     """Price model step; quotes change at most this often."""
     vol_bps: float = 0.3
@@ -135,6 +139,9 @@ class SimConfig:
     """Close each connection of a venue this long after it opened, without a notice, as
     the venue does (None: never); venues missing here keep their documented age."""
     dislocations: Dislocations = Dislocations()
+    """The `steady` profile's random dislocations (`market` injects its own)."""
+    market: Market = field(default_factory=Market)
+    """The `market` profile: activity per symbol, lag per venue, injected dislocations."""
     flood_ring: int = 1024
     """Pre-encoded frames per flood connection, re-encoded about once a second."""
     close_timeout_s: float = 2.0
@@ -173,6 +180,14 @@ class SimConfig:
 
     def faults_for(self, venue: Venue) -> Faults:
         return self.faults.get(venue, Faults())
+
+    def lag_for(self, venue: Venue, faults: Faults | None = None) -> Lag:
+        """The venue's lag under `faults` (the configured ones by default): a fault's
+        value where set, else the profile's default."""
+        f = faults or self.faults_for(venue)
+        default = self.market.lag_for(venue) if self.profile == "market" else NO_LAG
+        return Lag(default.lag_ms if f.lag_ms is None else f.lag_ms,
+                   default.jitter_ms if f.jitter_ms is None else f.jitter_ms)
 
     def heartbeat_for(self, venue: Venue) -> Heartbeat:
         return self.heartbeats.get(venue, DEFAULT_HEARTBEATS[venue])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from arbot.sim.config import Faults
+from arbot.sim.market import Lag
 from arbot.sim.wire import Book, Ctx, Sub, VenueProtocol, dumps
 
 GARBAGE_KINDS: tuple[str, ...] = ("invalid_json", "wrong_type", "nan", "crossed",
@@ -49,11 +49,12 @@ ABSURD_KINDS: tuple[str, ...] = ("scaled_up", "scaled_down", "ask_huge", "bid_ti
 _HUGE, _TINY = "1000000000000000000000000000000", "3e-297"  # 1e30
 
 
-def frame_lag_ms(faults: Faults, rng: np.random.Generator) -> int:
-    """One frame's lag behind the venue clock (`Faults.lag_ms` and `jitter_ms`)."""
-    if not faults.lag_ms and not faults.jitter_ms:
-        return 0
-    return max(0, round(faults.lag_ms + faults.jitter_ms * float(rng.standard_normal())))
+def frame_lag_ms(lag: Lag, rng: np.random.Generator) -> float:
+    """One frame's lag behind the venue clock (`SimConfig.lag_for`), never below zero; no
+    draw at all without lag, so a run without lag keeps its random sequence."""
+    if not lag.lag_ms and not lag.jitter_ms:
+        return 0.0
+    return max(0.0, lag.lag_ms + lag.jitter_ms * float(rng.standard_normal()))
 
 
 def absurd_book(book: Book, rng: np.random.Generator) -> tuple[str, Book]:

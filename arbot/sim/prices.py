@@ -106,6 +106,36 @@ class PriceModel:
         self.ticks += 1
         self._compute(count_changes=True)
 
+    def walk(self) -> None:
+        """Advance the fair prices one step and nothing else: the market profile moves each
+        venue's quote only when that venue's book changes (`requote`)."""
+        z = self._rng.standard_normal(len(self.specs))
+        prev = self._hist[self._pos]
+        self._pos = (self._pos + 1) % self._hist.shape[0]
+        self._hist[self._pos] = prev + self._vol * z
+        self.ticks += 1
+
+    def requote(self, symbol: str, venue: Venue, rng: np.random.Generator | None = None
+                ) -> bool:
+        """Re-price one venue's book of one symbol from the fair price now, with fresh
+        noise and sizes drawn from `rng` (None: keep them, to apply a new offset only).
+        True when the book changed (its update id moved)."""
+        i, j = self._sym[symbol], self._ven[venue]
+        if rng is not None:
+            self._noise[i, j] = rng.standard_normal()
+            self._sizes[i, j] = rng.lognormal(0.0, 0.5, size=2)
+        book = self._books()
+        if not np.any(book[:, i, j] != self._book[:, i, j]):
+            return False
+        self._book[:, i, j] = book[:, i, j]
+        self._ids[i, j] += 1
+        return True
+
+    def set_offset(self, symbol: str, venue: Venue, bps: float) -> None:
+        """Hold one venue's quotes `bps` away from the fair price until set back to 0 (the
+        market profile's dislocations; `requote` shows it)."""
+        self._offset[self._sym[symbol], self._ven[venue]] = bps
+
     def dislocate(self, symbol: str, venue: Venue, bps: float, life_s: float | None = None
                   ) -> None:
         """Move one venue's quotes by `bps` (signed) for `life_s`, starting now."""
@@ -130,6 +160,13 @@ class PriceModel:
         self._left[i, j] = max(1, round(life_s / self._tick_s))
 
     def _compute(self, *, count_changes: bool) -> None:
+        book = self._books()
+        if count_changes:
+            self._ids += np.any(book != self._book, axis=0)
+        self._book = book
+
+    def _books(self) -> IntArray:
+        """Every venue's book now: (bid, ask, bid qty, ask qty) x symbols x venues."""
         rows = (self._pos - self._latency) % self._hist.shape[0]
         fair = np.exp(self._hist[rows].T)  # (n, m): each venue sees its own lagged price
         mid = fair * (1.0 + (self._offset + self._noise * self._jitter_bps) / 1e4)
@@ -138,10 +175,7 @@ class PriceModel:
         ask = np.maximum(bid + 1, np.ceil((mid + half) / self._tick).astype(np.int64))
         lots = self._depth[None, :, None] / mid[:, :, None] * self._sizes / self._lot[:, :, None]
         qty = np.maximum(self._min_lots[:, :, None], np.rint(lots).astype(np.int64))
-        book = np.stack((bid, ask, qty[:, :, 0], qty[:, :, 1]))
-        if count_changes:
-            self._ids += np.any(book != self._book, axis=0)
-        self._book = book
+        return np.stack((bid, ask, qty[:, :, 0], qty[:, :, 1]))
 
 
 def jiggle(q: VenueQuote, rng: np.random.Generator, step: int) -> VenueQuote:

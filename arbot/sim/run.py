@@ -36,14 +36,28 @@ async def serve_until_stopped(config: SimConfig) -> None:
 
 
 def sim_banner(server: SimServer) -> str:
-    """The `[exchanges.<venue>]` lines to paste into arbot.toml."""
+    """What runs (the second line names the profile) and the `[exchanges.<venue>]` lines
+    to paste into arbot.toml."""
     cfg = server.config
-    mode = "flood" if cfg.flooding else f"{cfg.rate:g} frames/s per connection"
+    mode = "market profile" if cfg.profile == "market" else _steady_rate(cfg)
     lines = [f"# ArBot exchange simulator on {cfg.host}:{server.port} "
              f"(seed {cfg.seed}, {mode}, symbols {', '.join(cfg.symbols)})",
+             f"# Ground truth of injected dislocations ({cfg.profile} profile): "
+             f"{server.truth_url}",
              "# Paste into arbot.toml:"]
+    lines.insert(1, f"# Profile {cfg.profile}: {_profile_text(cfg)}")
     for venue in Venue:
         urls = server.urls(venue)
         lines += ["", f"[exchanges.{venue.value}]", f'ws_url = "{urls.ws_url}"',
                   f'rest_url = "{urls.rest_url}"']
     return "\n".join(lines)
+
+
+def _steady_rate(cfg: SimConfig) -> str:
+    return "flood" if cfg.flooding else f"{cfg.rate:g} frames/s per connection"
+
+
+def _profile_text(cfg: SimConfig) -> str:
+    if cfg.profile == "market":
+        return "each channel pushes on change as its venue documents it"
+    return f"every subscription re-sent round-robin ({_steady_rate(cfg)})"

@@ -4,7 +4,8 @@
 REST endpoints and signed private REST endpoints (orders, balances, fee rates; see
 `desk.py`), so ArBot's config points at e.g. `ws://127.0.0.1:PORT/<venue>/<ws path>`
 and `http://127.0.0.1:PORT/<venue>` and runs its real adapters end to end. A named
-market task advances the price model.
+market task advances the price model (under the `market` profile, `MarketRun`, whose
+ground truth `GET /sim/truth` serves).
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ from arbot.sim.desk import TradingDesk
 from arbot.sim.faults import VenueStats
 from arbot.sim.instruments import Catalog, SymbolSpec
 from arbot.sim.limits import SkewedClock
+from arbot.sim.marketrun import MarketRun, steady_run
+from arbot.sim.marketsession import MarketSession
 from arbot.sim.prices import PriceModel
 from arbot.sim.private import Handler as PrivateHandler
 from arbot.sim.restfault import ArmedRestFault, RestFault
 from arbot.sim.session import Session
 from arbot.sim.shared import Shared
+from arbot.sim.truth import Truth
 from arbot.sim.wire import Ctx, RestHandler, RestRequest, VenueProtocol, dumps
 from arbot.venues import VenueClasses
 
@@ -42,6 +46,7 @@ PROTOCOLS: Mapping[Venue, type[VenueProtocol]] = VenueClasses[VenueProtocol](
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON = "application/json"
+TRUTH_PATH = "/sim/truth"
 
 
 class VenueUrls(NamedTuple):
@@ -79,6 +84,11 @@ class SimServer(AccountControls):
         self._rest_faults: dict[Venue, ArmedRestFault] = {}
         self._rng = np.random.default_rng([cfg.seed, 1])
         self._runner: web.AppRunner | None = None
+        self.market = None if cfg.profile != "market" else MarketRun(
+            cfg, self.catalog, self.model, wall_ms=now_ms, venue_ms=self.clock.now_ms,
+            notify=self._changed)
+        self.truth: Truth = self.market.truth if self.market is not None else Truth()
+        """The dislocations the market profile injected (none under `steady`)."""
         self._market: asyncio.Task[None] | None = None
         self._port = 0
 
@@ -96,13 +106,16 @@ class SimServer(AccountControls):
             for (method, path), private in self.desk.apis[venue].routes().items():
                 app.router.add_route(method, prefix + path,
                                      self._private_handler(venue, private))
+        app.router.add_get(TRUTH_PATH, self._truth_handler)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
                                      shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()
         self._port = int(self._runner.addresses[0][1])
-        self._market = asyncio.create_task(self._tick_forever(), name="sim-market")
+        ticking = (steady_run(self.model, self.config.tick_s) if self.market is None
+                   else self.market.run())
+        self._market = asyncio.create_task(ticking, name="sim-market")
         log.info("simulator listening on %s:%d", self.config.host, self._port)
 
     async def stop(self) -> None:
@@ -123,20 +136,6 @@ class SimServer(AccountControls):
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def _tick_forever(self) -> None:
-        loop = asyncio.get_running_loop()
-        step = self.config.tick_s
-        deadline = loop.time()
-        while True:
-            deadline += step
-            await asyncio.sleep(max(0.0, deadline - loop.time()))
-            try:
-                self.model.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("price model tick failed")
-
     # --- addresses ---------------------------------------------------------------
 
     @property
@@ -150,6 +149,11 @@ class SimServer(AccountControls):
         host = "127.0.0.1" if host in ("", "0.0.0.0") else "::1" if host == "::" else host
         host = f"[{host}]" if ":" in host else host
         return f"{scheme}://{host}:{self.port}"
+
+    @property
+    def truth_url(self) -> str:
+        """Where the ground truth of injected dislocations is served (`GET`, JSON)."""
+        return f"{self._base('http')}{TRUTH_PATH}"
 
     def urls(self, venue: Venue) -> VenueUrls:
         """The default WS URL (the protocol's first WS path) and REST base."""
@@ -202,7 +206,10 @@ class SimServer(AccountControls):
     def dislocate(self, symbol: str, venue: Venue, bps: float,
                   life_s: float | None = None) -> None:
         """Push one venue's quotes for `symbol` away by `bps` for `life_s` seconds."""
-        self.model.dislocate(symbol, venue, bps, life_s)
+        if self.market is not None:
+            self.market.dislocate(symbol, venue, bps, life_s)
+        else:
+            self.model.dislocate(symbol, venue, bps, life_s)
 
     def connections(self, venue: Venue) -> int:
         return len(self._sessions[venue])
@@ -227,7 +234,8 @@ class SimServer(AccountControls):
             name = f"sim-{venue.value}-{stats.connections}"
             rng = np.random.default_rng([self.config.seed, list(Venue).index(venue),
                                          stats.connections])
-            session = Session(self._shared, proto, ws, request, ctx, rng, name)
+            cls = Session if self.market is None else MarketSession
+            session = cls(self._shared, proto, ws, request, ctx, rng, name)
             for sub in proto.open(request.path.removeprefix(prefix), request.query, ctx):
                 ctx.subs[sub.key] = sub
                 stats.subscriptions += bool(sub.symbol)
@@ -242,6 +250,17 @@ class SimServer(AccountControls):
             return ws
 
         return handle
+
+    def _changed(self, venue: Venue, symbol: str, stamp_ms: int) -> None:
+        """A venue's book changed (market profile): every connection of it hears."""
+        for session in self._sessions[venue]:
+            if isinstance(session, MarketSession):
+                session.changed(symbol, stamp_ms)
+
+    async def _truth_handler(self, request: web.Request) -> web.StreamResponse:
+        body = {"profile": self.config.profile, "seed": self.config.seed,
+                "truth_net_bps": self.config.market.truth_net_bps, **self.truth.as_json()}
+        return web.Response(body=dumps(body), content_type=JSON)
 
     def _with_faults(self, venue: Venue, inner: Handler) -> Handler:
         """Count the request and apply the venue's armed REST fault before `inner`."""

@@ -17,7 +17,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from arbot.sim.faults import absurd_book, frame_lag_ms, garbage_frame
 from arbot.sim.flood import Ring
-from arbot.sim.prices import jiggle
+from arbot.sim.prices import VenueQuote, jiggle
 from arbot.sim.shared import Shared
 from arbot.sim.wire import Ctx, Sub, VenueProtocol, dumps, make_book
 
@@ -134,7 +134,6 @@ class Session:
     # --- pushing -----------------------------------------------------------------
 
     async def _push_loop(self) -> None:
-        flooding = self.shared.config.flooding
         try:
             while not self.ws.closed:
                 if self._transport is not None and self._transport.is_closing():
@@ -144,10 +143,8 @@ class Session:
                     return
                 if now < self._stalled_until:
                     await asyncio.sleep(min(MAX_TIMER_SLEEP_S, self._stalled_until - now))
-                elif flooding:
-                    await self._flood(now)
                 else:
-                    await self._paced(now)
+                    await self._push(now)
         except asyncio.CancelledError:
             raise
         except ConnectionError:
@@ -224,15 +221,19 @@ class Session:
             self._live = (self._version, [s for s in self.ctx.subs.values() if s.symbol])
         return self._live[1]
 
-    def _frame(self, sub: Sub, shift: int = 0) -> tuple[bytes, bool]:
-        """Encode the current quote for `sub` (jiggled by `shift` steps for flood rings)."""
-        q = self.shared.model.quote(self.venue, sub.symbol)
-        if shift:
-            q = jiggle(q, self._rng, shift)
-        spec = self.shared.catalog.by_symbol[sub.symbol]
+    def _frame(self, sub: Sub, shift: int = 0, stamped: tuple[VenueQuote, int] | None = None
+               ) -> tuple[bytes, bool]:
+        """Encode `stamped` (a book and its stamp), else the current quote for `sub`
+        stamped its lag ago (jiggled by `shift` for flood rings)."""
         faults = self.shared.faults[self.venue]
-        book = make_book(spec, self.venue, sub.venue_id, q, self.proto.numbers,
-                         self.shared.now_ms() - frame_lag_ms(faults, self._rng))
+        if stamped is None:
+            q = self.shared.model.quote(self.venue, sub.symbol)
+            q = jiggle(q, self._rng, shift) if shift else q
+            lag = frame_lag_ms(self.shared.config.lag_for(self.venue, faults), self._rng)
+            stamped = q, self.shared.now_ms() - round(lag)
+        spec = self.shared.catalog.by_symbol[sub.symbol]
+        book = make_book(spec, self.venue, sub.venue_id, stamped[0], self.proto.numbers,
+                         stamped[1])
         rate = faults.garbage_rate
         if rate > 0 and self._rng.random() < rate:
             kind, data = garbage_frame(self.proto, sub, book, self.ctx, self._rng)
@@ -242,6 +243,17 @@ class Session:
             _, book = absurd_book(book, self._rng)
             self.stats.absurd += 1
         return dumps(self.proto.push(sub, book, self.ctx)), False
+
+    async def _push(self, now: float) -> None:
+        """One round of data: steady re-sends at `rate`, or floods (`MarketSession`)."""
+        await (self._flood(now) if self.shared.config.flooding else self._paced(now))
+
+    async def _send(self, data: bytes, bad: bool) -> None:
+        """Send one data frame and count it."""
+        await self.ws.send_frame(data, WSMsgType.TEXT)
+        self.stats.frames += 1
+        self.stats.garbage += bad
+        self._last_push = self._loop.time()
 
     async def _paced(self, now: float) -> None:
         rate = self.shared.config.rate
@@ -258,11 +270,7 @@ class Session:
             for _ in range(due):
                 sub = live[self._rr % len(live)]
                 self._rr += 1
-                data, bad = self._frame(sub)
-                await self.ws.send_frame(data, WSMsgType.TEXT)
-                self.stats.frames += 1
-                self.stats.garbage += bad
-                self._last_push = self._loop.time()
+                await self._send(*self._frame(sub))
             self._sent += due
             if due == PACED_BATCH:
                 await asyncio.sleep(0)

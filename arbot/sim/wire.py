@@ -158,6 +158,9 @@ class VenueProtocol(abc.ABC):
     """Close code and reason used when a client misses its heartbeat."""
     quote_keys: ClassVar[tuple[str, ...]]
     """Payload keys a quote cannot do without; 'missing field' garbage drops one."""
+    initial_snapshot: ClassVar[bool] = True
+    """The market profile pushes the current book on subscribing, as the venue documents;
+    a venue whose channel pushes changes only sets False."""
 
     @staticmethod
     @abc.abstractmethod

@@ -97,5 +97,7 @@ class Recorder(Sink):
             detail += f": {status.last_error}"
         if status.rotating:
             detail += f" (rotating: {status.rotating})"
+        if status.stale_reason:
+            detail += f" ({status.stale_reason})"
         self.writer.keep("feed_events", (status.ts_ns, str(status.venue), str(status.state),
                                          detail))

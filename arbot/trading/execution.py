@@ -33,7 +33,7 @@ from arbot.tradekinds import LegOutcome, LegPolicy, OrderPurpose, TradeStatus
 from arbot.trading.executor import Executor, SendCheck
 from arbot.trading.outcome import LegOrder, TradeOutcome, settle
 from arbot.trading.preflight import TradePlan, quantize_qty
-from arbot.trading.quantize import limit_price, text, to_decimal
+from arbot.trading.quantize import limit_price, rule, text
 
 log = logging.getLogger("arbot.trading")
 
@@ -218,15 +218,15 @@ def _follow_up(plan: TradePlan, risk: LegRisk, venue: Venue, side: Side, qty: fl
     if inst is None or quote is None:
         return None, f"no book or rules for {plan.symbol} on {venue}"
     q = quantize_qty(qty, inst)
-    if q <= 0 or q < to_decimal(inst.min_qty or "0"):
+    if q <= 0 or q < rule(inst.min_qty):
         return None, f"{qty:g} {plan.base} is below {venue}'s minimum order"
     market = quote.bid if side is Side.SELL else quote.ask
-    price = limit_price(market, to_decimal(inst.tick_size), side, risk.chase_bps)
+    price = limit_price(market, rule(inst.tick_size), side, risk.chase_bps)
     if anchor is not None:  # a chase never goes more than chase_bps past the plan's price
-        cap = limit_price(anchor, to_decimal(inst.tick_size), side, risk.chase_bps)
+        cap = limit_price(anchor, rule(inst.tick_size), side, risk.chase_bps)
         if (side is Side.BUY and price > cap) or (side is Side.SELL and price < cap):
             return None, f"the {venue} price moved more than {risk.chase_bps:g} bps"
-    if q * price < to_decimal(inst.min_notional or "0"):
+    if q * price < rule(inst.min_notional):
         return None, f"{text(q * price)} {plan.quote} is below {venue}'s minimum notional"
     tag = FOLLOW_UPS[risk.policy].tag
     req = OrderRequest(client_id=f"{plan.trade_id}{tag}{attempt}", venue=venue, symbol=plan.symbol,

@@ -16,7 +16,7 @@ import msgspec
 
 from arbot.domain import Instrument, Opportunity, OrderRequest, Side, Venue
 from arbot.trading.ledger import Ledger
-from arbot.trading.quantize import common_step, floor_to, limit_price, text, to_decimal
+from arbot.trading.quantize import common_step, floor_to, limit_price, rule, text, to_decimal
 
 Instruments = Mapping[tuple[Venue, str], Instrument]
 
@@ -57,15 +57,15 @@ def preflight(opp: Opportunity, episode_id: str, trade_id: str, instruments: Ins
             return Rejection("not_tradable", f"{symbol} is {inst.status} on {venue}")
     assert buy_inst is not None and sell_inst is not None
     buy_fee, sell_fee = opp.buy_fee_bps / 10_000, opp.sell_fee_bps / 10_000
-    buy_px = limit_price(opp.buy.ask, to_decimal(buy_inst.tick_size), Side.BUY, slippage_bps)
-    sell_px = limit_price(opp.sell.bid, to_decimal(sell_inst.tick_size), Side.SELL,
+    buy_px = limit_price(opp.buy.ask, rule(buy_inst.tick_size), Side.BUY, slippage_bps)
+    sell_px = limit_price(opp.sell.bid, rule(sell_inst.tick_size), Side.SELL,
                           slippage_bps)
     # What the accounts can pay for: quote (with fee) on the buy side, base on the sell side.
     quote_free = ledger.free(opp.buy.venue, buy_inst.quote)
     base_free = ledger.free(opp.sell.venue, sell_inst.base)
     affordable = min(quote_free / (float(buy_px) * (1 + buy_fee)), base_free)
     wanted = min(opp.size, affordable)
-    step = common_step(to_decimal(buy_inst.lot_size), to_decimal(sell_inst.lot_size))
+    step = common_step(rule(buy_inst.lot_size), rule(sell_inst.lot_size))
     qty = floor_to(to_decimal(max(wanted, 0.0)), step)
     short = "balance" if affordable < opp.size else None
     if qty <= 0:
@@ -76,12 +76,12 @@ def preflight(opp: Opportunity, episode_id: str, trade_id: str, instruments: Ins
                                      f"{opp.sell.venue} {sell_inst.lot_size})")
     for venue, inst, px in ((opp.buy.venue, buy_inst, buy_px),
                             (opp.sell.venue, sell_inst, sell_px)):
-        if qty < to_decimal(inst.min_qty or "0"):
+        if qty < rule(inst.min_qty):
             if short:
                 return _balance(opp, buy_inst, sell_inst, quote_free, base_free)
             return Rejection("min_qty", f"{text(qty)} {inst.base} is below {venue}'s minimum "
                                         f"quantity {inst.min_qty}")
-        if qty * px < to_decimal(inst.min_notional or "0"):
+        if qty * px < rule(inst.min_notional):
             if short:
                 return _balance(opp, buy_inst, sell_inst, quote_free, base_free)
             return Rejection("min_notional", f"{text(qty * px)} {inst.quote} is below {venue}'s "
@@ -109,4 +109,4 @@ def _balance(opp: Opportunity, buy: Instrument, sell: Instrument, quote_free: fl
 
 def quantize_qty(qty: float, inst: Instrument) -> Decimal:
     """A follow-up order's quantity (unwind, chase) floored to one venue's lot."""
-    return floor_to(to_decimal(max(qty, 0.0)), to_decimal(inst.lot_size))
+    return floor_to(to_decimal(max(qty, 0.0)), rule(inst.lot_size))

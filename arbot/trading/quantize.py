@@ -8,6 +8,7 @@ accepts.
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 
@@ -25,6 +26,13 @@ def to_decimal(value: float | str) -> Decimal:
     return d
 
 
+@functools.lru_cache(maxsize=4096)
+def rule(value: str) -> Decimal:
+    """An instrument's step or minimum ("0.01"), parsed once: a venue has few distinct
+    ones, and every trade reads them on both legs."""
+    return to_decimal(value or "0")
+
+
 def floor_to(value: Decimal, step: Decimal) -> Decimal:
     """The largest multiple of `step` not above `value` (step > 0)."""
     return (value / step).to_integral_value(ROUND_FLOOR) * step
@@ -34,6 +42,7 @@ def ceil_to(value: Decimal, step: Decimal) -> Decimal:
     return (value / step).to_integral_value(ROUND_CEILING) * step
 
 
+@functools.lru_cache(maxsize=1024)
 def common_step(a: Decimal, b: Decimal) -> Decimal:
     """The smallest step that is a multiple of both lot sizes (their least common
     multiple), so one quantity is valid on both venues."""

@@ -53,6 +53,7 @@ async def start_trader(settings: ArbotSettings, stack: AsyncExitStack,
                           on_trade=on_trade, executor=executor,
                           ledger=executor.ledger if executor is not None else None)
     stack.push_async_callback(trader.wait_idle)  # settle trades before closing
+    stack.callback(trader.stop)  # first: no new trades once shutting down
     trader.ready.clear()  # until the first reconciliation pass (after instruments)
     reconciler = Reconciler(journal, trader.executor)
     if armed:

@@ -1,6 +1,8 @@
 """The trader: turns passed opportunity episodes into trades, safely.
 
-For each newly opened episode that passed every filter: the risk book (paused, halted,
+The engine hands each passed episode over on the tick path; the trader only queues it
+there (`arbot.trading.inbox`) and acts on it on its own loop turn. For each one taken: the
+risk book (paused, halted,
 held symbol, cool-down, trades per minute, open exposure, daily loss) and the pre-flight
 on both legs decide; a refusal is counted by step with its reason. An accepted plan is
 journaled (committed) before both orders go out together; the leg-risk policy runs; the
@@ -34,6 +36,7 @@ from arbot.storage.journal import TradeIntent, TradeJournal
 from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus, TradingMode
 from arbot.trading.execution import LegRisk, Legs, execute, send_legs
 from arbot.trading.executor import Executor
+from arbot.trading.inbox import Inbox
 from arbot.trading.ledger import Ledger
 from arbot.trading.outcome import TradeOutcome
 from arbot.trading.preflight import Instruments, Rejection, TradePlan, preflight
@@ -52,7 +55,9 @@ class Trader(Sink):
                  on_trade: TradeListener | None = None,
                  mono_ns: Callable[[], int] = time.monotonic_ns,
                  wall_ns: Callable[[], int] = time.time_ns,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 drains_itself: bool = True) -> None:
+        """`drains_itself=False`: the owner calls `drain()` (a backtest, after each quote)."""
         self.settings = settings
         self.executor = executor
         self.journal = journal
@@ -67,14 +72,16 @@ class Trader(Sink):
         self.trades = 0
         self.realized = 0.0
         self.recent: list[TradeOutcome] = []
-        self.latencies_ns: list[int] = []  # episode seen -> both orders handed to the executor
+        self.latencies_ns: list[int] = []  # episode handed over -> both orders to the executor
         self._on_trade = on_trade
         self._mono = mono_ns
         self._wall = wall_ns
         self._sleep = sleep  # the leg-risk policy waits on the same clock as `mono_ns`
+        self._drains_itself = drains_itself
         self._tasks: set[asyncio.Task[None]] = set()
         self._seq = 0
         self._acted: set[str] = set()
+        self.inbox = Inbox(self._act, self._reject, mono_ns, drains_itself=drains_itself)
         self.ready = asyncio.Event()  # set once restart reconciliation is done
         self.ready.set()
 
@@ -117,24 +124,50 @@ class Trader(Sink):
             await self._record_report(trade_id, req, report)
 
     async def wait_idle(self) -> None:
-        """Until every trade in flight has settled (shutdown, tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Until every episode waiting has been taken and every trade in flight has
+        settled (shutdown, tests)."""
+        while self._tasks or self.inbox.waiting:
+            await self.wait_taken()
+            if self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def wait_taken(self) -> None:
+        """Until every episode waiting has been taken: acted on or refused."""
+        while self.inbox.waiting:
+            if self._drains_itself:  # its own loop turn takes them
+                await asyncio.sleep(0)
+            else:
+                self.drain()
+
+    def drain(self) -> None:
+        """Act on every episode waiting, now (a backtest calls this after each quote)."""
+        self.inbox.drain()
+
+    def stop(self) -> None:
+        """No new trades: what waits and what arrives from now on is refused."""
+        self.inbox.stop()
 
     # -- the sink -----------------------------------------------------------------------
 
     def on_episode(self, event: EpisodeEvent) -> None:
         """Act once per episode, on the first event whose current verdict passes (the
-        open, or the update where the last filter let it through), at its latest prices.
+        open, or the update where the last filter let it through), at that event's prices.
         A paper fill does not move the books, so trading the same gap twice would count
-        profit twice."""
+        profit twice. On the tick path: the event is only queued (or refused)."""
         e = event.episode
         if event.kind is EpisodeKind.CLOSE:
             self._acted.discard(e.id)
+            self.inbox.episode_closed(e.id)
             return
         if not e.verdict.passed or e.id in self._acted:
             return
         self._acted.add(e.id)
+        self.inbox.put(event)
+
+    def _act(self, event: EpisodeEvent, handed_ns: int) -> None:
+        """Off the tick path: risk, pre-flight, the intent committed, both legs sent (each
+        asks `may_open` right before it leaves)."""
+        e = event.episode
         start = self._mono()
         refusal = self._refusal(e.symbol, e.last.size * e.last.buy.ask, start) or \
             self._venue_refusal(e.buy_venue) or self._venue_refusal(e.sell_venue)
@@ -162,7 +195,7 @@ class Trader(Sink):
             self.risk.release(plan.symbol, plan.notional)
             return
         task = asyncio.create_task(self._trade(plan, sent), name=f"trade-{trade_id}")
-        self.latencies_ns.append(self._mono() - start)
+        self.latencies_ns.append(self._mono() - handed_ns)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -20,6 +20,7 @@ from textual.widgets import DataTable
 
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState, FeedStatus, Venue
+from arbot.exchanges.lag import lag_status
 from arbot.tui.fmt import decimals, qty
 from arbot.tui.messages import LogLine
 from arbot.tui.state import MarketState
@@ -56,11 +57,13 @@ class PricesScreen(ArbotScreen):
         status = self.query_one("#venue-status", DataTable)
         for label, key, width in (("Venue", "venue", 8), ("State", "state", 12),
                                   ("q/s", "qps", 5), ("Frame", "age", 6),
-                                  ("Reconn", "reconnects", 6), ("Note", "note", 30)):
-            justify: JustifyMethod = "right" if key in ("qps", "age", "reconnects") else "left"
+                                  ("Lag ms", "lag", 9), ("Reconn", "reconnects", 6),
+                                  ("Note", "note", 30)):
+            justify: JustifyMethod = ("right" if key in ("qps", "age", "lag", "reconnects")
+                                      else "left")
             status.add_column(Text(label, justify=justify), key=key, width=width)
         for venue in VENUES:
-            status.add_row(venue.value, *[""] * 5, key=venue.value)
+            status.add_row(venue.value, *[""] * 6, key=venue.value)
 
     def _build_prices(self) -> None:
         table = self.query_one("#prices", DataTable)
@@ -154,17 +157,32 @@ class PricesScreen(ArbotScreen):
                     "qps": Text(f"{sum(s.quotes_per_s for s in statuses):.0f}",
                                 justify="right"),
                     "age": Text(f"{max(ages):.1f}s" if ages and live else "-", justify="right"),
+                    "lag": _lag(lag_status(statuses)),
                     "reconnects": Text(str(sum(s.reconnects for s in statuses)),
                                        justify="right"),
                     "note": Text(notes[0] if notes else ""),
                 }
-            for column in ("state", "qps", "age", "reconnects", "note"):
+            for column in ("state", "qps", "age", "lag", "reconnects", "note"):
                 self._put(table, row, column, cells.get(column, Text("")))
 
 
 def _note(status: FeedStatus) -> str | None:
-    """A planned rotation under way, else the connection's last error."""
-    return f"rotating: {status.rotating}" if status.rotating else status.last_error
+    """Why it is stale, else a planned rotation under way, else the connection's last
+    error, else why its lag is not measured."""
+    if status.stale_reason and status.state is FeedState.STALE:
+        return status.stale_reason
+    if status.rotating:
+        return f"rotating: {status.rotating}"
+    return status.last_error or (f"lag {status.lag_note}" if status.lag_note else None)
+
+
+def _lag(status: FeedStatus | None) -> Text:
+    """p50/p99 of the venue's lag in ms; "n/a" where it is not measured (the note says
+    why), "-" before any sample."""
+    if status is None or status.lag_p50_ms is None:
+        shown = "n/a" if status is not None and status.lag_note else "-"
+        return Text(shown, "dim", justify="right")
+    return Text(f"{status.lag_p50_ms:.0f}/{status.lag_p99_ms or 0:.0f}", justify="right")
 
 
 def _bps(value: float | None, style: str) -> Text:

@@ -57,12 +57,18 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class VenueStyle:
-    """How one venue quotes: full spread, typical top size (in quote currency), lag."""
+    """How one venue quotes: full spread, typical top size (in quote currency), lag.
+
+    `lag_ms` and `lag_jitter_ms` are the market profile's delivery lag (mean and standard
+    deviation): how long after the venue's clock stamps a change its frame reaches us.
+    """
 
     spread_bps: float
     depth_quote: float
     latency_ticks: int
     jitter_bps: float
+    lag_ms: float = 0.0
+    lag_jitter_ms: float = 0.0
 
 
 @dataclass(frozen=True)

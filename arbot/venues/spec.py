@@ -47,6 +47,11 @@ class VenueSpec:
     where it pushes on change only: there a quiet symbol on a live connection is still
     the venue's top of book, and only a channel that promises re-sends lets a quote be
     judged stale on its own (docs/design.md, "Market-shaped truth").
+
+    `l1_channel` names the channel quotes come from, for people reading the status.
+    `no_event_time` says that channel's pushes carry no venue timestamp, so the venue's
+    lag cannot be measured and the status says so instead of inventing a figure
+    (`arbot.exchanges.lag`).
     """
 
     venue: Venue
@@ -61,6 +66,8 @@ class VenueSpec:
     sim: SimSpec
     max_connection_age_s: float | None = None
     quote_resend_s: float | None = None
+    l1_channel: str = ""
+    no_event_time: bool = False
 
     @property
     def module(self) -> str:

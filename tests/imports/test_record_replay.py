@@ -28,7 +28,8 @@ def test_a_recorded_demo_session_replays_frame_for_frame(
     gzip: bool, tmp_path: Path, capsys: Capture
 ) -> None:
     (tmp_path / "arbot.toml").write_text(
-        '[storage]\npath = "live.db"\nflush_ms = 100\nrecord_quotes = "all"\n')
+        '[storage]\npath = "live.db"\nflush_ms = 100\nrecord_quotes = "all"\n'
+        '[sim]\nprofile = "steady"\n')  # every venue sends frames within the 4 s
     flags = ["--record-raw", "raw", *(["--record-raw-gzip"] if gzip else [])]
     done = subprocess.run([sys.executable, "-m", "arbot", "--demo", "--no-ui", "--duration", "4",
                            *flags], cwd=tmp_path, capture_output=True, text=True, timeout=90)
@@ -60,7 +61,8 @@ def test_a_recorded_demo_session_replays_frame_for_frame(
 async def test_the_terminal_ui_records_raw_frames_too(tmp_path: Path) -> None:
     settings = ArbotSettings.model_validate({
         "market": {"symbols": ["BTC-USDT"]},
-        "storage": {"path": str(tmp_path / "arbot.db"), "flush_ms": 50}})
+        "storage": {"path": str(tmp_path / "arbot.db"), "flush_ms": 50},
+        "sim": {"profile": "steady"}})
     raw = RawLogConfig(tmp_path / "raw", flush_s=0.1)
     app = build_app(settings, demo=True, runtime=recording_runtime(settings, True, raw))
     async with app.run_test(size=(120, 32)) as pilot:

@@ -3,12 +3,26 @@ real migrated database, and a board the paper executor fills against."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from arbot.config.trading import PaperSettings, TradingSettings
-from arbot.domain import Instrument, Opportunity, Quote, Venue
+from arbot.domain import (
+    PASSED,
+    Episode,
+    EpisodeEvent,
+    EpisodeKind,
+    Instrument,
+    Opportunity,
+    OrderReport,
+    OrderRequest,
+    Quote,
+    Venue,
+    Verdict,
+)
 from arbot.storage.db import open_db
 from arbot.storage.journal import TradeJournal
+from arbot.trading.executor import SendCheck
 from arbot.trading.ledger import Ledger
 from arbot.trading.paper import PaperExecutor
 
@@ -72,3 +86,28 @@ async def journal(tmp_path: Path) -> TradeJournal:
     conn = await open_db(path)  # migrates
     await conn.close()
     return TradeJournal(path)
+
+
+class SeesTheJournal(PaperExecutor):
+    """The real paper venue, which also looks in the database at the moment each order
+    arrives: the order's row must already be committed there."""
+
+    def __init__(self, db: Path, inner: PaperExecutor) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.db = db
+        self.seen: list[tuple[str, str]] = []
+
+    async def place(self, req: OrderRequest, check: SendCheck | None = None) -> OrderReport:
+        with sqlite3.connect(self.db) as conn:
+            row = conn.execute("SELECT status FROM orders WHERE client_order_id = ?",
+                               (req.client_id,)).fetchone()
+        self.seen.append((req.client_id, row[0] if row else "MISSING"))
+        return await super().place(req, check)
+
+
+def episode(n: int, verdict: Verdict = PASSED, size: float = 0.5) -> EpisodeEvent:
+    o = opportunity(100.0, 101.0, size=size)
+    e = Episode(id=f"ep{n}", symbol=SYMBOL, buy_venue=A, sell_venue=B,
+                opened_ns=1_700_000_000_000_000_000 + n, first=o, peak=o, last=o, verdict=verdict,
+                passed=verdict.passed, updates=1)
+    return EpisodeEvent(kind=EpisodeKind.OPEN, episode=e)

@@ -201,6 +201,7 @@ async def test_rate_limit_answer_pauses_the_venue_and_the_trader_skips_it(
                         sell_venue=Venue.OKX, opened_ns=1, first=o, peak=o, last=o, verdict=PASSED,
                         passed=True, updates=1)
             trader.on_episode(EpisodeEvent(kind=EpisodeKind.OPEN, episode=e))
+            await trader.wait_taken()
             assert trader.rejections["venue_blocked"] == 1
             assert sim.stats[Venue.OKX].rest_requests == requests  # nothing reached OKX
             sim.clear_rate_limit(Venue.OKX)
@@ -418,6 +419,7 @@ async def test_no_order_leaves_after_halt_while_the_journal_waited_for_the_lock(
             holder = hold_write_lock(tmp_path / "arbot.db", 1.5)
             try:
                 trader.on_episode(crossing_episode(rt, f"ep-{stop}"))
+                await trader.wait_taken()
                 assert trader.risk.in_flight == {"BTC-USDT"}, trader.last_rejection
                 await asyncio.sleep(0.5)  # the intent is waiting for the lock
                 {"halt": lambda: trader.halt("kill switch"), "pause": trader.pause,

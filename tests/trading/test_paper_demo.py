@@ -17,6 +17,7 @@ from arbot.runtime import Runtime
 from arbot.sim import SimConfig
 from arbot.sim.config import Dislocations
 from tests.conftest import until
+from tests.trading.helpers import episode
 
 SIM = SimConfig(symbols=("BTC-USDT", "ETH-USDT"), rate=50,
                 dislocations=Dislocations(rate_per_s=2.0, size_bps=40.0, life_s=1.0))
@@ -52,6 +53,9 @@ async def test_demo_paper_trades_are_recorded_exported_and_add_up(tmp_path: Path
         stop.set()
         await run
         reported = rt.trader.realized
+    # the trades above went through the trader's inbox; once stopped, it takes nothing
+    rt.trader.on_episode(episode(1))
+    assert rt.trader.rejections["closed"] == 1 and len(rt.trader.inbox) == 0
     out = tmp_path / "trades.csv"
     assert await asyncio.to_thread(
         main, ["export", "trades", "--db", str(s.storage.path), "-o", str(out)]) == 0

@@ -9,17 +9,10 @@ from pathlib import Path
 import pytest
 
 from arbot.domain import (
-    PASSED,
-    Episode,
-    EpisodeEvent,
-    EpisodeKind,
-    OrderReport,
-    OrderRequest,
     Verdict,
 )
 from arbot.storage.journal import TradeIntent, TradeJournal
 from arbot.tradekinds import TradingMode
-from arbot.trading.executor import SendCheck
 from arbot.trading.outcome import LegOrder, settle
 from arbot.trading.paper import PaperExecutor
 from arbot.trading.preflight import TradePlan, preflight
@@ -31,6 +24,8 @@ from tests.trading.helpers import (
     A,
     B,
     Books,
+    SeesTheJournal,
+    episode,
     inst,
     journal,
     ledger,
@@ -41,31 +36,6 @@ from tests.trading.helpers import (
 )
 
 INSTRUMENTS = {(A, SYMBOL): inst(A), (B, SYMBOL): inst(B)}
-
-
-def episode(n: int, verdict: Verdict = PASSED, size: float = 0.5) -> EpisodeEvent:
-    o = opportunity(100.0, 101.0, size=size)
-    e = Episode(id=f"ep{n}", symbol=SYMBOL, buy_venue=A, sell_venue=B,
-                opened_ns=1_700_000_000_000_000_000 + n, first=o, peak=o, last=o, verdict=verdict,
-                passed=verdict.passed, updates=1)
-    return EpisodeEvent(kind=EpisodeKind.OPEN, episode=e)
-
-
-class SeesTheJournal(PaperExecutor):
-    """The real paper venue, which also looks in the database at the moment each order
-    arrives: the order's row must already be committed there."""
-
-    def __init__(self, db: Path, inner: PaperExecutor) -> None:
-        self.__dict__.update(inner.__dict__)
-        self.db = db
-        self.seen: list[tuple[str, str]] = []
-
-    async def place(self, req: OrderRequest, check: SendCheck | None = None) -> OrderReport:
-        with sqlite3.connect(self.db) as conn:
-            row = conn.execute("SELECT status FROM orders WHERE client_order_id = ?",
-                               (req.client_id,)).fetchone()
-        self.seen.append((req.client_id, row[0] if row else "MISSING"))
-        return await super().place(req, check)
 
 
 async def make(tmp_path: Path, books: Books | None = None, **settings: object
@@ -121,6 +91,7 @@ async def test_pause_refuses_and_resume_trades_again(tmp_path: Path) -> None:
     trader, _, jr = await make(tmp_path)
     trader.pause()
     trader.on_episode(episode(1))
+    await trader.wait_idle()
     assert trader.rejections["paused"] == 1 and trader.state is TradingState.PAUSED
     trader.resume()
     trader.on_episode(episode(2))
@@ -135,6 +106,7 @@ async def test_daily_loss_limit_halts_until_resumed(tmp_path: Path) -> None:
     await trader.wait_idle()
     assert trader.state is TradingState.HALTED and "daily loss" in trader.risk.reason
     trader.on_episode(episode(2))
+    await trader.wait_idle()
     assert trader.rejections["halted"] == 1
     assert len(rows(jr, "SELECT * FROM trades")) == 1
 
@@ -156,6 +128,7 @@ async def test_hold_stops_trading_the_symbol(tmp_path: Path) -> None:
     trader.on_episode(episode(1))
     await trader.wait_idle()
     trader.on_episode(episode(2))
+    await trader.wait_idle()
     assert trader.rejections["held"] == 1
 
 

@@ -202,17 +202,22 @@ QUOTES = [
 ]
 
 
-def status(venue: Venue, state: FeedState, error: str | None = None) -> FeedStatus:
+def status(venue: Venue, state: FeedState, error: str | None = None, *,
+           lag: tuple[float, float] | None = None, lag_note: str | None = None) -> FeedStatus:
     return FeedStatus(venue=venue, connection=0, state=state, frames_per_s=52.0,
                       quotes_per_s=50.0 if state is FeedState.LIVE else 0.0, last_frame_age_s=0.02,
-                      reconnects=1 if error else 0, drops={}, last_error=error, ts_ns=WALL_NS)
+                      reconnects=1 if error else 0, drops={}, last_error=error, ts_ns=WALL_NS,
+                      lag_p50_ms=lag[0] if lag else None, lag_p99_ms=lag[1] if lag else None,
+                      lag_samples=240 if lag else 0, lag_note=lag_note,
+                      clock_offset_ms=None if lag_note else 3.0)
 
 
 STATUSES = [
-    status(Venue.BINANCE, FeedState.LIVE),
-    status(Venue.BYBIT, FeedState.LIVE),
-    status(Venue.OKX, FeedState.LIVE),
-    status(Venue.BITGET, FeedState.RECONNECTING, "connection lost: reset by peer"),
+    status(Venue.BINANCE, FeedState.LIVE, lag_note="n/a (bookTicker has no time)"),
+    status(Venue.BYBIT, FeedState.LIVE, lag=(12.0, 41.0)),
+    status(Venue.OKX, FeedState.LIVE, lag=(35.0, 180.0)),
+    status(Venue.BITGET, FeedState.RECONNECTING, "connection lost: reset by peer",
+           lag=(64.0, 250.0)),
 ]
 
 

@@ -27,6 +27,10 @@ SPEC = VenueSpec(
     maker_fee_bps=10.0,
     credentials=CredentialNames("BINANCE_API_KEY", "BINANCE_API_SECRET"),
     tardis_id="binance",
+    # "Individual Symbol Book Ticker Streams": the payload is {u, s, b, B, a, A}, no event
+    # time, so lag is not measured (docs/venues/binance.md).
+    l1_channel="bookTicker",
+    no_event_time=True,
     # "WebSocket Streams": "A single connection to stream.binance.com is only valid for
     # 24 hours; expect to be disconnected at the 24 hour mark."
     max_connection_age_s=24 * 3600.0,
@@ -41,7 +45,8 @@ SPEC = VenueSpec(
         # "Limits": 1200 request weight per minute, per IP across endpoints.
         order_limit=RateLimit(1200, 60.0, per_path=False),
         style=VenueStyle(spread_bps=1.0, depth_quote=60_000.0, latency_ticks=0,
-                         jitter_bps=0.2),
+                         jitter_bps=0.2, lag_ms=8.0,
+                         lag_jitter_ms=3.0),
         # Plausible values modelled on the real listings ("Exchange information").
         rules={
             "BTC-USDT": Rules(price_dp=2, qty_dp=5, min_qty="0.00001", min_notional="5"),

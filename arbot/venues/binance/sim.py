@@ -58,6 +58,9 @@ class BinanceProtocol(VenueProtocol):
     numbers = "pad8"
     server_pings = True
     quote_keys: ClassVar[tuple[str, ...]] = ("s", "b", "B", "a", "A")
+    # "Individual Symbol Book Ticker Streams": "Pushes any update to the best bid or ask's
+    # price or quantity in real-time"; no snapshot on subscribing is documented.
+    initial_snapshot: ClassVar[bool] = False
 
     @staticmethod
     def venue_id(spec: SymbolSpec) -> str:

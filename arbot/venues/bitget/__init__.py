@@ -28,6 +28,7 @@ SPEC = VenueSpec(
     credentials=CredentialNames("BITGET_API_KEY", "BITGET_API_SECRET",
                                 "BITGET_API_PASSPHRASE"),
     tardis_id="bitget",
+    l1_channel="books1",  # data[0].ts: the book's time (the envelope ts is push time)
     # "Websocket API" (common/websocket-intro), in some copies of the page: "Websocket
     # will be forcibly disconnected every 24 hours".
     max_connection_age_s=24 * 3600.0,
@@ -42,7 +43,8 @@ SPEC = VenueSpec(
         fees=FeeRates(Decimal("0.001"), Decimal("0.001")),
         order_limit=RateLimit(10, 1.0),  # "Place Order": 10 requests/s per UID
         style=VenueStyle(spread_bps=2.0, depth_quote=20_000.0, latency_ticks=2,
-                         jitter_bps=0.3),
+                         jitter_bps=0.3, lag_ms=35.0,
+                         lag_jitter_ms=12.0),
         # Plausible values modelled on the real listings ("Get Symbol Info").
         rules={
             "BTC-USDT": Rules(price_dp=2, qty_dp=6, min_qty="0", min_notional="1"),

@@ -27,6 +27,8 @@ SPEC = VenueSpec(
     maker_fee_bps=10.0,
     credentials=CredentialNames("BYBIT_API_KEY", "BYBIT_API_SECRET"),
     tardis_id="bybit-spot",
+    # Lag is measured from `ts`, not `cts` (docs/venues/bybit.md, "Timestamps").
+    l1_channel="orderbook.1",
     # "Orderbook": spot level 1 pushes every 10 ms on change, and "if 3 seconds have
     # elapsed without a change in the orderbook, a snapshot message will be pushed again".
     quote_resend_s=3.0,
@@ -38,7 +40,8 @@ SPEC = VenueSpec(
         fees=FeeRates(Decimal("0.001"), Decimal("0.001")),
         order_limit=RateLimit(20, 1.0),  # "Rate Limit Rules": spot order entry 20/s
         style=VenueStyle(spread_bps=1.6, depth_quote=30_000.0, latency_ticks=1,
-                         jitter_bps=0.25),
+                         jitter_bps=0.25, lag_ms=20.0,
+                         lag_jitter_ms=8.0),
         # Plausible values modelled on the real listings ("Get Instruments Info").
         rules={
             "BTC-USDT": Rules(price_dp=1, qty_dp=6, min_qty="0.000011", min_notional="5"),

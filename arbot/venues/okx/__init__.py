@@ -26,6 +26,7 @@ SPEC = VenueSpec(
     maker_fee_bps=8.0,
     credentials=CredentialNames("OKX_API_KEY", "OKX_API_SECRET", "OKX_API_PASSPHRASE"),
     tardis_id="okex",
+    l1_channel="bbo-tbt",  # data[0].ts: when the push was triggered
     # "Order book channel", bbo-tbt: "Snapshot data will be pushed every 10 ms when there
     # are changes": on change only, no periodic re-send.
     sim=SimSpec(
@@ -37,7 +38,8 @@ SPEC = VenueSpec(
         fees=FeeRates(Decimal("0.0008"), Decimal("0.001")),
         order_limit=RateLimit(60, 2.0),  # "Place order": 60 requests per 2 s
         style=VenueStyle(spread_bps=1.2, depth_quote=40_000.0, latency_ticks=1,
-                         jitter_bps=0.25),
+                         jitter_bps=0.25, lag_ms=15.0,
+                         lag_jitter_ms=5.0),
         # Plausible values modelled on the real listings ("Get instruments").
         rules={
             "BTC-USDT": Rules(price_dp=1, qty_dp=8, min_qty="0.00001", min_notional="0"),
