@@ -46,7 +46,8 @@ async def test_fresh_file_gets_schema_and_pragmas(tmp_path: Path) -> None:
         names = await _rows(conn, "SELECT type, name FROM sqlite_master")
         assert {n for t, n in names if t == "table"} >= TABLES
         indexes = {n for t, n in names if t == "index"}
-        assert {"quotes_symbol_ts", "quotes_ts", "opportunities_opened", "trades_ts"} <= indexes
+        assert {"quotes_ts", "opportunities_opened", "trades_ts"} <= indexes
+        assert "quotes_symbol_ts" not in indexes  # dropped by step 6: the writer's largest cost
         assert not conn.in_transaction
     finally:
         await conn.close()
