@@ -8,8 +8,8 @@ Two layers, because each alone falls short:
   venue, symbol, receive time, bid, ask and both sizes). That covers files that overlap
   (two captures of the same hour, Tardis files cut differently), an import interrupted
   half way and run again, and a `--record-raw` recording imported into the database the
-  live run recorded to. The check is a lookup in the existing `quotes (symbol,
-  ts_recv_ns)` index, so the live writer's hot insert is untouched: no unique index or
+  live run recorded to. The check is a lookup by receive time in the existing
+  `quotes_ts` index, so the live writer's hot insert is untouched: no unique index or
   extra column on the hot table. Measured on 1M and 3M rows (50 symbols, 4 venues,
   batches of 1000, WAL): plain insert ~300k rows/s, checked insert ~190-200k rows/s
   whether the table is empty or already holds the same number of other rows, and a

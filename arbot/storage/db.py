@@ -57,6 +57,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(3, "trade outcomes", _package_sql("migration_003_trading.sql")),
     Migration(4, "import ledger", _package_sql("migration_004_imports.sql")),
     Migration(5, "venue symbols of orders", _package_sql("migration_005_venue_ids.sql")),
+    Migration(6, "one index on quotes", _package_sql("migration_006_quote_indexes.sql")),
 )
 
 

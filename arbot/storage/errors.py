@@ -43,7 +43,7 @@ def database_error(exc: BaseException, path: Path | str | None = None) -> Databa
     """Translate a driver exception into a `DatabaseError` with a message a user can act on."""
     where = f"database {path}" if path is not None else "the database"
     p = Path(path) if path is not None else None
-    code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
+    code = _code(exc)
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return DatabaseError(
             f"{where} is locked by another process (is another ArBot using it?); "
@@ -85,9 +85,18 @@ def storage_lost(exc: BaseException) -> str | None:
     """Why the database can no longer be written at all (full disk, I/O error), or None
     for a failure worth retrying (a lock) or a bad row. Retrying a full disk only fills
     the queue and makes every stop wait on it, so writers stop on these instead."""
-    code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
+    code = _code(exc)
     if code == sqlite3.SQLITE_FULL:
         return "the disk holding the database is full"
     if code == sqlite3.SQLITE_IOERR:
         return "disk I/O error writing the database (is its disk full or failing?)"
     return None
+
+
+def _code(exc: BaseException) -> int:
+    """SQLite's primary result code, from the sqlite3 module's or APSW's exception."""
+    for name in ("sqlite_errorcode", "extendedresult"):  # sqlite3, APSW
+        code = getattr(exc, name, None)
+        if isinstance(code, int):
+            return code & 0xFF
+    return -1

@@ -63,6 +63,18 @@ def writable_path(path: str | Path) -> Path:
 def connect_readonly(path: str | Path, busy_timeout_s: float) -> sqlite3.Connection:
     """A read-only connection to an existing database, in autocommit mode, usable from any
     thread; in a read-only folder, immutable (see the module's docstring)."""
+    return _readonly(path, busy_timeout_s)[1]
+
+
+def readonly_uri(path: str | Path, busy_timeout_s: float) -> str:
+    """The URI `connect_readonly` opens `path` with, for another driver (the backtest
+    reads quotes through APSW) to open it the same way."""
+    uri, conn = _readonly(path, busy_timeout_s)
+    conn.close()
+    return uri
+
+
+def _readonly(path: str | Path, busy_timeout_s: float) -> tuple[str, sqlite3.Connection]:
     db_path = Path(path).expanduser()
     _not_a_directory(db_path)
     if not db_path.is_file():
@@ -72,7 +84,7 @@ def connect_readonly(path: str | Path, busy_timeout_s: float) -> sqlite3.Connect
     conn = _connect(uri + "?mode=ro", db_path, busy_timeout_s)
     try:
         conn.execute("PRAGMA user_version").fetchone()  # the first read maps the -shm
-        return conn
+        return uri + "?mode=ro", conn
     except sqlite3.Error as exc:
         conn.close()
         # READONLY_DIRECTORY, or CANTOPEN when a -wal is there but its -shm is not
@@ -85,7 +97,8 @@ def connect_readonly(path: str | Path, busy_timeout_s: float) -> sqlite3.Connect
             f"read-only folder (it needs to create {db_path.name}-shm there); copy "
             f"{db_path.name} with its {wal.name} to a writable folder and read the copy",
             kind="readonly", path=db_path)
-    return _connect(uri + "?mode=ro&immutable=1", db_path, busy_timeout_s)
+    uri += "?mode=ro&immutable=1"
+    return uri, _connect(uri, db_path, busy_timeout_s)
 
 
 def _connect(uri: str, db_path: Path, busy_timeout_s: float) -> sqlite3.Connection:

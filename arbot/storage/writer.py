@@ -1,9 +1,9 @@
-"""The single batched database writer: a bounded queue drained by one long-lived task.
+"""The single batched database writer: bounded buffers drained by one long-lived task.
 
 Commits are what costs (per-row ~3k rows/s, batches of 1000 ~400k rows/s), so each flush
-writes everything pending as ONE transaction, one `executemany` per statement. The live
-hot path calls `offer_quote`, which never waits: on a full queue the quote is thinned
-(counted, not queued), so a slow disk never stalls market data. Imports use `put_quote`,
+writes everything pending as ONE transaction (multi-row INSERTs, see `commit`). The live
+hot path calls `offer_quote`, which never waits: on full buffers the quote is thinned
+(counted, not kept), so a slow disk never stalls market data. Imports use `put_quote`,
 which waits for room. A failed flush (locked) keeps its batch and retries it; rows the
 database refuses outright (constraint, wrong type) are skipped one by one and counted in
 `stats.rows_rejected` with the reason in `stats.last_error`. A database that cannot be
@@ -11,7 +11,7 @@ written at all (disk full, I/O error) stops the writer instead of retrying forev
 warning, every row it holds or is offered later counted in `stats.unwritten`, `on_stopped`
 told why, and `close()` returns at once. Nothing is dropped silently.
 
-This module is the drain loop and its failure handling; the queue the rows wait in is
+This module is the drain loop and its failure handling; the buffers the rows wait in are
 `arbot.storage.intake`, and the one transaction a batch is committed in is
 `arbot.storage.commit`.
 """
@@ -60,7 +60,7 @@ class Writer(Intake):
         self._conn = conn
         self._flush_s = flush_ms / 1000.0
         self._retry_s = retry_s
-        self._flush_target = 0  # the highest _accepted a flush() is waiting for
+        self._flush_target: dict[str, int] = {}  # per statement, the rows flush() waits for
         self._closed = False
         self._progress = asyncio.Condition()
         self._stopped = asyncio.Event()
@@ -104,19 +104,20 @@ class Writer(Intake):
         if it has not started yet); with `give_up_s`, raises `DatabaseError` instead, as
         it does at once if the writer has stopped (the disk is full).
         """
-        target = self._accepted
-        if self._done >= target and self.stats.stopped is None:
+        target = dict(self._accepted_by)
+        if self._all_done(target) and self.stats.stopped is None:
             return
         if self._stopped.is_set() or self.stats.stopped is not None:
-            raise self._unwritten_error(max(target - self._done, self.stats.unwritten))
-        self._flush_target = max(self._flush_target, target)
+            raise self._unwritten_error(max(self._behind(target), self.stats.unwritten))
+        for table, n in target.items():
+            self._flush_target[table] = max(self._flush_target.get(table, 0), n)
         self._wake.set()
         try:
             async with asyncio.timeout(give_up_s), self._progress:
                 await self._progress.wait_for(
-                    lambda: self._done >= target or self.stats.stopped is not None)
+                    lambda: self._all_done(target) or self.stats.stopped is not None)
         except TimeoutError:
-            raise self._unwritten_error(target - self._done) from None
+            raise self._unwritten_error(self._behind(target)) from None
         if self.stats.stopped is not None:
             raise self._unwritten_error(self.stats.unwritten)
 
@@ -156,8 +157,12 @@ class Writer(Intake):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    def _behind(self, target: Mapping[str, int]) -> int:
+        """Rows of `target` (accepted counts per statement) not done yet."""
+        return sum(max(0, n - self._done_by[table]) for table, n in target.items())
+
     def _urgent(self) -> bool:
-        return self._closing or self._flush_target > self._done
+        return self._closing or not self._all_done(self._flush_target)
 
     async def _wait(self, seconds: float | None) -> None:
         """Sleep until woken by a producer, flush() or close(), or after `seconds`."""
@@ -214,13 +219,12 @@ class Writer(Intake):
             stats.rows_written[table] += len(rows) - bad
             stats.rows_rejected[table] += bad
             stats.rows_changed[table] = stats.rows_changed.get(table, 0) + changed.get(table, 0)
-            rows.clear()
         if why is not None:
             stats.last_error = why
             log.warning("database refused %d rows: %s", sum(rejected.values()), why)
         if stats.consecutive_failures:
             log.info("database writes recovered after %d failures", stats.consecutive_failures)
-        self._pending_n, self._done = 0, self._done + n
+        self._committed()
         stats.flushes += 1
         stats.consecutive_failures = 0
         stats.last_flush_rows = n

@@ -46,7 +46,8 @@ async def test_fresh_file_gets_schema_and_pragmas(tmp_path: Path) -> None:
         names = await _rows(conn, "SELECT type, name FROM sqlite_master")
         assert {n for t, n in names if t == "table"} >= TABLES
         indexes = {n for t, n in names if t == "index"}
-        assert {"quotes_symbol_ts", "quotes_ts", "opportunities_opened", "trades_ts"} <= indexes
+        assert {"quotes_ts", "opportunities_opened", "trades_ts"} <= indexes
+        assert "quotes_symbol_ts" not in indexes  # dropped by step 6: the writer's largest cost
         assert not conn.in_transaction
     finally:
         await conn.close()
@@ -373,3 +374,33 @@ def test_readonly_open_with_unmerged_wal_but_no_shm_is_refused(tmp_path: Path) -
     assert message == (f"database {path} has writes in a.db-wal that SQLite cannot read "
                        "in a read-only folder (it needs to create a.db-shm there); copy "
                        "a.db with its a.db-wal to a writable folder and read the copy")
+
+
+async def test_step_6_drops_the_symbol_index_of_a_recording_and_keeps_its_quotes(
+        tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    conn = await open_db(path, migrations=MIGRATIONS[:5])  # a recording made before step 6
+    await conn.executemany(
+        "INSERT INTO quotes (ts_recv_ns, ts_exchange_ms, venue, symbol, bid, bid_size, ask,"
+        " ask_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(1_000 + i, i, "okx", f"S{i % 7}-USDT", 1.0 + i, 2.0, 1.5 + i, 3.0)
+         for i in range(500)])
+    before = await _rows(conn, "SELECT * FROM quotes ORDER BY id")
+    assert ("quotes_symbol_ts",) in await _rows(
+        conn, "SELECT name FROM sqlite_master WHERE type = 'index'")
+    await conn.close()
+
+    conn = await open_db(path)
+    try:
+        assert _version(path) == LATEST >= 6
+        indexes = {n for (n,) in await _rows(
+            conn, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'quotes'")}
+        assert indexes == {"quotes_ts"}
+        assert await _rows(conn, "SELECT * FROM quotes ORDER BY id") == before
+        # a one-symbol export now walks the time index rather than sorting the table
+        plan = " ".join(str(r[-1]) for r in await _rows(
+            conn, "EXPLAIN QUERY PLAN SELECT * FROM quotes WHERE symbol = 'S1-USDT'"
+            " AND ts_recv_ns >= 0 ORDER BY ts_recv_ns, id LIMIT 10"))
+        assert "quotes_ts" in plan and "TEMP B-TREE" not in plan
+    finally:
+        await conn.close()

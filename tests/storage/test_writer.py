@@ -416,3 +416,90 @@ async def test_a_full_database_stops_the_writer_once_and_close_returns(
     assert count_rows(path) == written
     assert sum("recording stopped" in r.getMessage() for r in caplog.records) == 1
     assert not any("will retry" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 129])
+async def test_rows_around_the_multi_row_statement_width_are_written_exactly(
+        conn: aiosqlite.Connection, path: Path, n: int) -> None:
+    # 64 rows go in one INSERT statement; the rest of a batch one statement per row
+    async with Writer(conn, batch_rows=1000, flush_ms=10_000) as w:
+        for i in range(n):
+            assert w.offer_quote(quote(i))
+            w.offer("feed_events", (i, "okx", "live", f"connection {i}"))
+        await w.flush()
+        assert w.stats.rows_written["quotes"] == w.stats.rows_written["feed_events"] == n
+        assert w.stats.flushes == (1 if n else 0)
+    got = [q async for q in iter_quotes(conn)]
+    assert got == [quote(i) for i in range(n)]
+    with sqlite3.connect(path) as c:
+        events = c.execute("SELECT ts_ns, venue, kind, detail FROM feed_events ORDER BY id")
+        assert events.fetchall() == [(i, "okx", "live", f"connection {i}") for i in range(n)]
+
+
+@pytest.mark.parametrize("bad", [10, 62, 64])
+async def test_bad_rows_in_a_multi_row_batch_cost_only_themselves(
+        conn: aiosqlite.Connection, path: Path, bad: int) -> None:
+    # a row one value long next to one a value short: together they have the width of
+    # two valid rows, so only a check of every row keeps them from being written shifted
+    async with Writer(conn, batch_rows=1000, flush_ms=10_000) as w:
+        for i in range(66):
+            if i == bad:
+                assert w.offer("quotes", (1, None, "okx", "BTC-USDT", 1.0, 1.0, 1.0, 1.0, 7))
+            elif i == bad + 1:
+                assert w.offer("quotes", (2, "okx", "BTC-USDT", 1.0, 1.0, 1.0, 1.0))
+            else:
+                assert w.offer_quote(quote(i))
+        await w.flush()
+        assert w.stats.rows_rejected["quotes"] == 2
+        assert w.stats.rows_written["quotes"] == 64
+    got = [q async for q in iter_quotes(conn)]
+    assert got == [quote(i) for i in range(66) if i not in (bad, bad + 1)]
+
+
+async def test_closing_writes_every_buffered_row_of_every_kind(
+        conn: aiosqlite.Connection, path: Path) -> None:
+    # batches smaller than what is buffered, and a flush interval that never comes: only
+    # close() drains it all, batch after batch
+    w = Writer(conn, batch_rows=64, flush_ms=60_000)
+    await w.start()
+    for i in range(1_000):
+        w.offer_quote(quote(i))
+        if i % 100 == 0:
+            w.keep("feed_events", (i, "okx", "live", None))
+    await w.put("feed_events", (-1, "bybit", "stale", None))
+    await w.close()
+    assert w.pending == 0 and w.stats.unwritten == 0
+    assert w.stats.rows_written["quotes"] == 1_000 and count_rows(path, "feed_events") == 11
+    assert [q async for q in iter_quotes(conn)] == [quote(i) for i in range(1_000)]
+
+
+async def test_put_waits_for_room_in_the_buffers_and_loses_nothing(
+        conn: aiosqlite.Connection, path: Path) -> None:
+    async with Writer(conn, batch_rows=50, queue_rows=20, flush_ms=1) as w:
+        for i in range(500):
+            await w.put_quote(quote(i))
+            assert w.pending <= 20 + 50  # the buffers plus the batch being written
+        await w.flush()
+    assert w.stats.thinned == {} and count_rows(path) == 500
+
+
+async def test_a_full_disk_under_live_offers_accounts_for_every_quote(
+        conn: aiosqlite.Connection, path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # The tick path's offers while the database fills: every quote offered is written,
+    # thinned or counted unwritten, and the warning comes once.
+    pages = int((await (await conn.execute("PRAGMA page_count")).fetchone())[0])  # type: ignore[index]
+    await conn.execute(f"PRAGMA max_page_count = {pages + 200}")  # room for some batches
+    w = Writer(conn, flush_ms=1, retry_s=0.01)
+    await w.start()
+    offered = 0
+    while w.stats.stopped is None and offered < 200_000:
+        for _ in range(500):
+            w.offer_quote(quote(offered))
+            offered += 1
+        await asyncio.sleep(0)
+    assert w.stats.stopped == "the disk holding the database is full"
+    await asyncio.wait_for(w.close(), 30)
+    written = w.stats.rows_written["quotes"]
+    assert written > 0 and count_rows(path) == written
+    assert written + w.stats.quotes_thinned + w.stats.unwritten == offered
+    assert sum("recording stopped" in r.getMessage() for r in caplog.records) == 1
