@@ -2,23 +2,28 @@
 
 Why not `DataTable.update_cell`: each call moves the table's update counter, which is part
 of every render-cache key, and refreshes the whole widget. At 200 symbols x 4 venues that
-is a thousand counter moves per tick, every line of the table re-rendered at each paint,
-and thousands of stale cache entries that live on in the table's LRU caches until evicted,
-long enough to be promoted to the old generation and lengthen the next full garbage
-collection (bench/tui.py). Here cells are written straight into the table's data, only if
-they differ from what it holds; at `flush` the counter moves once, the caches it keys
-(now all stale) are emptied so their contents die young, and only the rows written that
-are in view are repainted.
+is a thousand counter moves per tick, every cell in view rendered again at each paint
+(changed or not), and thousands of stale cache entries that live on in the table's LRU
+caches until evicted, long enough to be promoted to the old generation and lengthen the
+next full garbage collection (bench/tui.py). Here cells are written straight into the
+table's data, only if they differ from what it holds; at `flush` only the cache entries
+of the cells written (and of the lines and rows holding them) are dropped, so they die
+young and every other cell keeps its rendering, and only the rows written that are in
+view are repainted. The counter does not move: row order and heights are unchanged.
 
-This uses Textual's private DataTable internals (`_data`, `_update_count`, the four render
-caches, `_row_locations`, `_y_offsets`, `_get_row_region`, `_refresh_region`); pyproject
-pins textual below the next major version, and tests/tui/test_refresh_cost.py fails if
-they change shape.
+This uses Textual's private DataTable internals (`_data`, the four render caches and
+their key layout, `_row_locations`, `_y_offsets`, `_get_offsets`, `_get_row_region`,
+`_refresh_region`); pyproject pins textual below the next major version, and
+tests/tui/test_refresh_cost.py fails if they change shape.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
@@ -42,7 +47,7 @@ class LiveTable(DataTable[object]):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._written: set[str] = set()  # row keys written since the last flush
+        self._written: set[tuple[str, str]] = set()  # cells written since the last flush
         self.writes = 0  # cells actually changed, for tests and the benchmark
 
     def put(self, row: str, column: str, value: Text | str) -> bool:
@@ -54,7 +59,7 @@ class LiveTable(DataTable[object]):
         if cells[column] == value:  # type: ignore[index]
             return False
         cells[column] = value  # type: ignore[index]
-        self._written.add(row)
+        self._written.add((row, column))
         self.writes += 1
         return True
 
@@ -64,25 +69,34 @@ class LiveTable(DataTable[object]):
         return self
 
     def flush(self) -> int:
-        """Repaint the rows written since the last flush (those out of view cost nothing
-        more); returns how many rows were written."""
+        """Drop the renderings of the cells written since the last flush and repaint
+        their rows that are in view (those out of view cost nothing more); returns how
+        many cells were written."""
         written = self._written
         if not written:
             return 0
-        self._update_count += 1  # every render-cache key holds it: all entries are stale
-        self._row_render_cache.clear()
-        self._cell_render_cache.clear()
-        self._row_renderable_cache.clear()
-        self._line_cache.clear()
-        window = self.rows_in_view()
+        self._written = set()
+        rows = {row for row, _ in written}
         locations = self._row_locations
-        for row in written & window:
+        indexes = {index for row in rows if (index := locations.get(RowKey(row))) is not None}
+        # Key layouts (textual 8.2): cell (row_key, column_key, ...), row (row_key, ...),
+        # row renderables (update_count, row_index), line (y, ...).
+        _drop(self._cell_render_cache, lambda k: (k[0].value, k[1].value) in written)
+        _drop(self._row_render_cache, lambda k: k[0].value in rows)
+        _drop(self._row_renderable_cache, lambda k: k[1] in indexes)
+        _drop(self._line_cache, lambda k: self._line_row(k[0]) in rows)
+        window = self.rows_in_view()
+        for row in rows & window:
             index = locations.get(RowKey(row))
             if index is not None:  # not removed since
                 self._refresh_region(self._get_row_region(index))
-        count = len(written)
-        self._written = set()
-        return count
+        return len(written)
+
+    def _line_row(self, y: int) -> str | None:
+        try:
+            return self._get_offsets(y)[0].value
+        except LookupError:
+            return None
 
     def rows_in_view(self) -> set[str]:
         """Keys of the rows at least partly in view (none before the table has a size)."""
@@ -101,3 +115,10 @@ class LiveTable(DataTable[object]):
     def on_resize(self) -> None:
         # Textual calls DataTable's own `_on_resize` as well (handlers run along the MRO)
         self.post_message(self.ViewMoved(self))
+
+
+def _drop(cache: LRUCache[Any, Any], stale: Callable[[Any], bool]) -> None:
+    """Discard the entries whose key is `stale` (an LRUCache is not iterable; its keys
+    are, and are copied first since discarding changes them)."""
+    for key in [k for k in cache.keys() if stale(k)]:  # noqa: SIM118
+        cache.discard(key)

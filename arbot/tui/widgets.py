@@ -70,8 +70,9 @@ class Field(Label):
 
     def show(self, text: str) -> None:
         if text != self._text:
+            # same length, same width: no layout pass (a clock tick would cost one)
+            self.update(text, layout=len(text) != len(self._text))
             self._text = text
-            self.update(text)
 
 
 class ArbotHeader(Horizontal):
