@@ -39,7 +39,7 @@ from arbot.tui.backend import RuntimeFactory, runtime_factory
 from arbot.tui.commands import binding_commands
 from arbot.tui.control import TradingControl
 from arbot.tui.export import ExportDialog
-from arbot.tui.heap import freeze_heap
+from arbot.tui.heap import HeapTuning, freeze_heap
 from arbot.tui.history import read_history
 from arbot.tui.hooks import ProcessHooks
 from arbot.tui.keys import APP_BINDINGS
@@ -90,6 +90,7 @@ class ArbotApp(App[int]):
         self._views = Views(self.state, self.log_backlog)
         self._quitting = False
         self._hooks = ProcessHooks(self)
+        self.heap = HeapTuning()
         self._refresh = RefreshTimer(self, self.sink, lambda: self.runtime)
         self.trading = TradingControl(self, runtime=lambda: self.runtime,
                                       settings=lambda: self.settings,
@@ -109,6 +110,7 @@ class ArbotApp(App[int]):
     # -- lifecycle -------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.heap.start()
         self.set_keymap(dict(self.settings.ui.keymap))
         self._hooks.install(self.action_quit)  # the log panel's records, the stop signals
         self._refresh.start(self.settings.ui.refresh_ms)
@@ -126,6 +128,7 @@ class ArbotApp(App[int]):
 
     def on_unmount(self) -> None:
         self._hooks.remove()
+        self.heap.stop()
 
     async def stop_runtime(self) -> None:
         """Stop the runtime's tasks and leave it (the writer flushes); idempotent."""

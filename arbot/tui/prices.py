@@ -4,7 +4,8 @@ best gross and net spread per symbol; below it, one status line per venue connec
 Which quotes count (venue live, young enough on the engine's clock) and the best spreads
 (net of the taker fees the engine pays) are the engine's own answer, carried by each
 tick: the screen never re-derives them. A quote the engine does not count is dimmed.
-Cells are compared with what is on screen and only changed ones are updated in place.
+Each tick fills only the rows in view, and only cells that changed are written and
+repainted (`LiveTable`); rows scrolled into view are filled as they arrive.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from rich.console import JustifyMethod
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable
 
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState, FeedStatus, Venue
 from arbot.exchanges.lag import lag_status
 from arbot.tui.fmt import decimals, qty
+from arbot.tui.livetable import LiveTable
 from arbot.tui.messages import LogLine
 from arbot.tui.state import MarketState
 from arbot.tui.widgets import ArbotScreen, theme_style
@@ -46,15 +47,14 @@ class PricesScreen(ArbotScreen):
     def __init__(self, state: MarketState, log_backlog: Iterable[LogLine]) -> None:
         super().__init__(state, log_backlog)
         self.show_sizes = state.settings.ui.show_sizes
-        self._shown: dict[tuple[str | None, str, str], Text] = {}  # what each cell shows
 
     def compose_body(self) -> ComposeResult:
-        yield DataTable(id="prices", cursor_type="row", zebra_stripes=True)
-        yield DataTable(id="venue-status", cursor_type="none", show_cursor=False)
+        yield LiveTable(id="prices", cursor_type="row", zebra_stripes=True)
+        yield LiveTable(id="venue-status", cursor_type="none", show_cursor=False)
 
     def build_body(self) -> None:
         self._build_prices()
-        status = self.query_one("#venue-status", DataTable)
+        status = self.query_one("#venue-status", LiveTable)
         for label, key, width in (("Venue", "venue", 8), ("State", "state", 12),
                                   ("q/s", "qps", 5), ("Frame", "age", 6),
                                   ("Lag ms", "lag", 9), ("Reconn", "reconnects", 6),
@@ -66,9 +66,8 @@ class PricesScreen(ArbotScreen):
             status.add_row(venue.value, *[""] * 6, key=venue.value)
 
     def _build_prices(self) -> None:
-        table = self.query_one("#prices", DataTable)
+        table = self.query_one("#prices", LiveTable)
         table.clear(columns=True)
-        self._shown = {k: v for k, v in self._shown.items() if k[0] != table.id}
         symbols = self.state.settings.market.symbols
         table.add_column("Symbol", key="symbol", width=max(len(s) for s in symbols))
         width = 18 if self.show_sizes else 10
@@ -87,27 +86,40 @@ class PricesScreen(ArbotScreen):
     def action_toggle_sizes(self) -> None:
         self.show_sizes = not self.show_sizes
         self._build_prices()
-        self.refresh_body()
+        self.refresh_market()
 
     # -- per tick ----------------------------------------------------------------------
 
     def refresh_body(self) -> None:
-        self._refresh_prices()
+        prices = self.query_one("#prices", LiveTable)
+        self._refresh_prices(prices, prices.rows_in_view())
+        prices.flush()
         self._refresh_status()
+        self.query_one("#venue-status", LiveTable).flush()
 
-    def _put(self, table: DataTable[object], row: str, column: str, text: Text) -> None:
-        key = (table.id, row, column)
-        if self._shown.get(key) != text:
-            self._shown[key] = text
-            table.update_cell(row, column, text)
+    def on_live_table_view_moved(self, event: LiveTable.ViewMoved) -> None:
+        """Rows scrolled into view show what they missed while out of it."""
+        if self.ready and event.table.id == "prices":
+            self._refresh_prices(event.table, event.table.rows_in_view())
+            event.table.flush()
 
-    def _refresh_prices(self) -> None:
+    def visible_table(self) -> tuple[list[str], list[list[str]]]:
+        """Every row brought up to date first: rows out of view are not kept current."""
+        prices = self.query_one("#prices", LiveTable)
+        self._refresh_prices(prices, set(self.state.settings.market.symbols))
+        prices.flush()
+        return super().visible_table()
+
+    def _put(self, table: LiveTable, row: str, column: str, text: Text) -> None:
+        table.put(row, column, text)
+
+    def _refresh_prices(self, table: LiveTable, rows: set[str]) -> None:
+        """Fill the rows `rows` (symbols) from the state."""
         state = self.state
-        table = self.query_one("#prices", DataTable)
         dim, bid_style = "dim", theme_style(self, "success", bold=True)
         ask_style = theme_style(self, "error", bold=True)
         enabled = set(state.settings.exchanges.enabled_venues())
-        for symbol in state.settings.market.symbols:
+        for symbol in rows:
             quotes = {v: q for v in VENUES if (q := state.quotes.get((symbol, v))) is not None}
             view = state.market.get(symbol)
             fresh_venues = view.fresh if view is not None else frozenset()
@@ -138,7 +150,7 @@ class PricesScreen(ArbotScreen):
 
     def _refresh_status(self) -> None:
         state = self.state
-        table = self.query_one("#venue-status", DataTable)
+        table = self.query_one("#venue-status", LiveTable)
         for venue in VENUES:
             statuses = state.venue_statuses(venue)
             row = venue.value

@@ -27,6 +27,7 @@ from arbot.config import DEFAULT_CONFIG_PATH, ArbotSettings
 from arbot.config.save import Problem, SaveError, save_settings
 from arbot.domain import Venue
 from arbot.tui.fieldspec import FieldSpec, Kind, current_value, field_spec, parse_text
+from arbot.tui.heap import freeze_heap
 from arbot.venues import VENUES
 
 
@@ -177,6 +178,9 @@ class SettingsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(f"#field-{FIELDS[0].slug}").focus()
+        # The form does no work per tick: once built, its widgets leave the collector's
+        # reach like the other screens' (arbot.tui.heap).
+        self.app.call_after_refresh(freeze_heap)
 
     def _widget(self, field: Field) -> Widget:
         """The widget the model's type calls for, with its description and allowed range

@@ -1,8 +1,8 @@
 """The screens the app has built, and every update handed to each of them.
 
 A screen joins when its mode first builds it, and from then on is told of every tick,
-episode, trade, log record and settings change whether it is on show or not, so it shows
-the right picture the moment it is switched to (see `ArbotScreen`).
+episode, trade, log record and settings change whether it is on show or not; a hidden
+screen ignores ticks and redraws as it is shown again (see `ArbotScreen`).
 """
 
 from __future__ import annotations

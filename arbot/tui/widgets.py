@@ -70,8 +70,9 @@ class Field(Label):
 
     def show(self, text: str) -> None:
         if text != self._text:
+            # same length, same width: no layout pass (a clock tick would cost one)
+            self.update(text, layout=len(text) != len(self._text))
             self._text = text
-            self.update(text)
 
 
 class ArbotHeader(Horizontal):
@@ -171,8 +172,8 @@ class ArbotScreen(Screen[None]):
     """Header, the screen's own body, the log panel and the footer.
 
     The app calls `refresh_market` once per tick and `episode_changed` per episode event
-    on every ArbotScreen it has built, so each screen stays current even while hidden
-    and shows the right picture the moment it is switched to.
+    on every ArbotScreen it has built; a hidden screen skips the per-tick redraw and
+    catches up as it is shown again, before its first paint.
     """
 
     TITLE_TEXT = ""
@@ -194,8 +195,9 @@ class ArbotScreen(Screen[None]):
         yield from ()
 
     def refresh_market(self) -> None:
-        """A tick arrived: redraw what changed."""
-        if not self.ready:
+        """A tick arrived: redraw what changed. A screen not on show does nothing: it
+        catches up when it is shown again (`on_screen_resume`)."""
+        if not self.ready or not self.is_current:
             return
         try:
             self.query_one(ArbotHeader).refresh_from_state()
@@ -225,6 +227,9 @@ class ArbotScreen(Screen[None]):
         """The screen's main table as text, for "export the table on screen"."""
         tables = self.query(DataTable)
         return table_text(tables.first()) if tables else ([], [])
+
+    def on_screen_resume(self) -> None:
+        self.refresh_market()
 
     def on_unmount(self) -> None:
         self.ready = False

@@ -354,7 +354,7 @@ async def test_saved_settings_apply_to_the_running_engine_and_feeds(tmp_path: Pa
         await until(lambda: runtime.venue_feeds[Venue.OKX].feeds == [], "okx stopped",
                     pause=pilot.pause)
         assert all(runtime.venue_feeds[v].restarts == 0 for v in Venue if v is not Venue.OKX)
-        await pilot.press("p")
+        await pilot.press("escape")  # letters type into the form
         status = prices.query_one("#venue-status", DataTable)
         await until(lambda: cell_text(status, "okx", "state") == "disabled",
                     "okx shown as disabled", pause=pilot.pause)
