@@ -238,11 +238,14 @@ async def test_prices_fill_from_the_simulator_and_header_says_demo_paper(tmp_pat
             return all(any(ch.isdigit() for ch in cell_text(table, s, v.value))
                        for s in SYMBOLS for v in Venue)
 
+        # A venue's prices show as soon as it quotes; the spreads once the engine counts it
+        # live, which can be a refresh later.
         await until(filled, "every venue's prices for every symbol", pause=pilot.pause)
+        await until(lambda: all(cell_text(table, s, "net") != "-" for s in SYMBOLS),
+                    "a net spread for every symbol", pause=pilot.pause)
         for symbol in SYMBOLS:
             bid, ask = cell_text(table, symbol, "binance").split("\n")
             assert float(bid) < float(ask)
-            assert cell_text(table, symbol, "net") != "-"
         status = app.screen.query_one("#venue-status", DataTable)
         await until(lambda: all(cell_text(status, v.value, "state") == "live"
                                        for v in Venue), "every venue live in the status strip",
