@@ -44,6 +44,7 @@ from arbot.exchanges.venueclock import VenueClock
 
 _TEXT = aiohttp.WSMsgType.TEXT
 _BINARY = aiohttp.WSMsgType.BINARY
+_YIELD_MASK = 255  # the receive loop yields to the event loop every 256 frames
 
 
 Connect = Callable[[str], AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]]
@@ -226,6 +227,10 @@ class FeedBase:
                     events.clear()
                 if self.state is not live and link.quoted:
                     self._set(live)  # first quote on this socket, or frames resumed
+                if not self.frames & _YIELD_MASK:
+                    # While frames are buffered, receive() returns without suspending:
+                    # give the loop a turn so the UI, timers and other venues keep up.
+                    await asyncio.sleep(0)
             elif kind is aiohttp.WSMsgType.ERROR:
                 raise Reconnect(f"socket error: {ws.exception()}")
             else:
