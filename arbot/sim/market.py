@@ -54,9 +54,11 @@ class Market:
     """Re-send an unchanged book where the venue's channel does (`quote_resend_s`)."""
     dislocations_per_s: float = 0.3
     """Expected injected dislocations per second, across all symbols."""
-    truth_net_bps: float = 5.0
+    truth_net_bps: float = 10.0
     """Net profit of an injected dislocation after both taker fees, in bps, against the
-    best quote of the other venues when it starts."""
+    best quote of the other venues when it starts: twice the default `min_net_profit_bps`,
+    so the demo's episodes do not flicker open and shut on the threshold as the other
+    venues' busy books move."""
     dislocation_life_s: float = 2.0
     """How long each injected dislocation lasts: long enough for a persistence filter
     and for the quiet symbols' other venues to be seen."""
