@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from arbot.config import ArbotSettings
 from arbot.domain import EpisodeEvent, EpisodeKind, Quote, Venue
-from arbot.engine.board import Book
+from arbot.engine.board import Slot
 from arbot.engine.engine import Engine
 from arbot.engine.freshness import Liveness
 from bench.engine_e2e import (
@@ -89,9 +89,9 @@ class SlowPathCounter(Engine):
 
     slow = 0
 
-    def _evaluate(self, symbol: str, book: Book, now: int, trigger: Quote) -> None:
+    def _evaluate(self, slot: Slot, now: int, trigger: Quote) -> None:
         self.slow += 1
-        super()._evaluate(symbol, book, now, trigger)
+        super()._evaluate(slot, now, trigger)
 
 
 def quote_stream(n_symbols: int, n_quotes: int, seed: int = 0, dislocate: bool = True
