@@ -1,11 +1,12 @@
 """The latest quote per (venue, symbol), stamped with the engine's receive time.
 
 Laid out for the hot path: one `Slot` per symbol, holding per venue index the latest
-quote, its bid and ask as plain floats, and its receive time, all in lists that are
-written in place; and the best bid and ask across venues, kept as quotes arrive. So one
-update is a few list stores, the cross check is two comparisons, and no object is built
-per quote. A venue that stops being live is wiped from every symbol at once, so its
-quotes can never take part in anything until it is live again.
+quote, its bid and ask, and its receive time, all in one list written in place (few
+cache lines per symbol, however many symbols there are); and the best bid and ask across
+venues, kept as quotes arrive. So one update is four list stores, the cross check is two
+comparisons, and no object is built per quote. A venue that stops being live is wiped
+from every symbol at once, so its quotes can never take part in anything until it is
+live again.
 
 Readers off the hot path (the API, the market view) see a slot as a sequence of
 `(bid, ask, t_ns, quote)` entries per venue index, None where a venue has no quote.
@@ -14,7 +15,7 @@ Readers off the hot path (the API, the market view) see a slot as a sequence of
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import overload
+from typing import Any, overload
 
 from arbot.domain import Quote, Venue
 
@@ -23,6 +24,8 @@ Book = Sequence[Entry | None]  # indexed by venue index
 
 VENUES: tuple[Venue, ...] = tuple(Venue)
 VENUE_INDEX: dict[Venue, int] = {v: i for i, v in enumerate(VENUES)}
+N = len(VENUES)
+BID, ASK, T = N, 2 * N, 3 * N  # where bids, asks and receive times start in `Slot.v`
 NO_BID = float("-inf")  # an absent venue's bid: above nothing
 NO_ASK = float("inf")  # an absent venue's ask: below nothing
 EARLIEST = -(2**62)  # a time before every real one: a first trend sample is due at once
@@ -31,23 +34,19 @@ EARLIEST = -(2**62)  # a time before every real one: a first trend sample is due
 class Slot(Sequence[Entry | None]):
     """One symbol's latest top of book on every venue, written in place.
 
-    `bids[i]`/`asks[i]` are venue i's prices (NO_BID/NO_ASK while it has none),
-    `t[i]` when its quote arrived (engine clock), `quotes[i]` the quote itself.
-    `best_bid` is max(bids) and `bids[bid_at]` holds it; `best_ask` likewise the minimum:
-    a quote crosses its symbol's book when `best_bid > ask or bid > best_ask`.
-    `sample_at` is when the trend filter next samples this symbol's fair price.
+    `v` holds, for venue index i: the quote at `v[i]` (None while it has none), its bid
+    at `v[BID + i]` and ask at `v[ASK + i]` (NO_BID/NO_ASK while none), and when it
+    arrived (engine clock) at `v[T + i]`. `best_bid` is the largest bid and `v[BID +
+    bid_at]` holds it; `best_ask` likewise the smallest ask: a quote crosses its symbol's
+    book when `best_bid > ask or bid > best_ask`. `sample_at` is when the trend filter
+    next samples this symbol's fair price.
     """
 
-    __slots__ = ("ask_at", "asks", "best_ask", "best_bid", "bid_at", "bids", "quotes",
-                 "sample_at", "symbol", "t")
+    __slots__ = ("ask_at", "best_ask", "best_bid", "bid_at", "sample_at", "symbol", "v")
 
     def __init__(self, symbol: str) -> None:
-        n = len(VENUES)
         self.symbol = symbol
-        self.quotes: list[Quote | None] = [None] * n
-        self.bids: list[float] = [NO_BID] * n
-        self.asks: list[float] = [NO_ASK] * n
-        self.t: list[int] = [0] * n
+        self.v: list[Any] = [None] * N + [NO_BID] * N + [NO_ASK] * N + [0] * N
         self.best_bid = NO_BID
         self.best_ask = NO_ASK
         self.bid_at = 0
@@ -58,47 +57,57 @@ class Slot(Sequence[Entry | None]):
     def of(cls, symbol: str, book: Book) -> Slot:
         """A slot holding `book`'s entries (a plain book, e.g. built by hand)."""
         slot = cls(symbol)
+        v = slot.v
         for i, entry in enumerate(book):
             if entry is not None:
-                slot.bids[i], slot.asks[i], slot.t[i], slot.quotes[i] = entry
-        slot.rebest()
+                v[BID + i], v[ASK + i], v[T + i], v[i] = entry
+        slot.rebid()
+        slot.reask()
         return slot
 
-    def rebest(self) -> None:
-        """Find the best bid and ask again (a venue left)."""
-        self.rebid()
-        self.reask()
-
     def rebid(self) -> None:
-        """Find the best bid again (the venue that held it moved down)."""
-        bids = self.bids
+        """Find the best bid again (the venue that held it moved down or left)."""
+        bids = self.v[BID:ASK]
         self.best_bid = best = max(bids)
         self.bid_at = bids.index(best)
 
     def reask(self) -> None:
-        """Find the best ask again (the venue that held it moved up)."""
-        asks = self.asks
+        """Find the best ask again (the venue that held it moved up or left)."""
+        asks = self.v[ASK:T]
         self.best_ask = best = min(asks)
         self.ask_at = asks.index(best)
 
+    def quote(self, i: int) -> Quote | None:
+        """Venue i's latest quote."""
+        q: Quote | None = self.v[i]
+        return q
+
+    def t(self, i: int) -> int:
+        """When venue i's quote arrived (engine clock)."""
+        t: int = self.v[T + i]
+        return t
+
     def fair(self) -> float:
         """The mean of the quoting venues' mids: the trend filter's fair price."""
-        mids = [(b + a) * 0.5 for b, a, q in zip(self.bids, self.asks, self.quotes, strict=True)
-                if q is not None]
+        v = self.v
+        mids: list[float] = [(v[BID + i] + v[ASK + i]) * 0.5 for i in range(N)
+                             if v[i] is not None]
         return sum(mids) / len(mids)
 
     def clear(self, i: int) -> bool:
         """Drop venue i's quote; True if there was one."""
-        if self.quotes[i] is None:
+        v = self.v
+        if v[i] is None:
             return False
-        self.quotes[i] = None
-        self.bids[i] = NO_BID
-        self.asks[i] = NO_ASK
-        self.rebest()
+        v[i] = None
+        v[BID + i] = NO_BID
+        v[ASK + i] = NO_ASK
+        self.rebid()
+        self.reask()
         return True
 
     def __len__(self) -> int:
-        return len(self.quotes)
+        return N
 
     @overload
     def __getitem__(self, i: int) -> Entry | None: ...
@@ -109,8 +118,9 @@ class Slot(Sequence[Entry | None]):
     def __getitem__(self, i: int | slice) -> Entry | list[Entry | None] | None:
         if isinstance(i, slice):
             return [self[j] for j in range(len(self))[i]]
-        q = self.quotes[i]
-        return None if q is None else (self.bids[i], self.asks[i], self.t[i], q)
+        v = self.v
+        q = v[i]
+        return None if q is None else (v[BID + i], v[ASK + i], v[T + i], q)
 
 
 class QuoteBoard:
@@ -141,12 +151,12 @@ class QuoteBoard:
         slot = self.books.get(symbol)
         if slot is None:
             return
-        for i, q in enumerate(slot.quotes):
-            if q is not None and now_ns - slot.t[i] <= max_age_ns[i]:
-                yield i, (slot.bids[i], slot.asks[i], slot.t[i], q)
+        for i, entry in enumerate(slot):
+            if entry is not None and now_ns - entry[2] <= max_age_ns[i]:
+                yield i, entry
 
     def quote(self, venue: Venue, symbol: str) -> Quote | None:
         """The venue's latest quote for `symbol` (None while the venue is not live): what
         the paper executor fills against and what follow-up orders are priced from."""
         slot = self.books.get(symbol)
-        return slot.quotes[VENUE_INDEX[venue]] if slot is not None else None
+        return slot.quote(VENUE_INDEX[venue]) if slot is not None else None

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import msgspec
 
 from arbot.domain import Opportunity
-from arbot.engine.board import Book, Slot
+from arbot.engine.board import ASK, BID, Book, N, Slot, T
 from arbot.engine.funnel import Funnel
 
 
@@ -57,18 +57,18 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
     fill `min_notional`, best net first. Every crossed pair is counted in `funnel`
     (crossed, then below_min or too_small where it stopped), and so is every cross
     seen only against a stale quote."""
-    quotes, bids, asks, t = slot.quotes, slot.bids, slot.asks, slot.t
+    v = slot.v
     fresh: list[int] = []
     stale: list[int] = []
-    for i, q in enumerate(quotes):
-        if q is not None:
-            (fresh if now_ns - t[i] <= max_age_ns[i] else stale).append(i)
+    for i in range(N):
+        if v[i] is not None:
+            (fresh if now_ns - v[T + i] <= max_age_ns[i] else stale).append(i)
     out: list[Opportunity] = []
     crossed = below_min = too_small = 0
     for b in fresh:
-        ask = asks[b]
+        ask = v[ASK + b]
         for s in fresh:
-            bid = bids[s]
+            bid = v[BID + s]
             if s == b or not bid > ask:
                 continue
             crossed += 1
@@ -78,8 +78,7 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
             if net_bps < min_bps:
                 below_min += 1
                 continue
-            buy, sell = quotes[b], quotes[s]
-            assert buy is not None and sell is not None
+            buy, sell = v[b], v[s]
             size = min(buy.ask_size, sell.bid_size, max_notional / ask)
             if size * ask < min_notional:
                 too_small += 1
@@ -92,7 +91,8 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
     funnel.below_min += below_min
     funnel.too_small += too_small
     if stale:
-        funnel.stale += sum(bids[s] > asks[f] or bids[f] > asks[s] for s in stale for f in fresh)
+        funnel.stale += sum(v[BID + s] > v[ASK + f] or v[BID + f] > v[ASK + s]
+                            for s in stale for f in fresh)
     if len(out) > 1:
         out.sort(key=_net_bps, reverse=True)
     return out

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState, FeedStatus, Quote, Venue
-from arbot.engine.board import EARLIEST, VENUE_INDEX, VENUES, QuoteBoard, Slot
+from arbot.engine.board import ASK, BID, EARLIEST, VENUE_INDEX, VENUES, QuoteBoard, Slot, T
 from arbot.engine.detector import Fee, scan
 from arbot.engine.episodes import Episodes
 from arbot.engine.filters import Candidate, TrendFilter, build_filters, judge
@@ -119,10 +119,11 @@ class Engine(Sink):
         slot = self._books.get(symbol) or self.board.book(symbol)
         bid = q.bid
         ask = q.ask
-        slot.quotes[i] = q
-        slot.bids[i] = bid
-        slot.asks[i] = ask
-        slot.t[i] = now
+        v = slot.v
+        v[i] = q
+        v[BID + i] = bid
+        v[ASK + i] = ask
+        v[T + i] = now
         if bid >= slot.best_bid:
             slot.best_bid = bid
             slot.bid_at = i
@@ -158,13 +159,12 @@ class Engine(Sink):
         episodes = self.episodes
         at_ns = trigger.ts_recv_ns
         alive = {}
-        t = slot.t
         for o in found:
             buy, sell = o.buy.venue, o.sell.venue
             key = (symbol, buy, sell)
             first_seen, seen = episodes.persistence(key, now)
-            verdict = judge(self.filters, Candidate(o, now, t[VENUE_INDEX[buy]],
-                                                    t[VENUE_INDEX[sell]], first_seen, seen))
+            verdict = judge(self.filters, Candidate(o, now, slot.t(VENUE_INDEX[buy]),
+                                                    slot.t(VENUE_INDEX[sell]), first_seen, seen))
             funnel.judged(verdict)
             alive[key] = (o, verdict)
         if symbol in self._open_symbols:
@@ -178,12 +178,12 @@ class Engine(Sink):
         """Close an episode: at its stale deadline if a quote aged out, else now."""
         for venue in key[1:]:
             i = VENUE_INDEX[venue]
-            q = slot.quotes[i]
+            q = slot.quote(i)
             if q is None:
                 self.episodes.close(key, at_ns, "venue_down")
                 return
             limit = self.age_limits_ns[i]
-            if now - slot.t[i] > limit:
+            if now - slot.t(i) > limit:
                 self.episodes.close(key, q.ts_recv_ns + limit, "stale")
                 return
         self.episodes.close(key, at_ns, "below_min")
@@ -199,8 +199,8 @@ class Engine(Sink):
             slot = self.board.books[key[0]]
             for venue in key[1:]:
                 i = VENUE_INDEX[venue]
-                q = slot.quotes[i]
-                if q is not None and now - slot.t[i] > limits[i]:
+                q = slot.quote(i)
+                if q is not None and now - slot.t(i) > limits[i]:
                     self.episodes.close(key, q.ts_recv_ns + limits[i], "stale")
                     break
 

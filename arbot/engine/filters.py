@@ -120,7 +120,9 @@ class TrendFilter:
         self.max_move_bps = max_move_bps
         self.window_ns = window_ms * NS_PER_MS
         self.sample_ns = sample_ms * NS_PER_MS
-        self._history: dict[str, deque[tuple[int, float]]] = {}
+        # symbol -> (sample times, fair prices): numbers only, so sampling gives the
+        # garbage collector nothing to track
+        self._history: dict[str, tuple[deque[int], deque[float]]] = {}
         self._moves: dict[str, float] = {}  # symbol -> move over the window, until resampled
         self._maxlen = max(2, window_ms // sample_ms + 2)
 
@@ -129,8 +131,10 @@ class TrendFilter:
         self._moves.pop(symbol, None)
         history = self._history.get(symbol)
         if history is None:
-            history = self._history[symbol] = deque(maxlen=self._maxlen)
-        history.append((now_ns, fair))
+            history = self._history[symbol] = (deque(maxlen=self._maxlen),
+                                               deque(maxlen=self._maxlen))
+        history[0].append(now_ns)
+        history[1].append(fair)
 
     def move_bps(self, symbol: str) -> float:
         """Largest fair-price range within the window ending at the latest sample, in bps
@@ -140,9 +144,9 @@ class TrendFilter:
             return move
         history = self._history.get(symbol)
         move = 0.0
-        if history:
-            samples = np.array(history, dtype=np.float64)
-            window = samples[samples[:, 0] >= samples[-1, 0] - self.window_ns, 1]
+        if history is not None:
+            times = np.array(history[0], dtype=np.float64)
+            window = np.array(history[1], dtype=np.float64)[times >= times[-1] - self.window_ns]
             if window.size >= 2:
                 move = float((window.max() - window.min()) / window[-1] * 10_000.0)
         self._moves[symbol] = move
