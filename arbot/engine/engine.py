@@ -116,7 +116,9 @@ class Engine(Sink):
             return
         self.last_tick_ns = now
         symbol = q.symbol
-        slot = self._books.get(symbol) or self.board.book(symbol)
+        slot = self._books.get(symbol)
+        if slot is None:
+            slot = self.board.book(symbol)
         bid = q.bid
         ask = q.ask
         v = slot.v
@@ -124,19 +126,27 @@ class Engine(Sink):
         v[BID + i] = bid
         v[ASK + i] = ask
         v[T + i] = now
-        if bid >= slot.best_bid:
-            slot.best_bid = bid
+        # The kept best bid and ask (`Slot.rebid`/`reask`, inlined: a method call costs
+        # more than the scan of a few venues).
+        best_bid = slot.best_bid
+        if bid >= best_bid:
+            slot.best_bid = best_bid = bid
             slot.bid_at = i
         elif slot.bid_at == i:
-            slot.rebid()
-        if ask <= slot.best_ask:
-            slot.best_ask = ask
+            bids = v[BID:ASK]
+            slot.best_bid = best_bid = max(bids)
+            slot.bid_at = bids.index(best_bid)
+        best_ask = slot.best_ask
+        if ask <= best_ask:
+            slot.best_ask = best_ask = ask
             slot.ask_at = i
         elif slot.ask_at == i:
-            slot.reask()
+            asks = v[ASK:T]
+            slot.best_ask = best_ask = min(asks)
+            slot.ask_at = asks.index(best_ask)
         if now >= slot.sample_at:
             self._sample(slot, now)
-        if slot.best_bid > ask or bid > slot.best_ask or symbol in self._open_symbols:
+        if best_bid > ask or bid > best_ask or symbol in self._open_symbols:
             self._evaluate(slot, now, q)
 
     # -- slow path ------------------------------------------------------------------
