@@ -3,8 +3,8 @@
 Laid out for the hot path: one `Slot` per symbol, holding per venue index the latest
 quote, its bid and ask, and its receive time, all in one list written in place (few
 cache lines per symbol, however many symbols there are); and the best bid and ask across
-venues, kept as quotes arrive. So one update is four list stores, the cross check is two
-comparisons, and no object is built per quote. A venue that stops being live is wiped
+venues, kept as bounds as quotes arrive. So one update is four list stores, the cross
+check is two comparisons, and no object is built per quote. A venue that stops being live is wiped
 from every symbol at once, so its quotes can never take part in anything until it is
 live again.
 
@@ -36,21 +36,20 @@ class Slot(Sequence[Entry | None]):
 
     `v` holds, for venue index i: the quote at `v[i]` (None while it has none), its bid
     at `v[BID + i]` and ask at `v[ASK + i]` (NO_BID/NO_ASK while none), and when it
-    arrived (engine clock) at `v[T + i]`. `best_bid` is the largest bid and `v[BID +
-    bid_at]` holds it; `best_ask` likewise the smallest ask: a quote crosses its symbol's
-    book when `best_bid > ask or bid > best_ask`. `sample_at` is when the trend filter
-    next samples this symbol's fair price.
+    arrived (engine clock) at `v[T + i]`. `best_bid` is at least the largest bid and
+    `best_ask` at most the smallest ask: bounds that a new quote only widens, made exact
+    only when they say a quote may cross the book (`best_bid > ask or bid > best_ask`),
+    which is rare; a quote crosses when the exact ones say so. `sample_at` is when the
+    trend filter next samples this symbol's fair price.
     """
 
-    __slots__ = ("ask_at", "best_ask", "best_bid", "bid_at", "sample_at", "symbol", "v")
+    __slots__ = ("best_ask", "best_bid", "sample_at", "symbol", "v")
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
         self.v: list[Any] = [None] * N + [NO_BID] * N + [NO_ASK] * N + [0] * N
         self.best_bid = NO_BID
         self.best_ask = NO_ASK
-        self.bid_at = 0
-        self.ask_at = 0
         self.sample_at = EARLIEST
 
     @classmethod
@@ -61,21 +60,9 @@ class Slot(Sequence[Entry | None]):
         for i, entry in enumerate(book):
             if entry is not None:
                 v[BID + i], v[ASK + i], v[T + i], v[i] = entry
-        slot.rebid()
-        slot.reask()
+        slot.best_bid = max(v[BID:ASK])
+        slot.best_ask = min(v[ASK:T])
         return slot
-
-    def rebid(self) -> None:
-        """Find the best bid again (the venue that held it moved down or left)."""
-        bids = self.v[BID:ASK]
-        self.best_bid = best = max(bids)
-        self.bid_at = bids.index(best)
-
-    def reask(self) -> None:
-        """Find the best ask again (the venue that held it moved up or left)."""
-        asks = self.v[ASK:T]
-        self.best_ask = best = min(asks)
-        self.ask_at = asks.index(best)
 
     def quote(self, i: int) -> Quote | None:
         """Venue i's latest quote."""
@@ -95,15 +82,13 @@ class Slot(Sequence[Entry | None]):
         return sum(mids) / len(mids)
 
     def clear(self, i: int) -> bool:
-        """Drop venue i's quote; True if there was one."""
+        """Drop venue i's quote (the bounds stay bounds); True if there was one."""
         v = self.v
         if v[i] is None:
             return False
         v[i] = None
         v[BID + i] = NO_BID
         v[ASK + i] = NO_ASK
-        self.rebid()
-        self.reask()
         return True
 
     def __len__(self) -> int:

@@ -126,24 +126,17 @@ class Engine(Sink):
         v[BID + i] = bid
         v[ASK + i] = ask
         v[T + i] = now
-        # The kept best bid and ask (`Slot.rebid`/`reask`, inlined: a method call costs
-        # more than the scan of a few venues).
+        # The kept bounds: exact again only when they say the book may be crossed.
         best_bid = slot.best_bid
-        if bid >= best_bid:
+        if bid > best_bid:
             slot.best_bid = best_bid = bid
-            slot.bid_at = i
-        elif slot.bid_at == i:
-            bids = v[BID:ASK]
-            slot.best_bid = best_bid = max(bids)
-            slot.bid_at = bids.index(best_bid)
         best_ask = slot.best_ask
-        if ask <= best_ask:
+        if ask < best_ask:
             slot.best_ask = best_ask = ask
-            slot.ask_at = i
-        elif slot.ask_at == i:
-            asks = v[ASK:T]
-            slot.best_ask = best_ask = min(asks)
-            slot.ask_at = asks.index(best_ask)
+        if best_bid > ask:
+            slot.best_bid = best_bid = max(v[BID:ASK])
+        if bid > best_ask:
+            slot.best_ask = best_ask = min(v[ASK:T])
         if now >= slot.sample_at:
             self._sample(slot, now)
         if best_bid > ask or bid > best_ask or symbol in self._open_symbols:
