@@ -181,8 +181,9 @@ class Worker:
             on_quote(q)
         return (time.perf_counter() - start) / len(stream)
 
-    def opens(self, n: int) -> list[int]:
-        """ns of each `on_quote` that opened an episode, over the replay stream."""
+    def opens(self, n: int) -> list[list[int]]:
+        """(ns, episodes opened) of each `on_quote` that opened one, over the replay
+        stream (a dislocated venue crosses several others at once)."""
         engine, sink = self.engine(None)
         on_quote, clock = engine.on_quote, time.perf_counter_ns
         out = []
@@ -192,10 +193,10 @@ class Worker:
             on_quote(q)
             took = clock() - start
             if sink.opened != before:
-                out.append(took)
+                out.append([took, sink.opened - before])
         return out
 
-    def warm(self) -> list[int]:
+    def warm(self) -> list[list[int]]:
         """ns of the quote that opens a gap on a symbol where it opened and closed before."""
         engine, sink = self.engine(None)
         clock = time.perf_counter_ns
@@ -215,7 +216,7 @@ class Worker:
             took = clock() - start
             engine.on_quote(closes)
             if sink.opened != before:
-                out.append(took)
+                out.append([took, sink.opened - before])
         return out
 
     def serve(self, quotes: int) -> None:
@@ -277,8 +278,12 @@ def old_tree(ref: str, into: Path) -> Path:
     return into
 
 
-def pct(a: list[int], q: float) -> float:
-    return float(np.percentile(np.array(a) / 1e3, q)) if a else float("nan")
+def pct(a: list[list[int]], q: float, each: bool = False) -> float:
+    """Percentile in us of the opening quotes' times (`each`: per episode opened)."""
+    if not a:
+        return float("nan")
+    ns = np.array([t / k if each else t for t, k in a], dtype=np.float64)
+    return float(np.percentile(ns / 1e3, q))
 
 
 Goal = tuple[str, float, str, str, bool]
@@ -290,7 +295,7 @@ def compare(args: argparse.Namespace, codes: list[Code]) -> list[Goal]:
 
     prepared = {(c.name, n): c.ask("prepare", n) for n in args.symbols for c in codes}
     best: dict[tuple[str, int, str], list[float]] = {}
-    opens: dict[tuple[str, int], list[int]] = {}
+    opens: dict[tuple[str, int], list[list[int]]] = {}
     cpu = CpuMeter()
     for r in range(args.runs):
         order = codes if r % 2 == 0 else codes[::-1]
@@ -323,13 +328,14 @@ def compare(args: argparse.Namespace, codes: list[Code]) -> list[Goal]:
                    "others_cores": others},
         "samples_s_per_quote": {f"{k[0]}/{k[1]}/{k[2]}": v for k, v in best.items()},
         "prepared": {f"{k[0]}/{k[1]}": v for k, v in prepared.items()}})
-    open_rows = [[f"stream {n} sym", c.name, len(opens[(c.name, n)]), pct(opens[(c.name, n)], 50),
-                  pct(opens[(c.name, n)], 99)] for n in args.symbols for c in codes]
-    open_rows += [["warm", c.name, len(warm[c.name]), pct(warm[c.name], 50),
-                   pct(warm[c.name], 99)] for c in codes]
+    samples = {**{(f"stream {n} sym", c.name): opens[(c.name, n)]
+                  for n in args.symbols for c in codes},
+               **{("warm", c.name): warm[c.name] for c in codes}}
+    open_rows = [[where, code, len(a), sum(k for _, k in a) / max(1, len(a)), pct(a, 50),
+                  pct(a, 99), pct(a, 50, each=True)] for (where, code), a in samples.items()]
     print()
-    emit("engine_open", ["episode open", "code", "opens", "p50_us", "p99_us"], open_rows,
-         extra={"others_cores": others})
+    emit("engine_open", ["episode open", "code", "quotes", "opened_each", "p50_us", "p99_us",
+                         "p50_us_per_episode"], open_rows, extra={"others_cores": others})
     print(f"\nother processes used {others:.2f} cores meanwhile")
     new = codes[0].name
     rate = min(qps[(new, n, v)] for n in args.symbols for v in ("replay", "live"))
