@@ -1,9 +1,9 @@
 """The latest quote per (venue, symbol), stamped with the engine's receive time.
 
 Laid out for the hot path: one `Slot` per symbol, holding per venue index the latest
-quote, its bid and ask, and its receive time, all in one list written in place (few
-cache lines per symbol, however many symbols there are); and the best bid and ask across
-venues, kept as bounds as quotes arrive. So one update is four list stores, the cross
+quote and its receive time, in one list written in place (few cache lines per symbol,
+however many symbols there are); and the best bid and ask across
+venues, kept as bounds as quotes arrive. So one update is two list stores, the cross
 check is two comparisons, and no object is built per quote. A venue that stops being live is wiped
 from every symbol at once, so its quotes can never take part in anything until it is
 live again.
@@ -25,7 +25,7 @@ Book = Sequence[Entry | None]  # indexed by venue index
 VENUES: tuple[Venue, ...] = tuple(Venue)
 VENUE_INDEX: dict[Venue, int] = {v: i for i, v in enumerate(VENUES)}
 N = len(VENUES)
-BID, ASK, T = N, 2 * N, 3 * N  # where bids, asks and receive times start in `Slot.v`
+T = N  # where receive times start in `Slot.v`
 NO_BID = float("-inf")  # an absent venue's bid: above nothing
 NO_ASK = float("inf")  # an absent venue's ask: below nothing
 EARLIEST = -(2**62)  # a time before every real one: a first trend sample is due at once
@@ -34,11 +34,12 @@ EARLIEST = -(2**62)  # a time before every real one: a first trend sample is due
 class Slot(Sequence[Entry | None]):
     """One symbol's latest top of book on every venue, written in place.
 
-    `v` holds, for venue index i: the quote at `v[i]` (None while it has none), its bid
-    at `v[BID + i]` and ask at `v[ASK + i]` (NO_BID/NO_ASK while none), and when it
-    arrived (engine clock) at `v[T + i]`. `best_bid` is at least the largest bid and
-    `best_ask` at most the smallest ask: bounds that a new quote only widens, made exact
-    only when they say a quote may cross the book (`best_bid > ask or bid > best_ask`),
+    `v` holds, for venue index i, the quote at `v[i]` (None while it has none) and when
+    it arrived (engine clock) at `v[T + i]`: no other per-venue object, since replacing
+    one means touching the memory of a quote that arrived long ago. `best_bid` is at
+    least the largest bid and `best_ask` at most the smallest ask: bounds that a new quote
+    only widens, made exact only when they say a quote may cross the book
+    (`best_bid > ask or bid > best_ask`),
     which is rare; a quote crosses when the exact ones say so. `sample_at` is when the
     trend filter next samples this symbol's fair price.
     """
@@ -47,7 +48,7 @@ class Slot(Sequence[Entry | None]):
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
-        self.v: list[Any] = [None] * N + [NO_BID] * N + [NO_ASK] * N + [0] * N
+        self.v: list[Any] = [None] * N + [0] * N
         self.best_bid = NO_BID
         self.best_ask = NO_ASK
         self.sample_at = EARLIEST
@@ -59,10 +60,18 @@ class Slot(Sequence[Entry | None]):
         v = slot.v
         for i, entry in enumerate(book):
             if entry is not None:
-                v[BID + i], v[ASK + i], v[T + i], v[i] = entry
-        slot.best_bid = max(v[BID:ASK])
-        slot.best_ask = min(v[ASK:T])
+                v[T + i], v[i] = entry[2], entry[3]
+        slot.best_bid = slot.exact_bid()
+        slot.best_ask = slot.exact_ask()
         return slot
+
+    def exact_bid(self) -> float:
+        """The largest bid now (the bound made exact)."""
+        return max((q.bid for q in self.v[:N] if q is not None), default=NO_BID)
+
+    def exact_ask(self) -> float:
+        """The smallest ask now (the bound made exact)."""
+        return min((q.ask for q in self.v[:N] if q is not None), default=NO_ASK)
 
     def quote(self, i: int) -> Quote | None:
         """Venue i's latest quote."""
@@ -76,9 +85,7 @@ class Slot(Sequence[Entry | None]):
 
     def fair(self) -> float:
         """The mean of the quoting venues' mids: the trend filter's fair price."""
-        v = self.v
-        mids: list[float] = [(v[BID + i] + v[ASK + i]) * 0.5 for i in range(N)
-                             if v[i] is not None]
+        mids: list[float] = [(q.bid + q.ask) * 0.5 for q in self.v[:N] if q is not None]
         return sum(mids) / len(mids)
 
     def clear(self, i: int) -> bool:
@@ -87,8 +94,6 @@ class Slot(Sequence[Entry | None]):
         if v[i] is None:
             return False
         v[i] = None
-        v[BID + i] = NO_BID
-        v[ASK + i] = NO_ASK
         return True
 
     def __len__(self) -> int:
@@ -102,10 +107,13 @@ class Slot(Sequence[Entry | None]):
 
     def __getitem__(self, i: int | slice) -> Entry | list[Entry | None] | None:
         if isinstance(i, slice):
-            return [self[j] for j in range(len(self))[i]]
-        v = self.v
-        q = v[i]
-        return None if q is None else (v[BID + i], v[ASK + i], v[T + i], q)
+            return [self[j] for j in range(N)[i]]
+        j = range(N)[i]  # an IndexError past the venues, as a sequence must raise
+        q: Quote | None = self.v[j]
+        return None if q is None else (q.bid, q.ask, self.v[T + j], q)
+
+    def __iter__(self) -> Iterator[Entry | None]:
+        return (self[i] for i in range(N))
 
 
 class QuoteBoard:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import msgspec
 
 from arbot.domain import Opportunity
-from arbot.engine.board import ASK, BID, Book, N, Slot, T
+from arbot.engine.board import Book, N, Slot, T
 from arbot.engine.funnel import Funnel
 
 
@@ -66,9 +66,9 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
     out: list[Opportunity] = []
     crossed = below_min = too_small = 0
     for b in fresh:
-        ask = v[ASK + b]
+        ask = v[b].ask
         for s in fresh:
-            bid = v[BID + s]
+            bid = v[s].bid
             if s == b or not bid > ask:
                 continue
             crossed += 1
@@ -91,7 +91,7 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
     funnel.below_min += below_min
     funnel.too_small += too_small
     if stale:
-        funnel.stale += sum(v[BID + s] > v[ASK + f] or v[BID + f] > v[ASK + s]
+        funnel.stale += sum(v[s].bid > v[f].ask or v[f].bid > v[s].ask
                             for s in stale for f in fresh)
     if len(out) > 1:
         out.sort(key=_net_bps, reverse=True)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState, FeedStatus, Quote, Venue
-from arbot.engine.board import ASK, BID, EARLIEST, VENUE_INDEX, VENUES, QuoteBoard, Slot, T
+from arbot.engine.board import EARLIEST, VENUE_INDEX, VENUES, QuoteBoard, Slot, T
 from arbot.engine.detector import Fee, scan
 from arbot.engine.episodes import Episodes
 from arbot.engine.filters import Candidate, TrendFilter, build_filters, judge
@@ -123,8 +123,6 @@ class Engine(Sink):
         ask = q.ask
         v = slot.v
         v[i] = q
-        v[BID + i] = bid
-        v[ASK + i] = ask
         v[T + i] = now
         # The kept bounds: exact again only when they say the book may be crossed.
         best_bid = slot.best_bid
@@ -134,9 +132,9 @@ class Engine(Sink):
         if ask < best_ask:
             slot.best_ask = best_ask = ask
         if best_bid > ask:
-            slot.best_bid = best_bid = max(v[BID:ASK])
+            slot.best_bid = best_bid = slot.exact_bid()
         if bid > best_ask:
-            slot.best_ask = best_ask = min(v[ASK:T])
+            slot.best_ask = best_ask = slot.exact_ask()
         if now >= slot.sample_at:
             self._sample(slot, now)
         if best_bid > ask or bid > best_ask or symbol in self._open_symbols:
