@@ -1,9 +1,10 @@
 """The engine: board, detector and filters on every quote, episodes, and the funnel.
 
-Hot path: one quote touches only its own symbol. It is stored, and its bid and ask are
-compared with the other venues' latest prices; only a crossed spread (or a symbol with
-an open episode) goes on to the slow path, where the detector, fees, size, filters and
-episodes run. Cost per quote does not grow with the number of symbols.
+Hot path: one quote touches only its own symbol's board slot. It is written in place,
+and its bid and ask are compared with the symbol's best bid and ask across venues, which
+the slot keeps; only a crossed spread (or a symbol with an open episode) goes on to the
+slow path, where the detector, fees, size, filters and episodes run. Cost per quote does
+not grow with the number of symbols.
 
 Time: the engine judges freshness on its own clock (monotonic ns, live) or on each
 quote's receive time (clock=None, replay), so a backtest gives the same answers. Which
@@ -18,10 +19,10 @@ from collections.abc import Callable
 
 from arbot.config import ArbotSettings
 from arbot.domain import FeedState, FeedStatus, Quote, Venue
-from arbot.engine.board import VENUE_INDEX, VENUES, Book, QuoteBoard
-from arbot.engine.detector import Fee, detect
+from arbot.engine.board import EARLIEST, VENUE_INDEX, VENUES, QuoteBoard, Slot, T
+from arbot.engine.detector import Fee, scan
 from arbot.engine.episodes import Episodes
-from arbot.engine.filters import NEVER, Candidate, TrendFilter, build_filters, judge
+from arbot.engine.filters import Candidate, TrendFilter, build_filters, judge
 from arbot.engine.freshness import Liveness, QuoteActivity, age_limits_ns
 from arbot.engine.funnel import Funnel
 from arbot.engine.view import SymbolView, market_view
@@ -31,6 +32,7 @@ NS_PER_MS = 1_000_000
 # How often whoever drives the engine calls `sweep()`: the runtime on its clock, the
 # backtest on every boundary of recorded time, so both close stale episodes alike.
 SWEEP_S = 0.1
+NO_SAMPLE = 2**63  # a slot's next trend sample while there is no trend filter: never
 
 
 class Engine(Sink):
@@ -44,10 +46,12 @@ class Engine(Sink):
                  clock: Callable[[], int] | None = time.monotonic_ns,
                  liveness: Liveness = Liveness.FEED, resends: bool = True) -> None:
         self._resends = resends
-        self.apply(settings)
         self.board = QuoteBoard()
+        self._books = self.board.books
+        self.apply(settings)
         self.funnel = Funnel()
         self.episodes = Episodes(sink)
+        self._open_symbols = self.episodes.open_symbols
         self._clock = clock
         self._liveness = liveness
         self._usable = self.board.usable
@@ -75,6 +79,8 @@ class Engine(Sink):
         self.filters = build_filters(s, settings.filters)
         trends = [f for f in self.filters if isinstance(f, TrendFilter)]
         self._trend = trends[0] if trends else None
+        for slot in self._books.values():
+            slot.sample_at = EARLIEST
 
     def set_taker_fee(self, venue: Venue, taker_bps: float) -> None:
         """One venue's taker fee, e.g. the account's real rate read from the venue."""
@@ -110,61 +116,76 @@ class Engine(Sink):
             return
         self.last_tick_ns = now
         symbol = q.symbol
-        book = self.board.books.get(symbol) or self.board.book(symbol)
+        slot = self._books.get(symbol)
+        if slot is None:
+            slot = self.board.book(symbol)
         bid = q.bid
         ask = q.ask
-        book[i] = (bid, ask, now, q)
-        trend = self._trend
-        if trend is not None and now - trend.sampled.get(symbol, NEVER) >= trend.sample_ns:
-            trend.sample(symbol, book, now)
-        if symbol in self.episodes.open_symbols:
-            self._evaluate(symbol, book, now, q)
-            return
-        for entry in book:
-            if entry is not None and (entry[0] > ask or bid > entry[1]):
-                self._evaluate(symbol, book, now, q)
-                return
+        v = slot.v
+        v[i] = q
+        v[T + i] = now
+        # The kept bounds: exact again only when they say the book may be crossed.
+        best_bid = slot.best_bid
+        if bid > best_bid:
+            slot.best_bid = best_bid = bid
+        best_ask = slot.best_ask
+        if ask < best_ask:
+            slot.best_ask = best_ask = ask
+        if best_bid > ask:
+            slot.best_bid = best_bid = slot.exact_bid()
+        if bid > best_ask:
+            slot.best_ask = best_ask = slot.exact_ask()
+        if now >= slot.sample_at:
+            self._sample(slot, now)
+        if best_bid > ask or bid > best_ask or symbol in self._open_symbols:
+            self._evaluate(slot, now, q)
 
     # -- slow path ------------------------------------------------------------------
 
-    def _evaluate(self, symbol: str, book: Book, now: int, trigger: Quote) -> None:
+    def _sample(self, slot: Slot, now: int) -> None:
+        """Give the trend filter the symbol's fair price, at most every `sample_ns`."""
+        trend = self._trend
+        if trend is None:
+            slot.sample_at = NO_SAMPLE
+            return
+        slot.sample_at = now + trend.sample_ns
+        trend.sample(slot.symbol, slot.fair(), now)
+
+    def _evaluate(self, slot: Slot, now: int, trigger: Quote) -> None:
         """Detect, apply fees, size and filters, and move the symbol's episodes on."""
         funnel = self.funnel
-        found = detect(symbol, book, self.fees, now, self.age_limits_ns, self.max_notional)
-        funnel.stale += found.stale_crosses
+        found = scan(slot, self.fees, now, self.age_limits_ns, self.max_notional, self.min_bps,
+                     self.min_notional, funnel)
+        symbol = slot.symbol
+        episodes = self.episodes
+        at_ns = trigger.ts_recv_ns
         alive = {}
-        for o in found.candidates:
-            funnel.crossed += 1
-            if o.net_bps < self.min_bps:
-                funnel.below_min += 1
-                continue
-            if o.size * o.buy.ask < self.min_notional:
-                funnel.too_small += 1
-                continue
-            key = (symbol, o.buy.venue, o.sell.venue)
-            first_seen, seen = self.episodes.persistence(key, now)
-            buy_t = book[VENUE_INDEX[o.buy.venue]][2]  # type: ignore[index]
-            sell_t = book[VENUE_INDEX[o.sell.venue]][2]  # type: ignore[index]
-            verdict = judge(self.filters, Candidate(o, now, buy_t, sell_t, first_seen, seen))
+        for o in found:
+            buy, sell = o.buy.venue, o.sell.venue
+            key = (symbol, buy, sell)
+            first_seen, seen = episodes.persistence(key, now)
+            verdict = judge(self.filters, Candidate(o, now, slot.t(VENUE_INDEX[buy]),
+                                                    slot.t(VENUE_INDEX[sell]), first_seen, seen))
             funnel.judged(verdict)
             alive[key] = (o, verdict)
-        for key in self.episodes.keys_for(symbol):
-            if key not in alive:
-                self._close(key, book, now, trigger.ts_recv_ns)
+        if symbol in self._open_symbols:
+            for key in episodes.keys_for(symbol):
+                if key not in alive:
+                    self._close(key, slot, now, at_ns)
         for key, (o, verdict) in alive.items():
-            self.episodes.seen(key, o, verdict, now, trigger.ts_recv_ns)
+            episodes.seen(key, o, verdict, now, at_ns)
 
-    def _close(self, key: tuple[str, Venue, Venue], book: Book, now: int, at_ns: int) -> None:
+    def _close(self, key: tuple[str, Venue, Venue], slot: Slot, now: int, at_ns: int) -> None:
         """Close an episode: at its stale deadline if a quote aged out, else now."""
         for venue in key[1:]:
             i = VENUE_INDEX[venue]
-            entry = book[i]
-            if entry is None:
+            q = slot.quote(i)
+            if q is None:
                 self.episodes.close(key, at_ns, "venue_down")
                 return
             limit = self.age_limits_ns[i]
-            if now - entry[2] > limit:
-                self.episodes.close(key, entry[3].ts_recv_ns + limit, "stale")
+            if now - slot.t(i) > limit:
+                self.episodes.close(key, q.ts_recv_ns + limit, "stale")
                 return
         self.episodes.close(key, at_ns, "below_min")
 
@@ -176,12 +197,12 @@ class Engine(Sink):
             self._expire_quiet(now)
         limits = self.age_limits_ns
         for key in list(self.episodes.open):
-            book = self.board.books[key[0]]
+            slot = self.board.books[key[0]]
             for venue in key[1:]:
                 i = VENUE_INDEX[venue]
-                entry = book[i]
-                if entry is not None and now - entry[2] > limits[i]:
-                    self.episodes.close(key, entry[3].ts_recv_ns + limits[i], "stale")
+                q = slot.quote(i)
+                if q is not None and now - slot.t(i) > limits[i]:
+                    self.episodes.close(key, q.ts_recv_ns + limits[i], "stale")
                     break
 
     # -- venue health ---------------------------------------------------------------

@@ -17,7 +17,7 @@ MOVE_BPS = 1.0
 UPDATE_NS = 250_000_000
 
 
-@dataclass
+@dataclass(slots=True)
 class _Live:
     """An open episode's mutable state; frozen `Episode`s are cut from it for sinks."""
 
@@ -43,17 +43,19 @@ class _Live:
 
 
 class Episodes:
-    """The open episodes, indexed by key and by symbol."""
+    """The open episodes, indexed by key and by symbol (in the order they opened)."""
 
     def __init__(self, sink: EpisodeSink) -> None:
         self.sink = sink
         self.open: dict[Key, _Live] = {}
-        self.open_symbols: dict[str, int] = {}  # symbol -> open episodes
+        self.open_symbols: dict[str, dict[Key, _Live]] = {}  # symbol -> its open episodes
         self.opened = 0
         self.closed = 0
 
     def keys_for(self, symbol: str) -> list[Key]:
-        return [k for k in self.open if k[0] == symbol] if symbol in self.open_symbols else []
+        """The symbol's open episodes, oldest first; found by key, not by a scan."""
+        by_key = self.open_symbols.get(symbol)
+        return list(by_key) if by_key is not None else []
 
     def persistence(self, key: Key, now: int) -> tuple[int, int]:
         """(first seen, consecutive sightings including this one) for the trend filter."""
@@ -64,10 +66,15 @@ class Episodes:
         """The gap is (still) there: open the episode or move it on."""
         live = self.open.get(key)
         if live is None:
-            live = _Live(f"{key[0]}|{key[1]}|{key[2]}|{at_ns}", at_ns, now, 1, o, o, o, verdict,
-                         verdict.passed, now, o.net_bps, verdict)
+            symbol, buy, sell = key
+            live = _Live("|".join((symbol, buy, sell, str(at_ns))), at_ns, now, 1, o, o, o,
+                         verdict, verdict.passed, now, o.net_bps, verdict)
             self.open[key] = live
-            self.open_symbols[key[0]] = self.open_symbols.get(key[0], 0) + 1
+            by_key = self.open_symbols.get(symbol)
+            if by_key is None:
+                self.open_symbols[symbol] = {key: live}
+            else:
+                by_key[key] = live
             self.opened += 1
             self.sink.on_episode(EpisodeEvent(kind=EpisodeKind.OPEN, episode=live.freeze()))
             return
@@ -88,10 +95,9 @@ class Episodes:
 
     def close(self, key: Key, at_ns: int, reason: str) -> None:
         live = self.open.pop(key)
-        left = self.open_symbols[key[0]] - 1
-        if left:
-            self.open_symbols[key[0]] = left
-        else:
+        by_key = self.open_symbols[key[0]]
+        del by_key[key]
+        if not by_key:
             del self.open_symbols[key[0]]
         self.closed += 1
         self.sink.on_episode(EpisodeEvent(kind=EpisodeKind.CLOSE,

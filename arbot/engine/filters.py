@@ -16,10 +16,8 @@ import numpy as np
 from arbot.config.filters import FiltersSettings
 from arbot.config.sections import StrategySettings
 from arbot.domain import PASSED, Opportunity, Verdict
-from arbot.engine.board import Book
 
 NS_PER_MS = 1_000_000
-NEVER = -(2**62)
 
 
 class Candidate(msgspec.Struct, frozen=True):
@@ -107,9 +105,10 @@ class TrendFilter:
     """The gap must persist, and the fair price must not be running away.
 
     The engine has it sample a fair price per symbol (the mean of the venues' mids) at
-    most every `sample_ms`, so the hot path pays one dict lookup and one comparison per
-    quote. The move over the window ending at the latest sample is computed with numpy
-    when a candidate is judged, at most once per new sample.
+    most every `sample_ms`, keeping when the next one is due in the symbol's board slot,
+    so the hot path pays one comparison per quote. The move over the window ending at the
+    latest sample is computed with numpy when a candidate is judged, at most once per new
+    sample.
     """
 
     name = "trend"
@@ -121,20 +120,21 @@ class TrendFilter:
         self.max_move_bps = max_move_bps
         self.window_ns = window_ms * NS_PER_MS
         self.sample_ns = sample_ms * NS_PER_MS
-        self._history: dict[str, deque[tuple[int, float]]] = {}
-        self.sampled: dict[str, int] = {}  # symbol -> engine time of its latest sample
+        # symbol -> (sample times, fair prices): numbers only, so sampling gives the
+        # garbage collector nothing to track
+        self._history: dict[str, tuple[deque[int], deque[float]]] = {}
         self._moves: dict[str, float] = {}  # symbol -> move over the window, until resampled
         self._maxlen = max(2, window_ms // sample_ms + 2)
 
-    def sample(self, symbol: str, book: Book, now_ns: int) -> None:
-        """Record the symbol's fair price: the mean of every venue's mid."""
-        mids = [(e[0] + e[1]) * 0.5 for e in book if e is not None]
-        self.sampled[symbol] = now_ns
+    def sample(self, symbol: str, fair: float, now_ns: int) -> None:
+        """Record the symbol's fair price (the mean of every venue's mid) at `now_ns`."""
         self._moves.pop(symbol, None)
         history = self._history.get(symbol)
         if history is None:
-            history = self._history[symbol] = deque(maxlen=self._maxlen)
-        history.append((now_ns, sum(mids) / len(mids)))
+            history = self._history[symbol] = (deque(maxlen=self._maxlen),
+                                               deque(maxlen=self._maxlen))
+        history[0].append(now_ns)
+        history[1].append(fair)
 
     def move_bps(self, symbol: str) -> float:
         """Largest fair-price range within the window ending at the latest sample, in bps
@@ -144,9 +144,9 @@ class TrendFilter:
             return move
         history = self._history.get(symbol)
         move = 0.0
-        if history:
-            samples = np.array(history, dtype=np.float64)
-            window = samples[samples[:, 0] >= samples[-1, 0] - self.window_ns, 1]
+        if history is not None:
+            times = np.array(history[0], dtype=np.float64)
+            window = np.array(history[1], dtype=np.float64)[times >= times[-1] - self.window_ns]
             if window.size >= 2:
                 move = float((window.max() - window.min()) / window[-1] * 10_000.0)
         self._moves[symbol] = move
