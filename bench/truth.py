@@ -20,7 +20,8 @@ Scored against the truth, over the measured window (after `--warmup`):
 
 The engine's threshold (`--min-net-bps`) is half the injected net by default (10 bps
 injected, so the engine runs at its own default of 5), so an injected dislocation clears
-it through the venues' noise and any episode above it without one is a phantom. Last line: `recall R phantoms N stale_drops S delay_ms D`.
+it through the venues' noise and any episode above it without one is a phantom.
+Last line: `recall R phantoms N stale_drops S delay_ms D`.
 """
 
 from __future__ import annotations
