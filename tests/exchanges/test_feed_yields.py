@@ -22,7 +22,7 @@ from arbot.exchanges.symbols import SymbolMap
 from tests.exchanges.test_feed import FAST, Recorder
 
 BURST = 20_000
-# Binance's raw /ws bookTicker payload (protocols.md 1.2), for the one symbol subscribed.
+# Binance's raw /ws bookTicker payload (docs/venues/binance.md), for the one symbol subscribed.
 FRAME = '{"u":400900217,"s":"BTCUSDT","b":"64000.10","B":"1.5","a":"64000.20","A":"2.0"}'
 
 

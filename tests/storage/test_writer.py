@@ -492,11 +492,14 @@ async def test_a_full_disk_under_live_offers_accounts_for_every_quote(
     w = Writer(conn, flush_ms=1, retry_s=0.01)
     await w.start()
     offered = 0
-    while w.stats.stopped is None and offered < 200_000:
+    give_up = asyncio.get_running_loop().time() + 60  # a guard against hanging, not a timing
+    while w.stats.stopped is None and asyncio.get_running_loop().time() < give_up:
         for _ in range(500):
             w.offer_quote(quote(offered))
             offered += 1
-        await asyncio.sleep(0)
+        # Room for the writer's thread to answer; on a loaded machine one loop turn
+        # (sleep(0)) could pass 400 times before the first batch was written.
+        await asyncio.sleep(0.001)
     assert w.stats.stopped == "the disk holding the database is full"
     await asyncio.wait_for(w.close(), 30)
     written = w.stats.rows_written["quotes"]
