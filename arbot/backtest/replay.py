@@ -104,9 +104,11 @@ class Replay:
         self._event_ns = NEVER if nxt is None else nxt
         self.next_ns = min(self._sweep_ns, self._event_ns, self._seg_ns)
 
-    def advance(self, t: int) -> None:
+    def advance(self, t: int) -> bool:
         """Handle every timeline event before `t`, in time order: segment switches,
-        recorded venue states, the engine's sweeps."""
+        recorded venue states, the engine's sweeps. Returns True, early, after a sweep
+        that handed the trader an episode (time made a waiting gap pass): the trader
+        takes it then, as its loop turn would live."""
         while self.next_ns < t:
             at = self.next_ns
             if at == self._seg_ns:
@@ -120,9 +122,13 @@ class Replay:
                 self._event_time = max(self._event_time, at)
                 self.engine.sweep(at)
                 self._sweep_ns = at + SWEEP_NS
+                if self.trader is not None and self.trader.inbox.waiting:
+                    self._reschedule()
+                    return True
             else:  # nothing open to sweep: skip to the first boundary at or after t
                 self._sweep_ns = at + -(-(t - at) // SWEEP_NS) * SWEEP_NS
             self._reschedule()
+        return False
 
     def _switch(self, at: int, t: int) -> None:
         """End the current segment (a run that ended closes its episodes as `shutdown`
@@ -210,10 +216,24 @@ class Replay:
     async def _catch_up(self, t: int) -> None:
         """The timeline and the trader's sleepers before `t`, in time order; a sleeper due
         when a quote arrives wakes after it (the book then includes it)."""
-        while (due := self.timers.due_ns()) is not None and due < t:
-            self.advance(due)
-            await self._wake(due)
-        self.advance(t)
+        while True:
+            due = self.timers.due_ns()
+            until = due if due is not None and due < t else t
+            if self.advance(until):  # a sweep handed the trader an episode
+                await self._take()
+            elif until < t:
+                await self._wake(until)
+            else:
+                return
+
+    async def _take(self) -> None:
+        """The trader takes what waits in its inbox; a trade it starts sends its orders."""
+        assert self.trader is not None
+        flight = self.trader.risk.in_flight
+        trading = len(flight)
+        self.trader.drain()
+        if len(flight) > trading:
+            await self._settle()
 
     async def _wake(self, due: int) -> None:
         self._event_time = max(self._event_time, due)
@@ -234,7 +254,8 @@ class Replay:
             stop = self.segment.stop_ns if self.segment is not None else None
             if stop is not None and stop >= self.last_quote_ns:
                 end = stop + 1  # the run's recorded end is part of the replay
-        self.advance(end)
+        while self.advance(end):
+            await self._take()
         if self.engine is not None:
             self._close_all(self.clock(), "end_of_data")
         while (due := self.timers.due_ns()) is not None:  # trades still in flight settle

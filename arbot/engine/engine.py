@@ -204,6 +204,26 @@ class Engine(Sink):
                 if q is not None and now - slot.t(i) > limits[i]:
                     self.episodes.close(key, q.ts_recv_ns + limits[i], "stale")
                     break
+        self._rejudge_waiting(now)
+
+    def _rejudge_waiting(self, now: int) -> None:
+        """Judge again, as of `now`, the open episodes the filters have not let through.
+
+        A quiet book sends no quote while its gap lasts, so a gap judged "not persistent
+        yet" on its only quote would never be judged again; time alone can make it pass.
+        The same opportunity on the same quotes: no new sighting; the funnel counts the
+        candidate once more only when it passes, so its `passed` covers every trade."""
+        episodes = self.episodes
+        for key, live in list(episodes.open.items()):
+            if live.verdict.passed:
+                continue
+            slot = self.board.books[key[0]]
+            candidate = Candidate(live.last, now, slot.t(VENUE_INDEX[key[1]]),
+                                  slot.t(VENUE_INDEX[key[2]]), live.first_seen, live.seen)
+            verdict = judge(self.filters, candidate)
+            if verdict.passed:
+                self.funnel.judged(verdict)
+            episodes.rejudged(key, verdict, now)
 
     # -- venue health ---------------------------------------------------------------
 

@@ -80,17 +80,26 @@ class Episodes:
             return
         live.seen += 1
         live.last = o
-        live.verdict = verdict
-        live.passed = live.passed or verdict.passed
         if o.net_bps > live.peak.net_bps:
             live.peak = o
+        moved = abs(o.net_bps - live.emitted_bps) >= MOVE_BPS and now - live.emitted_at >= UPDATE_NS
+        self._verdict(live, verdict, now, moved)
+
+    def rejudged(self, key: Key, verdict: Verdict, now: int) -> None:
+        """The filters' new verdict on an open episode's unchanged gap (time passed)."""
+        live = self.open.get(key)
+        if live is not None:
+            self._verdict(live, verdict, now, False)
+
+    def _verdict(self, live: _Live, verdict: Verdict, now: int, moved: bool) -> None:
+        live.verdict = verdict
+        live.passed = live.passed or verdict.passed
         # A flip is a change of outcome or of the rejecting filter; the reason text moves
         # on every tick ("not persistent yet (3 ms)") and must not cause an event.
         was = live.emitted_verdict
-        flipped = verdict.passed != was.passed or verdict.filter != was.filter
-        moved = abs(o.net_bps - live.emitted_bps) >= MOVE_BPS and now - live.emitted_at >= UPDATE_NS
-        if flipped or moved:
-            live.emitted_at, live.emitted_bps, live.emitted_verdict = now, o.net_bps, verdict
+        if moved or verdict.passed != was.passed or verdict.filter != was.filter:
+            live.emitted_at, live.emitted_verdict = now, verdict
+            live.emitted_bps = live.last.net_bps
             self.sink.on_episode(EpisodeEvent(kind=EpisodeKind.UPDATE, episode=live.freeze()))
 
     def close(self, key: Key, at_ns: int, reason: str) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 QUIET = FIXTURES / "SYNTHETIC_tardis_quiet_venue.csv"
 SILENT = FIXTURES / "SYNTHETIC_tardis_silent_venue.csv"
+QUIET_GAP = FIXTURES / "SYNTHETIC_tardis_quiet_gap.csv"
 MS = 1_000_000
 T0_NS = 1_714_521_600_000 * MS  # the fixtures' first instant
 
@@ -68,3 +69,15 @@ def test_a_silent_venue_is_stale_after_stale_after_s(tmp_path: Path) -> None:
     summary = arbot_backtest(tmp_path, SILENT, "[feeds]\nstale_after_s = 10.0\n"
                                                "silence_s = 30.0\n")
     assert summary["opportunities"]["count"] == 1, summary
+
+
+def test_a_gap_between_two_quiet_books_is_traded_once_it_has_lasted(tmp_path: Path) -> None:
+    """Both BTC books are quiet: OKX's bid jumps 40 bps above Binance's unchanged ask at
+    1625 ms and holds for 2 s with no further BTC quote from either venue (their ETH keeps
+    both live). The trend filter saw the gap on one quote only; it passes by lasting
+    `min_persist_ms`, judged at the engine's sweep, and the paper trader takes it."""
+    summary = arbot_backtest(tmp_path, QUIET_GAP)
+    assert summary["opportunities"]["count"] == 1, summary
+    assert summary["opportunities"]["passed"] == 1
+    assert summary["trades"]["count"] == 1 and summary["trades"]["by_status"] == {"filled": 1}
+    assert summary["funnel"]["passed"] == 1 and summary["funnel"]["filtered"] == {"trend": 1}
