@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 from arbot.config import ArbotSettings
+from arbot.demo import sim_config
 from arbot.domain import FeedState, Venue
-from arbot.sim import SimConfig
 from arbot.tui.app import ArbotApp, build_app
 from bench.tui import until  # the same wait, failing fast if ArBot cannot run
 
@@ -50,8 +50,8 @@ def showing(app: ArbotApp, mode: str) -> bool:
 
 
 async def shoot(seed: int, seconds: float, size: tuple[int, int], out: Path) -> list[Path]:
-    settings = ArbotSettings.model_validate({})
-    sim = SimConfig(seed=seed, symbols=tuple(settings.market.symbols))
+    settings = ArbotSettings.model_validate({"sim": {"seed": seed}})
+    sim = sim_config(settings)  # what `arbot --demo` runs: the [sim] defaults, this seed
     app = build_app(settings, demo=True, sim_config=sim, config_path=Path("arbot.toml"))
     saved = []
     async with app.run_test(size=size) as pilot:
