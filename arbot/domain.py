@@ -88,6 +88,29 @@ class ShutdownNotice(msgspec.Struct, frozen=True, kw_only=True):
     message: str
 
 
+class BookDelta(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """One depth frame of one venue for one symbol: a snapshot, or changed levels.
+
+    Levels are (price, size) as the venue's own strings, because checksums are computed
+    over them (docs/depth.md); a size of zero deletes the level. The sequence fields are
+    the venue's, named for their role: `seq` is this frame's last update id (Binance `u`,
+    Bybit `u`, OKX `seqId`, Bitget `seq`), `prev_seq` what the frame chains from (Binance
+    `U`, the first update id in it; OKX `prevSeqId`), None where the venue sends none.
+    `checksum` is the venue's CRC32 of the top levels after this frame (OKX, Bitget).
+    """
+
+    venue: Venue
+    symbol: str
+    snapshot: bool
+    bids: list[tuple[str, str]]
+    asks: list[tuple[str, str]]
+    seq: int | None = None
+    prev_seq: int | None = None
+    checksum: int | None = None
+    ts_exchange_ms: int | None = None
+    ts_recv_ns: int = 0
+
+
 ControlEvent = SubscribeAck | VenueError | Pong | ShutdownNotice
 FeedEvent = Quote | ControlEvent
 
@@ -151,6 +174,19 @@ class Opportunity(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     net_bps: float
     size: float  # base units: min(ask size, bid size, max_notional / ask)
     profit: float  # quote currency, net of both fees
+    # The same gap sized by walking both books (`arbot.depth.walk`): up the buy venue's
+    # asks and down the sell venue's bids while each added unit still nets the threshold,
+    # capped by max_notional (and balances when trading). With depth 1 the walk covers the
+    # top levels only and these equal the top-of-book figures above.
+    walk_size: float = 0.0  # base units both books fill at the threshold
+    buy_vwap: float = 0.0  # mean price paid over the walked asks
+    sell_vwap: float = 0.0  # mean price got over the walked bids
+    buy_worst: float = 0.0  # the last (highest) ask walked: the buy leg's IOC limit
+    sell_worst: float = 0.0  # the last (lowest) bid walked: the sell leg's IOC limit
+    walk_profit: float = 0.0  # quote currency, net of both fees, over walk_size
+    walk_net_bps: float = 0.0  # walk_profit over the cost of walk_size at buy_vwap, in bps
+    buy_levels: int = 0  # ask levels walked (1: the top level only)
+    sell_levels: int = 0  # bid levels walked
 
 
 class Verdict(msgspec.Struct, frozen=True, kw_only=True):

@@ -118,6 +118,9 @@ class MarketSettings(BaseModel):
     symbols: list[Annotated[str, AfterValidator(_canonical)]] = Field(
         default_factory=lambda: ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT"], min_length=1,
         description="Canonical BASE-QUOTE symbols watched on every enabled venue; no duplicates.")
+    depth: Literal[1, 5, 20, 50] = Field(1, description=(
+        "Order-book levels kept per venue and symbol: 1 uses the top-of-book channels; "
+        "5, 20 or 50 keep integrity-checked L2 books and size gaps by walking them."))
 
     @field_validator("symbols")
     @classmethod
