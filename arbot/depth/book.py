@@ -62,7 +62,7 @@ class BookSide:
     def top(self, n: int) -> list[Level]:
         """The best `n` levels as (price, size), best first."""
         levels = self.levels
-        return [levels[k][:2] for k in self.keys[:n]]  # type: ignore[misc]
+        return [(levels[k][0], levels[k][1]) for k in self.keys[:n]]
 
     def top_text(self, n: int) -> list[TextLevel]:
         """The best `n` levels as the venue's strings, best first (for checksums)."""
