@@ -111,7 +111,18 @@ class BookDelta(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     ts_recv_ns: int = 0
 
 
-ControlEvent = SubscribeAck | VenueError | Pong | ShutdownNotice
+class BookResync(msgspec.Struct, frozen=True, kw_only=True):
+    """A depth book broke its venue's integrity rules (sequence gap, checksum mismatch,
+    crossed, out of order) or has no snapshot yet: it is reset and takes part in nothing
+    until the feed has resubscribed its channel (or, where the venue says so, fetched a
+    REST snapshot) and a snapshot has been applied. `reason` is counted per venue."""
+
+    venue: Venue
+    symbol: str
+    reason: str
+
+
+ControlEvent = SubscribeAck | VenueError | Pong | ShutdownNotice | BookResync
 FeedEvent = Quote | ControlEvent
 
 
