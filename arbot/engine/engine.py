@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 
 from arbot.config import ArbotSettings
+from arbot.depth.board import DepthBoard
 from arbot.domain import FeedState, FeedStatus, Quote, Venue
 from arbot.engine.board import EARLIEST, VENUE_INDEX, VENUES, QuoteBoard, Slot, T
 from arbot.engine.detector import Fee, scan
@@ -40,12 +41,16 @@ class Engine(Sink):
 
     `liveness` says who tells the engine a venue is live; `resends` whether it sees every
     pushed quote (live) or changed tops only (a replay), see `freshness.age_limits_ns`.
+    `depth`, when given, is the board of L2 books every candidate is sized on
+    (docs/depth.md, "The walk"); without it the walk covers the two top levels.
     """
 
     def __init__(self, settings: ArbotSettings, sink: EpisodeSink, *,
                  clock: Callable[[], int] | None = time.monotonic_ns,
-                 liveness: Liveness = Liveness.FEED, resends: bool = True) -> None:
+                 liveness: Liveness = Liveness.FEED, resends: bool = True,
+                 depth: DepthBoard | None = None) -> None:
         self._resends = resends
+        self.depth = depth  # the books a candidate is walked on; None: the top levels only
         self.board = QuoteBoard()
         self._books = self.board.books
         self.apply(settings)
