@@ -4,7 +4,8 @@ same run, as the anchor (docs/depth.md; issue 16, "Speed").
 
 1. Per frame, per venue, on the recorded depth streams (bench/depth_frames.py): `arbot`
    is `DepthFrameParser.quote(frame)` (typed decode, `BookKeeper`: chaining, apply,
-   checksum of the top 25 on OKX and Bitget, crossed test, the top's `Quote`); `book`
+   checksum of the top 25 on OKX and Bitget, crossed test, the top's `Quote`); `decode`
+   the typed decode alone; `book`
    is the book's share alone (`L2Book.apply` + checksum + crossed on deltas decoded
    beforehand); `cryptofeed` is its `Feed.message_handler` with `checksum_validation`
    and `cross_check` on (bench/depth_peers.py). Every (venue, contender) is one task;
@@ -44,13 +45,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from arbot.domain import Venue  # noqa: E402
-from bench.depth_arbot import BookOnly, ParserBooks, parser_problem  # noqa: E402
-from bench.depth_engine import e2e_tasks, walk_tasks  # noqa: E402
-from bench.depth_frames import KIND, Stream, stream  # noqa: E402
-from bench.depth_memory import per_book  # noqa: E402
-from bench.depth_peers import CryptofeedBooks, version  # noqa: E402
-from bench.report import RESULTS, emit, goal  # noqa: E402
+from arbot.domain import Venue
+from bench.depth_arbot import BookOnly, DecodeOnly, ParserBooks, parser_problem
+from bench.depth_engine import e2e_tasks, walk_tasks
+from bench.depth_frames import KIND, Stream, stream
+from bench.depth_memory import per_book
+from bench.depth_peers import CryptofeedBooks, version
+from bench.report import RESULTS, emit, goal
 
 GOAL_FRAME_US, GOAL_WALK_US, GOAL_UPDATES_S = 10.0, 20.0, 100_000.0
 MEMORY_LEVELS = (20, 50, 400)
@@ -95,6 +96,7 @@ def frame_tasks(streams: dict[Venue, Stream], notes: list[str]) -> list[Task]:
         contenders: dict[str, Any] = {"book": BookOnly(s)}
         if not why_no_parser:
             contenders["arbot"] = ParserBooks(s)
+            tasks.append(Task(venue, "decode", DecodeOnly(s)))  # no book to check
         if cf_version is not None:
             contenders["cryptofeed"] = CryptofeedBooks(s)
         reference = None
@@ -136,13 +138,15 @@ def frames_report(tasks: list[Task], streams: dict[Venue, Stream], args: argpars
         ratio = arbot / cf if arbot is not None and cf is not None else None
         if ratio is not None:
             ratios.append(ratio)
-        rows.append([str(venue), KIND[venue], len(s.symbols), len(s.updates),
-                     round(s.levels_per_update(), 1), "yes" if venue in (Venue.OKX,
-                                                                         Venue.BITGET) else "no",
-                     _or_na(arbot), us[(venue, "book")], _or_na(cf), _or_na(ratio),
-                     _or_na(1 / ratio if ratio else None)])
+        levels = s.levels_per_update()
+        rows.append([str(venue), KIND[venue], len(s.symbols), len(s.updates), round(levels, 1),
+                     "yes" if venue in (Venue.OKX, Venue.BITGET) else "no", _or_na(arbot),
+                     _or_na(us.get((venue, "decode"))), us[(venue, "book")],
+                     _or_na(arbot / levels if arbot is not None else None), _or_na(cf),
+                     _or_na(ratio), _or_na(1 / ratio if ratio else None)])
     columns = ["venue", "frames", "symbols", "deltas", "levels/delta", "checksum", "arbot_us",
-               "book_us", "cryptofeed_us", "arbot/cf", "cf/arbot"]
+               "decode_us", "book_us", "arbot_us/level", "cryptofeed_us", "arbot/cf",
+               "cf/arbot"]
     arbot_us = [us[(v, "arbot")] for v in streams if (v, "arbot") in us]
     out: dict[str, Any] = {
         "frame_max_us": max(arbot_us) if arbot_us else None,

@@ -3,6 +3,7 @@
 * `BookOnly`: `L2Book.apply` of a delta decoded beforehand (json, untimed), then what the
   keeper checks after it: the checksum of the top 25 over the original strings where the
   venue sends one, and that the book is not crossed. The book's share of a frame.
+* `DecodeOnly`: the venue's typed decode to a `BookDelta` alone.
 * `ParserBooks`: the whole path a live depth frame takes, `DepthFrameParser.quote(frame)`:
   the venue's typed decode to a `BookDelta`, `BookKeeper.on_delta` (sequence chaining,
   apply, trim, checksum, crossed) into the shared `DepthBoard`, and the `Quote` of the
@@ -23,7 +24,7 @@ from typing import Any
 
 from arbot.depth.board import DepthBoard
 from arbot.depth.book import L2Book
-from arbot.domain import Venue
+from arbot.domain import BookDelta, Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.base import DropCounter
 from arbot.exchanges.symbols import SymbolMap
@@ -156,3 +157,27 @@ class ParserBooks:
             return None
         bid, ask = book.bids.best(), book.asks.best()
         return None if bid is None or ask is None else (bid[0], ask[0])
+
+
+class DecodeOnly:
+    """The venue's depth decode alone (frame -> `BookDelta`, levels checked), the floor
+    under `ParserBooks`; one Python call more than the parser makes, to pass the map."""
+
+    two_args = True
+
+    def __init__(self, s: Stream) -> None:
+        parser = new_parser(s, DepthBoard(50))
+        self.frames = s.updates
+        self._decode = parser._decode
+        self._symbol = SymbolMap(s.venue, s.pairs).lookup
+        bad = [f for f in self.frames if not isinstance(self._decode(f, 0, self._symbol),
+                                                         BookDelta)]
+        assert not bad, f"{s.venue}: {len(bad)} deltas did not decode, e.g. {bad[0][:120]!r}"
+
+    def prime(self) -> Callable[[bytes, int], object]:
+        decode, symbol = self._decode, self._symbol
+
+        def fn(frame: bytes, recv_ns: int) -> object:
+            return decode(frame, recv_ns, symbol)
+
+        return fn

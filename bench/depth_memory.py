@@ -18,14 +18,13 @@ import sys
 import tracemalloc
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from arbot.depth.book import L2Book  # noqa: E402
-from bench.depth_frames import FIXTURES, SOURCES, Venue  # noqa: E402
+from arbot.depth.book import L2Book
+from bench.depth_frames import FIXTURES, SOURCES, Venue
 
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
