@@ -11,15 +11,15 @@ same run, as the anchor (docs/depth.md; issue 16, "Speed").
    and `cross_check` on (bench/depth_peers.py). Every (venue, contender) is one task;
    each round runs every task once in a fresh shuffled order, one sample being one pass
    over the venue's recorded deltas after an untimed priming (snapshots), so load on the
-   shared machine falls on all alike. A task's figure is the median µs per frame. Every
-   contender must end a pass holding the same best bid and ask on every book, with no
-   resync and no drop, or the run stops.
+   shared machine falls on all alike. A task's figure is the median µs per frame
+   (--quantile picks another). Every contender must end a pass holding the same best
+   bid and ask on every book, with no resync and no drop, or the run stops.
 2. The walk: 100 symbols x 4 venues of depth-20 books (bench/depth_market.py), each update
-   a small delta applied to the book and the quote of its new top handed to
-   `Engine(depth=board)`. `detect_us` is that minus the delta's apply (timed alike, in the
-   same rounds), on a market where every update crosses (`crossed`: every update walks),
-   and on bench/engine.py's market (a dislocation now and then). `l1_us` is the same
-   engine without the board (top-of-book sizing), so `detect_us - l1_us` is the walk.
+   a small delta applied to the book, then `Engine(depth=board).on_quote` of its new top
+   timed (`detect (depth)`); `detect (top only)` is the same engine without the board
+   (top-of-book sizing), their difference the walk's share. On a market where every
+   update crosses three venue pairs (`crossed`: every update walks, the worst case; the
+   GOAL) and on bench/engine.py's market (a dislocation now and then).
 3. End to end: all four recorded streams, interleaved, through their `DepthFrameParser`s
    into one board and an `Engine(depth=board)`: book updates per second on one core.
    Symbols are made venue-unique (recordings from 2021-2026 would cross absurdly), so
@@ -28,7 +28,8 @@ same run, as the anchor (docs/depth.md; issue 16, "Speed").
    and cryptofeed's `OrderBook`.
 
     python bench/depth.py [--rounds 300] [--walk-rounds 15] [--walk-updates 40000]
-                          [--e2e-rounds 60] [--memory-books 2000] [--out DIR]
+                          [--e2e-rounds 60] [--memory-books 2000] [--quantile 0.5]
+                          [--out DIR]
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from arbot.domain import Venue
 from bench.depth_arbot import BookOnly, DecodeOnly, ParserBooks, parser_problem
-from bench.depth_engine import e2e_tasks, walk_tasks
+from bench.depth_engine import e2e_tasks, quantile, walk_tasks
 from bench.depth_frames import KIND, Stream, stream
 from bench.depth_memory import per_book
 from bench.depth_peers import CryptofeedBooks, version
@@ -79,8 +80,8 @@ class Task:
                 fn(frame)
         self.samples.append((time.perf_counter() - start) / len(frames))
 
-    def us(self) -> float:
-        return statistics.median(self.samples) * 1e6
+    def us(self, q: float) -> float:
+        return quantile(self.samples, q) * 1e6
 
 
 def frame_tasks(streams: dict[Venue, Stream], notes: list[str]) -> list[Task]:
@@ -129,7 +130,7 @@ def race(tasks: list[Any], rounds: int, seed: int) -> None:
 
 def frames_report(tasks: list[Task], streams: dict[Venue, Stream], args: argparse.Namespace,
                   notes: list[str]) -> dict[str, Any]:
-    us = {(t.venue, t.name): t.us() for t in tasks}
+    us = {(t.venue, t.name): t.us(args.quantile) for t in tasks}
     rows = []
     ratios = []
     for venue, s in streams.items():
@@ -153,7 +154,8 @@ def frames_report(tasks: list[Task], streams: dict[Venue, Stream], args: argpars
         "frame_mean_us": statistics.mean(arbot_us) if arbot_us else None,
         "arbot_over_cryptofeed_mean": statistics.mean(ratios) if ratios else None}
     emit("depth", columns, rows, json_path=args.out / "depth.json",
-         extra={"rounds": args.rounds, "notes": notes, "cryptofeed": version(), **out})
+         extra={"rounds": args.rounds, "quantile": args.quantile, "notes": notes,
+                "cryptofeed": version(), **out})
     return out
 
 
@@ -189,6 +191,9 @@ def main() -> None:
     ap.add_argument("--memory-books", type=int, default=2000,
                     help="books of 20 levels a side; deeper books fewer, alike in bytes")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--quantile", type=float, default=0.5,
+                    help="which quantile of each task's samples is its figure (0.5: median; "
+                         "lower ones discount preemption on a busy machine, for all alike)")
     ap.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
     args = ap.parse_args()
     notes: list[str] = []
@@ -211,8 +216,9 @@ def engine_section(streams: dict[Venue, Stream], args: argparse.Namespace,
                    notes: list[str]) -> dict[str, Any]:
     """Items 2 and 3: the walk and end to end, each raced in its own rounds."""
     print()
-    walk = walk_tasks(args.walk_symbols, args.walk_updates, args.walk_levels, args.seed)
-    e2e = e2e_tasks(streams, notes)
+    walk = walk_tasks(args.walk_symbols, args.walk_updates, args.walk_levels, args.seed,
+                      args.quantile)
+    e2e = e2e_tasks(streams, args.quantile)
     race(walk.tasks, args.walk_rounds, args.seed)
     race(e2e.tasks, args.e2e_rounds, args.seed)
     rows = walk.rows() + e2e.rows()
