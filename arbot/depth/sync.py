@@ -109,11 +109,6 @@ class BookKeeper:
             book.seq = delta.seq
         return self._settle(book, delta)
 
-    def forget(self, symbol: str) -> None:
-        """Drop the buffered diffs of a symbol no longer subscribed."""
-        self._pending.pop(symbol, None)
-        self._fresh.discard(symbol)
-
     def buffered(self, symbol: str) -> int:
         """How many diffs wait for the symbol's REST snapshot."""
         return len(self._pending.get(symbol, ()))

@@ -10,7 +10,7 @@ quote until a fresh snapshot (docs/depth.md, "The flow").
 
 from __future__ import annotations
 
-from arbot.depth.board import DepthBoard
+from arbot.depth.board import VENUE_ORDER, DepthBoard
 from arbot.depth.book import L2Book
 from arbot.depth.sync import BookKeeper, Verdict
 from arbot.domain import BookDelta, BookResync, Quote
@@ -31,6 +31,7 @@ class DepthFrameParser(FrameParser):
         super().__init__(symbols, drops)
         self.venue = codec.venue
         self.board = board
+        self._books = board.books[VENUE_ORDER.index(codec.venue)]
         self.keeper = BookKeeper(codec.rules)
         self.resyncs: dict[str, int] = {}
         self._decode = codec.decode
@@ -62,7 +63,7 @@ class DepthFrameParser(FrameParser):
 
     def _apply(self, delta: BookDelta) -> Quote | None:
         symbol = delta.symbol
-        book = self.board.book(self.venue, symbol)
+        book = self._books.get(symbol) or self.board.book(self.venue, symbol)
         verdict = self.keeper.on_delta(book, delta)
         if verdict is Verdict.APPLIED:
             if self._waiting:
