@@ -53,11 +53,13 @@ class DepthFrameParser(FrameParser):
     def snapshot(self, symbol: str, body: str | bytes, recv_ns: int) -> Quote | None:
         """Apply a REST snapshot body (where the venue's stream sends only diffs) to
         `symbol`'s book, with the diffs buffered since; the synced book's quote, or None."""
-        delta = self._snapshot(symbol, body, recv_ns) if self._snapshot is not None else None
-        if delta is None:
+        if self._snapshot is None:  # this venue's stream brings its own snapshots
+            self.drops.add(Drop.UNUSED_CHANNEL)
+            return None
+        delta = self._snapshot(symbol, body, recv_ns)
+        if delta is None:  # not a snapshot body: still none, so fetch again
             self.drops.add(Drop.INVALID_FRAME)
-            self.events.append(BookResync(venue=self.venue, symbol=symbol, reason=NO_SNAPSHOT))
-            self._waiting.add(symbol)
+            self._resync(symbol, NO_SNAPSHOT)
             return None
         return self._apply(delta)
 

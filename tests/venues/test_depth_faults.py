@@ -222,3 +222,21 @@ def test_a_book_on_the_board_is_the_one_the_parser_keeps() -> None:
     p = binance_synced()
     book = p.board.get(0, "BTC-USDT")
     assert book is p.board.book(BN, "BTC-USDT") and book.synced and book.seq == 104
+
+
+def test_an_unreadable_snapshot_body_is_counted_and_asked_for_again() -> None:
+    p = depth_parser(BN, [("BTC-USDT", "BTCUSDT")])
+    p.parse(binance_diff(101, 103, [("100.1", "1")]), 0)
+    for body in (b'{"code":-1003,"msg":"Too many requests"}', b"<html>", b'{"lastUpdateId":5,'
+                 b'"bids":[["NaN","1"]],"asks":[]}'):
+        assert p.snapshot("BTC-USDT", body, 1) is None
+        assert p.events == resync(BN, "no_snapshot")
+        p.events.clear()
+    assert p.drops.total() == 3 and p.resyncs == {}
+    assert isinstance(p.snapshot("BTC-USDT", binance_snapshot(102, BIDS, ASKS), 2), Quote)
+
+
+def test_a_venue_whose_stream_brings_its_snapshots_takes_no_rest_body() -> None:
+    p = bybit_synced()
+    assert p.snapshot("BTC-USDT", binance_snapshot(102, BIDS, ASKS), 2) is None
+    assert p.events == [] and p.drops.total() == 1
