@@ -259,8 +259,10 @@ class Adapter(abc.ABC):
         n = self.limits.streams_per_connection
         return [list(venue_ids[i : i + n]) for i in range(0, len(venue_ids), n)]
 
-    def subscribe_frames(self, venue_ids: Sequence[str]) -> list[str]:
-        """Subscribe requests for one connection, each within the per-frame count and size.
+    def subscribe_frames(self, venue_ids: Sequence[str],
+                         channel_arg: Callable[[str], object] | None = None) -> list[str]:
+        """Subscribe requests for one connection, each within the per-frame count and size;
+        for the L1 channel unless `channel_arg` names another (the depth channel).
 
         Sizes add up exactly because frames are compact JSON: overhead + each arg + a comma.
         """
@@ -268,7 +270,7 @@ class Adapter(abc.ABC):
         frames: list[str] = []
         chunk: list[object] = []
         used = overhead
-        for arg in map(self.channel_arg, venue_ids):
+        for arg in map(channel_arg or self.channel_arg, venue_ids):
             size = len(msgspec.json.encode(arg)) + 1
             if chunk and (len(chunk) >= self.limits.args_per_frame
                           or used + size > self.limits.frame_bytes):
