@@ -57,7 +57,7 @@ async def build_feeds(venue: Venue, settings: ArbotSettings, session: aiohttp.Cl
     lag = LagTracker(venue, lambda: clock.offset_ms, max_lag_ms=settings.feeds.max_lag_ms)
     books = None if depth is None else DepthFeed(depth, client.get_json)
     feeds = []
-    for n, chunk in enumerate(adapter.connections(ids)):
+    for n, chunk in enumerate(adapter.connections(ids, depth=depth is not None)):
         feed = Feed(adapter, config.ws_url, chunk, symbols.lookup, sink,
                     aiohttp_connect(session, timing), connection=n, timing=timing,
                     raw=raw_log.sink(venue) if raw_log is not None else None,

@@ -194,8 +194,7 @@ class FeedBase:
     async def _start(self, link: Link) -> None:
         """Receive on the link, then subscribe in the venue's batches and pace."""
         link.rx = asyncio.create_task(self._receive(link), name=f"feed-rx-{self.adapter.venue}")
-        frames = self.adapter.subscribe_frames(
-            self.venue_ids, self.adapter.depth_channel_arg if self.depth is not None else None)
+        frames = self.adapter.subscribe_frames(self.venue_ids, depth=self.depth is not None)
         link.expected_acks = len(self.venue_ids) if self.adapter.ack_per_arg else len(frames)
         gap = 1.0 / self.adapter.limits.sends_per_s
         for i, frame in enumerate(frames):
