@@ -1,12 +1,12 @@
 """Carrying out a depth book's resync on one socket (docs/depth.md, "The flow").
 
 The parser resets a book whose integrity broke and says so with a `BookResync`; this
-gets the venue to send the book again: a REST snapshot where the venue's procedure
-wants one (Binance, "How to manage a local order book correctly"), else unsubscribing
-and subscribing the symbol's depth channel, which every other venue answers with a fresh
-snapshot. A symbol that keeps breaking waits longer each time (1 s doubling to 60 s),
-so a faulty stream cannot spend the venue's subscription budget (Bitget allows 240
-subscribe requests an hour per connection, OKX 480: protocols of each venue, "limits").
+gets the venue to send the book again: a REST snapshot where the adapter names one
+(`depth_snapshot_path`, for a stream of diffs only), else unsubscribing and subscribing
+the symbol's depth channel, which the venue answers with a fresh snapshot. A symbol
+that keeps breaking waits longer each time (1 s doubling to 60 s), so a faulty stream
+cannot spend a venue's subscription budget (some allow only a few hundred subscribe
+requests an hour per connection: docs/depth.md).
 Tasks live on the socket they serve and are cancelled when it closes.
 """
 
@@ -42,7 +42,7 @@ SETTLE_POLL_S = 0.25
 
 
 class SnapshotTaker(Protocol):
-    """The parser side of a REST snapshot (Binance's depth parser)."""
+    """The parser side of a REST snapshot (`DepthFrameParser.snapshot`)."""
 
     def snapshot(self, symbol: str, body: bytes, recv_ns: int) -> Quote | None: ...
 
