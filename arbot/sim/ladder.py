@@ -63,7 +63,7 @@ class Ladder:
         out = {t: top_lots}
         prev = t
         for k in sorted(k for k in (sign * p for p in old) if k > t):
-            while k - prev > MAX_GAP * self._step and len(out) < self._n:  # a hole: fill it on the grid
+            while k - prev > MAX_GAP * self._step and len(out) < self._n:  # a hole: fill it
                 prev += self._gap()
                 out[prev] = self._size(len(out))
             if len(out) >= self._n:
