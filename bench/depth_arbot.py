@@ -122,21 +122,20 @@ def new_parser(s: Stream, board: DepthBoard) -> Any:
 
 
 class ParserBooks:
-    """`DepthFrameParser.quote` per frame, into a fresh `DepthBoard` each pass."""
+    """`DepthFrameParser.quote` per frame, into a fresh `DepthBoard` each pass (the
+    board and parser exist from the first `prime` on)."""
 
     def __init__(self, s: Stream, levels: int = 50) -> None:
         self.stream = s
         self.levels = levels
         self.frames = s.updates
-        self.board = DepthBoard(levels)
-        self.parser = new_parser(s, self.board)
 
     two_args = True
 
     def prime(self, board: DepthBoard | None = None) -> Callable[[bytes, int], object]:
         """Fresh books (in `board`, shared with other venues, if given)."""
         s = self.stream
-        self.board = board if board is not None else DepthBoard(self.levels)
+        self.board: DepthBoard = board if board is not None else DepthBoard(self.levels)
         self.parser = new_parser(s, self.board)
         for frame in s.prime:  # Binance: the diffs its snapshot covers, buffered
             self.parser.quote(frame, 0)
