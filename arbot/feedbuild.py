@@ -54,7 +54,8 @@ async def build_feeds(venue: Venue, settings: ArbotSettings, session: aiohttp.Cl
     gate = QuoteGate(venue, found, gates)
     # One clock and one lag tracker per venue: its first connection keeps the clock.
     clock = VenueClock(venue, client.server_time_sample)
-    lag = LagTracker(venue, lambda: clock.offset_ms, max_lag_ms=settings.feeds.max_lag_ms)
+    lag = LagTracker(venue, lambda: clock.offset_ms, max_lag_ms=settings.feeds.max_lag_ms,
+                     depth=depth is not None)
     books = None if depth is None else DepthFeed(depth, client.get_json)
     feeds = []
     for n, chunk in enumerate(adapter.connections(ids, depth=depth is not None)):

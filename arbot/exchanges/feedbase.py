@@ -32,6 +32,7 @@ from arbot.domain import (
 )
 from arbot.events import FeedSink
 from arbot.exchanges.base import Adapter, DropCounter
+from arbot.exchanges.depthparser import NO_SNAPSHOT
 from arbot.exchanges.lag import LagTracker
 from arbot.exchanges.link import Link
 from arbot.exchanges.quotegate import QuoteGate
@@ -271,7 +272,8 @@ class FeedBase:
         elif isinstance(event, ShutdownNotice):
             link.ask_rotation(f"venue notice: {event.message}")
         elif isinstance(event, BookResync):
-            self.resyncs[event.reason] = self.resyncs.get(event.reason, 0) + 1
+            if event.reason != NO_SNAPSHOT:  # a book's first snapshot is no fault
+                self.resyncs[event.reason] = self.resyncs.get(event.reason, 0) + 1
             if link.resyncer is not None:
                 link.resyncer.request(event, link.ws, link.parser)
 
