@@ -6,11 +6,18 @@ the shared `DepthBoard`; every other frame (acks, pongs, errors, notices) goes t
 venue's own L1 parser, so a depth connection yields exactly the control events an L1
 one does. A book that breaks its rules raises one `BookResync`, is reset, and gives no
 quote until a fresh snapshot (docs/depth.md, "The flow").
+
+Each parser (one per socket) keeps its own books and puts each on the shared board when
+it first meets the symbol and whenever it applies a frame to it: while a planned rotation
+runs two sockets of one venue side by side, neither applies the other's frames to its
+book (their sequences would not chain), and the board shows whichever book was updated
+last, both being the venue's; after a reconnect the old socket's book leaves the board
+with the new socket's first frame, so a book nobody updates any more is never walked.
 """
 
 from __future__ import annotations
 
-from arbot.depth.board import DepthBoard
+from arbot.depth.board import VENUE_ORDER, DepthBoard
 from arbot.depth.book import L2Book
 from arbot.depth.sync import BookKeeper, Verdict
 from arbot.domain import BookDelta, BookResync, Quote
@@ -31,6 +38,8 @@ class DepthFrameParser(FrameParser):
         super().__init__(symbols, drops)
         self.venue = codec.venue
         self.board = board
+        self._board_row = board.books[VENUE_ORDER.index(codec.venue)]
+        self.books: dict[str, L2Book] = {}  # this socket's, by symbol
         self.keeper = BookKeeper(codec.rules)
         self.resyncs: dict[str, int] = {}
         self._decode = codec.decode
@@ -52,19 +61,25 @@ class DepthFrameParser(FrameParser):
     def snapshot(self, symbol: str, body: str | bytes, recv_ns: int) -> Quote | None:
         """Apply a REST snapshot body (where the venue's stream sends only diffs) to
         `symbol`'s book, with the diffs buffered since; the synced book's quote, or None."""
-        delta = self._snapshot(symbol, body, recv_ns) if self._snapshot is not None else None
-        if delta is None:
+        if self._snapshot is None:  # this venue's stream brings its own snapshots
+            self.drops.add(Drop.UNUSED_CHANNEL)
+            return None
+        delta = self._snapshot(symbol, body, recv_ns)
+        if delta is None:  # not a snapshot body: still none, so fetch again
             self.drops.add(Drop.INVALID_FRAME)
-            self.events.append(BookResync(venue=self.venue, symbol=symbol, reason=NO_SNAPSHOT))
-            self._waiting.add(symbol)
+            self._resync(symbol, NO_SNAPSHOT)
             return None
         return self._apply(delta)
 
     def _apply(self, delta: BookDelta) -> Quote | None:
         symbol = delta.symbol
-        book = self.board.book(self.venue, symbol)
+        book = self.books.get(symbol)
+        if book is None:
+            book = self.books[symbol] = self._board_row[symbol] = L2Book(symbol)
         verdict = self.keeper.on_delta(book, delta)
         if verdict is Verdict.APPLIED:
+            if self._board_row.get(symbol) is not book:
+                self._board_row[symbol] = book
             if self._waiting:
                 self._waiting.discard(symbol)
             return self._top(book, delta)

@@ -55,7 +55,6 @@ def test_the_buffer_is_bounded_and_then_asks_for_a_newer_snapshot() -> None:
     assert k.on_delta(book, snap(5)) is Verdict.SNAPSHOT_STALE  # first kept U is 11
     assert k.on_delta(book, snap(11)) is Verdict.APPLIED
     assert book.seq == MAX_BUFFERED + 10
-    k.forget("X")
     assert k.buffered("X") == 0
 
 

@@ -44,7 +44,9 @@ def test_unsubscribe_frames_mirror_the_subscribe_frames(venue: Venue, frame: dic
 
 
 def test_only_binance_starts_its_books_from_a_rest_snapshot() -> None:
-    assert adapter_for(BN).depth_snapshot_path("BTCUSDT") == \
+    adapter = adapter_for(BN)
+    assert adapter.rest_limits.endpoint("/api/v3/depth?symbol=BTCUSDT&limit=500").weight == 25
+    assert adapter.depth_snapshot_path("BTCUSDT") == \
         "/api/v3/depth?symbol=BTCUSDT&limit=500"
     assert [adapter_for(v).depth_snapshot_path("BTCUSDT") for v in (BY, OKX, BG)] == \
         [None, None, None]

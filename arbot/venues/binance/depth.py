@@ -30,6 +30,7 @@ _EVENT = "depthUpdate"
 # request weight of 25 ("weight 5/25/50/250 for limit 1-100/101-500/501-1000/1001-5000"),
 # which lets a hundred symbols start inside half the IP's 6000-a-minute budget.
 SNAPSHOT_LIMIT = 500
+SNAPSHOT_WEIGHT = 25
 
 RULES = BookRules(chain=Chain.DIFF_RANGE, rest_snapshot=True,
                   # The diffs touch every level of the venue's book; keep twice what the
