@@ -25,9 +25,12 @@ from arbot.sim.ladder import LEVELS, Changes, Ladder, step_ticks
 from arbot.sim.prices import VenueQuote
 from arbot.venues.simspec import Rules
 
-Level = list[str]
-"""[price, size] as the venue writes them."""
+Level = tuple[str, str]
+"""(price, size) as the venue writes them (a JSON array on the wire)."""
 CHECKSUM_LEVELS = 25
+TEXT_CACHE = 4096
+"""Levels written to text kept per book: a level stays in the book over many pushes and
+the checksum writes the top 25 after each, so most are written once."""
 Kind = Literal["snapshot", "update", "restart"]
 
 
@@ -96,6 +99,7 @@ class SimBook:
         self.ladder.follow(top)
         self._bids: Changes = {}
         self._asks: Changes = {}
+        self._texts: dict[tuple[int, int], Level] = {}
 
     @property
     def pending(self) -> bool:
@@ -148,5 +152,11 @@ class SimBook:
         return checksum(view.bids, view.asks)
 
     def _level(self, price: int, lots: int) -> Level:
-        r, style = self._rules, self._style
-        return [format_units(price, r.price_dp, style), format_units(lots, r.qty_dp, style)]
+        level = self._texts.get((price, lots))
+        if level is None:
+            if len(self._texts) >= TEXT_CACHE:
+                self._texts.clear()
+            r, style = self._rules, self._style
+            level = (format_units(price, r.price_dp, style), format_units(lots, r.qty_dp, style))
+            self._texts[price, lots] = level
+        return level
