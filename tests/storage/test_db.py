@@ -138,16 +138,16 @@ async def test_newer_schema_is_refused(tmp_path: Path, readonly: bool) -> None:
     path = tmp_path / "a.db"
     await (await open_db(path)).close()
     with sqlite3.connect(path) as c:
-        c.execute("PRAGMA user_version = 7")
+        c.execute(f"PRAGMA user_version = {LATEST + 1}")
     with pytest.raises(DatabaseError) as info:
         await open_db(path, readonly=readonly)
     assert info.value.kind == "newer_schema"
     assert str(info.value) == (
-        f"database {path} was created by a newer ArBot (schema 7, this version supports "
-        f"{LATEST});"
+        f"database {path} was created by a newer ArBot (schema {LATEST + 1}, this version"
+        f" supports {LATEST});"
         " upgrade ArBot or use a different database file"
     )
-    assert _version(path) == 7
+    assert _version(path) == LATEST + 1
 
 
 async def test_concurrent_first_opens_both_succeed(tmp_path: Path) -> None:
