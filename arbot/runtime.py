@@ -135,7 +135,8 @@ class Runtime:
                 on_trade=FanOut(self._extra_sinks).on_trade, warnings=self.warnings,
                 depth=self.depth_board)
             episode_sinks.append(self.trader)
-        self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]))
+        self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]),
+                             depth=self.depth_board)
         self._session = await self._stack.enter_async_context(aiohttp.ClientSession())
         self._sink = FanOut([self.recorder, self.board, self.engine, *self._extra_sinks])
         venues = self.settings.exchanges.enabled_venues()
