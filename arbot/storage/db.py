@@ -58,6 +58,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(4, "import ledger", _package_sql("migration_004_imports.sql")),
     Migration(5, "venue symbols of orders", _package_sql("migration_005_venue_ids.sql")),
     Migration(6, "one index on quotes", _package_sql("migration_006_quote_indexes.sql")),
+    Migration(7, "book snapshots", _package_sql("migration_007_books.sql")),
 )
 
 
@@ -192,7 +193,17 @@ async def _migrate(
 
 
 async def _apply(conn: aiosqlite.Connection, db_path: Path, step: Migration) -> None:
-    script = f"BEGIN IMMEDIATE;\n{step.sql}\n;\nPRAGMA user_version = {step.version};\nCOMMIT;\n"
+    # A process that read an older version and then waited for the lock must not apply
+    # the step again: a step that runs twice without error (DROP INDEX IF EXISTS) would
+    # set user_version back under the process that applied later steps. The guard row
+    # fails the transaction unless the file is exactly one step behind.
+    # (`executescript` commits any open transaction first, so the check cannot be a
+    # statement of its own before the script.)
+    script = (f"BEGIN IMMEDIATE;\n"
+              f"CREATE TEMP TABLE arbot_step (v INTEGER CHECK (v = {step.version - 1}));\n"
+              "INSERT INTO arbot_step SELECT user_version FROM pragma_user_version;\n"
+              "DROP TABLE arbot_step;\n"
+              f"{step.sql}\n;\nPRAGMA user_version = {step.version};\nCOMMIT;\n")
     try:
         await conn.executescript(script)
     except sqlite3.Error as exc:
