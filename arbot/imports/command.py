@@ -23,6 +23,7 @@ from arbot.imports.files import CaptureError
 from arbot.imports.raw import RawFrames
 from arbot.imports.report import FileReport, total_lines
 from arbot.imports.runner import import_files
+from arbot.imports.tardisbook import TardisBooks
 from arbot.timefmt import parse_time_ns
 
 # How long an import waits on a database that stays locked before it says so and stops.
@@ -33,7 +34,8 @@ DEPRECATED_RAW: Final = "import-raw"
 def add_import_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add `import` (with one sub-command per format) and the deprecated `import-raw`."""
     imp = commands.add_parser(
-        "import", help="store quotes from files: raw captures, Tardis quotes, Binance bookTicker")
+        "import", help="store quotes from files: raw captures, Tardis quotes and book "
+                       "snapshots, Binance bookTicker")
     formats = imp.add_subparsers(dest="import_format", metavar="FORMAT", required=True)
     raw = formats.add_parser("raw", parents=[common],
                              help="captured raw venue frames, one per line (ArBot's "
@@ -43,6 +45,10 @@ def add_import_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         "tardis-quotes", parents=[common],
         help="Tardis.dev quotes CSV (venue from its exchange column)")
     _files_and_db(tardis, "Tardis quotes CSV; .gz allowed")
+    books = formats.add_parser(
+        "tardis-book", parents=[common],
+        help="Tardis.dev book_snapshot_5, _10 or _25 CSV: the books and their top quotes")
+    _files_and_db(books, "Tardis book_snapshot CSV; .gz allowed")
     book = formats.add_parser("binance-bookticker", parents=[common],
                               help="Binance public-data bookTicker CSV for one symbol")
     book.add_argument("--symbol", required=True, metavar="SYMBOL",
@@ -94,6 +100,8 @@ def run_import(args: argparse.Namespace, settings: ArbotSettings) -> int:
 def _format(args: argparse.Namespace) -> ImportFormat:
     if args.import_format == "tardis-quotes":
         return TardisQuotes()
+    if args.import_format == "tardis-book":
+        return TardisBooks()
     if args.import_format == "binance-bookticker":
         return BinanceBookTicker(canonical_symbol(args.symbol))
     venue = Venue(args.venue)
