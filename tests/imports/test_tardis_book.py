@@ -39,7 +39,9 @@ def expected() -> tuple[list[tuple[object, ...]], list[BookRow]]:
     """(quotes, books) the good lines give, from the CSV text."""
     with BOOKS.open(newline="") as f:
         reader = csv.DictReader(f)
-        rows = {reader.line_num: r for r in reader}
+        rows = {}
+        for r in reader:
+            rows[reader.line_num] = r
     quotes: list[tuple[object, ...]] = []
     snaps: list[BookRow] = []
     seen: dict[tuple[str, str, int], int] = {}
