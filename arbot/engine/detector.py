@@ -2,19 +2,26 @@
 
 Buy at an ask, sell at a bid on another venue. A pair is a candidate when the gross
 spread is crossed (bid above ask); the net figures then say whether fees eat it.
-Only fresh quotes take part (each venue's age limit: `freshness.age_limits_ns`): a cross
-against a stale quote is counted, never reported.
+Only fresh quotes take part (each venue's age limit: `freshness.age_limits_ns`), and only
+venues whose depth book for the symbol is synced: a cross against a stale quote or a
+resyncing book is counted, never reported.
 
-The engine asks `scan` for the candidates worth judging: the net and size checks run on
-plain floats first, and an `Opportunity` is built only for a pair that clears both.
+The engine asks `scan` for the candidates worth judging: the net check runs on plain
+floats first, then the walk sizes the pair, and an `Opportunity` is built only for a pair
+that clears both. `size`, `net_bps` and `profit` stay the top-of-book figures; the walk
+fills the `walk_*` fields (equal to them at depth 1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 
+from arbot.depth.board import DepthBoard
+from arbot.depth.book import L2Book
+from arbot.depth.walk import side_ladder, walk
 from arbot.domain import Opportunity
 from arbot.engine.board import Book, N, Slot, T
 from arbot.engine.funnel import Funnel
@@ -51,24 +58,41 @@ def detect(symbol: str, book: Book, fees: Sequence[Fee], now_ns: int,
 
 
 def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int],
-         max_notional: float, min_bps: float, min_notional: float,
-         funnel: Funnel) -> list[Opportunity]:
+         max_notional: float, min_bps: float, min_notional: float, funnel: Funnel,
+         depth: DepthBoard | None = None) -> list[Opportunity]:
     """The crossed pairs among the slot's fresh quotes that net at least `min_bps` and can
-    fill `min_notional`, best net first. Every crossed pair is counted in `funnel`
-    (crossed, then below_min or too_small where it stopped), and so is every cross
-    seen only against a stale quote."""
+    fill `min_notional`, best net first, each sized by a walk (`arbot.depth.walk`) of the
+    buy venue's asks against the sell venue's bids: on `depth`'s books where a venue keeps
+    one for the symbol, else on the quote's top level. A venue whose book is resyncing
+    takes no part. Every crossed pair is counted in `funnel` where it stopped (the steps
+    are `Funnel`'s), and so is every cross seen only against a stale quote or a
+    resyncing book."""
     v = slot.v
+    symbol = slot.symbol
     fresh: list[int] = []
     stale: list[int] = []
+    resyncing: list[int] = []
+    books: list[L2Book | None] = [None] * N
     for i in range(N):
         if v[i] is not None:
-            (fresh if now_ns - v[T + i] <= max_age_ns[i] else stale).append(i)
+            if now_ns - v[T + i] > max_age_ns[i]:
+                stale.append(i)
+                continue
+            if depth is not None:
+                book = books[i] = depth.books[i].get(symbol)
+                if book is not None and not book.synced:
+                    resyncing.append(i)
+                    continue
+            fresh.append(i)
+    levels = depth.levels if depth is not None else 1
     out: list[Opportunity] = []
-    crossed = below_min = too_small = 0
+    crossed = below_min = too_small = too_thin = 0
     for b in fresh:
-        ask = v[b].ask
+        buy = v[b]
+        ask = buy.ask
         for s in fresh:
-            bid = v[s].bid
+            sell = v[s]
+            bid = sell.bid
             if s == b or not bid > ask:
                 continue
             crossed += 1
@@ -78,24 +102,46 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
             if net_bps < min_bps:
                 below_min += 1
                 continue
-            buy, sell = v[b], v[s]
             size = min(buy.ask_size, sell.bid_size, max_notional / ask)
-            if size * ask < min_notional:
-                too_small += 1
+            top_fills = size * ask >= min_notional
+            buy_book, sell_book = books[b], books[s]
+            if buy_book is None and sell_book is None and not top_fills:
+                too_small += 1  # the top levels are all the walk could see
                 continue
-            out.append(Opportunity(symbol=slot.symbol, buy=buy, sell=sell,
-                                   buy_fee_bps=buy_fee.taker_bps,
-                                   sell_fee_bps=sell_fee.taker_bps, net_per_unit=net,
-                                   net_bps=net_bps, size=size, profit=net * size))
+            w = walk(((ask, buy.ask_size),) if buy_book is None
+                     else side_ladder(buy_book.asks, levels),
+                     ((bid, sell.bid_size),) if sell_book is None
+                     else side_ladder(sell_book.bids, levels),
+                     buy_fee.buy_mult, sell_fee.sell_mult, min_bps, max_notional)
+            if w.size * w.buy_vwap < min_notional:
+                if top_fills:
+                    too_thin += 1
+                else:
+                    too_small += 1
+                continue
+            out.append(Opportunity(
+                symbol=symbol, buy=buy, sell=sell, buy_fee_bps=buy_fee.taker_bps,
+                sell_fee_bps=sell_fee.taker_bps, net_per_unit=net, net_bps=net_bps, size=size,
+                profit=net * size, walk_size=w.size, buy_vwap=w.buy_vwap,
+                sell_vwap=w.sell_vwap, buy_worst=w.buy_worst, sell_worst=w.sell_worst,
+                walk_profit=w.profit, walk_net_bps=w.net_bps, buy_levels=w.buy_levels,
+                sell_levels=w.sell_levels))
     funnel.crossed += crossed
     funnel.below_min += below_min
     funnel.too_small += too_small
+    funnel.too_thin += too_thin
     if stale:
-        funnel.stale += sum(v[s].bid > v[f].ask or v[f].bid > v[s].ask
-                            for s in stale for f in fresh)
+        funnel.stale += _crosses(v, stale, fresh)
+    if resyncing:
+        funnel.resyncing += _crosses(v, resyncing, fresh)
     if len(out) > 1:
         out.sort(key=_net_bps, reverse=True)
     return out
+
+
+def _crosses(v: list[Any], aside: list[int], fresh: list[int]) -> int:
+    """Crosses between venues set aside (stale, resyncing) and the fresh ones, either way."""
+    return sum(v[s].bid > v[f].ask or v[f].bid > v[s].ask for s in aside for f in fresh)
 
 
 def _net_bps(o: Opportunity) -> float:

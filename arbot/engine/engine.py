@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 
 from arbot.config import ArbotSettings
+from arbot.depth.board import DepthBoard
 from arbot.domain import FeedState, FeedStatus, Quote, Venue
 from arbot.engine.board import EARLIEST, VENUE_INDEX, VENUES, QuoteBoard, Slot, T
 from arbot.engine.detector import Fee, scan
@@ -40,12 +41,16 @@ class Engine(Sink):
 
     `liveness` says who tells the engine a venue is live; `resends` whether it sees every
     pushed quote (live) or changed tops only (a replay), see `freshness.age_limits_ns`.
+    `depth`, when given, is the board of L2 books every candidate is sized on
+    (docs/depth.md, "The walk"); without it the walk covers the two top levels.
     """
 
     def __init__(self, settings: ArbotSettings, sink: EpisodeSink, *,
                  clock: Callable[[], int] | None = time.monotonic_ns,
-                 liveness: Liveness = Liveness.FEED, resends: bool = True) -> None:
+                 liveness: Liveness = Liveness.FEED, resends: bool = True,
+                 depth: DepthBoard | None = None) -> None:
         self._resends = resends
+        self.depth = depth  # the books a candidate is walked on; None: the top levels only
         self.board = QuoteBoard()
         self._books = self.board.books
         self.apply(settings)
@@ -155,7 +160,7 @@ class Engine(Sink):
         """Detect, apply fees, size and filters, and move the symbol's episodes on."""
         funnel = self.funnel
         found = scan(slot, self.fees, now, self.age_limits_ns, self.max_notional, self.min_bps,
-                     self.min_notional, funnel)
+                     self.min_notional, funnel, self.depth)
         symbol = slot.symbol
         episodes = self.episodes
         at_ns = trigger.ts_recv_ns
@@ -187,10 +192,25 @@ class Engine(Sink):
             if now - slot.t(i) > limit:
                 self.episodes.close(key, q.ts_recv_ns + limit, "stale")
                 return
+        if self._resyncing(key):
+            self.episodes.close(key, at_ns, "book_resync")
+            return
         self.episodes.close(key, at_ns, "below_min")
 
+    def _resyncing(self, key: tuple[str, Venue, Venue]) -> bool:
+        """Whether the buy or sell venue's depth book for the symbol is being resynced."""
+        depth = self.depth
+        if depth is None:
+            return False
+        for venue in key[1:]:
+            book = depth.get(VENUE_INDEX[venue], key[0])
+            if book is not None and not book.synced:
+                return True
+        return False
+
     def sweep(self, now: int | None = None) -> None:
-        """Close episodes whose quotes went stale with no new quote to notice it."""
+        """Close episodes whose quotes went stale, or whose books began resyncing, with no
+        new quote to notice it (a book that resyncs sends no quote until it is whole)."""
         now = now if now is not None else (self._clock() if self._clock else self.last_tick_ns)
         self.last_sweep_ns = now
         if self._activity is not None and now >= self._activity.deadline:
@@ -204,7 +224,17 @@ class Engine(Sink):
                 if q is not None and now - slot.t(i) > limits[i]:
                     self.episodes.close(key, q.ts_recv_ns + limits[i], "stale")
                     break
+            else:
+                if self._resyncing(key):
+                    self.episodes.close(key, self._last_seen_ns(slot, key), "book_resync")
         self._rejudge_waiting(now)
+
+    @staticmethod
+    def _last_seen_ns(slot: Slot, key: tuple[str, Venue, Venue]) -> int:
+        """The latest wall-clock time the pair's quotes tell of: when a book that broke
+        without a quote to say so was last known whole (no later time is known)."""
+        return max((q.ts_recv_ns for q in map(slot.quote, (VENUE_INDEX[v] for v in key[1:]))
+                    if q is not None), default=0)
 
     def _rejudge_waiting(self, now: int) -> None:
         """Judge again, as of `now`, the open episodes the filters have not let through.

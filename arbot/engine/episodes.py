@@ -1,5 +1,7 @@
 """Opportunity episodes: one per (symbol, buy venue, sell venue) from open to close.
 
+The peak is the sighting with the largest walked profit (`Opportunity.walk_profit`: what
+both books could fill at the threshold), not the widest top-of-book gap.
 Sinks hear of an episode when it opens, when it changes materially (the verdict flips,
 or net bps moved by at least `MOVE_BPS`, at most every `UPDATE_NS`), and when it closes:
 never once per tick.
@@ -80,7 +82,7 @@ class Episodes:
             return
         live.seen += 1
         live.last = o
-        if o.net_bps > live.peak.net_bps:
+        if o.walk_profit > live.peak.walk_profit:
             live.peak = o
         moved = abs(o.net_bps - live.emitted_bps) >= MOVE_BPS and now - live.emitted_at >= UPDATE_NS
         self._verdict(live, verdict, now, moved)

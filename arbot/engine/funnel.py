@@ -1,8 +1,18 @@
 """The why-no-trade funnel: every candidate is counted at the step where it stopped.
 
-quotes -> (not_live) -> crossed spread seen -> (stale) -> after fees (below_min) ->
-after size (too_small) -> after filters (filtered, by filter) -> passed. Counts are per
-evaluated candidate pair, so a gap that stays open adds to `passed` on each update.
+quotes -> (not_live) -> crossed spread seen -> (stale) -> (resyncing) -> after fees
+(below_min) -> after size (too_small, too_thin) -> after filters (filtered, by filter) ->
+passed. Counts are per evaluated candidate pair, so a gap that stays open adds to
+`passed` on each update.
+
+The size steps compare notional with `[strategy] min_notional`: the top-of-book notional
+is `min(ask size, bid size, max_notional / ask) * ask`, the walked one `walk_size *
+buy_vwap` (`arbot.depth.walk`: both books walked while the marginal unit nets
+min_net_profit_bps). A candidate goes on when the walked notional reaches min_notional.
+`too_small`: neither does (without depth books the walk sees only the top levels, so this
+is the top-of-book test). `too_thin`: the top levels reach min_notional but the walk does
+not, i.e. the books the walk sees are thinner at the threshold than the quotes said (a book
+that moved since its quote, a top level the quote's channel showed larger).
 """
 
 from __future__ import annotations
@@ -17,9 +27,11 @@ class Funnel:
     quotes: int = 0  # every quote the engine received
     not_live: int = 0  # from a venue that was not live: ignored
     stale: int = 0  # crosses seen only against a stale quote
+    resyncing: int = 0  # crosses seen only against a venue whose depth book is resyncing
     crossed: int = 0  # crossed spreads among fresh quotes (candidates)
     below_min: int = 0  # ... whose net after both fees is under min_net_profit_bps
-    too_small: int = 0  # ... whose fillable notional is under min_notional
+    too_small: int = 0  # ... whose notional, top or walked, is under min_notional
+    too_thin: int = 0  # ... whose top notional clears min_notional but walked does not
     filtered: dict[str, int] = field(default_factory=dict)  # ... rejected, by filter
     passed: int = 0  # ... that passed every enabled filter
 
@@ -29,8 +41,20 @@ class Funnel:
         else:
             self.filtered[verdict.filter] = self.filtered.get(verdict.filter, 0) + 1
 
+    def add(self, other: Funnel) -> None:
+        """Add another funnel's counts (a backtest sums its segments' engines)."""
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name, n in other.filtered.items():
+            self.filtered[name] = self.filtered.get(name, 0) + n
+
     def as_dict(self) -> dict[str, object]:
         return {"quotes": self.quotes, "not_live": self.not_live, "stale": self.stale,
-                "crossed": self.crossed, "below_min": self.below_min,
-                "too_small": self.too_small, "filtered": dict(sorted(self.filtered.items())),
+                "resyncing": self.resyncing, "crossed": self.crossed,
+                "below_min": self.below_min, "too_small": self.too_small,
+                "too_thin": self.too_thin, "filtered": dict(sorted(self.filtered.items())),
                 "passed": self.passed}
+
+
+COUNTS = ("quotes", "not_live", "stale", "resyncing", "crossed", "below_min", "too_small",
+          "too_thin", "passed")

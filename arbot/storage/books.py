@@ -2,7 +2,7 @@
 
 A snapshot is one venue's top levels for one symbol at one receive time, each side a
 compact JSON array of the venue's own (price, size) strings, best first (the migration,
-`migration_007_books.sql`, says why this shape reads fastest). The live recorder
+`migration_008_books.sql`, says why this shape reads fastest). The live recorder
 (`arbot.storage.bookrec`), `arbot import tardis-book` and the backtest's reader all go
 through the two functions here, so the three agree on the format.
 """

@@ -58,7 +58,8 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(4, "import ledger", _package_sql("migration_004_imports.sql")),
     Migration(5, "venue symbols of orders", _package_sql("migration_005_venue_ids.sql")),
     Migration(6, "one index on quotes", _package_sql("migration_006_quote_indexes.sql")),
-    Migration(7, "book snapshots", _package_sql("migration_007_books.sql")),
+    Migration(7, "walked episode figures", _package_sql("migration_007_walk.sql")),
+    Migration(8, "book snapshots", _package_sql("migration_008_books.sql")),
 )
 
 
@@ -193,24 +194,23 @@ async def _migrate(
 
 
 async def _apply(conn: aiosqlite.Connection, db_path: Path, step: Migration) -> None:
-    # A process that read an older version and then waited for the lock must not apply
-    # the step again: a step that runs twice without error (DROP INDEX IF EXISTS) would
-    # set user_version back under the process that applied later steps. The guard row
-    # fails the transaction unless the file is exactly one step behind.
-    # (`executescript` commits any open transaction first, so the check cannot be a
-    # statement of its own before the script.)
-    script = (f"BEGIN IMMEDIATE;\n"
-              f"CREATE TEMP TABLE arbot_step (v INTEGER CHECK (v = {step.version - 1}));\n"
-              "INSERT INTO arbot_step SELECT user_version FROM pragma_user_version;\n"
-              "DROP TABLE arbot_step;\n"
-              f"{step.sql}\n;\nPRAGMA user_version = {step.version};\nCOMMIT;\n")
+    """One step in one transaction, unless another process applied it first.
+
+    The version is read again under the write lock: a step whose statements are idempotent
+    (`DROP INDEX IF EXISTS`) would otherwise run again after another process went past it
+    and set the version back, and the next step would fail on its own columns."""
     try:
-        await conn.executescript(script)
+        await conn.execute("BEGIN IMMEDIATE")
+        if await _user_version(conn) >= step.version:
+            await conn.rollback()
+            return
+        for statement in _statements(step.sql):
+            await conn.execute(statement)
+        await conn.execute(f"PRAGMA user_version = {step.version}")
+        await conn.commit()
     except sqlite3.Error as exc:
         if conn.in_transaction:
             await conn.rollback()
-        if await _user_version(conn) >= step.version:
-            return  # another process applied this step while we waited for the lock
         explained = database_error(exc, db_path)
         if explained.kind != "other":
             raise explained from exc
@@ -220,6 +220,25 @@ async def _apply(conn: aiosqlite.Connection, db_path: Path, step: Migration) -> 
             kind="migration",
             path=db_path,
         ) from exc
+
+
+def _statements(script: str) -> list[str]:
+    """A migration script's statements, one each, split where SQLite's own tokenizer says a
+    statement is complete (comments and quoted semicolons are no end)."""
+    out: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            out.append(pending)
+            pending = ""
+    if pending.strip() and not _only_comments(pending):
+        out.append(pending)  # an unterminated last statement: let SQLite say what is wrong
+    return out
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in text.splitlines())
 
 
 async def _probe_write_lock(conn: aiosqlite.Connection, version: int) -> None:

@@ -43,6 +43,17 @@ class EpisodeRecord(msgspec.Struct, frozen=True, array_like=True):
     sell_quote_ns: int | None
     verdict: str | None
     close_reason: str | None
+    # The walked figures at the peak (at open while the episode is open); None in rows
+    # recorded before migration 7 (arbot.storage.rows.WALK_COLUMNS).
+    walk_size_peak: float | None = None
+    walk_profit_peak: float | None = None
+    walk_net_bps_peak: float | None = None
+    buy_vwap_peak: float | None = None
+    sell_vwap_peak: float | None = None
+    buy_worst_peak: float | None = None
+    sell_worst_peak: float | None = None
+    buy_levels_peak: int | None = None
+    sell_levels_peak: int | None = None
 
 
 class TradeRecord(msgspec.Struct, frozen=True, array_like=True):

@@ -11,9 +11,15 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-from arbot.domain import Episode, Quote, Venue
+from arbot.domain import Episode, Opportunity, Quote, Venue
 
 Row = tuple[object, ...]
+
+# The walked figures (migration 7), written at open from the first sighting and at close
+# from the peak, in `walk_values` order.
+WALK_COLUMNS: Final = ("walk_size_peak", "walk_profit_peak", "walk_net_bps_peak",
+                       "buy_vwap_peak", "sell_vwap_peak", "buy_worst_peak", "sell_worst_peak",
+                       "buy_levels_peak", "sell_levels_peak")
 
 # Statement registry. Within one flush, statements run in this order (rows of one key keep
 # their arrival order), so register parent tables before children that reference them.
@@ -30,10 +36,11 @@ STATEMENTS: Final[Mapping[str, str]] = MappingProxyType(
         "episode_open": "INSERT INTO opportunities (episode_id, run_id, symbol, buy_venue,"
         " sell_venue, opened_ns, net_bps_open, net_bps_peak, size_peak, profit_peak, buy_ask,"
         " sell_bid, buy_ask_size, sell_bid_size, buy_fee_bps, sell_fee_bps, buy_quote_ns,"
-        " sell_quote_ns, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f" sell_quote_ns, verdict, {', '.join(WALK_COLUMNS)})"
+        f" VALUES ({', '.join('?' * (19 + len(WALK_COLUMNS)))})",
         "episode_close": "UPDATE opportunities SET closed_ns = ?, net_bps_peak = ?, size_peak = ?,"
-        " profit_peak = ?, buy_ask_peak = ?, sell_bid_peak = ?, verdict = ?, close_reason = ?"
-        " WHERE episode_id = ?",
+        " profit_peak = ?, buy_ask_peak = ?, sell_bid_peak = ?, verdict = ?, close_reason = ?,"
+        f" {', '.join(f'{c} = ?' for c in WALK_COLUMNS)} WHERE episode_id = ?",
     }
 )
 
@@ -82,7 +89,13 @@ def episode_open_row(e: Episode, run_id: int) -> Row:
     return (e.id, run_id, e.symbol, e.buy_venue.value, e.sell_venue.value, e.opened_ns,
             o.net_bps, o.net_bps, o.size, o.profit, o.buy.ask, o.sell.bid, o.buy.ask_size,
             o.sell.bid_size, o.buy_fee_bps, o.sell_fee_bps, o.buy.ts_recv_ns, o.sell.ts_recv_ns,
-            str(e.verdict))
+            str(e.verdict), *walk_values(o))
+
+
+def walk_values(o: Opportunity) -> Row:
+    """An opportunity's walked figures in WALK_COLUMNS order."""
+    return (o.walk_size, o.walk_profit, o.walk_net_bps, o.buy_vwap, o.sell_vwap, o.buy_worst,
+            o.sell_worst, o.buy_levels, o.sell_levels)
 
 
 def episode_close_row(e: Episode) -> Row:
@@ -90,4 +103,4 @@ def episode_close_row(e: Episode) -> Row:
     p = e.peak
     verdict = "passed" if e.passed else str(e.verdict)
     return (e.closed_ns, p.net_bps, p.size, p.profit, p.buy.ask, p.sell.bid, verdict,
-            e.close_reason, e.id)
+            e.close_reason, *walk_values(p), e.id)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from arbot.config import ArbotSettings
+from arbot.depth.board import DepthBoard
 from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Quote, Venue
 from arbot.engine.engine import Engine
 from arbot.engine.freshness import Liveness
@@ -28,7 +29,7 @@ class Events:
 
 
 def engine(filters: dict[str, Any] | None = None, liveness: Liveness = Liveness.ALWAYS,
-           **strategy: Any) -> tuple[Engine, Events]:
+           depth: DepthBoard | None = None, **strategy: Any) -> tuple[Engine, Events]:
     settings = ArbotSettings.model_validate({
         "strategy": {"min_net_profit_bps": 5.0, "max_quote_age_ms": 1000, "max_notional": 1000.0,
                      "min_notional": 10.0, **strategy},
@@ -36,7 +37,7 @@ def engine(filters: dict[str, Any] | None = None, liveness: Liveness = Liveness.
         "feeds": {"stale_after_s": 5.0},
     })
     events = Events()
-    return Engine(settings, events, clock=None, liveness=liveness), events
+    return Engine(settings, events, clock=None, liveness=liveness, depth=depth), events
 
 
 def quote(venue: Venue, bid: float, ask: float, t_ms: float, size: float = 5.0) -> Quote:

@@ -144,8 +144,8 @@ async def test_newer_schema_is_refused(tmp_path: Path, readonly: bool) -> None:
         await open_db(path, readonly=readonly)
     assert info.value.kind == "newer_schema"
     assert str(info.value) == (
-        f"database {path} was created by a newer ArBot (schema {LATEST + 1}, this version supports "
-        f"{LATEST});"
+        f"database {path} was created by a newer ArBot (schema {LATEST + 1}, this version"
+        f" supports {LATEST});"
         " upgrade ArBot or use a different database file"
     )
     assert _version(path) == LATEST + 1

@@ -1,4 +1,4 @@
--- Step 7: recorded order books (`[storage] record_books`, `arbot import tardis-book`).
+-- Step 8: recorded order books (`[storage] record_books`, `arbot import tardis-book`).
 -- One row per snapshot of one venue's book for one symbol: its top levels, best first,
 -- each side a compact JSON array of [price, size] pairs as the venue's own strings,
 -- e.g. [["60000.1","0.52"],["60000","1.3"]]. Why text pairs and not packed floats: the
