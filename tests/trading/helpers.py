@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import msgspec
+
 from arbot.config.trading import PaperSettings, TradingSettings
 from arbot.domain import (
     PASSED,
@@ -52,6 +54,18 @@ def opportunity(buy_ask: float = 100.0, sell_bid: float = 101.0, size: float = 0
     return Opportunity(symbol=SYMBOL, buy=buy, sell=sell, buy_fee_bps=FEE * 1e4,
                        sell_fee_bps=FEE * 1e4, net_per_unit=net, net_bps=net / buy_ask * 1e4,
                        size=size, profit=net * size)
+
+
+def walked(opp: Opportunity, size: float, buy_vwap: float, sell_vwap: float,
+           buy_worst: float, sell_worst: float, levels: tuple[int, int] = (2, 2)
+           ) -> Opportunity:
+    """`opp` with the depth walk's fields set, as the engine's walk would fill them."""
+    profit = size * (sell_vwap * (1 - FEE) - buy_vwap * (1 + FEE))
+    return msgspec.structs.replace(
+        opp, walk_size=size, buy_vwap=buy_vwap, sell_vwap=sell_vwap, buy_worst=buy_worst,
+        sell_worst=sell_worst, walk_profit=profit,
+        walk_net_bps=profit / (size * buy_vwap) * 1e4, buy_levels=levels[0],
+        sell_levels=levels[1])
 
 
 class Books:

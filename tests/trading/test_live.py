@@ -115,7 +115,7 @@ def plan_now(rt: Runtime, buy: Venue, sell: Venue, qty_quote: float = 50.0,
                      OrderRequest(client_id=f"{trade_id}s", venue=sell, symbol="BTC-USDT",
                                   venue_symbol=is_.venue_id, side=Side.SELL, price=text(sell_px),
                                   qty=text(qty)),
-                     b.ask, s.bid, 0.001, 0.001, 0.0, float(qty * buy_px))
+                     b.ask, s.bid, b.ask, s.bid, 0.001, 0.001, 0.0, float(qty * buy_px))
 
 
 def legs(rt: Runtime, policy: str) -> LegRisk:
