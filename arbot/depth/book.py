@@ -125,15 +125,22 @@ class L2Book:
     def checksum(self, levels: int = 25) -> int:
         """CRC32 (signed 32 bits) of the top `levels` bids and asks, alternating
         `bid:size:ask:size:...`, a side's missing levels skipped (OKX and Bitget's
-        documented algorithm, over the original strings)."""
-        bids = self.bids.top_text(levels)
-        asks = self.asks.top_text(levels)
+        documented algorithm, over the original strings). Runs after every frame of
+        those venues, so it formats pairs of levels straight from the sides' dicts."""
+        bid_levels = self.bids.levels
+        ask_levels = self.asks.levels
+        bid_keys = self.bids.keys[:levels]
+        ask_keys = self.asks.keys[:levels]
         parts: list[str] = []
-        for i in range(max(len(bids), len(asks))):
-            if i < len(bids):
-                parts += bids[i]
-            if i < len(asks):
-                parts += asks[i]
+        for b, a in zip(bid_keys, ask_keys, strict=False):
+            bid = bid_levels[b]
+            ask = ask_levels[a]
+            parts.append(f"{bid[2]}:{bid[3]}:{ask[2]}:{ask[3]}")
+        paired = len(parts)
+        for side, keys in ((bid_levels, bid_keys), (ask_levels, ask_keys)):
+            for k in keys[paired:]:
+                level = side[k]
+                parts.append(f"{level[2]}:{level[3]}")
         return signed_crc32(":".join(parts))
 
 

@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import msgspec
 
+from arbot.depth.board import DepthBoard
 from arbot.domain import (
     Balance,
     FeedEvent,
@@ -169,6 +170,9 @@ class Adapter(abc.ABC):
     # How long the venue lets a connection live before cutting it (`VenueSpec`); the feed
     # rotates make-before-break ahead of it. None: no cut documented.
     max_connection_age_s: ClassVar[float | None] = None
+    # How many depth channels one connection carries where the venue asks for fewer than
+    # its L1 limit; None: `limits.streams_per_connection`.
+    depth_streams_per_connection: ClassVar[int | None] = None
 
     @staticmethod
     @abc.abstractmethod
@@ -186,6 +190,24 @@ class Adapter(abc.ABC):
     @abc.abstractmethod
     def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
         """A parser that maps venue ids to canonical symbols with `symbols`."""
+
+    @abc.abstractmethod
+    def unsubscribe_frame(self, args: list[object], req_id: int) -> str:
+        """One unsubscribe request carrying `args` (how a broken book is resubscribed)."""
+
+    @abc.abstractmethod
+    def depth_channel_arg(self, venue_id: str) -> object:
+        """One subscription argument for the depth channel (docs/depth.md, "Channels chosen")."""
+
+    @abc.abstractmethod
+    def new_depth_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                         board: DepthBoard) -> FrameParser:
+        """A parser keeping the depth channel's books in `board` (a `DepthFrameParser`)."""
+
+    def depth_snapshot_path(self, venue_id: str) -> str | None:
+        """The REST path of the snapshot a depth book starts from, where the venue's stream
+        sends only diffs; None where the stream sends its own snapshots."""
+        return None
 
     @abc.abstractmethod
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
@@ -254,13 +276,16 @@ class Adapter(abc.ABC):
     def parse_fee_rates(self, body: bytes, venue_symbol: str) -> FeeRates:
         """Fractions charged (a rebate negative) from the answer to `sign_fee_rates`."""
 
-    def connections(self, venue_ids: Sequence[str]) -> list[list[str]]:
+    def connections(self, venue_ids: Sequence[str], depth: bool = False) -> list[list[str]]:
         """Split symbols over connections so none exceeds the venue's per-connection limit."""
         n = self.limits.streams_per_connection
+        if depth and self.depth_streams_per_connection is not None:
+            n = self.depth_streams_per_connection
         return [list(venue_ids[i : i + n]) for i in range(0, len(venue_ids), n)]
 
-    def subscribe_frames(self, venue_ids: Sequence[str]) -> list[str]:
-        """Subscribe requests for one connection, each within the per-frame count and size.
+    def subscribe_frames(self, venue_ids: Sequence[str], depth: bool = False) -> list[str]:
+        """Subscribe requests for one connection, each within the per-frame count and size,
+        for the L1 channel or (`depth`) the depth channel.
 
         Sizes add up exactly because frames are compact JSON: overhead + each arg + a comma.
         """
@@ -268,7 +293,7 @@ class Adapter(abc.ABC):
         frames: list[str] = []
         chunk: list[object] = []
         used = overhead
-        for arg in map(self.channel_arg, venue_ids):
+        for arg in map(self.depth_channel_arg if depth else self.channel_arg, venue_ids):
             size = len(msgspec.json.encode(arg)) + 1
             if chunk and (len(chunk) >= self.limits.args_per_frame
                           or used + size > self.limits.frame_bytes):

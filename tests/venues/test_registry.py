@@ -22,7 +22,7 @@ from arbot.sim.wire import VenueProtocol
 from arbot.venues import VENUES, VenueClasses
 
 ROOT = Path(arbot.__file__).parent
-VENUE_FILES = {"__init__.py", "public.py", "rest.py", "sim.py", "sim_private.py"}
+VENUE_FILES = {"__init__.py", "depth.py", "public.py", "rest.py", "sim.py", "sim_private.py"}
 
 
 def test_every_venue_has_one_spec_in_enum_order() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from arbot.depth.board import DepthBoard
 from arbot.domain import (
     Instrument,
     Quote,
@@ -27,8 +28,9 @@ from arbot.exchanges.base import (
     decode_json,
     make_quote,
 )
+from arbot.exchanges.depthparser import DepthFrameParser
 from arbot.exchanges.wire import Positive
-from arbot.venues.binance import SPEC, rest
+from arbot.venues.binance import SPEC, depth, rest
 
 
 class BookTicker(msgspec.Struct, gc=False):
@@ -256,8 +258,19 @@ class BinanceAdapter(Adapter):
     def subscribe_frame(self, args: list[object], req_id: int) -> str:
         return msgspec.json.encode({"method": "SUBSCRIBE", "params": args, "id": req_id}).decode()
 
+    def unsubscribe_frame(self, args: list[object], req_id: int) -> str:
+        return msgspec.json.encode({"method": "UNSUBSCRIBE", "params": args, "id": req_id}
+                                   ).decode()
+
     def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
         return BinanceParser(symbols, drops)
+
+    depth_channel_arg = staticmethod(depth.channel_arg)
+    depth_snapshot_path = staticmethod(depth.snapshot_path)
+
+    def new_depth_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                         board: DepthBoard) -> FrameParser:
+        return DepthFrameParser(symbols, drops, board, depth.CODEC, self.new_parser(symbols, drops))
 
     parse_instruments = staticmethod(_instruments)
     parse_server_time = staticmethod(_server_time)

@@ -27,6 +27,7 @@ from arbot.exchanges.orderwire import OrderRef, status_of
 from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
 from arbot.exchanges.restspec import RestErrorKind as K
 from arbot.exchanges.signing import Credentials, SignedRequest, encode_query, hmac_hex
+from arbot.venues.binance import depth
 
 # `enums.md` "Order status". PENDING_CANCEL is documented as unused; EXPIRED_IN_MATCH is
 # an order expired by self-trade prevention. An IOC order's unfilled rest EXPIREs.
@@ -183,7 +184,8 @@ LIMITS = RestLimits(
                "GET /api/v3/order": Endpoint(weight=4),
                "DELETE /api/v3/order": Endpoint(weight=1),
                "/api/v3/account": Endpoint(weight=20),
-               "/api/v3/account/commission": Endpoint(weight=20)},
+               "/api/v3/account/commission": Endpoint(weight=20),
+               "/api/v3/depth": Endpoint(weight=depth.SNAPSHOT_WEIGHT)},
 )
 # Errors are `{"code":-1121,"msg":"Invalid symbol."}` with a 4xx/5xx status; 418 is
 # the IP ban that follows ignored 429s. -1007 is a backend timeout: status unknown.

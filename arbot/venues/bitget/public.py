@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from arbot.depth.board import DepthBoard
 from arbot.domain import (
     Instrument,
     Quote,
@@ -27,8 +28,9 @@ from arbot.exchanges.base import (
     Heartbeat,
     Limits,
 )
+from arbot.exchanges.depthparser import DepthFrameParser
 from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveLevel, Positive
-from arbot.venues.bitget import SPEC, rest
+from arbot.venues.bitget import SPEC, depth, rest
 
 NAN = float("nan")
 
@@ -232,8 +234,17 @@ class BitgetAdapter(Adapter):
         # Bitget documents no request id; acks name the arg instead.
         return msgspec.json.encode({"op": "subscribe", "args": args}).decode()
 
+    def unsubscribe_frame(self, args: list[object], req_id: int) -> str:
+        return msgspec.json.encode({"op": "unsubscribe", "args": args}).decode()
+
     def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
         return BitgetParser(symbols, drops)
+
+    depth_channel_arg = staticmethod(depth.channel_arg)
+
+    def new_depth_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                         board: DepthBoard) -> FrameParser:
+        return DepthFrameParser(symbols, drops, board, depth.CODEC, self.new_parser(symbols, drops))
 
     parse_instruments = staticmethod(_instruments)
     parse_server_time = staticmethod(_server_time)

@@ -9,6 +9,7 @@ from typing import Literal
 
 import msgspec
 
+from arbot.depth.board import DepthBoard
 from arbot.domain import (
     Instrument,
     Pong,
@@ -27,8 +28,9 @@ from arbot.exchanges.base import (
     decode_json,
     make_quote,
 )
+from arbot.exchanges.depthparser import DepthFrameParser
 from arbot.exchanges.wire import Level, LiveSide, PxSz, apply_l1_delta, dict_get
-from arbot.venues.bybit import SPEC, rest
+from arbot.venues.bybit import SPEC, depth, rest
 
 _VENUE = Venue.BYBIT
 _TOPIC = "orderbook.1."
@@ -288,8 +290,19 @@ class BybitAdapter(Adapter):
             {"op": "subscribe", "args": args, "req_id": str(req_id)}
         ).decode()
 
+    def unsubscribe_frame(self, args: list[object], req_id: int) -> str:
+        return msgspec.json.encode(
+            {"op": "unsubscribe", "args": args, "req_id": str(req_id)}
+        ).decode()
+
     def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
         return BybitParser(symbols, drops)
+
+    depth_channel_arg = staticmethod(depth.channel_arg)
+
+    def new_depth_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                         board: DepthBoard) -> FrameParser:
+        return DepthFrameParser(symbols, drops, board, depth.CODEC, self.new_parser(symbols, drops))
 
     parse_instruments = staticmethod(_instruments)
     parse_server_time = staticmethod(_server_time)

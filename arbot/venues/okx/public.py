@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from arbot.depth.board import DepthBoard
 from arbot.domain import (
     Instrument,
     Quote,
@@ -22,8 +23,9 @@ from arbot.exchanges.base import (
     Heartbeat,
     Limits,
 )
+from arbot.exchanges.depthparser import DepthFrameParser
 from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveLevel, Positive
-from arbot.venues.okx import SPEC, rest
+from arbot.venues.okx import SPEC, depth, rest
 
 NAN = float("nan")
 
@@ -213,6 +215,7 @@ class OkxAdapter(Adapter):
     # pushes/s each keeps one socket's burst load modest and a reconnect cheap.
     limits = Limits(args_per_frame=100, frame_bytes=64_000, streams_per_connection=100)
     ack_per_arg = True
+    depth_streams_per_connection = depth.STREAMS_PER_CONNECTION
     time_path = TIME_PATH
     order_window_ms = rest.ORDER_WINDOW_MS
     rest_limits = rest.LIMITS
@@ -228,8 +231,18 @@ class OkxAdapter(Adapter):
     def subscribe_frame(self, args: list[object], req_id: int) -> str:
         return msgspec.json.encode({"op": "subscribe", "args": args, "id": str(req_id)}).decode()
 
+    def unsubscribe_frame(self, args: list[object], req_id: int) -> str:
+        return msgspec.json.encode({"op": "unsubscribe", "args": args, "id": str(req_id)}
+                                   ).decode()
+
     def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
         return OkxParser(symbols, drops)
+
+    depth_channel_arg = staticmethod(depth.channel_arg)
+
+    def new_depth_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                         board: DepthBoard) -> FrameParser:
+        return DepthFrameParser(symbols, drops, board, depth.CODEC, self.new_parser(symbols, drops))
 
     parse_instruments = staticmethod(_instruments)
     parse_server_time = staticmethod(_server_time)
