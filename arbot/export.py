@@ -49,6 +49,10 @@ EPISODE_HEADER = (
     "net_bps_open", "net_bps_peak", "size_peak", "profit_peak", "buy_ask", "sell_bid",
     "buy_ask_size", "sell_bid_size", "buy_fee_bps", "sell_fee_bps", "buy_quote_ts",
     "sell_quote_ts", "verdict", "close_reason",
+    # the walked figures at the peak (docs/depth.md); empty for episodes recorded before
+    "walk_size_peak", "walk_profit_peak", "walk_net_bps_peak", "buy_vwap_peak",
+    "sell_vwap_peak", "buy_worst_peak", "sell_worst_peak", "buy_levels_peak",
+    "sell_levels_peak",
 )
 
 
@@ -61,7 +65,10 @@ def episode_csv_row(e: EpisodeRecord) -> tuple[str, ...]:
             plain_number(e.profit_peak), plain_number(e.buy_ask), plain_number(e.sell_bid),
             _num(e.buy_ask_size), _num(e.sell_bid_size), _num(e.buy_fee_bps),
             _num(e.sell_fee_bps), _time(e.buy_quote_ns), _time(e.sell_quote_ns),
-            _text(e.verdict), _text(e.close_reason))
+            _text(e.verdict), _text(e.close_reason), _num(e.walk_size_peak),
+            _num(e.walk_profit_peak), _num(e.walk_net_bps_peak), _num(e.buy_vwap_peak),
+            _num(e.sell_vwap_peak), _num(e.buy_worst_peak), _num(e.sell_worst_peak),
+            _int(e.buy_levels_peak), _int(e.sell_levels_peak))
 
 
 TRADE_HEADER = (
@@ -83,6 +90,10 @@ def trade_csv_row(t: TradeRecord) -> tuple[str, ...]:
 
 def _num(value: float | None) -> str:
     return "" if value is None else plain_number(value)
+
+
+def _int(value: int | None) -> str:
+    return "" if value is None else str(value)
 
 
 def _time(ns: int | None) -> str:

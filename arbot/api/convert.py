@@ -28,10 +28,13 @@ def feed_out(s: FeedStatus) -> FeedOut:
 
 def episode_out(e: Episode) -> EpisodeOut:
     verdict = "passed" if e.passed else str(e.verdict)
+    p = e.peak
     return EpisodeOut(e.id, e.symbol, e.buy_venue.value, e.sell_venue.value, iso(e.opened_ns),
                       None if e.closed_ns is None else iso(e.closed_ns), e.closed_ns is None,
-                      e.first.net_bps, e.peak.net_bps, e.peak.size, e.peak.profit,
-                      e.first.buy.ask, e.first.sell.bid, verdict, e.close_reason)
+                      e.first.net_bps, p.net_bps, p.size, p.profit,
+                      e.first.buy.ask, e.first.sell.bid, verdict, e.close_reason,
+                      p.walk_size, p.walk_profit, p.walk_net_bps, p.buy_vwap, p.sell_vwap,
+                      p.buy_worst, p.sell_worst, p.buy_levels, p.sell_levels)
 
 
 def episode_row_out(r: EpisodeRecord) -> EpisodeOut:
@@ -42,7 +45,12 @@ def episode_row_out(r: EpisodeRecord) -> EpisodeOut:
                       open=r.closed_ns is None, net_bps_open=r.net_bps_open,
                       net_bps_peak=r.net_bps_peak, size_peak=r.size_peak,
                       profit_peak=r.profit_peak, buy_ask=r.buy_ask, sell_bid=r.sell_bid,
-                      verdict=r.verdict, close_reason=r.close_reason)
+                      verdict=r.verdict, close_reason=r.close_reason,
+                      walk_size_peak=r.walk_size_peak, walk_profit_peak=r.walk_profit_peak,
+                      walk_net_bps_peak=r.walk_net_bps_peak, buy_vwap_peak=r.buy_vwap_peak,
+                      sell_vwap_peak=r.sell_vwap_peak, buy_worst_peak=r.buy_worst_peak,
+                      sell_worst_peak=r.sell_worst_peak, buy_levels_peak=r.buy_levels_peak,
+                      sell_levels_peak=r.sell_levels_peak)
 
 
 def trade_out(o: TradeOutcome, mode: TradingMode, closed_ns: int) -> TradeOut:

@@ -83,6 +83,11 @@ class QuoteOut(msgspec.Struct, frozen=True):
 
 
 class EpisodeOut(msgspec.Struct, frozen=True):
+    """An episode. `size_peak`, `profit_peak` and the net bps are top-of-book figures; the
+    `walk_*`, `*_vwap`, `*_worst` and `*_levels` ones are what a walk of both books could
+    fill at the threshold (docs/depth.md), at the peak (the largest walked profit). They
+    are null for episodes recorded before ArBot walked books."""
+
     id: str
     symbol: str
     buy_venue: str
@@ -98,6 +103,15 @@ class EpisodeOut(msgspec.Struct, frozen=True):
     sell_bid: float
     verdict: str | None
     close_reason: str | None
+    walk_size_peak: float | None  # base units both books fill at the threshold
+    walk_profit_peak: float | None  # quote currency, net of both taker fees
+    walk_net_bps_peak: float | None  # walked profit over its cost at buy_vwap
+    buy_vwap_peak: float | None  # mean ask paid over the walk
+    sell_vwap_peak: float | None  # mean bid got over the walk
+    buy_worst_peak: float | None  # the last ask walked: the buy leg's limit
+    sell_worst_peak: float | None  # the last bid walked: the sell leg's limit
+    buy_levels_peak: int | None  # ask levels walked (1: the top only)
+    sell_levels_peak: int | None  # bid levels walked
 
 
 class TradeOut(msgspec.Struct, frozen=True):

@@ -102,6 +102,11 @@ async def test_every_endpoint_answers_with_its_shape_and_values(
         status, opps = await api.get("/api/opportunities", params={"limit": "5"})
         assert status == 200 and 1 <= len(opps) <= 5
         assert opps == sorted(opps, key=lambda o: o["opened"], reverse=True)
+        for o in opps:  # depth 1: the walk covers the top levels, so it is the top of book
+            assert o["walk_size_peak"] == o["size_peak"] > 0
+            assert o["walk_profit_peak"] == o["profit_peak"]
+            assert (o["buy_levels_peak"], o["sell_levels_peak"]) == (1, 1)
+            assert o["buy_worst_peak"] == o["buy_vwap_peak"] > 0
         assert rt.trader is not None
         rt.trader.pause()  # no new trade between the trader's count and the API's list
         await rt.trader.wait_idle()
@@ -184,6 +189,8 @@ async def test_the_stream_delivers_an_episode_opened_by_the_simulator(
         episode = events[-1][1]["data"]
         assert episode["symbol"] in ("BTC-USDT", "ETH-USDT") and episode["open"] is True
         assert episode["buy_venue"] != episode["sell_venue"] and episode["net_bps_open"] > 0
+        assert episode["walk_size_peak"] == episode["size_peak"]
+        assert episode["walk_net_bps_peak"] == episode["net_bps_open"]
 
 
 async def test_health_turns_503_when_the_engine_stalls(

@@ -143,3 +143,26 @@ def test_walked_profit_is_never_below_the_top_when_the_top_clears(
     assert w.size * w.buy_vwap <= max_notional * (1 + 1e-9) and w.size <= max_base * (1 + 1e-9)
     assert w.buy_worst >= top_ask and w.sell_worst <= top_bid
     assert w.net_bps >= min_bps - 1e-9
+
+
+@given(ask=st.floats(0.001, 1e5), gap_bps=st.floats(0.0, 500.0),
+       sizes=st.tuples(st.floats(1e-6, 1e3), st.floats(1e-6, 1e3)),
+       fees=st.tuples(st.floats(0.0, 30.0), st.floats(0.0, 30.0)),
+       max_notional=st.floats(1.0, 1e6), min_bps=st.floats(0.0, 100.0))
+def test_one_level_a_side_is_exactly_the_top_of_book(
+        ask: float, gap_bps: float, sizes: tuple[float, float], fees: tuple[float, float],
+        max_notional: float, min_bps: float) -> None:
+    """The detector fills the walk fields from the top of book without walking when
+    neither venue keeps a depth book; this is the walk it stands for."""
+    bid = ask * (1 + gap_bps / 1e4)
+    buy_fee, sell_fee = Fee.from_bps(fees[0]), Fee.from_bps(fees[1])
+    net = net_per_unit(ask, bid, buy_fee, sell_fee)
+    net_bps = net / ask * 10_000.0
+    w = walk(((ask, sizes[0]),), ((bid, sizes[1]),), buy_fee.buy_mult, sell_fee.sell_mult,
+             min_bps, max_notional)
+    if net_bps < min_bps:
+        assert w == EMPTY
+        return
+    size = min(sizes[0], sizes[1], max_notional / ask)
+    assert w == Walk(size=size, buy_vwap=ask, sell_vwap=bid, buy_worst=ask, sell_worst=bid,
+                     profit=net * size, net_bps=net_bps, buy_levels=1, sell_levels=1)
