@@ -13,6 +13,11 @@ from collections.abc import Iterable
 from arbot.depth.book import Level
 from arbot.domain import Side
 
+# Level sizes are the venue's decimals as floats: 0.9 asked against levels of 0.3 and 0.6
+# leaves 0.6000000000000001 after the first, which a level of 0.6 must still complete.
+# A shortfall this small (relative to the order) is float noise, never a real size.
+NOISE = 1e-12
+
 
 def fill_ioc(levels: Iterable[Level], side: Side, limit: float, qty: float
              ) -> tuple[float, float]:
@@ -32,7 +37,7 @@ def fill_ioc(levels: Iterable[Level], side: Side, limit: float, qty: float
         if size <= 0.0:
             continue
         left = qty - filled
-        if size >= left:
+        if size >= left - qty * NOISE:
             cost += price * left
             filled = qty
             break

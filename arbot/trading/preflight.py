@@ -21,7 +21,7 @@ import msgspec
 
 from arbot.domain import Instrument, Opportunity, OrderRequest, Side, Venue
 from arbot.trading.ledger import Ledger
-from arbot.trading.quantize import common_step, floor_to, limit_price, rule, text, to_decimal
+from arbot.trading.quantize import common_step, limit_price, lots, rule, text
 
 Instruments = Mapping[tuple[Venue, str], Instrument]
 
@@ -91,7 +91,7 @@ def preflight(opp: Opportunity, episode_id: str, trade_id: str, instruments: Ins
     affordable = min(quote_free / (float(buy_px) * (1 + buy_fee)), base_free)
     wanted = min(w.size, affordable)
     step = common_step(rule(buy_inst.lot_size), rule(sell_inst.lot_size))
-    qty = floor_to(to_decimal(max(wanted, 0.0)), step)
+    qty = lots(wanted, step)
     short = "balance" if affordable < w.size else None
     if qty <= 0:
         if short:
@@ -135,4 +135,4 @@ def _balance(opp: Opportunity, buy: Instrument, sell: Instrument, quote_free: fl
 
 def quantize_qty(qty: float, inst: Instrument) -> Decimal:
     """A follow-up order's quantity (unwind, chase) floored to one venue's lot."""
-    return floor_to(to_decimal(max(qty, 0.0)), rule(inst.lot_size))
+    return lots(qty, rule(inst.lot_size))

@@ -33,6 +33,14 @@ def rule(value: str) -> Decimal:
     return to_decimal(value or "0")
 
 
+def lots(qty: float, step: Decimal) -> Decimal:
+    """A float quantity floored to `step`, read first to 15 significant digits (every
+    decimal that short survives a float exactly): a size summed over book levels
+    (0.3 + 0.6 = 0.8999999999999999) means its decimal sum, and flooring the float's
+    noise would drop a whole lot."""
+    return floor_to(to_decimal(f"{max(qty, 0.0):.15g}"), step)
+
+
 def floor_to(value: Decimal, step: Decimal) -> Decimal:
     """The largest multiple of `step` not above `value` (step > 0)."""
     return (value / step).to_integral_value(ROUND_FLOOR) * step

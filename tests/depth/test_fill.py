@@ -69,3 +69,9 @@ def test_never_more_than_asked_and_never_past_the_limit(
         assert (avg <= limit * (1 + 1e-12)) if side is Side.BUY else (avg >= limit * (1 - 1e-12))
         best = ladder[0][0]
         assert (avg >= best * (1 - 1e-12)) if side is Side.BUY else (avg <= best * (1 + 1e-12))
+
+
+def test_levels_that_add_up_to_the_order_fill_it_whole() -> None:
+    """0.9 - 0.3 is 0.6000000000000001 in floats; the 0.6 level still completes 0.9."""
+    assert fill_ioc([(1.0, 0.3), (1.01, 0.6)], Side.BUY, 2.0, 0.9) == (
+        0.9, pytest.approx((0.3 + 0.606) / 0.9))

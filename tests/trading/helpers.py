@@ -9,6 +9,7 @@ from pathlib import Path
 import msgspec
 
 from arbot.config.trading import PaperSettings, TradingSettings
+from arbot.depth.board import DepthBoard
 from arbot.domain import (
     PASSED,
     Episode,
@@ -85,10 +86,19 @@ def ledger(usdt: float = 10_000.0, btc: float = 1.0) -> Ledger:
     return Ledger({v: {"USDT": usdt, "BTC": btc} for v in (A, B)})
 
 
-def paper(books: Books, led: Ledger, **settings: object) -> PaperExecutor:
+def paper(books: Books, led: Ledger, depth: DepthBoard | None = None,
+          **settings: object) -> PaperExecutor:
     s = PaperSettings.model_validate({"latency_ms": 0, "seed": 7, **settings})
     return PaperExecutor(s, books, {(A, SYMBOL): inst(A), (B, SYMBOL): inst(B)},
-                         {A: FEE, B: FEE}, led)
+                         {A: FEE, B: FEE}, led, depth=depth)
+
+
+def book(board: DepthBoard, venue: Venue, bids: list[tuple[str, str]],
+         asks: list[tuple[str, str]], synced: bool = True) -> None:
+    """Set the venue's L2 book on `board` to exactly these levels (as a snapshot)."""
+    b = board.book(venue, SYMBOL)
+    b.replace(bids, asks)
+    b.synced = synced
 
 
 def trading(**values: object) -> TradingSettings:
@@ -119,8 +129,9 @@ class SeesTheJournal(PaperExecutor):
         return await super().place(req, check)
 
 
-def episode(n: int, verdict: Verdict = PASSED, size: float = 0.5) -> EpisodeEvent:
-    o = opportunity(100.0, 101.0, size=size)
+def episode(n: int, verdict: Verdict = PASSED, size: float = 0.5,
+            opp: Opportunity | None = None) -> EpisodeEvent:
+    o = opp or opportunity(100.0, 101.0, size=size)
     e = Episode(id=f"ep{n}", symbol=SYMBOL, buy_venue=A, sell_venue=B,
                 opened_ns=1_700_000_000_000_000_000 + n, first=o, peak=o, last=o, verdict=verdict,
                 passed=verdict.passed, updates=1)

@@ -162,3 +162,10 @@ def test_a_limit_from_a_price_on_the_tick_still_reaches_that_price(
     price = ticks * Decimal(tick)
     p = limit_price(float(price), Decimal(tick), side, bps)
     assert (p >= price) if side is Side.BUY else (p <= price)
+
+
+def test_a_walked_size_summed_in_floats_keeps_its_last_lot() -> None:
+    """Two levels of 0.3 and 0.6 walk 0.8999999999999999 in floats: the trade is 0.9."""
+    opp = walked(opportunity(100.0, 101.0, size=0.3), 0.3 + 0.6, 100.1, 100.9, 100.2, 100.8)
+    plan = plan_or_rejection(opp)
+    assert isinstance(plan, TradePlan) and plan.buy.qty == "0.9"
