@@ -39,7 +39,7 @@ def add_import_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     formats = imp.add_subparsers(dest="import_format", metavar="FORMAT", required=True)
     raw = formats.add_parser("raw", parents=[common],
                              help="captured raw venue frames, one per line (ArBot's "
-                                  "--record-raw files too)")
+                                  "--record-raw files too; depth frames rebuild books)")
     _raw_options(raw)
     tardis = formats.add_parser(
         "tardis-quotes", parents=[common],
@@ -79,7 +79,7 @@ def run_import(args: argparse.Namespace, settings: ArbotSettings) -> int:
         print("arbot: `import-raw` is deprecated; use `arbot import raw` (same options)",
               file=sys.stderr)
         args.import_format = "raw"
-    fmt = _format(args)
+    fmt = _format(args, settings)
     path = settings.storage.path
 
     shown: list[FileReport] = []
@@ -97,7 +97,7 @@ def run_import(args: argparse.Namespace, settings: ArbotSettings) -> int:
     return 0
 
 
-def _format(args: argparse.Namespace) -> ImportFormat:
+def _format(args: argparse.Namespace, settings: ArbotSettings) -> ImportFormat:
     if args.import_format == "tardis-quotes":
         return TardisQuotes()
     if args.import_format == "tardis-book":
@@ -106,11 +106,12 @@ def _format(args: argparse.Namespace) -> ImportFormat:
         return BinanceBookTicker(canonical_symbol(args.symbol))
     venue = Venue(args.venue)
     listed = _instruments(venue, args.instruments)
-    if listed is None:
-        return RawFrames(adapter_for(venue), SymbolMap(venue, (), guess=True),
-                         parse_time_ns(args.start))
-    return RawFrames(adapter_for(venue), SymbolMap.from_instruments(venue, listed),
-                     parse_time_ns(args.start), {i.symbol: i for i in listed})
+    storage = settings.storage
+    symbols = (SymbolMap(venue, (), guess=True) if listed is None
+               else SymbolMap.from_instruments(venue, listed))
+    return RawFrames(adapter_for(venue), symbols, parse_time_ns(args.start),
+                     None if listed is None else {i.symbol: i for i in listed},
+                     books_ms=storage.record_books_ms, books_levels=storage.record_books_levels)
 
 
 def canonical_symbol(text: str) -> str:
