@@ -55,7 +55,11 @@ def sim_faults(venue: SimVenueSettings) -> Faults:
     return Faults(drop_every_s=venue.drop_every_s or None,
                   stall_every_s=venue.stall_every_s or None, stall_for_s=venue.stall_for_s,
                   garbage_rate=venue.garbage_rate, absurd_rate=venue.absurd_rate,
-                  shutdown_every_s=venue.shutdown_every_s or None, **lag)
+                  shutdown_every_s=venue.shutdown_every_s or None,
+                  book_gap_every_s=venue.book_gap_every_s or None,
+                  book_bad_checksum_every_s=venue.book_bad_checksum_every_s or None,
+                  book_restart_every_s=venue.book_restart_every_s or None,
+                  book_reorder_every_s=venue.book_reorder_every_s or None, **lag)
 
 
 def endpoints(sim: SimServer) -> Endpoints:

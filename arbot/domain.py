@@ -166,6 +166,10 @@ class FeedStatus(msgspec.Struct, frozen=True, kw_only=True):
     lag_note: str | None = None
     clock_offset_ms: float | None = None  # venue clock minus ours, from its REST time
     stale_reason: str | None = None  # why the state is STALE (silence, or lag over max)
+    # Depth books (`[market] depth` > 1): resyncs by reason since the connection was
+    # built (`BookResync`), and how many of its books are out being resynced now.
+    resyncs: dict[str, int] = msgspec.field(default_factory=dict)
+    books_resyncing: int = 0
 
 
 class Opportunity(msgspec.Struct, frozen=True, kw_only=True, gc=False):

@@ -99,6 +99,19 @@ class StatusLog(Sink):
         log.log(level, "%s: %s%s", where, s.state, reason)
 
 
+def _resyncs(statuses: list[FeedStatus]) -> str:
+    """Depth books' resyncs by reason, and how many books are out now ("" at depth 1)."""
+    counts: Counter[str] = Counter()
+    for status in statuses:
+        counts.update(status.resyncs)
+    out = sum(s.books_resyncing for s in statuses)
+    if not counts and not out:
+        return ""
+    why = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
+    return f"  resyncs {counts.total()}" + (f" ({why})" if why else "") + (
+        f", {out} book{'s' if out != 1 else ''} resyncing" if out else "")
+
+
 def status_lines(runtime: RuntimeView) -> list[str]:
     """One line per venue: state (and why, when stale), quotes/s, last-frame age, lag,
     reconnects, drops (with their reasons when there are any: malformed frames and absurd
@@ -120,7 +133,7 @@ def status_lines(runtime: RuntimeView) -> list[str]:
             f"{venue:<8} {states[venue]:<12} {sum(s.quotes_per_s for s in statuses):8.1f} q/s"
             f"  last frame {age:>8}  {_lag(statuses)}"
             f"  reconnects {sum(s.reconnects for s in statuses)}"
-            f"  drops {drops.total()}" + (f" ({why})" if why else "")
+            f"  drops {drops.total()}" + (f" ({why})" if why else "") + _resyncs(statuses)
             + (f"  STALE: {stale}" if stale and states[venue] is FeedState.STALE else ""))
     engine = runtime.engine
     if engine is not None:

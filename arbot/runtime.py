@@ -26,6 +26,7 @@ from arbot.api.server import ApiServer, api_token
 from arbot.config import ArbotSettings, load_credentials
 from arbot.config.run import feeds_changed, run_settings
 from arbot.demo import SimConfig, SimServer
+from arbot.depth.board import DepthBoard
 from arbot.domain import Instrument, Quote, Venue
 from arbot.engine.clock import engine_clock
 from arbot.engine.engine import Engine
@@ -66,6 +67,10 @@ class Runtime:
             self.api_hub = EventHub(settings.trading.mode)
             self._extra_sinks.append(self.api_hub)
         self.board = FeedBoard()
+        # L2 books (`[market] depth` > 1), kept by the feeds and walked by the engine; made
+        # once here, so a changed depth applies at the next start.
+        depth = settings.market.depth
+        self.depth_board = DepthBoard(depth) if depth > 1 else None
         self.venue_feeds: dict[Venue, VenueFeeds] = {}
         self.warnings: list[str] = []
         self.sim: SimServer | None = None
@@ -201,7 +206,8 @@ class Runtime:
         assert self._session is not None and self._sink is not None
         return await build_feeds(venue, self.settings, self._session, self._sink,
                                  instruments=self.instruments, warnings=self.warnings,
-                                 gates=self._gate_board, raw_log=self.raw_log)
+                                 gates=self._gate_board, raw_log=self.raw_log,
+                                 depth=self.depth_board)
 
     @property
     def feeds(self) -> list[Feed]:

@@ -75,13 +75,19 @@ def test_a_venue_s_faults_and_connection_age_reach_the_simulator(tmp_path: Path)
         "[sim.okx]\ndrop_every_s = 60.0\nstall_every_s = 30.0\nstall_for_s = 2.0\n"
         "garbage_rate = 0.25\nabsurd_rate = 0.5\nshutdown_every_s = 90.0\n"
         "max_connection_age_s = 0.0\n"
-        "[sim.binance]\nmax_connection_age_s = 45.0\n")), environ={})
+        "[sim.binance]\nmax_connection_age_s = 45.0\n"
+        "[sim.bybit]\nbook_gap_every_s = 5.0\nbook_restart_every_s = 7.0\n"
+        "book_reorder_every_s = 11.0\n"
+        "[sim.bitget]\nbook_bad_checksum_every_s = 3.0\n")), environ={})
     config = sim_config(s)
     assert config.symbols == ("ETH-USDT",) and config.flooding
     assert config.faults_for(Venue.OKX) == Faults(
         drop_every_s=60.0, stall_every_s=30.0, stall_for_s=2.0, garbage_rate=0.25,
         absurd_rate=0.5, shutdown_every_s=90.0)
-    assert config.faults_for(Venue.BITGET) == Faults()  # 0 is off: nothing switched on
+    assert config.faults_for(Venue.BYBIT) == Faults(
+        book_gap_every_s=5.0, book_restart_every_s=7.0, book_reorder_every_s=11.0)
+    assert config.faults_for(Venue.BITGET) == Faults(book_bad_checksum_every_s=3.0)
+    assert config.faults_for(Venue.BINANCE) == Faults()  # 0 is off: nothing switched on
     assert config.max_age_for(Venue.OKX) is None  # 0: never
     assert config.max_age_for(Venue.BINANCE) == 45.0
     assert config.max_age_for(Venue.BITGET) == SimConfig().max_age_for(Venue.BITGET)
@@ -102,9 +108,18 @@ def test_a_venue_s_faults_and_connection_age_reach_the_simulator(tmp_path: Path)
      "sim.binance.max_connection_age_s = -1.0: must be a number between 0 and 604800"),
     ("[sim.kraken]\nlag_ms = 1.0\n",
      "sim.kraken: unknown key; allowed: profile, seed, rate, binance, bybit, okx, bitget"),
+    ("[sim.okx]\nbook_gap_every_s = -2.0\n",
+     "sim.okx.book_gap_every_s = -2.0: must be a number between 0 and 86400"),
+    ('[sim.bitget]\nbook_bad_checksum_every_s = "often"\n',
+     'sim.bitget.book_bad_checksum_every_s = "often": must be a number between 0 and 86400'),
+    ("[sim.bybit]\nbook_restart_every_s = 90000.0\n",
+     "sim.bybit.book_restart_every_s = 90000.0: must be a number between 0 and 86400"),
+    ("[sim.binance]\nbook_reorder_every_s = nan\n",
+     "sim.binance.book_reorder_every_s = NaN: must be a number between 0 and 86400"),
     ("[sim.okx]\nlag = 1.0\n", "sim.okx.lag: unknown key; allowed: lag_ms, jitter_ms, "
      "drop_every_s, stall_every_s, stall_for_s, garbage_rate, absurd_rate, shutdown_every_s, "
-     "max_connection_age_s"),
+     "max_connection_age_s, book_gap_every_s, book_bad_checksum_every_s, "
+     "book_restart_every_s, book_reorder_every_s"),
 ])
 def test_a_broken_value_in_the_file_is_one_line_naming_the_key(
         tmp_path: Path, text: str, line: str) -> None:

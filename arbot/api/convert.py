@@ -23,7 +23,7 @@ def quote_out(q: Quote) -> QuoteOut:
 def feed_out(s: FeedStatus) -> FeedOut:
     return FeedOut(s.venue.value, s.connection, s.state.value, s.stale_reason, s.quotes_per_s,
                    s.last_frame_age_s, s.reconnects, s.lag_p50_ms, s.lag_p99_ms,
-                   s.lag_samples, s.lag_note, s.clock_offset_ms)
+                   s.lag_samples, s.lag_note, s.clock_offset_ms, s.resyncs, s.books_resyncing)
 
 
 def episode_out(e: Episode) -> EpisodeOut:

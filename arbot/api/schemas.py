@@ -55,6 +55,8 @@ class FeedOut(msgspec.Struct, frozen=True):
     lag_samples: int
     lag_note: str | None
     clock_offset_ms: float | None  # the venue's clock minus ours, from its REST time
+    resyncs: dict[str, int]  # depth books resynced, by reason (gap, checksum, crossed...)
+    books_resyncing: int  # depth books out being resynced now (0 at depth 1)
 
 
 class Status(msgspec.Struct, frozen=True):

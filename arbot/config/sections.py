@@ -111,6 +111,16 @@ def _canonical(symbol: str) -> str:
     return symbol
 
 
+DEPTHS = (1, 5, 20, 50)
+
+
+def _depth(levels: int) -> int:
+    """An int, not a Literal, so `ARBOT_MARKET__DEPTH=20` (a string) is read as 20."""
+    if levels not in DEPTHS:
+        raise ValueError("must be one of: " + ", ".join(map(str, DEPTHS)))
+    return levels
+
+
 class MarketSettings(BaseModel):
     """What to watch."""
 
@@ -118,7 +128,7 @@ class MarketSettings(BaseModel):
     symbols: list[Annotated[str, AfterValidator(_canonical)]] = Field(
         default_factory=lambda: ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT"], min_length=1,
         description="Canonical BASE-QUOTE symbols watched on every enabled venue; no duplicates.")
-    depth: Literal[1, 5, 20, 50] = Field(1, description=(
+    depth: Annotated[int, AfterValidator(_depth)] = Field(1, description=(
         "Order-book levels kept per venue and symbol: 1 uses the top-of-book channels; "
         "5, 20 or 50 keep integrity-checked L2 books and size gaps by walking them."))
 

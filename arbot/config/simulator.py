@@ -50,6 +50,16 @@ class SimVenueSettings(BaseModel):
                                                description=(
         "Close each connection this many seconds after it opened, as the venue does at "
         "24 h; 0 never; unset: the venue's documented age."))
+    book_gap_every_s: float = Field(0.0, ge=0, le=DAY_S, allow_inf_nan=False, description=(
+        "Depth channel: leave out one push (a gap in its sequence) this often; 0 never."))
+    book_bad_checksum_every_s: float = Field(0.0, ge=0, le=DAY_S, allow_inf_nan=False,
+                                             description=(
+        "Depth channel with a checksum (OKX, Bitget): send a wrong one this often; 0 never."))
+    book_restart_every_s: float = Field(0.0, ge=0, le=DAY_S, allow_inf_nan=False, description=(
+        "Depth channel (Bybit): restart the book this often, the whole book as a delta "
+        "with u = 1; 0 never."))
+    book_reorder_every_s: float = Field(0.0, ge=0, le=DAY_S, allow_inf_nan=False, description=(
+        "Depth channel: send a push after the one that follows it, this often; 0 never."))
 
 
 class _SimTables(BaseModel):

@@ -19,11 +19,13 @@ from typing import NoReturn
 
 import aiohttp
 
+from arbot.depth.board import VENUE_ORDER
 from arbot.domain import FeedState
 from arbot.exchanges.feedbase import FeedBase
 from arbot.exchanges.feedbase import aiohttp_connect as aiohttp_connect
 from arbot.exchanges.link import Link
 from arbot.exchanges.reconnect import Reconnect, backoff_delay
+from arbot.exchanges.resync import DepthFeed, Resyncer
 
 
 class Feed(FeedBase):
@@ -97,7 +99,26 @@ class Feed(FeedBase):
         except BaseException:
             await stack.aclose()
             raise
-        return Link(ws, stack, self.adapter.new_parser(self._symbols, self.drops), self._clock())
+        depth = self.depth
+        if depth is None:
+            return Link(ws, stack, self.adapter.new_parser(self._symbols, self.drops),
+                        self._clock())
+        link = Link(ws, stack, self.adapter.new_depth_parser(self._symbols, self.drops,
+                                                             depth.board), self._clock())
+        link.resyncer = self._resyncer(depth, link)
+        return link
+
+    def _resyncer(self, depth: DepthFeed, link: Link) -> Resyncer:
+        """The link's book resyncs, over this connection's symbols."""
+        venue_ids = {s: v for v in self.venue_ids if (s := self._symbols(v)) is not None}
+        venue = self.adapter.venue
+
+        def synced(symbol: str) -> bool:
+            book = depth.board.books[VENUE_ORDER.index(venue)].get(symbol)
+            return book is not None and book.synced
+
+        return Resyncer(self.adapter, venue_ids, depth.fetch, lambda q: self._deliver(q, link),
+                        synced, clock=self._clock, wall_ns=self._wall_ns, sleep=self._sleep)
 
     async def _serve(self, link: Link) -> NoReturn:
         """Receive on `link` and, after each planned rotation, on its replacement."""

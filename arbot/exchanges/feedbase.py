@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 import aiohttp
 
 from arbot.domain import (
+    BookResync,
     FeedState,
     FeedStatus,
     Quote,
@@ -31,6 +32,7 @@ from arbot.domain import (
 )
 from arbot.events import FeedSink
 from arbot.exchanges.base import Adapter, DropCounter
+from arbot.exchanges.depthparser import NO_SNAPSHOT
 from arbot.exchanges.lag import LagTracker
 from arbot.exchanges.link import Link
 from arbot.exchanges.quotegate import QuoteGate
@@ -40,6 +42,7 @@ from arbot.exchanges.reconnect import (
     Reconnect,
     rotate_at_age,
 )
+from arbot.exchanges.resync import DepthFeed
 from arbot.exchanges.venueclock import VenueClock
 
 _TEXT = aiohttp.WSMsgType.TEXT
@@ -88,6 +91,7 @@ class FeedBase:
         raw: RawSink | None = None,
         gate: QuoteGate | None = None,
         lag: LagTracker | None = None,
+        depth: DepthFeed | None = None,
     ) -> None:
         self.adapter = adapter
         self.url = url
@@ -132,6 +136,8 @@ class FeedBase:
         # venue carries it; the others share the tracker that reads it).
         self.venue_clock: VenueClock | None = None
         self._sampled: Quote | None = None
+        self.depth = depth  # L2 books instead of the top-of-book channel, when set
+        self.resyncs: dict[str, int] = {}
 
     # -- status ---------------------------------------------------------------------
 
@@ -154,6 +160,9 @@ class FeedBase:
             ts_ns=self._wall_ns(),
             rotating=self.rotating,
             rotations=self.rotations,
+            resyncs=dict(self.resyncs),
+            books_resyncing=0 if self.link is None or self.link.resyncer is None
+            else self.link.resyncer.under_way,
             **self._lag_fields(now),
         )
 
@@ -186,7 +195,7 @@ class FeedBase:
     async def _start(self, link: Link) -> None:
         """Receive on the link, then subscribe in the venue's batches and pace."""
         link.rx = asyncio.create_task(self._receive(link), name=f"feed-rx-{self.adapter.venue}")
-        frames = self.adapter.subscribe_frames(self.venue_ids)
+        frames = self.adapter.subscribe_frames(self.venue_ids, depth=self.depth is not None)
         link.expected_acks = len(self.venue_ids) if self.adapter.ack_per_arg else len(frames)
         gap = 1.0 / self.adapter.limits.sends_per_s
         for i, frame in enumerate(frames):
@@ -262,6 +271,11 @@ class FeedBase:
             self.sink.on_feed_status(self.status())
         elif isinstance(event, ShutdownNotice):
             link.ask_rotation(f"venue notice: {event.message}")
+        elif isinstance(event, BookResync):
+            if event.reason != NO_SNAPSHOT:  # a book's first snapshot is no fault
+                self.resyncs[event.reason] = self.resyncs.get(event.reason, 0) + 1
+            if link.resyncer is not None:
+                link.resyncer.request(event, link.ws, link.parser)
 
     def _judge_lag(self, lag: LagTracker, link: Link, now: float, heard: bool) -> None:
         """Sample the newest quote and hold the connection STALE while the venue's lag is

@@ -41,12 +41,13 @@ class LagTracker:
     """One venue's lag samples; fed by its connections' supervisors, read by their status.
 
     `offset_ms` answers the venue's current clock offset (None until measured). Times
-    given to `add` and the readers are monotonic seconds.
+    given to `add` and the readers are monotonic seconds. `depth`: the venue's quotes
+    come from its depth channel, which carries a time even where its L1 channel has none.
     """
 
     def __init__(self, venue: Venue, offset_ms: Callable[[], float | None], *,
                  max_lag_ms: float = 500.0, window_s: float = 60.0, judge_s: float = 5.0,
-                 min_samples: int = 5) -> None:
+                 min_samples: int = 5, depth: bool = False) -> None:
         spec = VENUES[venue]
         self.venue = venue
         self.max_lag_ms = max_lag_ms
@@ -54,7 +55,7 @@ class LagTracker:
         self.judge_s = judge_s
         self.min_samples = min_samples
         self.no_time_note = (f"n/a ({spec.l1_channel or 'its channel'} has no time)"
-                             if spec.no_event_time else None)
+                             if spec.no_event_time and not depth else None)
         self._offset_ms = offset_ms
         self._samples: deque[tuple[float, float]] = deque()  # (monotonic s, raw lag ms)
 

@@ -16,6 +16,7 @@ from typing import NoReturn
 import aiohttp
 
 from arbot.exchanges.base import FrameParser
+from arbot.exchanges.resync import Resyncer
 
 
 class Link:
@@ -41,6 +42,7 @@ class Link:
         self.successor: Link | None = None  # on the old socket: its replacement
         self.claiming = False  # on a replacement, until it takes over
         self.claimed: set[str] = set()  # symbols the replacement has quoted
+        self.resyncer: Resyncer | None = None  # its depth books' resyncs (depth > 1)
         self._stack = stack
 
     @property
@@ -70,4 +72,6 @@ class Link:
         if self.rx is not None:
             self.rx.cancel()
             await asyncio.gather(self.rx, return_exceptions=True)
+        if self.resyncer is not None:
+            await self.resyncer.close()
         await self._stack.aclose()

@@ -204,7 +204,8 @@ class ArgFrameParser(FrameParser):
                request_id: object) -> None:
         """Acks are named `channel:instId` (else by request id). `notice` is documented only
         as "closing for a service upgrade", so any notice means reconnect early.
-        Other events (unsubscribe, login, ...) are skipped and counted."""
+        An unsubscribe is the answer to a depth book's resync (`arbot.exchanges.resync`),
+        no drop; other events (login, ...) are skipped and counted."""
         text = "" if msg is None else str(msg)
         if event == "subscribe":
             ref = f"{arg.channel}:{arg.instId}" if arg is not None else str(request_id or "")
@@ -212,6 +213,8 @@ class ArgFrameParser(FrameParser):
         elif event == "error":
             self.events.append(VenueError(venue=self.venue,
                                           code="" if code is None else str(code), message=text))
+        elif event == "unsubscribe":
+            return
         elif event == "notice":
             self.events.append(ShutdownNotice(
                 venue=self.venue, message=text if code is None else f"{code}: {text}"))

@@ -56,6 +56,16 @@ class Faults:
     jitter_ms: float | None = None
     """Standard deviation of the lag, drawn per frame (the lag never goes below zero);
     None: the profile's default."""
+    book_gap_every_s: float | None = None
+    """Depth channels: leave out one push (a gap in the sequence) this often."""
+    book_bad_checksum_every_s: float | None = None
+    """Depth channels with a checksum: send a wrong one this often."""
+    book_restart_every_s: float | None = None
+    """Depth channels whose venue restarts a book in a delta: restart it this often
+    (the whole book as a delta with the restart id, which the docs say to take as a
+    snapshot)."""
+    book_reorder_every_s: float | None = None
+    """Depth channels: send one push after the next one this often."""
 
 
 DEFAULT_HEARTBEATS: Mapping[Venue, Heartbeat] = {v: s.sim.heartbeat for v, s in VENUES.items()}
@@ -148,6 +158,9 @@ class SimConfig:
     """How long a server-initiated close waits for the client's close frame."""
     accounts: Accounts = Accounts()
     """Private REST: credentials, balances, fees, clock skew and rate limits."""
+    book_idle_s: float | None = None
+    """How long a depth book may go unchanged before a channel that documents a
+    no-change push sends one (an empty update); None: the venue's documented 60 s."""
 
     @classmethod
     def from_flags(

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from arbot.sim.depthbook import DepthEvent
 from arbot.sim.outbox import Outbox
 from arbot.sim.session import MAX_TIMER_SLEEP_S, Session
+from arbot.sim.wire import Sub, dumps
 from arbot.venues import VENUES
 
 
@@ -36,10 +38,21 @@ class MarketSession(Session):
     def _sync(self, now: float) -> None:
         if self._synced != self._version:
             self._synced = self._version
-            self.outbox.sync(self._live_subs(), now)
+            self.outbox.sync([s for s in self.ctx.subs.values() if s.symbol], now)
+
+    def _queue_depth(self, sub: Sub, event: DepthEvent) -> None:
+        now = self._loop.time()
+        self._sync(now)
+        self.outbox.depth(sub, event, now)
+
+    def _drop_depth(self, keys: set[str]) -> None:
+        self.outbox.drop(keys)
 
     async def _push(self, now: float) -> None:
         self._sync(now)
-        for sub, quote, stamp in self.outbox.due(now):
-            await self._send(*self._frame(sub, stamped=(quote, stamp)))
+        for sub, book, stamp in self.outbox.due(now):
+            if isinstance(book, DepthEvent):  # framed as it leaves (`combined` may change)
+                await self._send(dumps(self.proto.depth_push(sub, book, self.ctx)), False)
+            else:
+                await self._send(*self._frame(sub, stamped=(book, stamp)))
         await self.outbox.wait(self._loop.time(), MAX_TIMER_SLEEP_S)

@@ -7,6 +7,8 @@ one queued ahead of it. A channel that documents a re-send of an unchanged book
 (`VenueSpec.quote_resend_s`) gets one when that long passes without a frame for the
 subscription; a venue that documents a snapshot on subscribing gets one then
 (`VenueProtocol.initial_snapshot`). Nothing else is sent: a quiet symbol stays silent.
+Depth pushes (`arbot.sim.depthhub`) queue behind the L1 frames sent before them, so the
+two channels of one connection agree on the top at every point of the stream.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from arbot.sim.depthbook import DepthEvent
 from arbot.sim.faults import frame_lag_ms
 from arbot.sim.market import Lag
 from arbot.sim.prices import VenueQuote
 from arbot.sim.wire import Sub
 
-Item = tuple[Sub, VenueQuote, int]
-"""A frame to send: the subscription, the book as it was, the venue's stamp (ms)."""
+Item = tuple[Sub, VenueQuote | DepthEvent, int]
+"""A frame to send: the subscription, the book (L1) or the depth push, the venue's stamp
+(ms)."""
 
 
 class Outbox:
@@ -43,13 +47,15 @@ class Outbox:
         self._wake = asyncio.Event()
 
     def sync(self, subs: Iterable[Sub], now: float) -> None:
-        """The connection's subscriptions changed: new ones get the venue's snapshot (if it
-        sends one), removed ones nothing more."""
+        """The connection's subscriptions changed: new L1 ones get the venue's snapshot (if
+        it sends one), removed ones nothing more. Depth ones keep what is queued for them."""
         by_symbol: dict[str, list[Sub]] = {}
         keys = set()
         for sub in subs:
-            by_symbol.setdefault(sub.symbol, []).append(sub)
             keys.add(sub.key)
+            if sub.depth:
+                continue
+            by_symbol.setdefault(sub.symbol, []).append(sub)
             if sub.key not in self._resend_at:
                 self._resend_at[sub.key] = (now + (self._resend_s or 0.0), sub)
                 if self._initial:
@@ -58,6 +64,14 @@ class Outbox:
             del self._resend_at[key]
         self._queue = deque(e for e in self._queue if e[1][0].key in keys)
         self._subs = by_symbol
+
+    def drop(self, keys: set[str]) -> None:
+        """Unsubscribed: nothing queued for `keys` is sent."""
+        self._queue = deque(e for e in self._queue if e[1][0].key not in keys)
+
+    def depth(self, sub: Sub, event: DepthEvent, now: float) -> None:
+        """Queue a depth push, its venue's lag late (never before what is ahead of it)."""
+        self._put(sub, event, event.stamp_ms, now)
 
     def changed(self, symbol: str, quote: VenueQuote, stamp_ms: int, now: float) -> None:
         """The venue's book of `symbol` changed at `stamp_ms` (its clock, now)."""
@@ -88,7 +102,8 @@ class Outbox:
             async with asyncio.timeout(max(0.0, until - now)):
                 await self._wake.wait()
 
-    def _put(self, sub: Sub, quote: VenueQuote, stamp_ms: int, now: float) -> None:
+    def _put(self, sub: Sub, quote: VenueQuote | DepthEvent, stamp_ms: int, now: float
+             ) -> None:
         due = max(self._last_due, now + frame_lag_ms(self._lag(), self._rng) / 1000.0)
         self._last_due = due
         if not self._queue:

@@ -23,6 +23,8 @@ from aiohttp import web
 from arbot.domain import Venue
 from arbot.sim.config import Faults, SimConfig
 from arbot.sim.controls import AccountControls
+from arbot.sim.depthbook import BookView, DepthEvent
+from arbot.sim.depthhub import DepthHub
 from arbot.sim.desk import TradingDesk
 from arbot.sim.faults import VenueStats
 from arbot.sim.instruments import Catalog, SymbolSpec
@@ -74,9 +76,18 @@ class SimServer(AccountControls):
         self.protocols: dict[Venue, VenueProtocol] = {v: p() for v, p in PROTOCOLS.items()}
         self.stats: dict[Venue, VenueStats] = {v: VenueStats() for v in Venue}
         self.clock = SkewedClock(now_ms, cfg.accounts.clock_skew_ms)
-        self._shared = Shared(cfg, self.catalog, self.model,
-                              {v: cfg.faults_for(v) for v in Venue}, self.stats,
-                              self.clock.now_ms)
+        self.market = None if cfg.profile != "market" else MarketRun(
+            cfg, self.catalog, self.model, wall_ms=now_ms, venue_ms=self.clock.now_ms,
+            notify=self._changed)
+        self.truth: Truth = self.market.truth if self.market is not None else Truth()
+        """The dislocations the market profile injected (none under `steady`) and the
+        faults injected into depth channels."""
+        faults = {v: cfg.faults_for(v) for v in Venue}
+        self.books = DepthHub(cfg, self.catalog, self.model, self.protocols, faults,
+                              self.truth, venue_ms=self.clock.now_ms, wall_ms=now_ms,
+                              deliver=self._deliver_depth, listening=self._listening)
+        self._shared = Shared(cfg, self.catalog, self.model, faults, self.stats,
+                              self.clock.now_ms, self.books)
         self._lookup: dict[Venue, dict[str, SymbolSpec]] = {
             v: {p.venue_id(s): s for s in self.catalog.specs} for v, p in self.protocols.items()}
         self.desk = TradingDesk(cfg, self.catalog, self.model, self.clock, self._lookup)
@@ -84,12 +95,8 @@ class SimServer(AccountControls):
         self._rest_faults: dict[Venue, ArmedRestFault] = {}
         self._rng = np.random.default_rng([cfg.seed, 1])
         self._runner: web.AppRunner | None = None
-        self.market = None if cfg.profile != "market" else MarketRun(
-            cfg, self.catalog, self.model, wall_ms=now_ms, venue_ms=self.clock.now_ms,
-            notify=self._changed)
-        self.truth: Truth = self.market.truth if self.market is not None else Truth()
-        """The dislocations the market profile injected (none under `steady`)."""
         self._market: asyncio.Task[None] | None = None
+        self._books: asyncio.Task[None] | None = None
         self._port = 0
 
     # --- lifecycle ---------------------------------------------------------------
@@ -116,13 +123,15 @@ class SimServer(AccountControls):
         ticking = (steady_run(self.model, self.config.tick_s) if self.market is None
                    else self.market.run())
         self._market = asyncio.create_task(ticking, name="sim-market")
+        self._books = asyncio.create_task(self.books.run(), name="sim-books")
         log.info("simulator listening on %s:%d", self.config.host, self._port)
 
     async def stop(self) -> None:
-        if self._market is not None:
-            self._market.cancel()
-            await asyncio.wait([self._market])
-            self._market = None
+        for task in (self._market, self._books):
+            if task is not None:
+                task.cancel()
+                await asyncio.wait([task])
+        self._market = self._books = None
         for venue in Venue:
             self.drop_all(venue, count=False)
         if self._runner is not None:
@@ -252,10 +261,19 @@ class SimServer(AccountControls):
         return handle
 
     def _changed(self, venue: Venue, symbol: str, stamp_ms: int) -> None:
-        """A venue's book changed (market profile): every connection of it hears."""
+        """A venue's book changed (market profile): its depth book and every connection
+        of it hear."""
+        self.books.changed(venue, symbol)
         for session in self._sessions[venue]:
             if isinstance(session, MarketSession):
                 session.changed(symbol, stamp_ms)
+
+    def _deliver_depth(self, venue: Venue, symbol: str, events: list[DepthEvent]) -> None:
+        for session in self._sessions[venue]:
+            session.depth(symbol, events)
+
+    def _listening(self, venue: Venue, symbol: str) -> bool:
+        return any(session.listens(symbol) for session in self._sessions[venue])
 
     async def _truth_handler(self, request: web.Request) -> web.StreamResponse:
         body = {"profile": self.config.profile, "seed": self.config.seed,
@@ -282,8 +300,12 @@ class SimServer(AccountControls):
         return handle
 
     def _rest_handler(self, venue: Venue, handler: RestHandler) -> Handler:
+        def book(spec: SymbolSpec, limit: int) -> BookView:
+            return self.books.view(venue, spec.symbol, limit)
+
         async def inner(request: web.Request) -> web.StreamResponse:
-            req = RestRequest(request.query, self.catalog.specs, self._shared.now_ms())
+            req = RestRequest(request.query, self.catalog.specs, self._shared.now_ms(),
+                              book=book)
             status, body = handler(req)
             return web.Response(body=dumps(body), status=status, content_type=JSON)
 

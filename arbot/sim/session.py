@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections import deque
+from collections.abc import Awaitable, Iterable
 
 import numpy as np
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from arbot.sim.depthbook import DepthEvent
 from arbot.sim.faults import absurd_book, frame_lag_ms, garbage_frame
 from arbot.sim.flood import Ring
 from arbot.sim.prices import VenueQuote, jiggle
@@ -53,6 +55,7 @@ class Session:
         self._ring = Ring(-1, 0.0, [], [], [])
         self._ring_pos = 0
         self._rr = 0
+        self._depth_out: deque[tuple[str, bytes]] = deque()  # (sub key, frame), steady
         self._t0 = now
         self._sent = 0
         max_age = shared.config.max_age_for(self.venue)
@@ -61,6 +64,7 @@ class Session:
     # --- lifecycle ---------------------------------------------------------------
 
     async def run(self) -> None:
+        self._watch(self.ctx.subs.values())  # streams named in the connect URL
         pusher = asyncio.create_task(self._push_loop(), name=f"{self.name}-push")
         try:
             await self._receive_loop()
@@ -118,14 +122,20 @@ class Session:
             for key in out.remove:
                 self.ctx.subs.pop(key, None)
             self._version += 1
+            self._drop_depth(set(out.remove))
         if not self.stalled:
             for reply in out.replies:
                 await self._send_ctrl(self.ws.send_frame(reply, WSMsgType.TEXT))
         if out.add:
+            self._watch(out.add)
+            snapshots = [(sub, self.shared.books.snapshot(self.venue, sub.symbol))
+                         for sub in out.add if sub.depth and self.proto.depth_snapshot]
             for sub in out.add:
                 self.ctx.subs[sub.key] = sub
             self.stats.subscriptions += sum(1 for sub in out.add if sub.symbol)
             self._version += 1
+            for sub, snapshot in snapshots:
+                self._queue_depth(sub, snapshot)
 
     async def _send_ctrl(self, send: Awaitable[None]) -> None:
         with contextlib.suppress(ConnectionError):  # the receive loop will see the close
@@ -216,10 +226,36 @@ class Session:
         return True
 
     def _live_subs(self) -> list[Sub]:
-        """Subscriptions that push (a venue may keep silent ones for unknown symbols)."""
+        """L1 subscriptions that push (a venue may keep silent ones for unknown symbols)."""
         if self._live[0] != self._version:
-            self._live = (self._version, [s for s in self.ctx.subs.values() if s.symbol])
+            self._live = (self._version, [s for s in self.ctx.subs.values()
+                                          if s.symbol and not s.depth])
         return self._live[1]
+
+    # --- depth -------------------------------------------------------------------
+
+    def listens(self, symbol: str) -> bool:
+        """Subscribed to the depth channel of `symbol`."""
+        return any(s.depth and s.symbol == symbol for s in self.ctx.subs.values())
+
+    def depth(self, symbol: str, events: list[DepthEvent]) -> None:
+        """The venue pushed `events` for `symbol`: queue them on its depth subscriptions."""
+        for sub in [s for s in self.ctx.subs.values() if s.depth and s.symbol == symbol]:
+            for event in events:
+                self._queue_depth(sub, event)
+
+    def _watch(self, subs: Iterable[Sub]) -> None:
+        """Start the venue's books of newly subscribed depth channels."""
+        for sub in subs:
+            if sub.depth:
+                self.shared.books.book(self.venue, sub.symbol)
+
+    def _queue_depth(self, sub: Sub, event: DepthEvent) -> None:
+        self._depth_out.append((sub.key, dumps(self.proto.depth_push(sub, event, self.ctx))))
+
+    def _drop_depth(self, keys: set[str]) -> None:
+        """Unsubscribed: what was queued for those subscriptions is not sent."""
+        self._depth_out = deque(e for e in self._depth_out if e[0] not in keys)
 
     def _frame(self, sub: Sub, shift: int = 0, stamped: tuple[VenueQuote, int] | None = None
                ) -> tuple[bytes, bool]:
@@ -245,7 +281,10 @@ class Session:
         return dumps(self.proto.push(sub, book, self.ctx)), False
 
     async def _push(self, now: float) -> None:
-        """One round of data: steady re-sends at `rate`, or floods (`MarketSession`)."""
+        """One round of data: what the depth channels pushed, then steady re-sends at
+        `rate`, or floods (`MarketSession` has its own)."""
+        while self._depth_out and not self.ws.closed:
+            await self._send(self._depth_out.popleft()[1], False)
         await (self._flood(now) if self.shared.config.flooding else self._paced(now))
 
     async def _send(self, data: bytes, bad: bool) -> None:

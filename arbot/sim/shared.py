@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from arbot.domain import Venue
 from arbot.sim.config import Faults, SimConfig
+from arbot.sim.depthhub import DepthHub
 from arbot.sim.faults import VenueStats
 from arbot.sim.instruments import Catalog
 from arbot.sim.prices import PriceModel
@@ -23,3 +24,4 @@ class Shared:
     faults: dict[Venue, Faults]
     stats: dict[Venue, VenueStats]
     now_ms: Callable[[], int]
+    books: DepthHub

@@ -5,6 +5,9 @@ when (our wall clock, ms, when the moved book was stamped and when it moved back
 venue to buy on and which to sell on, how much both tops could fill, and the net profit
 after both taker fees at its start and at its worst while it lasted. `GET /sim/truth`
 serves it, so a benchmark can score a run against what really happened (`bench/truth.py`).
+
+It also lists every integrity fault injected into a depth channel (`BookFault`, under every
+profile), so a test can count the resyncs a client should have made.
 """
 
 from __future__ import annotations
@@ -74,12 +77,37 @@ class Dislocation(msgspec.Struct, kw_only=True):
     """The lowest best net of the moved venue while it lasted (as the books changed)."""
 
 
+class BookFault(msgspec.Struct, kw_only=True):
+    """One integrity fault injected into a venue's depth channel for one symbol."""
+
+    id: int
+    venue: Venue
+    symbol: str
+    kind: str
+    """`gap` (a push never sent), `bad_checksum`, `restart` (Bybit: the whole book as a
+    delta with `u` = 1) or `reorder` (this push sent after the next one)."""
+    update_id: int
+    """The push's last update id (Binance `u`, OKX `seqId`)."""
+    number: int
+    """The push's count (Bybit `u`, Bitget `seq`)."""
+    at_ms: int
+    """Our wall clock when it was injected."""
+
+
 class Truth:
-    """The record of injected dislocations, at most one open per symbol."""
+    """The record of injected dislocations, at most one open per symbol, and of the
+    faults injected into depth channels."""
 
     def __init__(self) -> None:
         self.dislocations: list[Dislocation] = []
         self.open: dict[str, Dislocation] = {}
+        self.book_faults: list[BookFault] = []
+
+    def book_fault(self, venue: Venue, symbol: str, kind: str, update_id: int, number: int,
+                   now_ms: int) -> None:
+        self.book_faults.append(BookFault(
+            id=len(self.book_faults) + 1, venue=venue, symbol=symbol, kind=kind,
+            update_id=update_id, number=number, at_ms=now_ms))
 
     def begin(self, symbol: str, venue: Venue, offset_bps: float, cross: Cross,
               now_ms: int) -> Dislocation:
@@ -103,4 +131,4 @@ class Truth:
             d.end_ms = now_ms
 
     def as_json(self) -> dict[str, object]:
-        return {"dislocations": self.dislocations}
+        return {"dislocations": self.dislocations, "book_faults": self.book_faults}

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import msgspec
 
 from arbot.domain import Venue
+from arbot.sim.depthbook import BookView, DepthEvent
 from arbot.sim.instruments import NumberStyle, SymbolSpec, format_units
 from arbot.sim.prices import VenueQuote
 
@@ -62,6 +63,8 @@ class Sub:
     channel: str
     venue_id: str
     arg: object
+    depth: bool = False
+    """A depth channel (pushed by `arbot.sim.depthhub`), not an L1 one."""
 
 
 @dataclass
@@ -133,6 +136,8 @@ class RestRequest:
     raw_query: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    book: Callable[[SymbolSpec, int], BookView] | None = None
+    """The venue's depth book of a symbol now, best `limit` levels a side (public REST)."""
 
     @property
     def target(self) -> str:
@@ -161,6 +166,17 @@ class VenueProtocol(abc.ABC):
     initial_snapshot: ClassVar[bool] = True
     """The market profile pushes the current book on subscribing, as the venue documents;
     a venue whose channel pushes changes only sets False."""
+    depth_push_ms: ClassVar[int] = 100
+    """How often the depth channel pushes what changed, as documented."""
+    depth_snapshot: ClassVar[bool] = True
+    """The depth channel sends the whole book on subscribing (Binance's diff stream does
+    not: its snapshot comes from REST)."""
+    book_checksum: ClassVar[bool] = False
+    """Depth pushes carry a CRC32 of the top 25 levels (`arbot.sim.depthbook.checksum`)."""
+    book_restarts: ClassVar[bool] = False
+    """The venue documents restarting a book with update id 1 (Bybit)."""
+    idle_update_s: ClassVar[float | None] = None
+    """The depth channel sends an empty update after this long without a change (OKX)."""
 
     @staticmethod
     @abc.abstractmethod
@@ -182,6 +198,10 @@ class VenueProtocol(abc.ABC):
     @abc.abstractmethod
     def push(self, sub: Sub, book: Book, ctx: Ctx) -> JsonObj:
         """The L1 push for one subscription."""
+
+    @abc.abstractmethod
+    def depth_push(self, sub: Sub, event: DepthEvent, ctx: Ctx) -> JsonObj:
+        """The depth channel's frame carrying `event` for one subscription."""
 
     @abc.abstractmethod
     def payload(self, frame: JsonObj, ctx: Ctx) -> JsonObj:

@@ -157,8 +157,7 @@ BAD = [
     ("bbo crossed", BBO.replace('"111.05"', '"111.07"'), Drop.CROSSED),
     ("unknown symbol", TICKER.replace("BTC-USDT", "FOO-USDT"), Drop.UNKNOWN_SYMBOL),
     ("books5 channel", BBO.replace("bbo-tbt", "books5"), Drop.UNUSED_CHANNEL),
-    ("unsubscribe event", '{"event":"unsubscribe","arg":{"channel":"tickers","instId":"BTC-USDT"}}',
-     Drop.UNUSED_CHANNEL),
+    ("login event", '{"event":"login","code":"0","msg":""}', Drop.UNUSED_CHANNEL),
 ]
 
 
@@ -168,3 +167,11 @@ def test_bad_input_is_counted(frame: str | bytes, reason: Drop) -> None:
     assert len(p.parse(TICKER, 0)) == len(p.parse(BBO, 0)) == 1  # the templates are good
     assert p.parse(frame, 0) == []
     assert drops(p) == {reason: 1}
+
+
+def test_an_unsubscribe_answer_is_neither_an_event_nor_a_drop() -> None:
+    """It answers a depth book's resync (unsubscribe, then subscribe again)."""
+    p = parser(Venue.OKX, [("BTC-USDT", "BTC-USDT")])
+    frame = '{"event":"unsubscribe","arg":{"channel":"books","instId":"BTC-USDT"}}'
+    assert p.parse(frame, 0) == []
+    assert drops(p) == {}

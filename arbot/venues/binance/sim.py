@@ -4,6 +4,12 @@ Raw streams at `/ws` (and `/ws/<stream>`), combined streams at `/stream?streams=
 live `SUBSCRIBE` on both. Binance acknowledges a SUBSCRIBE for a symbol it does not
 list with `{"result":null,"id":N}` and then sends nothing; the simulator does the same.
 Heartbeat is at the WebSocket level: the server pings, the client must echo the payload.
+
+Depth is the "Diff. Depth Stream" `<symbol>@depth@100ms` (web-socket-streams.md): a
+`depthUpdate` every 100 ms when the book changed, its `U`..`u` the update ids it covers,
+no snapshot on subscribing; the snapshot is `GET /api/v3/depth` (rest-api.md, "Order book"),
+whose `lastUpdateId` comes from the same book, so "How to manage a local order book
+correctly" works against it.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from arbot.domain import Venue
+from arbot.sim.depthbook import DepthEvent
 from arbot.sim.instruments import SymbolSpec, decimal_text
 from arbot.sim.wire import (
     INVALID,
@@ -30,6 +37,8 @@ from arbot.sim.wire import (
 )
 
 CHANNEL = "bookTicker"
+DEPTH_CHANNEL = "depth@100ms"
+DEPTH_LIMIT_MAX = 5000  # rest-api.md "Order book": "If limit > 5000, ... 5000"
 _METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
 _ID_RE = re.compile(r"^[A-Za-z0-9]{1,36}$")
 _MISSING = object()
@@ -61,6 +70,8 @@ class BinanceProtocol(VenueProtocol):
     # "Individual Symbol Book Ticker Streams": "Pushes any update to the best bid or ask's
     # price or quantity in real-time"; no snapshot on subscribing is documented.
     initial_snapshot: ClassVar[bool] = False
+    depth_push_ms: ClassVar[int] = 100
+    depth_snapshot: ClassVar[bool] = False
 
     @staticmethod
     def venue_id(spec: SymbolSpec) -> str:
@@ -76,13 +87,14 @@ class BinanceProtocol(VenueProtocol):
         return [self._sub(n, ctx) for n in dict.fromkeys(names.split("/")) if n]
 
     def _sub(self, name: str, ctx: Ctx) -> Sub:
-        """Only `<lowercase symbol>@bookTicker` of a listed symbol ever pushes; any other
-        name is accepted and stays silent, as on the real venue."""
+        """Only `<lowercase symbol>@bookTicker` and `<lowercase symbol>@depth@100ms` of a
+        listed symbol ever push; any other name is accepted and stays silent, as on the
+        real venue."""
         sym, _, channel = name.partition("@")
         spec = ctx.lookup.get(sym.upper()) if sym == sym.lower() else None
-        if spec is None or channel != CHANNEL:
+        if spec is None or channel not in (CHANNEL, DEPTH_CHANNEL):
             return Sub(name, "", channel, sym.upper(), name)
-        return Sub(name, spec.symbol, channel, sym.upper(), name)
+        return Sub(name, spec.symbol, channel, sym.upper(), name, channel == DEPTH_CHANNEL)
 
     def handle(self, text: str, ctx: Ctx) -> Outcome:
         obj = loads(text)
@@ -141,6 +153,12 @@ class BinanceProtocol(VenueProtocol):
                          "B": book.bid_sz, "a": book.ask_px, "A": book.ask_sz}
         return {"stream": sub.key, "data": data} if ctx.combined else data
 
+    def depth_push(self, sub: Sub, event: DepthEvent, ctx: Ctx) -> JsonObj:
+        data: JsonObj = {"e": "depthUpdate", "E": event.stamp_ms, "s": sub.venue_id,
+                         "U": event.first_id, "u": event.update_id, "b": event.bids,
+                         "a": event.asks}
+        return {"stream": sub.key, "data": data} if ctx.combined else data
+
     def payload(self, frame: JsonObj, ctx: Ctx) -> JsonObj:
         inner: JsonObj = frame["data"] if ctx.combined else frame
         return inner
@@ -150,7 +168,8 @@ class BinanceProtocol(VenueProtocol):
         return dumps({"stream": "!serverShutdown", "data": data} if ctx.combined else data)
 
     def rest_routes(self) -> Mapping[str, RestHandler]:
-        return {"/api/v3/time": _time, "/api/v3/exchangeInfo": _exchange_info}
+        return {"/api/v3/time": _time, "/api/v3/exchangeInfo": _exchange_info,
+                "/api/v3/depth": _depth}
 
 
 def _time(req: RestRequest) -> RestReply:
@@ -158,6 +177,24 @@ def _time(req: RestRequest) -> RestReply:
 
 
 _INVALID_SYMBOL = (400, {"code": -1121, "msg": "Invalid symbol."})
+
+
+def _depth(req: RestRequest) -> RestReply:
+    """`symbol` (required) and `limit` (default 100, at most 5000; the book holds 50 a
+    side); the levels and `lastUpdateId` of the book the diff stream pushes."""
+    symbol = req.query.get("symbol")
+    if not symbol:
+        return 400, {"code": -1102, "msg": "Mandatory parameter 'symbol' was not sent, was "
+                     "empty/null, or malformed."}
+    spec = next((s for s in req.specs if BinanceProtocol.venue_id(s) == symbol), None)
+    if spec is None or req.book is None:
+        return _INVALID_SYMBOL
+    raw = req.query.get("limit", "100")
+    if not raw.isdigit():
+        return 400, {"code": -1100, "msg": "Illegal characters found in parameter 'limit'; "
+                     "legal range is '^[0-9]{1,20}$'."}
+    book = req.book(spec, min(max(int(raw), 1), DEPTH_LIMIT_MAX))
+    return 200, {"lastUpdateId": book.update_id, "bids": book.bids, "asks": book.asks}
 
 
 def _exchange_info(req: RestRequest) -> RestReply:

@@ -6,6 +6,11 @@ L1 is `books1` (snapshot each push, `checksum` 0) or `ticker`. Acks echo the arg
 unknown instrument gets error 30001 "... doesn't exist" with the arg and op, as
 captured from the real venue. Heartbeat: text `ping` -> `pong`; the server drops a
 client that has not pinged for two minutes, whatever data it is receiving.
+
+Depth is `books` (spot/websocket/public Depth-Channel): `snapshot` first, then `update`s
+every 200 ms when the book changed, `seq` increasing by one a push, `checksum` the signed
+CRC32 of the first 25 bids and asks over the original strings ("DO use the original
+value").
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from arbot.domain import Venue
+from arbot.sim.depthbook import DepthEvent
 from arbot.sim.instruments import SymbolSpec
 from arbot.sim.wire import (
     INVALID,
@@ -31,7 +37,8 @@ from arbot.sim.wire import (
     str_field,
 )
 
-CHANNELS = ("books1", "ticker")
+DEPTH_CHANNEL = "books"
+CHANNELS = ("books1", "ticker", DEPTH_CHANNEL)
 INST_TYPE = "SPOT"
 
 
@@ -48,6 +55,8 @@ class BitgetProtocol(VenueProtocol):
     ws_paths = ("/v2/ws/public",)
     numbers = "fixed"
     quote_keys: ClassVar[tuple[str, ...]] = ("asks", "bids", "askPr", "bidPr", "askSz", "bidSz")
+    depth_push_ms: ClassVar[int] = 200
+    book_checksum: ClassVar[bool] = True
 
     @staticmethod
     def venue_id(spec: SymbolSpec) -> str:
@@ -87,7 +96,8 @@ class BitgetProtocol(VenueProtocol):
             out.replies.append(dumps({"event": "subscribe", "arg": push_arg}))
             key = f"{channel}:{inst_id}"
             if key not in ctx.subs and all(s.key != key for s in out.add):
-                out.add.append(Sub(key, spec.symbol, str(channel), str(inst_id), push_arg))
+                out.add.append(Sub(key, spec.symbol, str(channel), str(inst_id), push_arg,
+                                   channel == DEPTH_CHANNEL))
         return out
 
     def push(self, sub: Sub, book: Book, ctx: Ctx) -> JsonObj:
@@ -103,6 +113,12 @@ class BitgetProtocol(VenueProtocol):
             row = {"asks": [[book.ask_px, book.ask_sz]], "bids": [[book.bid_px, book.bid_sz]],
                    "checksum": 0, "seq": book.update_id, "ts": ts}
         return {"action": "snapshot", "arg": sub.arg, "data": [row], "ts": book.ts_ms + 1}
+
+    def depth_push(self, sub: Sub, event: DepthEvent, ctx: Ctx) -> JsonObj:
+        row: JsonObj = {"asks": event.asks, "bids": event.bids, "checksum": event.checksum,
+                        "seq": event.number, "ts": str(event.stamp_ms)}
+        action = "snapshot" if event.kind == "snapshot" else "update"
+        return {"action": action, "arg": sub.arg, "data": [row], "ts": event.stamp_ms + 1}
 
     def payload(self, frame: JsonObj, ctx: Ctx) -> JsonObj:
         row: JsonObj = frame["data"][0]

@@ -4,6 +4,11 @@ orderbook.mdx, wss-authentication.mdx, market/instrument.mdx, market/time.mdx).
 L1 is `orderbook.1.<SYMBOL>`, snapshot frames only, `ts` before `type`. Acks carry the
 connection id and echo `req_id` when the client sent one. Refusals follow captured
 real frames: `error:handler not found,topic:<topic>` and `args size >10`.
+
+Depth is `orderbook.50.<SYMBOL>` (orderbook.mdx, spot Level 50 every 20 ms): a `snapshot`
+on subscribing, then a `delta` when the book changed, `u` one more each push, `seq` the
+cross sequence; a restart of the book is the whole book with `u` = 1 ("Occasionally,
+you'll receive "u"=1, which is a snapshot data due to the restart of the service").
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from arbot.domain import Venue
+from arbot.sim.depthbook import DepthEvent
 from arbot.sim.instruments import SymbolSpec, decimal_text
 from arbot.sim.wire import (
     INVALID,
@@ -31,6 +37,7 @@ from arbot.sim.wire import (
 )
 
 TOPIC_PREFIX = "orderbook.1."
+DEPTH_PREFIX = "orderbook.50."
 MAX_ARGS = 10  # "Spot can input up to 10 args for each subscription request"
 SEQ_BASE = 100_000_000_000
 
@@ -53,6 +60,8 @@ class BybitProtocol(VenueProtocol):
     ws_paths = ("/v5/public/spot",)
     numbers = "trim"
     quote_keys: ClassVar[tuple[str, ...]] = ("s", "b", "a")
+    depth_push_ms: ClassVar[int] = 20
+    book_restarts: ClassVar[bool] = True
 
     @staticmethod
     def venue_id(spec: SymbolSpec) -> str:
@@ -93,14 +102,16 @@ class BybitProtocol(VenueProtocol):
         out = Outcome()
         bad: list[str] = []
         for topic in dict.fromkeys(topics):
-            spec = ctx.lookup.get(topic.removeprefix(TOPIC_PREFIX))
+            prefix = next((p for p in (TOPIC_PREFIX, DEPTH_PREFIX) if topic.startswith(p)), "")
+            venue_id = topic.removeprefix(prefix)
+            spec = ctx.lookup.get(venue_id)
             if topic in ctx.subs:
                 bad.append(f"error:already subscribed,topic:{topic}")
-            elif not topic.startswith(TOPIC_PREFIX) or spec is None:
+            elif not prefix or spec is None:
                 bad.append(f"error:handler not found,topic:{topic}")
             else:
-                venue_id = topic.removeprefix(TOPIC_PREFIX)
-                out.add.append(Sub(topic, spec.symbol, "orderbook.1", venue_id, topic))
+                out.add.append(Sub(topic, spec.symbol, prefix.rstrip("."), venue_id, topic,
+                                   prefix == DEPTH_PREFIX))
         if bad:
             out.replies.append(_reply(ctx, False, bad[0], "subscribe", req_id, True))
             out.errors = 1
@@ -114,6 +125,13 @@ class BybitProtocol(VenueProtocol):
                          "seq": SEQ_BASE + book.update_id}
         return {"topic": sub.key, "ts": book.ts_ms, "type": "snapshot", "data": data,
                 "cts": book.ts_ms - 3}
+
+    def depth_push(self, sub: Sub, event: DepthEvent, ctx: Ctx) -> JsonObj:
+        data: JsonObj = {"s": sub.venue_id, "b": event.bids, "a": event.asks,
+                         "u": event.number, "seq": event.update_id}
+        kind = "snapshot" if event.kind == "snapshot" else "delta"
+        return {"topic": sub.key, "ts": event.stamp_ms, "type": kind, "data": data,
+                "cts": event.stamp_ms - 2}
 
     def payload(self, frame: JsonObj, ctx: Ctx) -> JsonObj:
         inner: JsonObj = frame["data"]

@@ -4,6 +4,12 @@ book channel `bbo-tbt`, tickers channel, public instruments and time).
 Acks and errors carry `connId` and echo `id` when sent; bad requests are 60012 with the
 request text, unknown channels or instruments 60018. The heartbeat is the bare text
 `ping` -> `pong`; an idle connection is closed with code 4004.
+
+Depth is `books` ("Order book channel"): 400 levels in the docs, the simulator's whole book
+here; `action` `snapshot` on subscribing (`prevSeqId` -1), then an `update` every 100 ms
+when the book changed, `prevSeqId` the previous push's `seqId`; after about 60 s without a
+change an empty update whose `seqId` equals its `prevSeqId`; `checksum` the signed CRC32
+of the top 25 levels as sent.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from arbot.domain import Venue
+from arbot.sim.depthbook import DepthEvent, Level
 from arbot.sim.instruments import SymbolSpec, decimal_text
 from arbot.sim.wire import (
     INVALID,
@@ -29,7 +36,8 @@ from arbot.sim.wire import (
     str_field,
 )
 
-CHANNELS = ("bbo-tbt", "tickers")
+DEPTH_CHANNEL = "books"
+CHANNELS = ("bbo-tbt", "tickers", DEPTH_CHANNEL)
 NOTICE = "The connection will soon be closed for a service upgrade. Please reconnect."
 
 
@@ -53,6 +61,9 @@ class OkxProtocol(VenueProtocol):
     numbers = "trim"
     idle_close = (4004, "No data received in 30s.")
     quote_keys: ClassVar[tuple[str, ...]] = ("asks", "bids", "askPx", "askSz", "bidPx", "bidSz")
+    depth_push_ms: ClassVar[int] = 100
+    book_checksum: ClassVar[bool] = True
+    idle_update_s: ClassVar[float | None] = 60.0
 
     @staticmethod
     def venue_id(spec: SymbolSpec) -> str:
@@ -101,7 +112,8 @@ class OkxProtocol(VenueProtocol):
             key = f"{channel}:{inst_id}"
             if key not in ctx.subs and all(s.key != key for s in out.add):
                 push_arg = {"channel": channel, "instId": inst_id}
-                out.add.append(Sub(key, spec.symbol, channel, inst_id, push_arg))
+                out.add.append(Sub(key, spec.symbol, channel, inst_id, push_arg,
+                                   channel == DEPTH_CHANNEL))
         return out
 
     def push(self, sub: Sub, book: Book, ctx: Ctx) -> JsonObj:
@@ -120,6 +132,14 @@ class OkxProtocol(VenueProtocol):
                    "ts": ts, "seqId": book.update_id}
         return {"arg": sub.arg, "data": [row]}
 
+    def depth_push(self, sub: Sub, event: DepthEvent, ctx: Ctx) -> JsonObj:
+        row: JsonObj = {"asks": [_level(lv) for lv in event.asks],
+                        "bids": [_level(lv) for lv in event.bids], "ts": str(event.stamp_ms),
+                        "checksum": event.checksum, "prevSeqId": event.prev_id,
+                        "seqId": event.update_id}
+        action = "snapshot" if event.kind == "snapshot" else "update"
+        return {"arg": sub.arg, "action": action, "data": [row]}
+
     def payload(self, frame: JsonObj, ctx: Ctx) -> JsonObj:
         row: JsonObj = frame["data"][0]
         return row
@@ -129,6 +149,13 @@ class OkxProtocol(VenueProtocol):
 
     def rest_routes(self) -> Mapping[str, RestHandler]:
         return {"/api/v5/public/time": _time, "/api/v5/public/instruments": _instruments}
+
+
+def _level(level: Level) -> list[str]:
+    """[price, size, "0" (deprecated), number of orders] (a plausible count; 0 when gone)."""
+    price, size = level
+    orders = 0 if size.strip("0.") == "" else 1 + sum(map(ord, price + size)) % 12
+    return [price, size, "0", str(orders)]
 
 
 def _time(req: RestRequest) -> RestReply:
