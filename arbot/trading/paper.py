@@ -94,7 +94,7 @@ class PaperExecutor:
                                status=OrderStatus.REJECTED, error=f"paper: {reject}")
         qty, limit = float(req.qty), float(req.price)
         ladder = self._ladder(req.venue, req.symbol, req.side is Side.BUY)
-        reach = fill_ioc(ladder(), req.side, limit, qty)[0]
+        reach, price = fill_ioc(ladder(), req.side, limit, qty)
         if reach <= 0:  # no book, or nothing at or better than the limit
             return OrderReport(client_id=req.client_id, venue_order_id=oid,
                                status=OrderStatus.EXPIRED)
@@ -104,7 +104,8 @@ class PaperExecutor:
         if fraction is not None:
             fill *= fraction
         fill = float(quantize_qty(fill, inst))
-        price = fill_ioc(ladder(), req.side, limit, fill)[1]  # the part filled, best first
+        if fill != reach:  # cut by the lot or a partial fill: its best part, priced again
+            price = fill_ioc(ladder(), req.side, limit, fill)[1]
         buy = req.side is Side.BUY
         cost_asset, have = (inst.quote, fill * price) if buy else (inst.base, fill)
         if self.ledger.free(req.venue, cost_asset) < have:
