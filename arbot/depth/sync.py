@@ -4,7 +4,8 @@ One `BookKeeper` per venue applies that venue's `BookDelta`s to its `L2Book`s un
 venue's `BookRules` and says what happened. A book that breaks a rule is reset (not
 synced) and takes part in nothing until a fresh snapshot has been applied: the caller
 resubscribes the channel, or for Binance fetches the REST snapshot (docs/depth.md,
-"The flow"). Pure: no clock, no I/O, no venue names.
+"The flow"). Pure: no clock, no I/O; a venue's rules are data (`BookRules`, in its
+`arbot/venues/<venue>/depth.py`), and the comments here cite the pages they come from.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ MAX_BUFFERED = 2000
 class Chain(enum.Enum):
     """How a venue's frames chain, each from the one before."""
 
-    NONE = "none"  # no sequence fields (kept honest by checksums alone)
     DIFF_RANGE = "diff_range"  # Binance: each event covers [U; u], U == previous u + 1
     PLUS_ONE = "plus_one"  # Bybit: u == previous u + 1
     PREV_ID = "prev_id"  # OKX: prevSeqId == previous seqId

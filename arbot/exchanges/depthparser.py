@@ -6,6 +6,11 @@ the shared `DepthBoard`; every other frame (acks, pongs, errors, notices) goes t
 venue's own L1 parser, so a depth connection yields exactly the control events an L1
 one does. A book that breaks its rules raises one `BookResync`, is reset, and gives no
 quote until a fresh snapshot (docs/depth.md, "The flow").
+
+Each parser (one per socket) keeps its own books and puts each on the shared board when it
+applies a frame to it: while a planned rotation runs two sockets of one venue side by
+side, neither applies the other's frames to its book (their sequences would not chain),
+and the board shows whichever book was updated last, both being the venue's.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ class DepthFrameParser(FrameParser):
         super().__init__(symbols, drops)
         self.venue = codec.venue
         self.board = board
-        self._books = board.books[VENUE_ORDER.index(codec.venue)]
+        self._board_row = board.books[VENUE_ORDER.index(codec.venue)]
+        self.books: dict[str, L2Book] = {}  # this socket's, by symbol
         self.keeper = BookKeeper(codec.rules)
         self.resyncs: dict[str, int] = {}
         self._decode = codec.decode
@@ -65,9 +71,13 @@ class DepthFrameParser(FrameParser):
 
     def _apply(self, delta: BookDelta) -> Quote | None:
         symbol = delta.symbol
-        book = self._books.get(symbol) or self.board.book(self.venue, symbol)
+        book = self.books.get(symbol)
+        if book is None:
+            book = self.books[symbol] = L2Book(symbol)
         verdict = self.keeper.on_delta(book, delta)
         if verdict is Verdict.APPLIED:
+            if self._board_row.get(symbol) is not book:
+                self._board_row[symbol] = book
             if self._waiting:
                 self._waiting.discard(symbol)
             return self._top(book, delta)

@@ -6,6 +6,7 @@ heartbeat, a Binance event older than its snapshot) is accepted without a resync
 
 from __future__ import annotations
 
+from arbot.depth.board import DepthBoard
 from arbot.domain import BookResync, FeedEvent, Quote, Venue
 from arbot.exchanges.depthparser import DepthFrameParser
 from tests.depth import (
@@ -240,3 +241,22 @@ def test_a_venue_whose_stream_brings_its_snapshots_takes_no_rest_body() -> None:
     p = bybit_synced()
     assert p.snapshot("BTC-USDT", binance_snapshot(102, BIDS, ASKS), 2) is None
     assert p.events == [] and p.drops.total() == 1
+
+
+def test_two_sockets_of_a_rotation_keep_their_own_books_on_one_board() -> None:
+    """Make-before-break: the old and the new socket of one venue run side by side. Each
+    chains its own frames (neither sees a gap in the other's), the board shows the book
+    updated last, and a fault on one socket leaves the other's book alone."""
+    board = DepthBoard(50)
+    old = depth_parser(BY, [("BTC-USDT", "BTCUSDT")], board)
+    new = depth_parser(BY, [("BTC-USDT", "BTCUSDT")], board)
+    only_quote(old.parse(bybit_push("snapshot", 10, BIDS, ASKS), 0))
+    assert only_quote(new.parse(bybit_push("snapshot", 12, [("100.2", "1")], ASKS), 1)).bid \
+        == 100.2
+    assert board.get(1, "BTC-USDT") is new.books["BTC-USDT"]
+    assert only_quote(old.parse(bybit_push("delta", 11, [("99.0", "1")]), 2)).bid == 100.0
+    assert board.get(1, "BTC-USDT") is old.books["BTC-USDT"]
+    only_quote(new.parse(bybit_push("delta", 13, [("99.0", "1")]), 3))
+    assert old.parse(bybit_push("delta", 15, [("99.1", "1")]), 4) == resync(BY, "gap")
+    assert new.books["BTC-USDT"].synced and board.book(BY, "BTC-USDT").synced
+    assert new.resyncs == {} and old.resyncs == {"gap": 1}
