@@ -132,7 +132,8 @@ class Runtime:
             self.trader, self.reconciler, self.live_problem = await start_trader(
                 self.settings, self._stack, keys, self.instruments, self._book_quote,
                 run_id=self.started_ns, armed=self.armed,
-                on_trade=FanOut(self._extra_sinks).on_trade, warnings=self.warnings)
+                on_trade=FanOut(self._extra_sinks).on_trade, warnings=self.warnings,
+                depth=self.depth_board)
             episode_sinks.append(self.trader)
         self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]))
         self._session = await self._stack.enter_async_context(aiohttp.ClientSession())
