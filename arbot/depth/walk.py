@@ -21,6 +21,8 @@ import msgspec
 from arbot.depth.book import BookSide, Level
 
 INF = float("inf")
+BookLevel = tuple[float, float, str, str]  # price, size and their texts, as `BookSide` keeps them
+Rung = Level | BookLevel  # what a walk reads of a level: [0] the price, [1] the size
 
 
 class Walk(msgspec.Struct, frozen=True, gc=False):
@@ -42,7 +44,7 @@ class Walk(msgspec.Struct, frozen=True, gc=False):
 EMPTY = Walk()
 
 
-def walk(asks: Iterable[Level], bids: Iterable[Level], buy_mult: float, sell_mult: float,
+def walk(asks: Iterable[Rung], bids: Iterable[Rung], buy_mult: float, sell_mult: float,
          min_bps: float, max_notional: float = INF, max_base: float = INF) -> Walk:
     """Walk `asks` (buy venue, lowest first) against `bids` (sell venue, highest first).
 
@@ -110,10 +112,8 @@ def walk(asks: Iterable[Level], bids: Iterable[Level], buy_mult: float, sell_mul
                 profit / cost * 10_000.0, buy_levels, sell_levels)
 
 
-def side_ladder(side: BookSide, depth: int) -> Iterator[Level]:
-    """A book side's best `depth` levels as (price, size), read only as far as a walk
-    goes (a walk rarely gets past the third level of fifty)."""
-    levels = side.levels
-    for key in islice(side.keys, depth):
-        level = levels[key]
-        yield level[0], level[1]
+def side_ladder(side: BookSide, depth: int) -> Iterator[BookLevel]:
+    """A book side's best `depth` levels, best first, read only as far as a walk goes (a
+    walk rarely gets past the third level of fifty): the book's own level tuples, looked up
+    in C, no tuple made per level."""
+    return map(side.levels.__getitem__, islice(side.keys, depth))
