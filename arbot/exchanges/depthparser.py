@@ -7,10 +7,12 @@ venue's own L1 parser, so a depth connection yields exactly the control events a
 one does. A book that breaks its rules raises one `BookResync`, is reset, and gives no
 quote until a fresh snapshot (docs/depth.md, "The flow").
 
-Each parser (one per socket) keeps its own books and puts each on the shared board when it
-applies a frame to it: while a planned rotation runs two sockets of one venue side by
-side, neither applies the other's frames to its book (their sequences would not chain),
-and the board shows whichever book was updated last, both being the venue's.
+Each parser (one per socket) keeps its own books and puts each on the shared board when
+it first meets the symbol and whenever it applies a frame to it: while a planned rotation
+runs two sockets of one venue side by side, neither applies the other's frames to its
+book (their sequences would not chain), and the board shows whichever book was updated
+last, both being the venue's; after a reconnect the old socket's book leaves the board
+with the new socket's first frame, so a book nobody updates any more is never walked.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ class DepthFrameParser(FrameParser):
         symbol = delta.symbol
         book = self.books.get(symbol)
         if book is None:
-            book = self.books[symbol] = L2Book(symbol)
+            book = self.books[symbol] = self._board_row[symbol] = L2Book(symbol)
         verdict = self.keeper.on_delta(book, delta)
         if verdict is Verdict.APPLIED:
             if self._board_row.get(symbol) is not book:

@@ -260,3 +260,19 @@ def test_two_sockets_of_a_rotation_keep_their_own_books_on_one_board() -> None:
     assert old.parse(bybit_push("delta", 15, [("99.1", "1")]), 4) == resync(BY, "gap")
     assert new.books["BTC-USDT"].synced and board.book(BY, "BTC-USDT").synced
     assert new.resyncs == {} and old.resyncs == {"gap": 1}
+
+
+def test_after_a_reconnect_the_old_sockets_book_leaves_the_board() -> None:
+    """The new socket's first diff puts its own (not yet synced) book on the board: the
+    old one, synced but no longer updated, is never walked again."""
+    board = DepthBoard(50)
+    old = depth_parser(BN, [("BTC-USDT", "BTCUSDT")], board)
+    old.parse(binance_diff(101, 103, [("100.1", "1")]), 0)
+    assert isinstance(old.snapshot("BTC-USDT", binance_snapshot(102, BIDS, ASKS), 1), Quote)
+    assert board.book(BN, "BTC-USDT").synced
+    new = depth_parser(BN, [("BTC-USDT", "BTCUSDT")], board)
+    assert new.parse(binance_diff(200, 201, [("100.3", "1")]), 2) == resync(BN, "no_snapshot")
+    assert board.book(BN, "BTC-USDT") is new.books["BTC-USDT"]
+    assert not board.book(BN, "BTC-USDT").synced
+    assert isinstance(new.snapshot("BTC-USDT", binance_snapshot(200, BIDS, ASKS), 3), Quote)
+    assert board.book(BN, "BTC-USDT").synced and new.resyncs == {}
