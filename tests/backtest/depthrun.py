@@ -65,14 +65,16 @@ def _move(book: L2Book, mid: float, rng: random.Random) -> None:
                                       if float(t) <= mid])
 
 
-async def record_depth_run(db: Path, steps: int = 3000, seed: int = 5) -> ArbotSettings:
+async def record_depth_run(db: Path, steps: int = 3000, seed: int = 5, books_ms: int = 0
+                           ) -> ArbotSettings:
+    """The run (see module docstring); `books_ms` is its `record_books_ms`."""
     settings = depth_settings(db)
     rng = random.Random(seed)
     conn = await open_db(db)
     writer = Writer(conn, flush_ms=50)
     await writer.start()
     board = DepthBoard(settings.market.depth)
-    recorder = Recorder(writer, "all", 1000, run_id=T0, depth=board, record_books_ms=0,
+    recorder = Recorder(writer, "all", 1000, run_id=T0, depth=board, record_books_ms=books_ms,
                         record_books_levels=20)
     recorder.start_run(T0, False, run_settings(settings))
     engine = Engine(settings, FanOut([recorder]), clock=None, resends=False,

@@ -191,3 +191,17 @@ async def test_replay_of_a_demo_run_at_depth_gives_its_walked_episodes(
         assert replay[key][:2] == row[:2], key
         assert replay[key][2:] == pytest.approx(row[2:], rel=1e-9), key
     assert isinstance(result.summary["book_snapshots"], int)
+
+
+async def test_books_recorded_once_a_second_replay_the_same_episodes(tmp_path: Path) -> None:
+    """At the default `record_books_ms` (1000) the replayed books' tops follow the quotes
+    between snapshots (`backtest.books`), so the same episodes open and close at the same
+    times; only the walked figures are approximate (measured on this run: 13 of 32 walked
+    profits differ, by up to 9.4%), being walked on deeper levels up to a second old."""
+    db = tmp_path / "depth.db"
+    settings = await record_depth_run(db, books_ms=1000)
+    result = await run_backtest(settings, Options(db=db, out=tmp_path / "out"))
+    live, replay = walked(db), walked(tmp_path / "out" / "backtest.db")
+    assert replay.keys() == live.keys() and len(live) >= 5
+    assert all(replay[k][:2] == row[:2] for k, row in live.items())
+    assert result.summary["book_snapshots"] == 60  # 30 s, two books, once a second each
