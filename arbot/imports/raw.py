@@ -160,8 +160,11 @@ class RawFrames:
         q = depth.quote(frame, recv_ns)
         recent = self._drops.recent
         if q is None and recent and recent[-1] is Drop.UNUSED_CHANNEL:
-            recent.pop()  # not a depth frame: read it as the L1 feed would
-            return [*_drain(None, depth), *self._l1.parse(frame, recv_ns)]
+            # Not a depth frame: read it as the L1 feed would, and only so (what the
+            # depth parser's L1 reader left in its events is read again here).
+            recent.pop()
+            depth.events.clear()
+            return list(self._l1.parse(frame, recv_ns))
         return _drain(q, depth)
 
     def report_lines(self, report: FileReport) -> list[str]:

@@ -127,3 +127,20 @@ def test_without_its_rest_snapshots_a_binance_capture_gives_no_book(
     assert "quotes stored:       0\n" in out
     assert "depth frames before a snapshot (no_snapshot): 4" in out
     assert books(db) == []
+
+
+def test_an_l1_push_of_several_rows_gives_each_quote_once(
+        tmp_path: Path, capsys: Capture) -> None:
+    """A frame that is no depth push is read by the venue's L1 parser alone, even when it
+    carries several rows (which the depth parser's own L1 reader leaves in its events)."""
+    tickers = FIXTURES / "okx/ws_tickers_BTC-USDT_2022-05-13.jsonl"
+    frame = json.loads(tickers.read_text().splitlines()[0])
+    second = {**frame["data"][0], "bidPx": "30228.5", "askPx": "30228.8"}
+    frame["data"].append(second)
+    path = tmp_path / "okx-tickers.jsonl"
+    path.write_text(json.dumps(frame) + "\n")
+    db = tmp_path / "d.db"
+    assert main(["import", "raw", "--venue", "okx", str(path), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "quotes stored:       2\n" in out and "bad rows:            0\n" in out
+    assert [(q[4], q[6]) for q in stored(db)] == [(30228.6, 30228.7), (30228.5, 30228.8)]
