@@ -11,6 +11,9 @@ quote's receive time; `arbot import tardis-book` gives both per row) is applied 
 and the quote then changes nothing. With `record_books_ms = 0` every quote has its book
 and the replay is exact.
 
+A window that starts between two snapshots (`--from`) starts with each book's latest
+snapshot of the minute before it, within the same recorded run.
+
 Snapshots are read in (receive time, id) keyset pages over `book_snapshots_ts`, each
 side decoded by msgspec straight into the (price, size) strings `L2Book.replace` takes
 (`arbot.storage.books`). A recording made before book snapshots existed has no table
@@ -32,17 +35,20 @@ from arbot.storage.db import DatabaseError, database_error
 
 NEVER: Final = 2**63
 PAGE_ROWS: Final = 2_000
+LOOK_BACK_NS: Final = 60_000 * 1_000_000  # `[storage] record_books_ms` is at most 60 s
 _VENUE_INDEX: Final = {v.value: i for i, v in enumerate(VENUE_ORDER)}
 Row = tuple[int, int, int | None, str, str, str, str]  # id, ts, ts_exchange_ms, venue, ...
 
 
 def has_books(conn: sqlite3.Connection, window: Window) -> bool:
-    """Whether the recording holds a book snapshot in the window (False before step 8)."""
+    """Whether the recording holds a book snapshot for the window, or in the look-back
+    before it (False before step 8)."""
     try:
         if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'"
                         " AND name = 'book_snapshots'").fetchone() is None:
             return False
-        clauses, params = window_sql(window, "ts_recv_ns")
+        since = None if window.since_ns is None else window.since_ns - LOOK_BACK_NS
+        clauses, params = window_sql(Window(since, window.until_ns), "ts_recv_ns")
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         return conn.execute(f"SELECT 1 FROM book_snapshots{where} LIMIT 1",
                             params).fetchone() is not None
@@ -57,8 +63,11 @@ class ReplayBooks:
     `board` is None while the segment replays by the top of book (`[market] depth = 1`):
     snapshots are then read past and nothing is kept."""
 
-    def __init__(self, conn: sqlite3.Connection, window: Window, page_rows: int = PAGE_ROWS
-                 ) -> None:
+    def __init__(self, conn: sqlite3.Connection, window: Window, page_rows: int = PAGE_ROWS,
+                 run_start_ns: int | None = None) -> None:
+        """`run_start_ns`: when the recorded run the window starts in began, so a window
+        that starts mid-run begins with each book's latest snapshot of that run (see
+        `_before`)."""
         self._conn = conn
         self._rows = page_rows
         self._window = window
@@ -70,6 +79,9 @@ class ReplayBooks:
         self.applied = 0  # snapshots put into a board
         self.next_ns = NEVER  # receive time of the next snapshot
         self._fill()
+        if window.since_ns is not None:
+            self._page[:0] = self._before(window.since_ns, run_start_ns)
+            self.next_ns = self._page[0][1] if self._page else NEVER
 
     def start(self, levels: int) -> DepthBoard | None:
         """A new segment: empty books (a run starts with none), `levels` deep; None (and
@@ -124,6 +136,29 @@ class ReplayBooks:
             on_quote(quote)
 
         return books_then
+
+    def _before(self, since_ns: int, run_start_ns: int | None) -> list[Row]:
+        """Each book's latest snapshot in the `LOOK_BACK_NS` (the longest
+        `record_books_ms`) before the window, within its run: a window that starts between
+        two snapshots then starts with the books as recorded, not with none until each
+        book's next snapshot. One indexed range, grouped (SQLite's bare columns of a
+        `max()` are those of the row holding it)."""
+        start = since_ns - LOOK_BACK_NS
+        if run_start_ns is not None:
+            start = max(start, run_start_ns)
+        params: list[object] = [start, since_ns]
+        symbols = ""
+        if self._window.symbols is not None:
+            symbols = f" AND +symbol IN ({', '.join('?' * len(self._window.symbols))})"
+            params.extend(self._window.symbols)
+        try:
+            rows = self._conn.execute(
+                "SELECT id, max(ts_recv_ns), ts_exchange_ms, venue, symbol, bids, asks"
+                " FROM book_snapshots WHERE ts_recv_ns >= ? AND ts_recv_ns < ?"
+                f"{symbols} GROUP BY venue, symbol", params).fetchall()
+        except sqlite3.Error as exc:
+            raise database_error(exc) from exc
+        return sorted(rows, key=lambda r: (r[1], r[0]))
 
     def _fill(self) -> None:
         """The next page, or NEVER when there is none."""

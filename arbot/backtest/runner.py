@@ -134,7 +134,8 @@ async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
     kind = _rules_kind(opts, [s.run.demo for s in in_window if s.run is not None])
     pages = source.QuotePages(read, w, opts.page_rows)
     events = source.FeedEvents(meta, segments[first].start_ns, w.until_ns)
-    books = ReplayBooks(meta, w) if has_books(meta, w) else None
+    books = (ReplayBooks(meta, w, run_start_ns=segments[first].start_ns)
+             if has_books(meta, w) else None)
 
     await store.create(out / OUT_DB)
     run_id = time.time_ns()

@@ -21,6 +21,7 @@ from arbot.backtest import source
 from arbot.backtest.books import ReplayBooks
 from arbot.backtest.runner import Options, run_backtest
 from arbot.config import ArbotSettings
+from arbot.depth.board import VENUE_ORDER
 from arbot.domain import Quote, Venue
 from arbot.imports.runner import import_files
 from arbot.imports.tardisbook import TardisBooks
@@ -167,5 +168,39 @@ async def test_at_depth_1_snapshots_are_read_past(tmp_path: Path) -> None:
         assert books.follow(engine_on_quote) is engine_on_quote
         books.until(10)
         assert books.applied == 0 and books.next_ns == 2**63
+    finally:
+        read.close()
+
+
+async def test_a_window_starting_between_snapshots_starts_with_the_last_one(
+        tmp_path: Path) -> None:
+    """`--from` between two snapshots: the book is the earlier one (its top following the
+    window's first quote), unless that one belongs to an earlier run."""
+    db = tmp_path / "rec.db"
+    conn = await open_db(db)
+    await conn.executemany(
+        "INSERT INTO book_snapshots (ts_recv_ns, venue, symbol, bids, asks)"
+        " VALUES (?, 'okx', 'BTC-USDT', ?, ?)",
+        [(10, '[["99","1"],["98","2"]]', '[["100","1"],["101","2"]]'),
+         (15, '[["97","1"]]', '[["102","1"]]'),  # the latest before the window
+         (50, '[["90","1"]]', '[["91","1"]]')])
+    await conn.close()
+    quote = Quote(venue=Venue.OKX, symbol="BTC-USDT", bid=97.0, bid_size=3.0, ask=102.0,
+                  ask_size=1.0, ts_exchange_ms=None, ts_recv_ns=30)
+    read = source.connect(db)
+    try:
+        books = ReplayBooks(read, source.Window(since_ns=20))
+        board = books.start(5)
+        assert board is not None
+        books.follow(lambda q: None)(quote)
+        book = board.book(Venue.OKX, "BTC-USDT")
+        assert (book.bids.top(5), book.asks.top(5)) == ([(97.0, 3.0)], [(102.0, 1.0)])
+        assert books.applied == 1 and books.next_ns == 50
+        later_run = ReplayBooks(read, source.Window(since_ns=20), run_start_ns=18)
+        board = later_run.start(5)
+        assert board is not None
+        later_run.follow(lambda q: None)(quote)
+        okx = VENUE_ORDER.index(Venue.OKX)
+        assert board.get(okx, "BTC-USDT") is None and later_run.next_ns == 50
     finally:
         read.close()
