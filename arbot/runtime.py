@@ -119,7 +119,10 @@ class Runtime:
             await self.raw_log.start()
             self._stack.push_async_callback(self.raw_log.close)
         self.recorder = Recorder(self.writer, storage.record_quotes, storage.record_throttle_ms,
-                                 run_id=self.started_ns)
+                                 run_id=self.started_ns, depth=self.depth_board,
+                                 record_books=storage.record_books,
+                                 record_books_ms=storage.record_books_ms,
+                                 record_books_levels=storage.record_books_levels)
         self.recorder.start_run(self.started_ns, self.demo, run_settings(self.settings))
         # Runs before the writer closes, even when the start is abandoned (a stop signal
         # or `q` while starting), so the run's row is always closed.
@@ -229,6 +232,8 @@ class Runtime:
         if self.recorder is not None:
             storage = settings.storage
             self.recorder.set_mode(storage.record_quotes, storage.record_throttle_ms)
+            self.recorder.set_books(storage.record_books, storage.record_books_ms,
+                                    storage.record_books_levels)
             if self._sink is not None:
                 self._sink.rebind()
         for venue in changed:
