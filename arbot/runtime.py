@@ -26,6 +26,7 @@ from arbot.api.server import ApiServer, api_token
 from arbot.config import ArbotSettings, load_credentials
 from arbot.config.run import feeds_changed, run_settings
 from arbot.demo import SimConfig, SimServer
+from arbot.depth.board import DepthBoard
 from arbot.domain import Instrument, Quote, Venue
 from arbot.engine.clock import engine_clock
 from arbot.engine.engine import Engine
@@ -73,6 +74,7 @@ class Runtime:
         self.recorder: Recorder | None = None
         self.raw_log = RawLog(record_raw) if record_raw is not None else None
         self.engine: Engine | None = None
+        self.depth_board: DepthBoard | None = None  # the L2 books; None at depth 1
         self.trader: Trader | None = None
         self.reconciler: Reconciler | None = None
         self.armed = armed
