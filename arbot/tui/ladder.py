@@ -11,6 +11,7 @@ With depth 1 no book is kept: the two top levels come from the opportunity's quo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from rich.text import Text
 
@@ -98,36 +99,32 @@ def render_ladder(row: EpisodeRow, board: DepthBoard | None, rows: int,
     so."""
     ask, bid, from_books = ladder_sides(row, board, rows)
     walked = row.walk.size if row.walk is not None else 0.0
-    places = decimals([p for side in (ask, bid) for p, _ in side.levels or ()])
-    price_width = max((len(f"{p:.{places}f}") for side in (ask, bid)
-                       for p, _ in side.levels or ()), default=7)
+    prices = [p for side in (ask, bid) for p, _ in side.levels or ()]
+    places = decimals(prices)
+    price_width = max((len(f"{p:.{places}f}") for p in prices), default=7)
     width = 2 + price_width + 1 + SIZE_WIDTH
+    columns = [_column(side, marks(side, walked), places, price_width, width, walked_style,
+                       note_style) for side in (ask, bid)]
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{ask.title:<{width}.{width}}", "bold")
     text.append(" │ ")
     text.append(f"{bid.title:<{width}.{width}}", "bold")
-    lines = max(len(ask.levels or [None]), len(bid.levels or [None]))
-    ask_marks, bid_marks = marks(ask, walked), marks(bid, walked)
-    for i in range(lines):
+    blank = (" " * width, "")
+    for (ask_cell, ask_style), (bid_cell, bid_style) in zip_longest(*columns, fillvalue=blank):
         text.append("\n")
-        _cell(text, ask, ask_marks, i, places, price_width, width, walked_style, note_style)
+        text.append(ask_cell, ask_style)
         text.append(" │ ")
-        _cell(text, bid, bid_marks, i, places, price_width, width, walked_style, note_style)
+        text.append(bid_cell, bid_style)
     if not from_books:
         text.append("\n" + DEPTH_1, "dim")
     return text
 
 
-def _cell(text: Text, side: LadderSide, side_marks: list[str], i: int, places: int,
-          price_width: int, width: int, walked_style: str, note_style: str) -> None:
-    """Level i of `side` (its note on the first line when it has no levels)."""
+def _column(side: LadderSide, side_marks: list[str], places: int, price_width: int,
+            width: int, walked_style: str, note_style: str) -> list[tuple[str, str]]:
+    """The side's lines as (text, style), each `width` wide: its levels, or its note."""
     if side.levels is None:
-        text.append(f"{side.note if i == 0 else '':<{width}}", note_style)
-        return
-    if i >= len(side.levels):
-        text.append(" " * width)
-        return
-    price, size = side.levels[i]
-    mark = side_marks[i]
-    cell = f"{mark} {price:>{price_width}.{places}f} {qty(size):>{SIZE_WIDTH}}"
-    text.append(cell, walked_style if mark != " " else "")
+        return [(f"{side.note:<{width}.{width}}", note_style)]
+    return [(f"{mark} {price:>{price_width}.{places}f} {qty(size):>{SIZE_WIDTH}}",
+             walked_style if mark != " " else "")
+            for (price, size), mark in zip(side.levels, side_marks, strict=True)]

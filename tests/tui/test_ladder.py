@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from arbot.depth.board import DepthBoard
 from arbot.domain import EpisodeEvent, EpisodeKind, Venue
 from arbot.tui.app import ArbotApp
-from arbot.tui.ladder import PARTLY, WALKED, LadderSide, marks
+from arbot.tui.ladder import PARTLY, WALKED, LadderSide, ladder_sides, marks
 from arbot.tui.opportunities import OpportunitiesScreen
 from arbot.tui.prices import PricesScreen
 from arbot.tui.state import EpisodeRow
@@ -81,6 +81,17 @@ def test_levels_at_or_better_than_the_worst_price_are_walked_the_last_one_partly
 def test_nothing_is_marked_when_the_engine_walked_nothing() -> None:
     side = LadderSide("a asks", [(100.0, 1.0), (100.5, 2.0)], "", None, asks=True)
     assert marks(side, 0.0) == [" ", " "]
+
+
+def test_a_side_without_a_book_to_show_says_why_and_shows_no_level() -> None:
+    board = depth_board()
+    row = EpisodeRow.from_episode(ladder_event(Venue.BYBIT, Venue.BITGET).episode)
+    ask, bid, from_books = ladder_sides(row, board, 10)
+    assert from_books
+    assert (ask.levels, ask.note) == (None, "resyncing")
+    assert (bid.levels, bid.note) == (None, "no book yet")
+    board.book(Venue.BITGET, "BTC-USDT").synced = True  # synced, but nothing in it
+    assert ladder_sides(row, board, 10)[1].note == "empty"
 
 
 # -- the ladder on screen ---------------------------------------------------------------
