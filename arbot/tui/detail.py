@@ -43,20 +43,24 @@ def size_reason(row: EpisodeRow, max_notional: float) -> str:
             f"bid {_size(row.sell_bid_size)}, {max_notional:g}/ask {_size(cap)}): {binding}")
 
 
+def episode_status(row: EpisodeRow) -> str:
+    """`open`, or how it closed and after how long (the pane's border shows it)."""
+    if row.closed_ns is None:
+        return "open"
+    return (f"closed ({row.close_reason or '?'}) after "
+            f"{(row.closed_ns - row.opened_ns) // NS_PER_MS} ms")
+
+
 def describe_episode(row: EpisodeRow, state: MarketState) -> Text:
-    """Three lines: what and whether open, then each quote; quote ages are now for an
-    open episode, else at detection."""
+    """Three lines: the route and its gross spread, then each quote; quote ages are now
+    for an open episode, else at detection."""
     now = state.clocks.wall_ns()
     stamps = [t for t in (row.buy_quote_ns, row.sell_quote_ns) if t is not None]
     ref = now if row.closed_ns is None else max(stamps, default=row.opened_ns)
     when = "now" if row.closed_ns is None else "when seen"
     gross = (row.sell_bid - row.buy_ask) / row.buy_ask * 1e4 if row.buy_ask > 0 else 0.0
-    status = ("open" if row.closed_ns is None
-              else f"closed ({row.close_reason or '?'}) after "
-                   f"{(row.closed_ns - row.opened_ns) // NS_PER_MS} ms")
     text = Text(no_wrap=False)
-    text.append(f"{row.symbol}  buy {row.buy_venue} -> sell {row.sell_venue}  {status}",
-                "bold")
+    text.append(f"{row.symbol}  buy {row.buy_venue} -> sell {row.sell_venue}", "bold")
     text.append(f"  gross {gross:+.2f} bp\n")
     text.append(f"buy  {row.buy_venue:<8} ask {plain_number(row.buy_ask)} x "
                 f"{_size(row.buy_ask_size)}  fee {_fee(row.buy_fee_bps)}  "
@@ -95,10 +99,10 @@ def notes(row: EpisodeRow, state: MarketState) -> Text:
     text = Text(no_wrap=False)
     text.append(size_reason(row, state.settings.strategy.max_notional) + "\n")
     text.append(f"verdict: {row.verdict}")
-    if row.walk is not None:
-        text.append(f"   {LEGEND}", "dim")
     if row.recorded and row.closed_ns is not None:
         # The database keeps the quotes as the episode opened but net, size and profit
         # at their peak; say so rather than show numbers that seem not to add up.
-        text.append("\n(recorded: prices and sizes at open; net, size, profit at peak)", "dim")
+        text.append("  (recorded: quotes at open; net, size, profit at peak)", "dim")
+    if row.walk is not None:
+        text.append(f"  {LEGEND}", "dim")
     return text

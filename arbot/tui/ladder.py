@@ -71,8 +71,9 @@ def ladder_sides(row: EpisodeRow, board: DepthBoard | None,
                            sell_worst, False), False)
     asks, ask_note = _book_side(board, row.buy_venue, row.symbol, True, rows)
     bids, bid_note = _book_side(board, row.sell_venue, row.symbol, False, rows)
-    return (LadderSide(f"{row.buy_venue} asks", asks, ask_note, buy_worst, True),
-            LadderSide(f"{row.sell_venue} bids", bids, bid_note, sell_worst, False), True)
+    # "now": the live books, which for a closed episode are not those it was seen on
+    return (LadderSide(f"{row.buy_venue} asks now", asks, ask_note, buy_worst, True),
+            LadderSide(f"{row.sell_venue} bids now", bids, bid_note, sell_worst, False), True)
 
 
 def marks(side: LadderSide, walked_size: float) -> list[str]:

@@ -21,7 +21,7 @@ from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 
 from arbot.export import plain_number
-from arbot.tui.detail import describe_episode, figures, notes
+from arbot.tui.detail import describe_episode, episode_status, figures, notes
 from arbot.tui.fmt import qty
 from arbot.tui.ladder import render_ladder
 from arbot.tui.messages import LogLine
@@ -209,10 +209,13 @@ class OpportunitiesScreen(ArbotScreen):
         row = self.state.episodes.get(key) if key is not None else None
         self.query_one("#episode-depth").display = row is not None
         self.query_one("#episode-notes").display = row is not None
+        selected = self.query_one("#episode-selected")
         if row is None:
+            selected.border_title = "selected"
             self._show("#episode-detail",
                        "No episode yet: gaps that beat both taker fees show up here.")
             return
+        selected.border_title = f"selected: {episode_status(row)}"
         self._show("#episode-detail", describe_episode(row, self.state))
         self._show("#episode-figures", figures(row))
         self._show("#episode-ladder", render_ladder(

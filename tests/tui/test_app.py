@@ -190,8 +190,9 @@ async def test_opportunities_start_from_recorded_episodes_newest_first(tmp_path:
                               key=lambda item: -item[1])
         assert [table.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value
                 for i in range(3)] == [eid for eid, _ in newest_first]
-        assert "buy binance -> sell okx  open" in str(
+        assert "buy binance -> sell okx" in str(
             app.screen.query_one("#episode-detail").render())
+        assert app.screen.query_one("#episode-selected").border_title == "selected: open"
         # A live event for a recorded episode updates its row rather than adding a twin.
         app.sink.on_episode(events[-1])
         await pilot.pause()
