@@ -78,6 +78,7 @@ class Runtime:
         self.recorder: Recorder | None = None
         self.raw_log = RawLog(record_raw) if record_raw is not None else None
         self.engine: Engine | None = None
+        self.depth_board: DepthBoard | None = None  # the L2 books; None at depth 1
         self.trader: Trader | None = None
         self.reconciler: Reconciler | None = None
         self.armed = armed
