@@ -70,7 +70,7 @@ class Runtime:
         # L2 books (`[market] depth` > 1), kept by the feeds and walked by the engine; made
         # once here, so a changed depth applies at the next start.
         depth = settings.market.depth
-        self.depth_board = DepthBoard(depth) if depth > 1 else None
+        self.depth_board: DepthBoard | None = DepthBoard(depth) if depth > 1 else None
         self.venue_feeds: dict[Venue, VenueFeeds] = {}
         self.warnings: list[str] = []
         self.sim: SimServer | None = None
@@ -78,7 +78,6 @@ class Runtime:
         self.recorder: Recorder | None = None
         self.raw_log = RawLog(record_raw) if record_raw is not None else None
         self.engine: Engine | None = None
-        self.depth_board: DepthBoard | None = None  # the L2 books; None at depth 1
         self.trader: Trader | None = None
         self.reconciler: Reconciler | None = None
         self.armed = armed
