@@ -176,12 +176,9 @@ async def test_replay_of_a_run_at_depth_gives_the_walked_episodes_it_recorded(
 
 
 async def test_replay_of_a_demo_run_at_depth_gives_its_walked_episodes(
-        demo_depth_run: Recording | None, tmp_path: Path) -> None:
+        demo_depth_run: Recording, tmp_path: Path) -> None:
     """The demo run at depth (the simulator's depth channels, the feed's books, every book
     recorded) replays to the episodes it recorded, walked figures included."""
-    if demo_depth_run is None:
-        pytest.skip("the runtime does not yet hand its DepthBoard to the recorder and the "
-                    "engine (Recorder(depth=...), Engine(depth=...))")
     result = await run_backtest(demo_depth_run.settings, Options(
         db=demo_depth_run.db, out=tmp_path, demo_rules=demo_instrument))
     live, replay = walked(demo_depth_run.db), walked(tmp_path / "backtest.db")
