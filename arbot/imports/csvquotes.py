@@ -74,6 +74,25 @@ class TardisNames:
         return venue, symbol
 
 
+def tardis_rows(reader: Reader, width: int, exchange: int, symbol: int, report: FileReport
+                ) -> Iterator[tuple[int, list[str], Venue, str]]:
+    """(line, row, venue, canonical symbol) of each Tardis row with the header's `width`
+    and an ArBot venue and symbol; every other row is counted in `report`. Shared by
+    every Tardis format."""
+    names = TardisNames()
+    for row in reader:
+        if not row:
+            continue
+        line = reader.line_num
+        report.rows += 1
+        if len(row) != width:
+            report.bad_row("wrong_columns", line)
+            continue
+        found = names.resolve(row[exchange], row[symbol], report, line)
+        if found is not None:
+            yield line, row, found[0], found[1]
+
+
 def tardis_times(local: str, exchange: str, report: FileReport, line: int
                  ) -> tuple[int, int | None] | None:
     """(receive ns, exchange ms) from Tardis's µs `local_timestamp` (when Tardis received
@@ -114,21 +133,8 @@ class TardisQuotes:
         reader = csv_rows(stream)
         header = [h.strip() for h in next(reader, [])]
         i_ex, i_sym, i_ts, i_local, i_aa, i_ap, i_bp, i_ba = map(header.index, TARDIS_COLUMNS)
-        width = len(header)
         drops = RecentDrops()
-        names = TardisNames()
-        for row in reader:
-            if not row:
-                continue
-            line = reader.line_num
-            report.rows += 1
-            if len(row) != width:
-                report.bad_row("wrong_columns", line)
-                continue
-            found = names.resolve(row[i_ex], row[i_sym], report, line)
-            if found is None:
-                continue
-            venue, symbol = found
+        for line, row, venue, symbol in tardis_rows(reader, len(header), i_ex, i_sym, report):
             try:
                 ask_size, ask = float(row[i_aa]), float(row[i_ap])
                 bid, bid_size = float(row[i_bp]), float(row[i_ba])

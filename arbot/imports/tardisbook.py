@@ -23,7 +23,7 @@ from typing import IO, Final
 from arbot.domain import Quote
 from arbot.exchanges.base import make_quote
 from arbot.imports.base import RecentDrops, show
-from arbot.imports.csvquotes import TardisNames, csv_fields, csv_rows, tardis_times
+from arbot.imports.csvquotes import csv_fields, csv_rows, tardis_rows, tardis_times
 from arbot.imports.files import FormatError, head_lines
 from arbot.imports.report import FileReport
 from arbot.storage.books import BookSnapshot, TextLevels
@@ -99,20 +99,8 @@ class TardisBooks:
         levels = [tuple(map(at, level_columns(i))) for i in range(depth_of(header))]
         asks = [(c[0], c[1]) for c in levels]
         bids = [(c[2], c[3]) for c in levels]
-        width = len(header)
         drops = RecentDrops()
-        names = TardisNames()
-        for row in reader:
-            if not row:
-                continue
-            line = reader.line_num
-            report.rows += 1
-            if len(row) != width:
-                report.bad_row("wrong_columns", line)
-                continue
-            found = names.resolve(row[i_ex], row[i_sym], report, line)
-            if found is None:
-                continue
+        for line, row, venue, symbol in tardis_rows(reader, len(header), i_ex, i_sym, report):
             try:
                 ask_levels = side(row, asks, rising=True)
                 bid_levels = side(row, bids, rising=False)
@@ -125,7 +113,6 @@ class TardisBooks:
             times = tardis_times(row[i_local], row[i_ts], report, line)
             if times is None:
                 continue
-            venue, symbol = found
             recv_ns, exchange_ms = times
             (ask, ask_size), (bid, bid_size) = ask_levels[0], bid_levels[0]
             q = make_quote(venue, symbol, float(bid), float(bid_size), float(ask),
