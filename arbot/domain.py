@@ -173,7 +173,8 @@ class FeedStatus(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Opportunity(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """A cross-venue gap net of both taker fees, sized to what both top levels can fill.
+    """A cross-venue gap net of both taker fees: sized to what both top levels can fill
+    (`size`, `profit`, `net_bps`) and to what a walk of both books fills (`walk_*`).
 
     It carries the two quotes and the fees it was built from, so anyone can recompute it:
     net_per_unit = sell.bid * (1 - sell_fee) - buy.ask * (1 + buy_fee);

@@ -56,7 +56,9 @@ async def build_feeds(venue: Venue, settings: ArbotSettings, session: aiohttp.Cl
     clock = VenueClock(venue, client.server_time_sample)
     lag = LagTracker(venue, lambda: clock.offset_ms, max_lag_ms=settings.feeds.max_lag_ms,
                      depth=depth is not None)
-    books = None if depth is None else DepthFeed(depth, client.get_json)
+    books = None if depth is None else DepthFeed(
+        depth, client.get_json,
+        raw_log.snapshot_sink(venue) if raw_log is not None else None)
     feeds = []
     for n, chunk in enumerate(adapter.connections(ids, depth=depth is not None)):
         feed = Feed(adapter, config.ws_url, chunk, symbols.lookup, sink,

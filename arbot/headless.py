@@ -22,7 +22,7 @@ import msgspec
 from arbot import stopsignal
 from arbot.api.server import ApiRefused
 from arbot.config import ArbotSettings
-from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Venue
+from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Opportunity, Venue
 from arbot.events import Sink
 from arbot.exchanges.lag import lag_status
 from arbot.export import plain_number
@@ -76,13 +76,14 @@ class StatusLog(Sink):
         e = event.episode
         if event.kind is EpisodeKind.OPEN:
             o = e.first
-            log.info("OPEN  %s buy %s @ %s sell %s @ %s net %.2f bps size %s profit %.4f [%s]",
+            log.info("OPEN  %s buy %s @ %s sell %s @ %s net %.2f bps size %s profit %.4f%s [%s]",
                      e.symbol, e.buy_venue, plain_number(o.buy.ask), e.sell_venue,
-                     plain_number(o.sell.bid), o.net_bps, f"{o.size:.6g}", o.profit, e.verdict)
+                     plain_number(o.sell.bid), o.net_bps, f"{o.size:.6g}", o.profit,
+                     _walked(o), e.verdict)
         elif event.kind is EpisodeKind.CLOSE and e.closed_ns is not None:
-            log.info("CLOSE %s buy %s sell %s after %.0f ms (%s): peak %.2f bps profit %.4f%s",
+            log.info("CLOSE %s buy %s sell %s after %.0f ms (%s): peak %.2f bps profit %.4f%s%s",
                      e.symbol, e.buy_venue, e.sell_venue, (e.closed_ns - e.opened_ns) / 1e6,
-                     e.close_reason, e.peak.net_bps, e.peak.profit,
+                     e.close_reason, e.peak.net_bps, e.peak.profit, _walked(e.peak),
                      " [passed]" if e.passed else f" [{e.verdict}]")
 
     def on_feed_status(self, s: FeedStatus) -> None:
@@ -97,6 +98,16 @@ class StatusLog(Sink):
         reason += f" (rotating: {s.rotating})" if s.rotating else ""
         level = logging.INFO if s.state in _QUIET else logging.WARNING
         log.log(level, "%s: %s%s", where, s.state, reason)
+
+
+def _walked(o: Opportunity) -> str:
+    """The depth walk's figures where it went past a top level ("" where it is the top
+    of book itself, as at `[market] depth = 1`)."""
+    if o.buy_levels <= 1 and o.sell_levels <= 1:
+        return ""
+    return (f"; walked {o.walk_size:.6g} over {o.buy_levels}/{o.sell_levels} levels to "
+            f"{plain_number(o.buy_worst)}/{plain_number(o.sell_worst)}: net "
+            f"{o.walk_net_bps:.2f} bps profit {o.walk_profit:.4f}")
 
 
 def _resyncs(statuses: list[FeedStatus]) -> str:
@@ -140,7 +151,10 @@ def status_lines(runtime: RuntimeView) -> list[str]:
         f = engine.funnel
         filtered = ", ".join(f"{k} {v}" for k, v in sorted(f.filtered.items())) or "none"
         lines.append(f"funnel   {f.quotes} quotes, {f.crossed} crossed, {f.below_min} below min "
-                     f"after fees, {f.too_small} too small, filtered: {filtered}; "
+                     f"after fees, {f.too_small} too small"
+                     + (f", {f.too_thin} too thin in depth, {f.resyncing} on a resyncing book"
+                        if runtime.depth_board is not None else "")
+                     + f", filtered: {filtered}; "
                      f"{f.passed} passed; {engine.episodes.opened} episodes "
                      f"({len(engine.episodes.open)} open)")
     trader = runtime.trader

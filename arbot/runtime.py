@@ -70,7 +70,7 @@ class Runtime:
         # L2 books (`[market] depth` > 1), kept by the feeds and walked by the engine; made
         # once here, so a changed depth applies at the next start.
         depth = settings.market.depth
-        self.depth_board = DepthBoard(depth) if depth > 1 else None
+        self.depth_board: DepthBoard | None = DepthBoard(depth) if depth > 1 else None
         self.venue_feeds: dict[Venue, VenueFeeds] = {}
         self.warnings: list[str] = []
         self.sim: SimServer | None = None
@@ -119,7 +119,10 @@ class Runtime:
             await self.raw_log.start()
             self._stack.push_async_callback(self.raw_log.close)
         self.recorder = Recorder(self.writer, storage.record_quotes, storage.record_throttle_ms,
-                                 run_id=self.started_ns)
+                                 run_id=self.started_ns, depth=self.depth_board,
+                                 record_books=storage.record_books,
+                                 record_books_ms=storage.record_books_ms,
+                                 record_books_levels=storage.record_books_levels)
         self.recorder.start_run(self.started_ns, self.demo, run_settings(self.settings))
         # Runs before the writer closes, even when the start is abandoned (a stop signal
         # or `q` while starting), so the run's row is always closed.
@@ -132,9 +135,11 @@ class Runtime:
             self.trader, self.reconciler, self.live_problem = await start_trader(
                 self.settings, self._stack, keys, self.instruments, self._book_quote,
                 run_id=self.started_ns, armed=self.armed,
-                on_trade=FanOut(self._extra_sinks).on_trade, warnings=self.warnings)
+                on_trade=FanOut(self._extra_sinks).on_trade, warnings=self.warnings,
+                depth=self.depth_board)
             episode_sinks.append(self.trader)
-        self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]))
+        self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]),
+                             depth=self.depth_board)
         self._session = await self._stack.enter_async_context(aiohttp.ClientSession())
         self._sink = FanOut([self.recorder, self.board, self.engine, *self._extra_sinks])
         venues = self.settings.exchanges.enabled_venues()
@@ -227,6 +232,8 @@ class Runtime:
         if self.recorder is not None:
             storage = settings.storage
             self.recorder.set_mode(storage.record_quotes, storage.record_throttle_ms)
+            self.recorder.set_books(storage.record_books, storage.record_books_ms,
+                                    storage.record_books_levels)
             if self._sink is not None:
                 self._sink.rebind()
         for venue in changed:

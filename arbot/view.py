@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from arbot.config import ArbotSettings
 from arbot.config.trading import TradingSettings
+from arbot.depth.board import DepthBoard
 from arbot.domain import Venue
 from arbot.engine.board import QuoteBoard
 from arbot.engine.episodes import Episodes
@@ -120,6 +121,12 @@ class RuntimeView(Protocol):
 
     @property
     def engine(self) -> EngineView | None: ...
+
+    @property
+    def depth_board(self) -> DepthBoard | None:
+        """Every L2 book kept (read-only for front ends: the Opportunities ladder reads it
+        at refresh); None with `[market] depth = 1`, where no book is kept."""
+        ...
 
     @property
     def trader(self) -> TraderView | None: ...

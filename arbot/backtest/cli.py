@@ -43,7 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
                    help="recorded database (default [storage] path); opened read-only")
     p.add_argument("--input", nargs="+", type=Path, metavar="FILE",
                    help="replay this ArBot database instead of --db, or quote files: Tardis "
-                        "quotes CSVs, --record-raw <venue>-*.jsonl captures, "
+                        "quotes and book_snapshot CSVs, --record-raw <venue>-*.jsonl captures, "
                         "<SYMBOL>-bookTicker-*.csv files (imported into DIR/input.db first)")
     p.add_argument("--from", dest="since", metavar="TIME",
                    help="first receive time replayed, inclusive (ISO-8601 UTC or epoch s)")
@@ -114,8 +114,10 @@ def run(args: argparse.Namespace, settings: ArbotSettings, *,
     files = [p for p in args.input or () if not is_database(p)]
     if files:
         for report in asyncio.run(stage(files, opts.db)):
+            books = (f", {report.books_stored} books ({report.book_duplicates} already there)"
+                     if report.books else "")
             print(f"input {report.path}: {report.stored} quotes stored "
-                  f"({report.duplicates} already there)", file=sys.stderr)
+                  f"({report.duplicates} already there){books}", file=sys.stderr)
     show = not args.no_progress and sys.stderr.isatty()
     bars: list[ProgressLine] = []
 

@@ -1,11 +1,12 @@
 """`arbot backtest --input FILE ...` for quote files, not only ArBot databases.
 
-Each file's format is worked out from the file itself: a Tardis `quotes` CSV by its
-header, a `--record-raw` capture by its name (`<venue>-<time>.jsonl[.gz]`, which says the
-venue), a Binance public-data book ticker by its name (`<SYMBOL>-bookTicker-<date>.csv`,
-which says the symbol). They are imported, as `arbot import` would, into a database
-beside the report, and the backtest replays that. Anything else is refused by name,
-with the `arbot import` command that can take it.
+Each file's format is worked out from the file itself: a Tardis `quotes` or
+`book_snapshot_N` CSV by its header, a `--record-raw` capture by its name
+(`<venue>-<time>.jsonl[.gz]`, which says the venue), a Binance public-data book ticker
+by its name (`<SYMBOL>-bookTicker-<date>.csv`, which says the symbol). They are
+imported, as `arbot import` would, into a database beside the report, and the backtest
+replays that. Anything else is refused by name, with the `arbot import` command that can
+take it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from arbot.imports.csvquotes import BinanceBookTicker, TardisQuotes
 from arbot.imports.raw import RawFrames
 from arbot.imports.report import FileReport
 from arbot.imports.runner import import_files
+from arbot.imports.tardisbook import TardisBooks
 
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 _RECORDED = re.compile(rf"^({'|'.join(v.value for v in Venue)})-.*\.jsonl(\.gz)?$")
@@ -44,15 +46,21 @@ def format_of(path: Path) -> tuple[str, ImportFormat]:
     if ticker:
         symbol = canonical_symbol(ticker.group(1))
         return f"bookticker:{symbol}", BinanceBookTicker(symbol)
+    books = TardisBooks()
+    try:
+        books.check(path)
+        return "tardis-book", books
+    except FormatError:
+        pass
     tardis = TardisQuotes()
     try:
         tardis.check(path)
     except FormatError:
         raise FormatError(
-            f"{path}: not a format --input recognises (a Tardis quotes CSV, a --record-raw "
-            "<venue>-....jsonl file, a <SYMBOL>-bookTicker-....csv file or an ArBot "
-            "database); store it with `arbot import ...` and backtest that database"
-        ) from None
+            f"{path}: not a format --input recognises (a Tardis quotes or book_snapshot "
+            "CSV, a --record-raw <venue>-....jsonl file, a <SYMBOL>-bookTicker-....csv file "
+            "or an ArBot database); store it with `arbot import ...` and backtest that "
+            "database") from None
     return "tardis", tardis
 
 

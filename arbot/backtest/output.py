@@ -48,7 +48,8 @@ def render(summary: Mapping[str, Any]) -> str:
     def dist(name: str, d: Mapping[str, Any]) -> list[object]:
         return [name, *(d[k] for k in dist_cols[1:])]
 
-    run = [("quotes replayed", summary["quotes"]), ("from", summary["from"]),
+    run = [("quotes replayed", summary["quotes"]),
+           ("book snapshots", summary.get("book_snapshots", "")), ("from", summary["from"]),
            ("until", summary["until"]), ("replay seconds", summary["replay_s"]),
            ("quotes/s", summary["quotes_per_s"]), ("settings", summary["settings"]),
            ("trading rules", summary["rules"])]

@@ -15,6 +15,9 @@ does what the live runtime did between frames:
 * run boundaries (`segments`): a fresh engine per recorded run, with that run's settings,
   and its open episodes closed as `shutdown` when the run ended.
 
+and, when the recording holds order books, their snapshots (`books`): the engine walks
+them and the paper executor fills against them, as live at `[market] depth` > 1;
+
 and the paper trader's sleeps (`timers`): an order sent at replay time T to a venue with
 latency L fills against the books as they are at T + L, after every quote received by
 then, as the live paper executor's would after sleeping L. A quote that starts a trade is
@@ -26,6 +29,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from arbot.backtest.books import ReplayBooks
 from arbot.backtest.report import Collector
 from arbot.backtest.segments import Segment
 from arbot.backtest.source import FeedEvents, QuotePages
@@ -55,7 +59,8 @@ class Replay:
     def __init__(self, segments: list[Segment], first: int, pages: QuotePages,
                  events: FeedEvents, collector: Collector, store: EpisodeStore,
                  trader: Trader | None, ledger: Ledger | None, rng: random.Random,
-                 instruments: Instruments, timers: ReplayTimers) -> None:
+                 instruments: Instruments, timers: ReplayTimers,
+                 books: ReplayBooks | None = None) -> None:
         self.segments = segments
         self._next_seg = first
         self.pages = pages
@@ -67,7 +72,9 @@ class Replay:
         self.store = store
         self.timers = timers
         self._sink = FanOut([store, *([trader] if trader is not None else []), collector])
+        self.books = books
         self.engine: Engine | None = None
+        self._on_quote: Callable[[Quote], None] = _no_engine
         self.segment: Segment | None = None
         self.funnels: list[Funnel] = []
         self.started: list[Segment] = []  # in order, each with its funnel in `funnels`
@@ -144,10 +151,14 @@ class Replay:
             else:
                 self._close_all(start, "end_of_data")
         self.segment = seg
+        depth = self.books.start(seg.settings.market.depth) if self.books is not None else None
         # Without recorded feed events, liveness comes from the quotes themselves; a
         # recording or an import keeps changed tops only, not the venues' re-sends.
         self.engine = Engine(seg.settings, self._sink, clock=None, resends=False,
-                             liveness=Liveness.FEED if seg.venue_states else Liveness.QUOTES)
+                             liveness=Liveness.FEED if seg.venue_states else Liveness.QUOTES,
+                             depth=depth)
+        self._on_quote = (self.books.follow(self.engine.on_quote) if self.books is not None
+                          else self.engine.on_quote)
         self.funnels.append(self.engine.funnel)
         self.started.append(seg)
         # Live, the sweep ticks every 100 ms from the run's start; a free segment from its
@@ -157,7 +168,8 @@ class Replay:
             fees = {v: seg.settings.exchanges.for_venue(v).taker_fee_bps / 10_000 for v in Venue}
             self.trader.executor = PaperExecutor(self.trader.settings.paper, self.book,
                                                  self.instruments, fees, self.ledger,
-                                                 sleep=self.timers.sleep, rng=self.rng)
+                                                 sleep=self.timers.sleep, rng=self.rng,
+                                                 depth=depth)
 
     def _close_all(self, at: int, reason: str) -> None:
         engine = self.engine
@@ -189,16 +201,14 @@ class Replay:
         # The trader's inbox, taken after each quote as the live trader's loop turn would.
         waiting = trader.inbox.waiting if trader is not None else ()
         drain = trader.drain if trader is not None else _no_trader
-        engine = self.engine
-        on_quote = engine.on_quote if engine is not None else _no_engine
+        on_quote = self._on_quote  # the engine's, behind the books' when there are any
         next_ns = self.next_ns
         for q in page:
             t = q.ts_recv_ns
             if t > next_ns or (flight and self._due_before(t)):
                 await self._catch_up(t)
                 next_ns = self.next_ns
-                engine = self.engine
-                on_quote = engine.on_quote if engine is not None else _no_engine
+                on_quote = self._on_quote
             trading = len(flight)
             on_quote(q)
             if waiting:
@@ -237,6 +247,8 @@ class Replay:
 
     async def _wake(self, due: int) -> None:
         self._event_time = max(self._event_time, due)
+        if self.books is not None:  # the order meets the books as they are at `due`
+            self.books.until(due)
         self.timers.wake_next()
         await self._settle()
 
@@ -272,11 +284,7 @@ class Replay:
         """The engine's funnel summed over segments."""
         total = Funnel()
         for f in self.funnels:
-            for name in ("quotes", "not_live", "stale", "crossed", "below_min", "too_small",
-                         "passed"):
-                setattr(total, name, getattr(total, name) + getattr(f, name))
-            for name, n in f.filtered.items():
-                total.filtered[name] = total.filtered.get(name, 0) + n
+            total.add(f)
         return total.as_dict()
 
 

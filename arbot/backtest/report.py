@@ -116,7 +116,8 @@ def rejections(funnel: Mapping[str, object], trader: Mapping[str, int]
     """(stage, step, count): where candidates stopped in the engine, then where passed
     episodes were refused by the trader (risk, pre-flight, journal)."""
     rows = [("engine", step, int(funnel.get(step, 0)))  # type: ignore[call-overload]
-            for step in ("not_live", "stale", "below_min", "too_small")]
+            for step in ("not_live", "stale", "resyncing", "below_min", "too_small",
+                         "too_thin")]
     filtered = funnel.get("filtered", {})
     assert isinstance(filtered, Mapping)
     rows += [("engine", f"filtered:{name}", int(n)) for name, n in sorted(filtered.items())]

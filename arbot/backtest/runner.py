@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from arbot.backtest import source, store
+from arbot.backtest.books import ReplayBooks, has_books
 from arbot.backtest.output import iso
 from arbot.backtest.replay import Replay
 from arbot.backtest.report import Collector, summarize
@@ -133,6 +134,8 @@ async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
     kind = _rules_kind(opts, [s.run.demo for s in in_window if s.run is not None])
     pages = source.QuotePages(read, w, opts.page_rows)
     events = source.FeedEvents(meta, segments[first].start_ns, w.until_ns)
+    books = (ReplayBooks(meta, w, run_start_ns=segments[first].start_ns)
+             if has_books(meta, w) else None)
 
     await store.create(out / OUT_DB)
     run_id = time.time_ns()
@@ -167,7 +170,7 @@ async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
                             on_trade=collector.on_trade, mono_ns=clock, wall_ns=clock,
                             sleep=timers.sleep, drains_itself=False)
         replay = Replay(segments, first, pages, events, collector, episodes, trader, ledger,
-                        rng, rules, timers)
+                        rng, rules, timers, books)
         started = time.perf_counter()
         await replay.run(progress(span), w.until_ns)
         elapsed = time.perf_counter() - started
@@ -184,6 +187,7 @@ async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
         "until": iso(w.until_ns if w.until_ns is not None else (span[1] if span else None)),
         "symbols": list(w.symbols) if w.symbols is not None else "all",
         "quotes": replay.quotes,
+        "book_snapshots": _books_note(books, used),
         "replay_s": elapsed,
         "quotes_per_s": replay.quotes / elapsed if elapsed > 0 else 0.0,
         "settings": _settings_note(used, opts),
@@ -196,6 +200,15 @@ async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
     if keep:
         await _export(out)
     return Result(summary, collector, out / OUT_DB if keep else None)
+
+
+def _books_note(books: ReplayBooks | None, used: list[Segment]) -> str | int:
+    """How many recorded book snapshots the engine and the paper fills used, or why none."""
+    if books is None:
+        return "none recorded: sized by the top of book"
+    if books.applied == 0 and used and all(s.settings.market.depth == 1 for s in used):
+        return "recorded, not used: [market] depth is 1 (set it to 5, 20 or 50 to replay them)"
+    return books.applied
 
 
 def _settings_note(used: list[Segment], opts: Options) -> str:

@@ -92,7 +92,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-def _window_sql(w: Window, ts: str) -> tuple[list[str], list[object]]:
+def window_sql(w: Window, ts: str) -> tuple[list[str], list[object]]:
     clauses: list[str] = []
     params: list[object] = []
     if w.since_ns is not None:
@@ -127,13 +127,13 @@ class QuotePages:
         self._conn = quote_reader(conn)
         self._rows = page_rows
         since = Window(window.since_ns, None)
-        clauses, self._params = _window_sql(Window(None, window.until_ns), "ts_recv_ns")
+        clauses, self._params = window_sql(Window(None, window.until_ns), "ts_recv_ns")
         if window.symbols is not None:
             # `+symbol` keeps the planner on quotes_ts: a walk in time order that skips other
             # symbols, rather than the symbol index and a sort of everything left per page.
             clauses.append(f"+symbol IN ({', '.join('?' * len(window.symbols))})")
             self._params.extend(window.symbols)
-        first, self._first_params = _window_sql(since, "ts_recv_ns")
+        first, self._first_params = window_sql(since, "ts_recv_ns")
         first += clauses
         self._first_params += self._params
         base = f"SELECT {_QUOTE_COLUMNS} FROM quotes"
@@ -237,9 +237,9 @@ class FeedEvents:
         while not self._done:
             w = self._window
             if self._after is None:
-                clauses, params = _window_sql(w, "ts_ns")
+                clauses, params = window_sql(w, "ts_ns")
             else:  # one lower bound, or SQLite may walk from the window's start every page
-                clauses, params = _window_sql(Window(None, w.until_ns), "ts_ns")
+                clauses, params = window_sql(Window(None, w.until_ns), "ts_ns")
                 clauses.append("ts_ns >= ? AND (ts_ns > ? OR id > ?)")
                 params.extend((self._after[0], *self._after))
             where = " WHERE " + " AND ".join(clauses) if clauses else ""
@@ -285,7 +285,7 @@ def recorded_runs(conn: sqlite3.Connection) -> list[RecordedRun]:
 
 
 def has_feed_events(conn: sqlite3.Connection, since_ns: int, until_ns: int | None) -> bool:
-    clauses, params = _window_sql(Window(since_ns, until_ns), "ts_ns")
+    clauses, params = window_sql(Window(since_ns, until_ns), "ts_ns")
     try:
         row = conn.execute(f"SELECT 1 FROM feed_events WHERE {' AND '.join(clauses)} LIMIT 1",
                            params).fetchone()
@@ -296,7 +296,7 @@ def has_feed_events(conn: sqlite3.Connection, since_ns: int, until_ns: int | Non
 
 def time_span(conn: sqlite3.Connection, window: Window) -> tuple[int, int] | None:
     """First and last receive time in the window (two index lookups), None if empty."""
-    clauses, params = _window_sql(window, "ts_recv_ns")
+    clauses, params = window_sql(window, "ts_recv_ns")
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     try:
         lo = conn.execute(f"SELECT min(ts_recv_ns) FROM quotes{where}", params).fetchone()[0]

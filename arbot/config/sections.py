@@ -184,6 +184,14 @@ class StorageSettings(BaseModel):
         "interval per venue and symbol, or none."))
     record_throttle_ms: int = Field(1000, ge=10, le=60000, description=(
         "Interval in ms for record_quotes = \"throttled\"."))
+    record_books: Literal["throttled", "off"] = Field("throttled", description=(
+        "With [market] depth above 1, store each venue's book (its top levels) at most "
+        "once per record_books_ms per venue and symbol, for backtests by depth; or none."))
+    record_books_ms: int = Field(1000, ge=0, le=60000, description=(
+        "Interval in ms for record_books = \"throttled\"; 0 stores the book on every "
+        "update of it."))
+    record_books_levels: int = Field(20, ge=1, le=50, description=(
+        "Levels per side stored with each book (at most [market] depth)."))
     retention_days: int = Field(30, ge=0, le=3650, description=(
         "Delete recorded rows older than this many days; 0 keeps them forever."))
 

@@ -37,7 +37,8 @@ class PaperSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     latency_ms: float = Field(5.0, ge=0, le=10_000, allow_inf_nan=False, description=(
         "Simulated time an order takes to reach the venue; it fills against the book as "
-        "it is then (it may have moved)."))
+        "it is then (it may have moved), walking its levels up to the order's limit when "
+        "[market] depth > 1."))
     venue_latency_ms: dict[str, float] = Field(default_factory=dict, description=(
         "Per-venue latency_ms (venue -> ms), for venues farther away than the rest."))
     reject_rate: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description=(
@@ -92,7 +93,9 @@ class TradingSettings(BaseModel):
         "off: watch only; paper: simulated fills; live: real orders (needs API keys and "
         "arming at run time)."))
     slippage_bps: float = Field(0.0, ge=0, le=100, allow_inf_nan=False, description=(
-        "Limit prices go this far past the quotes, to fill when the book moves a little."))
+        "Each leg's IOC limit goes this far past the worst price the depth walk took on "
+        "its side (the top of book at depth 1), rounded to the tick back toward that "
+        "price, to fill when the book moves a little."))
     max_open_exposure: float = Field(500.0, gt=0, allow_inf_nan=False, description=(
         "Most quote currency in trades not yet settled, all symbols together."))
     daily_loss_limit: float = Field(50.0, gt=0, allow_inf_nan=False, description=(

@@ -101,7 +101,8 @@ class Engine(Sink):
         """Per symbol, which venues' quotes take part now and the best spreads among them,
         judged on the engine's own clock and fees (what a screen must show)."""
         now = self._clock() if self._clock is not None else self.last_tick_ns
-        return market_view(self.board, self.fees, now, self.age_limits_ns)
+        return market_view(self.board, self.fees, now, self.age_limits_ns, self.depth,
+                           self.min_bps, self.max_notional)
 
     # -- hot path -------------------------------------------------------------------
 

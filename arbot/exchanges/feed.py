@@ -118,7 +118,8 @@ class Feed(FeedBase):
             return book is not None and book.synced
 
         return Resyncer(self.adapter, venue_ids, depth.fetch, lambda q: self._deliver(q, link),
-                        synced, clock=self._clock, wall_ns=self._wall_ns, sleep=self._sleep)
+                        synced, raw_snapshot=depth.raw_snapshot, clock=self._clock,
+                        wall_ns=self._wall_ns, sleep=self._sleep)
 
     async def _serve(self, link: Link) -> NoReturn:
         """Receive on `link` and, after each planned rotation, on its replacement."""

@@ -33,6 +33,9 @@ class DepthFeed:
 
     board: DepthBoard
     fetch: Callable[[str], Awaitable[bytes]] | None = None
+    # `--record-raw`: each REST snapshot applied (symbol, body, receive time), so a
+    # capture rebuilds the books the stream's diffs apply to.
+    raw_snapshot: Callable[[str, bytes, int], None] | None = None
 
 FIRST_WAIT_S = 1.0  # before the first retry of a symbol that broke again soon
 MAX_WAIT_S = 60.0
@@ -57,6 +60,7 @@ class Resyncer:
     def __init__(self, adapter: Adapter, venue_ids: dict[str, str],
                  fetch: Callable[[str], Awaitable[bytes]] | None,
                  deliver: Callable[[Quote], None], synced: Callable[[str], bool], *,
+                 raw_snapshot: Callable[[str, bytes, int], None] | None = None,
                  clock: Callable[[], float],
                  wall_ns: Callable[[], int], sleep: Callable[[float], Awaitable[None]]) -> None:
         self._adapter = adapter
@@ -64,6 +68,7 @@ class Resyncer:
         self._fetch = fetch
         self._deliver = deliver
         self._synced = synced
+        self._raw_snapshot = raw_snapshot
         self._clock = clock
         self._wall_ns = wall_ns
         self._sleep = sleep
@@ -141,7 +146,10 @@ class Resyncer:
             log.warning("%s %s: depth snapshot failed: %s", self._adapter.venue, symbol, err)
             return
         taker: SnapshotTaker = parser  # type: ignore[assignment]
-        quote = taker.snapshot(symbol, body, self._wall_ns())
+        now = self._wall_ns()
+        if self._raw_snapshot is not None:
+            self._raw_snapshot(symbol, body, now)
+        quote = taker.snapshot(symbol, body, now)
         if quote is not None:
             self._deliver(quote)
 

@@ -9,6 +9,7 @@ from typing import IO, Protocol
 from arbot.domain import Quote
 from arbot.exchanges.base import Drop, DropCounter
 from arbot.imports.report import FileReport
+from arbot.storage.books import BookSnapshot
 
 
 class ImportFormat(Protocol):
@@ -22,10 +23,10 @@ class ImportFormat(Protocol):
     def check(self, path: Path) -> None:
         """Raise FormatError unless the file starts the way this format does."""
 
-    def quotes(self, stream: IO[bytes], report: FileReport) -> Iterator[Quote]:
-        """Every valid quote in file order; every other row counted in `report` with its
-        line number. Receive times are the format's own; the caller makes repeats of
-        one instant distinct."""
+    def quotes(self, stream: IO[bytes], report: FileReport) -> Iterator[Quote | BookSnapshot]:
+        """Every valid quote (and, for formats that carry books, book snapshot) in file
+        order; every other row counted in `report` with its line number. Receive times
+        are the format's own; the caller makes repeats of one instant distinct."""
         ...
 
     def report_lines(self, report: FileReport) -> list[str]:

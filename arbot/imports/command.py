@@ -23,6 +23,7 @@ from arbot.imports.files import CaptureError
 from arbot.imports.raw import RawFrames
 from arbot.imports.report import FileReport, total_lines
 from arbot.imports.runner import import_files
+from arbot.imports.tardisbook import TardisBooks
 from arbot.timefmt import parse_time_ns
 
 # How long an import waits on a database that stays locked before it says so and stops.
@@ -33,16 +34,21 @@ DEPRECATED_RAW: Final = "import-raw"
 def add_import_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add `import` (with one sub-command per format) and the deprecated `import-raw`."""
     imp = commands.add_parser(
-        "import", help="store quotes from files: raw captures, Tardis quotes, Binance bookTicker")
+        "import", help="store quotes from files: raw captures, Tardis quotes and book "
+                       "snapshots, Binance bookTicker")
     formats = imp.add_subparsers(dest="import_format", metavar="FORMAT", required=True)
     raw = formats.add_parser("raw", parents=[common],
                              help="captured raw venue frames, one per line (ArBot's "
-                                  "--record-raw files too)")
+                                  "--record-raw files too; depth frames rebuild books)")
     _raw_options(raw)
     tardis = formats.add_parser(
         "tardis-quotes", parents=[common],
         help="Tardis.dev quotes CSV (venue from its exchange column)")
     _files_and_db(tardis, "Tardis quotes CSV; .gz allowed")
+    books = formats.add_parser(
+        "tardis-book", parents=[common],
+        help="Tardis.dev book_snapshot_5, _10 or _25 CSV: the books and their top quotes")
+    _files_and_db(books, "Tardis book_snapshot CSV; .gz allowed")
     book = formats.add_parser("binance-bookticker", parents=[common],
                               help="Binance public-data bookTicker CSV for one symbol")
     book.add_argument("--symbol", required=True, metavar="SYMBOL",
@@ -73,7 +79,7 @@ def run_import(args: argparse.Namespace, settings: ArbotSettings) -> int:
         print("arbot: `import-raw` is deprecated; use `arbot import raw` (same options)",
               file=sys.stderr)
         args.import_format = "raw"
-    fmt = _format(args)
+    fmt = _format(args, settings)
     path = settings.storage.path
 
     shown: list[FileReport] = []
@@ -91,18 +97,21 @@ def run_import(args: argparse.Namespace, settings: ArbotSettings) -> int:
     return 0
 
 
-def _format(args: argparse.Namespace) -> ImportFormat:
+def _format(args: argparse.Namespace, settings: ArbotSettings) -> ImportFormat:
     if args.import_format == "tardis-quotes":
         return TardisQuotes()
+    if args.import_format == "tardis-book":
+        return TardisBooks()
     if args.import_format == "binance-bookticker":
         return BinanceBookTicker(canonical_symbol(args.symbol))
     venue = Venue(args.venue)
     listed = _instruments(venue, args.instruments)
-    if listed is None:
-        return RawFrames(adapter_for(venue), SymbolMap(venue, (), guess=True),
-                         parse_time_ns(args.start))
-    return RawFrames(adapter_for(venue), SymbolMap.from_instruments(venue, listed),
-                     parse_time_ns(args.start), {i.symbol: i for i in listed})
+    storage = settings.storage
+    symbols = (SymbolMap(venue, (), guess=True) if listed is None
+               else SymbolMap.from_instruments(venue, listed))
+    return RawFrames(adapter_for(venue), symbols, parse_time_ns(args.start),
+                     None if listed is None else {i.symbol: i for i in listed},
+                     books_ms=storage.record_books_ms, books_levels=storage.record_books_levels)
 
 
 def canonical_symbol(text: str) -> str:

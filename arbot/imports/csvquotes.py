@@ -35,14 +35,79 @@ _MAX_SKIP_KINDS: Final = 20  # distinct unknown exchanges listed before lumping 
 _MICROS_FROM: Final = 10**14  # a "ms" time this large is in µs (Binance's newer files)
 
 
-def _rows(stream: IO[bytes]) -> Reader:
+def csv_rows(stream: IO[bytes]) -> Reader:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
     return csv.reader(text)
 
 
-def _fields(line: bytes) -> list[str]:
+def csv_fields(line: bytes) -> list[str]:
     text = line.decode("utf-8", "replace").lstrip("\ufeff")
     return [f.strip() for f in next(csv.reader([text]), [])]
+
+
+class TardisNames:
+    """A Tardis row's venue and canonical symbol, from its `exchange` and `symbol` columns
+    (each pair resolved once); rows of other exchanges are skipped and reported, symbols
+    that cannot be split into BASE-QUOTE are bad rows. Shared by every Tardis format."""
+
+    def __init__(self) -> None:
+        self._maps = {venue: SymbolMap(venue, (), guess=True)
+                      for venue in TARDIS_EXCHANGES.values()}
+        self._symbols: dict[tuple[Venue, str], str | None] = {}
+
+    def resolve(self, exchange: str, name: str, report: FileReport, line: int
+                ) -> tuple[Venue, str] | None:
+        venue = TARDIS_EXCHANGES.get(exchange)
+        if venue is None:
+            reason = f"exchange {exchange or '(empty)'} (not an ArBot venue)"
+            if reason not in report.skipped and len(report.skipped) >= _MAX_SKIP_KINDS:
+                reason = "other exchanges (not ArBot venues)"
+            report.skip(reason, line)
+            return None
+        key = (venue, name)
+        symbol = self._symbols.get(key, "")
+        if symbol == "":
+            symbol = self._symbols[key] = self._maps[venue].to_canonical(name.strip().upper())
+        if symbol is None:
+            report.bad_row("unknown_symbol", line)
+            return None
+        return venue, symbol
+
+
+def tardis_rows(reader: Reader, width: int, exchange: int, symbol: int, report: FileReport
+                ) -> Iterator[tuple[int, list[str], Venue, str]]:
+    """(line, row, venue, canonical symbol) of each Tardis row with the header's `width`
+    and an ArBot venue and symbol; every other row is counted in `report`. Shared by
+    every Tardis format."""
+    names = TardisNames()
+    for row in reader:
+        if not row:
+            continue
+        line = reader.line_num
+        report.rows += 1
+        if len(row) != width:
+            report.bad_row("wrong_columns", line)
+            continue
+        found = names.resolve(row[exchange], row[symbol], report, line)
+        if found is not None:
+            yield line, row, found[0], found[1]
+
+
+def tardis_times(local: str, exchange: str, report: FileReport, line: int
+                 ) -> tuple[int, int | None] | None:
+    """(receive ns, exchange ms) from Tardis's µs `local_timestamp` (when Tardis received
+    the message) and `timestamp` (the exchange's, may be empty); None, counted, if
+    unreadable."""
+    try:
+        local_us = int(local)
+        exchange_us = int(exchange) if exchange.strip() else None
+    except ValueError:
+        report.bad_row("bad_timestamp", line)
+        return None
+    if local_us <= 0:
+        report.bad_row("bad_timestamp", line)
+        return None
+    return local_us * 1000, exchange_us // 1000 if exchange_us is not None else None
 
 
 class TardisQuotes:
@@ -58,40 +123,18 @@ class TardisQuotes:
 
     def check(self, path: Path) -> None:
         head = head_lines(path, 1)
-        found = _fields(head[0]) if head else []
+        found = csv_fields(head[0]) if head else []
         if not set(TARDIS_COLUMNS) <= set(found):
             raise FormatError(
                 f"{path}: not a Tardis quotes CSV: expected the columns "
                 f"{','.join(TARDIS_COLUMNS)}; found {show(head[0]) if head else 'an empty file'}")
 
     def quotes(self, stream: IO[bytes], report: FileReport) -> Iterator[Quote]:
-        reader = _rows(stream)
+        reader = csv_rows(stream)
         header = [h.strip() for h in next(reader, [])]
         i_ex, i_sym, i_ts, i_local, i_aa, i_ap, i_bp, i_ba = map(header.index, TARDIS_COLUMNS)
-        width = len(header)
         drops = RecentDrops()
-        maps = {venue: SymbolMap(venue, (), guess=True) for venue in TARDIS_EXCHANGES.values()}
-        symbols: dict[tuple[Venue, str], str | None] = {}
-        for row in reader:
-            if not row:
-                continue
-            line = reader.line_num
-            report.rows += 1
-            if len(row) != width:
-                report.bad_row("wrong_columns", line)
-                continue
-            exchange = row[i_ex]
-            venue = TARDIS_EXCHANGES.get(exchange)
-            if venue is None:
-                self._skip_exchange(report, exchange, line)
-                continue
-            key = (venue, row[i_sym])
-            symbol = symbols.get(key, "")
-            if symbol == "":
-                symbol = symbols[key] = maps[venue].to_canonical(key[1].strip().upper())
-            if symbol is None:
-                report.bad_row("unknown_symbol", line)
-                continue
+        for line, row, venue, symbol in tardis_rows(reader, len(header), i_ex, i_sym, report):
             try:
                 ask_size, ask = float(row[i_aa]), float(row[i_ap])
                 bid, bid_size = float(row[i_bp]), float(row[i_ba])
@@ -100,29 +143,15 @@ class TardisQuotes:
                 # Tardis leaves a side empty when that side of the book is empty.
                 report.bad_row("empty_book" if empty else "not_a_number", line)
                 continue
-            try:
-                local_us = int(row[i_local])
-                exchange_us = int(row[i_ts]) if row[i_ts].strip() else None
-            except ValueError:
-                report.bad_row("bad_timestamp", line)
+            times = tardis_times(row[i_local], row[i_ts], report, line)
+            if times is None:
                 continue
-            if local_us <= 0:
-                report.bad_row("bad_timestamp", line)
-                continue
-            q = make_quote(venue, symbol, bid, bid_size, ask, ask_size,
-                           exchange_us // 1000 if exchange_us is not None else None,
-                           local_us * 1000, drops)
+            q = make_quote(venue, symbol, bid, bid_size, ask, ask_size, times[1], times[0],
+                           drops)
             if q is None:
                 report.bad_row(str(drops.recent.pop()), line)
                 continue
             yield q
-
-    @staticmethod
-    def _skip_exchange(report: FileReport, exchange: str, line: int) -> None:
-        reason = f"exchange {exchange or '(empty)'} (not an ArBot venue)"
-        if reason not in report.skipped and len(report.skipped) >= _MAX_SKIP_KINDS:
-            reason = "other exchanges (not ArBot venues)"
-        report.skip(reason, line)
 
     def report_lines(self, report: FileReport) -> list[str]:
         return report.lines()
@@ -149,7 +178,7 @@ class BinanceBookTicker:
 
     def check(self, path: Path) -> None:
         head = head_lines(path, 1)
-        found = _fields(head[0]) if head else []
+        found = csv_fields(head[0]) if head else []
         if set(found) == set(BOOKTICKER_COLUMNS) or _numeric_row(found):
             return
         raise FormatError(
@@ -157,7 +186,7 @@ class BinanceBookTicker:
             f"{','.join(BOOKTICKER_COLUMNS)}; found {show(head[0]) if head else 'an empty file'}")
 
     def quotes(self, stream: IO[bytes], report: FileReport) -> Iterator[Quote]:
-        reader = _rows(stream)
+        reader = csv_rows(stream)
         first: list[str] = next(reader, [])
         order = list(BOOKTICKER_COLUMNS)
         header = [h.strip() for h in first]

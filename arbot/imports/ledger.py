@@ -34,31 +34,44 @@ import aiosqlite
 
 from arbot.domain import Quote, Venue
 from arbot.imports.report import FileReport
+from arbot.storage.books import BookSnapshot, book_row
 from arbot.storage.rows import Row
 
 IMPORT_QUOTES: Final = "import_quotes"
+IMPORT_BOOKS: Final = "import_books"
 IMPORT_STATEMENTS: Final = {
     IMPORT_QUOTES: "INSERT INTO quotes (ts_recv_ns, ts_exchange_ms, venue, symbol, bid, bid_size,"
     " ask, ask_size) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE NOT EXISTS (SELECT 1 FROM"
     " quotes WHERE symbol = ?4 AND ts_recv_ns = ?1 AND venue = ?3 AND bid = ?5"
     " AND bid_size = ?6 AND ask = ?7 AND ask_size = ?8)",
+    # Book snapshots by the same rule, looked up in their own receive-time index.
+    IMPORT_BOOKS: "INSERT INTO book_snapshots (ts_recv_ns, ts_exchange_ms, venue, symbol, bids,"
+    " asks) SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS (SELECT 1 FROM book_snapshots"
+    " WHERE ts_recv_ns = ?1 AND symbol = ?4 AND venue = ?3 AND bids = ?5 AND asks = ?6)",
 }
 
 
 class Instants:
-    """Row tuples for imported quotes, each repeat of a (venue, symbol, time) 1 ns later."""
+    """Row tuples for imported quotes (or book snapshots: one `Instants` each), each
+    repeat of a (venue, symbol, time) 1 ns later. A format that gives a quote and a
+    snapshot per row gives both the same stamps this way."""
 
     def __init__(self) -> None:
         self._last: dict[tuple[Venue, str], tuple[int, int]] = {}
 
-    def row(self, q: Quote) -> Row:
-        key = (q.venue, q.symbol)
-        ts = q.ts_recv_ns
+    def at(self, venue: Venue, symbol: str, ts: int) -> int:
+        key = (venue, symbol)
         last = self._last.get(key)
         repeat = last[1] + 1 if last is not None and last[0] == ts else 0
         self._last[key] = (ts, repeat)
-        return (ts + repeat, q.ts_exchange_ms, q.venue.value, q.symbol, q.bid, q.bid_size,
-                q.ask, q.ask_size)
+        return ts + repeat
+
+    def row(self, q: Quote) -> Row:
+        return (self.at(q.venue, q.symbol, q.ts_recv_ns), q.ts_exchange_ms, q.venue.value,
+                q.symbol, q.bid, q.bid_size, q.ask, q.ask_size)
+
+    def book_row(self, b: BookSnapshot) -> Row:
+        return book_row(b, self.at(b.venue, b.symbol, b.ts_recv_ns))
 
 
 @dataclass(frozen=True)
@@ -67,17 +80,18 @@ class PastImport:
     finished_ns: int | None
     rows_read: int
     quotes_stored: int
+    books_stored: int
 
 
 async def find(conn: aiosqlite.Connection, fmt: str, scope: str, sha256: str
                ) -> PastImport | None:
     rows = list(await conn.execute_fetchall(
-        "SELECT id, finished_ns, rows_read, quotes_stored FROM imports"
+        "SELECT id, finished_ns, rows_read, quotes_stored, books_stored FROM imports"
         " WHERE format = ? AND scope = ? AND sha256 = ?", (fmt, scope, sha256)))
     if not rows:
         return None
     r = rows[0]
-    return PastImport(int(r[0]), r[1], int(r[2]), int(r[3]))
+    return PastImport(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]))
 
 
 async def begin(conn: aiosqlite.Connection, fmt: str, scope: str, sha256: str, size: int,
@@ -94,6 +108,7 @@ async def begin(conn: aiosqlite.Connection, fmt: str, scope: str, sha256: str, s
 async def finish(conn: aiosqlite.Connection, import_id: int, report: FileReport,
                  now_ns: int) -> None:
     await conn.execute(
-        "UPDATE imports SET finished_ns = ?, rows_read = ?, quotes_stored = ?, duplicates = ?,"
-        " bad_rows = ? WHERE id = ?",
-        (now_ns, report.rows, report.stored, report.duplicates, report.bad_rows, import_id))
+        "UPDATE imports SET finished_ns = ?, rows_read = ?, quotes_stored = ?, books_stored = ?,"
+        " duplicates = ?, bad_rows = ? WHERE id = ?",
+        (now_ns, report.rows, report.stored, report.books_stored, report.duplicates,
+         report.bad_rows, import_id))

@@ -11,6 +11,18 @@ mixed in one file:
   frame with the receive time the live feed stamped on it, which the quotes keep, so a
   replay gives the very rows the live run recorded.
 
+Depth captures (`--record-raw` at `[market] depth` above 1) are rebuilt into books with
+the live feed's own `DepthFrameParser` and its integrity rules (sequence, checksum,
+crossed), so a book the live run had to resync is resynced here too: counted as a bad
+row (`book_<reason>`), and no quote until the capture brings the next snapshot (the live
+run resubscribed, and its snapshot is in the capture). Binance books start from a REST
+snapshot: ArBot's recording keeps those as `"snapshot"` lines; a capture without them
+gives no Binance book (reported as `no_snapshot`). Each book is stored as the live
+recorder stores it (`[storage] record_books_ms` and `record_books_levels`, via
+`storage.bookrec.BookSampler`) beside the quotes made from its top. Frames of both kinds
+may be mixed in one file. Books carry over from one file to the next of the same command,
+so give a rotated recording's files in time order (their names sort that way).
+
 Quotes then pass the live feed's gate (`arbot.exchanges.quotegate`: the band, and the tick
 and lot grid where `--instruments` is given), so an absurd quote the live run dropped is
 a counted bad row here too, not a quote a backtest would see and the live run did not.
@@ -24,13 +36,17 @@ from typing import IO, Final
 
 import msgspec
 
-from arbot.domain import Instrument, Quote, SubscribeAck, VenueError
-from arbot.exchanges.base import Adapter, Drop
+from arbot.depth.board import DepthBoard
+from arbot.domain import BookResync, Instrument, Quote, SubscribeAck, VenueError
+from arbot.exchanges.base import Adapter, Drop, FrameParser
+from arbot.exchanges.depthparser import NO_SNAPSHOT, DepthFrameParser
 from arbot.exchanges.quotegate import QuoteGate
 from arbot.exchanges.symbols import SymbolMap
 from arbot.imports.base import RecentDrops, show
 from arbot.imports.files import FormatError, head_lines, numbered_lines
 from arbot.imports.report import FileReport
+from arbot.storage.bookrec import BookSampler
+from arbot.storage.books import BookSnapshot
 from arbot.storage.rawlog import WRAPPER_PREFIX, RawLine
 from arbot.timefmt import NS_PER_MS
 
@@ -39,22 +55,31 @@ LINE_STEP_NS: Final = 1_000
 # Frames the parser skips on purpose: not errors in the capture.
 _SKIPS: Final = frozenset({Drop.NOT_SPOT, Drop.UNUSED_CHANNEL})
 _CHECK_LINES: Final = 10
+_BOOK_LEVELS: Final = 50  # the deepest book ArBot keeps (`[market] depth`)
 _wrapped = msgspec.json.Decoder(RawLine)
 
 
 class RawFrames:
-    """The `raw` format for one venue (see module docstring)."""
+    """The `raw` format for one venue (see module docstring). `books_ms` and
+    `books_levels` say which rebuilt books are stored (`[storage] record_books_ms`,
+    `record_books_levels`)."""
 
     name = "raw"
 
     def __init__(self, adapter: Adapter, symbols: SymbolMap, start_ns: int = 0,
-                 instruments: Mapping[str, Instrument] | None = None) -> None:
+                 instruments: Mapping[str, Instrument] | None = None, *,
+                 books_ms: int = 1000, books_levels: int = 20) -> None:
         self.adapter = adapter
         self.symbols = symbols
         self.instruments = instruments
         self.start_ns = start_ns
         self.scope = adapter.venue.value
         self.label = f"raw, {adapter.venue}"
+        self.board = DepthBoard(_BOOK_LEVELS)  # kept from one file to the next
+        self._books = BookSampler(self.board, books_ms, books_levels)
+        self._drops = RecentDrops()
+        self._depth = adapter.new_depth_parser(symbols.lookup, self._drops, self.board)
+        self._l1 = adapter.new_parser(symbols.lookup, self._drops)
 
     def check(self, path: Path) -> None:
         """A capture is JSON lines: one of its first lines must be JSON. (An empty capture
@@ -71,14 +96,14 @@ class RawFrames:
                 f"{path}: not a raw capture: expected one JSON frame per line (or ArBot's "
                 f'{{"ts_recv_ns":...,"frame":"..."}} lines); found {show(head[0])}')
 
-    def quotes(self, stream: IO[bytes], report: FileReport) -> Iterator[Quote]:
-        drops = RecentDrops()
-        parse = self.adapter.new_parser(self.symbols.lookup, drops).parse
+    def quotes(self, stream: IO[bytes], report: FileReport) -> Iterator[Quote | BookSnapshot]:
+        drops = self._drops
         check = QuoteGate(self.adapter.venue, self.instruments).check
         last_ns = self.start_ns - LINE_STEP_NS
         for number, line in numbered_lines(stream):
             report.rows += 1
             frame: str | bytes = line
+            snapshot: str | None = None
             stamped = line.startswith(WRAPPER_PREFIX)
             if stamped:
                 try:
@@ -86,10 +111,10 @@ class RawFrames:
                 except ValueError:  # e.g. the last line of a recording cut off by a crash
                     report.bad_row(str(Drop.INVALID_JSON), number)
                     continue
-                frame, recv_ns = wrapped.frame, wrapped.ts_recv_ns
+                frame, recv_ns, snapshot = wrapped.frame, wrapped.ts_recv_ns, wrapped.snapshot
             else:
                 recv_ns = last_ns + LINE_STEP_NS
-            for event in parse(frame, recv_ns):
+            for event in self._events(frame, recv_ns, snapshot):
                 if type(event) is Quote:
                     why = check(event)
                     if why is not None:
@@ -101,10 +126,18 @@ class RawFrames:
                                 event, ts_recv_ns=event.ts_exchange_ms * NS_PER_MS)
                         last_ns = event.ts_recv_ns
                     yield event
+                    book = self._books.sample(event)
+                    if book is not None:
+                        yield book
                 elif isinstance(event, SubscribeAck):
                     report.acks += 1
                 elif isinstance(event, VenueError):
                     report.venue_errors += 1
+                elif isinstance(event, BookResync):
+                    if event.reason == NO_SNAPSHOT:
+                        report.skip(f"depth frames before a snapshot ({NO_SNAPSHOT})", number)
+                    else:
+                        report.bad_row(f"book_{event.reason}", number)
             if not stamped:
                 last_ns = max(last_ns, recv_ns)
             if drops.recent:
@@ -115,5 +148,32 @@ class RawFrames:
                         report.bad_row(str(reason), number)
                 drops.recent.clear()
 
+    def _events(self, frame: str | bytes, recv_ns: int, snapshot: str | None) -> list[object]:
+        """What one line gives: a REST snapshot applied to its book; a depth frame through
+        the books; any other frame (an L1 push, which the depth parser counts as a channel
+        it does not use) through the venue's L1 parser, as live at depth 1."""
+        depth = self._depth
+        if snapshot is not None:
+            q = (depth.snapshot(snapshot, frame, recv_ns) if isinstance(depth, DepthFrameParser)
+                 else None)
+            return _drain(q, depth)
+        q = depth.quote(frame, recv_ns)
+        recent = self._drops.recent
+        if q is None and recent and recent[-1] is Drop.UNUSED_CHANNEL:
+            # Not a depth frame: read it as the L1 feed would, and only so (what the
+            # depth parser's L1 reader left in its events is read again here).
+            recent.pop()
+            depth.events.clear()
+            return list(self._l1.parse(frame, recv_ns))
+        return _drain(q, depth)
+
     def report_lines(self, report: FileReport) -> list[str]:
-        return report.lines(raw=True)
+        return report.lines(raw=True, books=report.books > 0)
+
+
+def _drain(q: Quote | None, parser: FrameParser) -> list[object]:
+    out: list[object] = [] if q is None else [q]
+    if parser.events:
+        out += parser.events
+        parser.events.clear()
+    return out

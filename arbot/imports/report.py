@@ -39,7 +39,8 @@ class Tally:
 @dataclass
 class FileReport:
     """One file's import. `quotes` went to the database; `stored` is how many of those
-    it kept (the rest were duplicates of stored rows, or refused: `rejected`)."""
+    it kept (the rest were duplicates of stored rows, or refused: `rejected`). `books`,
+    `books_stored` and `books_rejected` likewise for book snapshots."""
 
     path: Path
     label: str  # e.g. "raw, binance" or "tardis-quotes"
@@ -47,6 +48,9 @@ class FileReport:
     quotes: int = 0
     stored: int = 0
     rejected: int = 0
+    books: int = 0
+    books_stored: int = 0
+    books_rejected: int = 0
     acks: int = 0
     venue_errors: int = 0
     bad: dict[str, Tally] = field(default_factory=dict)
@@ -65,13 +69,20 @@ class FileReport:
             tally = self.skipped[reason] = Tally()
         tally.add(line)
 
-    def skip_already_imported(self, finished_ns: int, rows: int, stored: int) -> None:
+    def skip_already_imported(self, finished_ns: int, rows: int, stored: int,
+                              books: int = 0) -> None:
+        books_then = f", {books} books" if books else ""
         self.already = (f"already imported on {format_time_ns(finished_ns)} "
-                        f"({rows} rows read, {stored} quotes stored then); nothing stored")
+                        f"({rows} rows read, {stored} quotes{books_then} stored then); "
+                        "nothing stored")
 
     @property
     def duplicates(self) -> int:
         return self.quotes - self.stored - self.rejected
+
+    @property
+    def book_duplicates(self) -> int:
+        return self.books - self.books_stored - self.books_rejected
 
     @property
     def bad_rows(self) -> int:
@@ -81,7 +92,8 @@ class FileReport:
     def skipped_rows(self) -> int:
         return sum(t.count for t in self.skipped.values())
 
-    def lines(self, *, raw: bool = False) -> list[str]:
+    def lines(self, *, raw: bool = False, books: bool = False) -> list[str]:
+        """The report; `books` adds the book snapshot counts (formats that carry books)."""
         out = [f"{self.path} ({self.label})"]
         if self.already is not None:
             return [*out, f"  {self.already}"]
@@ -92,6 +104,11 @@ class FileReport:
         ]
         if self.rejected:
             out.append(f"  refused by the db:   {self.rejected}")
+        if books:
+            out += [f"  books stored:        {self.books_stored}",
+                    f"  book duplicates:     {self.book_duplicates}"]
+            if self.books_rejected:
+                out.append(f"  books refused:       {self.books_rejected}")
         out.append(f"  bad rows:            {self.bad_rows}")
         out += [f"    {reason}: {t.describe()}" for reason, t in sorted(self.bad.items())]
         out.append(f"  skipped:             {self.skipped_rows}")
@@ -106,10 +123,13 @@ def total_lines(reports: list[FileReport]) -> list[str]:
     """One closing line over every file."""
     files = len(reports)
     again = sum(r.already is not None for r in reports)
+    stored_books = sum(r.books_stored for r in reports)
+    books = f"{stored_books} books stored, " if stored_books else ""
     text = (f"total: {files} file{'s' if files != 1 else ''}"
             f"{f' ({again} already imported)' if again else ''}, "
             f"{sum(r.rows for r in reports)} rows read, "
             f"{sum(r.stored for r in reports)} quotes stored, "
+            f"{books}"
             f"{sum(r.duplicates for r in reports)} duplicates skipped, "
             f"{sum(r.bad_rows for r in reports)} bad rows, "
             f"{sum(r.skipped_rows for r in reports)} skipped")

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import aiosqlite
 
+from arbot.domain import Quote
 from arbot.imports import ledger
 from arbot.imports.base import ImportFormat
 from arbot.imports.files import DAMAGE, file_digest, open_stream
 from arbot.imports.report import FileReport
+from arbot.storage.books import BookSnapshot
 from arbot.storage.db import open_db
 from arbot.storage.rows import STATEMENTS
 from arbot.storage.writer import Writer
@@ -61,27 +63,42 @@ async def _import_one(fmt: ImportFormat, path: Path, conn: aiosqlite.Connection,
     digest, size = await asyncio.to_thread(file_digest, path)
     past = await ledger.find(conn, fmt.name, fmt.scope, digest)
     if past is not None and past.finished_ns is not None:
-        report.skip_already_imported(past.finished_ns, past.rows_read, past.quotes_stored)
+        report.skip_already_imported(past.finished_ns, past.rows_read, past.quotes_stored,
+                                     past.books_stored)
         return report
     import_id = await ledger.begin(conn, fmt.name, fmt.scope, digest, size, str(path),
                                    time.time_ns())
-    table = ledger.IMPORT_QUOTES
-    stats = writer.stats
-    stored_before = stats.rows_changed.get(table, 0)
-    rejected_before = stats.rows_rejected.get(table, 0)
+    quotes, books = ledger.IMPORT_QUOTES, ledger.IMPORT_BOOKS
+    before = _counts(writer)
     put = writer.put
     row = ledger.Instants().row
+    book_row = ledger.Instants().book_row
     with open_stream(path) as stream:
         try:
-            for quote in fmt.quotes(stream, report):
-                report.quotes += 1
-                await put(table, row(quote))
+            for item in fmt.quotes(stream, report):
+                if type(item) is Quote:
+                    report.quotes += 1
+                    await put(quotes, row(item))
+                else:
+                    assert isinstance(item, BookSnapshot)
+                    report.books += 1
+                    await put(books, book_row(item))
         except (*DAMAGE, OSError) as exc:
             # A compressed file cut short (a copy that did not finish, a crash while
             # recording): keep what was read, report where it ended.
             report.bad_row(f"file ends early ({exc})", report.rows + 1)
     await writer.flush(give_up_s)
-    report.rejected = stats.rows_rejected.get(table, 0) - rejected_before
-    report.stored = stats.rows_changed.get(table, 0) - stored_before  # duplicates change none
+    after = _counts(writer)
+    # duplicates change no row, so what was stored is what the statements changed
+    report.stored, report.rejected, report.books_stored, report.books_rejected = (
+        a - b for a, b in zip(after, before, strict=True))
     await ledger.finish(conn, import_id, report, time.time_ns())
     return report
+
+
+def _counts(writer: Writer) -> tuple[int, int, int, int]:
+    """Quotes stored and refused, books stored and refused, so far."""
+    changed, rejected = writer.stats.rows_changed, writer.stats.rows_rejected
+    quotes, books = ledger.IMPORT_QUOTES, ledger.IMPORT_BOOKS
+    return (changed.get(quotes, 0), rejected.get(quotes, 0), changed.get(books, 0),
+            rejected.get(books, 0))

@@ -59,11 +59,12 @@ class Faults:
     book_gap_every_s: float | None = None
     """Depth channels: leave out one push (a gap in the sequence) this often."""
     book_bad_checksum_every_s: float | None = None
-    """Depth channels with a checksum: send a wrong one this often."""
+    """Depth channels that carry a checksum: send a wrong one this often (ignored where
+    the channel has none)."""
     book_restart_every_s: float | None = None
-    """Depth channels whose venue restarts a book in a delta: restart it this often
-    (the whole book as a delta with the restart id, which the docs say to take as a
-    snapshot)."""
+    """Depth channels whose venue documents a book restart: restart the book this often
+    (the whole book as an update numbered 1, which such a venue's docs say to take as a
+    snapshot; ignored elsewhere)."""
     book_reorder_every_s: float | None = None
     """Depth channels: send one push after the next one this often."""
 
@@ -160,7 +161,8 @@ class SimConfig:
     """Private REST: credentials, balances, fees, clock skew and rate limits."""
     book_idle_s: float | None = None
     """How long a depth book may go unchanged before a channel that documents a
-    no-change push sends one (an empty update); None: the venue's documented 60 s."""
+    no-change push sends one (an empty update); None: the venue's documented interval
+    (`VenueProtocol.idle_update_s`)."""
 
     @classmethod
     def from_flags(

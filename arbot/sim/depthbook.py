@@ -3,13 +3,13 @@
 The book follows the price model at every change of the venue's top (`step`) and keeps
 what changed since its last push; `push` turns that into one `DepthEvent`, the frame the
 channel sends every push interval. Levels are written once, as the venue writes numbers,
-and the checksum is computed over those very strings (OKX "Order book channel" and Bitget
-"Depth Channel": CRC32 of the first 25 bids and asks, alternating, `price:size`, as a
-signed 32-bit integer), never over reformatted numbers.
+and the checksum, where a venue's channel carries one, is computed over those very
+strings (the CRC32 of the first 25 bids and asks, alternating, `price:size`, as a signed
+32-bit integer; each venue's `sim` module cites its page), never over reformatted numbers.
 
-Ids: `update_id` advances by one per changed level, as Binance's `U`/`u` and OKX's
-`seqId` do, so a push covers `[first_id, update_id]`; `number` advances by one per push,
-as Bybit's `u` and Bitget's `seq` do.
+Ids: `update_id` advances by one per changed level, so a push covers
+`[first_id, update_id]`; `number` advances by one per push. Each venue's protocol sends
+the one its channel documents.
 """
 
 from __future__ import annotations
@@ -25,9 +25,12 @@ from arbot.sim.ladder import LEVELS, Changes, Ladder, step_ticks
 from arbot.sim.prices import VenueQuote
 from arbot.venues.simspec import Rules
 
-Level = list[str]
-"""[price, size] as the venue writes them."""
+Level = tuple[str, str]
+"""(price, size) as the venue writes them (a JSON array on the wire)."""
 CHECKSUM_LEVELS = 25
+TEXT_CACHE = 4096
+"""Levels written to text kept per book: a level stays in the book over many pushes and
+the checksum writes the top 25 after each, so most are written once."""
 Kind = Literal["snapshot", "update", "restart"]
 
 
@@ -35,9 +38,9 @@ Kind = Literal["snapshot", "update", "restart"]
 class DepthEvent:
     """One depth push, venue-neutral; the venue's protocol frames it.
 
-    `restart` is a full book sent as an update after the venue restarted its book (Bybit:
-    `u` = 1). Levels are best first. `prev_id` is the `update_id` of the push before (-1
-    on a snapshot, as OKX's `prevSeqId`).
+    `restart` is a full book sent as an update numbered 1 after the venue restarted its
+    book. Levels are best first. `prev_id` is the `update_id` of the push before (-1 on a
+    snapshot).
     """
 
     symbol: str
@@ -96,6 +99,7 @@ class SimBook:
         self.ladder.follow(top)
         self._bids: Changes = {}
         self._asks: Changes = {}
+        self._texts: dict[tuple[int, int], Level] = {}
 
     @property
     def pending(self) -> bool:
@@ -148,5 +152,11 @@ class SimBook:
         return checksum(view.bids, view.asks)
 
     def _level(self, price: int, lots: int) -> Level:
-        r, style = self._rules, self._style
-        return [format_units(price, r.price_dp, style), format_units(lots, r.qty_dp, style)]
+        level = self._texts.get((price, lots))
+        if level is None:
+            if len(self._texts) >= TEXT_CACHE:
+                self._texts.clear()
+            r, style = self._rules, self._style
+            level = (format_units(price, r.price_dp, style), format_units(lots, r.qty_dp, style))
+            self._texts[price, lots] = level
+        return level

@@ -1,16 +1,17 @@
 """Every venue's depth books, pushed at each venue's interval, with injected faults.
 
 A venue's book is one per symbol, shared by every connection, as on the real venue: its
-ids and checksums are the same whoever listens, and a REST snapshot (Binance) is taken
-from the very book the stream pushes. A book starts when a client first subscribes to
-the symbol's depth channel or asks for its REST snapshot, and from then on follows the
-price model: at once on each change under the market profile (`changed`), at each push
-under `steady` (which has no change events).
+ids and checksums are the same whoever listens, and a REST snapshot (where the venue
+serves one) is taken from the very book the stream pushes. A book starts when a client
+first subscribes to the symbol's depth channel or asks for its REST snapshot, and from
+then on follows the price model: at once on each change under the market profile
+(`changed`), at each push under `steady` (which has no change events).
 
 Each venue pushes what changed every `VenueProtocol.depth_push_ms` (nothing when nothing
-did), and a venue whose channel documents a no-change push (OKX: an empty update after
-about 60 s without a change) sends that. Faults (`Faults.book_*_every_s`, per venue) are
-applied to pushes that someone will receive, and each is recorded in the ground truth.
+did), and a venue whose channel documents a no-change push (an empty update after a
+while without a change, `VenueProtocol.idle_update_s`) sends that. Faults
+(`Faults.book_*_every_s`, per venue) are applied to pushes that someone will receive,
+and each is recorded in the ground truth.
 """
 
 from __future__ import annotations

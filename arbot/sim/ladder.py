@@ -17,7 +17,7 @@ import numpy as np
 from arbot.sim.prices import VenueQuote
 
 LEVELS = 50
-"""Levels a side: Bybit's `orderbook.50` whole, and OKX's and Bitget's checksummed 25."""
+"""Levels a side: a 50-level channel whole, and the top 25 that checksums cover."""
 MAX_GAP = 3
 """At most this many steps between two neighbouring levels."""
 STEP_BPS = 0.3

@@ -42,8 +42,8 @@ def sim_banner(server: SimServer) -> str:
     mode = "market profile" if cfg.profile == "market" else _steady_rate(cfg)
     lines = [f"# ArBot exchange simulator on {cfg.host}:{server.port} "
              f"(seed {cfg.seed}, {mode}, symbols {', '.join(cfg.symbols)})",
-             f"# Ground truth of injected dislocations ({cfg.profile} profile): "
-             f"{server.truth_url}",
+             f"# Ground truth of injected dislocations and depth faults ({cfg.profile} "
+             f"profile): {server.truth_url}",
              "# Paste into arbot.toml:"]
     lines.insert(1, f"# Profile {cfg.profile}: {_profile_text(cfg)}")
     for venue in Venue:

@@ -11,12 +11,12 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable
 
 import numpy as np
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from arbot.sim.depthbook import DepthEvent
+from arbot.sim.depthsession import DepthSubscriber
 from arbot.sim.faults import absurd_book, frame_lag_ms, garbage_frame
 from arbot.sim.flood import Ring
 from arbot.sim.prices import VenueQuote, jiggle
@@ -31,7 +31,7 @@ RING_MAX_AGE_S = 1.0
 MAX_TIMER_SLEEP_S = 0.02
 
 
-class Session:
+class Session(DepthSubscriber):
     """A connected client. `run()` returns when the connection is over."""
 
     def __init__(self, shared: Shared, proto: VenueProtocol, ws: web.WebSocketResponse,
@@ -64,7 +64,8 @@ class Session:
     # --- lifecycle ---------------------------------------------------------------
 
     async def run(self) -> None:
-        self._watch(self.ctx.subs.values())  # streams named in the connect URL
+        for sub, snapshot in self._start_depth(self.ctx.subs.values()):  # named in the URL
+            self._queue_depth(sub, snapshot)
         pusher = asyncio.create_task(self._push_loop(), name=f"{self.name}-push")
         try:
             await self._receive_loop()
@@ -127,9 +128,7 @@ class Session:
             for reply in out.replies:
                 await self._send_ctrl(self.ws.send_frame(reply, WSMsgType.TEXT))
         if out.add:
-            self._watch(out.add)
-            snapshots = [(sub, self.shared.books.snapshot(self.venue, sub.symbol))
-                         for sub in out.add if sub.depth and self.proto.depth_snapshot]
+            snapshots = self._start_depth(out.add)
             for sub in out.add:
                 self.ctx.subs[sub.key] = sub
             self.stats.subscriptions += sum(1 for sub in out.add if sub.symbol)
@@ -231,31 +230,6 @@ class Session:
             self._live = (self._version, [s for s in self.ctx.subs.values()
                                           if s.symbol and not s.depth])
         return self._live[1]
-
-    # --- depth -------------------------------------------------------------------
-
-    def listens(self, symbol: str) -> bool:
-        """Subscribed to the depth channel of `symbol`."""
-        return any(s.depth and s.symbol == symbol for s in self.ctx.subs.values())
-
-    def depth(self, symbol: str, events: list[DepthEvent]) -> None:
-        """The venue pushed `events` for `symbol`: queue them on its depth subscriptions."""
-        for sub in [s for s in self.ctx.subs.values() if s.depth and s.symbol == symbol]:
-            for event in events:
-                self._queue_depth(sub, event)
-
-    def _watch(self, subs: Iterable[Sub]) -> None:
-        """Start the venue's books of newly subscribed depth channels."""
-        for sub in subs:
-            if sub.depth:
-                self.shared.books.book(self.venue, sub.symbol)
-
-    def _queue_depth(self, sub: Sub, event: DepthEvent) -> None:
-        self._depth_out.append((sub.key, dumps(self.proto.depth_push(sub, event, self.ctx))))
-
-    def _drop_depth(self, keys: set[str]) -> None:
-        """Unsubscribed: what was queued for those subscriptions is not sent."""
-        self._depth_out = deque(e for e in self._depth_out if e[0] not in keys)
 
     def _frame(self, sub: Sub, shift: int = 0, stamped: tuple[VenueQuote, int] | None = None
                ) -> tuple[bytes, bool]:

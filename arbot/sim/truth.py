@@ -84,12 +84,12 @@ class BookFault(msgspec.Struct, kw_only=True):
     venue: Venue
     symbol: str
     kind: str
-    """`gap` (a push never sent), `bad_checksum`, `restart` (Bybit: the whole book as a
-    delta with `u` = 1) or `reorder` (this push sent after the next one)."""
+    """`gap` (a push never sent), `bad_checksum`, `restart` (the whole book as an
+    update numbered 1) or `reorder` (this push sent after the next one)."""
     update_id: int
-    """The push's last update id (Binance `u`, OKX `seqId`)."""
+    """The push's last update id (`DepthEvent.update_id`)."""
     number: int
-    """The push's count (Bybit `u`, Bitget `seq`)."""
+    """The push's count (`DepthEvent.number`)."""
     at_ms: int
     """Our wall clock when it was injected."""
 

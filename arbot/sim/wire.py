@@ -169,14 +169,14 @@ class VenueProtocol(abc.ABC):
     depth_push_ms: ClassVar[int] = 100
     """How often the depth channel pushes what changed, as documented."""
     depth_snapshot: ClassVar[bool] = True
-    """The depth channel sends the whole book on subscribing (Binance's diff stream does
-    not: its snapshot comes from REST)."""
+    """The depth channel sends the whole book on subscribing (a stream of diffs alone
+    does not: its snapshot comes from REST)."""
     book_checksum: ClassVar[bool] = False
     """Depth pushes carry a CRC32 of the top 25 levels (`arbot.sim.depthbook.checksum`)."""
     book_restarts: ClassVar[bool] = False
-    """The venue documents restarting a book with update id 1 (Bybit)."""
+    """The venue documents restarting a book with update id 1."""
     idle_update_s: ClassVar[float | None] = None
-    """The depth channel sends an empty update after this long without a change (OKX)."""
+    """The depth channel sends an empty update after this long without a change."""
 
     @staticmethod
     @abc.abstractmethod

@@ -59,6 +59,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(5, "venue symbols of orders", _package_sql("migration_005_venue_ids.sql")),
     Migration(6, "one index on quotes", _package_sql("migration_006_quote_indexes.sql")),
     Migration(7, "walked episode figures", _package_sql("migration_007_walk.sql")),
+    Migration(8, "book snapshots", _package_sql("migration_008_books.sql")),
 )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 import aiosqlite
 
@@ -114,9 +114,11 @@ async def count_quotes(
 
 
 async def delete_quotes_older_than(
-    conn: aiosqlite.Connection, cutoff_ns: int, batch: int = 5000
+    conn: aiosqlite.Connection, cutoff_ns: int, batch: int = 5000,
+    table: Literal["quotes", "book_snapshots"] = "quotes",
 ) -> int:
-    """Delete quotes received before `cutoff_ns` (retention); return how many were deleted.
+    """Delete quotes (or book snapshots) received before `cutoff_ns` (retention); return
+    how many were deleted. Both tables have the same receive-time index.
 
     Each batch is its own short write transaction, so a concurrent writer (this process's
     Writer on another connection, or another ArBot) waits at most one batch. Do not run
@@ -125,8 +127,8 @@ async def delete_quotes_older_than(
     if batch < 1:
         raise ValueError("batch must be >= 1")
     sql = (
-        "DELETE FROM quotes WHERE id IN"
-        " (SELECT id FROM quotes WHERE ts_recv_ns < ? ORDER BY ts_recv_ns LIMIT ?)"
+        f"DELETE FROM {table} WHERE id IN"
+        f" (SELECT id FROM {table} WHERE ts_recv_ns < ? ORDER BY ts_recv_ns LIMIT ?)"
     )
     total = 0
     while True:

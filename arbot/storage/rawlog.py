@@ -6,6 +6,14 @@ it, so the replay gives the very quotes the live run saw, receive times included
 
     {"ts_recv_ns":1718000000123456789,"frame":"{\\"stream\\":\\"btcusdt@bookTicker\\",...}"}
 
+With `[market] depth` above 1 the frames are the venues' depth channels, which go through
+the same feed loop and are recorded the same way. Where a venue's book starts from a REST
+snapshot (Binance), the feed hands the snapshot's body to `snapshot_sink` and it is
+recorded as a line of its own naming the canonical symbol it is for, so that
+`arbot import raw` can rebuild that book too::
+
+    {"ts_recv_ns":1718000000123456789,"frame":"{\\"lastUpdateId\\":...}","snapshot":"BTC-USDT"}
+
 The frame is kept as a JSON string, not spliced in as JSON: a venue's garbage frame (or
 a text one such as `pong`) still gives a valid line, and decoding the string gives back
 the exact text received. Files are `DIR/<venue>-<UTC time of the first frame>.jsonl`
@@ -42,14 +50,26 @@ WRAPPER_PREFIX: Final = b'{"ts_recv_ns":'
 _NS_PER_HOUR: Final = 3600 * 1_000_000_000
 
 RawSink = Callable[[str | bytes, int], None]
-Batch = list[tuple[int, str | bytes]]
+SnapshotSink = Callable[[str, str | bytes, int], None]  # (canonical symbol, body, recv ns)
 
 
-class RawLine(msgspec.Struct):
-    """One line of a recording: the receive time the feed stamped and the frame's text."""
+class RestSnapshot(msgspec.Struct, frozen=True):
+    """A REST book snapshot body waiting in a venue's buffer with the frames."""
+
+    symbol: str
+    body: str | bytes
+
+
+Batch = list[tuple[int, str | bytes | RestSnapshot]]
+
+
+class RawLine(msgspec.Struct, omit_defaults=True):
+    """One line of a recording: the receive time the feed stamped and the frame's text;
+    `snapshot` names the symbol when the text is a REST book snapshot's body."""
 
     ts_recv_ns: int
     frame: str
+    snapshot: str | None = None
 
 
 class RawLogError(Exception):
@@ -106,6 +126,11 @@ class _Buffer:
         if len(items) >= self.log.config.batch_frames:
             self.log.hand_off(self)
 
+    def record_snapshot(self, symbol: str, body: str | bytes, recv_ns: int) -> None:
+        self.items.append((recv_ns, RestSnapshot(symbol, body)))
+        if len(self.items) >= self.log.config.batch_frames:
+            self.log.hand_off(self)
+
 
 class _File:
     __slots__ = ("bytes", "handle", "hour", "path")
@@ -136,10 +161,18 @@ class RawLog:
 
     def sink(self, venue: Venue) -> RawSink:
         """The function a feed calls with each frame and its receive time."""
+        return self._buffer(venue).record
+
+    def snapshot_sink(self, venue: Venue) -> SnapshotSink:
+        """The function a feed calls with each REST book snapshot it applies (canonical
+        symbol, body, receive time), in order with the venue's frames."""
+        return self._buffer(venue).record_snapshot
+
+    def _buffer(self, venue: Venue) -> _Buffer:
         buffer = self._buffers.get(venue)
         if buffer is None:
             buffer = self._buffers[venue] = _Buffer(self, venue)
-        return buffer.record
+        return buffer
 
     async def start(self) -> None:
         prepare_directory(self.config.directory)
@@ -193,14 +226,19 @@ class RawLog:
 
     def _write(self, venue: Venue, batch: Batch) -> None:
         lines: list[RawLine] = []
-        for ns, data in batch:
+        for ns, item in batch:
+            symbol = None
+            if isinstance(item, RestSnapshot):
+                symbol, data = item.symbol, item.body
+            else:
+                data = item
             if isinstance(data, bytes):
                 try:
                     data = data.decode()
                 except UnicodeDecodeError:
                     self.stats.dropped += 1
                     continue
-            lines.append(RawLine(ns, data))
+            lines.append(RawLine(ns, data, symbol))
         start = 0
         while start < len(lines):  # one piece per UTC hour, so files never straddle one
             hour = lines[start].ts_recv_ns // _NS_PER_HOUR

@@ -1,6 +1,7 @@
-"""Retention: quotes older than the configured number of days are deleted, hourly.
+"""Retention: quotes and book snapshots older than the configured number of days are
+deleted, hourly.
 
-Recorded quotes are by far the largest table; an unattended run that never prunes them
+Recorded quotes and books are by far the largest tables; an unattended run that never prunes them
 fills the disk, and a full disk stops the writer (and with it trading). Trades, episodes
 and runs are never pruned. The pass runs on a connection of its own so the writer's
 batches interleave with its small deletes.
@@ -49,17 +50,19 @@ async def keep_pruning(settings: Callable[[], RetentionSettings]) -> None:
 
 
 async def retention_pass(path: str, days: int, now_ns: int | None = None) -> int:
-    """Delete quotes older than `days` in small batches, on a connection of its own so the
-    writer's batches interleave with it; returns how many were deleted. `days` of 0 (or
-    less) keeps every quote: nothing is deleted."""
+    """Delete quotes and book snapshots older than `days` in small batches, on a
+    connection of its own so the writer's batches interleave with it; returns how many
+    rows were deleted. `days` of 0 (or less) keeps everything: nothing is deleted."""
     if days <= 0:
         return 0
     cutoff = (now_ns if now_ns is not None else time.time_ns()) - days * _NS_PER_DAY
     conn = await open_db(path)
     try:
-        deleted = await delete_quotes_older_than(conn, cutoff)
+        quotes = await delete_quotes_older_than(conn, cutoff)
+        books = await delete_quotes_older_than(conn, cutoff, table="book_snapshots")
     finally:
         await conn.close()
-    if deleted:
-        log.info("retention: deleted %d quotes older than %d days", deleted, days)
-    return deleted
+    if quotes or books:
+        log.info("retention: deleted %d quotes and %d book snapshots older than %d days",
+                 quotes, books, days)
+    return quotes + books

@@ -27,6 +27,8 @@ STATEMENTS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "quotes": "INSERT INTO quotes (ts_recv_ns, ts_exchange_ms, venue, symbol,"
         " bid, bid_size, ask, ask_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "book_snapshots": "INSERT INTO book_snapshots (ts_recv_ns, ts_exchange_ms, venue, symbol,"
+        " bids, asks) VALUES (?, ?, ?, ?, ?, ?)",
         "feed_events": "INSERT INTO feed_events (ts_ns, venue, kind, detail) VALUES (?, ?, ?, ?)",
         "run_start": "INSERT INTO runs (id, started_ns, demo, settings, funnel)"
         " VALUES (?, ?, ?, ?, ?)",

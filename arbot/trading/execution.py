@@ -180,7 +180,7 @@ async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
         anchor = None
     else:
         venue, side = (plan.sell.venue, Side.SELL) if long else (plan.buy.venue, Side.BUY)
-        anchor = plan.sell_price if long else plan.buy_price
+        anchor = plan.sell_worst if long else plan.buy_worst
     deadline = risk.clock() + risk.ttl_s
     attempt = 0
     problem = ""
@@ -222,7 +222,7 @@ def _follow_up(plan: TradePlan, risk: LegRisk, venue: Venue, side: Side, qty: fl
         return None, f"{qty:g} {plan.base} is below {venue}'s minimum order"
     market = quote.bid if side is Side.SELL else quote.ask
     price = limit_price(market, rule(inst.tick_size), side, risk.chase_bps)
-    if anchor is not None:  # a chase never goes more than chase_bps past the plan's price
+    if anchor is not None:  # a chase never goes chase_bps past its leg's worst level
         cap = limit_price(anchor, rule(inst.tick_size), side, risk.chase_bps)
         if (side is Side.BUY and price > cap) or (side is Side.SELL and price < cap):
             return None, f"the {venue} price moved more than {risk.chase_bps:g} bps"

@@ -1,18 +1,25 @@
 """The paper executor: fills IOC orders against the current books, in process.
 
 It behaves like a venue on purpose: the order arrives after its venue's latency (the book
-may have moved), fills at the best price only up to the displayed size, charges the taker fee
-in the received asset, and can be told to reject or partly fill a share of orders so the
-leg-risk policy can be rehearsed. Its account lives in a `Ledger`.
+may have moved), takes every level at or better than its limit best first
+(`arbot.depth.fill.fill_ioc`: the venue's L2 book when the executor has a `DepthBoard` and
+that book is synced, else the quote's top level and its displayed size), so paper PnL
+carries the slippage of walking the book; it charges the taker fee in the received asset,
+and can be told to reject or partly fill a share of orders so the leg-risk policy can be
+rehearsed. Its account lives in a `Ledger`. Live, replayed and backtested paper trades
+all fill here: one fill model.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 
 from arbot.config.trading import PaperSettings
+from arbot.depth.board import VENUE_ORDER, DepthBoard
+from arbot.depth.book import BookSide, Level
+from arbot.depth.fill import fill_ioc
 from arbot.domain import (
     Balance,
     OrderNotSent,
@@ -29,6 +36,7 @@ from arbot.trading.ledger import Ledger
 from arbot.trading.preflight import Instruments, quantize_qty
 
 BookLookup = Callable[[Venue, str], Quote | None]
+Ladder = Callable[[], Iterator[Level]]  # the side an order meets, best first, read afresh
 
 
 class PaperExecutor:
@@ -37,9 +45,12 @@ class PaperExecutor:
     def __init__(self, settings: PaperSettings, book: BookLookup, instruments: Instruments,
                  taker_fees: Mapping[Venue, float], ledger: Ledger, *,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, depth: DepthBoard | None = None) -> None:
+        """`book` gives each venue's quote; `depth`, when given, its L2 books, which an
+        order walks instead of the quote's top level while they are synced."""
         self.settings = settings
         self._book = book
+        self._depth = depth
         self._instruments = instruments
         self._fees = dict(taker_fees)
         self.ledger = ledger
@@ -82,18 +93,20 @@ class PaperExecutor:
             return OrderReport(client_id=req.client_id, venue_order_id=oid,
                                status=OrderStatus.REJECTED, error=f"paper: {reject}")
         qty, limit = float(req.qty), float(req.price)
-        q = self._book(req.venue, req.symbol)
-        buy = req.side is Side.BUY
-        if q is None or (limit < q.ask if buy else limit > q.bid):
+        ladder = self._ladder(req.venue, req.symbol, req.side is Side.BUY)
+        reach, price = fill_ioc(ladder(), req.side, limit, qty)
+        if reach <= 0:  # no book, or nothing at or better than the limit
             return OrderReport(client_id=req.client_id, venue_order_id=oid,
                                status=OrderStatus.EXPIRED)
-        price, shown = (q.ask, q.ask_size) if buy else (q.bid, q.bid_size)
-        fill = min(qty, shown)
+        fill = reach
         if fraction is None and self._rng.random() < self.settings.partial_rate:
             fraction = self._rng.uniform(0.1, 0.9)
         if fraction is not None:
             fill *= fraction
         fill = float(quantize_qty(fill, inst))
+        if fill != reach:  # cut by the lot or a partial fill: its best part, priced again
+            price = fill_ioc(ladder(), req.side, limit, fill)[1]
+        buy = req.side is Side.BUY
         cost_asset, have = (inst.quote, fill * price) if buy else (inst.base, fill)
         if self.ledger.free(req.venue, cost_asset) < have:
             return OrderReport(client_id=req.client_id, venue_order_id=oid,
@@ -109,6 +122,21 @@ class PaperExecutor:
         status = OrderStatus.FILLED if fill >= qty else OrderStatus.EXPIRED
         return OrderReport(client_id=req.client_id, venue_order_id=oid, status=status,
                            filled_qty=fill, avg_price=price, fee=fee, fee_asset=fee_asset)
+
+    def _ladder(self, venue: Venue, symbol: str, buy: bool) -> Ladder:
+        """The side a buy (the asks) or a sell (the bids) meets: the venue's L2 book when
+        it is kept and synced, else the quote's top level (depth 1, no board, a book being
+        resynced); no level at all when there is neither."""
+        if self._depth is not None:
+            book = self._depth.get(VENUE_ORDER.index(venue), symbol)
+            if book is not None and book.synced:
+                side = book.asks if buy else book.bids
+                return lambda: _levels(side)
+        q = self._book(venue, symbol)
+        if q is None:
+            return lambda: iter(())
+        top = (q.ask, q.ask_size) if buy else (q.bid, q.bid_size)
+        return lambda: iter((top,))
 
     async def status(self, req: OrderRequest) -> OrderReport:
         report = self._orders.get(req.client_id)
@@ -132,3 +160,11 @@ class PaperExecutor:
     async def balances(self, venue: Venue) -> dict[str, Balance]:
         return {asset: Balance(asset=asset, free=free)
                 for asset, free in self.ledger.snapshot().get(venue, {}).items()}
+
+
+def _levels(side: BookSide) -> Iterator[Level]:
+    """A book side's levels best first, read only as far as the fill goes."""
+    levels = side.levels
+    for key in side.keys:
+        price, size, _, _ = levels[key]
+        yield price, size

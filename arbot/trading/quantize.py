@@ -33,6 +33,14 @@ def rule(value: str) -> Decimal:
     return to_decimal(value or "0")
 
 
+def lots(qty: float, step: Decimal) -> Decimal:
+    """A float quantity floored to `step`, read first to 15 significant digits (every
+    decimal that short survives a float exactly): a size summed over book levels
+    (0.3 + 0.6 = 0.8999999999999999) means its decimal sum, and flooring the float's
+    noise would drop a whole lot."""
+    return floor_to(to_decimal(f"{max(qty, 0.0):.15g}"), step)
+
+
 def floor_to(value: Decimal, step: Decimal) -> Decimal:
     """The largest multiple of `step` not above `value` (step > 0)."""
     return (value / step).to_integral_value(ROUND_FLOOR) * step
@@ -54,13 +62,17 @@ def common_step(a: Decimal, b: Decimal) -> Decimal:
 
 
 def limit_price(price: float, tick: Decimal, side: Side, slippage_bps: float) -> Decimal:
-    """The IOC limit for a leg: the quote moved `slippage_bps` against us, rounded to the
-    tick on the side that still crosses (up for a buy, down for a sell)."""
+    """The IOC limit for a leg: `price` (the worst level the leg may take) moved
+    `slippage_bps` against us, rounded to the tick back toward `price` (down for a buy, up
+    for a sell). Rounding the other way could put a buy up to a tick above
+    price * (1 + allowance), a slippage the trader never allowed; this way the limit is
+    never past the allowance, and since a venue's prices are on its tick it still reaches
+    `price` itself."""
     p = to_decimal(price)
     if slippage_bps:
         factor = to_decimal(slippage_bps) / Decimal(10_000)
         p = p * (1 + factor) if side is Side.BUY else p * (1 - factor)
-    return ceil_to(p, tick) if side is Side.BUY else floor_to(p, tick)
+    return floor_to(p, tick) if side is Side.BUY else ceil_to(p, tick)
 
 
 def text(d: Decimal) -> str:

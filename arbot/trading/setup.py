@@ -10,6 +10,7 @@ from collections.abc import Callable
 import aiohttp
 
 from arbot.config import ArbotSettings, VenueCredentials, missing_credentials
+from arbot.depth.board import DepthBoard
 from arbot.domain import Quote, Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.private import PrivateClient
@@ -25,21 +26,25 @@ from arbot.trading.trader import TradeListener, Trader
 Book = Callable[[Venue, str], Quote | None]
 
 
-def paper_executor(settings: ArbotSettings, book: Book, instruments: Instruments
-                   ) -> PaperExecutor:
+def paper_executor(settings: ArbotSettings, book: Book, instruments: Instruments,
+                   depth: DepthBoard | None = None) -> PaperExecutor:
+    """The paper venue; with `depth` (the feed's books, `[market] depth` > 1) its orders
+    walk the L2 books instead of the top level."""
     paper = settings.trading.paper
     ledger = Ledger({v: paper.starting(v) for v in Venue})
     fees = {v: settings.exchanges.for_venue(v).taker_fee_bps / 10_000 for v in Venue}
-    return PaperExecutor(paper, book, instruments, fees, ledger)
+    return PaperExecutor(paper, book, instruments, fees, ledger, depth=depth)
 
 
 def build_trader(settings: ArbotSettings, journal: TradeJournal, book: Book,
                  instruments: Instruments, *, run_id: int, armed: bool,
                  on_trade: TradeListener | None,
-                 executor: Executor | None = None, ledger: Ledger | None = None) -> Trader:
-    """The trader over `executor` (paper by default, with its ledger)."""
+                 executor: Executor | None = None, ledger: Ledger | None = None,
+                 depth: DepthBoard | None = None) -> Trader:
+    """The trader over `executor` (paper by default, with its ledger, filling against
+    `depth` when given)."""
     if executor is None:
-        paper = paper_executor(settings, book, instruments)
+        paper = paper_executor(settings, book, instruments, depth)
         executor, ledger = paper, paper.ledger
     assert ledger is not None
     return Trader(settings.trading, executor, journal, ledger, instruments, book,

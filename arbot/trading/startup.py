@@ -17,6 +17,7 @@ from contextlib import AsyncExitStack
 import aiohttp
 
 from arbot.config import ArbotSettings, VenueCredentials
+from arbot.depth.board import DepthBoard
 from arbot.domain import Venue
 from arbot.storage.journal import TradeJournal
 from arbot.tradekinds import TradingMode
@@ -32,11 +33,12 @@ log = logging.getLogger("arbot")
 async def start_trader(settings: ArbotSettings, stack: AsyncExitStack,
                        keys: Callable[[], dict[Venue, VenueCredentials]],
                        instruments: Instruments, book: Book, *, run_id: int, armed: bool,
-                       on_trade: TradeListener, warnings: list[str]
-                       ) -> tuple[Trader, Reconciler, str]:
+                       on_trade: TradeListener, warnings: list[str],
+                       depth: DepthBoard | None = None) -> tuple[Trader, Reconciler, str]:
     """The trader, after settling what the last run left open; trading waits for it.
     Live mode signs with `keys()` (read only then). Returns the trader, its reconciler
-    and why live trading cannot run ("" if it can); closes both on `stack`."""
+    and why live trading cannot run ("" if it can); closes both on `stack`. `depth`, the
+    feed's L2 books, is what paper orders walk."""
     journal = TradeJournal(settings.storage.path)
     stack.callback(journal.close)
     executor: LiveExecutor | None = None
@@ -51,7 +53,8 @@ async def start_trader(settings: ArbotSettings, stack: AsyncExitStack,
     trader = build_trader(settings, journal, book, instruments,
                           run_id=run_id, armed=armed,
                           on_trade=on_trade, executor=executor,
-                          ledger=executor.ledger if executor is not None else None)
+                          ledger=executor.ledger if executor is not None else None,
+                          depth=depth)
     stack.push_async_callback(trader.wait_idle)  # settle trades before closing
     stack.callback(trader.stop)  # first: no new trades once shutting down
     trader.ready.clear()  # until the first reconciliation pass (after instruments)

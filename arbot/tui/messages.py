@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 from textual.message import Message
 
+from arbot.depth.board import DepthBoard
 from arbot.domain import EpisodeEvent, FeedStatus, Quote, Venue
 from arbot.engine.view import SymbolView
 from arbot.events import Sink
@@ -32,13 +33,15 @@ class MarketTick(Message):
     `quotes` and `statuses` hold only what arrived since the last tick (latest per key);
     `funnel`, `last_tick_ns`, `market` (the engine's freshness and spreads per symbol)
     and `trading` are the engine's and the trader's current values, or None before they
-    run (or, for `trading`, when trading is off).
+    run (or, for `trading`, when trading is off). `depth_board` is the runtime's L2 books
+    (None at depth 1), handed over by reference: only a screen showing a ladder reads it.
     """
 
     def __init__(self, quotes: Mapping[QuoteKey, Quote], statuses: Mapping[ConnKey, FeedStatus],
                  funnel: Mapping[str, object] | None, last_tick_ns: int | None,
                  trading: TradingStatus | None = None,
-                 market: Mapping[str, SymbolView] | None = None) -> None:
+                 market: Mapping[str, SymbolView] | None = None,
+                 depth_board: DepthBoard | None = None) -> None:
         super().__init__()
         self.quotes = quotes
         self.statuses = statuses
@@ -46,6 +49,7 @@ class MarketTick(Message):
         self.last_tick_ns = last_tick_ns
         self.trading = trading
         self.market = market
+        self.depth_board = depth_board
 
 
 class EpisodeChanged(Message):
@@ -103,12 +107,14 @@ class TuiSink(Sink):
 
     def flush(self, funnel: Mapping[str, object] | None = None,
               last_tick_ns: int | None = None, trading: TradingStatus | None = None,
-              market: Mapping[str, SymbolView] | None = None) -> None:
+              market: Mapping[str, SymbolView] | None = None,
+              depth_board: DepthBoard | None = None) -> None:
         """Post what arrived since the last flush. Posts even when nothing arrived: the
         heartbeat and quote freshness move on with time, and a silent engine must show it."""
         quotes, self._quotes = self._quotes, {}
         statuses, self._statuses = self._statuses, {}
-        self._post(MarketTick(quotes, statuses, funnel, last_tick_ns, trading, market))
+        self._post(MarketTick(quotes, statuses, funnel, last_tick_ns, trading, market,
+                              depth_board))
 
 
 class TuiLogHandler(logging.Handler):

@@ -1,9 +1,11 @@
-"""The Opportunities screen: episodes newest first, the selected one explained, and the
-why-no-trade funnel.
+"""The Opportunities screen: episodes newest first, the selected one explained (with both
+books as a ladder, the walked levels marked), and the why-no-trade funnel.
 
 The table starts from the latest episodes in the database (read once by the app, see
 `arbot.tui.history`) and then follows live episode events. Rows are keyed by episode id,
 so a live event for a row loaded from the database updates it rather than adding a twin.
+The ladder reads the runtime's live books (`MarketState.depth_board`) only while this
+screen is on show, once per tick; hidden, it costs nothing.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from collections.abc import Iterable, Mapping
 from rich.console import JustifyMethod
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 
 from arbot.export import plain_number
-from arbot.tui.detail import describe_episode
+from arbot.tui.detail import describe_episode, episode_status, figures, notes
 from arbot.tui.fmt import qty
+from arbot.tui.ladder import render_ladder
 from arbot.tui.messages import LogLine
 from arbot.tui.state import NS_PER_MS, NS_PER_S, EpisodeRow, MarketState
 from arbot.tui.widgets import ArbotScreen, theme_style
@@ -35,6 +38,15 @@ COLUMNS = (("Symbol", "symbol", 8), ("Buy", "buy", 12), ("Sell", "sell", 12),
 FUNNEL_STEPS = (("quotes", "quotes"), ("not_live", "venue not live"),
                 ("stale", "vs stale quote"), ("crossed", "crossed"),
                 ("below_min", "below min after fees"), ("too_small", "too small"))
+# Steps only depth can take (`[market] depth` > 1): shown once they have counted any.
+DEPTH_STEPS = (("too_thin", "too thin in depth"), ("resyncing", "vs resyncing book"))
+# Ladder rows: as many as the screen has room for beside everything else, within these.
+# The rest of the screen takes LADDER_FIXED lines on 80 columns (header, footer, funnel,
+# four table lines, the pane's border, its first three lines, last two and the ladder's
+# title line), and the log panel LOG_LINES more when shown.
+LADDER_ROWS = (3, 10)
+LADDER_FIXED = 17
+LOG_LINES = 8
 
 
 class Stamp(Text):
@@ -56,6 +68,7 @@ def _duration(ns: int) -> str:
 def funnel_text(funnel: Mapping[str, object], open_count: int) -> str:
     """The funnel in the order a candidate passes through it."""
     parts = [f"{label} {funnel.get(key, 0)}" for key, label in FUNNEL_STEPS]
+    parts += [f"{label} {funnel[key]}" for key, label in DEPTH_STEPS if funnel.get(key)]
     filtered = funnel.get("filtered")
     if isinstance(filtered, Mapping) and filtered:
         parts.append("filtered " + ", ".join(f"{k} {v}" for k, v in filtered.items()))
@@ -79,7 +92,12 @@ class OpportunitiesScreen(ArbotScreen):
     def compose_body(self) -> ComposeResult:
         yield DataTable(id="episodes", cursor_type="row", zebra_stripes=True)
         with Vertical(id="episode-bottom"):
-            yield Static(id="episode-detail")
+            with Vertical(id="episode-selected"):
+                yield Static(id="episode-detail")
+                with Horizontal(id="episode-depth"):
+                    yield Static(id="episode-figures")
+                    yield Static(id="episode-ladder")
+                yield Static(id="episode-notes")
             yield Static(id="funnel")
 
     def build_body(self) -> None:
@@ -87,7 +105,7 @@ class OpportunitiesScreen(ArbotScreen):
         for label, key, width in COLUMNS:
             justify: JustifyMethod = "left" if key in ("symbol", "verdict") else "right"
             table.add_column(Text(label, justify=justify), key=key, width=width)
-        self.query_one("#episode-detail", Static).border_title = "selected"
+        self.query_one("#episode-selected").border_title = "selected"
         self.query_one("#funnel", Static).border_title = "why no trade"
         self._add_rows(list(self.state.episodes.values()))
 
@@ -122,7 +140,8 @@ class OpportunitiesScreen(ArbotScreen):
                 table.move_cursor(row=table.get_row_index(selected), animate=False)
             else:
                 table.move_cursor(row=0, animate=False)
-        self._show_detail()
+        if self.is_current:  # hidden: the detail is drawn again as the screen is shown
+            self._show_detail()
 
     def episode_changed(self, row: EpisodeRow) -> None:
         self.add_rows([row])
@@ -191,11 +210,30 @@ class OpportunitiesScreen(ArbotScreen):
     def _show_detail(self) -> None:
         key = self._selected_key()
         row = self.state.episodes.get(key) if key is not None else None
+        self.query_one("#episode-depth").display = row is not None
+        self.query_one("#episode-notes").display = row is not None
+        selected = self.query_one("#episode-selected")
         if row is None:
+            selected.border_title = "selected"
             self._show("#episode-detail",
                        "No episode yet: gaps that beat both taker fees show up here.")
-        else:
-            self._show("#episode-detail", describe_episode(row, self.state))
+            return
+        selected.border_title = f"selected: {episode_status(row)}"
+        self._show("#episode-detail", describe_episode(row, self.state))
+        self._show("#episode-figures", figures(row))
+        self._show("#episode-ladder", render_ladder(
+            row, self.state.depth_board, self.ladder_rows(),
+            walked_style=theme_style(self, "success", bold=True),
+            note_style=theme_style(self, "warning", bold=True)))
+        self._show("#episode-notes", notes(row, self.state))
+
+    def ladder_rows(self) -> int:
+        """Levels per side the ladder shows: up to ten, fewer on a short terminal."""
+        spare = self.size.height - LADDER_FIXED
+        if self.app.has_class("-show-log"):
+            spare -= LOG_LINES
+        low, high = LADDER_ROWS
+        return max(low, min(high, spare))
 
     def _show(self, selector: str, content: str | Text) -> None:
         """Update a pane only when its content changed: most ticks change nothing."""

@@ -1,9 +1,12 @@
 """The Prices screen: symbols x venues, bid over ask, best of each highlighted, and the
-best gross and net spread per symbol; below it, one status line per venue connection set.
+best gross and net spread per symbol, the net at the top of book over the net the
+engine's depth walk found; below it, one status line per venue connection set.
 
 Which quotes count (venue live, young enough on the engine's clock) and the best spreads
 (net of the taker fees the engine pays) are the engine's own answer, carried by each
-tick: the screen never re-derives them. A quote the engine does not count is dimmed.
+tick: the screen never re-derives them. A quote the engine does not count is dimmed. The
+depth-sized net is the engine's too: the best `walk_net_bps` among the symbol's open
+episodes (blank with none open), never a walk of the screen's own.
 Each tick fills only the rows in view, and only cells that changed are written and
 repainted (`LiveTable`); rows scrolled into view are filled as they arrive.
 """
@@ -49,7 +52,7 @@ class PricesScreen(ArbotScreen):
         self.show_sizes = state.settings.ui.show_sizes
 
     def compose_body(self) -> ComposeResult:
-        yield LiveTable(id="prices", cursor_type="row", zebra_stripes=True)
+        yield LiveTable(id="prices", cursor_type="row", zebra_stripes=True, header_height=2)
         yield LiveTable(id="venue-status", cursor_type="none", show_cursor=False)
 
     def build_body(self) -> None:
@@ -74,7 +77,8 @@ class PricesScreen(ArbotScreen):
         for venue in VENUES:
             table.add_column(Text(venue.value, justify="right"), key=venue.value, width=width)
         table.add_column(Text("Gross bp", justify="right"), key="gross", width=8)
-        table.add_column(Text("Net bp", justify="right"), key="net", width=7)
+        # Two lines, like the rows: the net at the top of book over the walked net.
+        table.add_column(Text("Net bp\nwalked", justify="right"), key="net", width=7)
         for symbol in symbols:
             table.add_row(symbol, *[""] * (len(VENUES) + 2), key=symbol, height=2)
 
@@ -119,6 +123,7 @@ class PricesScreen(ArbotScreen):
         dim, bid_style = "dim", theme_style(self, "success", bold=True)
         ask_style = theme_style(self, "error", bold=True)
         enabled = set(state.settings.exchanges.enabled_venues())
+        walks = state.best_walks()
         for symbol in rows:
             quotes = {v: q for v in VENUES if (q := state.quotes.get((symbol, v))) is not None}
             view = state.market.get(symbol)
@@ -142,11 +147,20 @@ class PricesScreen(ArbotScreen):
                 self._put(table, symbol, venue.value, cell)
             gross, net = (view.gross_bps, view.net_bps) if view is not None else (None, None)
             self._put(table, symbol, "gross", _bps(gross, ""))
-            net_style = ("" if net is None or net <= 0 else
-                         theme_style(self, "success", bold=True)
-                         if net >= state.settings.strategy.min_net_profit_bps
-                         else theme_style(self, "warning"))
-            self._put(table, symbol, "net", _bps(net, net_style))
+            cell = _bps(net, self._net_style(net))
+            walked = walks.get(symbol)
+            if walked is not None:
+                cell.append("\n")
+                cell.append_text(_bps(walked, self._net_style(walked)))
+            self._put(table, symbol, "net", cell)
+
+    def _net_style(self, net: float | None) -> str:
+        """Bold green at or above the threshold, warning colour above zero."""
+        if net is None or net <= 0:
+            return ""
+        if net >= self.state.settings.strategy.min_net_profit_bps:
+            return theme_style(self, "success", bold=True)
+        return theme_style(self, "warning")
 
     def _refresh_status(self) -> None:
         state = self.state

@@ -1,6 +1,7 @@
 """The refresh tick: once per `ui.refresh_ms` the sink posts what it coalesced since the
-last tick as one `MarketTick`, together with the engine's counters and market view and the
-trader's state, so the screens redraw at a steady rate however fast quotes arrive
+last tick as one `MarketTick`, together with the engine's counters and market view, the
+trader's state and a reference to the L2 books (read only by the Opportunities ladder,
+while it is on show), so the screens redraw at a steady rate however fast quotes arrive
 (docs/design.md, "The screen shows the engine's numbers").
 """
 
@@ -39,8 +40,9 @@ class RefreshTimer:
         runtime = self._runtime()
         engine = runtime.engine if runtime is not None else None
         trading = trading_status(runtime) if runtime is not None else None
+        depth = runtime.depth_board if runtime is not None else None
         if engine is None:
-            self._sink.flush(trading=trading)
+            self._sink.flush(trading=trading, depth_board=depth)
         else:
             self._sink.flush(engine.funnel.as_dict(), engine.heartbeat_ns, trading,
-                             engine.market_view())
+                             engine.market_view(), depth)

@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from arbot.config import ArbotSettings
-from arbot.domain import Episode, EpisodeKind, FeedState, FeedStatus, Quote, Venue
+from arbot.depth.board import DepthBoard
+from arbot.domain import Episode, EpisodeKind, FeedState, FeedStatus, Opportunity, Quote, Venue
 from arbot.engine.view import SymbolView
 from arbot.storage.models import EpisodeRecord
 from arbot.tradekinds import TradingMode
@@ -35,6 +36,30 @@ class Clocks:
 
     wall_ns: Callable[[], int] = time.time_ns
     mono_ns: Callable[[], int] = time.monotonic_ns
+
+
+@dataclass(frozen=True, slots=True)
+class WalkRow:
+    """The engine's walk of both books for one opportunity (`Opportunity`'s walk fields,
+    docs/depth.md "The walk"), as the detail and the Prices screen show it."""
+
+    size: float
+    buy_vwap: float
+    sell_vwap: float
+    buy_worst: float  # asks at or below this were walked (the buy leg's IOC limit)
+    sell_worst: float  # bids at or above this were walked
+    profit: float
+    net_bps: float
+    buy_levels: int
+    sell_levels: int
+
+    @classmethod
+    def of(cls, o: Opportunity) -> WalkRow | None:
+        """None when the engine walked nothing (no walk, or not one unit cleared)."""
+        if o.walk_size <= 0.0:
+            return None
+        return cls(o.walk_size, o.buy_vwap, o.sell_vwap, o.buy_worst, o.sell_worst,
+                   o.walk_profit, o.walk_net_bps, o.buy_levels, o.sell_levels)
 
 
 @dataclass
@@ -66,6 +91,7 @@ class EpisodeRow:
     close_reason: str | None
     version: int = 0
     recorded: bool = False  # read from the database rather than seen live
+    walk: WalkRow | None = None  # the depth walk; None when not walked (or not recorded)
 
     @property
     def verdict_short(self) -> str:
@@ -81,7 +107,7 @@ class EpisodeRow:
         return cls(e.id, e.symbol, e.buy_venue.value, e.sell_venue.value, e.opened_ns,
                    e.closed_ns, o.buy.ask, o.sell.bid, o.buy.ask_size, o.sell.bid_size,
                    o.buy_fee_bps, o.sell_fee_bps, o.buy.ts_recv_ns, o.sell.ts_recv_ns,
-                   o.net_bps, o.size, o.profit, verdict, e.close_reason)
+                   o.net_bps, o.size, o.profit, verdict, e.close_reason, walk=WalkRow.of(o))
 
     @classmethod
     def from_record(cls, r: EpisodeRecord) -> EpisodeRow:
@@ -120,6 +146,8 @@ class MarketState:
     trading: TradingStatus | None = None  # None: trading is off, or not started yet
     phase: RunPhase = RunPhase.STARTING
     started_mono_ns: int = 0
+    depth_board: DepthBoard | None = None  # the runtime's L2 books; None at depth 1
+    _walks: dict[str, float] | None = field(default=None, repr=False)  # see best_walks
 
     def __post_init__(self) -> None:
         self.started_mono_ns = self.clocks.mono_ns()
@@ -141,6 +169,7 @@ class MarketState:
             self.last_tick_ns = tick.last_tick_ns
         if tick.trading is not None:
             self.trading = tick.trading
+        self.depth_board = tick.depth_board
 
     def apply_trade(self, row: TradeRow) -> TradeRow:
         """A trade settled live: it replaces any recorded row of the same trade."""
@@ -175,6 +204,7 @@ class MarketState:
         row.version = 0 if old is None else old.version + 1
         if message.event.kind is EpisodeKind.CLOSE or old is None or old.closed_ns is None:
             self.episodes[e.id] = row
+            self._walks = None
         self._trim()
         return self.episodes.get(e.id, row)
 
@@ -183,6 +213,7 @@ class MarketState:
         added = [r for r in rows if r.id not in self.episodes]
         for r in added:
             self.episodes[r.id] = r
+        self._walks = None
         self._trim()
         return [r for r in added if r.id in self.episodes]
 
@@ -207,6 +238,20 @@ class MarketState:
         """Seconds since the engine last took a quote (since start if it never did)."""
         since = self.last_tick_ns or self.started_mono_ns
         return max(0.0, (self.clocks.mono_ns() - since) / NS_PER_S)
+
+    def best_walks(self) -> dict[str, float]:
+        """Per symbol, the best walked net bps among its open episodes: the engine's own
+        depth-sized figure (the screen never walks a book itself). Worked out again only
+        after an episode changed."""
+        if self._walks is None:
+            best: dict[str, float] = {}
+            for r in self.episodes.values():
+                if r.closed_ns is None and r.walk is not None:
+                    known = best.get(r.symbol)
+                    if known is None or r.walk.net_bps > known:
+                        best[r.symbol] = r.walk.net_bps
+            self._walks = best
+        return self._walks
 
     def engine_stalled(self) -> bool:
         return self.engine_age_s() * NS_PER_S > STALL_NS

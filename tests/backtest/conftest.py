@@ -61,6 +61,37 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
     yield Recording(db, settings)
 
 
+DEPTH_SIM = SimConfig(symbols=tuple(SYMBOLS), rate=100, seed=11,
+                      dislocations=Dislocations(rate_per_s=3.0, size_bps=45.0, life_s=0.8))
+
+
+async def record_at_depth(db: Path, seconds: float) -> ArbotSettings:
+    """A demo run at `[market] depth = 5` recording every quote and every book (no
+    faults: a resync is not recorded, so a replay could not know of it), with a
+    `max_notional` the top levels cannot fill, so gaps are walked."""
+    deep = ArbotSettings.model_validate({"market": {"symbols": SYMBOLS, "depth": 5},
+                                         "strategy": {"max_notional": 200_000.0}})
+    rich = {"balances": {"*": {"USDT": 10_000_000.0, "BTC": 100.0, "ETH": 2_000.0}}}
+    settings = demo_settings(db, rich).model_copy(update={"market": deep.market,
+                                                    "strategy": deep.strategy})
+    settings = settings.model_copy(update={"trading": settings.trading.model_copy(
+        update={"max_open_exposure": 1_000_000.0})})
+    settings = settings.model_copy(update={"storage": settings.storage.model_copy(
+        update={"record_books_ms": 0})})
+    async with Runtime(settings, demo=True, sim_config=DEPTH_SIM) as runtime:
+        recorder, engine = runtime.recorder, runtime.engine
+        assert recorder is not None and recorder.books is not None
+        assert engine is not None and engine.depth is runtime.depth_board is not None
+        await runtime.run(duration=seconds)
+    return settings
+
+
+@pytest.fixture(scope="package")
+def demo_depth_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
+    db = tmp_path_factory.mktemp("depth") / "depth.db"
+    yield Recording(db, asyncio.run(record_at_depth(db, SECONDS)))
+
+
 @pytest.fixture(scope="package")
 def slow_venue_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
     """The same demo run with one venue's paper orders taking `SLOW_MS` to arrive."""

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from arbot.backtest.cli import write_out
+from arbot.backtest.report import rejections
 from arbot.backtest.runner import Options, run_backtest
 from arbot.demo import demo_instrument
+from arbot.engine.funnel import Funnel
 from tests.backtest.conftest import Recording
 
 
@@ -106,3 +108,11 @@ async def test_report_totals_add_up_from_its_trades_and_fills(demo_run: Recordin
         (r["stage"], r["step"], r["count"]) for r in summary["rejections"]]
     for chart in ("pnl.png", "opportunities.png"):
         assert (tmp_path / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rejections_name_the_depth_steps() -> None:
+    """A replay by depth reports where depth stopped candidates: a resyncing book, and a
+    gap too thin once both books are walked."""
+    funnel = Funnel(quotes=9, crossed=5, resyncing=2, too_thin=3).as_dict()
+    rows = rejections(funnel, {})
+    assert ("engine", "resyncing", 2) in rows and ("engine", "too_thin", 3) in rows

@@ -160,3 +160,24 @@ def test_the_peak_is_the_largest_walked_profit() -> None:
     assert closed.close_reason == "below_min"
     assert closed.first.net_bps > closed.peak.net_bps
     assert closed.peak.sell.bid == 100.5 and closed.peak.walk_profit > closed.first.walk_profit
+
+
+def test_the_market_view_sizes_the_best_pair_by_depth_and_leaves_out_resyncing_books() -> None:
+    e, _, board = depth_engine()
+    fill(board, B, [("99.9", "1")], [("100.0", "1"), ("100.1", "2")])
+    fill(board, OK, [("100.6", "0.5"), ("100.5", "3")], [("100.7", "1")])
+    e.on_quote(top(B, board, 0))
+    e.on_quote(top(OK, board, 1))
+    view = e.market_view()["BTC-USDT"]
+    assert view.fresh == {B, OK} and view.net_bps == pytest.approx(net(100.0, 100.6) / 100 * 1e4)
+    assert view.walk_size == pytest.approx(3.0)  # as the detector walked it above
+    assert view.walk_net_bps == pytest.approx(ev_walk_net_bps(e))
+    board.book(OK, "BTC-USDT").synced = False
+    view = e.market_view()["BTC-USDT"]
+    assert view.fresh == {B} and view.net_bps is None and view.walk_size is None
+
+
+def ev_walk_net_bps(e: Engine) -> float:
+    """The walked net bps of the engine's one open episode."""
+    (live,) = e.episodes.open.values()
+    return live.last.walk_net_bps

@@ -226,8 +226,7 @@ BAD = [
     ("locked", GOOD.replace('"0.579"', '"0.58"'), Drop.CROSSED),
     ("empty bids", GOOD.replace('[["0.579","3886.45"]]', "[]"), Drop.EMPTY_BOOK),
     ("unknown symbol", GOOD.replace("OPUSDC", "FOOUSDT"), Drop.UNKNOWN_SYMBOL),
-    ("unsubscribe reply", b'{"success":true,"ret_msg":"","op":"unsubscribe"}',
-     Drop.UNUSED_CHANNEL),
+    ("auth reply", b'{"success":true,"ret_msg":"","op":"auth"}', Drop.UNUSED_CHANNEL),
 ]
 
 
@@ -237,3 +236,10 @@ def test_bad_input_is_counted(frame: str | bytes, reason: Drop) -> None:
     assert len(p.parse(GOOD, 0)) == 1  # the template itself is good
     assert p.parse(frame, 0) == []
     assert drops(p) == {reason: 1}
+
+
+def test_an_unsubscribe_reply_is_neither_an_event_nor_a_drop() -> None:
+    """It answers a depth book's resync (unsubscribe, then subscribe again)."""
+    p = parser(Venue.BYBIT, [("OP-USDC", "OPUSDC")])
+    assert p.parse(b'{"success":true,"ret_msg":"","op":"unsubscribe"}', 0) == []
+    assert drops(p) == {}

@@ -61,6 +61,24 @@ async def test_a_new_file_at_each_utc_hour(tmp_path: Path) -> None:
     assert len(lines_of(tmp_path / names[1])) == 4
 
 
+async def test_rest_snapshots_are_recorded_in_order_with_the_frames(tmp_path: Path) -> None:
+    """A REST book snapshot the feed applied (Binance's) is a line naming its symbol, in
+    its place among the venue's frames; frame lines stay as they were."""
+    log = RawLog(RawLogConfig(tmp_path, batch_frames=2))
+    await log.start()
+    record, snapshot = log.sink(Venue.BINANCE), log.snapshot_sink(Venue.BINANCE)
+    record('{"u":1}', T0)
+    snapshot("BTC-USDT", b'{"lastUpdateId":1,"bids":[],"asks":[]}', T0 + 1)
+    record(b'{"u":2}', T0 + 2)
+    await log.close()
+    (path,) = files_in(tmp_path)
+    assert path.read_text().splitlines() == [
+        f'{{"ts_recv_ns":{T0},"frame":"{{\\"u\\":1}}"}}',
+        f'{{"ts_recv_ns":{T0 + 1},"frame":"{{\\"lastUpdateId\\":1,\\"bids\\":[],'
+        '\\"asks\\":[]}","snapshot":"BTC-USDT"}',
+        f'{{"ts_recv_ns":{T0 + 2},"frame":"{{\\"u\\":2}}"}}']
+
+
 async def test_bytes_that_are_not_text_are_counted_not_written(tmp_path: Path) -> None:
     log = RawLog(RawLogConfig(tmp_path))
     await log.start()

@@ -1,5 +1,6 @@
 """Depth-channel helpers for the simulator's tests: subscribe, read a push as its venue
-documents it (protocols.md 1.3, 2.3, 3.3, 4.3), keep a book of the strings received and
+documents it (Binance web-socket-streams.md "Diff. Depth Stream", Bybit orderbook.mdx, OKX
+"Order book channel", Bitget Depth-Channel), keep a book of the strings received and
 compute the checksum with zlib, independently of the simulator's own code.
 
 Each push is reduced to where it sits in its venue's chain: `prev` is the id it chains

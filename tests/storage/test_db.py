@@ -16,6 +16,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from arbot.storage import db
 from arbot.storage.db import MIGRATIONS, DatabaseError, Migration, open_db
 from tests.unprivileged import unprivileged
 
@@ -148,6 +149,20 @@ async def test_newer_schema_is_refused(tmp_path: Path, readonly: bool) -> None:
         " upgrade ArBot or use a different database file"
     )
     assert _version(path) == LATEST + 1
+
+
+async def test_a_step_applied_meanwhile_is_not_applied_again(tmp_path: Path) -> None:
+    """A process that read an older version, then waited for the lock while another
+    migrated the file to the end, must not run a step again: step 6 (DROP INDEX IF
+    EXISTS) would succeed and set the version back, and the next step then fails."""
+    path = tmp_path / "a.db"
+    conn = await open_db(path)
+    try:
+        await db._apply(conn, path, MIGRATIONS[5])  # what the late process would run next
+        assert await _rows(conn, "PRAGMA user_version") == [(LATEST,)]
+        assert not conn.in_transaction
+    finally:
+        await conn.close()
 
 
 async def test_concurrent_first_opens_both_succeed(tmp_path: Path) -> None:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import msgspec
+
 from arbot.config.trading import PaperSettings, TradingSettings
+from arbot.depth.board import DepthBoard
 from arbot.domain import (
     PASSED,
     Episode,
@@ -54,6 +57,18 @@ def opportunity(buy_ask: float = 100.0, sell_bid: float = 101.0, size: float = 0
                        size=size, profit=net * size)
 
 
+def walked(opp: Opportunity, size: float, buy_vwap: float, sell_vwap: float,
+           buy_worst: float, sell_worst: float, levels: tuple[int, int] = (2, 2)
+           ) -> Opportunity:
+    """`opp` with the depth walk's fields set, as the engine's walk would fill them."""
+    profit = size * (sell_vwap * (1 - FEE) - buy_vwap * (1 + FEE))
+    return msgspec.structs.replace(
+        opp, walk_size=size, buy_vwap=buy_vwap, sell_vwap=sell_vwap, buy_worst=buy_worst,
+        sell_worst=sell_worst, walk_profit=profit,
+        walk_net_bps=profit / (size * buy_vwap) * 1e4, buy_levels=levels[0],
+        sell_levels=levels[1])
+
+
 class Books:
     """A settable board: what the paper venue shows right now."""
 
@@ -71,10 +86,19 @@ def ledger(usdt: float = 10_000.0, btc: float = 1.0) -> Ledger:
     return Ledger({v: {"USDT": usdt, "BTC": btc} for v in (A, B)})
 
 
-def paper(books: Books, led: Ledger, **settings: object) -> PaperExecutor:
+def paper(books: Books, led: Ledger, depth: DepthBoard | None = None,
+          **settings: object) -> PaperExecutor:
     s = PaperSettings.model_validate({"latency_ms": 0, "seed": 7, **settings})
     return PaperExecutor(s, books, {(A, SYMBOL): inst(A), (B, SYMBOL): inst(B)},
-                         {A: FEE, B: FEE}, led)
+                         {A: FEE, B: FEE}, led, depth=depth)
+
+
+def book(board: DepthBoard, venue: Venue, bids: list[tuple[str, str]],
+         asks: list[tuple[str, str]], synced: bool = True) -> None:
+    """Set the venue's L2 book on `board` to exactly these levels (as a snapshot)."""
+    b = board.book(venue, SYMBOL)
+    b.replace(bids, asks)
+    b.synced = synced
 
 
 def trading(**values: object) -> TradingSettings:
@@ -105,8 +129,9 @@ class SeesTheJournal(PaperExecutor):
         return await super().place(req, check)
 
 
-def episode(n: int, verdict: Verdict = PASSED, size: float = 0.5) -> EpisodeEvent:
-    o = opportunity(100.0, 101.0, size=size)
+def episode(n: int, verdict: Verdict = PASSED, size: float = 0.5,
+            opp: Opportunity | None = None) -> EpisodeEvent:
+    o = opp or opportunity(100.0, 101.0, size=size)
     e = Episode(id=f"ep{n}", symbol=SYMBOL, buy_venue=A, sell_venue=B,
                 opened_ns=1_700_000_000_000_000_000 + n, first=o, peak=o, last=o, verdict=verdict,
                 passed=verdict.passed, updates=1)

@@ -9,7 +9,18 @@ from arbot.trading.execution import LegRisk, execute
 from arbot.trading.outcome import settle
 from arbot.trading.paper import PaperExecutor
 from arbot.trading.preflight import TradePlan, preflight
-from tests.trading.helpers import SYMBOL, A, B, Books, inst, ledger, opportunity, paper, quote
+from tests.trading.helpers import (
+    SYMBOL,
+    A,
+    B,
+    Books,
+    inst,
+    ledger,
+    opportunity,
+    paper,
+    quote,
+    walked,
+)
 
 
 def setup(policy: str, ttl_s: float = 0.5, chase_bps: float = 20.0
@@ -104,3 +115,26 @@ async def test_both_legs_missing_is_a_miss_not_a_leg_risk() -> None:
     out = await execute(plan, ex, risk)
     assert (out.status, out.leg_outcome) == ("missed", "none")
     assert out.settlement.pnl == 0.0
+
+
+async def test_a_walked_leg_is_chased_from_its_worst_level_not_its_vwap() -> None:
+    """The buy walked 100 then 100.2 (VWAP 100.1333); only part of it filled and the top
+    level is gone. A chase at the 100.2 still left is within 5 bps of the leg's own limit
+    (the worst level), though not of its VWAP."""
+    books = Books(quote(A, 99.9, 100.2, size=1.0), quote(B, 101.0, 101.1, size=1.0))
+    ex = paper(books, ledger())
+    vwap = (0.3 * 100.0 + 0.6 * 100.2) / 0.9
+    opp = walked(opportunity(100.0, 101.0, size=0.3), 0.9, vwap, 101.0, 100.2, 101.0)
+    plan = preflight(opp, "ep", "ab8", {(A, SYMBOL): inst(A), (B, SYMBOL): inst(B)},
+                     ex.ledger, 0.0)
+    assert isinstance(plan, TradePlan) and plan.buy.price == "100.2"
+
+    async def ignore(*_: object) -> None:
+        return None
+
+    risk = LegRisk("chase", 0.5, 5.0, books, lambda v, s: inst(v), ignore, ignore)
+    ex.inject(A, fill_fraction=1 / 3)
+    out = await execute(plan, ex, risk)
+    assert (out.status, out.leg_outcome) == ("filled", "chased"), out.detail
+    chase = out.orders[2]
+    assert (chase.request.venue, chase.request.price, chase.request.qty) == (A, "100.25", "0.6")

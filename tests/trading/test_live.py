@@ -115,7 +115,7 @@ def plan_now(rt: Runtime, buy: Venue, sell: Venue, qty_quote: float = 50.0,
                      OrderRequest(client_id=f"{trade_id}s", venue=sell, symbol="BTC-USDT",
                                   venue_symbol=is_.venue_id, side=Side.SELL, price=text(sell_px),
                                   qty=text(qty)),
-                     b.ask, s.bid, 0.001, 0.001, 0.0, float(qty * buy_px))
+                     b.ask, s.bid, b.ask, s.bid, 0.001, 0.001, 0.0, float(qty * buy_px))
 
 
 def legs(rt: Runtime, policy: str) -> LegRisk:
@@ -402,6 +402,46 @@ def crossing_episode(rt: Runtime, episode_id: str) -> EpisodeEvent:
     e = Episode(id=episode_id, symbol="BTC-USDT", buy_venue=Venue.BINANCE, sell_venue=Venue.OKX,
                 opened_ns=1, first=o, peak=o, last=o, verdict=PASSED, passed=True, updates=1)
     return EpisodeEvent(kind=EpisodeKind.OPEN, episode=e)
+
+
+async def test_live_legs_are_iocs_at_the_worst_walked_prices_plus_the_allowance(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An opportunity walked one level deeper than the top (0.002 BTC against 0.001 at the
+    touch): both legs reach the venues sized by the walk, each limit at its worst walked
+    price moved by slippage_bps and rounded to the tick toward it (never past the
+    allowance)."""
+    async with SimServer(QUIET) as sim:
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=True, slippage_bps=20.0) as rt:
+            trader = rt.trader
+            assert trader is not None
+            b, s = quotes_now(rt, Venue.BINANCE, Venue.OKX)
+            o = Opportunity(symbol="BTC-USDT", buy=b, sell=s, buy_fee_bps=10.0,
+                            sell_fee_bps=10.0, net_per_unit=1.0, net_bps=80.0, size=0.001,
+                            profit=0.001, walk_size=0.002, buy_vwap=s.bid * 0.985,
+                            sell_vwap=s.bid, buy_worst=b.ask, sell_worst=s.bid,
+                            walk_profit=0.002, walk_net_bps=80.0, buy_levels=2, sell_levels=1)
+            e = Episode(id="walked", symbol="BTC-USDT", buy_venue=Venue.BINANCE,
+                        sell_venue=Venue.OKX, opened_ns=1, first=o, peak=o, last=o,
+                        verdict=PASSED, passed=True, updates=1)
+            trader.on_episode(EpisodeEvent(kind=EpisodeKind.OPEN, episode=e))
+            await trader.wait_idle()
+            assert trader.trades == 1, trader.last_rejection
+            with sqlite3.connect(tmp_path / "arbot.db") as db:
+                sent = db.execute("SELECT client_order_id, venue FROM orders").fetchall()
+            assert len(sent) == 2
+            for cid, venue_name in sent:
+                venue = Venue(venue_name)
+                side, worst = (Side.BUY, b.ask) if venue is Venue.BINANCE else (Side.SELL, s.bid)
+                order = sim.account(venue).order(cid)
+                assert order is not None, f"{cid} never reached {venue}"
+                tick = Decimal(rt.instruments[(venue, "BTC-USDT")].tick_size)
+                assert (order.price, order.qty) == (limit_price(worst, tick, side, 20.0),
+                                                    Decimal("0.002"))
+                bound = Decimal(repr(worst)) * (Decimal("1.002") if side is Side.BUY
+                                                else Decimal("0.998"))
+                assert order.price <= bound if side is Side.BUY else order.price >= bound
+                assert abs(order.price - bound) < tick
 
 
 @pytest.mark.parametrize("stop", ["halt", "pause", "disarm"])

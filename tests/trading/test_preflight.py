@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from arbot.domain import Side
 from arbot.trading.preflight import Rejection, TradePlan, preflight
 from arbot.trading.quantize import common_step, limit_price
-from tests.trading.helpers import SYMBOL, A, B, inst, ledger, opportunity
+from tests.trading.helpers import SYMBOL, A, B, inst, ledger, opportunity, walked
 
 
 def plan_or_rejection(opp, instruments=None, led=None, slippage=0.0):  # type: ignore[no-untyped-def]
@@ -77,7 +77,55 @@ def test_missing_or_halted_instrument_is_not_tradable() -> None:
 def test_slippage_moves_limits_outward_on_the_tick() -> None:
     plan = plan_or_rejection(opportunity(100.0, 101.0, size=0.1), slippage=10.0)
     assert isinstance(plan, TradePlan)
-    assert (plan.buy.price, plan.sell.price) == ("100.1", "100.89")
+    assert (plan.buy.price, plan.sell.price) == ("100.1", "100.9")  # 100.1, 100.899 on 0.01
+
+
+def test_the_legs_are_iocs_at_the_worst_walked_levels_plus_the_allowance() -> None:
+    """The walk went to 100.35 on the asks and 100.65 on the bids; 10 bps past them is
+    100.45035 and 100.54935. On a 0.01 tick the buy rounds down and the sell up, so
+    neither limit goes past what the allowance lets it (rounding outward would give
+    100.46 and 100.54)."""
+    opp = walked(opportunity(100.0, 101.0, size=0.5), 0.9, 100.2, 100.8, 100.35, 100.65)
+    plan = plan_or_rejection(opp, slippage=10.0)
+    assert isinstance(plan, TradePlan)
+    assert (plan.buy.price, plan.sell.price) == ("100.45", "100.55")
+    assert Decimal(plan.buy.price) <= Decimal("100.35") * Decimal("1.001")
+    assert Decimal(plan.sell.price) >= Decimal("100.65") * Decimal("0.999")
+    plan = plan_or_rejection(opp)  # no allowance: exactly the worst levels
+    assert isinstance(plan, TradePlan)
+    assert (plan.buy.price, plan.sell.price) == ("100.35", "100.65")
+    assert (plan.buy_worst, plan.sell_worst) == (100.35, 100.65)
+
+
+def test_the_trade_is_sized_by_the_walk_and_expects_its_vwaps() -> None:
+    opp = walked(opportunity(100.0, 101.0, size=0.5), 0.9, 100.2, 100.8, 100.35, 100.65)
+    plan = plan_or_rejection(opp)
+    assert isinstance(plan, TradePlan)
+    assert (plan.qty, plan.buy.qty, plan.sell.qty) == (0.9, "0.9", "0.9")
+    assert (plan.buy_price, plan.sell_price) == (100.2, 100.8)
+    assert plan.expected_profit == pytest.approx(0.9 * (100.8 * 0.999 - 100.2 * 1.001))
+    assert plan.expected_profit == pytest.approx(opp.walk_profit)
+    assert plan.notional == pytest.approx(0.9 * 100.35)
+
+
+def test_the_walked_size_is_still_cut_to_what_the_accounts_can_pay() -> None:
+    """50 USDT buys 50 / (100.35 * 1.001) = 0.49775... BTC at the buy limit with its fee."""
+    opp = walked(opportunity(100.0, 101.0, size=0.5), 0.9, 100.2, 100.8, 100.35, 100.65)
+    plan = plan_or_rejection(opp, led=ledger(usdt=50.0))
+    assert isinstance(plan, TradePlan) and plan.buy.qty == "0.4977"
+    plan = plan_or_rejection(opp, led=ledger(btc=0.3))
+    assert isinstance(plan, TradePlan) and plan.sell.qty == "0.3"
+
+
+def test_a_walk_of_the_top_levels_makes_the_top_of_book_orders() -> None:
+    """Depth 1: the walk's fields equal the top of book, and so do the orders."""
+    top = opportunity(100.0, 101.0, size=0.5)
+    same = walked(top, 0.5, 100.0, 101.0, 100.0, 101.0, levels=(1, 1))
+    for slippage in (0.0, 10.0):
+        a, b = plan_or_rejection(top, slippage=slippage), plan_or_rejection(same,
+                                                                            slippage=slippage)
+        assert isinstance(a, TradePlan) and isinstance(b, TradePlan)
+        assert (a.buy, a.sell, a.expected_profit) == (b.buy, b.sell, b.expected_profit)
 
 
 def test_no_profit_left_after_rounding_is_refused() -> None:
@@ -95,10 +143,29 @@ def test_common_step_is_a_multiple_of_both_lots(a: str, b: str) -> None:
 
 
 @given(st.floats(0.0001, 1e6, allow_nan=False), st.sampled_from(["0.01", "0.1", "0.00001"]),
-       st.sampled_from([Side.BUY, Side.SELL]))
-def test_limit_price_is_on_the_tick_and_never_worse_than_the_quote(
-        price: float, tick: str, side: Side) -> None:
-    p = limit_price(price, Decimal(tick), side, 0.0)
+       st.sampled_from([Side.BUY, Side.SELL]), st.sampled_from([0.0, 1.0, 10.0, 33.3]))
+def test_a_limit_is_on_the_tick_and_never_past_the_allowance(
+        price: float, tick: str, side: Side, bps: float) -> None:
+    p = limit_price(price, Decimal(tick), side, bps)
     assert p % Decimal(tick) == 0
-    assert (p >= Decimal(repr(price))) if side is Side.BUY else (p <= Decimal(repr(price)))
-    assert abs(p - Decimal(repr(price))) < Decimal(tick)
+    room = Decimal(repr(bps)) / 10_000
+    bound = Decimal(repr(price)) * (1 + room if side is Side.BUY else 1 - room)
+    assert (p <= bound) if side is Side.BUY else (p >= bound)
+    assert abs(p - bound) < Decimal(tick)
+
+
+@given(st.integers(1, 10**9), st.sampled_from(["0.01", "0.1", "0.00001", "5"]),
+       st.sampled_from([Side.BUY, Side.SELL]), st.sampled_from([0.0, 1.0, 10.0, 33.3]))
+def test_a_limit_from_a_price_on_the_tick_still_reaches_that_price(
+        ticks: int, tick: str, side: Side, bps: float) -> None:
+    """A venue's levels are on its tick, so the leg can always take the worst one."""
+    price = ticks * Decimal(tick)
+    p = limit_price(float(price), Decimal(tick), side, bps)
+    assert (p >= price) if side is Side.BUY else (p <= price)
+
+
+def test_a_walked_size_summed_in_floats_keeps_its_last_lot() -> None:
+    """Two levels of 0.3 and 0.6 walk 0.8999999999999999 in floats: the trade is 0.9."""
+    opp = walked(opportunity(100.0, 101.0, size=0.3), 0.3 + 0.6, 100.1, 100.9, 100.2, 100.8)
+    plan = plan_or_rejection(opp)
+    assert isinstance(plan, TradePlan) and plan.buy.qty == "0.9"

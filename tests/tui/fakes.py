@@ -19,6 +19,7 @@ from typing import Any
 
 from arbot.config import ArbotSettings
 from arbot.config.trading import TradingSettings
+from arbot.depth.board import DepthBoard
 from arbot.domain import (
     Episode,
     EpisodeEvent,
@@ -121,13 +122,15 @@ class FakeTrader:
 
 class FakeRuntime:
     """Enough of `Runtime` for the app: no tasks, a frozen engine (or none), a fake
-    trader (or none: trading off). `arm_live` arms only in live mode without a
-    `live_problem` (`arm_refusal` says why not), as the real one does when the keys are
-    there."""
+    trader (or none: trading off), a hand-filled depth board (or none: depth 1).
+    `arm_live` arms only in live mode without a `live_problem` (`arm_refusal` says why
+    not), as the real one does when the keys are there."""
 
     def __init__(self, engine: FrozenEngine | None = None, warnings: Sequence[str] = (),
-                 trader: FakeTrader | None = None, live_problem: str = "") -> None:
+                 trader: FakeTrader | None = None, live_problem: str = "",
+                 depth_board: DepthBoard | None = None) -> None:
         self.engine = engine
+        self.depth_board = depth_board
         self.trader = trader
         self.live_problem = live_problem
         self.warnings = list(warnings)
@@ -223,12 +226,17 @@ STATUSES = [
 
 def opportunity(buy: Quote, sell: Quote, fee_bps: float = 10.0,
                 max_notional: float = 100.0) -> Opportunity:
+    """Sized at the top of book, walked as depth 1 walks (the two top levels only, so the
+    walked figures equal the top ones)."""
     fee = fee_bps / 1e4
     net = sell.bid * (1 - fee) - buy.ask * (1 + fee)
     size = min(buy.ask_size, sell.bid_size, max_notional / buy.ask)
+    bps = net / buy.ask * 1e4
     return Opportunity(symbol=buy.symbol, buy=buy, sell=sell, buy_fee_bps=fee_bps,
-                       sell_fee_bps=fee_bps, net_per_unit=net, net_bps=net / buy.ask * 1e4,
-                       size=size, profit=net * size)
+                       sell_fee_bps=fee_bps, net_per_unit=net, net_bps=bps,
+                       size=size, profit=net * size, walk_size=size, buy_vwap=buy.ask,
+                       sell_vwap=sell.bid, buy_worst=buy.ask, sell_worst=sell.bid,
+                       walk_profit=net * size, walk_net_bps=bps, buy_levels=1, sell_levels=1)
 
 
 def episode_events() -> list[EpisodeEvent]:

@@ -190,8 +190,9 @@ async def test_opportunities_start_from_recorded_episodes_newest_first(tmp_path:
                               key=lambda item: -item[1])
         assert [table.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value
                 for i in range(3)] == [eid for eid, _ in newest_first]
-        assert "buy binance -> sell okx  open" in str(
+        assert "buy binance -> sell okx" in str(
             app.screen.query_one("#episode-detail").render())
+        assert app.screen.query_one("#episode-selected").border_title == "selected: open"
         # A live event for a recorded episode updates its row rather than adding a twin.
         app.sink.on_episode(events[-1])
         await pilot.pause()
@@ -265,7 +266,11 @@ async def test_an_opportunity_appears_with_its_detail_and_the_funnel(tmp_path: P
         table = app.screen.query_one("#episodes", DataTable)
         await until(lambda: table.row_count > 0, "an opportunity episode", pause=pilot.pause)
         detail = str(app.screen.query_one("#episode-detail").render())
-        assert "size" in detail and "fee" in detail and "net" in detail
+        assert "fee" in detail and "age" in detail
+        figures = str(app.screen.query_one("#episode-figures").render())
+        assert "size" in figures and "net" in figures and "walked" in figures
+        # The runtime keeps no book at depth 1 (the default): the ladder says so.
+        assert "depth 1" in str(app.screen.query_one("#episode-ladder").render())
         funnel = str(app.screen.query_one("#funnel").render())
         assert "crossed" in funnel and "passed" in funnel
 

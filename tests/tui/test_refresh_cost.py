@@ -64,9 +64,9 @@ async def test_the_prices_screen_writes_only_what_a_tick_changed(tmp_path: Path)
                     "binance's new quote", pause=pilot.pause)
         assert table.writes == writes + 1
         assert table.get_cell("BTC-USDT", "okx") is okx
-        # and the screen shows it: no stale rendering kept (line 0 is the header, the
-        # first row is bid over ask on lines 1 and 2)
-        assert "64001.8" in "".join(segment.text for segment in table.render_line(2))
+        # and the screen shows it: no stale rendering kept (lines 0 and 1 are the header,
+        # the first row is bid over ask on lines 2 and 3)
+        assert "64001.8" in "".join(segment.text for segment in table.render_line(3))
 
 
 async def test_rows_out_of_view_are_filled_only_when_they_come_into_view(

@@ -1,7 +1,8 @@
 """SVG snapshots of the data screens at 80x24, the smallest terminal ArBot supports.
 
-No simulator here: a fake runtime, frozen clocks and fixed quotes, statuses, episodes and
-trades pushed through the app's own sink, so the pixels are the same on every run. Update
+No simulator here: a fake runtime, frozen clocks and fixed quotes, statuses, episodes,
+trades and depth books pushed through the app's own sink (the books handed over as the
+runtime's depth board), so the pixels are the same on every run. Update
 with `pytest tests/tui/test_snapshots.py --snapshot-update` and review the SVGs by eye.
 """
 
@@ -15,6 +16,7 @@ from textual.pilot import Pilot
 from arbot.tui.app import ArbotApp
 from arbot.tui.opportunities import OpportunitiesScreen
 from arbot.tui.trades import TradesScreen
+from tests.tui.depthfakes import depth_board, ladder_event
 from tests.tui.fakes import (
     FakeRuntime,
     FakeTrader,
@@ -57,6 +59,24 @@ def test_opportunities_snapshot(snap_compare: Any, tmp_path: Path) -> None:
         await pilot.press("2")
         await settle(pilot, lambda: isinstance(app.screen, OpportunitiesScreen)
                      and app.screen.ready and len(app.state.episodes) == 3)
+
+    assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
+
+
+def test_opportunities_ladder_snapshot(snap_compare: Any, tmp_path: Path) -> None:
+    """The newest episode selected: walked three levels into binance's asks and OKX's
+    bids on a hand-filled depth board (the third of each partly), the walk's figures
+    beside the top of book's, as many levels as 24 lines leave room for."""
+    app = frozen_app(tmp_path, runtime=FakeRuntime(FrozenEngine(), depth_board=depth_board()))
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, lambda: app.state.phase == "running")
+        feed_fixed_state(app)
+        app.sink.on_episode(ladder_event())
+        app.flush()
+        await pilot.press("2")
+        await settle(pilot, lambda: isinstance(app.screen, OpportunitiesScreen)
+                     and app.screen.ready and len(app.state.episodes) == 4)
 
     assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
 

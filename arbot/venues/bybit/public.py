@@ -171,8 +171,10 @@ class BybitParser(FrameParser):
                                           message=ret_msg if isinstance(ret_msg, str) else ""))
         elif op in ("ping", "pong") or ret_msg == "pong":
             self.events.append(Pong(venue=_VENUE))
+        elif op == "unsubscribe":
+            return  # a depth book's resync (`arbot.exchanges.resync`), no drop
         elif op != "subscribe":
-            self.drops.add(Drop.UNUSED_CHANNEL)  # e.g. unsubscribe replies
+            self.drops.add(Drop.UNUSED_CHANNEL)
         elif success is True:
             self.events.append(SubscribeAck(venue=_VENUE, ref=ref or op))
         else:
