@@ -193,12 +193,15 @@ class PricesScreen(ArbotScreen):
 
 
 def _note(status: FeedStatus) -> str | None:
-    """Why it is stale, else a planned rotation under way, else the connection's last
-    error, else why its lag is not measured."""
+    """Why it is stale, else a planned rotation under way, else depth books being
+    resynced, else the connection's last error, else why its lag is not measured."""
     if status.stale_reason and status.state is FeedState.STALE:
         return status.stale_reason
     if status.rotating:
         return f"rotating: {status.rotating}"
+    if status.books_resyncing:
+        n = status.books_resyncing
+        return f"{n} book{'s' if n != 1 else ''} resyncing ({sum(status.resyncs.values())} so far)"
     return status.last_error or (f"lag {status.lag_note}" if status.lag_note else None)
 
 
