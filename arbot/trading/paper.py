@@ -2,8 +2,9 @@
 
 It behaves like a venue on purpose: the order arrives after its venue's latency (the book
 may have moved), takes every level at or better than its limit best first
-(`arbot.depth.fill.fill_ioc`: the venue's L2 book when the executor has a `DepthBoard` and
-that book is synced, else the quote's top level and its displayed size), so paper PnL
+(`arbot.depth.fill.fill_ioc`: the venue's L2 book, its top `[market] depth` levels, when
+the executor has a `DepthBoard` and that book is synced, else the quote's top level and its
+displayed size), so paper PnL
 carries the slippage of walking the book; it charges the taker fee in the received asset,
 and can be told to reject or partly fill a share of orders so the leg-risk policy can be
 rehearsed. Its account lives in a `Ledger`. Live, replayed and backtested paper trades
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from itertools import islice
 
 from arbot.config.trading import PaperSettings
 from arbot.depth.board import VENUE_ORDER, DepthBoard
@@ -124,14 +126,14 @@ class PaperExecutor:
                            filled_qty=fill, avg_price=price, fee=fee, fee_asset=fee_asset)
 
     def _ladder(self, venue: Venue, symbol: str, buy: bool) -> Ladder:
-        """The side a buy (the asks) or a sell (the bids) meets: the venue's L2 book when
-        it is kept and synced, else the quote's top level (depth 1, no board, a book being
-        resynced); no level at all when there is neither."""
+        """The side a buy (the asks) or a sell (the bids) meets: the venue's L2 book (its
+        top `[market] depth` levels) when it is kept and synced, else the quote's top level
+        (depth 1, no board, a book being resynced); no level at all when there is neither."""
         if self._depth is not None:
             book = self._depth.get(VENUE_ORDER.index(venue), symbol)
             if book is not None and book.synced:
-                side = book.asks if buy else book.bids
-                return lambda: _levels(side)
+                side, depth = (book.asks if buy else book.bids), self._depth.levels
+                return lambda: _levels(side, depth)
         q = self._book(venue, symbol)
         if q is None:
             return lambda: iter(())
@@ -162,9 +164,12 @@ class PaperExecutor:
                 for asset, free in self.ledger.snapshot().get(venue, {}).items()}
 
 
-def _levels(side: BookSide) -> Iterator[Level]:
-    """A book side's levels best first, read only as far as the fill goes."""
+def _levels(side: BookSide, depth: int) -> Iterator[Level]:
+    """A book side's best `depth` levels (`[market] depth`) best first, read only as far as
+    the fill goes. A feed's book may hold more (the venue's channel size), but ArBot walks
+    and records only `depth`: a fill that took the levels beyond would differ between a
+    live paper run and its replay, whose recorded books stop there."""
     levels = side.levels
-    for key in side.keys:
+    for key in islice(side.keys, depth):
         price, size, _, _ = levels[key]
         yield price, size

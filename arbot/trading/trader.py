@@ -181,11 +181,14 @@ class Trader(Sink):
         if isinstance(plan, Rejection):
             self._reject(plan.step, plan.reason)
             return
-        risk_refusal = self.risk.refusal(e.symbol, plan.notional, start, self._wall())
+        # Cool-down and trade rate are measured at the hand-over (the tick of the quote that
+        # passed the episode), not at this loop turn: how late the loop got here is not the
+        # market's, and a replay, acting at each quote's receive time, could not repeat it.
+        risk_refusal = self.risk.refusal(e.symbol, plan.notional, handed_ns, self._wall())
         if risk_refusal is not None:
             self._reject(*risk_refusal)
             return
-        self.risk.started(e.symbol, plan.notional, start)
+        self.risk.started(e.symbol, plan.notional, handed_ns)
         sent: Legs | None = None
         try:  # intent committed here when the lock is free: the legs leave at once
             if self.journal.try_now(self.journal.intent, self._intent(plan)):

@@ -163,3 +163,24 @@ async def test_a_backtest_trader_waits_for_its_owner_to_drain(tmp_path: Path) ->
     trader.drain()
     await trader.wait_idle()
     assert trader.trades == 1 and [s for _, s in ex.seen] == ["new", "new"]
+
+
+async def test_the_cooldown_is_measured_at_the_hand_over_not_at_the_loop_turn(
+        tmp_path: Path) -> None:
+    """An episode handed over just before the symbol's cool-down ended is refused even if
+    the loop takes it just after: the replay, acting at the quote's receive time, refuses
+    it too, so a busy loop does not make a live trade a backtest cannot."""
+    clock = Clock()
+    trader, ex = await make(tmp_path, clock=clock, cooldown_s=0.2)
+    trader.on_episode(episode(1))
+    await trader.wait_idle()
+    assert trader.trades == 1
+    clock.ns += 200_000_000 - 1_000
+    trader.on_episode(episode(2))
+    clock.ns += 2_000  # the loop's turn comes after the cool-down ended
+    await trader.wait_idle()
+    assert trader.trades == 1 and trader.rejections["cooldown"] == 1
+    clock.ns += 1_000
+    trader.on_episode(episode(3))  # handed over after it ended: traded
+    await trader.wait_idle()
+    assert trader.trades == 2 and len(ex.seen) == 4

@@ -70,6 +70,18 @@ async def test_the_ioc_limit_stops_before_a_deeper_level_and_cancels_the_rest() 
     assert r.avg_price == pytest.approx((0.3 * 99.9 + 0.5 * 99.5) / 0.8)
 
 
+async def test_an_order_walks_no_deeper_than_the_boards_depth() -> None:
+    """The feed's book holds three levels, `[market] depth` is two: the third, which the
+    engine never walks and the recorder never keeps (so a replay could not fill on it),
+    is not taken."""
+    d = DepthBoard(2)
+    book(d, A, BIDS, ASKS, True)
+    ex = paper(Books(quote(A, 99.9, 100.0, size=0.3)), ledger(), d)
+    r = await ex.place(order(Side.BUY, "101", "1.5"))
+    assert (r.status, r.filled_qty) == (OrderStatus.EXPIRED, 0.8)
+    assert r.avg_price == pytest.approx((0.3 * 100.0 + 0.5 * 100.5) / 0.8)
+
+
 async def test_a_partial_fill_takes_the_best_part_of_the_walk() -> None:
     ex = paper(Books(quote(A, 99.9, 100.0, size=0.3)), ledger(), board())
     ex.inject(A, fill_fraction=0.5)
