@@ -89,3 +89,5 @@ def test_feeds_changed_and_needs_restart_name_exactly_what_changed(tmp_path: Pat
     later = changed(base, storage={"path": "other.db"}, feeds={"stale_after_s": 9.0},
                     trading={"mode": "off"})
     assert needs_restart(base, later) == ["storage.path", "feeds", "trading"]
+    deeper = changed(base, market={"depth": 20})
+    assert needs_restart(base, deeper) == ["market.depth"] and feeds_changed(base, deeper) == []

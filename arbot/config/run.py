@@ -45,8 +45,10 @@ def feeds_changed(old: ArbotSettings, new: ArbotSettings) -> list[Venue]:
 
 def needs_restart(old: ArbotSettings, new: ArbotSettings) -> list[str]:
     """Settings that changed but only take effect on the next start (the database file,
-    its flush interval, feed timings, trading mode, the API, the simulator of a demo)."""
+    its flush interval, feed timings, trading mode, the API, the simulator of a demo, the
+    depth of the books, whose board the runtime makes at start)."""
     later = {"storage.path": (old.storage.path, new.storage.path),
+             "market.depth": (old.market.depth, new.market.depth),
              "storage.flush_ms": (old.storage.flush_ms, new.storage.flush_ms),
              "feeds": (old.feeds, new.feeds), "trading": (old.trading, new.trading),
              "api": (old.api, new.api), "sim": (old.sim, new.sim)}
