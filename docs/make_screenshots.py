@@ -1,6 +1,6 @@
 """Regenerate the README's screenshots: `arbot --demo` at a fixed simulator seed, as SVG.
 
-    python docs/make_screenshots.py [--seed 7] [--seconds 90] [--size 120x32]
+    python docs/make_screenshots.py [--seed 7] [--seconds 90] [--size 120x32] [--depth 20]
 
 The real app (`build_app`, the factory `arbot` uses) runs headless with `App.run_test`
 against the in-process simulator, exactly as `arbot --demo` does, on the default
@@ -9,7 +9,10 @@ Settings screen shows are the defaults (`arbot.toml`, `arbot.db`) and nothing is
 here but the pictures. After every venue is live it lets the market run --seconds so the
 Opportunities screen has episodes, then presses each screen's key and saves
 docs/screenshots/<screen>.svg. The seed fixes the simulated prices and dislocations;
-clock times, ages and the exact episodes still differ from run to run.
+clock times, ages and the exact episodes still differ from run to run. With --depth N
+the run keeps N-level books (`[market] depth`) and saves only the Opportunities screen,
+as docs/screenshots/opportunities-depth.svg, for its ladder of both books (with a
+`max_notional` of 50,000, which the top levels alone cannot fill, so gaps are walked).
 """
 
 from __future__ import annotations
@@ -49,15 +52,18 @@ def showing(app: ArbotApp, mode: str) -> bool:
     return app.current_mode == mode and getattr(app.screen, "ready", True)
 
 
-async def shoot(seed: int, seconds: float, size: tuple[int, int], out: Path) -> list[Path]:
-    settings = ArbotSettings.model_validate({"sim": {"seed": seed}})
+async def shoot(seed: int, seconds: float, size: tuple[int, int], out: Path,
+                depth: int = 1) -> list[Path]:
+    deep = {"market": {"depth": depth}, "strategy": {"max_notional": 50_000.0}}
+    settings = ArbotSettings.model_validate({"sim": {"seed": seed}} | (deep if depth > 1 else {}))
+    shots = SHOTS if depth == 1 else (("o", "opportunities", "opportunities-depth"),)
     sim = sim_config(settings)  # what `arbot --demo` runs: the [sim] defaults, this seed
     app = build_app(settings, demo=True, sim_config=sim, config_path=Path("arbot.toml"))
     saved = []
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: all_quoted(app), "every venue live and quoting", 60.0)
         await asyncio.sleep(seconds)
-        for key, mode, name in SHOTS:
+        for key, mode, name in shots:
             await pilot.press(key)
             await until(pilot, partial(showing, app, mode), f"the {mode} screen", 60.0)
             await pilot.pause(0.5)  # a couple of refresh ticks
@@ -72,6 +78,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=90.0,
                     help="how long the market runs before the first picture")
     ap.add_argument("--size", default="120x32", help="terminal COLUMNSxROWS")
+    ap.add_argument("--depth", type=int, default=1,
+                    help="book levels ([market] depth); above 1, only the depth picture")
     args = ap.parse_args()
     columns, rows = (int(n) for n in args.size.lower().split("x"))
     OUT.mkdir(parents=True, exist_ok=True)
@@ -79,7 +87,8 @@ def main() -> None:
         here = Path.cwd()
         os.chdir(tmp)  # default paths (arbot.db, arbot.toml) land in the scratch directory
         try:
-            saved = asyncio.run(shoot(args.seed, args.seconds, (columns, rows), OUT))
+            saved = asyncio.run(shoot(args.seed, args.seconds, (columns, rows), OUT,
+                                      args.depth))
         finally:
             os.chdir(here)
     for path in saved:

@@ -81,8 +81,8 @@ def figures(row: EpisodeRow) -> Text:
     lines.append(("net bp", f"{row.net_bps:+.2f}", f"{walk.net_bps:+.2f}" if walk else "-"))
     lines.append(("profit", f"{row.profit:.4f}", f"{walk.profit:.4f}" if walk else "-"))
     top_buy, top_sell = plain_number(row.buy_ask), plain_number(row.sell_bid)
-    lines.append(("buy vwap", top_buy, plain_number(walk.buy_vwap) if walk else "-"))
-    lines.append(("sell vwap", top_sell, plain_number(walk.sell_vwap) if walk else "-"))
+    lines.append(("buy vwap", top_buy, _mean(walk.buy_vwap) if walk else "-"))
+    lines.append(("sell vwap", top_sell, _mean(walk.sell_vwap) if walk else "-"))
     lines.append(("buy worst", top_buy, plain_number(walk.buy_worst) if walk else "-"))
     lines.append(("sell worst", top_sell, plain_number(walk.sell_worst) if walk else "-"))
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -92,6 +92,12 @@ def figures(row: EpisodeRow) -> Text:
         text.append(f"{label:<{LABEL}}{top:>{VALUE}} {walked:>{VALUE}}",
                     "bold" if i == 0 else "")
     return text
+
+
+def _mean(price: float) -> str:
+    """A mean price in the column's width: prices are on a tick, a VWAP is not, and its
+    full float text would push the ladder off its line. Written like the top prices."""
+    return plain_number(float(f"{price:.{VALUE - 2}g}"))
 
 
 def notes(row: EpisodeRow, state: MarketState) -> Text:

@@ -378,7 +378,15 @@ async def test_a_paper_restart_does_not_settle_a_live_runs_orders(
 LOCK_HOLDER = """
 import sqlite3, sys, time
 conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)  # waits for the writer
-conn.execute("BEGIN IMMEDIATE")
+deadline = time.monotonic() + 60
+while True:  # SQLite skips the busy handler while the runtime switches to WAL or checkpoints
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        break
+    except sqlite3.OperationalError:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.01)
 print("locked", flush=True)
 time.sleep(float(sys.argv[2]))
 conn.execute("ROLLBACK")
