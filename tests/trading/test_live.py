@@ -393,11 +393,18 @@ conn.execute("ROLLBACK")
 """
 
 
-def hold_write_lock(db: Path, seconds: float) -> subprocess.Popen[str]:
-    """Another process (an SQLite browser, `arbot db vacuum`) holding the write lock."""
-    proc = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(db), str(seconds)],
+def start_lock_holder(db: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process (an SQLite browser, `arbot db vacuum`) taking the write lock."""
+    return subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(db), str(seconds)],
                             stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+
+
+async def hold_write_lock(db: Path, seconds: float) -> subprocess.Popen[str]:
+    """The lock holder, once it holds the lock. Its "locked" line is awaited off the event
+    loop: the runtime's writer may be in a transaction that only this loop can commit."""
+    proc = start_lock_holder(db, seconds)
+    assert proc.stdout is not None
+    assert (await asyncio.to_thread(proc.stdout.readline)).strip() == "locked"
     return proc
 
 
@@ -464,7 +471,7 @@ async def test_no_order_leaves_after_halt_while_the_journal_waited_for_the_lock(
         async with live_runtime(tmp_path, sim, armed=True) as rt:
             trader = rt.trader
             assert trader is not None
-            holder = hold_write_lock(tmp_path / "arbot.db", 1.5)
+            holder = await hold_write_lock(tmp_path / "arbot.db", 1.5)
             try:
                 trader.on_episode(crossing_episode(rt, f"ep-{stop}"))
                 await trader.wait_taken()
