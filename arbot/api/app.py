@@ -44,8 +44,10 @@ from arbot.api.schemas import (
 )
 from arbot.domain import FeedState, Venue
 from arbot.storage.db import DatabaseError, open_db
+from arbot.storage.profit import ProfitGroup, read_profit
 from arbot.storage.queries import iter_episodes
 from arbot.storage.trade_queries import iter_trades
+from arbot.tradekinds import TradingMode
 from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot.api")
@@ -54,6 +56,8 @@ STALL_S = 2.0
 MAX_BODY = 1024
 PING_S = 15.0
 HISTORY = frozenset(("since", "until", "symbol", "limit"))
+PROFIT = frozenset(("group", "since", "until", "mode"))
+PROFIT_MODES = (TradingMode.PAPER.value, TradingMode.LIVE.value)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 R = TypeVar("R")  # a history record
 
@@ -217,6 +221,18 @@ class Api:
         finally:
             await conn.close()
 
+    async def profit(self, request: web.Request) -> web.Response:
+        """PnL, trades, fees, win rate and drawdown per day, run or pair, over every run
+        recorded (the same report as `arbot report`)."""
+        q = request.query
+        params.check_known(q, PROFIT)
+        group = ProfitGroup(params.choice(q, "group", tuple(ProfitGroup)) or ProfitGroup.DAY)
+        mode = params.choice(q, "mode", PROFIT_MODES)
+        report = await read_profit(self.rt.settings.storage.path, group,
+                                   since_ns=params.time_ns(q, "since"),
+                                   until_ns=params.time_ns(q, "until"), mode=mode)
+        return json_response(report)
+
     async def balances(self, request: web.Request) -> web.Response:
         params.check_known(request.query, frozenset())
         trader = self.rt.trader
@@ -298,6 +314,7 @@ def build_app(api: Api, outer: tuple[Middleware, ...] = ()) -> web.Application:
     app.router.add_get("/api/quotes", api.quotes)
     app.router.add_get("/api/opportunities", api.opportunities)
     app.router.add_get("/api/trades", api.trades)
+    app.router.add_get("/api/profit", api.profit)
     app.router.add_get("/api/balances", api.balances)
     app.router.add_post("/api/trading/{action:pause|resume|halt}", api.control)
     app.router.add_get("/api/stream", api.stream)

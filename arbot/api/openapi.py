@@ -19,6 +19,7 @@ from arbot.api.schemas import (
     Status,
     TradeOut,
 )
+from arbot.storage.profit import ProfitGroup, ProfitReport
 
 REF = "#/components/schemas/{name}"
 _ERRORS = {"400": "a bad query parameter, or a request body that cannot be read",
@@ -56,6 +57,19 @@ _LIMIT = {"name": "limit", "in": "query", "required": False, "description": "at 
           "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
 
 
+_PROFIT = [
+    {"name": "group", "in": "query", "required": False,
+     "description": "one row per UTC day the trades settled, per run, or per symbol and "
+                    "venue pair (buy>sell)",
+     "schema": {"type": "string", "enum": [g.value for g in ProfitGroup], "default": "day"}},
+    {**_SINCE, "description": "settled at or after: ISO-8601 (UTC if no zone) or epoch "
+                              "seconds; a date that does not exist (2024-02-30) is a 400"},
+    {**_UNTIL, "description": "settled before (same forms as since)"},
+    {"name": "mode", "in": "query", "required": False,
+     "description": "only paper or only live trades (default both)",
+     "schema": {"type": "string", "enum": ["paper", "live"]}}]
+
+
 def _get(summary: str, schema: dict[str, Any],
          params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"get": {"summary": summary, "parameters": params or [],
@@ -69,7 +83,8 @@ def _array(name: str) -> dict[str, Any]:
 @functools.cache
 def openapi() -> bytes:
     _, components = msgspec.json.schema_components(
-        [Error, Health, Status, QuoteOut, EpisodeOut, TradeOut, BalanceOut, Control],
+        [Error, Health, Status, QuoteOut, EpisodeOut, TradeOut, BalanceOut, Control,
+         ProfitReport],
         ref_template=REF)
     history = [_SINCE, _UNTIL, _SYMBOL, _LIMIT]
     health = _get("Engine heartbeat and venue states; 503 when the engine is stalled or "
@@ -110,6 +125,10 @@ def openapi() -> bytes:
                                        _array("EpisodeOut"), history),
             "/api/trades": _get("Recorded trades, newest first", _array("TradeOut"),
                                 history),
+            "/api/profit": _get("PnL (net of fees, quote currency), trades, fees, win rate "
+                                "and max drawdown per day, run or pair over every recorded "
+                                "run, and their total; open trades are counted, not summed",
+                                _ref("ProfitReport"), _PROFIT),
             "/api/balances": _get("Balances per venue and asset", _array("BalanceOut")),
             "/api/trading/{action}": control,
             "/api/stream": stream,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from arbot.exchanges.symbols import parse_canonical
 from arbot.timefmt import parse_time_ns
@@ -54,6 +54,16 @@ def time_ns(query: Mapping[str, str], name: str) -> int | None:
     except (ValueError, OverflowError) as exc:
         raise BadParameter(name, str(exc)) from None
     return min(max(ns, 0), LATEST_NS)  # a filter before 1970 or after 2100 matches the edge
+
+
+def choice(query: Mapping[str, str], name: str, allowed: Sequence[str]) -> str | None:
+    """One of `allowed`, exactly as spelled there; None when absent."""
+    value = query.get(name)
+    if value is None:
+        return None
+    if value not in allowed:
+        raise BadParameter(name, f"must be one of {', '.join(allowed)}")
+    return value
 
 
 def limit(query: Mapping[str, str], default: int = 100) -> int:

@@ -17,6 +17,7 @@ import numpy as np
 
 from arbot.domain import EpisodeEvent, EpisodeKind, Side
 from arbot.events import Sink
+from arbot.storage.profit import max_drawdown
 from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus
 from arbot.trading.outcome import TradeOutcome
 
@@ -87,16 +88,6 @@ def distribution(values: Sequence[float] | np.ndarray) -> dict[str, float | int 
     p50, p90, p99 = np.percentile(a, [50, 90, 99])
     return {"count": int(a.size), "mean": float(a.mean()), "min": float(a.min()),
             "p50": float(p50), "p90": float(p90), "p99": float(p99), "max": float(a.max())}
-
-
-def max_drawdown(pnls: Iterable[float]) -> float:
-    """Largest fall of cumulative PnL from a previous high (the start, 0, counts as one)."""
-    cum = peak = worst = 0.0
-    for p in pnls:
-        cum += p
-        peak = max(peak, cum)
-        worst = max(worst, peak - cum)
-    return worst
 
 
 def pnl_by(trades: Iterable[TradeRow], key: Callable[[TradeRow], str]
