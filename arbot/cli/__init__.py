@@ -21,6 +21,7 @@ from arbot.cli.commands import COMMANDS, STOPPABLE
 from arbot.cli.parser import EXIT_USAGE, build_parser
 from arbot.cli.sim import sim_overrides
 from arbot.config import ConfigError, load_settings
+from arbot.doctor import command as doctor
 from arbot.imports import CaptureError
 from arbot.storage.db import DatabaseError
 from arbot.storage.rawlog import RawLogError
@@ -33,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command not in STOPPABLE:
         stopsignal.release()  # no stop handling of its own: signals act as for any program
     try:
+        if args.command == "doctor":  # a broken config is one of its checks, not an error
+            return doctor.run(args, _overrides(args))
         settings = load_settings(getattr(args, "config", None), overrides=_overrides(args))
         return COMMANDS[args.command or "run"](args, settings)
     except ConfigError as exc:

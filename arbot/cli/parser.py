@@ -17,6 +17,7 @@ from arbot.backtest import cli as backtest_cli
 from arbot.cli import report
 from arbot.cli.argtypes import positive
 from arbot.cli.sim import add_sim_parser
+from arbot.doctor import command as doctor
 from arbot.domain import Venue
 from arbot.imports.command import add_import_parsers
 from arbot.venues import VENUES
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_commands.add_parser("check", parents=[common],
                                help="validate the settings; exit 0 if valid, 2 if not")
 
+    doctor.add_parser(commands, common)
     add_import_parsers(commands, common)
     backtest_cli.add_parser(commands, common)
     report.add_parser(commands, common)
