@@ -243,6 +243,13 @@ class Adapter(abc.ABC):
     def sign_status(self, creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
         """The order's state, looked up by client id."""
 
+    def sign_status_history(self, creds: Credentials, ref: OrderRef, ts_ms: int
+                            ) -> SignedRequest | None:
+        """Where a venue keeps some finished orders only in its order history: that
+        lookup by client id, answered like `sign_status` (`parse_status`). None where
+        `sign_status` finds every order."""
+        return None
+
     @abc.abstractmethod
     def sign_cancel(self, creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
         """Cancel the order by client id."""

@@ -114,12 +114,28 @@ class PrivateClient(RestClient):
 
     async def order_status(self, order: Order) -> OrderReport:
         """The order's state by client id; pass the OrderRequest where there is one (some
-        venues need its symbol to name the fee's asset). NO_SUCH_ORDER if the venue
-        lists none."""
+        venues need its symbol to name the fee's asset). Where the venue keeps finished
+        orders apart (`sign_status_history`), an order the live lookup does not know is
+        looked for there before NO_SUCH_ORDER is raised."""
         ref = OrderRef.of(order)
-        return await self._call(lambda ts: self.adapter.sign_status(self._creds, ref, ts),
-                                lambda body: self.adapter.parse_status(body, ref),
-                                missing=f"no order with client id {ref.client_id}")
+        missing = f"no order with client id {ref.client_id}"
+        try:
+            return await self._call(lambda ts: self.adapter.sign_status(self._creds, ref, ts),
+                                    lambda body: self.adapter.parse_status(body, ref),
+                                    missing=missing)
+        except RestError as err:
+            if err.kind is not RestErrorKind.NO_SUCH_ORDER or \
+                    self.adapter.sign_status_history(self._creds, ref, 0) is None:
+                raise
+            log.info("%s; looking in the order history", err)
+        return await self._call(
+            lambda ts: self._history(ref, ts), lambda body: self.adapter.parse_status(body, ref),
+            missing=f"{missing}, live or in the order history")
+
+    def _history(self, ref: OrderRef, ts_ms: int) -> SignedRequest:
+        req = self.adapter.sign_status_history(self._creds, ref, ts_ms)
+        assert req is not None  # order_status asked first
+        return req
 
     async def cancel(self, order: Order) -> OrderReport:
         """Cancel by client id. Most venues only acknowledge (status NEW);

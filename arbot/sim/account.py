@@ -60,25 +60,37 @@ class VenueAccount:
 
     def __init__(self, venue: Venue, balances: Mapping[str, Decimal], fees: FeeRates,
                  top: Callable[[SymbolSpec], Top], now_ms: Callable[[], int], *,
-                 first_order_id: int = 1, unique_among_open: bool = False) -> None:
+                 first_order_id: int = 1, unique_among_open: bool = False,
+                 checks_min_qty: bool = True) -> None:
         self.venue = venue
         self.fees = fees
         self._top = top
         self._now_ms = now_ms
         self._unique_among_open = unique_among_open
         """Some venues: "newClientOrderId: A unique id among open orders"; others: ever."""
+        self._checks_min_qty = checks_min_qty
         self._balances = {a: Balance(Decimal(v)) for a, v in balances.items()}
         self._orders: dict[int, SimOrder] = {}
         self._by_client: dict[str, int] = {}
         self._next_id = first_order_id
         self._next_trade = 1
         self._rejects: deque[Forced] = deque()
+        self._history_only: set[int] = set()
         self._caps: deque[Decimal] = deque()
 
     # --- test knobs ----------------------------------------------------------------
 
     def reject_next(self, forced: Forced, count: int = 1) -> None:
         self._rejects.extend([forced] * count)
+
+    def restart(self) -> None:
+        """The venue's service restarted: the orders finished so far are kept in its
+        order history only (each venue module decides which lookups still show them)."""
+        self._history_only.update(i for i, o in self._orders.items() if not o.is_open)
+
+    def history_only(self, order: SimOrder) -> bool:
+        """True for an order finished before the last `restart`."""
+        return order.order_id in self._history_only
 
     def cap_next_fills(self, fraction: Decimal, count: int = 1) -> None:
         """The next `count` orders fill at most `fraction` of what they would have."""
@@ -88,6 +100,10 @@ class VenueAccount:
 
     def view(self) -> AccountView:
         return AccountView(MappingProxyType(dict(self._balances)), tuple(self._orders.values()))
+
+    def top(self, spec: SymbolSpec) -> Top:
+        """The top of book orders match against now (for a venue's own price checks)."""
+        return self._top(spec)
 
     def balance(self, asset: str) -> Balance:
         return self._balances.get(asset, Balance(ZERO))
@@ -158,7 +174,7 @@ class VenueAccount:
             return Reject.PRICE_TICK
         if qty <= 0 or not on_grid(qty, rules.qty_dp):
             return Reject.LOT_SIZE
-        if qty < Decimal(rules.min_qty):
+        if self._checks_min_qty and qty < Decimal(rules.min_qty):
             return Reject.MIN_QTY
         if price * qty < Decimal(rules.min_notional):
             return Reject.MIN_NOTIONAL

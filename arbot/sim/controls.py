@@ -34,6 +34,11 @@ class AccountControls:
         `status` where the venue answers errors with one; default the venue's usual)."""
         self.desk.reject_orders(venue, code, msg, count, status)
 
+    def restart_service(self, venue: Venue) -> None:
+        """The venue's own service restarts: orders finished so far leave its live order
+        lookups where its docs say so (Bybit: only `/v5/order/history` has them)."""
+        self.desk.restart(venue)
+
     def cap_fills(self, venue: Venue, fraction: float, *, count: int = 1) -> None:
         """The next `count` orders fill at most `fraction` (0..1) of what they would."""
         self.desk.cap_fills(venue, fraction, count)

@@ -41,7 +41,8 @@ class TradingDesk:
         self.accounts = {
             v: VenueAccount(v, balances, acc.fees_for(v), partial(self.top, v), clock.now_ms,
                             first_order_id=api.first_order_id,
-                            unique_among_open=api.unique_among_open)
+                            unique_among_open=api.unique_among_open,
+                            checks_min_qty=api.checks_min_qty)
             for v, api in self.apis.items()}
         self.limiters = {v: Limiter(acc.rate_limit_for(v)) for v in Venue}
         self.credentials = {v: acc.credentials_for(v) for v in Venue}
@@ -73,6 +74,9 @@ class TradingDesk:
     def reject_orders(self, venue: Venue, code: int | str, msg: str, count: int = 1,
                       status: int | None = None) -> None:
         self.accounts[venue].reject_next(Forced(code, msg, status), count)
+
+    def restart(self, venue: Venue) -> None:
+        self.accounts[venue].restart()
 
     def cap_fills(self, venue: Venue, fraction: float | Decimal, count: int = 1) -> None:
         if not 0 <= fraction <= 1:

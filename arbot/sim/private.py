@@ -70,6 +70,9 @@ class PrivateApi(abc.ABC):
     first_order_id: ClassVar[int]
     unique_among_open: ClassVar[bool] = False
     """Client order ids must be unique among open orders only (True), else forever."""
+    checks_min_qty: ClassVar[bool] = True
+    """The venue refuses an order below the symbol's minimum quantity (False where the
+    venue has dropped that check and keeps only the minimum value)."""
 
     @abc.abstractmethod
     def routes(self) -> Mapping[tuple[str, str], Handler]:

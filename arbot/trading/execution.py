@@ -33,6 +33,7 @@ from arbot.tradekinds import LegOutcome, LegPolicy, OrderPurpose, TradeStatus
 from arbot.trading.executor import Executor, SendCheck
 from arbot.trading.outcome import LegOrder, TradeOutcome, settle
 from arbot.trading.preflight import TradePlan, quantize_qty
+from arbot.trading.priceband import band_problem
 from arbot.trading.quantize import limit_price, rule, text
 
 log = logging.getLogger("arbot.trading")
@@ -228,6 +229,9 @@ def _follow_up(plan: TradePlan, risk: LegRisk, venue: Venue, side: Side, qty: fl
             return None, f"the {venue} price moved more than {risk.chase_bps:g} bps"
     if q * price < rule(inst.min_notional):
         return None, f"{text(q * price)} {plan.quote} is below {venue}'s minimum notional"
+    band = band_problem(inst.price_band, side, price, quote)
+    if band:
+        return None, f"{venue}'s price band: {band}"
     tag = FOLLOW_UPS[risk.policy].tag
     req = OrderRequest(client_id=f"{plan.trade_id}{tag}{attempt}", venue=venue, symbol=plan.symbol,
                        venue_symbol=inst.venue_id, side=side, price=text(price), qty=text(q))

@@ -2,8 +2,9 @@
 
 An opportunity becomes a `TradePlan` only when one quantity, quantized with `Decimal` to
 both venues' lot sizes, meets both venues' minimum quantity and notional, both accounts
-can pay for it (quote plus fee on the buy venue, base on the sell venue), and the trade
-is still profitable at the rounded size. Anything else is a `Rejection` whose `step`
+can pay for it (quote plus fee on the buy venue, base on the sell venue), both limit
+prices sit inside their venue's price band (`priceband`), and the trade is still
+profitable at the rounded size. Anything else is a `Rejection` whose `step`
 names the funnel counter and whose `reason` says which venue and which rule.
 
 The trade is the walked one (docs/depth.md, "The walk"): sized by `walk_size`, each leg
@@ -21,6 +22,7 @@ import msgspec
 
 from arbot.domain import Instrument, Opportunity, OrderRequest, Side, Venue
 from arbot.trading.ledger import Ledger
+from arbot.trading.priceband import band_problem
 from arbot.trading.quantize import common_step, limit_price, lots, rule, text
 
 Instruments = Mapping[tuple[Venue, str], Instrument]
@@ -111,6 +113,12 @@ def preflight(opp: Opportunity, episode_id: str, trade_id: str, instruments: Ins
                 return _balance(opp, buy_inst, sell_inst, quote_free, base_free)
             return Rejection("min_notional", f"{text(qty * px)} {inst.quote} is below {venue}'s "
                                              f"minimum notional {inst.min_notional}")
+    for venue, inst, side, px, book in ((opp.buy.venue, buy_inst, Side.BUY, buy_px, opp.buy),
+                                        (opp.sell.venue, sell_inst, Side.SELL, sell_px,
+                                         opp.sell)):
+        why = band_problem(inst.price_band, side, px, book)
+        if why:
+            return Rejection("price_band", f"{venue}'s price band: {why}")
     q = float(qty)
     # A size cut by balances keeps the whole walk's VWAPs: its best levels do no worse.
     profit = q * (w.sell_vwap * (1 - sell_fee) - w.buy_vwap * (1 + buy_fee))

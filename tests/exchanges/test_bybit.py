@@ -191,8 +191,9 @@ def test_instruments() -> None:
     assert all(i.trading for i in instruments)
     btc = next(i for i in instruments if i.venue_id == "BTCUSDT")
     assert (btc.symbol, btc.base, btc.quote) == ("BTC-USDT", "BTC", "USDT")
+    # minOrderQty ("0.000001" here) is deprecated and no longer checked: only minOrderAmt.
     assert (btc.tick_size, btc.lot_size, btc.min_qty, btc.min_notional) == (
-        "0.1", "0.000001", "0.000001", "5")
+        "0.1", "0.000001", "0", "5")
 
 
 def test_instruments_error_body_raises() -> None:

@@ -219,7 +219,7 @@ async def test_a_ban_longer_than_max_wait_fails_fast_and_holds_back_later_calls(
         await rest.fetch_instruments()
     err = caught.value
     assert (err.kind, err.status, err.retry_after_s) == (RestErrorKind.RATE_LIMITED, 403, 600.0)
-    assert str(err) == ("bybit GET /v5/market/instruments-info?category=spot&limit=1000: "
+    assert str(err) == ("bybit GET /v5/market/instruments-info?category=spot: "
                         "rate limited (HTTP 403, 403 simulated fault), retry after 600 s")
     assert vt.now == 0.0  # gave up at once
     await rest.server_time_offset()  # the next call waits out the ban first

@@ -125,7 +125,7 @@ def test_heartbeats_and_endpoints() -> None:
     assert okx.ws_url == "wss://ws.okx.com:8443/ws/v5/public"
     assert bitget.ws_url == "wss://ws.bitget.com/v2/ws/public"
     assert bybit.rest_url + bybit.instruments_path == (
-        "https://api.bybit.com/v5/market/instruments-info?category=spot&limit=1000")
+        "https://api.bybit.com/v5/market/instruments-info?category=spot")
     assert okx.rest_url + okx.instruments_path == (
         "https://www.okx.com/api/v5/public/instruments?instType=SPOT")
     assert bitget.rest_url + bitget.instruments_path == (

@@ -12,6 +12,7 @@ import msgspec
 from arbot.depth.board import DepthBoard
 from arbot.domain import (
     Instrument,
+    PriceBand,
     Quote,
     ShutdownNotice,
     SubscribeAck,
@@ -191,6 +192,13 @@ class _Filter(msgspec.Struct):
     stepSize: str | None = None
     minQty: str | None = None
     minNotional: str | None = None
+    multiplierUp: str | None = None
+    multiplierDown: str | None = None
+    bidMultiplierUp: str | None = None
+    bidMultiplierDown: str | None = None
+    askMultiplierUp: str | None = None
+    askMultiplierDown: str | None = None
+    avgPriceMins: int = 0
 
 
 class _Symbol(msgspec.Struct):
@@ -229,7 +237,28 @@ def _instrument(s: _Symbol) -> Instrument:
         min_notional=(notional.minNotional if notional else None) or "0",
         status=s.status,
         trading=s.status == "TRADING",
+        price_band=_band(by_type),
     )
+
+
+def _band(by_type: dict[str, _Filter]) -> PriceBand | None:
+    """`filters.md`, PERCENT_PRICE_BY_SIDE: a buy passes when "Order price <=
+    weightedAveragePrice * bidMultiplierUp" and ">= weightedAveragePrice *
+    bidMultiplierDown", a sell likewise with the ask multipliers, the average taken over
+    `avgPriceMins` ("0 means the last price is used"). The older PERCENT_PRICE filter
+    has one pair of multipliers for both sides."""
+    f = by_type.get("PERCENT_PRICE_BY_SIDE")
+    if f is not None and f.bidMultiplierUp and f.bidMultiplierDown and \
+            f.askMultiplierUp and f.askMultiplierDown:
+        return PriceBand(buy_down=f.bidMultiplierDown, buy_up=f.bidMultiplierUp,
+                         sell_down=f.askMultiplierDown, sell_up=f.askMultiplierUp,
+                         avg_minutes=f.avgPriceMins)
+    f = by_type.get("PERCENT_PRICE")
+    if f is not None and f.multiplierUp and f.multiplierDown:
+        return PriceBand(buy_down=f.multiplierDown, buy_up=f.multiplierUp,
+                         sell_down=f.multiplierDown, sell_up=f.multiplierUp,
+                         avg_minutes=f.avgPriceMins)
+    return None
 
 
 class BinanceAdapter(Adapter):

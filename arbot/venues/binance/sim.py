@@ -234,6 +234,13 @@ def _exchange_info(req: RestRequest) -> RestReply:
     }
 
 
+# `filters.md`, PERCENT_PRICE_BY_SIDE, the page's own example: a buy within 0.2..1.2 and
+# a sell within 0.8..5 times the average price. The simulator averages nothing: its
+# reference is the displayed mid now, as `avgPriceMins` 0 would use the last price.
+PRICE_BAND = {"bidMultiplierUp": "1.2", "bidMultiplierDown": "0.2",
+              "askMultiplierUp": "5", "askMultiplierDown": "0.8"}
+
+
 def _symbol(spec: SymbolSpec) -> JsonObj:
     r = spec.rules[Venue.BINANCE]
     tick = decimal_text(r.price_dp, "pad8")
@@ -259,6 +266,7 @@ def _symbol(spec: SymbolSpec) -> JsonObj:
             {"filterType": "NOTIONAL", "minNotional": _pad8(r.min_notional),
              "applyMinToMarket": True, "maxNotional": "9000000.00000000",
              "applyMaxToMarket": False, "avgPriceMins": 5},
+            {"filterType": "PERCENT_PRICE_BY_SIDE", **PRICE_BAND, "avgPriceMins": 1},
         ],
         "permissions": ["SPOT"],
         "permissionSets": [["SPOT"]],

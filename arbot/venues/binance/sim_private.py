@@ -21,13 +21,13 @@ from decimal import Decimal
 from urllib.parse import parse_qsl
 
 from arbot.domain import Venue
-from arbot.sim.account import CancelError, Forced, Reject, Side, SimOrder, Tif
+from arbot.sim.account import CancelError, Forced, Reject, Side, SimOrder, Tif, Top
 from arbot.sim.auth import AuthFailure, AuthScheme, header, parse_int_ms
 from arbot.sim.instruments import format_decimal
 from arbot.sim.limits import Usage
 from arbot.sim.private import Call, Handler, PrivateApi, Reply, to_decimal
 from arbot.sim.wire import JsonObj, RestRequest
-from arbot.venues.binance.sim import BinanceProtocol
+from arbot.venues.binance.sim import PRICE_BAND, BinanceProtocol
 
 SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
 TIFS = {"GTC": Tif.GTC, "IOC": Tif.IOC, "FOK": Tif.FOK}
@@ -158,6 +158,14 @@ def _head(o: SimOrder) -> JsonObj:
             "orderListId": -1, "clientOrderId": o.client_id}
 
 
+def _in_band(side: Side, price: Decimal, top: Top) -> bool:
+    """PERCENT_PRICE_BY_SIDE around the displayed mid (`sim.PRICE_BAND`)."""
+    mid = (top.bid + top.ask) / 2
+    low, high = (("bidMultiplierDown", "bidMultiplierUp") if side is Side.BUY
+                 else ("askMultiplierDown", "askMultiplierUp"))
+    return mid * Decimal(PRICE_BAND[low]) <= price <= mid * Decimal(PRICE_BAND[high])
+
+
 def _place(call: Call) -> Reply:
     p = call.text
     for name in ("symbol", "side", "type"):
@@ -185,6 +193,8 @@ def _place(call: Call) -> Reply:
         bad = "price" if price is None else "quantity"
         return _error(-1100, f"Illegal characters found in parameter '{bad}'; legal range "
                              "is '^([0-9]{1,20})(\\.[0-9]{1,20})?$'.")
+    if not _in_band(side, price, call.account.top(spec)):
+        return _error(-1013, "Filter failure: PERCENT_PRICE_BY_SIDE")
     client_id = p("newClientOrderId") or secrets.token_urlsafe(16)[:22]
     result = call.account.place(spec, side, price, qty, tif, client_id)
     if isinstance(result, Forced):

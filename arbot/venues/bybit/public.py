@@ -197,12 +197,14 @@ class BybitParser(FrameParser):
 
 # Public REST: instruments and the server clock.
 
-INSTRUMENTS_PATH = "/v5/market/instruments-info?category=spot&limit=1000"
+# "Get Instruments Info" (`market/instrument.mdx`): "Spot does not support pagination, so
+# `limit`, `cursor` are invalid": one answer lists every spot symbol.
+INSTRUMENTS_PATH = "/v5/market/instruments-info?category=spot"
 TIME_PATH = "/v5/market/time"
 
 
 def _instruments(body: str | bytes) -> list[Instrument]:
-    """One page of instruments (up to 1000; the spot list is ~600 symbols)."""
+    """Every spot instrument: spot is never paginated (`nextPageCursor` is not read)."""
     resp = msgspec.json.decode(body, type=_InstrumentsResponse)
     if resp.retCode != 0 or resp.result is None:
         raise ValueError(f"bybit instruments: error {resp.retCode}: {resp.retMsg}")
@@ -227,7 +229,6 @@ class _TimeResponse(msgspec.Struct):
 
 class _LotSizeFilter(msgspec.Struct):
     basePrecision: str
-    minOrderQty: str
     minOrderAmt: str = "0"
 
 
@@ -246,7 +247,6 @@ class _Symbol(msgspec.Struct):
 
 class _Result(msgspec.Struct):
     items: list[_Symbol] = msgspec.field(name="list")
-    nextPageCursor: str = ""
 
 
 class _InstrumentsResponse(msgspec.Struct):
@@ -256,10 +256,13 @@ class _InstrumentsResponse(msgspec.Struct):
 
 
 def _instrument(s: _Symbol) -> Instrument:
+    """`market/instrument.mdx`, spot `lotSizeFilter`: `minOrderQty` is "deprecated, no
+    longer check `minOrderQty`, check `minOrderAmt` instead" (the order's value in
+    quote coin), so a spot order's only minimum is its notional."""
     lot = s.lotSizeFilter
     return Instrument(venue=Venue.BYBIT, symbol=f"{s.baseCoin}-{s.quoteCoin}", venue_id=s.symbol,
                       base=s.baseCoin, quote=s.quoteCoin, tick_size=s.priceFilter.tickSize,
-                      lot_size=lot.basePrecision, min_qty=lot.minOrderQty,
+                      lot_size=lot.basePrecision, min_qty="0",
                       min_notional=lot.minOrderAmt, status=s.status,
                       trading=s.status == "Trading")
 
@@ -311,6 +314,7 @@ class BybitAdapter(Adapter):
     # Signed REST: requests and their answers (`rest`).
     sign_place = staticmethod(rest.sign_place)
     sign_status = staticmethod(rest.sign_status)
+    sign_status_history = staticmethod(rest.sign_status_history)
     sign_cancel = staticmethod(rest.sign_cancel)
     sign_balances = staticmethod(rest.sign_balances)
     sign_fee_rates = staticmethod(rest.sign_fee_rates)

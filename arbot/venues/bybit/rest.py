@@ -1,7 +1,7 @@
 """Bybit v5 spot signed REST: requests, signing, and the answers parsed.
 
 Shapes from the official docs (`bybit-exchange/docs` `docs/v5/order/{create-order,
-cancel-order,open-order}.mdx`, `docs/v5/account/{wallet-balance,fee-rate}.mdx`,
+cancel-order,open-order,order-list}.mdx`, `docs/v5/account/{wallet-balance,fee-rate}.mdx`,
 `docs/v5/enum.mdx` for `orderStatus` and the "Spot Fee Currency Instruction"). Every
 answer is `{"retCode":0,"retMsg":"OK","result":{..},"retExtInfo":{},"time":..}`; a
 non-zero retCode never reaches these parsers (the adapter's ErrorTable turns it into a
@@ -195,11 +195,12 @@ def parse_fee_rates(body: bytes, venue_symbol: str) -> FeeRates:
 
 # "600 requests within a 5-second window per IP", every request counting one; private
 # endpoints also have per-UID limits (spot, `rate-limit.mdx`): create and cancel 20/s,
-# wallet-balance 50/s, fee-rate 5/s; realtime orders 50/s.
+# wallet-balance 50/s, fee-rate 5/s; realtime and history orders 50/s.
 LIMITS = RestLimits(overall=RateLimit(600, 5.0), endpoints={
     "/v5/order/create": Endpoint(limit=RateLimit(20, 1.0)),
     "/v5/order/cancel": Endpoint(limit=RateLimit(20, 1.0)),
     "/v5/order/realtime": Endpoint(limit=RateLimit(50, 1.0)),
+    "/v5/order/history": Endpoint(limit=RateLimit(50, 1.0)),
     "/v5/account/wallet-balance": Endpoint(limit=RateLimit(50, 1.0)),
     "/v5/account/fee-rate": Endpoint(limit=RateLimit(5, 1.0)),
 })
@@ -253,6 +254,16 @@ def sign_place(creds: Credentials, order: OrderRequest, ts_ms: int) -> SignedReq
 
 def sign_status(creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
     return _signed(creds, "GET", "/v5/order/realtime", {
+        "category": "spot", "symbol": ref.venue_symbol, "orderLinkId": ref.client_id},
+        ts_ms)
+
+
+def sign_status_history(creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
+    """`GET /v5/order/history` (`order/order-list.mdx`), answered like realtime (`list`
+    of the same order rows). `open-order.mdx`: "After a server release or restart,
+    filled, cancelled, and rejected orders of Unified account should only be queried
+    through order history"."""
+    return _signed(creds, "GET", "/v5/order/history", {
         "category": "spot", "symbol": ref.venue_symbol, "orderLinkId": ref.client_id},
         ts_ms)
 

@@ -3,7 +3,9 @@
 Sources: bybit-exchange/docs `docs/v5/guide.mdx` (signing, timestamp rule),
 `order/create-order.mdx` and `order/cancel-order.mdx` (an ack of `orderId` and
 `orderLinkId` only: "please use the websocket to confirm the order status"),
-`order/open-order.mdx` (GET /v5/order/realtime fields), `account/wallet-balance.mdx`
+`order/open-order.mdx` (GET /v5/order/realtime fields; after a restart of Bybit's side
+finished orders are only in history, `restart_service`), `order/order-list.mdx` (GET
+/v5/order/history), `account/wallet-balance.mdx`
 and `account/fee-rate.mdx`, `rate-limit/rate-limit.mdx` (retCode 10006 "Too many
 visits!" with HTTP 200 and the X-Bapi-Limit* headers), `error.mdx` (10002/10003/10004
 and the 1701xx spot codes); wallet coin fields as in recorded UNIFIED responses
@@ -81,9 +83,13 @@ class BybitPrivate(PrivateApi):
     venue = Venue.BYBIT
     scheme = SCHEME
     first_order_id = 1_900_000_000_000_000_001
+    # `market/instrument.mdx`: minOrderQty is "deprecated, no longer check minOrderQty,
+    # check minOrderAmt instead".
+    checks_min_qty = False
 
     def routes(self) -> Mapping[tuple[str, str], Handler]:
         return {("POST", "/v5/order/create"): _place, ("GET", "/v5/order/realtime"): _query,
+                ("GET", "/v5/order/history"): _history,
                 ("POST", "/v5/order/cancel"): _cancel,
                 ("GET", "/v5/account/wallet-balance"): _wallet,
                 ("GET", "/v5/account/fee-rate"): _fee_rate}
@@ -189,10 +195,31 @@ def _query(call: Call) -> Reply:
         orders: list[SimOrder] = []
     elif ids != (None, None):
         found = call.account.find(client_id=ids[0], order_id=ids[1])
-        orders = [] if found is None else [found]
+        # "After a server release or restart, filled, cancelled, and rejected orders of
+        # Unified account should only be queried through order history."
+        orders = [] if found is None or call.account.history_only(found) else [found]
     else:
         orders = [o for o in reversed(call.account.view().orders) if o.is_open
                   and symbol in (None, BybitProtocol.venue_id(o.spec))]
+    result = {"list": [_row(o) for o in orders], "nextPageCursor": "", "category": "spot"}
+    return Reply(200, _envelope(result, call.now_ms))
+
+
+def _history(call: Call) -> Reply:
+    """`GET /v5/order/history` (`order/order-list.mdx`): finished orders, newest first,
+    by `orderId`, `orderLinkId` or `symbol`, at most `limit` ([1, 50], default 20). The
+    simulator's clock never runs past the 24 hours a cancelled order stays listed."""
+    if (bad := _spot(call)) is not None:
+        return bad
+    raw = call.text("limit") or "20"
+    if not raw.isdigit() or not 1 <= int(raw) <= 50:
+        return _error(call, 10001, "params error: limit invalid")
+    ids = _ids(call)
+    symbol = call.text("symbol")
+    orders = [] if ids is None else [
+        o for o in reversed(call.account.view().orders) if not o.is_open
+        and ids[0] in (None, o.client_id) and ids[1] in (None, o.order_id)
+        and symbol in (None, BybitProtocol.venue_id(o.spec))][: int(raw)]
     result = {"list": [_row(o) for o in orders], "nextPageCursor": "", "category": "spot"}
     return Reply(200, _envelope(result, call.now_ms))
 
