@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import enum
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 import msgspec
 
@@ -153,6 +153,31 @@ class Limits(msgspec.Struct, frozen=True):
     frame_bytes: int
     streams_per_connection: int
     sends_per_s: float = 5.0
+
+
+class FeedAdapter(Protocol):
+    """What the feed loop asks of a stream's adapter: the public `Adapter`, or a private
+    stream's (`arbot.exchanges.privatefeed`)."""
+
+    @property
+    def venue(self) -> Venue: ...
+
+    @property
+    def heartbeat(self) -> Heartbeat: ...
+
+    @property
+    def limits(self) -> Limits: ...
+
+    @property
+    def ack_per_arg(self) -> bool: ...
+
+    @property
+    def max_connection_age_s(self) -> float | None: ...
+
+    def subscribe_frames(self, venue_ids: Sequence[str], depth: bool = False) -> list[str]: ...
+
+    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter
+                   ) -> FrameParser: ...
 
 
 class Adapter(abc.ABC):

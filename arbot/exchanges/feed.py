@@ -21,6 +21,7 @@ import aiohttp
 
 from arbot.depth.board import VENUE_ORDER
 from arbot.domain import FeedState
+from arbot.exchanges.base import Adapter
 from arbot.exchanges.feedbase import FeedBase
 from arbot.exchanges.feedbase import aiohttp_connect as aiohttp_connect
 from arbot.exchanges.link import Link
@@ -103,21 +104,25 @@ class Feed(FeedBase):
         if depth is None:
             return Link(ws, stack, self.adapter.new_parser(self._symbols, self.drops),
                         self._clock())
-        link = Link(ws, stack, self.adapter.new_depth_parser(self._symbols, self.drops,
-                                                             depth.board), self._clock())
+        adapter = self.adapter
+        assert isinstance(adapter, Adapter)  # depth books come from public channels only
+        link = Link(ws, stack, adapter.new_depth_parser(self._symbols, self.drops,
+                                                        depth.board), self._clock())
         link.resyncer = self._resyncer(depth, link)
         return link
 
     def _resyncer(self, depth: DepthFeed, link: Link) -> Resyncer:
         """The link's book resyncs, over this connection's symbols."""
         venue_ids = {s: v for v in self.venue_ids if (s := self._symbols(v)) is not None}
-        venue = self.adapter.venue
+        adapter = self.adapter
+        assert isinstance(adapter, Adapter)
+        venue = adapter.venue
 
         def synced(symbol: str) -> bool:
             book = depth.board.books[VENUE_ORDER.index(venue)].get(symbol)
             return book is not None and book.synced
 
-        return Resyncer(self.adapter, venue_ids, depth.fetch, lambda q: self._deliver(q, link),
+        return Resyncer(adapter, venue_ids, depth.fetch, lambda q: self._deliver(q, link),
                         synced, raw_snapshot=depth.raw_snapshot, clock=self._clock,
                         wall_ns=self._wall_ns, sleep=self._sleep)
 

@@ -31,7 +31,7 @@ from arbot.domain import (
     VenueError,
 )
 from arbot.events import FeedSink
-from arbot.exchanges.base import Adapter, DropCounter
+from arbot.exchanges.base import DropCounter, FeedAdapter
 from arbot.exchanges.depthparser import NO_SNAPSHOT
 from arbot.exchanges.lag import LagTracker
 from arbot.exchanges.link import Link
@@ -75,7 +75,7 @@ class FeedBase:
 
     def __init__(
         self,
-        adapter: Adapter,
+        adapter: FeedAdapter,
         url: str,
         venue_ids: Sequence[str],
         symbols: Callable[[str], str | None],

@@ -77,6 +77,9 @@ class VenueAccount:
         self._rejects: deque[Forced] = deque()
         self._history_only: set[int] = set()
         self._caps: deque[Decimal] = deque()
+        self.listeners: list[Callable[[SimOrder], None]] = []
+        """Told of every order placed or cancelled, after its balances moved (the
+        private streams push from here)."""
 
     # --- test knobs ----------------------------------------------------------------
 
@@ -150,6 +153,7 @@ class VenueAccount:
         self._orders[order.order_id] = order
         if client_id:
             self._by_client[client_id] = order.order_id
+        self._tell(order)
         return order
 
     def cancel(self, *, client_id: str | None = None, order_id: int | None = None
@@ -163,7 +167,12 @@ class VenueAccount:
         self._move(asset, amount, -amount)
         order = replace(order, state=State.CANCELED, updated_ms=self._now_ms())
         self._orders[order.order_id] = order
+        self._tell(order)
         return order
+
+    def _tell(self, order: SimOrder) -> None:
+        for listener in self.listeners:
+            listener(order)
 
     # --- internals -----------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from arbot.sim.private import Handler as PrivateHandler
 from arbot.sim.restfault import ArmedRestFault, RestFault
 from arbot.sim.session import Session
 from arbot.sim.shared import Shared
+from arbot.sim.streamhub import StreamHub
 from arbot.sim.truth import Truth
 from arbot.sim.wire import Ctx, RestHandler, RestRequest, VenueProtocol, dumps
 from arbot.venues import VenueClasses
@@ -91,6 +92,9 @@ class SimServer(AccountControls):
         self._lookup: dict[Venue, dict[str, SymbolSpec]] = {
             v: {p.venue_id(s): s for s in self.catalog.specs} for v, p in self.protocols.items()}
         self.desk = TradingDesk(cfg, self.catalog, self.model, self.clock, self._lookup)
+        self.streams = StreamHub(self.desk.accounts, self.desk.credentials, cfg.heartbeat_for,
+                                 self.clock.now_ms)
+        """The private streams (orders, fills, balances) and their faults."""
         self._sessions: dict[Venue, set[Session]] = {v: set() for v in Venue}
         self._rest_faults: dict[Venue, ArmedRestFault] = {}
         self._rng = np.random.default_rng([cfg.seed, 1])
@@ -110,6 +114,9 @@ class SimServer(AccountControls):
                                    self._ws_handler(proto))
             for path, handler in proto.rest_routes().items():
                 app.router.add_get(prefix + path, self._rest_handler(venue, handler))
+            if venue in self.streams.apis:
+                app.router.add_get(prefix + self.streams.apis[venue].path,
+                                   self.streams.handler(venue))
             for (method, path), private in self.desk.apis[venue].routes().items():
                 app.router.add_route(method, prefix + path,
                                      self._private_handler(venue, private))
@@ -134,6 +141,7 @@ class SimServer(AccountControls):
         self._market = self._books = None
         for venue in Venue:
             self.drop_all(venue, count=False)
+        await self.streams.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -169,6 +177,10 @@ class SimServer(AccountControls):
         ws_path = self.protocols[venue].ws_paths[0]
         return VenueUrls(f"{self._base('ws')}/{venue.value}{ws_path}",
                          f"{self._base('http')}/{venue.value}")
+
+    def private_ws_url(self, venue: Venue) -> str:
+        """The venue's private stream (orders, fills, balances)."""
+        return f"{self._base('ws')}/{venue.value}{self.streams.apis[venue].path}"
 
     def ws_urls(self, venue: Venue) -> tuple[str, ...]:
         """Every WS path the venue serves (e.g. `/ws`, `/ws/<streams>`, `/stream`)."""

@@ -2,7 +2,10 @@
 
 Both IOC orders are started in the same loop iteration, so neither waits for the other.
 An answer lost to a timeout or a 5xx is recovered by looking the order up by client id
-(the venue may have filled it); an acknowledged order is polled until it is final. If
+(the venue may have filled it). An acknowledged order's final state is taken from the
+venue's private stream when it is live; REST lookups take over when the stream says
+nothing of the order for `STREAM_SILENCE_S`, or reconnected since the order was sent
+(pushes in the gap are lost), and poll until it is final. If
 the legs filled unevenly, the policy has `ttl_s` to fix it:
 
 * unwind: trade the excess back on the venue where it filled,
@@ -39,6 +42,7 @@ from arbot.trading.quantize import limit_price, rule, text
 log = logging.getLogger("arbot.trading")
 
 POLL_S = 0.05
+STREAM_SILENCE_S = 1.0  # how long the stream may be silent about an order before REST
 FINAL_WAIT_S = 5.0
 WINDOW_POLL_S = 0.5  # lookups while a missing order's request window runs out
 RETRY_GAP_S = 0.05
@@ -98,9 +102,11 @@ async def final_report(ex: Executor, req: OrderRequest, placing: bool,
     order" is final only once the venue's request window has passed since the order was
     signed: until then the request may still be on its way and be filled."""
     report: OrderReport | None = None
+    epoch = ex.stream_epoch(req.venue)  # the stream that will push the order's fills
     sent = time.monotonic()
     deadline = sent + FINAL_WAIT_S
     poll = POLL_S
+    wait = STREAM_SILENCE_S if epoch is not None else poll
     while True:
         try:
             report = await (ex.place(req, check) if placing and report is None
@@ -127,7 +133,21 @@ async def final_report(ex: Executor, req: OrderRequest, placing: bool,
                                            status=OrderStatus.UNKNOWN, error=str(exc))
         if report.status.final or time.monotonic() > deadline:
             return report
-        await asyncio.sleep(poll)
+        pushed = await _pushed_or_slept(ex, req, epoch, wait)
+        if pushed is not None:
+            return pushed
+        wait = poll
+
+
+async def _pushed_or_slept(ex: Executor, req: OrderRequest, epoch: int | None,
+                           wait_s: float) -> OrderReport | None:
+    """The order's final report if the stream it was sent under pushes it within
+    `wait_s`; else None: at once when that stream reconnects during the wait (ask REST
+    now), after `wait_s` when it is silent or already gone (poll REST)."""
+    if epoch is None or ex.stream_epoch(req.venue) != epoch:
+        await asyncio.sleep(wait_s)
+        return None
+    return await ex.pushed(req, epoch, wait_s)
 
 
 def send_legs(plan: TradePlan, ex: Executor, check: SendCheck | None = None) -> Legs:

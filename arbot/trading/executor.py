@@ -40,6 +40,17 @@ class Executor(Protocol):
         """Whether this executor can ask `venue` about a live order (live, with keys)."""
         ...
 
+    def stream_epoch(self, venue: Venue) -> int | None:
+        """The epoch of the venue's live private stream, None without one: an order's
+        final state is then waited for on the stream (`pushed`) before REST is asked."""
+        ...
+
+    async def pushed(self, req: OrderRequest, epoch: int, wait_s: float
+                     ) -> OrderReport | None:
+        """The order's final report if its venue's stream pushes it within `wait_s` and
+        stays on `epoch`; None (look it up) on silence or a reconnect."""
+        ...
+
     def blocked(self, venue: Venue) -> str:
         """Why no order can go to `venue` now ("" when it can): no keys, rate limited."""
         ...

@@ -2,8 +2,11 @@
 
 Every venue's keys come from the environment (or, in `--demo`, from the simulator); a
 venue without keys cannot be traded, and a trade that needs it is refused before any
-order. Fills are booked in the ledger once, when an order's report is final, and the
-ledger is reloaded from the venues now and then to catch what they know better.
+order. An order's final state comes from the venue's private stream when it is live
+(`inbox`, fed by `arbot.exchanges.privatefeed`), else from REST lookups; a venue whose
+stream login is refused cannot be traded until it logs in. Fills are booked in the
+ledger once, when an order's report is final, and the ledger is reloaded from the
+venues now and then to catch what they know better.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from arbot.tradekinds import TradingMode
 from arbot.trading.executor import SendCheck
 from arbot.trading.ledger import Ledger
 from arbot.trading.preflight import Instruments
+from arbot.trading.streaminbox import StreamInbox
 
 log = logging.getLogger("arbot.trading")
 
@@ -33,6 +37,7 @@ class LiveExecutor:
         self.clients = dict(clients)
         self.instruments = instruments
         self.ledger = ledger
+        self.inbox = StreamInbox()  # the private streams' sink
         self._booked: set[str] = set()
 
     def _client(self, venue: Venue) -> PrivateClient | None:
@@ -95,7 +100,15 @@ class LiveExecutor:
             return f"no API keys for {venue}"
         if client.paused:
             return f"{venue} is paused after a rate-limit answer"
-        return ""
+        return self.inbox.refused(venue)
+
+    def stream_epoch(self, venue: Venue) -> int | None:
+        return self.inbox.live_epoch(venue)
+
+    async def pushed(self, req: OrderRequest, epoch: int, wait_s: float
+                     ) -> OrderReport | None:
+        update = await self.inbox.final(req.venue, req.client_id, epoch, wait_s)
+        return None if update is None else self._book(req, update.report())
 
     async def balances(self, venue: Venue) -> dict[str, Balance]:
         client = self._client(venue)

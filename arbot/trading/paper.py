@@ -159,6 +159,13 @@ class PaperExecutor:
     def blocked(self, venue: Venue) -> str:
         return ""
 
+    def stream_epoch(self, venue: Venue) -> int | None:
+        return None  # a paper order's report is final when placed
+
+    async def pushed(self, req: OrderRequest, epoch: int, wait_s: float
+                     ) -> OrderReport | None:
+        return None
+
     async def balances(self, venue: Venue) -> dict[str, Balance]:
         return {asset: Balance(asset=asset, free=free)
                 for asset, free in self.ledger.snapshot().get(venue, {}).items()}

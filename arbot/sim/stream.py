@@ -1,0 +1,185 @@
+"""Private streams, the part every venue shares: what a venue's stream module provides,
+the login check, and one client connection.
+
+A venue's `sim_stream` module is a `StreamApi`: its path, how it answers client frames
+(login, subscribe, ping) and how it words an order's change and a balance change. The
+connection (`StreamConn`) owns the socket: a receive loop answering the client, a send
+queue that pushes may also fill from the account's callbacks, the venue's heartbeat rule
+(client pings within an idle timeout, or server pings at the WebSocket level) and the
+faults a test asks for (`arbot.sim.streamhub`).
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+import hmac
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from aiohttp import WSMsgType, web
+
+from arbot.domain import Venue
+from arbot.sim.auth import AuthFailure, Encoding, sign
+from arbot.sim.config import Credentials, Heartbeat
+from arbot.sim.orders import Balance, Fill, SimOrder, State
+from arbot.sim.wire import JsonObj, loads
+
+log = logging.getLogger("arbot.sim")
+
+
+@dataclass
+class Conn:
+    """What a venue's stream module may read and change about one connection."""
+
+    conn_id: str
+    now_ms: Callable[[], int]
+    keys: Mapping[str, Credentials]
+    refuse: AuthFailure | None = None  # a forced refusal of the next logins (a fault)
+    authed: bool = False
+    topics: set[str] = field(default_factory=set)
+    close_after_reply: bool = False  # the venue closes after this answer (failed login)
+
+
+@dataclass(frozen=True)
+class Login:
+    """A login as a venue's frame carries it, to check the same way for all."""
+
+    key: str
+    timestamp_ms: int | None  # None: unreadable
+    signature: str
+    prehash: bytes
+    encoding: Encoding
+    passphrase: str | None = None
+
+
+def check_login(login: Login, conn: Conn, fresh: Callable[[int, int], bool]
+                ) -> AuthFailure | None:
+    """The first thing wrong with a login (None: accepted), in the order REST checks;
+    `fresh(timestamp_ms, now_ms)` is the venue's window."""
+    if conn.refuse is not None:
+        return conn.refuse
+    creds = conn.keys.get(login.key)
+    if creds is None:
+        return AuthFailure.UNKNOWN_KEY
+    if login.passphrase is not None and not hmac.compare_digest(
+            login.passphrase.encode(), creds.passphrase.encode()):
+        return AuthFailure.BAD_PASSPHRASE
+    if login.timestamp_ms is None:
+        return AuthFailure.BAD_TIMESTAMP
+    if not fresh(login.timestamp_ms, conn.now_ms()):
+        return AuthFailure.EXPIRED
+    expected = sign(creds.secret, login.prehash, login.encoding)
+    given = login.signature.lower() if login.encoding == "hex" else login.signature
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return AuthFailure.BAD_SIGNATURE
+    return None
+
+
+def read_object(text: str) -> JsonObj | None:
+    """A client frame as a JSON object; None when it is not one."""
+    obj = loads(text)
+    return obj if isinstance(obj, dict) else None
+
+
+def new_fills(order: SimOrder) -> tuple[Fill, ...]:
+    """The fills an order's change brings: every fill when it was placed (an order
+    matches only then), none when it was cancelled."""
+    return () if order.state is State.CANCELED else order.fills
+
+
+class StreamApi(abc.ABC):
+    """One venue's private stream as the simulator serves it."""
+
+    venue: ClassVar[Venue]
+    path: ClassVar[str]  # under the venue's prefix
+    server_pings: ClassVar[bool] = False  # WebSocket pings from the server (else clients')
+
+    @abc.abstractmethod
+    def handle(self, text: str, conn: Conn) -> list[bytes]:
+        """Answers to one client frame; may log the connection in, subscribe it, or ask
+        for it to be closed after the answer."""
+
+    @abc.abstractmethod
+    def order_frames(self, order: SimOrder, conn: Conn) -> list[bytes]:
+        """The pushes for an order's new state (its fills included), for what `conn`
+        subscribed."""
+
+    @abc.abstractmethod
+    def balance_frames(self, balances: Mapping[str, Balance], conn: Conn) -> list[bytes]:
+        """The pushes for changed balances, for what `conn` subscribed."""
+
+
+class StreamConn:
+    """One client of a private stream. `run()` returns when the connection is over."""
+
+    def __init__(self, api: StreamApi, ws: web.WebSocketResponse, request: web.Request,
+                 conn: Conn, heartbeat: Heartbeat, name: str) -> None:
+        self.api, self.ws, self.conn, self.name = api, ws, conn, name
+        self._heartbeat = heartbeat
+        self._transport = request.transport
+        self._loop = asyncio.get_running_loop()
+        self._last_heard = self._loop.time()
+        self._out: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(self._send_loop(), name=f"{self.name}-send")]
+        if not self.api.server_pings:
+            tasks.append(asyncio.create_task(self._idle_watch(), name=f"{self.name}-idle"))
+        try:
+            async for msg in self.ws:
+                if msg.type is WSMsgType.TEXT:
+                    self._last_heard = self._loop.time()
+                    self._answer(msg.data)
+                elif msg.type is WSMsgType.ERROR:
+                    break
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks)
+
+    def push(self, frames: list[bytes], delay_s: float = 0.0) -> None:
+        """Queue frames for this client, now or after `delay_s` (a late push)."""
+        if delay_s > 0:
+            self._loop.call_later(delay_s, self.push, frames)
+            return
+        for frame in frames:
+            self._out.put_nowait(frame)
+
+    def abort(self) -> None:
+        """Cut the TCP connection without a close frame, as a network failure would."""
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _answer(self, text: str) -> None:
+        try:
+            replies = self.api.handle(text, self.conn)
+        except Exception:  # a protocol bug must not take the server down
+            log.exception("%s: handling %.200r failed", self.name, text)
+            return
+        self.push(replies)
+        if self.conn.close_after_reply:
+            self._out.put_nowait(b"")  # the close, after the answers
+
+    async def _send_loop(self) -> None:
+        while True:
+            frame = await self._out.get()
+            if not frame:
+                await self.ws.close()
+                return
+            with contextlib.suppress(ConnectionError):
+                await self.ws.send_str(frame.decode())
+
+    async def _idle_watch(self) -> None:
+        """Client-ping venues close a connection that said nothing for too long."""
+        limit = self._heartbeat.idle_timeout_s
+        while True:
+            left = self._last_heard + limit - self._loop.time()
+            if left <= 0:
+                log.info("%s: no ping for %.0f s, closing", self.name, limit)
+                await self.ws.close()
+                return
+            await asyncio.sleep(left)

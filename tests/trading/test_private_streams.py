@@ -1,0 +1,125 @@
+"""Orders confirmed by each venue's private stream, and REST taking over when the stream
+cannot: over real sockets against the simulator, for every venue, with the simulator's
+stream faults (dropped mid-trade, a late push, an order never pushed, a refused login).
+
+"By the stream" is shown by the simulator's count of REST requests: an order known from
+its push costs the one request that placed it and no lookup."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from arbot.domain import OrderStatus, Venue
+from arbot.privateevents import StreamState
+from arbot.sim import SimConfig, SimServer
+from arbot.sim.auth import AuthFailure
+from arbot.sim.config import Dislocations
+from arbot.sim.streamhub import SERVED
+from arbot.trading.execution import final_report
+from tests.conftest import until
+from tests.trading.streams import SYMBOL, crossing, streamed
+
+QUIET = SimConfig(symbols=(SYMBOL,), rate=20, dislocations=Dislocations(rate_per_s=0.0))
+VENUES = pytest.mark.parametrize("venue", SERVED)
+
+
+def requests(sim: SimServer, venue: Venue) -> int:
+    return sim.stats[venue].rest_requests
+
+
+@VENUES
+async def test_a_fill_is_known_from_the_stream_without_a_lookup(venue: Venue) -> None:
+    async with SimServer(QUIET) as sim, aiohttp.ClientSession() as session, \
+            streamed(sim, venue, session) as s:
+        pushed: list[tuple[Venue, dict[str, object]]] = []
+        s.executor.inbox.on_balances = lambda v, b: pushed.append((v, dict(b)))
+        req = crossing(sim, venue, "abstream1b")
+        before = requests(sim, venue)
+        report = await final_report(s.executor, req, True)
+        order = sim.account(venue).order(req.client_id)
+        assert order is not None and report.status is OrderStatus.FILLED, report
+        assert report.filled_qty == pytest.approx(float(order.filled))
+        assert report.fee == pytest.approx(float(order.fee))
+        assert requests(sim, venue) - before == 1  # the place; no lookup
+        await until(lambda: pushed, "the balances to be pushed")
+        held = s.executor.inbox.balances[venue]
+        for asset in ("BTC", "USDT"):
+            assert held[asset].free == pytest.approx(float(sim.account(venue).balances[asset].free))
+        assert all(v is venue for v, _ in pushed)
+
+
+@VENUES
+async def test_a_stream_dropped_mid_trade_leaves_the_fill_to_rest(venue: Venue) -> None:
+    async with SimServer(QUIET) as sim, aiohttp.ClientSession() as session, \
+            streamed(sim, venue, session) as s:
+        epoch = s.executor.stream_epoch(venue)
+        sim.streams.drop_on_next_order(venue)
+        req = crossing(sim, venue, "abdropped1b")
+        before = requests(sim, venue)
+        report = await final_report(s.executor, req, True)
+        order = sim.account(venue).order(req.client_id)
+        assert order is not None and report.status is OrderStatus.FILLED, report
+        assert report.filled_qty == pytest.approx(float(order.filled))
+        assert requests(sim, venue) - before >= 2  # the place, then the lookup
+        await until(lambda: (s.executor.stream_epoch(venue) or 0) > (epoch or 0),
+                    "the stream to come back on a new socket")
+
+
+@VENUES
+async def test_a_late_push_after_the_rest_answer_is_booked_once(venue: Venue) -> None:
+    async with SimServer(QUIET) as sim, aiohttp.ClientSession() as session, \
+            streamed(sim, venue, session) as s:
+        sim.streams.delay_pushes(venue, 2.0)  # past the stream's silence allowance
+        req = crossing(sim, venue, "ablate1b")
+        before = requests(sim, venue)
+        base_before = s.executor.ledger.snapshot().get(venue, {}).get("BTC", 0.0)
+        report = await final_report(s.executor, req, True)
+        assert report.status is OrderStatus.FILLED, report
+        assert requests(sim, venue) - before >= 2
+        await until(lambda: s.executor.inbox.latest(venue, req.client_id) is not None,
+                    "the late push")
+        late = s.executor.inbox.latest(venue, req.client_id)
+        assert late is not None and late.filled_qty == pytest.approx(report.filled_qty)
+        moved = s.executor.ledger.snapshot()[venue]["BTC"] - base_before
+        assert moved == pytest.approx(report.filled_qty - report.fee)  # booked once
+
+
+@VENUES
+async def test_an_order_the_stream_never_mentions_is_found_by_rest(venue: Venue) -> None:
+    async with SimServer(QUIET) as sim, aiohttp.ClientSession() as session, \
+            streamed(sim, venue, session) as s:
+        sim.streams.mute_next_orders(venue)
+        req = crossing(sim, venue, "abmute1b")
+        report = await final_report(s.executor, req, True)
+        assert report.status is OrderStatus.FILLED, report
+        assert s.executor.inbox.latest(venue, req.client_id) is None
+
+
+@VENUES
+@pytest.mark.parametrize(("failure", "words"), [
+    (AuthFailure.UNKNOWN_KEY, "invalid or revoked"),
+    (AuthFailure.EXPIRED, "timestamp"),
+    (AuthFailure.BAD_SIGNATURE, "signature"),
+])
+async def test_a_refused_login_pauses_the_venue_with_one_clear_message(
+        venue: Venue, failure: AuthFailure, words: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    async with SimServer(QUIET) as sim, aiohttp.ClientSession() as session:
+        sim.streams.refuse_logins(venue, failure)
+        async with streamed(sim, venue, session, live=False) as s:
+            await until(lambda: s.executor.blocked(venue), "the venue to be paused")
+            why = s.executor.blocked(venue)
+            assert str(venue) in why and words in why, why
+            status = s.executor.inbox.status[venue]
+            assert status.state is StreamState.REFUSED
+            await until(lambda: s.feed.reconnects >= 2, "a second refused attempt")
+            said = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+            assert len(said) == 1, said  # once, not once per attempt
+            creds = sim.credentials(venue)
+            for text in (why, *said):
+                assert creds.secret not in text and creds.key not in text
+            sim.streams.refuse_logins(venue, None)
+            await until(lambda: s.executor.stream_epoch(venue) is not None,
+                        "the stream to log in once the keys are good")
+            assert s.executor.blocked(venue) == ""
