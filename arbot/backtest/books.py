@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Protocol
 
 from arbot.backtest.source import Window, window_sql
 from arbot.depth.board import VENUE_ORDER, DepthBoard
@@ -63,24 +63,22 @@ class ReplayBooks:
     `board` is None while the segment replays by the top of book (`[market] depth = 1`):
     snapshots are then read past and nothing is kept."""
 
-    def __init__(self, conn: sqlite3.Connection, window: Window, page_rows: int = PAGE_ROWS,
-                 run_start_ns: int | None = None) -> None:
-        """`run_start_ns`: when the recorded run the window starts in began, so a window
+    def __init__(self, rows: sqlite3.Connection | BookRows, window: Window,
+                 page_rows: int = PAGE_ROWS, run_start_ns: int | None = None) -> None:
+        """`rows`: a recording (read with `SqliteBookRows`) or any other `BookRows`.
+        `run_start_ns`: when the recorded run the window starts in began, so a window
         that starts mid-run begins with each book's latest snapshot of that run (see
-        `_before`)."""
-        self._conn = conn
-        self._rows = page_rows
-        self._window = window
-        self._after: tuple[int, int] | None = None
+        `SqliteBookRows.before`)."""
+        self._rows = (SqliteBookRows(rows, window, page_rows)
+                      if isinstance(rows, sqlite3.Connection) else rows)
         self._page: list[Row] = []
         self._pos = 0
-        self._done = False
         self.board: DepthBoard | None = None
         self.applied = 0  # snapshots put into a board
         self.next_ns = NEVER  # receive time of the next snapshot
         self._fill()
         if window.since_ns is not None:
-            self._page[:0] = self._before(window.since_ns, run_start_ns)
+            self._page[:0] = self._rows.before(window.since_ns, run_start_ns)
             self.next_ns = self._page[0][1] if self._page else NEVER
 
     def start(self, levels: int) -> DepthBoard | None:
@@ -137,7 +135,37 @@ class ReplayBooks:
 
         return books_then
 
-    def _before(self, since_ns: int, run_start_ns: int | None) -> list[Row]:
+    def _fill(self) -> None:
+        """The next page, or NEVER when there is none."""
+        self._page, self._pos = self._rows.next_page(), 0
+        self.next_ns = self._page[0][1] if self._page else NEVER
+
+
+class BookRows(Protocol):
+    """Book snapshot rows in (receive time, id) order, paged."""
+
+    def next_page(self) -> list[Row]:
+        """The next rows; [] when there are no more."""
+        ...
+
+    def before(self, since_ns: int, run_start_ns: int | None) -> list[Row]:
+        """Each book's latest snapshot in the `LOOK_BACK_NS` before `since_ns` (from
+        `run_start_ns` on, when given), in (receive time, id) order."""
+        ...
+
+
+class SqliteBookRows:
+    """`BookRows` of a recording, in keyset pages over `book_snapshots_ts`."""
+
+    def __init__(self, conn: sqlite3.Connection, window: Window, page_rows: int = PAGE_ROWS
+                 ) -> None:
+        self._conn = conn
+        self._rows = page_rows
+        self._window = window
+        self._after: tuple[int, int] | None = None
+        self._done = False
+
+    def before(self, since_ns: int, run_start_ns: int | None) -> list[Row]:
         """Each book's latest snapshot in the `LOOK_BACK_NS` (the longest
         `record_books_ms`) before the window, within its run: a window that starts between
         two snapshots then starts with the books as recorded, not with none until each
@@ -160,9 +188,8 @@ class ReplayBooks:
             raise database_error(exc) from exc
         return sorted(rows, key=lambda r: (r[1], r[0]))
 
-    def _fill(self) -> None:
-        """The next page, or NEVER when there is none."""
-        self._page, self._pos = [], 0
+    def next_page(self) -> list[Row]:
+        page: list[Row] = []
         if not self._done:
             clauses, params = window_sql(
                 self._window if self._after is None
@@ -175,16 +202,16 @@ class ReplayBooks:
                 params.extend(self._window.symbols)
             where = " WHERE " + " AND ".join(clauses) if clauses else ""
             try:
-                self._page = self._conn.execute(
+                page = self._conn.execute(
                     "SELECT id, ts_recv_ns, ts_exchange_ms, venue, symbol, bids, asks"
                     f" FROM book_snapshots{where} ORDER BY ts_recv_ns, id LIMIT ?",
                     (*params, self._rows)).fetchall()
             except sqlite3.Error as exc:
                 raise database_error(exc) from exc
-            self._done = len(self._page) < self._rows
-            if self._page:
-                self._after = (self._page[-1][1], self._page[-1][0])
-        self.next_ns = self._page[0][1] if self._page else NEVER
+            self._done = len(page) < self._rows
+            if page:
+                self._after = (page[-1][1], page[-1][0])
+        return page
 
 
 def _top(side: BookSide, price: float, size: float, *, asks: bool) -> None:

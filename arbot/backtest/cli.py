@@ -28,6 +28,7 @@ from arbot.backtest.runner import Options, Progress, Result, run_backtest
 from arbot.backtest.source import PAGE_ROWS, Window
 from arbot.config import ArbotSettings
 from arbot.exchanges.symbols import parse_canonical
+from arbot.research import require
 from arbot.timefmt import parse_time_ns
 
 
@@ -41,10 +42,13 @@ def add_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
                     "receive times; print the report and write it to --out.")
     p.add_argument("--db", type=Path, metavar="PATH",
                    help="recorded database (default [storage] path); opened read-only")
-    p.add_argument("--input", nargs="+", type=Path, metavar="FILE",
-                   help="replay this ArBot database instead of --db, or quote files: Tardis "
-                        "quotes and book_snapshot CSVs, --record-raw <venue>-*.jsonl captures, "
-                        "<SYMBOL>-bookTicker-*.csv files (imported into DIR/input.db first)")
+    p.add_argument("--input", nargs="+", metavar="FILE",
+                   help="replay this ArBot database instead of --db; or a Parquet archive "
+                        "written by `arbot archive` (a folder, or an fsspec URL such as "
+                        "s3://bucket/dir; needs pip install 'arbot[research]'); or quote "
+                        "files: Tardis quotes and book_snapshot CSVs, --record-raw "
+                        "<venue>-*.jsonl captures, <SYMBOL>-bookTicker-*.csv files (imported "
+                        "into DIR/input.db first)")
     p.add_argument("--from", dest="since", metavar="TIME",
                    help="first receive time replayed, inclusive (ISO-8601 UTC or epoch s)")
     p.add_argument("--until", metavar="TIME", help="end of the replay, exclusive")
@@ -85,18 +89,28 @@ def options(args: argparse.Namespace, settings: ArbotSettings,
     if since is not None and until is not None and until <= since:
         raise ValueError("--until must be after --from")
     db = args.db if args.db is not None else Path(settings.storage.path)
+    archive = parquet_archive(args.input)
     if args.input:
         if args.db is not None:
             raise ValueError("use --db or --input, not both")
-        databases = [p for p in args.input if is_database(p)]
-        if databases and len(args.input) > 1:
-            raise ValueError("--input takes one ArBot database, or quote files; not both")
+        inputs = [Path(p) for p in args.input]
+        databases = [p for p in inputs if is_database(p)]
+        if (databases or archive) and len(args.input) > 1:
+            raise ValueError("--input takes one ArBot database or one Parquet archive, or "
+                             "quote files; not both")
+        if archive is not None:
+            require("arbot backtest --input DIR (a Parquet archive)", "pyarrow", "fsspec")
         db = databases[0] if databases else _staged_db(args.out)
     symbols = tuple(dict.fromkeys(args.symbols)) if args.symbols else None
-    return Options(db=db, window=Window(since, until, symbols), out=args.out,
+    return Options(db=db, archive=archive, window=Window(since, until, symbols), out=args.out,
                    page_rows=args.page_rows,
                    use_run_settings=args.settings == "recorded", rules=args.rules,
                    demo_rules=demo_rules)
+
+
+def parquet_archive(inputs: list[str] | None) -> str | None:
+    """The --input that names a Parquet archive (a folder or a URL), if that is what it is."""
+    return next((i for i in inputs or () if "://" in i or Path(i).is_dir()), None)
 
 
 def _staged_db(out: Path | None) -> Path:
@@ -111,7 +125,8 @@ def run(args: argparse.Namespace, settings: ArbotSettings, *,
         demo_rules: InstrumentSource | None = None) -> int:
     """`arbot backtest`; `demo_rules` are the rules demo recordings replay under."""
     opts = options(args, settings, demo_rules)
-    files = [p for p in args.input or () if not is_database(p)]
+    files = ([Path(p) for p in args.input if not is_database(Path(p))]
+             if args.input and opts.archive is None else [])
     if files:
         for report in asyncio.run(stage(files, opts.db)):
             books = (f", {report.books_stored} books ({report.book_duplicates} already there)"

@@ -30,9 +30,9 @@ import random
 from collections.abc import Callable
 
 from arbot.backtest.books import ReplayBooks
+from arbot.backtest.history import Events, Pages
 from arbot.backtest.report import Collector
 from arbot.backtest.segments import Segment
-from arbot.backtest.source import FeedEvents, QuotePages
 from arbot.backtest.store import EpisodeStore
 from arbot.backtest.timers import ReplayTimers
 from arbot.domain import Quote, Venue
@@ -56,8 +56,8 @@ class Replay:
     """One backtest's moving parts. `trader` is None when trading is off; the store and
     the report's collector hear every episode event."""
 
-    def __init__(self, segments: list[Segment], first: int, pages: QuotePages,
-                 events: FeedEvents, collector: Collector, store: EpisodeStore,
+    def __init__(self, segments: list[Segment], first: int, pages: Pages,
+                 events: Events, collector: Collector, store: EpisodeStore,
                  trader: Trader | None, ledger: Ledger | None, rng: random.Random,
                  instruments: Instruments, timers: ReplayTimers,
                  books: ReplayBooks | None = None) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import random
 import shutil
-import sqlite3
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -20,7 +19,8 @@ from pathlib import Path
 from typing import Literal
 
 from arbot.backtest import source, store
-from arbot.backtest.books import ReplayBooks, has_books
+from arbot.backtest.books import ReplayBooks
+from arbot.backtest.history import History, open_history
 from arbot.backtest.output import iso
 from arbot.backtest.replay import Replay
 from arbot.backtest.report import Collector, summarize
@@ -48,6 +48,7 @@ OUT_DB = "backtest.db"
 class Options:
     db: Path
     window: source.Window = field(default_factory=source.Window)
+    archive: str | None = None  # a Parquet archive (folder or fsspec URL) read instead of db
     out: Path | None = None
     page_rows: int = source.PAGE_ROWS
     use_run_settings: bool = True  # False: the configuration's settings for every run
@@ -72,27 +73,25 @@ async def run_backtest(settings: ArbotSettings, opts: Options,
                        = lambda _: None) -> Result:
     """Replay `opts.db` and return the report; `progress(span)` may return a callback
     that hears (replay time, quotes so far) after every page."""
-    read = source.connect(opts.db)
-    meta = source.connect(opts.db)
+    history = open_history(opts.db, opts.archive)
     tmp: str | None = None
     try:
         if opts.out is not None:
             out = opts.out
-            _check_out(out, opts.db)
+            _check_out(out, opts.db if opts.archive is None else None)
         else:
             tmp = tempfile.mkdtemp(prefix="arbot-backtest-")
             out = Path(tmp)
-        return await _run(settings, opts, read, meta, out, progress, keep=opts.out is not None)
+        return await _run(settings, opts, history, out, progress, keep=opts.out is not None)
     finally:
-        read.close()
-        meta.close()
+        history.close()
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _check_out(out: Path, db: Path) -> None:
+def _check_out(out: Path, db: Path | None) -> None:
     target = out / OUT_DB
-    if target.resolve() == db.resolve():
+    if db is not None and target.resolve() == db.resolve():
         raise DatabaseError(f"--out {out} would overwrite the database being replayed; "
                             "choose another directory", kind="cannot_open", path=db)
     try:
@@ -119,23 +118,21 @@ def _instrument_source(kind: RulesKind, opts: Options) -> InstrumentSource:
     return opts.demo_rules
 
 
-async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
-               meta: sqlite3.Connection, out: Path,
+async def _run(settings: ArbotSettings, opts: Options, history: History, out: Path,
                progress: Callable[[tuple[int, int] | None], Progress | None], *, keep: bool
                ) -> Result:
     w = opts.window
-    runs = source.recorded_runs(meta)
+    runs = history.runs()
     segments = plan(runs, settings, use_run_settings=opts.use_run_settings,
-                    has_events=lambda a, b: source.has_feed_events(meta, a, b))
+                    has_events=history.has_feed_events)
     first = containing(segments, w.since_ns)
-    span = source.time_span(read, w)
+    span = history.time_span(w)
     in_window = [s for s in segments[first:] if span is None or s.start_ns is None
                  or s.start_ns <= span[1]]
     kind = _rules_kind(opts, [s.run.demo for s in in_window if s.run is not None])
-    pages = source.QuotePages(read, w, opts.page_rows)
-    events = source.FeedEvents(meta, segments[first].start_ns, w.until_ns)
-    books = (ReplayBooks(meta, w, run_start_ns=segments[first].start_ns)
-             if has_books(meta, w) else None)
+    pages = history.quote_pages(w, opts.page_rows)
+    events = history.feed_events(segments[first].start_ns, w.until_ns)
+    books = history.books(w, segments[first].start_ns)
 
     await store.create(out / OUT_DB)
     run_id = time.time_ns()
@@ -182,7 +179,7 @@ async def _run(settings: ArbotSettings, opts: Options, read: sqlite3.Connection,
             journal.close()
     used = replay.replayed_segments()
     meta_info: dict[str, object] = {
-        "source": str(opts.db),
+        "source": history.label,
         "from": iso(w.since_ns if w.since_ns is not None else (span[0] if span else None)),
         "until": iso(w.until_ns if w.until_ns is not None else (span[1] if span else None)),
         "symbols": list(w.symbols) if w.symbols is not None else "all",

@@ -252,14 +252,16 @@ class FeedEvents:
             self._done = len(rows) < self._rows
             if rows:
                 self._after = (rows[-1][1], rows[-1][0])
-            self._buffer = [e for e in map(_status, rows) if e is not None]
+            self._buffer = [e for e in map(feed_status, rows) if e is not None]
             self._pos = 0
             if self._buffer:
                 return True
         return False
 
 
-def _status(row: tuple[int, int, str, str, str | None]) -> FeedStatus | None:
+def feed_status(row: tuple[int, int, str, str, str | None]) -> FeedStatus | None:
+    """A `feed_events` row (id, ts_ns, venue, kind, detail) as the status the engine
+    heard; None for a kind or venue this ArBot does not know."""
     _, ts_ns, venue, kind, detail = row
     state = _STATES.get(kind)
     if state is None or venue not in _VENUE_NAMES:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from arbot.backtest import cli as backtest_cli
+from arbot.cli import archive as archive_cli
 from arbot.cli import report
 from arbot.cli.sim import run_sim
 from arbot.config import ArbotSettings, load_credentials, render_toml, settings_source_path
@@ -164,4 +165,5 @@ COMMANDS: dict[str, Command] = {
     "export": _export,
     "backtest": functools.partial(backtest_cli.run, demo_rules=demo_instrument),
     "report": report.run,
+    "archive": archive_cli.run,
 }

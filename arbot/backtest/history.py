@@ -1,0 +1,101 @@
+"""Where a backtest reads recorded history from: an ArBot database (`SqliteHistory`) or a
+Parquet archive written by `arbot archive` (`arbot.parquet.history`, research extra).
+
+Both give the replay the same things in the same order: runs, quote pages in (receive
+time, id) order, feed events, book snapshots. So a backtest of the archive is the
+backtest of the database it was archived from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from arbot.backtest import source
+from arbot.backtest.books import ReplayBooks, has_books
+from arbot.backtest.source import RecordedRun, Window
+from arbot.domain import FeedStatus, Quote
+
+
+class Pages(Protocol):
+    def next_page(self) -> list[Quote]:
+        """The next quotes in (receive time, id) order; [] when there are no more."""
+        ...
+
+
+class Events(Protocol):
+    def peek_ns(self) -> int | None:
+        """Time of the next feed event, None when there are no more."""
+        ...
+
+    def pop(self) -> FeedStatus: ...
+
+
+class History(Protocol):
+    label: str  # what the report names as its source
+
+    def runs(self) -> list[RecordedRun]: ...
+
+    def has_feed_events(self, since_ns: int, until_ns: int | None) -> bool: ...
+
+    def time_span(self, window: Window) -> tuple[int, int] | None:
+        """First and last receive time of a quote in the window, None if it has none."""
+        ...
+
+    def quote_pages(self, window: Window, page_rows: int) -> Pages: ...
+
+    def feed_events(self, since_ns: int | None, until_ns: int | None) -> Events: ...
+
+    def books(self, window: Window, run_start_ns: int | None) -> ReplayBooks | None:
+        """The window's book snapshots; None when the history holds none for it."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SqliteHistory:
+    """A recording, opened read-only twice: one connection streams the quotes, the other
+    reads everything else between pages."""
+
+    def __init__(self, db: Path) -> None:
+        self.label = str(db)
+        self._read = source.connect(db)
+        try:
+            self._meta = source.connect(db)
+        except BaseException:
+            self._read.close()
+            raise
+
+    def runs(self) -> list[RecordedRun]:
+        return source.recorded_runs(self._meta)
+
+    def has_feed_events(self, since_ns: int, until_ns: int | None) -> bool:
+        return source.has_feed_events(self._meta, since_ns, until_ns)
+
+    def time_span(self, window: Window) -> tuple[int, int] | None:
+        return source.time_span(self._read, window)
+
+    def quote_pages(self, window: Window, page_rows: int) -> Pages:
+        return source.QuotePages(self._read, window, page_rows)
+
+    def feed_events(self, since_ns: int | None, until_ns: int | None) -> Events:
+        return source.FeedEvents(self._meta, since_ns, until_ns)
+
+    def books(self, window: Window, run_start_ns: int | None) -> ReplayBooks | None:
+        if not has_books(self._meta, window):
+            return None
+        return ReplayBooks(self._meta, window, run_start_ns=run_start_ns)
+
+    def close(self) -> None:
+        self._read.close()
+        self._meta.close()
+
+
+def open_history(db: Path | None, archive: str | None) -> History:
+    """The history at `archive` (a Parquet folder or fsspec URL) if given, else `db`."""
+    if archive is not None:
+        from arbot.parquet.history import ParquetHistory  # the research extra, when used
+
+        return ParquetHistory(archive)
+    assert db is not None
+    return SqliteHistory(db)
