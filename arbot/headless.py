@@ -12,12 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 import time
 from collections import Counter
-from typing import Literal
-
-import msgspec
 
 from arbot import stopsignal
 from arbot.api.server import ApiRefused
@@ -26,43 +22,17 @@ from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Oppor
 from arbot.events import Sink
 from arbot.exchanges.lag import lag_status
 from arbot.export import plain_number
+from arbot.logsetup import LogFormat, setup_logging
 from arbot.runtime import Runtime
+from arbot.service import Systemd
 from arbot.storage.rawlog import RawLogConfig
-from arbot.timefmt import format_time_ns
 from arbot.tradekinds import TradingMode
 from arbot.trading.setup import LiveRefused
 from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot")
 
-LogFormat = Literal["text", "json"]
 _QUIET = (FeedState.LIVE, FeedState.CONNECTING, FeedState.SUBSCRIBING)
-
-
-class _JsonFormatter(logging.Formatter):
-    """One JSON object per line, for log shippers."""
-
-    def __init__(self, demo: bool) -> None:
-        super().__init__()
-        self._demo = demo
-
-    def format(self, record: logging.LogRecord) -> str:
-        doc = {"ts": format_time_ns(int(record.created * 1e9)), "level": record.levelname,
-               "msg": record.getMessage(), "demo": self._demo}
-        return msgspec.json.encode(doc).decode()
-
-
-def setup_logging(log_format: LogFormat, demo: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    if log_format == "json":
-        handler.setFormatter(_JsonFormatter(demo))
-    else:
-        tag = " DEMO" if demo else ""
-        handler.setFormatter(logging.Formatter(f"%(asctime)s{tag} %(levelname)-7s %(message)s",
-                                               "%H:%M:%S"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
 
 
 class StatusLog(Sink):
@@ -241,8 +211,9 @@ async def run_headless(settings: ArbotSettings, *, demo: bool, duration: float |
 async def _run(settings: ArbotSettings, demo: bool, duration: float | None, arm_live: bool,
                stop: asyncio.Event, started: float, record_raw: RawLogConfig | None) -> int:
     loop = asyncio.get_running_loop()
-    async with Runtime(settings, demo=demo, sinks=[StatusLog()], armed=arm_live,
-                       record_raw=record_raw) as runtime:
+    runtime = Runtime(settings, demo=demo, sinks=[StatusLog()], armed=arm_live,
+                      record_raw=record_raw)
+    async with Systemd(runtime, lambda: runtime.beat_ns) as systemd, runtime:
         loop.add_signal_handler(signal.SIGUSR1, _kill_switch, runtime)
         if settings.trading.mode == TradingMode.LIVE and not arm_live:
             log.warning("live mode is NOT armed: no orders will be sent (start with "
@@ -258,6 +229,7 @@ async def _run(settings: ArbotSettings, demo: bool, duration: float | None, arm_
         try:
             await runtime.run(stop, duration)
         finally:
+            systemd.stopping("signal" if stop.is_set() else "duration reached")
             reporter.cancel()
     for line in status_lines(runtime):  # after the runtime closed: the writer has flushed
         log.info("%s", line)

@@ -85,6 +85,7 @@ class Runtime:
         self.instruments: dict[tuple[Venue, str], Instrument] = {}
         self._gate_board = GateBoard()  # every venue's last good prices, for the gates
         self.started_ns = time.time_ns()
+        self.beat_ns = 0  # monotonic time of the engine clock's latest turn (0: none yet)
         self._stack = AsyncExitStack()
         self._sim_urls: dict[Venue, tuple[str, str]] = {}
         self._session: aiohttp.ClientSession | None = None
@@ -254,7 +255,10 @@ class Runtime:
 
     async def _engine_clock(self) -> None:
         assert self.engine is not None and self.recorder is not None
-        await engine_clock(self.engine, self.recorder.update_run)
+        await engine_clock(self.engine, self.recorder.update_run, self._beat)
+
+    def _beat(self) -> None:
+        self.beat_ns = time.monotonic_ns()
 
     def coroutines(self) -> dict[str, Coroutine[Any, Any, Any]]:
         """Every long-lived task by name, for a TaskGroup or Textual workers."""

@@ -64,8 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "--db wins")
     parser.add_argument("--duration", type=positive, metavar="SECONDS",
                         help="stop cleanly after this many seconds")
-    parser.add_argument("--log-format", choices=["text", "json"], default="text",
-                        help="headless log format (default text)")
+    parser.add_argument("--log-format", choices=["text", "json", "journal"], default="text",
+                        help="headless log format (default text; the journal's own form "
+                             "when stderr is the systemd journal)")
     parser.add_argument("--record-raw", type=Path, metavar="DIR",
                         help="also write every venue frame as received to DIR/<venue>-<UTC "
                              "start>.jsonl (rotated hourly and at 256 MB), for `import raw`")
