@@ -218,6 +218,16 @@ class Opportunity(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     walk_net_bps: float = 0.0  # walk_profit over the cost of walk_size at buy_vwap, in bps
     buy_levels: int = 0  # ask levels walked (1: the top level only)
     sell_levels: int = 0  # bid levels walked
+    # `[strategy] rebalance_cost = "amortized"`: the per-unit cost of moving the traded
+    # inventory back, in bps of the ask (`arbot.engine.pairs.PairCost`); 0 when off or
+    # while the venues' coin information is unknown.
+    transfer_bps: float = 0.0
+
+    @property
+    def net_after_transfer_bps(self) -> float:
+        """Net after both fees and the amortized transfer cost (the figure the threshold
+        is applied to)."""
+        return self.net_bps - self.transfer_bps
 
 
 class Verdict(msgspec.Struct, frozen=True, kw_only=True):

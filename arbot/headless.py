@@ -124,6 +124,7 @@ def status_lines(runtime: RuntimeView) -> list[str]:
                      f"after fees, {f.too_small} too small"
                      + (f", {f.too_thin} too thin in depth, {f.resyncing} on a resyncing book"
                         if runtime.depth_board is not None else "")
+                     + (f", {f.not_same_coin} not the same coin" if f.not_same_coin else "")
                      + f", filtered: {filtered}; "
                      f"{f.passed} passed; {engine.episodes.opened} episodes "
                      f"({len(engine.episodes.open)} open)")
@@ -138,6 +139,9 @@ def status_lines(runtime: RuntimeView) -> list[str]:
                      f"{trader.realized:+.4f}; refused: {refused}")
         lines += [f"UNSETTLED {symbol} not traded: {why}"
                   for symbol, why in trader.risk.unsettled.items()]
+    inventory = runtime.inventory
+    if inventory is not None:
+        lines.append(inventory.status_line())
     writer = runtime.writer
     if writer is not None and writer.stats.stopped is not None:
         lines.append(f"storage  RECORDING STOPPED ({writer.stats.stopped}): "

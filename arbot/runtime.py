@@ -4,8 +4,9 @@ The runtime never knows whether a terminal UI or the headless logger is watching
 ends pass their sinks in and await `run()` (or take `coroutines()` to run as workers).
 This module is the wiring and its order; the steps with a job of their own live beside
 their subject: `arbot/feedbuild.py` (a venue's connections), `arbot/trading/startup.py`
-(the trader and the restart reconciliation), `arbot/engine/clock.py` (the sweep and the
-saved funnel) and `arbot/storage/retention.py` (old quotes deleted hourly).
+(the trader and the restart reconciliation), `arbot/inventory/startup.py` (inventory,
+coin information and transfer costs), `arbot/engine/clock.py` (the sweep and the saved
+funnel) and `arbot/storage/retention.py` (old quotes deleted hourly).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from arbot.events import FanOut, Sink
 from arbot.exchanges.feed import Feed
 from arbot.exchanges.quotegate import GateBoard
 from arbot.feedbuild import build_feeds
+from arbot.inventory.startup import InventoryRun, start_inventory
 from arbot.storage.db import open_db
 from arbot.storage.rawlog import RawLog, RawLogConfig
 from arbot.storage.recorder import Recorder
@@ -78,6 +80,7 @@ class Runtime:
         self.recorder: Recorder | None = None
         self.raw_log = RawLog(record_raw) if record_raw is not None else None
         self.engine: Engine | None = None
+        self.inventory: InventoryRun | None = None
         self.trader: Trader | None = None
         self.reconciler: Reconciler | None = None
         self.armed = armed
@@ -129,10 +132,13 @@ class Runtime:
         # or `q` while starting), so the run's row is always closed.
         self._stack.callback(self._finish_run)
         episode_sinks: list[Sink] = [self.recorder]
+        # Signed requests use the environment's keys (the simulator's in `--demo`).
+        keys = (functools.partial(demo.credentials, self.sim) if self.sim is not None
+                else load_credentials)
+        self._session = await self._stack.enter_async_context(aiohttp.ClientSession())
+        self.inventory = await start_inventory(self.settings, self._session, keys, self.writer)
+        self._extra_sinks.append(self.inventory.service)  # hears every settled trade
         if self.settings.trading.mode != TradingMode.OFF:
-            # Live mode signs with the environment's keys (the simulator's in `--demo`).
-            keys = (functools.partial(demo.credentials, self.sim) if self.sim is not None
-                    else load_credentials)
             self.trader, self.reconciler, self.live_problem = await start_trader(
                 self.settings, self._stack, keys, self.instruments, self._book_quote,
                 run_id=self.started_ns, armed=self.armed,
@@ -141,7 +147,9 @@ class Runtime:
             episode_sinks.append(self.trader)
         self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]),
                              depth=self.depth_board)
-        self._session = await self._stack.enter_async_context(aiohttp.ClientSession())
+        trader = self.trader
+        self.inventory.bind(self.engine, trader.ledger.snapshot if trader else None,
+                            lambda: trader.rejections["balance"] if trader else 0)
         self._sink = FanOut([self.recorder, self.board, self.engine, *self._extra_sinks])
         venues = self.settings.exchanges.enabled_venues()
         built = await asyncio.gather(*(self._feeds_for(v) for v in venues))
@@ -230,6 +238,8 @@ class Runtime:
         self.settings = settings
         if self.engine is not None:
             self.engine.apply(settings)
+        if self.inventory is not None:
+            self.inventory.service.apply(settings)
         if self.recorder is not None:
             storage = settings.storage
             self.recorder.set_mode(storage.record_quotes, storage.record_throttle_ms)
@@ -265,6 +275,8 @@ class Runtime:
         tasks: dict[str, Coroutine[Any, Any, Any]] = {
             f"feed-{venue}": vf.run() for venue, vf in self.venue_feeds.items()}
         tasks["engine-clock"] = self._engine_clock()
+        if self.inventory is not None:
+            tasks.update(self.inventory.coroutines(self.settings.feeds.status_log_s))
         if self.reconciler is not None and self.reconciler.pending:
             tasks["reconcile"] = self.reconciler.run(self._held_by_reconciler)
         if self.settings.storage.retention_days > 0:

@@ -41,3 +41,16 @@ def format_time_ns(ns: int) -> str:
     """ISO-8601 UTC with microseconds, e.g. `2021-10-12T00:28:31.160000Z`."""
     when = _EPOCH + dt.timedelta(microseconds=ns // 1_000)
     return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def format_duration(seconds: float | None) -> str:
+    """A span a trader reads at a glance: `45 s`, `12 min`, `3.5 h`, `2.1 d`; `-` for none."""
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} d"

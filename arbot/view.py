@@ -19,6 +19,7 @@ from arbot.engine.board import QuoteBoard
 from arbot.engine.episodes import Episodes
 from arbot.engine.funnel import Funnel
 from arbot.engine.view import SymbolView
+from arbot.inventory.report import InventoryReport
 from arbot.storage.rawlog import RawLog
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
@@ -104,6 +105,17 @@ class TraderView(Protocol):
     def halt(self, reason: str) -> None: ...
 
 
+class InventoryView(Protocol):
+    """Inventory, transfer costs and the rebalance plan (`arbot.inventory`)."""
+
+    def report(self) -> InventoryReport: ...
+
+    def status_line(self, report: InventoryReport | None = None) -> str: ...
+
+    @property
+    def refused(self) -> Mapping[Venue, list[str]]: ...
+
+
 class RuntimeView(Protocol):
     """The part of `arbot.runtime.Runtime` the front ends use."""
 
@@ -130,6 +142,9 @@ class RuntimeView(Protocol):
 
     @property
     def trader(self) -> TraderView | None: ...
+
+    @property
+    def inventory(self) -> InventoryView | None: ...
 
     @property
     def writer(self) -> Writer | None: ...

@@ -43,6 +43,7 @@ from arbot.api.schemas import (
     VenueHealth,
 )
 from arbot.domain import FeedState, Venue
+from arbot.inventory.report import InventoryReport
 from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.profit import ProfitGroup, read_profit
 from arbot.storage.queries import iter_episodes
@@ -242,6 +243,16 @@ class Api:
                 out.extend(BalanceOut(venue.value, a, f) for a, f in sorted(assets.items()))
         return json_response(out)
 
+    async def inventory(self, request: web.Request) -> web.Response:
+        """Balances against targets, consumption, time to run dry, and the rebalance plan
+        (under `rebalance`; advice only, nothing is ever withdrawn)."""
+        params.check_known(request.query, frozenset())
+        inv = self.rt.inventory
+        report = inv.report() if inv is not None else InventoryReport(
+            ts_ns=time.time_ns(), holdings=[], directions=[], lost_to_inventory=0,
+            rebalance=[], rebalance_cost=0.0, notes=["the runtime has not started"])
+        return json_response(report)
+
     # -- control ------------------------------------------------------------------------
 
     async def control(self, request: web.Request) -> web.Response:
@@ -316,6 +327,7 @@ def build_app(api: Api, outer: tuple[Middleware, ...] = ()) -> web.Application:
     app.router.add_get("/api/trades", api.trades)
     app.router.add_get("/api/profit", api.profit)
     app.router.add_get("/api/balances", api.balances)
+    app.router.add_get("/api/inventory", api.inventory)
     app.router.add_post("/api/trading/{action:pause|resume|halt}", api.control)
     app.router.add_get("/api/stream", api.stream)
     app.router.add_get("/api/openapi.json", api.spec)

@@ -19,6 +19,7 @@ from arbot.api.schemas import (
     Status,
     TradeOut,
 )
+from arbot.inventory.report import InventoryReport
 from arbot.storage.profit import ProfitGroup, ProfitReport
 
 REF = "#/components/schemas/{name}"
@@ -84,7 +85,7 @@ def _array(name: str) -> dict[str, Any]:
 def openapi() -> bytes:
     _, components = msgspec.json.schema_components(
         [Error, Health, Status, QuoteOut, EpisodeOut, TradeOut, BalanceOut, Control,
-         ProfitReport],
+         ProfitReport, InventoryReport],
         ref_template=REF)
     history = [_SINCE, _UNTIL, _SYMBOL, _LIMIT]
     health = _get("Engine heartbeat and venue states; 503 when the engine is stalled or "
@@ -130,6 +131,9 @@ def openapi() -> bytes:
                                 "run, and their total; open trades are counted, not summed",
                                 _ref("ProfitReport"), _PROFIT),
             "/api/balances": _get("Balances per venue and asset", _array("BalanceOut")),
+            "/api/inventory": _get("Inventory against its target split, consumption, time "
+                                   "until each direction runs dry, and the rebalance plan "
+                                   "(`rebalance`, advice only)", _ref("InventoryReport")),
             "/api/trading/{action}": control,
             "/api/stream": stream,
             "/api/openapi.json": _get("This description", {"type": "object"}),

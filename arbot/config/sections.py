@@ -156,6 +156,10 @@ class StrategySettings(BaseModel):
         "Largest trade size, in quote currency (e.g. USDT), per opportunity."))
     min_notional: float = Field(10.0, ge=0, allow_inf_nan=False, description=(
         "Smallest trade size worth reporting, in quote currency; venues refuse tiny orders."))
+    rebalance_cost: Literal["off", "amortized"] = Field("amortized", description=(
+        "\"amortized\": an opportunity's net also subtracts the per-unit cost of moving "
+        "the traded inventory back (the cheapest open network's withdrawal fees spread "
+        "over [inventory] transfer_batch); \"off\": fees only."))
     quote_freshness: Literal["connection", "age"] = Field("connection", description=(
         "\"connection\": a quote takes part while its venue's connection is live (a quiet "
         "symbol on a channel that pushes on change is not stale); \"age\": the old rule, "

@@ -35,6 +35,7 @@ from arbot.config.credentials import (
 from arbot.config.errors import Blame, ConfigError, describe_errors
 from arbot.config.filters import FiltersSettings
 from arbot.config.input import TOO_DEEP, check_environment, check_file_nesting
+from arbot.config.inventory import InventorySettings
 from arbot.config.sections import (
     ApiSettings,
     ExchangesSettings,
@@ -64,6 +65,8 @@ class ArbotSettings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings, description="Recording.")
     feeds: FeedSettings = Field(default_factory=FeedSettings, description="Feed health.")
     trading: TradingSettings = Field(default_factory=TradingSettings, description="Execution.")
+    inventory: InventorySettings = Field(default_factory=InventorySettings,
+                                         description="Inventory and transfers.")
     ui: UiSettings = Field(default_factory=UiSettings, description="Terminal UI.")
     api: ApiSettings = Field(default_factory=ApiSettings, description="REST API.")
     sim: SimSettings = Field(default_factory=SimSettings, description="Built-in simulator.")

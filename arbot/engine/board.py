@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
 from arbot.domain import Quote, Venue
+from arbot.engine.pairs import NO_RULES
 
 Entry = tuple[float, float, int, Quote]  # bid, ask, receive time (ns, engine clock), quote
 Book = Sequence[Entry | None]  # indexed by venue index
@@ -44,7 +45,7 @@ class Slot(Sequence[Entry | None]):
     trend filter next samples this symbol's fair price.
     """
 
-    __slots__ = ("best_ask", "best_bid", "sample_at", "symbol", "v")
+    __slots__ = ("best_ask", "best_bid", "rules", "sample_at", "symbol", "v")
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
@@ -52,6 +53,7 @@ class Slot(Sequence[Entry | None]):
         self.best_bid = NO_BID
         self.best_ask = NO_ASK
         self.sample_at = EARLIEST
+        self.rules = NO_RULES  # refused pairs and transfer costs (`arbot.engine.pairs`)
 
     @classmethod
     def of(cls, symbol: str, book: Book) -> Slot:

@@ -4,7 +4,11 @@ Buy at an ask, sell at a bid on another venue. A pair is a candidate when the gr
 spread is crossed (bid above ask); the net figures then say whether fees eat it.
 Only fresh quotes take part (each venue's age limit: `freshness.age_limits_ns`), and only
 venues whose depth book for the symbol is synced: a cross against a stale quote or a
-resyncing book is counted, never reported.
+resyncing book is counted, never reported. A pair the slot's `rules` refuse (the base
+asset is not the same coin on both venues) is counted as `not_same_coin`; with a transfer
+cost in the rules, the threshold applies to the net after fees and that cost
+(`Opportunity.transfer_bps`), and the walk stops where the marginal unit no longer nets
+both.
 
 The engine asks `scan` for the candidates worth judging: the net check runs on plain
 floats first, then the walk sizes the pair, and an `Opportunity` is built only for a pair
@@ -87,7 +91,9 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
             fresh.append(i)
     levels = depth.levels if depth is not None else 1
     out: list[Opportunity] = []
-    crossed = below_min = too_small = too_thin = 0
+    crossed = below_min = too_small = too_thin = refused = 0
+    rules = slot.rules
+    costs = rules.costs
     for b in fresh:
         buy = v[b]
         ask = buy.ask
@@ -97,10 +103,15 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
             if s == b or not bid > ask:
                 continue
             crossed += 1
+            if rules.refused and (b, s) in rules.refused:
+                refused += 1
+                continue
             buy_fee, sell_fee = fees[b], fees[s]
             net = net_per_unit(ask, bid, buy_fee, sell_fee)
             net_bps = net / ask * 10_000.0
-            if net_bps < min_bps:
+            cost = costs.get((b, s)) if costs else None
+            transfer_bps = cost.bps(ask) if cost is not None else 0.0
+            if net_bps - transfer_bps < min_bps:
                 below_min += 1
                 continue
             size = min(buy.ask_size, sell.bid_size, max_notional / ask)
@@ -118,13 +129,13 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
                                 sell_fee_bps=sell_fee.taker_bps, net_per_unit=net,
                                 net_bps=net_bps, size=size, profit=profit, walk_size=size,
                                 buy_vwap=ask, sell_vwap=bid, buy_worst=ask, sell_worst=bid),
-                    profit, net_bps, 1, 1))
+                    profit, net_bps, 1, 1, transfer_bps))
                 continue
             w = walk(((ask, buy.ask_size),) if buy_book is None
                      else side_ladder(buy_book.asks, levels),
                      ((bid, sell.bid_size),) if sell_book is None
                      else side_ladder(sell_book.bids, levels),
-                     buy_fee.buy_mult, sell_fee.sell_mult, min_bps, max_notional)
+                     buy_fee.buy_mult, sell_fee.sell_mult, min_bps + transfer_bps, max_notional)
             if w.size * w.buy_vwap < min_notional:
                 if top_fills:
                     too_thin += 1
@@ -137,8 +148,9 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
                             size=size, profit=net * size, walk_size=w.size,
                             buy_vwap=w.buy_vwap, sell_vwap=w.sell_vwap,
                             buy_worst=w.buy_worst, sell_worst=w.sell_worst),
-                w.profit, w.net_bps, w.buy_levels, w.sell_levels))
+                w.profit, w.net_bps, w.buy_levels, w.sell_levels, transfer_bps))
     funnel.crossed += crossed
+    funnel.not_same_coin += refused
     funnel.below_min += below_min
     funnel.too_small += too_small
     funnel.too_thin += too_thin
@@ -152,12 +164,12 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
 
 
 def _opportunity(o: Opportunity, walk_profit: float, walk_net_bps: float, buy_levels: int,
-                 sell_levels: int) -> Opportunity:
+                 sell_levels: int, transfer_bps: float) -> Opportunity:
     """`o` with its last walked figures. CPython compiles a call with more than 15 keyword
     arguments to one that builds a dict first, which msgspec takes about 5x slower (1 us
     an opportunity, measured): so no call here passes more than 15."""
     return replace(o, walk_profit=walk_profit, walk_net_bps=walk_net_bps,
-                   buy_levels=buy_levels, sell_levels=sell_levels)
+                   buy_levels=buy_levels, sell_levels=sell_levels, transfer_bps=transfer_bps)
 
 
 def _crosses(v: list[Any], aside: list[int], fresh: list[int]) -> int:

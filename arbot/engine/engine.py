@@ -26,6 +26,7 @@ from arbot.engine.episodes import Episodes
 from arbot.engine.filters import Candidate, TrendFilter, build_filters, judge
 from arbot.engine.freshness import Liveness, QuoteActivity, age_limits_ns
 from arbot.engine.funnel import Funnel
+from arbot.engine.pairs import PairRules
 from arbot.engine.view import SymbolView, market_view
 from arbot.events import EpisodeSink, Sink
 
@@ -86,6 +87,10 @@ class Engine(Sink):
         self._trend = trends[0] if trends else None
         for slot in self._books.values():
             slot.sample_at = EARLIEST
+
+    def set_pair_rules(self, symbol: str, rules: PairRules) -> None:
+        """A symbol's refused venue pairs and transfer costs (`arbot.engine.pairs`)."""
+        self.board.book(symbol).rules = rules
 
     def set_taker_fee(self, venue: Venue, taker_bps: float) -> None:
         """One venue's taker fee, e.g. the account's real rate read from the venue."""

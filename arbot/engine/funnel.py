@@ -1,6 +1,7 @@
 """The why-no-trade funnel: every candidate is counted at the step where it stopped.
 
-quotes -> (not_live) -> crossed spread seen -> (stale) -> (resyncing) -> after fees
+quotes -> (not_live) -> crossed spread seen -> (stale) -> (resyncing) -> (not_same_coin)
+-> after fees
 (below_min) -> after size (too_small, too_thin) -> after filters (filtered, by filter) ->
 passed. Counts are per evaluated candidate pair, so a gap that stays open adds to
 `passed` on each update.
@@ -29,6 +30,7 @@ class Funnel:
     stale: int = 0  # crosses seen only against a stale quote
     resyncing: int = 0  # crosses seen only against a venue whose depth book is resyncing
     crossed: int = 0  # crossed spreads among fresh quotes (candidates)
+    not_same_coin: int = 0  # ... between venues whose base asset is not the same coin
     below_min: int = 0  # ... whose net after both fees is under min_net_profit_bps
     too_small: int = 0  # ... whose notional, top or walked, is under min_notional
     too_thin: int = 0  # ... whose top notional clears min_notional but walked does not
@@ -51,10 +53,11 @@ class Funnel:
     def as_dict(self) -> dict[str, object]:
         return {"quotes": self.quotes, "not_live": self.not_live, "stale": self.stale,
                 "resyncing": self.resyncing, "crossed": self.crossed,
+                "not_same_coin": self.not_same_coin,
                 "below_min": self.below_min, "too_small": self.too_small,
                 "too_thin": self.too_thin, "filtered": dict(sorted(self.filtered.items())),
                 "passed": self.passed}
 
 
-COUNTS = ("quotes", "not_live", "stale", "resyncing", "crossed", "below_min", "too_small",
-          "too_thin", "passed")
+COUNTS = ("quotes", "not_live", "stale", "resyncing", "crossed", "not_same_coin", "below_min",
+          "too_small", "too_thin", "passed")

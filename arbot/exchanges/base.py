@@ -15,6 +15,7 @@ from typing import ClassVar, Protocol
 
 import msgspec
 
+from arbot.coininfo import CoinNetwork
 from arbot.depth.board import DepthBoard
 from arbot.domain import (
     Balance,
@@ -307,6 +308,20 @@ class Adapter(abc.ABC):
     @abc.abstractmethod
     def parse_fee_rates(self, body: bytes, venue_symbol: str) -> FeeRates:
         """Fractions charged (a rebate negative) from the answer to `sign_fee_rates`."""
+
+    # Coin and network information (withdrawal fees, open networks, contracts): the
+    # venue's documented endpoint, signed where the venue requires it (`coins_signed`).
+    coins_path: ClassVar[str]
+    coins_signed: ClassVar[bool] = True
+
+    def sign_coins(self, creds: Credentials, ts_ms: int) -> SignedRequest:
+        """The signed coin-information request (only where `coins_signed`)."""
+        raise NotImplementedError(f"{self.venue}'s coin information is public")
+
+    @abc.abstractmethod
+    def parse_coins(self, body: bytes) -> list[CoinNetwork]:
+        """Every coin's networks from the coin-information answer; ValueError if the
+        answer is not the documented shape (a field missing, text where a number goes)."""
 
     def connections(self, venue_ids: Sequence[str], depth: bool = False) -> list[list[str]]:
         """Split symbols over connections so none exceeds the venue's per-connection limit."""

@@ -32,6 +32,7 @@ from typing import TypeVar
 
 import aiohttp
 
+from arbot.coininfo import CoinNetwork
 from arbot.domain import Balance, FeeRates, OrderNotSent, OrderReport, OrderRequest
 from arbot.exchanges.base import Adapter
 from arbot.exchanges.orderwire import OrderRef
@@ -154,6 +155,12 @@ class PrivateClient(RestClient):
         return await self._call(
             lambda ts: self.adapter.sign_fee_rates(self._creds, venue_symbol, ts),
             lambda body: self.adapter.parse_fee_rates(body, venue_symbol))
+
+    async def coins(self) -> list[CoinNetwork]:
+        """Every coin's networks (withdrawal fees, open networks, contracts), from the
+        venue's signed coin-information endpoint."""
+        return await self._call(lambda ts: self.adapter.sign_coins(self._creds, ts),
+                                self.adapter.parse_coins)
 
     # --- the signed request loop -------------------------------------------------------
 

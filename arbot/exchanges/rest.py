@@ -27,6 +27,7 @@ from typing import NamedTuple
 import aiohttp
 from yarl import URL
 
+from arbot.coininfo import CoinNetwork
 from arbot.domain import Instrument
 from arbot.exchanges.base import Adapter
 from arbot.exchanges.ratelimit import Clock, Sleep, TokenBucket
@@ -139,6 +140,16 @@ class RestClient:
         reply = await self._get(path, None)
         try:
             return self.adapter.parse_instruments(reply.body)
+        except ValueError as exc:
+            raise self._unreadable(path, reply, exc) from exc
+
+    async def fetch_coins(self) -> list[CoinNetwork]:
+        """Every coin's networks from a venue whose coin information is public (a signed
+        one is read through `PrivateClient.coins`)."""
+        path = self.adapter.coins_path
+        reply = await self._get(path, None)
+        try:
+            return self.adapter.parse_coins(reply.body)
         except ValueError as exc:
             raise self._unreadable(path, reply, exc) from exc
 

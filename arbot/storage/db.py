@@ -60,6 +60,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(6, "one index on quotes", _package_sql("migration_006_quote_indexes.sql")),
     Migration(7, "walked episode figures", _package_sql("migration_007_walk.sql")),
     Migration(8, "book snapshots", _package_sql("migration_008_books.sql")),
+    Migration(9, "transfer costs", _package_sql("migration_009_transfer_costs.sql")),
 )
 
 

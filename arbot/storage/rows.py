@@ -29,6 +29,11 @@ STATEMENTS: Final[Mapping[str, str]] = MappingProxyType(
         " bid, bid_size, ask, ask_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         "book_snapshots": "INSERT INTO book_snapshots (ts_recv_ns, ts_exchange_ms, venue, symbol,"
         " bids, asks) VALUES (?, ?, ?, ?, ?, ?)",
+        # A venue's coin information is replaced whole: its old rows go first.
+        "transfer_costs_clear": "DELETE FROM transfer_costs WHERE venue = ?",
+        "transfer_costs": "INSERT OR REPLACE INTO transfer_costs (venue, coin, network,"
+        " chain, contract, withdraw_fee, withdraw_min, deposit_open, withdraw_open,"
+        " confirmations, minutes, read_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "feed_events": "INSERT INTO feed_events (ts_ns, venue, kind, detail) VALUES (?, ?, ?, ?)",
         "run_start": "INSERT INTO runs (id, started_ns, demo, settings, funnel)"
         " VALUES (?, ?, ?, ?, ?)",

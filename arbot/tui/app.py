@@ -42,6 +42,7 @@ from arbot.tui.export import ExportDialog
 from arbot.tui.heap import HeapTuning, freeze_heap
 from arbot.tui.history import read_history
 from arbot.tui.hooks import ProcessHooks
+from arbot.tui.inventory import InventoryScreen
 from arbot.tui.keys import APP_BINDINGS
 from arbot.tui.messages import (
     EpisodeChanged,
@@ -98,6 +99,7 @@ class ArbotApp(App[int]):
         self.add_mode("prices", self._views.factory(PricesScreen))
         self.add_mode("opportunities", self._views.factory(OpportunitiesScreen))
         self.add_mode("trades", self._views.factory(TradesScreen))
+        self.add_mode("inventory", self._views.factory(InventoryScreen))
         # without a config file the form saves to ./arbot.toml, the file ArBot reads
         self.add_mode("settings", lambda: SettingsScreen(
             settings, config_path or DEFAULT_CONFIG_PATH, self.settings_saved))

@@ -18,6 +18,9 @@ APP_BINDINGS: list[BindingType] = [
             tooltip="Trades with their orders, the trader's state and the balances"),
     Binding("4,s", "switch_mode('settings')", "Settings", id="settings",
             tooltip="Edit the settings"),
+    Binding("5,i", "switch_mode('inventory')", "Inventory", id="inventory",
+            tooltip="Balances against target, time until each direction runs dry, and "
+                    "the rebalance plan"),
     Binding("l", "toggle_log", "Log", id="log", tooltip="Show or hide the log panel"),
     Binding("question_mark", "toggle_help", "Keys", id="help", key_display="?",
             tooltip="Show or hide every key"),

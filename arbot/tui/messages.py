@@ -18,6 +18,7 @@ from arbot.depth.board import DepthBoard
 from arbot.domain import EpisodeEvent, FeedStatus, Quote, Venue
 from arbot.engine.view import SymbolView
 from arbot.events import Sink
+from arbot.inventory.report import InventoryReport
 from arbot.trading.outcome import TradeOutcome
 from arbot.tui.tradedata import TradingStatus
 
@@ -41,7 +42,8 @@ class MarketTick(Message):
                  funnel: Mapping[str, object] | None, last_tick_ns: int | None,
                  trading: TradingStatus | None = None,
                  market: Mapping[str, SymbolView] | None = None,
-                 depth_board: DepthBoard | None = None) -> None:
+                 depth_board: DepthBoard | None = None,
+                 inventory: InventoryReport | None = None) -> None:
         super().__init__()
         self.quotes = quotes
         self.statuses = statuses
@@ -50,6 +52,7 @@ class MarketTick(Message):
         self.trading = trading
         self.market = market
         self.depth_board = depth_board
+        self.inventory = inventory  # the inventory report, when a new one was made
 
 
 class EpisodeChanged(Message):
@@ -108,13 +111,14 @@ class TuiSink(Sink):
     def flush(self, funnel: Mapping[str, object] | None = None,
               last_tick_ns: int | None = None, trading: TradingStatus | None = None,
               market: Mapping[str, SymbolView] | None = None,
-              depth_board: DepthBoard | None = None) -> None:
+              depth_board: DepthBoard | None = None,
+              inventory: InventoryReport | None = None) -> None:
         """Post what arrived since the last flush. Posts even when nothing arrived: the
         heartbeat and quote freshness move on with time, and a silent engine must show it."""
         quotes, self._quotes = self._quotes, {}
         statuses, self._statuses = self._statuses, {}
         self._post(MarketTick(quotes, statuses, funnel, last_tick_ns, trading, market,
-                              depth_board))
+                              depth_board, inventory))
 
 
 class TuiLogHandler(logging.Handler):

@@ -7,15 +7,19 @@ while it is on show), so the screens redraw at a steady rate however fast quotes
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
 from textual.timer import Timer
 
+from arbot.inventory.report import InventoryReport
 from arbot.tui.backend import trading_status
 from arbot.tui.messages import TuiSink
 from arbot.view import RuntimeView
+
+INVENTORY_EVERY_S = 1.0
 
 
 class RefreshTimer:
@@ -28,6 +32,7 @@ class RefreshTimer:
         self._sink = sink
         self._runtime = runtime
         self._timer: Timer | None = None
+        self._inventory_at = 0.0
 
     def start(self, refresh_ms: int) -> None:
         """Tick every `refresh_ms` from now on, in place of any earlier interval."""
@@ -41,8 +46,19 @@ class RefreshTimer:
         engine = runtime.engine if runtime is not None else None
         trading = trading_status(runtime) if runtime is not None else None
         depth = runtime.depth_board if runtime is not None else None
+        inventory = self._inventory(runtime)
         if engine is None:
-            self._sink.flush(trading=trading, depth_board=depth)
+            self._sink.flush(trading=trading, depth_board=depth, inventory=inventory)
         else:
             self._sink.flush(engine.funnel.as_dict(), engine.heartbeat_ns, trading,
-                             engine.market_view(), depth)
+                             engine.market_view(), depth, inventory)
+
+    def _inventory(self, runtime: RuntimeView | None) -> InventoryReport | None:
+        """A new inventory report at most once a second (it walks every direction of
+        every pair: not worth doing per tick); None between."""
+        inv = runtime.inventory if runtime is not None else None
+        now = time.monotonic()
+        if inv is None or now - self._inventory_at < INVENTORY_EVERY_S:
+            return None
+        self._inventory_at = now
+        return inv.report()

@@ -17,6 +17,7 @@ from arbot.config import ArbotSettings
 from arbot.depth.board import DepthBoard
 from arbot.domain import Episode, EpisodeKind, FeedState, FeedStatus, Opportunity, Quote, Venue
 from arbot.engine.view import SymbolView
+from arbot.inventory.report import InventoryReport
 from arbot.storage.models import EpisodeRecord
 from arbot.tradekinds import TradingMode
 from arbot.tui.messages import EpisodeChanged, MarketTick
@@ -147,6 +148,7 @@ class MarketState:
     phase: RunPhase = RunPhase.STARTING
     started_mono_ns: int = 0
     depth_board: DepthBoard | None = None  # the runtime's L2 books; None at depth 1
+    inventory: InventoryReport | None = None  # the inventory service's latest report
     _walks: dict[str, float] | None = field(default=None, repr=False)  # see best_walks
 
     def __post_init__(self) -> None:
@@ -170,6 +172,8 @@ class MarketState:
         if tick.trading is not None:
             self.trading = tick.trading
         self.depth_board = tick.depth_board
+        if tick.inventory is not None:
+            self.inventory = tick.inventory
 
     def apply_trade(self, row: TradeRow) -> TradeRow:
         """A trade settled live: it replaces any recorded row of the same trade."""

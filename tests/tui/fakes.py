@@ -128,8 +128,9 @@ class FakeRuntime:
 
     def __init__(self, engine: FrozenEngine | None = None, warnings: Sequence[str] = (),
                  trader: FakeTrader | None = None, live_problem: str = "",
-                 depth_board: DepthBoard | None = None) -> None:
+                 depth_board: DepthBoard | None = None, inventory: Any = None) -> None:
         self.engine = engine
+        self.inventory = inventory
         self.depth_board = depth_board
         self.trader = trader
         self.live_problem = live_problem

@@ -31,7 +31,7 @@ from arbot.exchanges.base import (
 )
 from arbot.exchanges.depthparser import DepthFrameParser
 from arbot.exchanges.wire import Positive
-from arbot.venues.binance import SPEC, depth, rest
+from arbot.venues.binance import SPEC, coins, depth, rest
 
 
 class BookTicker(msgspec.Struct, gc=False):
@@ -313,6 +313,9 @@ class BinanceAdapter(Adapter):
     parse_status = staticmethod(rest.parse_order)
     parse_cancel = staticmethod(rest.parse_order)
     parse_balances = staticmethod(rest.parse_balances)
+    coins_path = coins.PATH
+    sign_coins = staticmethod(coins.sign_coins)
+    parse_coins = staticmethod(coins.parse_coins)
     parse_fee_rates = staticmethod(rest.parse_fee_rates)
 
 

@@ -185,7 +185,9 @@ LIMITS = RestLimits(
                "DELETE /api/v3/order": Endpoint(weight=1),
                "/api/v3/account": Endpoint(weight=20),
                "/api/v3/account/commission": Endpoint(weight=20),
-               "/api/v3/depth": Endpoint(weight=depth.SNAPSHOT_WEIGHT)},
+               "/api/v3/depth": Endpoint(weight=depth.SNAPSHOT_WEIGHT),
+               # Wallet "All Coins' Information": "Request Weight(IP) 10".
+               "/sapi/v1/capital/config/getall": Endpoint(weight=10)},
 )
 # Errors are `{"code":-1121,"msg":"Invalid symbol."}` with a 4xx/5xx status; 418 is
 # the IP ban that follows ignored 429s. -1007 is a backend timeout: status unknown.

@@ -30,7 +30,7 @@ from arbot.exchanges.base import (
 )
 from arbot.exchanges.depthparser import DepthFrameParser
 from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveLevel, Positive
-from arbot.venues.bitget import SPEC, depth, rest
+from arbot.venues.bitget import SPEC, coins, depth, rest
 
 NAN = float("nan")
 
@@ -258,6 +258,9 @@ class BitgetAdapter(Adapter):
     parse_status = staticmethod(rest.parse_status)
     parse_cancel = staticmethod(rest.parse_ack)
     parse_balances = staticmethod(rest.parse_balances)
+    coins_path = coins.PATH
+    coins_signed = False
+    parse_coins = staticmethod(coins.parse_coins)
     parse_fee_rates = staticmethod(rest.parse_fee_rates)
 
 

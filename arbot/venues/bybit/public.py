@@ -30,7 +30,7 @@ from arbot.exchanges.base import (
 )
 from arbot.exchanges.depthparser import DepthFrameParser
 from arbot.exchanges.wire import Level, LiveSide, PxSz, apply_l1_delta, dict_get
-from arbot.venues.bybit import SPEC, depth, rest
+from arbot.venues.bybit import SPEC, coins, depth, rest
 
 _VENUE = Venue.BYBIT
 _TOPIC = "orderbook.1."
@@ -322,6 +322,9 @@ class BybitAdapter(Adapter):
     parse_status = staticmethod(rest.parse_status)
     parse_cancel = staticmethod(rest.parse_ack)
     parse_balances = staticmethod(rest.parse_balances)
+    coins_path = coins.PATH
+    sign_coins = staticmethod(coins.sign_coins)
+    parse_coins = staticmethod(coins.parse_coins)
     parse_fee_rates = staticmethod(rest.parse_fee_rates)
 
 

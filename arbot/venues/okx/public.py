@@ -25,7 +25,7 @@ from arbot.exchanges.base import (
 )
 from arbot.exchanges.depthparser import DepthFrameParser
 from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveLevel, Positive
-from arbot.venues.okx import SPEC, depth, rest
+from arbot.venues.okx import SPEC, coins, depth, rest
 
 NAN = float("nan")
 
@@ -256,6 +256,9 @@ class OkxAdapter(Adapter):
     parse_status = staticmethod(rest.parse_status)
     parse_cancel = staticmethod(rest.parse_ack)
     parse_balances = staticmethod(rest.parse_balances)
+    coins_path = coins.PATH
+    sign_coins = staticmethod(coins.sign_coins)
+    parse_coins = staticmethod(coins.parse_coins)
     parse_fee_rates = staticmethod(rest.parse_fee_rates)
 
 
