@@ -4,6 +4,7 @@ with each transfer's fee, and a summary naming the opportunities lost to invento
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from textual.widgets import DataTable, Static
 
@@ -14,25 +15,25 @@ from arbot.tui.inventory import InventoryScreen
 from tests.conftest import until
 from tests.tui.fakes import FakeRuntime, FrozenEngine, frozen_app
 
-B, O = Venue.BINANCE, Venue.OKX
+BN, OK = Venue.BINANCE, Venue.OKX
 REPORT = InventoryReport(
     ts_ns=1, holdings=[
-        Holding(asset="USDT", venue=B, balance=300.0, target=200.0, share=0.75,
+        Holding(asset="USDT", venue=BN, balance=300.0, target=200.0, share=0.75,
                 target_share=0.5, skew=0.25, rate_per_h=-10.0),
-        Holding(asset="USDT", venue=O, balance=100.0, target=200.0, share=0.25,
+        Holding(asset="USDT", venue=OK, balance=100.0, target=200.0, share=0.25,
                 target_share=0.5, skew=-0.25, rate_per_h=10.0)],
-    directions=[Direction(symbol="BTC-USDT", buy_venue=B, sell_venue=O, runs_dry_s=108_000.0,
+    directions=[Direction(symbol="BTC-USDT", buy_venue=BN, sell_venue=OK, runs_dry_s=108_000.0,
                           limited_by="USDT on binance"),
-                Direction(symbol="BTC-USDT", buy_venue=O, sell_venue=B, runs_dry_s=None,
+                Direction(symbol="BTC-USDT", buy_venue=OK, sell_venue=BN, runs_dry_s=None,
                           limited_by="")],
     lost_to_inventory=3,
-    rebalance=[Transfer(asset="USDT", from_venue=B, to_venue=O, network="TRX", amount=100.0,
+    rebalance=[Transfer(asset="USDT", from_venue=BN, to_venue=OK, network="TRX", amount=100.0,
                         fee=1.0, fee_quote=1.0, minutes=2.0, confirmations=20)],
     rebalance_cost=1.0, notes=["okx: refused BTC-USDT vs binance refused: not the same"])
 
 
 class FakeInventory:
-    refused: dict[Venue, list[str]] = {}
+    refused: ClassVar[dict[Venue, list[str]]] = {}
 
     def report(self) -> InventoryReport:
         return REPORT
