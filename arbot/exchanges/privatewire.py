@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 import msgspec
@@ -23,7 +23,7 @@ import msgspec
 from arbot.domain import Quote, Venue
 from arbot.exchanges.base import Drop, DropCounter, FrameParser, Heartbeat, Limits
 from arbot.exchanges.orderwire import num
-from arbot.exchanges.signing import Credentials
+from arbot.exchanges.signing import Credentials, hmac_b64, prehash
 from arbot.privateevents import PrivateEvent
 
 
@@ -128,6 +128,23 @@ class StreamProtocol(abc.ABC):
         """A parser for one socket."""
 
 
+def verify_login(creds: Credentials, ts_ms: int, verify_path: str) -> str:
+    """`{"op":"login",...}` of the venues that sign, in Base64 HMAC-SHA256, the timestamp
+    in seconds + "GET" + a fixed verify path, and send the passphrase beside it."""
+    ts = str(ts_ms // 1000)
+    sign = hmac_b64(creds.secret, prehash(ts, "GET", verify_path, b""))
+    return msgspec.json.encode({"op": "login", "args": [{
+        "apiKey": creds.key, "passphrase": creds.passphrase, "timestamp": ts,
+        "sign": sign}]}).decode()
+
+
+def one_per_frame(args: Sequence[object], **fields: str) -> list[str]:
+    """`{"op":"subscribe","args":[arg]}` per arg, for venues that acknowledge each arg
+    on its own: one ack per frame keeps the count the feed expects."""
+    return [msgspec.json.encode({**fields, "op": "subscribe", "args": [arg]}).decode()
+            for arg in args]
+
+
 def amount(value: str | float | None) -> float:
     """A venue amount that must be finite and not negative; ValueError otherwise."""
     out = num(value)
@@ -137,4 +154,4 @@ def amount(value: str | float | None) -> float:
 
 
 __all__ = ["Deliver", "LoginProblem", "LoginResult", "OnLogin", "PrivateParser",
-           "StreamProtocol", "amount"]
+           "StreamProtocol", "amount", "one_per_frame", "verify_login"]

@@ -114,9 +114,8 @@ class SimServer(AccountControls):
                                    self._ws_handler(proto))
             for path, handler in proto.rest_routes().items():
                 app.router.add_get(prefix + path, self._rest_handler(venue, handler))
-            if venue in self.streams.apis:
-                app.router.add_get(prefix + self.streams.apis[venue].path,
-                                   self.streams.handler(venue))
+            app.router.add_get(prefix + self.streams.apis[venue].path,
+                               self.streams.handler(venue))
             for (method, path), private in self.desk.apis[venue].routes().items():
                 app.router.add_route(method, prefix + path,
                                      self._private_handler(venue, private))

@@ -79,6 +79,22 @@ def check_login(login: Login, conn: Conn, fresh: Callable[[int, int], bool]
     return None
 
 
+def passphrase_login(args: object, verify_path: str, *, ms_too: bool = False
+                     ) -> Login | None:
+    """The `op: login` of venues that send apiKey, passphrase, timestamp (seconds; or
+    milliseconds too, `ms_too`) and a Base64 HMAC-SHA256 of timestamp + "GET" +
+    `verify_path`; None when the frame does not have that shape."""
+    if not (isinstance(args, list) and len(args) == 1 and isinstance(args[0], dict)):
+        return None
+    a = args[0]
+    ts = str(a.get("timestamp", ""))
+    ts_ms = int(ts) if ts.isascii() and ts.isdigit() else None
+    if ts_ms is not None and not (ms_too and ts_ms >= 10**11):
+        ts_ms *= 1000
+    return Login(str(a.get("apiKey", "")), ts_ms, str(a.get("sign", "")),
+                 f"{ts}GET{verify_path}".encode(), "base64", str(a.get("passphrase", "")))
+
+
 def read_object(text: str) -> JsonObj | None:
     """A client frame as a JSON object; None when it is not one."""
     obj = loads(text)

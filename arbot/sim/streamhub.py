@@ -34,7 +34,6 @@ from arbot.venues import VenueClasses
 STREAMS: Mapping[Venue, type[StreamApi]] = VenueClasses[StreamApi](
     "sim_stream", "STREAM", StreamApi)
 
-SERVED = (Venue.BYBIT,)  # the venues whose private stream is served so far
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -44,7 +43,7 @@ class StreamHub:
     def __init__(self, accounts: Mapping[Venue, VenueAccount],
                  credentials: Mapping[Venue, Credentials],
                  heartbeats: Callable[[Venue], Heartbeat], now_ms: Callable[[], int]) -> None:
-        self.apis: dict[Venue, StreamApi] = {v: STREAMS[v]() for v in SERVED}
+        self.apis: dict[Venue, StreamApi] = {v: cls() for v, cls in STREAMS.items()}
         self.accounts = accounts
         self.connections: dict[Venue, int] = dict.fromkeys(Venue, 0)
         """Connections accepted per venue since the start."""
@@ -57,8 +56,7 @@ class StreamHub:
         self._delay: dict[Venue, float] = dict.fromkeys(Venue, 0.0)
         self._mute: dict[Venue, int] = dict.fromkeys(Venue, 0)
         for venue, account in accounts.items():
-            if venue in self.apis:
-                account.listeners.append(partial(self._changed, venue))
+            account.listeners.append(partial(self._changed, venue))
 
     # --- knobs -----------------------------------------------------------------------
 
