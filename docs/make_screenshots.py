@@ -37,7 +37,8 @@ from bench.tui import until  # the same wait, failing fast if ArBot cannot run
 OUT = Path(__file__).resolve().parent / "screenshots"
 # (key, mode, file): Settings last, since its form takes letters as typing.
 SHOTS = (("p", "prices", "prices"), ("o", "opportunities", "opportunities"),
-         ("t", "trades", "trades"), ("s", "settings", "settings"))
+         ("t", "trades", "trades"), ("h", "history", "history"),
+         ("s", "settings", "settings"))
 
 
 def all_quoted(app: ArbotApp) -> bool:

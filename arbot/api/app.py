@@ -49,6 +49,7 @@ from arbot.storage.profit import ProfitGroup, read_profit
 from arbot.storage.queries import iter_episodes
 from arbot.storage.trade_queries import iter_trades
 from arbot.tradekinds import TradingMode
+from arbot.valuation import mids_of, quote_currency, value_balances
 from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot.api")
@@ -238,9 +239,18 @@ class Api:
         params.check_known(request.query, frozenset())
         trader = self.rt.trader
         out: list[BalanceOut] = []
-        if trader is not None:
-            for venue, assets in sorted(trader.ledger.snapshot().items()):
-                out.extend(BalanceOut(venue.value, a, f) for a, f in sorted(assets.items()))
+        if trader is None:
+            return json_response(out)
+        balances = {v.value: dict(assets) for v, assets in trader.ledger.snapshot().items()}
+        engine = self.rt.engine
+        mids = mids_of((q.venue.value, q.symbol, q.bid, q.ask)
+                       for book in (engine.board.books.values() if engine is not None else ())
+                       for q in (entry[3] for entry in book if entry is not None))
+        currency = quote_currency(self.rt.settings.market.symbols)
+        for valued in value_balances(balances, mids, currency):
+            out.extend(BalanceOut(valued.venue, asset, balances[valued.venue][asset], currency,
+                                  value, valued.total)
+                       for asset, value in valued.values.items())
         return json_response(out)
 
     async def inventory(self, request: web.Request) -> web.Response:

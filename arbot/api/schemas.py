@@ -138,9 +138,15 @@ class TradeOut(msgspec.Struct, frozen=True):
 
 
 class BalanceOut(msgspec.Struct, frozen=True):
+    """One asset on one venue, and its worth in the quote currency at the latest mid
+    (arbot.valuation: the venue's own pair, else the other venues' mean)."""
+
     venue: str
     asset: str
     free: float
+    currency: str = "USDT"  # the quote currency the values are in
+    value: float | None = None  # None when no venue quotes the asset in `currency`
+    venue_value: float = 0.0  # every priced asset of this venue, in `currency`
 
 
 class Control(msgspec.Struct, frozen=True):

@@ -53,6 +53,7 @@ from arbot.tui.messages import (
     TuiSink,
 )
 from arbot.tui.opportunities import OpportunitiesScreen
+from arbot.tui.performance import HistoryScreen
 from arbot.tui.prices import PricesScreen
 from arbot.tui.refresh import RefreshTimer
 from arbot.tui.runner import RUNTIME, TASKS, RuntimeRunner
@@ -100,6 +101,7 @@ class ArbotApp(App[int]):
         self.add_mode("opportunities", self._views.factory(OpportunitiesScreen))
         self.add_mode("trades", self._views.factory(TradesScreen))
         self.add_mode("inventory", self._views.factory(InventoryScreen))
+        self.add_mode("history", self._views.factory(HistoryScreen))
         # without a config file the form saves to ./arbot.toml, the file ArBot reads
         self.add_mode("settings", lambda: SettingsScreen(
             settings, config_path or DEFAULT_CONFIG_PATH, self.settings_saved))

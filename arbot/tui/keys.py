@@ -21,6 +21,10 @@ APP_BINDINGS: list[BindingType] = [
     Binding("5,i", "switch_mode('inventory')", "Inventory", id="inventory",
             tooltip="Balances against target, time until each direction runs dry, and "
                     "the rebalance plan"),
+    # Not in the footer: at 80 columns it is full (`?` and the palette list it).
+    Binding("6,h", "switch_mode('history')", "History", id="history", show=False,
+            tooltip="PnL, trades, fees, win rate and drawdown across every run; balances "
+                    "valued in the quote currency"),
     Binding("l", "toggle_log", "Log", id="log", tooltip="Show or hide the log panel"),
     Binding("question_mark", "toggle_help", "Keys", id="help", key_display="?",
             tooltip="Show or hide every key"),

@@ -118,6 +118,14 @@ async def test_every_endpoint_answers_with_its_shape_and_values(
         assert status == 200
         usdt = {b["venue"]: b["free"] for b in balances if b["asset"] == "USDT"}
         assert set(usdt) == {v.value for v in Venue}
+        for b in balances:  # valued in USDT at the mid; BTC and ETH are quoted, others not
+            assert b["currency"] == "USDT"
+            if b["asset"] in ("USDT", "BTC", "ETH"):
+                assert b["value"] == b["free"] if b["asset"] == "USDT" else b["value"] > 0
+            else:
+                assert b["value"] is None
+            assert b["venue_value"] == pytest.approx(sum(
+                o["value"] or 0 for o in balances if o["venue"] == b["venue"]))
 
 
 @pytest.mark.parametrize("headers", [
