@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 
 from arbot import demo
+from arbot.alerts.service import alerts_from_env
 from arbot.api.hub import EventHub
 from arbot.api.server import ApiServer, api_token
 from arbot.config import ArbotSettings, load_credentials
@@ -64,6 +65,12 @@ class Runtime:
         self.demo = demo
         self._sim_config = sim_config
         self._extra_sinks = list(sinks)
+        self.warnings: list[str] = []
+        # Alerts hear every kind of event, trades included, so they join before the
+        # trader is built with the sinks it tells of its trades.
+        self.alerts = alerts_from_env(settings.alerts, self.warnings, demo=demo)
+        if self.alerts is not None:
+            self._extra_sinks.append(self.alerts)
         self.api_hub: EventHub | None = None
         if settings.api.enabled:  # streams episodes, trades and states to API clients
             self.api_hub = EventHub(settings.trading.mode)
@@ -74,7 +81,6 @@ class Runtime:
         depth = settings.market.depth
         self.depth_board: DepthBoard | None = DepthBoard(depth) if depth > 1 else None
         self.venue_feeds: dict[Venue, VenueFeeds] = {}
-        self.warnings: list[str] = []
         self.sim: SimServer | None = None
         self.writer: Writer | None = None
         self.recorder: Recorder | None = None
@@ -107,6 +113,9 @@ class Runtime:
 
     async def _start(self) -> None:
         token = api_token() if self.api_hub is not None else ""  # refuse before anything
+        if self.alerts is not None:  # closed last: a halt at the stop is still told
+            self.alerts.start(self)
+            self._stack.callback(self.alerts.close)
         if self.demo:
             self.sim = await self._stack.enter_async_context(
                 demo.simulator(self._sim_config, self.settings))
@@ -240,6 +249,8 @@ class Runtime:
             self.engine.apply(settings)
         if self.inventory is not None:
             self.inventory.service.apply(settings)
+        if self.alerts is not None:
+            self.alerts.apply(settings.alerts)
         if self.recorder is not None:
             storage = settings.storage
             self.recorder.set_mode(storage.record_quotes, storage.record_throttle_ms)

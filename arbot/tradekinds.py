@@ -46,6 +46,12 @@ class LegOutcome(enum.StrEnum):
     CHASE_FAILED = "chase_failed"
 
 
+# The outcomes of a leg-risk incident: the legs filled unevenly and the policy had to act
+# (or could not), counted alike by the backtest report, the alerts and the metrics.
+LEG_RISK_INCIDENTS = frozenset((LegOutcome.UNWOUND, LegOutcome.CHASED, LegOutcome.HELD,
+                                LegOutcome.UNWIND_FAILED, LegOutcome.CHASE_FAILED))
+
+
 class OrderPurpose(enum.StrEnum):
     """Why an order of a trade was sent: one of its two legs, or a follow-up."""
 

@@ -18,12 +18,10 @@ import numpy as np
 from arbot.domain import EpisodeEvent, EpisodeKind, Side
 from arbot.events import Sink
 from arbot.storage.profit import max_drawdown
-from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus
+from arbot.tradekinds import LEG_RISK_INCIDENTS, LegOutcome, OrderPurpose, TradeStatus
 from arbot.trading.outcome import TradeOutcome
 
 NS_PER_MS = 1_000_000
-INCIDENT_OUTCOMES = (LegOutcome.UNWOUND, LegOutcome.CHASED, LegOutcome.HELD,
-                     LegOutcome.UNWIND_FAILED, LegOutcome.CHASE_FAILED)
 
 
 @dataclass(frozen=True)
@@ -137,7 +135,7 @@ def summarize(c: Collector, funnel: Mapping[str, object], trader_rejections: Map
             "count": len(trades),
             "by_status": dict(sorted(statuses.items())),
             "by_leg_outcome": dict(sorted(outcomes.items())),
-            "leg_risk_incidents": sum(outcomes[o] for o in INCIDENT_OUTCOMES),
+            "leg_risk_incidents": sum(outcomes[o] for o in LEG_RISK_INCIDENTS),
             "leg_risk_unresolved": statuses[TradeStatus.LEG_RISK],
         },
         "pnl": {

@@ -9,6 +9,7 @@ check, `save` writes arbot.toml back, `run` says what a change of settings means
 
 from __future__ import annotations
 
+from arbot.config.alerts import AlertsSettings
 from arbot.config.credentials import (
     CREDENTIAL_ENV,
     VenueCredentials,
@@ -39,6 +40,7 @@ from arbot.config.trading import PaperSettings, TradingSettings
 __all__ = [
     "CREDENTIAL_ENV",
     "DEFAULT_CONFIG_PATH",
+    "AlertsSettings",
     "ApiSettings",
     "ArbotSettings",
     "ConfigError",

@@ -26,6 +26,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from arbot.config.alerts import AlertsSettings
 from arbot.config.credentials import (
     CREDENTIAL_ENV,
     VenueCredentials,
@@ -69,6 +70,7 @@ class ArbotSettings(BaseSettings):
                                          description="Inventory and transfers.")
     ui: UiSettings = Field(default_factory=UiSettings, description="Terminal UI.")
     api: ApiSettings = Field(default_factory=ApiSettings, description="REST API.")
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings, description="Alerts.")
     sim: SimSettings = Field(default_factory=SimSettings, description="Built-in simulator.")
 
     @classmethod
