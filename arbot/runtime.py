@@ -286,6 +286,9 @@ class Runtime:
         tasks: dict[str, Coroutine[Any, Any, Any]] = {
             f"feed-{venue}": vf.run() for venue, vf in self.venue_feeds.items()}
         tasks["engine-clock"] = self._engine_clock()
+        if self.trader is not None and isinstance(self.trader.executor, LiveExecutor):
+            for feed in self.trader.executor.feeds:  # the private streams
+                tasks[f"private-{feed.stream.venue}"] = feed.run()
         if self.inventory is not None:
             tasks.update(self.inventory.coroutines(self.settings.feeds.status_log_s))
         if self.reconciler is not None and self.reconciler.pending:

@@ -44,6 +44,10 @@ class ExchangeSettings(BaseModel):
     enabled: bool = Field(True, description="Connect to this venue and use its quotes.")
     ws_url: str = Field(description="Public market-data WebSocket URL (ws:// or wss://).")
     rest_url: str = Field(description="REST base URL (http:// or https://).")
+    private_ws_url: str = Field("", description=(
+        "Private stream (orders, fills, balances) WebSocket URL, used for live trading; "
+        "empty: the venue's own while rest_url is the venue's, else beside rest_url at "
+        "the venue's documented path (a simulator or proxy)."))
     taker_fee_bps: Bps = Field(description="Taker fee in basis points (10 = 0.10%), 0..100; "
                                "base tier by default: set your account's rate.")
     maker_fee_bps: Bps = Field(description="Maker fee in basis points, 0..100; base tier.")
@@ -57,6 +61,11 @@ class ExchangeSettings(BaseModel):
     @classmethod
     def _rest_url(cls, value: str) -> str:
         return _url(value, ("http", "https"))
+
+    @field_validator("private_ws_url")
+    @classmethod
+    def _private_ws_url(cls, value: str) -> str:
+        return _url(value, ("ws", "wss")) if value else value
 
 
 # The venues' public endpoints and base-tier spot fees (bps), the documented defaults.
@@ -93,6 +102,21 @@ class _VenueTables(BaseModel):
 
     def enabled_venues(self) -> list[Venue]:
         return [v for v in Venue if self.for_venue(v).enabled]
+
+    def private_ws_url(self, venue: Venue) -> str:
+        """The venue's private stream: as set; else the venue's own while `rest_url` is
+        the venue's; else beside `rest_url` at the path the venue documents, which is
+        where a stand-in for the venue (the simulator, a proxy) serves it."""
+        ex = self.for_venue(venue)
+        if ex.private_ws_url:
+            return ex.private_ws_url
+        spec = VENUES[venue]
+        if ex.rest_url.rstrip("/") == spec.rest_url.rstrip("/"):
+            return spec.private_ws_url
+        rest = urlsplit(ex.rest_url)
+        scheme = "wss" if rest.scheme == "https" else "ws"
+        path = urlsplit(spec.private_ws_url).path
+        return f"{scheme}://{rest.netloc}{rest.path.rstrip('/')}{path}"
 
 
 # One field per registered venue, named by its value: built from the registry so that a

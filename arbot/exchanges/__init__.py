@@ -1,4 +1,5 @@
-"""Venue -> adapter: each venue's adapter is `ADAPTER` in `arbot.venues.<venue>.public`.
+"""Venue -> adapter: each venue's adapter is `ADAPTER` in `arbot.venues.<venue>.public`,
+its private stream's protocol `STREAM` in `arbot.venues.<venue>.private`.
 
 Adapters are pure and cheap to build (class data plus a few decoders), so callers get a
 fresh one each time instead of sharing a global.
@@ -10,9 +11,12 @@ from collections.abc import Mapping
 
 from arbot.domain import Venue
 from arbot.exchanges.base import Adapter
+from arbot.exchanges.privatewire import StreamProtocol
 from arbot.venues import VenueClasses
 
 ADAPTERS: Mapping[Venue, type[Adapter]] = VenueClasses[Adapter]("public", "ADAPTER", Adapter)
+STREAMS: Mapping[Venue, type[StreamProtocol]] = VenueClasses[StreamProtocol](
+    "private", "STREAM", StreamProtocol)
 
 
 def adapter_for(venue: Venue) -> Adapter:
@@ -20,4 +24,9 @@ def adapter_for(venue: Venue) -> Adapter:
     return ADAPTERS[venue]()
 
 
-__all__ = ["ADAPTERS", "Adapter", "adapter_for"]
+def stream_for(venue: Venue) -> StreamProtocol:
+    """The private stream's protocol for `venue`; every Venue member has one."""
+    return STREAMS[venue]()
+
+
+__all__ = ["ADAPTERS", "STREAMS", "Adapter", "adapter_for", "stream_for"]

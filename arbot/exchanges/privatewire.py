@@ -106,7 +106,6 @@ class StreamProtocol(abc.ABC):
     """One venue's private stream as data plus pure functions."""
 
     venue: ClassVar[Venue]
-    ws_url: ClassVar[str]  # the production endpoint (settings may point elsewhere)
     heartbeat: ClassVar[Heartbeat]
     limits: ClassVar[Limits] = Limits(args_per_frame=10, frame_bytes=4096,
                                       streams_per_connection=10)

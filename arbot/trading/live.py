@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 from arbot.domain import Balance, FeeRates, OrderReport, OrderRequest, OrderStatus, Venue
 from arbot.exchanges.private import PrivateClient
+from arbot.exchanges.privatefeed import PrivateFeed
 from arbot.exchanges.restspec import RestError
 from arbot.tradekinds import TradingMode
 from arbot.trading.executor import SendCheck
@@ -38,6 +39,7 @@ class LiveExecutor:
         self.instruments = instruments
         self.ledger = ledger
         self.inbox = StreamInbox()  # the private streams' sink
+        self.feeds: list[PrivateFeed] = []  # those streams, for the runtime to run
         self._booked: set[str] = set()
 
     def _client(self, venue: Venue) -> PrivateClient | None:

@@ -1,6 +1,7 @@
 """Builds the trader the settings ask for: the paper executor with its own account in
-paper mode; in live mode the live executor over one signed client per venue that has
-keys (from the environment, or the simulator's demo keys that `arbot.demo` hands in).
+paper mode; in live mode the live executor over one signed client and one private
+stream per venue that has keys (from the environment, or the simulator's demo keys that
+`arbot.demo` hands in). The streams run as the runtime's tasks (`LiveExecutor.feeds`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import aiohttp
 from arbot.config import ArbotSettings, VenueCredentials, missing_credentials
 from arbot.depth.board import DepthBoard
 from arbot.domain import Quote, Venue
-from arbot.exchanges import adapter_for
+from arbot.exchanges import adapter_for, stream_for
+from arbot.exchanges.feedbase import aiohttp_connect
 from arbot.exchanges.private import PrivateClient
+from arbot.exchanges.privatefeed import PRIVATE_TIMING, PrivateFeed
 from arbot.exchanges.signing import Credentials
 from arbot.storage.journal import TradeJournal
 from arbot.trading.executor import Executor
@@ -61,6 +64,7 @@ def live_executor(settings: ArbotSettings, credentials: dict[Venue, VenueCredent
     """The live executor over every enabled venue with complete keys, and a problem text
     ("" if none) naming the venues that lack keys and the variables to set."""
     clients: dict[Venue, PrivateClient] = {}
+    streams: dict[Venue, Credentials] = {}
     lacking = []
     for venue in settings.exchanges.enabled_venues():
         creds = credentials.get(venue, VenueCredentials())
@@ -73,12 +77,20 @@ def live_executor(settings: ArbotSettings, credentials: dict[Venue, VenueCredent
                            creds.passphrase.get_secret_value() if creds.passphrase else "")
         url = settings.exchanges.for_venue(venue).rest_url
         clients[venue] = PrivateClient(adapter_for(venue), url, keys, session)
+        streams[venue] = keys
     problem = ""
     if not clients:
         problem = "no venue has API keys: " + "; ".join(lacking)
     elif lacking:
         problem = "these venues cannot trade without keys: " + "; ".join(lacking)
-    return LiveExecutor(clients, instruments, Ledger()), problem
+    executor = LiveExecutor(clients, instruments, Ledger())
+    connect = aiohttp_connect(session, PRIVATE_TIMING)
+    executor.feeds = [
+        PrivateFeed(stream_for(venue), settings.exchanges.private_ws_url(venue), keys,
+                    executor.inbox, connect, timestamp_ms=clients[venue].timestamp_ms,
+                    sync_clock=clients[venue].sync_clock)
+        for venue, keys in streams.items()]
+    return executor, problem
 
 
 async def open_live(settings: ArbotSettings, keys: dict[Venue, VenueCredentials],

@@ -48,6 +48,9 @@ class VenueSpec:
     the venue's top of book, and only a channel that promises re-sends lets a quote be
     judged stale on its own (docs/design.md, "Market-shaped truth").
 
+    `private_ws_url` is the private stream's (orders, fills, balances) production
+    endpoint; its path is where a stand-in (the simulator) serves it beside `rest_url`.
+
     `l1_channel` names the channel quotes come from, for people reading the status.
     `no_event_time` says that channel's pushes carry no venue timestamp, so the venue's
     lag cannot be measured and the status says so instead of inventing a figure
@@ -64,6 +67,7 @@ class VenueSpec:
     credentials: CredentialNames
     tardis_id: str
     sim: SimSpec
+    private_ws_url: str = ""
     max_connection_age_s: float | None = None
     quote_resend_s: float | None = None
     l1_channel: str = ""

@@ -10,17 +10,25 @@ pushes are checked all the same."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import aiohttp
 import pytest
 
+from arbot.config import ArbotSettings
+from arbot.config.run import with_endpoints
 from arbot.domain import OrderStatus, Venue
 from arbot.privateevents import StreamState
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.auth import AuthFailure
 from arbot.sim.config import Dislocations
 from arbot.trading.execution import final_report
+from arbot.trading.live import LiveExecutor
 from tests.conftest import until
 from tests.trading.streams import SYMBOL, crossing, streamed
+from tests.trading.test_live import QUIET as LIVE_QUIET
+from tests.trading.test_live import demo_keys, live_runtime, plan_now
 
 QUIET = SimConfig(symbols=(SYMBOL,), rate=20, dislocations=Dislocations(rate_per_s=0.0))
 VENUES = pytest.mark.parametrize("venue", list(Venue))
@@ -137,3 +145,34 @@ async def test_a_refused_login_pauses_the_venue_with_one_clear_message(
             await until(lambda: s.executor.stream_epoch(venue) is not None,
                         "the stream to log in once the keys are good")
             assert s.executor.blocked(venue) == ""
+
+
+async def test_the_live_runtime_runs_every_venues_stream_and_trades_on_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real runtime in live mode: one private stream per venue with keys, found
+    beside each venue's REST base on the simulator, and a trade's ack-only legs settled
+    from the streams' pushes."""
+    async with SimServer(LIVE_QUIET) as sim:
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=False) as rt:
+            assert rt.trader is not None and isinstance(rt.trader.executor, LiveExecutor)
+            live = rt.trader.executor
+            await until(lambda: all(live.stream_epoch(v) is not None for v in Venue),
+                        "every venue's private stream to go live")
+            before = {v: requests(sim, v) for v in (Venue.OKX, Venue.BYBIT)}
+            plan = plan_now(rt, Venue.OKX, Venue.BYBIT)
+            buy, sell = await asyncio.gather(final_report(live, plan.buy, True),
+                                             final_report(live, plan.sell, True))
+            assert buy.status is OrderStatus.FILLED and sell.status is OrderStatus.FILLED
+            assert all(lookups(sim, v, before[v]) == 0 for v in before)
+
+
+def test_the_private_stream_url_follows_the_rest_base() -> None:
+    settings = ArbotSettings()
+    assert settings.exchanges.private_ws_url(Venue.OKX) == "wss://ws.okx.com:8443/ws/v5/private"
+    moved = with_endpoints(settings, {Venue.BYBIT: ("ws://127.0.0.1:9/bybit/v5/public/spot",
+                                                    "http://127.0.0.1:9/bybit")})
+    assert moved.exchanges.private_ws_url(Venue.BYBIT) == "ws://127.0.0.1:9/bybit/v5/private"
+    chosen = ArbotSettings.model_validate(
+        {"exchanges": {"bitget": {"private_ws_url": "wss://example.test/private"}}})
+    assert chosen.exchanges.private_ws_url(Venue.BITGET) == "wss://example.test/private"

@@ -23,6 +23,7 @@ SPEC = VenueSpec(
     short="BIN",
     ws_url="wss://stream.binance.com:9443/ws",
     rest_url="https://api.binance.com",
+    private_ws_url="wss://ws-api.binance.com:443/ws-api/v3",
     taker_fee_bps=10.0,
     maker_fee_bps=10.0,
     credentials=CredentialNames("BINANCE_API_KEY", "BINANCE_API_SECRET"),

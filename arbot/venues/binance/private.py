@@ -53,6 +53,12 @@ class _Error(msgspec.Struct):
     msg: str = ""
 
 
+class _Asset(msgspec.Struct):
+    a: str
+    f: str
+    l: str  # noqa: E741 (the venue's field name)
+
+
 class _Event(msgspec.Struct):
     """Every event's fields in one Struct (each event uses some of them)."""
 
@@ -75,7 +81,7 @@ class _Event(msgspec.Struct):
     t: int = -1
     T: int | None = None
     # outboundAccountPosition
-    B: list[dict[str, str]] | None = None
+    B: list[_Asset] | None = None
 
 
 class _Frame(msgspec.Struct):
@@ -114,6 +120,8 @@ class BinancePrivateParser(PrivateParser):
         elif f.id in (LOGIN_ID, None):  # `"id":null` answers a request it could not read
             error = f.error or _Error()
             self.refused(error.code, error.msg, PROBLEMS)
+        elif ok:
+            self.drops.add(Drop.UNUSED_CHANNEL)  # an answer to no request of ours
         else:
             error = f.error or _Error()
             self.events.append(VenueError(venue=_VENUE, code=str(error.code),
@@ -125,8 +133,8 @@ class BinancePrivateParser(PrivateParser):
         elif e.e == "outboundAccountPosition":
             out = {}
             for row in e.B or []:
-                asset = row["a"].upper()
-                out[asset] = Balance(asset=asset, free=amount(row["f"]), locked=amount(row["l"]))
+                asset = row.a.upper()
+                out[asset] = Balance(asset=asset, free=amount(row.f), locked=amount(row.l))
             self.deliver(BalanceUpdate(venue=_VENUE, balances=out, ts_exchange_ms=e.E,
                                        ts_recv_ns=recv_ns))
         elif e.e in ("serverShutdown", "eventStreamTerminated"):
@@ -163,7 +171,6 @@ class BinancePrivateParser(PrivateParser):
 
 class BinanceStream(StreamProtocol):
     venue = _VENUE
-    ws_url = "wss://ws-api.binance.com:443/ws-api/v3"
     heartbeat = Heartbeat(frame=msgspec.json.encode({"id": PING_ID, "method": "ping"}).decode(),
                           interval_s=20.0)
     max_connection_age_s = 24 * 3600.0  # "only valid for 24 hours"

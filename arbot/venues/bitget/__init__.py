@@ -23,6 +23,7 @@ SPEC = VenueSpec(
     short="BGT",
     ws_url="wss://ws.bitget.com/v2/ws/public",
     rest_url="https://api.bitget.com",
+    private_ws_url="wss://ws.bitget.com/v2/ws/private",
     taker_fee_bps=10.0,
     maker_fee_bps=10.0,
     credentials=CredentialNames("BITGET_API_KEY", "BITGET_API_SECRET",

@@ -177,7 +177,6 @@ class BitgetPrivateParser(PrivateParser):
 
 class BitgetStream(StreamProtocol):
     venue = _VENUE
-    ws_url = "wss://ws.bitget.com/v2/ws/private"
     heartbeat = Heartbeat(frame="ping", interval_s=30.0)
     max_connection_age_s = 24 * 3600.0  # "forcibly disconnected every 24 hours"
 

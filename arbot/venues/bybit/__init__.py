@@ -23,6 +23,7 @@ SPEC = VenueSpec(
     short="BYB",
     ws_url="wss://stream.bybit.com/v5/public/spot",
     rest_url="https://api.bybit.com",
+    private_ws_url="wss://stream.bybit.com/v5/private",
     taker_fee_bps=10.0,
     maker_fee_bps=10.0,
     credentials=CredentialNames("BYBIT_API_KEY", "BYBIT_API_SECRET"),

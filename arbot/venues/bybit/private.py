@@ -185,7 +185,6 @@ class BybitPrivateParser(PrivateParser):
 
 class BybitStream(StreamProtocol):
     venue = _VENUE
-    ws_url = "wss://stream.bybit.com/v5/private"
     heartbeat = Heartbeat(frame='{"op":"ping"}', interval_s=20.0)
 
     def login_frames(self, creds: Credentials, ts_ms: int) -> list[str]:

@@ -22,6 +22,7 @@ SPEC = VenueSpec(
     short="OKX",
     ws_url="wss://ws.okx.com:8443/ws/v5/public",
     rest_url="https://www.okx.com",
+    private_ws_url="wss://ws.okx.com:8443/ws/v5/private",
     taker_fee_bps=10.0,
     maker_fee_bps=8.0,
     credentials=CredentialNames("OKX_API_KEY", "OKX_API_SECRET", "OKX_API_PASSPHRASE"),

@@ -176,7 +176,6 @@ class OkxPrivateParser(PrivateParser):
 
 class OkxStream(StreamProtocol):
     venue = _VENUE
-    ws_url = "wss://ws.okx.com:8443/ws/v5/private"
     heartbeat = Heartbeat(frame="ping", interval_s=25.0, idle_only=True)
 
     def login_frames(self, creds: Credentials, ts_ms: int) -> list[str]:
