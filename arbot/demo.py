@@ -17,9 +17,11 @@ from pydantic import SecretStr
 
 from arbot.config import ArbotSettings, SimVenueSettings, VenueCredentials
 from arbot.config.run import with_endpoints
+from arbot.config.simulator import SimSettings
 from arbot.domain import Instrument, Venue
 from arbot.exchanges import adapter_for
 from arbot.sim import Faults, SimConfig, SimServer
+from arbot.sim.coins import CoinTweaks
 from arbot.sim.instruments import is_valid_symbol, spec_for
 from arbot.sim.server import PROTOCOLS
 from arbot.sim.wire import RestRequest, dumps
@@ -44,7 +46,17 @@ def sim_config(settings: ArbotSettings, symbols: Iterable[str] | None = None) ->
             if (age := sim.for_venue(v).max_connection_age_s) is not None}
     return SimConfig(profile=sim.profile, seed=sim.seed, rate=sim.rate,
                      symbols=tuple(settings.market.symbols if symbols is None else symbols),
-                     faults={v: sim_faults(sim.for_venue(v)) for v in Venue}, max_ages=ages)
+                     faults={v: sim_faults(sim.for_venue(v)) for v in Venue}, max_ages=ages,
+                     coins=sim_coins(sim))
+
+
+def sim_coins(sim: SimSettings) -> CoinTweaks:
+    """The `[sim.<venue>] fake_coins` and `closed_networks` as the simulator's tweaks."""
+    return CoinTweaks(
+        fake={v: frozenset(sim.for_venue(v).fake_coins) for v in Venue},
+        closed={v: frozenset((coin, chain) for coin, _, chain in
+                             (n.partition(":") for n in sim.for_venue(v).closed_networks))
+                for v in Venue})
 
 
 def sim_faults(venue: SimVenueSettings) -> Faults:

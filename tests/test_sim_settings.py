@@ -119,7 +119,7 @@ def test_a_venue_s_faults_and_connection_age_reach_the_simulator(tmp_path: Path)
     ("[sim.okx]\nlag = 1.0\n", "sim.okx.lag: unknown key; allowed: lag_ms, jitter_ms, "
      "drop_every_s, stall_every_s, stall_for_s, garbage_rate, absurd_rate, shutdown_every_s, "
      "max_connection_age_s, book_gap_every_s, book_bad_checksum_every_s, "
-     "book_restart_every_s, book_reorder_every_s"),
+     "book_restart_every_s, book_reorder_every_s, fake_coins, closed_networks"),
 ])
 def test_a_broken_value_in_the_file_is_one_line_naming_the_key(
         tmp_path: Path, text: str, line: str) -> None:

@@ -28,7 +28,7 @@ class InventorySettings(BaseModel):
                                  description=(
         "Trades within this many seconds make the consumption rate and the time until "
         "each direction runs dry."))
-    transfer_batch: float = Field(1000.0, gt=0, allow_inf_nan=False, description=(
+    transfer_batch: float = Field(10_000.0, gt=0, allow_inf_nan=False, description=(
         "Quote currency worth of trades moved back by one transfer of each asset: the "
         "withdrawal fees are spread over this much traded notional (rebalance_cost)."))
     refresh_s: float = Field(3600.0, ge=60, le=86_400, allow_inf_nan=False, description=(

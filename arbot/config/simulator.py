@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from arbot.domain import Venue
 from arbot.venues import VENUES
@@ -60,6 +60,28 @@ class SimVenueSettings(BaseModel):
         "with u = 1; 0 never."))
     book_reorder_every_s: float = Field(0.0, ge=0, le=DAY_S, allow_inf_nan=False, description=(
         "Depth channel: send a push after the one that follows it, this often; 0 never."))
+
+
+    fake_coins: list[str] = Field(default_factory=list, description=(
+        "Coins this venue serves as another token under the same ticker (another contract "
+        "address in its coin information), e.g. [\"ETH\"]: ArBot must refuse the pairs."))
+    closed_networks: list[str] = Field(default_factory=list, description=(
+        "COIN:CHAIN networks whose deposits and withdrawals this venue has suspended, e.g. "
+        "[\"USDT:TRX\"] (chains: ETH, TRX, SOL, BTC, XRP, ARBITRUM)."))
+
+    @field_validator("fake_coins")
+    @classmethod
+    def _coins(cls, value: list[str]) -> list[str]:
+        return [c.strip().upper() for c in value if c.strip()]
+
+    @field_validator("closed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            coin, sep, chain = item.partition(":")
+            if not sep or not coin.strip() or not chain.strip():
+                raise ValueError(f"{item!r} is not COIN:CHAIN, e.g. USDT:TRX")
+        return [item.strip().upper() for item in value]
 
 
 class _SimTables(BaseModel):

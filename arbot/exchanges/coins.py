@@ -27,6 +27,7 @@ from arbot.exchanges.rest import RestClient
 
 log = logging.getLogger("arbot.coins")
 
+RETRY_S = 60.0  # a venue whose read failed is tried again this soon
 CoinReader = Callable[[], Awaitable[list[CoinNetwork]]]
 OnRead = Callable[[Venue, list[CoinNetwork], int], None]
 
@@ -91,10 +92,17 @@ async def read_once(book: CoinBook, venue: Venue, reader: CoinReader, on_read: O
              len(book.tables[venue]))
 
 
+async def read_all(book: CoinBook, readers: Mapping[Venue, CoinReader], on_read: OnRead
+                   ) -> None:
+    await asyncio.gather(*(read_once(book, v, r, on_read) for v, r in readers.items()))
+
+
 async def keep_reading(book: CoinBook, readers: Mapping[Venue, CoinReader], every_s: float,
                        on_read: OnRead, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
                        ) -> None:
-    """Read every venue now and then every `every_s` seconds, until cancelled."""
+    """Read every venue every `every_s` seconds (the first read is the caller's, at
+    start), until cancelled; while a venue's last read failed, every `RETRY_S` at most."""
     while True:
-        await asyncio.gather(*(read_once(book, v, r, on_read) for v, r in readers.items()))
-        await sleep(every_s)
+        failed = any(book.problems.get(v) for v in readers)
+        await sleep(min(every_s, RETRY_S) if failed else every_s)
+        await read_all(book, readers, on_read)

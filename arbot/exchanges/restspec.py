@@ -165,8 +165,11 @@ class ErrorTable:
         """None when the reply is a success; otherwise what went wrong.
 
         Only the envelope's fields are decoded; msgspec skips the rest of a large
-        instruments body without building it.
+        instruments body without building it. A bare JSON list with a 2xx status is an
+        answer, not an error (Binance's coin list is one; its errors are always objects).
         """
+        if 200 <= status < 300 and body.lstrip()[:1] == b"[":
+            return None
         try:
             env: object = self._decoder.decode(body)
         except ValueError:  # msgspec.DecodeError, or UnicodeDecodeError for bad UTF-8

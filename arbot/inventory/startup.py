@@ -20,7 +20,7 @@ from arbot.config.credentials import missing_credentials
 from arbot.domain import Venue
 from arbot.engine.engine import Engine
 from arbot.exchanges import adapter_for
-from arbot.exchanges.coins import CoinBook, CoinReader, coin_reader, keep_reading
+from arbot.exchanges.coins import CoinBook, CoinReader, coin_reader, keep_reading, read_all
 from arbot.exchanges.private import PrivateClient
 from arbot.exchanges.rest import RestClient
 from arbot.exchanges.signing import Credentials
@@ -33,6 +33,10 @@ from arbot.storage.transfercosts import load_costs, store_costs
 log = logging.getLogger("arbot.inventory")
 
 RULES_EVERY_S = 1.0  # how soon a changed coin table reaches the detector
+# The first read happens before any feed starts, so the detector judges the first quotes
+# with the same pair rules as the rest (and a backtest of the run can repeat them); a
+# venue slower than this is read again in the background.
+FIRST_READ_S = 5.0
 
 
 class InventoryRun:
@@ -135,4 +139,10 @@ async def start_inventory(settings: ArbotSettings, session: aiohttp.ClientSessio
             coins.failed(venue, found)
         else:
             readers[venue] = found
-    return InventoryRun(settings, readers, writer, coins, problems)
+    run = InventoryRun(settings, readers, writer, coins, problems)
+    try:
+        await asyncio.wait_for(read_all(coins, readers, run._stored), FIRST_READ_S)
+    except TimeoutError:
+        log.warning("coin information: not every venue answered within %g s; reading on "
+                    "in the background", FIRST_READ_S)
+    return run

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Literal
 
 from arbot.domain import Venue
+from arbot.sim.coins import CoinTweaks
 from arbot.sim.market import NO_LAG, Lag, Market
 from arbot.venues import VENUES
 from arbot.venues.simspec import Credentials as Credentials  # re-exported: sim settings
@@ -159,6 +160,8 @@ class SimConfig:
     """How long a server-initiated close waits for the client's close frame."""
     accounts: Accounts = Accounts()
     """Private REST: credentials, balances, fees, clock skew and rate limits."""
+    coins: CoinTweaks = field(default_factory=CoinTweaks)
+    """Coin information: coins a venue serves as another token, networks it has closed."""
     book_idle_s: float | None = None
     """How long a depth book may go unchanged before a channel that documents a
     no-change push sends one (an empty update); None: the venue's documented interval

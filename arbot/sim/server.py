@@ -21,6 +21,7 @@ import numpy as np
 from aiohttp import web
 
 from arbot.domain import Venue
+from arbot.sim.coins import SimCoins
 from arbot.sim.config import Faults, SimConfig
 from arbot.sim.controls import AccountControls
 from arbot.sim.depthbook import BookView, DepthEvent
@@ -92,6 +93,9 @@ class SimServer(AccountControls):
         self._lookup: dict[Venue, dict[str, SymbolSpec]] = {
             v: {p.venue_id(s): s for s in self.catalog.specs} for v, p in self.protocols.items()}
         self.desk = TradingDesk(cfg, self.catalog, self.model, self.clock, self._lookup)
+        self.coins = SimCoins((a for s in self.catalog.specs for a in (s.base, s.quote)),
+                              cfg.coins)
+        """Each venue's coin and network table (`fake_coin`, `close_network` change it)."""
         self.streams = StreamHub(self.desk.accounts, self.desk.credentials, cfg.heartbeat_for,
                                  self.clock.now_ms)
         """The private streams (orders, fills, balances) and their faults."""
@@ -316,7 +320,7 @@ class SimServer(AccountControls):
 
         async def inner(request: web.Request) -> web.StreamResponse:
             req = RestRequest(request.query, self.catalog.specs, self._shared.now_ms(),
-                              book=book)
+                              book=book, coins=self.coins.table(venue))
             status, body = handler(req)
             return web.Response(body=dumps(body), status=status, content_type=JSON)
 
@@ -331,7 +335,7 @@ class SimServer(AccountControls):
             path, _, raw_query = request.raw_path.partition("?")
             req = RestRequest(request.query, self.catalog.specs, self._shared.now_ms(),
                               request.method, path.removeprefix(prefix), raw_query,
-                              request.headers, body)
+                              request.headers, body, coins=self.coins.table(venue))
             reply = self.desk.handle(venue, handler, req)
             return web.Response(body=dumps(reply.body), status=reply.status,
                                 headers=reply.headers, content_type=JSON)

@@ -14,13 +14,14 @@ client bugs.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import msgspec
 
 from arbot.domain import Venue
+from arbot.sim.coins import SimNetwork
 from arbot.sim.depthbook import BookView, DepthEvent
 from arbot.sim.instruments import NumberStyle, SymbolSpec, format_units
 from arbot.sim.prices import VenueQuote
@@ -138,6 +139,8 @@ class RestRequest:
     body: bytes = b""
     book: Callable[[SymbolSpec, int], BookView] | None = None
     """The venue's depth book of a symbol now, best `limit` levels a side (public REST)."""
+    coins: Sequence[SimNetwork] = ()
+    """The venue's coin and network table now (`arbot.sim.coins`)."""
 
     @property
     def target(self) -> str:

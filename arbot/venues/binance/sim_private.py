@@ -27,6 +27,7 @@ from arbot.sim.instruments import format_decimal
 from arbot.sim.limits import Usage
 from arbot.sim.private import Call, Handler, PrivateApi, Reply, to_decimal
 from arbot.sim.wire import JsonObj, RestRequest
+from arbot.venues.binance import sim_coins
 from arbot.venues.binance.sim import PRICE_BAND, BinanceProtocol
 
 SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
@@ -109,7 +110,8 @@ class BinancePrivate(PrivateApi):
     def routes(self) -> Mapping[tuple[str, str], Handler]:
         return {("POST", "/api/v3/order"): _place, ("GET", "/api/v3/order"): _query,
                 ("DELETE", "/api/v3/order"): _cancel, ("GET", "/api/v3/account"): _account,
-                ("GET", "/api/v3/account/commission"): _commission}
+                ("GET", "/api/v3/account/commission"): _commission,
+                ("GET", sim_coins.PATH): sim_coins.coins}
 
     def params(self, req: RestRequest) -> Mapping[str, object] | Reply:
         return params_of(req)

@@ -36,6 +36,7 @@ from arbot.sim.wire import (
     loads,
     str_field,
 )
+from arbot.venues.bitget import sim_coins
 
 DEPTH_CHANNEL = "books"
 CHANNELS = ("books1", "ticker", DEPTH_CHANNEL)
@@ -125,7 +126,8 @@ class BitgetProtocol(VenueProtocol):
         return row
 
     def rest_routes(self) -> Mapping[str, RestHandler]:
-        return {"/api/v2/public/time": _time, "/api/v2/spot/public/symbols": _symbols}
+        return {"/api/v2/public/time": _time, "/api/v2/spot/public/symbols": _symbols,
+                sim_coins.PATH: sim_coins.coins}
 
 
 def _ok(data: object, now_ms: int) -> JsonObj:

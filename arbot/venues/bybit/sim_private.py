@@ -30,6 +30,7 @@ from arbot.sim.instruments import format_decimal
 from arbot.sim.limits import Usage
 from arbot.sim.private import Call, Handler, PrivateApi, Reply, to_decimal
 from arbot.sim.wire import JsonObj, RestRequest
+from arbot.venues.bybit import sim_coins
 from arbot.venues.bybit.sim import BybitProtocol
 
 SIDES = {"Buy": Side.BUY, "Sell": Side.SELL}
@@ -92,7 +93,8 @@ class BybitPrivate(PrivateApi):
                 ("GET", "/v5/order/history"): _history,
                 ("POST", "/v5/order/cancel"): _cancel,
                 ("GET", "/v5/account/wallet-balance"): _wallet,
-                ("GET", "/v5/account/fee-rate"): _fee_rate}
+                ("GET", "/v5/account/fee-rate"): _fee_rate,
+                ("GET", sim_coins.PATH): sim_coins.coins}
 
     def auth_error(self, failure: AuthFailure, req: RestRequest) -> Reply:
         if failure in (AuthFailure.MISSING_KEY, AuthFailure.UNKNOWN_KEY):

@@ -32,6 +32,7 @@ from arbot.sim.instruments import format_decimal
 from arbot.sim.limits import Usage
 from arbot.sim.private import Call, Handler, PrivateApi, Reply, to_decimal
 from arbot.sim.wire import JsonObj, RestRequest
+from arbot.venues.okx import sim_coins
 from arbot.venues.okx.sim import OkxProtocol
 
 SIDES = {"buy": Side.BUY, "sell": Side.SELL}
@@ -103,7 +104,8 @@ class OkxPrivate(PrivateApi):
         return {("POST", "/api/v5/trade/order"): _place, ("GET", "/api/v5/trade/order"): _query,
                 ("POST", "/api/v5/trade/cancel-order"): _cancel,
                 ("GET", "/api/v5/account/balance"): _balance,
-                ("GET", "/api/v5/account/trade-fee"): _trade_fee}
+                ("GET", "/api/v5/account/trade-fee"): _trade_fee,
+                ("GET", sim_coins.PATH): sim_coins.coins}
 
     def auth_error(self, failure: AuthFailure, req: RestRequest) -> Reply:
         code, msg = AUTH[failure]
