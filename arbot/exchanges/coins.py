@@ -2,8 +2,8 @@
 
 Why periodically, and hourly by default (`[inventory] refresh_s`): withdrawal fees and
 suspended networks change a few times a day (a congested chain, a wallet upgrade), not by
-the second, while the endpoints are heavy (Binance weighs the call 10 against the budget
-the trader's orders share) and, on three venues, signed. An hour keeps the costs and the
+the second, while the endpoints are heavy (one venue weighs the call 10 against the
+budget the trader's orders share) and mostly signed. An hour keeps the costs and the
 same-coin checks current without spending what trading needs; a trader who wants a
 suspended network noticed sooner lowers it (60 s at least).
 

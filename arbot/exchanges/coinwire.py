@@ -3,8 +3,8 @@ strictly, so an answer with a field that is not a number (or a flag that is not 
 refused whole and the last known costs stay in place (`arbot.exchanges.coins`).
 
 Venues send amounts as text (`"0.0005"`) and flags as JSON booleans, as the strings
-`"true"`/`"false"` (Bitget) or as `"1"`/`"0"` (Bybit): each parser says which it expects
-through its wire Structs, and these helpers read the values.
+`"true"`/`"false"` or as `"1"`/`"0"`: each parser says which it expects through its wire
+Structs, and these helpers read the values.
 """
 
 from __future__ import annotations

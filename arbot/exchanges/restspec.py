@@ -166,7 +166,7 @@ class ErrorTable:
 
         Only the envelope's fields are decoded; msgspec skips the rest of a large
         instruments body without building it. A bare JSON list with a 2xx status is an
-        answer, not an error (Binance's coin list is one; its errors are always objects).
+        answer, not an error (a venue's coin list can be one; error envelopes are objects).
         """
         if 200 <= status < 300 and body.lstrip()[:1] == b"[":
             return None

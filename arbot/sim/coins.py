@@ -46,8 +46,8 @@ class CoinTweaks:
 
 # (chain, contract, fee, minimum, confirmations, minutes) per asset; the contracts are the
 # tokens' real ones (USDT on Ethereum, Tron and Solana; USDC on Ethereum and Solana). BTC's
-# fee and minimum are OKX's documentation example (Get currencies); the rest are of the
-# order the venues charge.
+# fee and minimum are one venue's documentation example; the rest are of the order the
+# venues charge.
 _NETWORKS: dict[str, tuple[tuple[str, str, str, str, int, int], ...]] = {
     "USDT": (("ETH", "0xdac17f958d2ee523a2206206994597c13d831ec7", "4", "10", 12, 5),
              ("TRX", "tr7nhqjekqxgtci8q8zy4pl8otszgjlj6t", "1", "10", 20, 2),
@@ -59,9 +59,12 @@ _NETWORKS: dict[str, tuple[tuple[str, str, str, str, int, int], ...]] = {
     "SOL": (("SOL", "", "0.01", "0.1", 1, 1),),
     "XRP": (("XRP", "", "0.25", "20", 1, 1),),
 }
-# A venue's fees are the table's times this: the same route costs more off some venues.
-_FEE_FACTOR = {Venue.BINANCE: Decimal("1"), Venue.BYBIT: Decimal("1.2"),
-               Venue.OKX: Decimal("0.8"), Venue.BITGET: Decimal("1.5")}
+
+
+def _fee_factor(venue: Venue) -> Decimal:
+    """The table's fees times this on `venue` (1, 1.2, 1.4, ... in registry order): the
+    same route costs more off some venues, so the cheapest one depends on the venue."""
+    return 1 + Decimal(list(Venue).index(venue)) / 5
 
 
 def text(value: Decimal) -> str:
@@ -80,7 +83,7 @@ def _contract(seed: str) -> str:
 
 def _networks(coin: str, venue: Venue) -> list[SimNetwork]:
     rows = _NETWORKS.get(coin) or (("ETH", _contract(coin), "1", "1", 12, 5),)
-    factor = _FEE_FACTOR[venue]
+    factor = _fee_factor(venue)
     return [SimNetwork(coin, chain, contract, Decimal(fee) * factor, Decimal(minimum),
                        confirmations=conf, minutes=minutes)
             for chain, contract, fee, minimum, conf, minutes in rows]

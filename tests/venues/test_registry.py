@@ -22,7 +22,8 @@ from arbot.sim.wire import VenueProtocol
 from arbot.venues import VENUES, VenueClasses
 
 ROOT = Path(arbot.__file__).parent
-VENUE_FILES = {"__init__.py", "depth.py", "public.py", "rest.py", "sim.py", "sim_private.py"}
+VENUE_FILES = {"__init__.py", "coins.py", "depth.py", "public.py", "rest.py", "sim.py",
+               "sim_coins.py", "sim_private.py"}
 
 
 def test_every_venue_has_one_spec_in_enum_order() -> None:
@@ -83,12 +84,12 @@ def _client_side(name: str) -> bool:
     parts = name.split(".")
     return (name == "arbot.exchanges" or name.startswith("arbot.exchanges.")
             or (parts[:2] == ["arbot", "venues"] and len(parts) > 3
-                and parts[3] in ("public", "rest")))
+                and parts[3] in ("public", "rest", "coins")))
 
 
 def test_the_simulators_venue_modules_never_import_the_client_side() -> None:
     paths = sorted((ROOT / "venues").glob("*/sim*.py"))
-    assert len(paths) == 2 * len(Venue)
+    assert len(paths) == 3 * len(Venue)
     offenders = [f"{path.relative_to(ROOT.parent)} imports {name}" for path in paths
                  for name in _imports(path.read_text(encoding="utf-8"),
                                       f"arbot.venues.{path.parent.name}")
