@@ -142,6 +142,8 @@ def status_lines(runtime: RuntimeView) -> list[str]:
     inventory = runtime.inventory
     if inventory is not None:
         lines.append(inventory.status_line())
+        lines += [f"{venue:<8} REFUSED {note}" for venue, notes in inventory.refused.items()
+                  for note in notes]
     writer = runtime.writer
     if writer is not None and writer.stats.stopped is not None:
         lines.append(f"storage  RECORDING STOPPED ({writer.stats.stopped}): "

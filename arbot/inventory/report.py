@@ -51,6 +51,9 @@ class InventoryReport(msgspec.Struct, frozen=True, kw_only=True):
     rebalance: list[Transfer]
     rebalance_cost: float  # the plan's fees in the quote currency
     notes: list[str]
+    # Per venue, its pairs the detector refuses and why (the base asset is not the same
+    # coin on both venues, or cannot move between them).
+    refused: dict[Venue, list[str]] = msgspec.field(default_factory=dict)
 
 
 def holdings(balances: Mapping[Venue, Mapping[str, float]], assets: list[str],
@@ -95,9 +98,10 @@ def directions(symbols: list[str], venues: list[Venue],
 
 def build(ts_ns: int, balances: Mapping[Venue, Mapping[str, float]], symbols: list[str],
           venues: list[Venue], shares: Mapping[str, Mapping[Venue, float]], rates: Changes,
-          lost: int, rebalance: Plan, notes: list[str]) -> InventoryReport:
+          lost: int, rebalance: Plan, notes: list[str],
+          refused: Mapping[Venue, list[str]]) -> InventoryReport:
     return InventoryReport(ts_ns=ts_ns, holdings=holdings(balances, list(shares), shares, rates),
                            directions=directions(symbols, venues, balances, rates),
                            lost_to_inventory=lost, rebalance=rebalance.transfers,
                            rebalance_cost=rebalance.cost_quote,
-                           notes=[*notes, *rebalance.notes])
+                           notes=[*notes, *rebalance.notes], refused=dict(refused))

@@ -106,10 +106,9 @@ class Inventory(Sink):
         notes = [] if self.balances is not None else [
             "trading is off: no account balances to read"]
         notes += [p for v in venues if (p := self.coins.problems.get(v))]
-        notes += [f"{v}: refused {n}" for v, ns in self.refused.items() for n in ns]
         rebalance = plan(held, shares.__getitem__, inv.tolerance, self.coins, self.price)
         return build(now, balances, self.settings.market.symbols, venues, shares,
-                     self.flows.rates_per_h(now), self.lost(), rebalance, notes)
+                     self.flows.rates_per_h(now), self.lost(), rebalance, notes, self.refused)
 
     def status_line(self, report: InventoryReport | None = None) -> str:
         """The headless line: the largest skew, the soonest direction to run dry, the

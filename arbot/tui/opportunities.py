@@ -39,7 +39,9 @@ FUNNEL_STEPS = (("quotes", "quotes"), ("not_live", "venue not live"),
                 ("stale", "vs stale quote"), ("crossed", "crossed"),
                 ("below_min", "below min after fees"), ("too_small", "too small"))
 # Steps only depth can take (`[market] depth` > 1): shown once they have counted any.
-DEPTH_STEPS = (("too_thin", "too thin in depth"), ("resyncing", "vs resyncing book"))
+# Steps named only once they have stopped a candidate (depth books, coin checks).
+QUIET_STEPS = (("too_thin", "too thin in depth"), ("resyncing", "vs resyncing book"),
+               ("not_same_coin", "not the same coin"))
 # Ladder rows: as many as the screen has room for beside everything else, within these.
 # The rest of the screen takes LADDER_FIXED lines on 80 columns (header, footer, funnel,
 # four table lines, the pane's border, its first three lines, last two and the ladder's
@@ -68,7 +70,7 @@ def _duration(ns: int) -> str:
 def funnel_text(funnel: Mapping[str, object], open_count: int) -> str:
     """The funnel in the order a candidate passes through it."""
     parts = [f"{label} {funnel.get(key, 0)}" for key, label in FUNNEL_STEPS]
-    parts += [f"{label} {funnel[key]}" for key, label in DEPTH_STEPS if funnel.get(key)]
+    parts += [f"{label} {funnel[key]}" for key, label in QUIET_STEPS if funnel.get(key)]
     filtered = funnel.get("filtered")
     if isinstance(filtered, Mapping) and filtered:
         parts.append("filtered " + ", ".join(f"{k} {v}" for k, v in filtered.items()))

@@ -176,6 +176,8 @@ class PricesScreen(ArbotScreen):
                 # slowest connection speaks for the venue, like its worst state does.
                 ages = [s.last_frame_age_s for s in statuses if s.last_frame_age_s is not None]
                 notes = [note for s in statuses if (note := _note(s))]
+                inventory = state.inventory
+                notes += inventory.refused.get(venue, []) if inventory is not None else []
                 live = venue_state in (FeedState.LIVE, FeedState.STALE)
                 style = _STATE_STYLE.get(venue_state, "warning")
                 cells = {
