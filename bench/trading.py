@@ -29,8 +29,13 @@ and for --old (a git ref, `main` by default) in the same run. The GOAL lines:
 `episode_to_order_p50` no more than 10% over the old code's in the same run (the queue
 must not slow the orders down).
 
+Last, both orders sent -> both fills known (`bench/trading_confirm.py`): confirmed by the
+private streams and by REST polling, alternated in one run against the simulator in a
+child. The GOAL lines: `stream_confirm_p50` <= 2 ms on loopback, and polling's p50 at
+least 10x the stream's (`stream_vs_poll_speedup`). `--mode confirm` runs only this part.
+
     python bench/trading.py [--seconds 30] [--symbols 4] [--rate 50] [--mode live]
-                            [--old main] [--rounds 5] [--samples 300]
+                            [--old main] [--rounds 5] [--samples 300] [--pairs 200]
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ from arbot.sim.server import PROTOCOLS
 from arbot.trading.live import LiveExecutor
 from arbot.trading.paper import PaperExecutor
 from arbot.trading.trader import Trader
+from bench import trading_confirm
 from bench.child import ChildProcess
 from bench.engine_e2e import CpuMeter
 from bench.report import emit, goal
@@ -210,8 +216,11 @@ def main() -> None:
     parser.add_argument("--symbols", type=int, default=4)
     parser.add_argument("--rate", type=float, default=50.0,
                         help="market frames/s per simulator connection")
-    parser.add_argument("--mode", choices=["live", "paper", "both", "none"], default="both",
-                        help="the runtime spans; none: the tick path only")
+    parser.add_argument("--mode", choices=["live", "paper", "both", "none", "confirm"],
+                        default="both", help="the runtime spans; none: the tick path only; "
+                        "confirm: only stream vs polling confirmation")
+    parser.add_argument("--pairs", type=int, default=200,
+                        help="order pairs per way for the confirmation spans (0: skip)")
     parser.add_argument("--old", default="main", help="the git ref to compare with")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--samples", type=int, default=300, help="per round and checkout")
@@ -220,12 +229,34 @@ def main() -> None:
     if args.serve_sim:
         asyncio.run(serve_sim(args.symbols, args.rate, args.serve_sim))
         return
+    if args.mode == "confirm":
+        confirm_spans(args)
+        return
     tick_rows, tick = tick_path(args.old, args.rounds, args.samples)
     emit("trading_tick", ["code", "what", "samples", "p50_us", "p99_us", "max_us"], tick_rows,
          extra={"old": args.old, "rounds": args.rounds, "samples": args.samples})
     if args.mode != "none":
         runtime_spans(args)
     tick_goals(tick)
+    if args.pairs > 0:
+        confirm_spans(args)
+
+
+def confirm_spans(args: argparse.Namespace) -> None:
+    """Both orders sent -> both fills known, by the streams and by polling (one run)."""
+    with tempfile.TemporaryDirectory() as tmp, \
+            ChildProcess(Path(__file__).resolve(), "--serve-sim", str(Path(tmp) / "arrived"),
+                         "--symbols", "1", "--rate", str(args.rate),
+                         name="the simulator") as child:
+        got = asyncio.run(trading_confirm.measure(child.port, args.pairs))
+    spans = got["spans"]
+    rows = [[way, len(v), statistics.median(v), pct(v, 0.99), max(v)]
+            for way, v in spans.items()]
+    emit("trading_confirm", ["confirmed by", "pairs", "p50_ms", "p99_ms", "max_ms"], rows,
+         extra={"poll_s": got["poll_s"], "venues": "bybit/okx/bitget, round-robin"})
+    stream, poll = statistics.median(spans["stream"]), statistics.median(spans["poll"])
+    goal("stream_confirm_p50", stream, "ms", "<=2", stream <= 2.0)
+    goal("stream_vs_poll_speedup", poll / stream, "x", ">=10", poll / stream >= 10)
 
 
 def runtime_spans(args: argparse.Namespace) -> None:
