@@ -27,13 +27,14 @@ from arbot.domain import Instrument, OrderRequest, OrderStatus, Side, Venue
 from arbot.exchanges import adapter_for, stream_for
 from arbot.exchanges.feedbase import aiohttp_connect
 from arbot.exchanges.private import PrivateClient
-from arbot.exchanges.privatefeed import PRIVATE_TIMING, PrivateFeed
+from arbot.exchanges.privatefeed import PRIVATE_TIMING
 from arbot.exchanges.signing import Credentials
 from arbot.sim.config import DEMO_CREDENTIALS
 from arbot.sim.server import PROTOCOLS
 from arbot.trading.execution import POLL_S, final_report
 from arbot.trading.ledger import Ledger
 from arbot.trading.live import LiveExecutor
+from arbot.trading.setup import private_feed
 from arbot.venues import VENUES
 
 ACK_ONLY = (Venue.BYBIT, Venue.OKX, Venue.BITGET)
@@ -75,9 +76,8 @@ def _executor(settings: ArbotSettings, session: aiohttp.ClientSession, streamed:
     ex = LiveExecutor(clients, {(v, SYMBOL): _instrument(v) for v in ACK_ONLY}, Ledger())
     if streamed:
         connect = aiohttp_connect(session, PRIVATE_TIMING)
-        ex.feeds = [PrivateFeed(stream_for(v), settings.exchanges.private_ws_url(v), creds[v],
-                                ex.inbox, connect, timestamp_ms=clients[v].timestamp_ms,
-                                sync_clock=clients[v].sync_clock) for v in ACK_ONLY]
+        ex.feeds = [private_feed(stream_for(v), settings, creds[v], ex, connect)
+                    for v in ACK_ONLY]
     return ex
 
 

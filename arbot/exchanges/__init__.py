@@ -24,9 +24,10 @@ def adapter_for(venue: Venue) -> Adapter:
     return ADAPTERS[venue]()
 
 
-def stream_for(venue: Venue) -> StreamProtocol:
-    """The private stream's protocol for `venue`; every Venue member has one."""
-    return STREAMS[venue]()
+def stream_for(venue: Venue, *, unified: bool = False) -> StreamProtocol:
+    """The private stream's protocol for `venue` (every Venue member has one), for a
+    unified (UTA) account or not."""
+    return STREAMS[venue](unified)
 
 
 __all__ = ["ADAPTERS", "STREAMS", "Adapter", "adapter_for", "stream_for"]

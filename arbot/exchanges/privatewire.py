@@ -103,7 +103,8 @@ class PrivateParser(FrameParser):
 
 
 class StreamProtocol(abc.ABC):
-    """One venue's private stream as data plus pure functions."""
+    """One venue's private stream as data plus pure functions. `unified`: the account is
+    a unified (UTA) one, which a venue may serve on a stream of its own (`url`)."""
 
     venue: ClassVar[Venue]
     heartbeat: ClassVar[Heartbeat]
@@ -111,6 +112,14 @@ class StreamProtocol(abc.ABC):
                                       streams_per_connection=10)
     max_connection_age_s: ClassVar[float | None] = None
     ack_per_arg: ClassVar[bool] = False
+
+    def __init__(self, unified: bool = False) -> None:
+        self.unified = unified
+
+    def url(self, configured: str) -> str:
+        """The stream to connect to, given the configured one (the venue's classic
+        private stream, or a stand-in's)."""
+        return configured
 
     @abc.abstractmethod
     def login_frames(self, creds: Credentials, ts_ms: int) -> list[str]:

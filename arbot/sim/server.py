@@ -118,8 +118,8 @@ class SimServer(AccountControls):
                                    self._ws_handler(proto))
             for path, handler in proto.rest_routes().items():
                 app.router.add_get(prefix + path, self._rest_handler(venue, handler))
-            app.router.add_get(prefix + self.streams.apis[venue].path,
-                               self.streams.handler(venue))
+            for path in self.streams.apis[venue].paths:
+                app.router.add_get(prefix + path, self.streams.handler(venue, path))
             for (method, path), private in self.desk.apis[venue].routes().items():
                 app.router.add_route(method, prefix + path,
                                      self._private_handler(venue, private))
@@ -182,8 +182,8 @@ class SimServer(AccountControls):
                          f"{self._base('http')}/{venue.value}")
 
     def private_ws_url(self, venue: Venue) -> str:
-        """The venue's private stream (orders, fills, balances)."""
-        return f"{self._base('ws')}/{venue.value}{self.streams.apis[venue].path}"
+        """The venue's (main) private stream: orders, fills, balances."""
+        return f"{self._base('ws')}/{venue.value}{self.streams.apis[venue].paths[0]}"
 
     def ws_urls(self, venue: Venue) -> tuple[str, ...]:
         """Every WS path the venue serves (e.g. `/ws`, `/ws/<streams>`, `/stream`)."""

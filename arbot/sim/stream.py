@@ -38,6 +38,7 @@ class Conn:
     conn_id: str
     now_ms: Callable[[], int]
     keys: Mapping[str, Credentials]
+    path: str = ""  # which of the venue's stream paths the client connected to
     refuse: AuthFailure | None = None  # a forced refusal of the next logins (a fault)
     authed: bool = False
     topics: set[str] = field(default_factory=set)
@@ -111,7 +112,7 @@ class StreamApi(abc.ABC):
     """One venue's private stream as the simulator serves it."""
 
     venue: ClassVar[Venue]
-    path: ClassVar[str]  # under the venue's prefix
+    paths: ClassVar[tuple[str, ...]]  # under the venue's prefix; the first is the main one
     server_pings: ClassVar[bool] = False  # WebSocket pings from the server (else clients')
 
     @abc.abstractmethod

@@ -88,7 +88,8 @@ class StreamHub:
 
     # --- serving ---------------------------------------------------------------------
 
-    def handler(self, venue: Venue) -> Handler:
+    def handler(self, venue: Venue, path: str) -> Handler:
+        """Serves one of the venue's stream paths."""
         api = self.apis[venue]
         heartbeat = self._heartbeats(venue)
 
@@ -102,7 +103,7 @@ class StreamHub:
             n = self.connections[venue]
             creds = self._credentials[venue]
             conn = Conn(f"{venue.value}-private-{n}", self._now_ms, {creds.key: creds},
-                        refuse=self._refuse[venue])
+                        path=path, refuse=self._refuse[venue])
             client = StreamConn(api, ws, request, conn, heartbeat, f"sim-{venue.value}-pvt-{n}")
             self._conns[venue].add(client)
             try:

@@ -10,24 +10,23 @@ import msgspec
 import pytest
 
 from arbot.domain import OrderStatus, Pong, ShutdownNotice, SubscribeAck, Venue, VenueError
+from arbot.exchanges import stream_for
 from arbot.exchanges.base import DropCounter
-from arbot.exchanges.privatewire import LoginProblem, LoginResult, PrivateParser, StreamProtocol
+from arbot.exchanges.privatewire import LoginProblem, LoginResult, PrivateParser
 from arbot.exchanges.signing import Credentials, hmac_hex
 from arbot.privateevents import BalanceUpdate, Fill, OrderUpdate, PrivateEvent
-from arbot.venues import VenueClasses
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-STREAMS = VenueClasses[StreamProtocol]("private", "STREAM", StreamProtocol)
 
 
 class Heard:
     """A parser for one venue and everything it said."""
 
-    def __init__(self, venue: Venue) -> None:
+    def __init__(self, venue: Venue, unified: bool = False) -> None:
         self.events: list[PrivateEvent] = []
         self.logins: list[LoginResult] = []
         self.drops = DropCounter()
-        self.parser: PrivateParser = STREAMS[venue]().new_parser(
+        self.parser: PrivateParser = stream_for(venue, unified=unified).new_parser(
             self.drops, self.events.append, self.logins.append)
 
     def feed(self, frame: str | bytes) -> list[object]:
@@ -147,6 +146,30 @@ def test_bitget_documentation_examples() -> None:
     assert isinstance(account, BalanceUpdate) and account.balances["USDT"].free == 100000.0
 
 
+def test_bitget_unified_documentation_examples() -> None:
+    """v3 pushes: the docs' order and fill examples are futures (skipped), the account
+    example lists coins."""
+    doc, h = lines(Venue.BITGET), Heard(Venue.BITGET, unified=True)
+    assert isinstance(only(h.feed(doc[13]), SubscribeAck), SubscribeAck)
+    assert h.feed(doc[14]) == [] and h.feed(doc[17]) == []
+    assert h.drops.as_dict() == {"not_spot": 2}
+    account = only(h.feed(doc[20]), BalanceUpdate)
+    assert isinstance(account, BalanceUpdate) and account.balances["BTC"].free == 52.00819
+    spot = msgspec.json.decode(doc[14])
+    spot["data"][0].update(category="SPOT", clientOid="ab1b")
+    order = only(h.feed(msgspec.json.encode(spot)), OrderUpdate)
+    assert isinstance(order, OrderUpdate) and order.status is OrderStatus.FILLED
+    assert (order.filled_qty, order.avg_price) == (0.001, 83131.5)
+
+
+def test_bitget_unified_accounts_use_the_v3_stream() -> None:
+    classic, unified = stream_for(Venue.BITGET), stream_for(Venue.BITGET, unified=True)
+    url = "wss://ws.bitget.com/v2/ws/private"
+    assert classic.url(url) == url
+    assert unified.url(url) == "wss://ws.bitget.com/v3/ws/private"
+    assert all('"instType":"UTA"' in f for f in unified.subscribe_frames())
+
+
 BAD = ["", "{", "[]", "null", "nan", '{"topic":"order","data":[{"orderId":1}]}',
        '{"topic":"order","data":[{"orderId":"1","orderStatus":"Filled","cumExecQty":"-1"}]}',
        '{"event":{"e":"executionReport","z":"NaN"}}', '{"event":{"e":5}}',
@@ -175,7 +198,7 @@ def test_a_refusal_names_the_problem_and_never_the_keys() -> None:
 def test_bybit_signs_the_documented_string() -> None:
     """"signature = hex HMAC-SHA256 of GET/realtime + expires", expires ahead of now."""
     creds = Credentials("key", "secret")
-    frame = msgspec.json.decode(STREAMS[Venue.BYBIT]().login_frames(creds, 1_000)[0])
+    frame = msgspec.json.decode(stream_for(Venue.BYBIT).login_frames(creds, 1_000)[0])
     key, expires, signature = frame["args"]
     assert key == "key" and expires > 1_000
     assert signature == hmac_hex("secret", f"GET/realtime{expires}")

@@ -13,19 +13,17 @@ import aiohttp
 import msgspec
 
 from arbot.domain import Instrument, OrderRequest, Side, Venue
-from arbot.exchanges import adapter_for
+from arbot.exchanges import adapter_for, stream_for
 from arbot.exchanges.feedbase import aiohttp_connect
 from arbot.exchanges.private import PrivateClient
 from arbot.exchanges.privatefeed import PRIVATE_TIMING, PrivateFeed
-from arbot.exchanges.privatewire import StreamProtocol
+from arbot.exchanges.reconnect import FeedTiming
 from arbot.exchanges.signing import Credentials
 from arbot.sim import SimServer
 from arbot.trading.ledger import Ledger
 from arbot.trading.live import LiveExecutor
-from arbot.venues import VenueClasses
 from tests.conftest import until
 
-STREAMS = VenueClasses[StreamProtocol]("private", "STREAM", StreamProtocol)
 TIMING = msgspec.structs.replace(PRIVATE_TIMING, tick_s=0.05, backoff_base_s=0.05,
                                  backoff_cap_s=0.2, connect_timeout_s=2.0, ack_timeout_s=2.0)
 SYMBOL = "BTC-USDT"
@@ -66,17 +64,20 @@ def crossing(sim: SimServer, venue: Venue, client_id: str, side: Side = Side.BUY
 
 @asynccontextmanager
 async def streamed(sim: SimServer, venue: Venue, session: aiohttp.ClientSession, *,
-                   live: bool = True) -> AsyncIterator[Streamed]:
-    """The venue's executor with its stream running (and, with `live`, logged in)."""
+                   live: bool = True, timing: FeedTiming = TIMING, unified: bool = False
+                   ) -> AsyncIterator[Streamed]:
+    """The venue's executor with its stream running (and, with `live`, logged in), for a
+    unified account's stream with `unified`."""
     keys = sim.credentials(venue)
     creds = Credentials(keys.key, keys.secret, keys.passphrase)
     client = PrivateClient(adapter_for(venue), sim.urls(venue).rest_url, creds, session)
     await client.sync_clock()
     inst = instrument(sim, venue)
     executor = LiveExecutor({venue: client}, {(venue, SYMBOL): inst}, Ledger())
-    feed = PrivateFeed(STREAMS[venue](), sim.private_ws_url(venue), creds, executor.inbox,
-                       aiohttp_connect(session, TIMING), timestamp_ms=client.timestamp_ms,
-                       sync_clock=client.sync_clock, timing=TIMING)
+    stream = stream_for(venue, unified=unified)
+    feed = PrivateFeed(stream, stream.url(sim.private_ws_url(venue)), creds, executor.inbox,
+                       aiohttp_connect(session, timing), timestamp_ms=client.timestamp_ms,
+                       sync_clock=client.sync_clock, timing=timing)
     task = asyncio.create_task(feed.run(), name=f"test-private-{venue}")
     try:
         if live:

@@ -44,10 +44,13 @@ def requests(sim: SimServer, venue: Venue) -> int:
     return sim.stats[venue].rest_requests
 
 
-@VENUES
-async def test_a_fill_is_known_from_the_stream_without_a_lookup(venue: Venue) -> None:
+@pytest.mark.parametrize(("venue", "unified"), [
+    *((v, False) for v in Venue), (Venue.BITGET, True)])
+async def test_a_fill_is_known_from_the_stream_without_a_lookup(venue: Venue,
+                                                                  unified: bool) -> None:
+    """Every venue, and Bitget's unified (UTA) accounts on their own v3 stream."""
     async with SimServer(QUIET) as sim, aiohttp.ClientSession() as session, \
-            streamed(sim, venue, session) as s:
+            streamed(sim, venue, session, unified=unified) as s:
         pushed: list[tuple[Venue, dict[str, object]]] = []
         s.executor.inbox.on_balances = lambda v, b: pushed.append((v, dict(b)))
         req = crossing(sim, venue, "abstream1b")

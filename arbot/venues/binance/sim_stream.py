@@ -71,7 +71,7 @@ def _wrap(event: JsonObj) -> bytes:
 
 class BinanceStream(StreamApi):
     venue = Venue.BINANCE
-    path = "/ws-api/v3"
+    paths = ("/ws-api/v3",)
     server_pings = True
 
     def handle(self, text: str, conn: Conn) -> list[bytes]:

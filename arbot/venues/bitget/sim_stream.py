@@ -1,4 +1,5 @@
-"""Bitget v2 private stream (classic accounts) as the simulator serves it.
+"""Bitget private streams as the simulator serves them: v2 (classic accounts) and v3
+(unified accounts, UTA).
 
 Sources: https://www.bitget.com/api-doc/ "common/websocket-intro" (`op` login with
 apiKey, passphrase, timestamp and sign = Base64 HMAC-SHA256 of timestamp + "GET" +
@@ -8,7 +9,11 @@ disconnect"; `ping` -> `pong`, cut after 2 minutes without a ping; its WebSocket
 codes 30004-30015), "spot/websocket/private/{Order,Fill,Account}-Channel" (fields;
 orders and fills give no push on subscribing, fees are negative on the order channel,
 positive `totalFee` on the fill channel). An IOC order's unfilled rest ends it as
-`cancelled`.
+`cancelled`. "uta/guide" and "uta/websocket/private/{Order,Fill,Account}-Channel": v3
+at `/v3/ws/private` takes args `{"instType":"UTA","topic":..}` for `order`, `fill` and
+`account`, rows carry a `category` (written "spot" here), fees positive; its pages do
+not restate the login or the heartbeat, so v2's apply. Both paths are served whatever
+the account's mode.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from arbot.venues.bitget.sim import BitgetProtocol
 from arbot.venues.bitget.sim_private import STATUS, _n
 
 WINDOW_MS = 30_000
-CHANNELS = frozenset({"orders", "fill", "account"})
+CHANNELS = frozenset({"orders", "order", "fill", "account"})  # v2 "orders", v3 "order"
+UNIFIED_PATH = "/v3/ws/private"
 _REFUSALS: Mapping[AuthFailure, tuple[str, str]] = {
     AuthFailure.UNKNOWN_KEY: ("30011", "Invalid ACCESS_KEY"),
     AuthFailure.MISSING_KEY: ("30011", "Invalid ACCESS_KEY"),
@@ -65,12 +71,15 @@ def _subscribe(args: object, conn: Conn) -> list[bytes]:
         return [_error("30002", "illegal request")]
     if not conn.authed:
         return [_error("30004", "User needs to log in")]
+    unified = conn.path == UNIFIED_PATH
+    name, kind = ("topic", "UTA") if unified else ("channel", "SPOT")
     out = []
     for arg in args:
-        if arg.get("channel") not in CHANNELS or arg.get("instType") != "SPOT":
-            out.append(_error("30001", f"channel:{arg.get('channel')} doesn't exist"))
+        if arg.get(name) not in CHANNELS - {"orders" if unified else "order"} or \
+                arg.get("instType") != kind:
+            out.append(_error("30001", f"{name}:{arg.get(name)} doesn't exist"))
             continue
-        conn.topics.add(str(arg["channel"]))
+        conn.topics.add(str(arg[name]))
         out.append(dumps({"event": "subscribe", "arg": arg}))
     return out
 
@@ -83,7 +92,7 @@ def _push(channel: str, rows: list[JsonObj], now_ms: int, key: str = "instId") -
 
 class BitgetStream(StreamApi):
     venue = Venue.BITGET
-    path = "/v2/ws/private"
+    paths = ("/v2/ws/private", UNIFIED_PATH)
 
     def handle(self, text: str, conn: Conn) -> list[bytes]:
         if text == "ping":
@@ -99,6 +108,8 @@ class BitgetStream(StreamApi):
         return [_error("30003", "invalid op")]
 
     def order_frames(self, order: SimOrder, conn: Conn) -> list[bytes]:
+        if conn.path == UNIFIED_PATH:
+            return _unified_order(order, conn)
         now = conn.now_ms()
         symbol = BitgetProtocol.venue_id(order.spec)
         fills = new_fills(order)
@@ -144,10 +155,50 @@ class BitgetStream(StreamApi):
         if "account" not in conn.topics:
             return []
         now = conn.now_ms()
+        if conn.path == UNIFIED_PATH:
+            coins = [{"coin": asset, "balance": _n(b.total), "available": _n(b.free),
+                      "locked": _n(b.locked), "equity": _n(b.total), "debts": "0",
+                      "borrow": "0", "usdValue": ""} for asset, b in sorted(balances.items())]
+            return [_unified_push("account", [{"coin": coins}], now)]
         rows = [{"coin": asset, "available": _n(b.free), "frozen": "0", "locked": _n(b.locked),
                  "limitAvailable": "0", "uTime": str(now)}
                 for asset, b in sorted(balances.items())]
         return [_push("account", rows, now, key="coin")]
+
+
+def _unified_push(topic: str, rows: list[JsonObj], now_ms: int) -> bytes:
+    return dumps({"action": "snapshot", "arg": {"instType": "UTA", "topic": topic},
+                  "data": rows, "ts": now_ms})
+
+
+def _unified_order(order: SimOrder, conn: Conn) -> list[bytes]:
+    """v3: the order's state in one push, its fills in another."""
+    now = conn.now_ms()
+    symbol = BitgetProtocol.venue_id(order.spec)
+    fee = [{"feeCoin": order.fee_asset, "fee": _n(order.fee)}] if order.fee else []
+    frames = []
+    fills = new_fills(order)
+    if "fill" in conn.topics and fills:
+        frames.append(_unified_push("fill", [{
+            "category": "spot", "symbol": symbol, "orderId": str(order.order_id),
+            "clientOid": order.client_id, "execId": str(f.trade_id), "execPrice": _n(f.price),
+            "execQty": _n(f.qty), "execValue": _n(f.price * f.qty), "tradeScope": "taker",
+            "side": order.side.value, "orderType": "limit",
+            "feeDetail": [{"feeCoin": order.fee_asset, "fee": _n(f.fee)}],
+            "execTime": str(order.updated_ms), "updatedTime": str(order.updated_ms)}
+            for f in fills], now))
+    if "order" in conn.topics:
+        avg = order.avg_price
+        frames.append(_unified_push("order", [{
+            "category": "spot", "symbol": symbol, "orderId": str(order.order_id),
+            "clientOid": order.client_id, "price": _n(order.price), "qty": _n(order.qty),
+            "orderType": "limit", "timeInForce": order.tif.value.lower(),
+            "side": order.side.value, "cumExecQty": _n(order.filled),
+            "cumExecValue": _n(order.quote), "avgPrice": "0" if avg is None else _n(avg),
+            "orderStatus": STATUS[order.state], "feeDetail": fee,
+            "createdTime": str(order.created_ms), "updatedTime": str(order.updated_ms)}],
+            now))
+    return frames
 
 
 STREAM = BitgetStream

@@ -61,7 +61,7 @@ def _push(topic: str, rows: list[JsonObj], now_ms: int) -> bytes:
 
 class BybitStream(StreamApi):
     venue = Venue.BYBIT
-    path = "/v5/private"
+    paths = ("/v5/private",)
 
     def handle(self, text: str, conn: Conn) -> list[bytes]:
         obj = read_object(text)

@@ -80,7 +80,7 @@ def _subscribe(obj: JsonObj, conn: Conn) -> list[bytes]:
 
 class OkxStream(StreamApi):
     venue = Venue.OKX
-    path = "/ws/v5/private"
+    paths = ("/ws/v5/private",)
 
     def handle(self, text: str, conn: Conn) -> list[bytes]:
         if text == "ping":
