@@ -22,6 +22,7 @@ from arbot.domain import Instrument, Venue
 from arbot.exchanges import adapter_for
 from arbot.sim import Faults, SimConfig, SimServer
 from arbot.sim.coins import CoinTweaks
+from arbot.sim.config import Accounts
 from arbot.sim.instruments import is_valid_symbol, spec_for
 from arbot.sim.server import PROTOCOLS
 from arbot.sim.wire import RestRequest, dumps
@@ -44,10 +45,11 @@ def sim_config(settings: ArbotSettings, symbols: Iterable[str] | None = None) ->
     sim = settings.sim
     ages = {v: age or None for v in Venue
             if (age := sim.for_venue(v).max_connection_age_s) is not None}
+    modes = {v: mode for v in Venue if (mode := sim.for_venue(v).account_mode) is not None}
     return SimConfig(profile=sim.profile, seed=sim.seed, rate=sim.rate,
                      symbols=tuple(settings.market.symbols if symbols is None else symbols),
                      faults={v: sim_faults(sim.for_venue(v)) for v in Venue}, max_ages=ages,
-                     coins=sim_coins(sim))
+                     coins=sim_coins(sim), accounts=Accounts(modes=modes))
 
 
 def sim_coins(sim: SimSettings) -> CoinTweaks:

@@ -93,6 +93,14 @@ def test_a_venue_s_faults_and_connection_age_reach_the_simulator(tmp_path: Path)
     assert config.max_age_for(Venue.BITGET) == SimConfig().max_age_for(Venue.BITGET)
 
 
+def test_bitget_s_account_mode_reaches_the_simulator(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, '[sim.bitget]\naccount_mode = "uta"\n'), environ={})
+    accounts = sim_config(s).accounts
+    assert accounts.mode_for(Venue.BITGET) == "uta" and accounts.mode_for(Venue.OKX) == ""
+    unset = sim_config(load_settings(write(tmp_path, ""), environ={})).accounts
+    assert unset.mode_for(Venue.BITGET) == "classic"
+
+
 @pytest.mark.parametrize(("text", "line"), [
     ('[sim]\nprofile = "fast"\n', 'sim.profile = "fast": must be one of: steady, market'),
     ("[sim]\nseed = -1\n", "sim.seed = -1: must be a whole number between 0 and 4294967295"),
@@ -119,7 +127,12 @@ def test_a_venue_s_faults_and_connection_age_reach_the_simulator(tmp_path: Path)
     ("[sim.okx]\nlag = 1.0\n", "sim.okx.lag: unknown key; allowed: lag_ms, jitter_ms, "
      "drop_every_s, stall_every_s, stall_for_s, garbage_rate, absurd_rate, shutdown_every_s, "
      "max_connection_age_s, book_gap_every_s, book_bad_checksum_every_s, "
-     "book_restart_every_s, book_reorder_every_s, fake_coins, closed_networks"),
+     "book_restart_every_s, book_reorder_every_s, account_mode, fake_coins, closed_networks"),
+    ('[sim.okx]\naccount_mode = "uta"\n',
+     "[sim]: sim.okx.account_mode 'uta': OKX has no account modes"),
+    ('[sim.bitget]\naccount_mode = "unified"\n',
+     "[sim]: sim.bitget.account_mode 'unified': Bitget has \"classic\", \"uta\""),
+    ('[sim.bitget]\naccount_mode = ""\n', 'sim.bitget.account_mode = "": must not be empty'),
 ])
 def test_a_broken_value_in_the_file_is_one_line_naming_the_key(
         tmp_path: Path, text: str, line: str) -> None:

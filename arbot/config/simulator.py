@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from arbot.domain import Venue
 from arbot.venues import VENUES
@@ -60,6 +60,10 @@ class SimVenueSettings(BaseModel):
         "with u = 1; 0 never."))
     book_reorder_every_s: float = Field(0.0, ge=0, le=DAY_S, allow_inf_nan=False, description=(
         "Depth channel: send a push after the one that follows it, this often; 0 never."))
+    account_mode: str | None = Field(None, min_length=1, max_length=32, description=(
+        "The demo account's mode where the venue has modes with their own private "
+        "endpoints (Bitget: \"classic\" or \"uta\", a unified trading account); each "
+        "mode refuses the other's endpoints. Unset: the venue's first mode."))
 
 
     fake_coins: list[str] = Field(default_factory=list, description=(
@@ -97,6 +101,18 @@ class _SimTables(BaseModel):
     rate: float = Field(50.0, ge=0, le=100_000, allow_inf_nan=False, description=(
         "Profile \"steady\" only: frames per second per connection, shared by its "
         "subscriptions; 0 sends as fast as it can."))
+
+    @model_validator(mode="after")
+    def _known_modes(self) -> _SimTables:
+        """An account mode only where the venue has it (`VenueSpec.account_modes`)."""
+        for venue, spec in VENUES.items():
+            mode = self.for_venue(venue).account_mode
+            if mode is not None and mode not in spec.account_modes:
+                have = ", ".join(f'"{m}"' for m in spec.account_modes)
+                raise ValueError(f"sim.{venue}.account_mode {mode!r}: "
+                                 + (f"{spec.label} has {have}" if have else
+                                    f"{spec.label} has no account modes"))
+        return self
 
     def for_venue(self, venue: Venue) -> SimVenueSettings:
         settings: SimVenueSettings = getattr(self, venue.value)

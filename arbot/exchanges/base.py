@@ -27,6 +27,7 @@ from arbot.domain import (
     Quote,
     Venue,
 )
+from arbot.exchanges.accountmode import AccountModes
 from arbot.exchanges.orderwire import OrderRef
 from arbot.exchanges.restspec import ErrorTable, RestLimits, RestProblem
 from arbot.exchanges.signing import Credentials, SignedRequest
@@ -256,6 +257,14 @@ class Adapter(abc.ABC):
         """What went wrong with a REST reply (None: nothing), from the HTTP status and the
         venue's error envelope, which some venues send with HTTP 200."""
         return self.rest_errors.classify(status, body)
+
+    # Where accounts come in modes with their own private endpoints (`accountmode`): how
+    # to find the mode; `for_mode` is the adapter whose signed REST serves that mode.
+    account_modes: ClassVar[AccountModes | None] = None
+
+    def for_mode(self, mode: str) -> Adapter:
+        """The adapter for an account in `mode` (this one where the venue has no modes)."""
+        return self
 
     # Signed REST, for live trading. `ts_ms` is the venue's clock in ms (local wall clock
     # plus the measured offset, worked out by the caller); every request is built and

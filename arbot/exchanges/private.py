@@ -19,6 +19,10 @@ nothing here asks which venue it is. The rules a trader relies on:
 * Nothing secret reaches an exception's text or a log line: errors show the path
   without its signature, and the key, secret, passphrase and signature are blanked out
   of every message, including the venue's own (one echoes the signed string).
+* Where accounts come in modes (`adapter.account_modes`: classic or unified),
+  the mode is asked once before the first signed call and kept (`account_mode`); a
+  request the venue refuses as meant for the other mode (refused before acting) is sent
+  once more in the other mode, which is kept from then on.
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ class PrivateClient(RestClient):
         super().__init__(adapter, base_url, session, timing=timing, clock=clock, sleep=sleep,
                          wall_ms=wall_ms, rng=rng)
         self._creds = credentials
+        self._mode: str | None = None
+        self._trading = adapter  # the adapter for the account's mode (`for_mode`)
         self._offset_ms: float | None = None
         self._paused_until = float("-inf")
 
@@ -79,6 +85,12 @@ class PrivateClient(RestClient):
     def offset_ms(self) -> float | None:
         """Venue clock minus local wall clock in ms; None until first measured."""
         return self._offset_ms
+
+    @property
+    def account_mode(self) -> str | None:
+        """The account's mode where the venue has modes (`adapter.account_modes`),
+        once known; None before that and on venues with one kind of account."""
+        return self._mode
 
     @property
     def paused_until(self) -> float:
@@ -102,6 +114,33 @@ class PrivateClient(RestClient):
         log.info("%s clock offset %+.0f ms", self.venue, self._offset_ms)
         return self._offset_ms
 
+    async def detect_account_mode(self) -> str | None:
+        """Ask the venue which mode the account is in and keep it (None where the venue
+        has no modes). A mode the venue is still moving into (an upgrade in progress)
+        raises ACCOUNT_MODE: nothing can be traded until it is done."""
+        modes = self.adapter.account_modes
+        if modes is None:
+            return None
+        try:
+            found = await self._call(lambda ts: modes.sign_probe(self._creds, ts),
+                                     modes.parse_probe, modal=False)
+        except RestError as err:
+            if err.kind is not RestErrorKind.ACCOUNT_MODE:
+                raise
+            found = modes.refused_means
+        if found not in modes.modes:
+            path = modes.sign_probe(self._creds, 0).redacted_path
+            raise RestError(RestErrorKind.ACCOUNT_MODE, None, "",
+                            f"the account is {found}; trading waits until that is done",
+                            self.venue, path)
+        self._set_mode(found)
+        return found
+
+    def _set_mode(self, mode: str) -> None:
+        self._mode = mode
+        self._trading = self.adapter.for_mode(mode)
+        log.info("%s account mode: %s", self.venue, mode)
+
     async def place(self, order: OrderRequest, check: Callable[[], str] | None = None
                     ) -> OrderReport:
         """Send one IOC limit order. Never retried: on a RestError whose
@@ -109,8 +148,8 @@ class PrivateClient(RestClient):
         asked after the last wait (clock sync, rate-limit bucket), right before the bytes
         leave; a reason from it raises OrderNotSent and nothing is sent."""
         ref = OrderRef.of(order)
-        return await self._call(lambda ts: self.adapter.sign_place(self._creds, order, ts),
-                                lambda body: self.adapter.parse_place(body, ref),
+        return await self._call(lambda ts: self._trading.sign_place(self._creds, order, ts),
+                                lambda body: self._trading.parse_place(body, ref),
                                 check=check)
 
     async def order_status(self, order: Order) -> OrderReport:
@@ -121,20 +160,20 @@ class PrivateClient(RestClient):
         ref = OrderRef.of(order)
         missing = f"no order with client id {ref.client_id}"
         try:
-            return await self._call(lambda ts: self.adapter.sign_status(self._creds, ref, ts),
-                                    lambda body: self.adapter.parse_status(body, ref),
+            return await self._call(lambda ts: self._trading.sign_status(self._creds, ref, ts),
+                                    lambda body: self._trading.parse_status(body, ref),
                                     missing=missing)
         except RestError as err:
             if err.kind is not RestErrorKind.NO_SUCH_ORDER or \
-                    self.adapter.sign_status_history(self._creds, ref, 0) is None:
+                    self._trading.sign_status_history(self._creds, ref, 0) is None:
                 raise
             log.info("%s; looking in the order history", err)
         return await self._call(
-            lambda ts: self._history(ref, ts), lambda body: self.adapter.parse_status(body, ref),
+            lambda ts: self._history(ref, ts), lambda body: self._trading.parse_status(body, ref),
             missing=f"{missing}, live or in the order history")
 
     def _history(self, ref: OrderRef, ts_ms: int) -> SignedRequest:
-        req = self.adapter.sign_status_history(self._creds, ref, ts_ms)
+        req = self._trading.sign_status_history(self._creds, ref, ts_ms)
         assert req is not None  # order_status asked first
         return req
 
@@ -142,19 +181,19 @@ class PrivateClient(RestClient):
         """Cancel by client id. Most venues only acknowledge (status NEW);
         the order's final state comes from `order_status`."""
         ref = OrderRef.of(order)
-        return await self._call(lambda ts: self.adapter.sign_cancel(self._creds, ref, ts),
-                                lambda body: self.adapter.parse_cancel(body, ref))
+        return await self._call(lambda ts: self._trading.sign_cancel(self._creds, ref, ts),
+                                lambda body: self._trading.parse_cancel(body, ref))
 
     async def balances(self) -> dict[str, Balance]:
         """The spot account's balances by asset."""
-        return await self._call(lambda ts: self.adapter.sign_balances(self._creds, ts),
-                                self.adapter.parse_balances)
+        return await self._call(lambda ts: self._trading.sign_balances(self._creds, ts),
+                                lambda body: self._trading.parse_balances(body))
 
     async def fee_rates(self, venue_symbol: str) -> FeeRates:
         """The account's maker/taker rates for one symbol, as fractions charged."""
         return await self._call(
-            lambda ts: self.adapter.sign_fee_rates(self._creds, venue_symbol, ts),
-            lambda body: self.adapter.parse_fee_rates(body, venue_symbol))
+            lambda ts: self._trading.sign_fee_rates(self._creds, venue_symbol, ts),
+            lambda body: self._trading.parse_fee_rates(body, venue_symbol))
 
     async def coins(self) -> list[CoinNetwork]:
         """Every coin's networks (withdrawal fees, open networks, contracts), from the
@@ -166,19 +205,23 @@ class PrivateClient(RestClient):
 
     async def _call(self, build: Build, parse: Callable[[bytes], T | None], *,
                     missing: str = "nothing in the answer",
-                    check: Callable[[], str] | None = None) -> T:
+                    check: Callable[[], str] | None = None, modal: bool = True) -> T:
         """Send a signed request under the rules above and parse its answer; a parser's
-        None (the venue lists no such order) raises NO_SUCH_ORDER with `missing`."""
+        None (the venue lists no such order) raises NO_SUCH_ORDER with `missing`.
+        `modal`: the request depends on the account's mode (all but the mode probe)."""
         if self._offset_ms is None:
             await self.sync_clock()
-        probe = build(0)  # method and path only; each attempt is signed when it is sent
-        method = probe.method
-        buckets = self._buckets(probe.path, None, method)
+        modes = self.adapter.account_modes if modal else None
+        if modes is not None and self._mode is None:
+            await self.detect_account_mode()
         redact = self._creds.redactions()
-        resynced = False
+        resynced = switched = False
         attempt = 0
         while True:
             attempt += 1
+            probe = build(0)  # method and path (they follow the mode); signed when sent
+            method = probe.method
+            buckets = self._buckets(probe.path, None, method)
             self._check_pause(method, probe.path)
             for bucket, cost in buckets:
                 await bucket.acquire(cost)
@@ -198,6 +241,12 @@ class PrivateClient(RestClient):
                     resynced = True  # refused before acting: safe to sign again and resend
                     log.info("%s; resyncing the clock and sending once more", err)
                     await self.sync_clock()
+                    continue
+                if err.kind is RestErrorKind.ACCOUNT_MODE and modes is not None and \
+                        self._mode is not None and not switched:
+                    switched = True  # refused before acting, as meant for the other mode
+                    log.warning("%s; switching the account mode and sending once more", err)
+                    self._set_mode(modes.other(self._mode))
                     continue
                 if err.kind is RestErrorKind.RATE_LIMITED:
                     self._pause(err)

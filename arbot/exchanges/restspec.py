@@ -28,6 +28,7 @@ class RestErrorKind(enum.StrEnum):
     ORDER_RULES = "order_rules"  # lot size, min qty/notional, tick, precision violated
     NO_SUCH_ORDER = "no_such_order"  # the venue knows no (open) order by that id
     AUTH = "auth"  # bad key, bad signature, wrong passphrase, missing permission or IP
+    ACCOUNT_MODE = "account_mode"  # the endpoint is not for this account's mode (unified)
     SERVER = "server"  # the venue failed: the outcome is unknown, a GET may be retried
     TIMEOUT = "timeout"  # no complete answer in time
     NETWORK = "network"  # could not connect, or the connection broke
@@ -63,6 +64,7 @@ _TEXT = {
     RestErrorKind.ORDER_RULES: "order breaks the symbol's rules",
     RestErrorKind.NO_SUCH_ORDER: "no such order",
     RestErrorKind.AUTH: "authentication refused",
+    RestErrorKind.ACCOUNT_MODE: "not available in this account mode",
     RestErrorKind.SERVER: "venue error, status unknown",
     RestErrorKind.TIMEOUT: "timed out",
     RestErrorKind.NETWORK: "connection failed",

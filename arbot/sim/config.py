@@ -114,6 +114,9 @@ class Accounts:
     """The venues' clock runs this far ahead of ours (negative: behind). Every timestamp
     the simulator shows and checks uses it, so a client must correct with server time."""
     rate_limits: Mapping[Venue, RateLimit] = field(default_factory=lambda: DEFAULT_RATE_LIMITS)
+    modes: Mapping[Venue, str] = field(default_factory=dict)
+    """The account's mode where a venue has modes with their own private endpoints
+    (`VenueSpec.account_modes`); unset: the venue's first."""
 
     def credentials_for(self, venue: Venue) -> Credentials:
         return self.credentials.get(venue, DEMO_CREDENTIALS[venue])
@@ -123,6 +126,14 @@ class Accounts:
 
     def rate_limit_for(self, venue: Venue) -> RateLimit:
         return self.rate_limits.get(venue, DEFAULT_RATE_LIMITS[venue])
+
+    def mode_for(self, venue: Venue) -> str:
+        """The venue's account mode ("" where it has none); ValueError for one it lacks."""
+        known = VENUES[venue].account_modes
+        mode = self.modes.get(venue, known[0] if known else "")
+        if mode not in (known or ("",)):
+            raise ValueError(f"{venue} has no account mode {mode!r}")
+        return mode
 
 
 @dataclass(frozen=True)

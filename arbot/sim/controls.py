@@ -34,9 +34,18 @@ class AccountControls:
         `status` where the venue answers errors with one; default the venue's usual)."""
         self.desk.reject_orders(venue, code, msg, count, status)
 
+    def account_mode(self, venue: Venue) -> str:
+        """The demo account's mode on `venue` ("" where the venue has none)."""
+        return self.desk.apis[venue].account_mode
+
+    def set_account_mode(self, venue: Venue, mode: str) -> None:
+        """Move the demo account to another mode (as an upgrade to a unified account
+        does): from now on the other mode's endpoints are refused."""
+        self.desk.set_account_mode(venue, mode)
+
     def restart_service(self, venue: Venue) -> None:
         """The venue's own service restarts: orders finished so far leave its live order
-        lookups where its docs say so (Bybit: only `/v5/order/history` has them)."""
+        lookups where its docs say so (then only the venue's order history has them)."""
         self.desk.restart(venue)
 
     def cap_fills(self, venue: Venue, fraction: float, *, count: int = 1) -> None:

@@ -21,7 +21,7 @@ from arbot.sim.limits import Limiter, SkewedClock
 from arbot.sim.prices import PriceModel
 from arbot.sim.private import Handler, PrivateApi, Reply, serve
 from arbot.sim.wire import RestRequest
-from arbot.venues import VenueClasses
+from arbot.venues import VENUES, VenueClasses
 
 # Each venue's private REST, `PRIVATE` in its `sim_private` module.
 PRIVATE: Mapping[Venue, type[PrivateApi]] = VenueClasses[PrivateApi](
@@ -36,7 +36,8 @@ class TradingDesk:
                  clock: SkewedClock, lookup: Mapping[Venue, Mapping[str, SymbolSpec]]) -> None:
         acc = config.accounts
         self.catalog, self.model, self.clock, self.lookup = catalog, model, clock, lookup
-        self.apis: dict[Venue, PrivateApi] = {v: cls() for v, cls in PRIVATE.items()}
+        self.apis: dict[Venue, PrivateApi] = {v: cls(acc.mode_for(v))
+                                              for v, cls in PRIVATE.items()}
         balances = starting_balances(acc, catalog.specs)
         self.accounts = {
             v: VenueAccount(v, balances, acc.fees_for(v), partial(self.top, v), clock.now_ms,
@@ -74,6 +75,12 @@ class TradingDesk:
     def reject_orders(self, venue: Venue, code: int | str, msg: str, count: int = 1,
                       status: int | None = None) -> None:
         self.accounts[venue].reject_next(Forced(code, msg, status), count)
+
+    def set_account_mode(self, venue: Venue, mode: str) -> None:
+        known = VENUES[venue].account_modes
+        if mode not in known:
+            raise ValueError(f"{venue} has no account mode {mode!r} (it has {known})")
+        self.apis[venue].account_mode = mode
 
     def restart(self, venue: Venue) -> None:
         self.accounts[venue].restart()

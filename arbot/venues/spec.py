@@ -51,6 +51,10 @@ class VenueSpec:
     `private_ws_url` is the private stream's (orders, fills, balances) production
     endpoint; its path is where a stand-in (the simulator) serves it beside `rest_url`.
 
+    `account_modes` names the modes an account can be in where each has its own private
+    endpoints (Bitget: classic and unified); the first is the simulator's default, and
+    `[sim.<venue>] account_mode` picks one. Empty where the venue has one kind.
+
     `l1_channel` names the channel quotes come from, for people reading the status.
     `no_event_time` says that channel's pushes carry no venue timestamp, so the venue's
     lag cannot be measured and the status says so instead of inventing a figure
@@ -72,6 +76,7 @@ class VenueSpec:
     quote_resend_s: float | None = None
     l1_channel: str = ""
     no_event_time: bool = False
+    account_modes: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:

@@ -78,6 +78,11 @@ RATE_LIMITED = {  # (status, body, Retry-After, the pause the client should take
     Venue.BITGET: (429, {"code": "429", "msg": "Too many requests"}, None, 1.0),
 }
 VENUES = list(Venue)
+# Bitget asks the account's mode before its first signed call; the fake is a classic
+# account, refused as such ("uta" accounts: tests/exchanges/test_bitget_uta.py).
+MODE_PROBE = "GET /api/v3/account/settings"
+CLASSIC_ACCOUNT = (400, {"code": "40084", "msg": "You are in Classic Account mode, and the "
+                         "Unified Account API is not supported at this time", "data": None})
 
 
 @dataclass
@@ -106,6 +111,7 @@ class FakeVenue:
         self.skew_ms = 0
         self.seen: list[Seen] = []
         self.script: dict[str, list[Answer]] = {}
+        self.probes = 0
 
     def now_ms(self) -> int:
         return round(WALL_MS + self.vt.now * 1000) + self.skew_ms
@@ -123,6 +129,9 @@ class FakeVenue:
             self.seen.append(Seen(request.method, request.raw_path, None, True))
             return web.json_response(self._time())
         ts, ok = self._verify(request, body)
+        if endpoint == MODE_PROBE and ok:  # counted apart, so `seen` is the trading calls
+            self.probes += 1
+            return self._reply(Answer(*CLASSIC_ACCOUNT))
         self.seen.append(Seen(request.method, request.raw_path, ts, ok))
         if not ok:
             return self._reply(Answer(*self._bad_signature(request, body)))
@@ -284,6 +293,9 @@ async def test_signed_calls_verify_and_carry_the_venue_clock(h: Harness) -> None
     assert [s.path.partition("?")[0] for s in h.fake.seen[:1]] == [PATHS[h.fake.venue][3]]
     assert [s.ts for s in h.fake.signed()] == [WALL_MS + 7_250] * 3
     assert all(s.verified for s in h.fake.seen)
+    # Bitget asked the account's mode once, signed and verified like the rest.
+    assert h.fake.probes == (1 if h.fake.venue is Venue.BITGET else 0)
+    assert client.account_mode == ("classic" if h.fake.venue is Venue.BITGET else None)
 
 
 async def test_a_bad_signature_is_an_auth_error(h: Harness) -> None:

@@ -96,12 +96,13 @@ async def test_binance_signature_may_be_in_query_or_body_over_exact_bytes() -> N
     async with running() as (srv, http):
         c = Signed(srv, http, Venue.BINANCE)
         query = f"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&timestamp={wall_ms()}"
-        body = "quantity=1000&price=0.01&newClientOrderId=mixed1"
+        body = "quantity=0.01&price=60000&newClientOrderId=mixed1"
         sig = hmac_hex(c.secret, (query + body).encode())
         ans = await c.raw("POST", "/api/v3/order", query, f"{body}&signature={sig}".encode(),
                           {"X-MBX-APIKEY": c.key,
                            "Content-Type": "application/x-www-form-urlencoded"})
-        assert ans.status == 200, ans.body  # a GTC buy far below the market: it rests
+        # a GTC buy below the market (inside PERCENT_PRICE_BY_SIDE): it rests
+        assert ans.status == 200, ans.body
         assert (ans.body["clientOrderId"], ans.body["status"]) == ("mixed1", "NEW")
         # the same parameters, percent-encoded differently: the signature no longer fits
         tweaked = query.replace("symbol=BTCUSDT", "symbol=BTC%55SDT")

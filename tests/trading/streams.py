@@ -72,6 +72,7 @@ async def streamed(sim: SimServer, venue: Venue, session: aiohttp.ClientSession,
     creds = Credentials(keys.key, keys.secret, keys.passphrase)
     client = PrivateClient(adapter_for(venue), sim.urls(venue).rest_url, creds, session)
     await client.sync_clock()
+    await client.detect_account_mode()  # as the runtime's first balance read does (Bitget)
     inst = instrument(sim, venue)
     executor = LiveExecutor({venue: client}, {(venue, SYMBOL): inst}, Ledger())
     stream = stream_for(venue, unified=unified)

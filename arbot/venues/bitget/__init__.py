@@ -33,6 +33,9 @@ SPEC = VenueSpec(
     # "Websocket API" (common/websocket-intro), in some copies of the page: "Websocket
     # will be forcibly disconnected every 24 hours".
     max_connection_age_s=24 * 3600.0,
+    # Classic accounts trade through /api/v2/spot/*, unified ones (UTA) through /api/v3/*
+    # (`mode`); new accounts are unified only.
+    account_modes=("classic", "uta"),
     # "Depth Channel", books1: "Push snapshot each time" at the channel's push frequency;
     # the page promises no re-send of an unchanged book, so none is assumed.
     sim=SimSpec(

@@ -30,7 +30,7 @@ from arbot.exchanges.base import (
 )
 from arbot.exchanges.depthparser import DepthFrameParser
 from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveLevel, Positive
-from arbot.venues.bitget import SPEC, coins, depth, rest
+from arbot.venues.bitget import SPEC, coins, depth, mode, rest, rest_uta
 
 NAN = float("nan")
 
@@ -262,6 +262,23 @@ class BitgetAdapter(Adapter):
     coins_signed = False
     parse_coins = staticmethod(coins.parse_coins)
     parse_fee_rates = staticmethod(rest.parse_fee_rates)
+    # A classic account as above; a unified one (`mode`) trades through `rest_uta`.
+    account_modes = mode.ACCOUNT_MODES
+
+    def for_mode(self, account_mode: str) -> Adapter:
+        return BitgetUtaAdapter() if account_mode == mode.UTA else self
+
+
+class BitgetUtaAdapter(BitgetAdapter):
+    """Bitget for a unified trading account: the same market data, the v3 signed REST."""
+
+    sign_place = staticmethod(rest_uta.sign_place)
+    sign_status = staticmethod(rest_uta.sign_status)
+    sign_cancel = staticmethod(rest_uta.sign_cancel)
+    sign_balances = staticmethod(rest_uta.sign_balances)
+    sign_fee_rates = staticmethod(rest_uta.sign_fee_rates)
+    parse_status = staticmethod(rest_uta.parse_status)
+    parse_balances = staticmethod(rest_uta.parse_balances)
 
 
 ADAPTER = BitgetAdapter

@@ -2,7 +2,8 @@
 
 Shapes from the official docs (`https://www.bitget.com/api-doc/spot/trade/Place-Order`,
 `.../Cancel-Order`, `.../Get-Order-Info`, `.../spot/account/Get-Account-Assets`,
-`.../common/public/Get-Trade-Rate`; notes in docs/venues/bitget.md). Every
+`.../common/public/Get-Trade-Rate`; notes in docs/venues/bitget.md). Classic
+accounts only; unified ones use `rest_uta`, chosen by `mode`. Every
 answer is `{"code":"00000","msg":"success","requestTime":..,"data":..}` (the assets page
 says `message` instead of `msg`; neither is read here). Numbers are strings.
 """
@@ -186,7 +187,9 @@ def parse_fee_rates(body: bytes, venue_symbol: str) -> FeeRates:
 ORDER_WINDOW_MS = 30_000  # signature page: the ACCESS-TIMESTAMP "will expire in 30 seconds"
 # "The overall rate limit is 6000/IP/Min", and each endpoint has its own: symbols
 # 20 requests/s; time 20/s as well (from the endpoint page, unverified here); per UID
-# place and cancel 10/s, orderInfo 20/s, assets and trade-rate 10/s.
+# place and cancel 10/s, orderInfo 20/s, assets and trade-rate 10/s. Unified accounts
+# (`rest_uta`, the `uta/` pages): place and cancel 10/s, order-info, assets and
+# settings 20/s, fee-rate 3/s.
 LIMITS = RestLimits(overall=RateLimit(6000, 60.0), endpoints={
     "/api/v2/spot/public/symbols": Endpoint(limit=RateLimit(20, 1.0)),
     "/api/v2/public/time": Endpoint(limit=RateLimit(20, 1.0)),
@@ -195,10 +198,18 @@ LIMITS = RestLimits(overall=RateLimit(6000, 60.0), endpoints={
     "/api/v2/spot/trade/orderInfo": Endpoint(limit=RateLimit(20, 1.0)),
     "/api/v2/spot/account/assets": Endpoint(limit=RateLimit(10, 1.0)),
     "/api/v2/common/trade-rate": Endpoint(limit=RateLimit(10, 1.0)),
+    "/api/v3/trade/place-order": Endpoint(limit=RateLimit(10, 1.0)),
+    "/api/v3/trade/cancel-order": Endpoint(limit=RateLimit(10, 1.0)),
+    "/api/v3/trade/order-info": Endpoint(limit=RateLimit(20, 1.0)),
+    "/api/v3/account/assets": Endpoint(limit=RateLimit(20, 1.0)),
+    "/api/v3/account/fee-rate": Endpoint(limit=RateLimit(3, 1.0)),
+    "/api/v3/account/settings": Endpoint(limit=RateLimit(20, 1.0)),
 })
 # `code` "00000" is success; 429 comes as HTTP status and as code. 400xx are the
 # request and its authentication (`spot/error-code/restapi`; docs/venues/bitget.md,
-# "Errors ArBot maps"), 43xxx/45xxx orders.
+# "Errors ArBot maps"), 43xxx/45xxx orders, 25xxx the unified account's
+# (`uta/error-code/restapi`). An endpoint of the other account mode is refused with
+# 40084, 40085 or 25245 "The account is not the unified account mode".
 ERRORS = ErrorTable(
     "code", "msg", "00000",
     codes={429: K.RATE_LIMITED, 40008: K.TIMESTAMP, 40005: K.TIMESTAMP,
@@ -207,7 +218,11 @@ ERRORS = ErrorTable(
            40012: K.AUTH, 40014: K.AUTH, 40018: K.AUTH, 40037: K.AUTH,
            43012: K.INSUFFICIENT_BALANCE,
            43027: K.ORDER_RULES, 45110: K.ORDER_RULES, 45111: K.ORDER_RULES,
-           43001: K.NO_SUCH_ORDER, 43004: K.NO_SUCH_ORDER},
+           43001: K.NO_SUCH_ORDER, 43004: K.NO_SUCH_ORDER,
+           40084: K.ACCOUNT_MODE, 40085: K.ACCOUNT_MODE, 25245: K.ACCOUNT_MODE,
+           25202: K.INSUFFICIENT_BALANCE, 25204: K.NO_SUCH_ORDER, 25100: K.BAD_REQUEST,
+           25205: K.ORDER_RULES, 25206: K.ORDER_RULES, 25207: K.ORDER_RULES,
+           25244: K.ORDER_RULES, 25611: K.ORDER_RULES},
 )
 
 
@@ -217,36 +232,36 @@ _HEADERS = HeaderNames(key="ACCESS-KEY", sign="ACCESS-SIGN", timestamp="ACCESS-T
 
 # Signed REST: ACCESS-* headers, base64 HMAC of ts+METHOD+path(?query)+body
 
-def _signed(creds: Credentials, method: str, path: str,
-            fields: Mapping[str, str], ts_ms: int) -> SignedRequest:
+def signed(creds: Credentials, method: str, path: str,
+           fields: Mapping[str, str], ts_ms: int) -> SignedRequest:
     """The timestamp is in ms ("Unix timestamp in milliseconds"); the GET query is
-    sorted by key, as the HMAC sample page requires."""
+    sorted by key, as the HMAC sample page requires. Classic and unified alike."""
     return sign_prehash(creds, _HEADERS, method, path, fields, str(ts_ms))
 
 
 def sign_place(creds: Credentials, order: OrderRequest, ts_ms: int) -> SignedRequest:
     """`POST /api/v2/spot/trade/place-order`: limit, force ioc, size in base coin."""
-    return _signed(creds, "POST", "/api/v2/spot/trade/place-order", {
+    return signed(creds, "POST", "/api/v2/spot/trade/place-order", {
         "symbol": order.venue_symbol, "side": order.side.value, "orderType": "limit",
         "force": "ioc", "price": order.price, "size": order.qty,
         "clientOid": order.client_id}, ts_ms)
 
 
 def sign_status(creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
-    return _signed(creds, "GET", "/api/v2/spot/trade/orderInfo",
+    return signed(creds, "GET", "/api/v2/spot/trade/orderInfo",
                    {"clientOid": ref.client_id}, ts_ms)
 
 
 def sign_cancel(creds: Credentials, ref: OrderRef, ts_ms: int) -> SignedRequest:
-    return _signed(creds, "POST", "/api/v2/spot/trade/cancel-order",
+    return signed(creds, "POST", "/api/v2/spot/trade/cancel-order",
                    {"symbol": ref.venue_symbol, "clientOid": ref.client_id}, ts_ms)
 
 
 def sign_balances(creds: Credentials, ts_ms: int) -> SignedRequest:
-    return _signed(creds, "GET", "/api/v2/spot/account/assets", {}, ts_ms)
+    return signed(creds, "GET", "/api/v2/spot/account/assets", {}, ts_ms)
 
 
 def sign_fee_rates(creds: Credentials, venue_symbol: str, ts_ms: int
                    ) -> SignedRequest:
-    return _signed(creds, "GET", "/api/v2/common/trade-rate",
+    return signed(creds, "GET", "/api/v2/common/trade-rate",
                    {"symbol": venue_symbol, "businessType": "spot"}, ts_ms)

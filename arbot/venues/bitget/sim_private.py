@@ -1,13 +1,14 @@
 """Bitget v2 spot private REST as the simulator serves it.
 
-Sources: bitget.com/api-doc (read from public copies of the pages): `common/signature`
+A classic account's endpoints; a unified account's are in `sim_uta`, and each mode
+refuses the other's (`WRONG_MODE`). Sources: bitget.com/api-doc (read from public copies
+of the pages): `common/signature`
 (signing), `spot/trade/Place-Order`, `spot/trade/Get-Order-Info` (`feeDetail` is a JSON
 text, fees negative), `spot/trade/Cancel-Order`, `spot/account/Get-Account-Assets`,
 `common/public/Get-Trade-Rate`, `spot/error-code/restapi` (400xx auth, 40786 duplicate
 clientOid, 43001/43004 orders, 43012 balance, 45110/45111 minimums) and
-`common/quick-start` ("429 status when the access exceeds the frequency limit"). Errors
-are HTTP 400 with `code`, `msg`, `requestTime`, `data: null`, as recorded for 40009
-(BitgetLimited/v3-bitget-api-sdk #7); coins are upper case as the live venue writes them.
+`common/quick-start` ("429 status when the access exceeds the frequency limit"); the
+envelope is `sim_reply`'s. Coins are upper case as the live venue writes them.
 
 Signing: ACCESS-KEY, ACCESS-PASSPHRASE, ACCESS-TIMESTAMP (ms) and ACCESS-SIGN = base64
 HMAC-SHA256 of timestamp + METHOD + requestPath + ("?" + queryString) + body; a
@@ -18,10 +19,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from decimal import Decimal
 
 from arbot.domain import Venue
-from arbot.sim.account import CancelError, Forced, Reject, Side, SimOrder, State, Tif
+from arbot.sim.account import CancelError, Forced, Reject, SimOrder, State
 from arbot.sim.auth import (
     AuthFailure,
     AuthScheme,
@@ -30,14 +30,14 @@ from arbot.sim.auth import (
     ts_method_target_body,
     within,
 )
-from arbot.sim.instruments import format_decimal
 from arbot.sim.limits import Usage
 from arbot.sim.private import Call, Handler, PrivateApi, Reply, to_decimal
 from arbot.sim.wire import RestRequest
+from arbot.venues import VENUES
+from arbot.venues.bitget import sim_uta
 from arbot.venues.bitget.sim import BitgetProtocol
+from arbot.venues.bitget.sim_reply import FORCES, SIDES, USER_ID, error, n, ok, required
 
-SIDES = {"buy": Side.BUY, "sell": Side.SELL}
-FORCES = {"gtc": Tif.GTC, "ioc": Tif.IOC, "fok": Tif.FOK}
 STATUS = {State.NEW: "live", State.PARTIALLY_FILLED: "partially_filled",
           State.FILLED: "filled", State.CANCELED: "cancelled", State.EXPIRED: "cancelled"}
 REJECTS: Mapping[Reject, tuple[str, str]] = {
@@ -47,6 +47,17 @@ REJECTS: Mapping[Reject, tuple[str, str]] = {
     Reject.MIN_NOTIONAL: ("45110", "less than the minimum amount {notional} {quote}"),
     Reject.DUPLICATE: ("40786", "Duplicate clientOid"),
     Reject.INSUFFICIENT: ("43012", "Insufficient balance"),
+}
+CLASSIC, UTA = VENUES[Venue.BITGET].account_modes
+# An endpoint of the other mode, by the account's mode. 40084 as live clients quote it
+# for a classic account calling /api/v3 (the UTA error page also lists 25245 "The
+# account is not the unified account mode"); 40085 is the reverse, its wording the
+# mirror of 40084 as clients quote it (not on any Bitget page found).
+WRONG_MODE: Mapping[str, tuple[str, str]] = {
+    CLASSIC: ("40084", "You are in Classic Account mode, and the Unified Account API is "
+                       "not supported at this time"),
+    UTA: ("40085", "You are in Unified Account mode, and the Classic Account API is not "
+                   "supported at this time"),
 }
 AUTH: Mapping[AuthFailure, tuple[str, str]] = {
     AuthFailure.MISSING_KEY: ("40001", "ACCESS_KEY cannot be empty"),
@@ -59,7 +70,6 @@ AUTH: Mapping[AuthFailure, tuple[str, str]] = {
     AuthFailure.MISSING_SIGNATURE: ("40002", "ACCESS_SIGN cannot be empty"),
     AuthFailure.BAD_SIGNATURE: ("40009", "sign signature error"),
 }
-USER_ID = "6088888888"
 
 SCHEME = AuthScheme(
     key=header("ACCESS-KEY"), signature=header("ACCESS-SIGN"),
@@ -68,71 +78,63 @@ SCHEME = AuthScheme(
     encoding="base64")
 
 
-def _n(value: Decimal) -> str:
-    return format_decimal(value, "trim")
-
-
-def _ok(data: object, now_ms: int) -> Reply:
-    return Reply(200, {"code": "00000", "msg": "success", "requestTime": now_ms, "data": data})
-
-
-def _error(now_ms: int, code: str, msg: str, status: int = 400) -> Reply:
-    return Reply(status, {"code": code, "msg": msg, "requestTime": now_ms, "data": None})
-
-
 class BitgetPrivate(PrivateApi):
     venue = Venue.BITGET
     scheme = SCHEME
     first_order_id = 1_100_000_000_000_000_001
 
     def routes(self) -> Mapping[tuple[str, str], Handler]:
-        return {("POST", "/api/v2/spot/trade/place-order"): _place,
-                ("GET", "/api/v2/spot/trade/orderInfo"): _query,
-                ("POST", "/api/v2/spot/trade/cancel-order"): _cancel,
-                ("GET", "/api/v2/spot/account/assets"): _assets,
-                ("GET", "/api/v2/common/trade-rate"): _trade_rate}
+        """The classic endpoints and the unified ones (`sim_uta`), each answering only
+        while the account is in its mode."""
+        classic = {("POST", "/api/v2/spot/trade/place-order"): _place,
+                   ("GET", "/api/v2/spot/trade/orderInfo"): _query,
+                   ("POST", "/api/v2/spot/trade/cancel-order"): _cancel,
+                   ("GET", "/api/v2/spot/account/assets"): _assets,
+                   ("GET", "/api/v2/common/trade-rate"): _trade_rate}
+        return {**{k: self._only(CLASSIC, h) for k, h in classic.items()},
+                **{k: self._only(UTA, h) for k, h in sim_uta.routes().items()}}
+
+    def _only(self, mode: str, handler: Handler) -> Handler:
+        def guarded(call: Call) -> Reply:
+            if self.account_mode != mode:
+                return error(call.now_ms, *WRONG_MODE[self.account_mode])
+            return handler(call)
+        return guarded
 
     def auth_error(self, failure: AuthFailure, req: RestRequest) -> Reply:
-        return _error(req.now_ms, *AUTH[failure])
+        return error(req.now_ms, *AUTH[failure])
 
     def too_many(self, usage: Usage, req: RestRequest) -> Reply:
-        return _error(req.now_ms, "429", "Too Many Requests", 429)
+        return error(req.now_ms, "429", "Too Many Requests", 429)
 
     def bad_request(self, req: RestRequest, detail: str) -> Reply:
-        return _error(req.now_ms, "40017", f"Parameter verification failed {detail}")
-
-
-def _required(call: Call, *names: str) -> Reply | None:
-    for name in names:
-        if call.text(name) is None:
-            return _error(call.now_ms, "40019", f"Parameter {name} cannot be empty")
-    return None
+        return error(req.now_ms, "40017", f"Parameter verification failed {detail}")
 
 
 def _place(call: Call) -> Reply:
     p = call.text
-    if (bad := _required(call, "symbol", "side", "orderType", "force", "size")) is not None:
+    if (bad := required(call, "symbol", "side", "orderType", "force", "size")) is not None:
         return bad
     spec = call.lookup.get(p("symbol") or "")
     if spec is None:
-        return _error(call.now_ms, "40034", f"Parameter {p('symbol')} does not exist")
+        return error(call.now_ms, "40034", f"Parameter {p('symbol')} does not exist")
     side, tif = SIDES.get(p("side") or ""), FORCES.get(p("force") or "")
     if side is None or tif is None or p("orderType") != "limit":
         name = "side" if side is None else "force" if tif is None else "orderType"
-        return _error(call.now_ms, "40020", f"Parameter {name} error")
+        return error(call.now_ms, "40020", f"Parameter {name} error")
     price, qty = to_decimal(p("price")), to_decimal(p("size"))
     if price is None or qty is None:
-        return _error(call.now_ms, "40020", f"Parameter {'price' if price is None else 'size'}"
+        return error(call.now_ms, "40020", f"Parameter {'price' if price is None else 'size'}"
                                             " error")
     client_id = p("clientOid") or secrets.token_hex(16)
     result = call.account.place(spec, side, price, qty, tif, client_id)
     if isinstance(result, Forced):
-        return _error(call.now_ms, str(result.code), result.msg, result.status or 400)
+        return error(call.now_ms, str(result.code), result.msg, result.status or 400)
     if isinstance(result, Reject):
         code, msg = REJECTS[result]
         notional = spec.rules[Venue.BITGET].min_notional
-        return _error(call.now_ms, code, msg.format(notional=notional, quote=spec.quote))
-    return _ok({"orderId": str(result.order_id), "clientOid": result.client_id}, call.now_ms)
+        return error(call.now_ms, code, msg.format(notional=notional, quote=spec.quote))
+    return ok({"orderId": str(result.order_id), "clientOid": result.client_id}, call.now_ms)
 
 
 def _fee_detail(o: SimOrder) -> str:
@@ -140,7 +142,7 @@ def _fee_detail(o: SimOrder) -> str:
     t (total), both negative, as numbers."""
     if not o.fills:
         return ""
-    fee = _n(-o.fee)  # written as a JSON number with the exact digits
+    fee = n(-o.fee)  # written as a JSON number with the exact digits
     return (f'{{"newFees":{{"c":0,"d":0,"deduction":false,"r":{fee},"t":{fee},'
             f'"totalDeductionFee":0}}}}')
 
@@ -149,10 +151,10 @@ def _row(o: SimOrder) -> dict[str, object]:
     avg = o.avg_price
     return {
         "userId": USER_ID, "symbol": BitgetProtocol.venue_id(o.spec),
-        "orderId": str(o.order_id), "clientOid": o.client_id, "price": _n(o.price),
-        "size": _n(o.qty), "orderType": "limit", "side": o.side.value,
-        "status": STATUS[o.state], "priceAvg": "0" if avg is None else _n(avg),
-        "baseVolume": _n(o.filled), "quoteVolume": _n(o.quote), "enterPointSource": "API",
+        "orderId": str(o.order_id), "clientOid": o.client_id, "price": n(o.price),
+        "size": n(o.qty), "orderType": "limit", "side": o.side.value,
+        "status": STATUS[o.state], "priceAvg": "0" if avg is None else n(avg),
+        "baseVolume": n(o.filled), "quoteVolume": n(o.quote), "enterPointSource": "API",
         "feeDetail": _fee_detail(o), "orderSource": "normal",
         "cancelReason": "normal_cancel" if o.state is State.CANCELED else "",
         "cTime": str(o.created_ms), "uTime": str(o.updated_ms)}
@@ -161,50 +163,50 @@ def _row(o: SimOrder) -> dict[str, object]:
 def _find(call: Call) -> SimOrder | Reply:
     order_id, cl = call.text("orderId"), call.text("clientOid")
     if order_id is None and cl is None:
-        return _error(call.now_ms, "40019", "Parameter orderId cannot be empty")
+        return error(call.now_ms, "40019", "Parameter orderId cannot be empty")
     found = None if order_id is not None and not order_id.isdigit() else call.account.find(
         client_id=None if order_id else cl, order_id=None if order_id is None else int(order_id))
     symbol = call.text("symbol")
     if found is None or symbol not in (None, BitgetProtocol.venue_id(found.spec)):
-        return _error(call.now_ms, "43001", "The order does not exist")
+        return error(call.now_ms, "43001", "The order does not exist")
     return found
 
 
 def _query(call: Call) -> Reply:
     found = _find(call)
-    return found if isinstance(found, Reply) else _ok([_row(found)], call.now_ms)
+    return found if isinstance(found, Reply) else ok([_row(found)], call.now_ms)
 
 
 def _cancel(call: Call) -> Reply:
-    if (bad := _required(call, "symbol")) is not None:
+    if (bad := required(call, "symbol")) is not None:
         return bad
     found = _find(call)
     if isinstance(found, Reply):
         return found
     done = call.account.cancel(order_id=found.order_id)
     if isinstance(done, CancelError):
-        return _error(call.now_ms, "43004", "There is no order to cancel")
-    return _ok({"orderId": str(done.order_id), "clientOid": done.client_id}, call.now_ms)
+        return error(call.now_ms, "43004", "There is no order to cancel")
+    return ok({"orderId": str(done.order_id), "clientOid": done.client_id}, call.now_ms)
 
 
 def _assets(call: Call) -> Reply:
     coin, everything = call.text("coin"), call.text("assetType") == "all"
-    rows = [{"coin": asset, "available": _n(b.free), "frozen": _n(b.locked), "locked": "0",
+    rows = [{"coin": asset, "available": n(b.free), "frozen": n(b.locked), "locked": "0",
              "limitAvailable": "0", "uTime": str(call.now_ms)}
             for asset, b in sorted(call.account.view().balances.items())
             if (asset == coin if coin else everything or b.total != 0)]
-    return _ok(rows, call.now_ms)
+    return ok(rows, call.now_ms)
 
 
 def _trade_rate(call: Call) -> Reply:
-    if (bad := _required(call, "symbol")) is not None:
+    if (bad := required(call, "symbol")) is not None:
         return bad
     if call.text("businessType") is None and call.text("business") is None:
-        return _error(call.now_ms, "40019", "Parameter businessType cannot be empty")
+        return error(call.now_ms, "40019", "Parameter businessType cannot be empty")
     if call.text("symbol") not in call.lookup:
-        return _error(call.now_ms, "40034", f"Parameter {call.text('symbol')} does not exist")
+        return error(call.now_ms, "40034", f"Parameter {call.text('symbol')} does not exist")
     fees = call.account.fees
-    return _ok({"makerFeeRate": _n(fees.maker), "takerFeeRate": _n(fees.taker)}, call.now_ms)
+    return ok({"makerFeeRate": n(fees.maker), "takerFeeRate": n(fees.taker)}, call.now_ms)
 
 
 PRIVATE = BitgetPrivate

@@ -33,7 +33,8 @@ from arbot.sim.stream import (
 )
 from arbot.sim.wire import JsonObj, dumps
 from arbot.venues.bitget.sim import BitgetProtocol
-from arbot.venues.bitget.sim_private import STATUS, _n
+from arbot.venues.bitget.sim_private import STATUS
+from arbot.venues.bitget.sim_reply import n as _n
 
 WINDOW_MS = 30_000
 CHANNELS = frozenset({"orders", "order", "fill", "account"})  # v2 "orders", v3 "order"
