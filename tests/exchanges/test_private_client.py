@@ -131,7 +131,8 @@ class FakeVenue:
         ts, ok = self._verify(request, body)
         if endpoint == MODE_PROBE and ok:  # counted apart, so `seen` is the trading calls
             self.probes += 1
-            return self._reply(Answer(*CLASSIC_ACCOUNT))
+            scripted = self.script.get(endpoint)
+            return self._reply(scripted.pop(0) if scripted else Answer(*CLASSIC_ACCOUNT))
         self.seen.append(Seen(request.method, request.raw_path, ts, ok))
         if not ok:
             return self._reply(Answer(*self._bad_signature(request, body)))
@@ -273,6 +274,47 @@ async def h(request: pytest.FixtureRequest, http: aiohttp.ClientSession
 async def binance(http: aiohttp.ClientSession) -> AsyncIterator[Harness]:
     async for x in harness(Venue.BINANCE, http):
         yield x
+
+
+@pytest.fixture
+async def bitget(http: aiohttp.ClientSession) -> AsyncIterator[Harness]:
+    async for x in harness(Venue.BITGET, http):
+        yield x
+
+
+# --- account modes ----------------------------------------------------------------------------
+
+
+def settings(account_mode: str) -> Answer:
+    return Answer(body={"code": "00000", "msg": "success", "requestTime": 0,
+                        "data": {"uid": "1", "accountMode": account_mode}})
+
+
+async def test_an_account_on_its_way_to_a_mode_trades_nothing_until_it_is_there(
+        bitget: Harness) -> None:
+    bitget.fake.answer(MODE_PROBE, settings("upgrading"))
+    client = bitget.client()
+    with pytest.raises(RestError) as err:
+        await client.place(bitget.order())
+    assert err.value.kind is K.ACCOUNT_MODE and not err.value.kind.outcome_unknown
+    assert "the account is upgrading" in str(err.value)
+    assert bitget.fake.signed() == [] and client.account_mode is None  # nothing was sent
+    await client.balances()  # asked again: now a classic account, refused as such
+    assert (bitget.fake.probes, client.account_mode) == (2, "classic")
+
+
+@pytest.mark.parametrize("answer", [
+    Answer(body={"code": "00000", "data": {"accountMode": 7}}),
+    Answer(status=200, body="<html>maintenance</html>"),
+    Answer(status=400, body={"code": "40009", "msg": "sign signature error"})])
+async def test_an_unreadable_or_refused_mode_probe_stops_the_call(bitget: Harness,
+                                                                  answer: Answer) -> None:
+    bitget.fake.answer(MODE_PROBE, answer)
+    client = bitget.client()
+    with pytest.raises(RestError) as err:
+        await client.balances()
+    assert err.value.kind in (K.INVALID_RESPONSE, K.AUTH)
+    assert bitget.fake.signed() == [] and client.account_mode is None
 
 
 # --- signing, clock -------------------------------------------------------------------------

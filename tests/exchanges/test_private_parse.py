@@ -259,10 +259,11 @@ def test_bitget_balances_and_fee_rates() -> None:
         FeeRates(maker=0.0002, taker=0.0006)
 
 
-@pytest.mark.parametrize("venue", list(Venue))
+@pytest.mark.parametrize("venue", [*Venue, "bitget-uta"])
 @pytest.mark.parametrize("bad", [b"", b"not json", b"[]", b'{"data":"x"}'])
-def test_unreadable_answers_raise_value_error(venue: Venue, bad: bytes) -> None:
-    a = adapter_for(venue)
+def test_unreadable_answers_raise_value_error(venue: Venue | str, bad: bytes) -> None:
+    a = adapter_for(Venue.BITGET).for_mode("uta") if venue == "bitget-uta" else \
+        adapter_for(Venue(venue))
     ref = OrderRef("X", "c")
     for parse in (lambda b: a.parse_place(b, ref), lambda b: a.parse_status(b, ref),
                   a.parse_balances, lambda b: a.parse_fee_rates(b, "X")):
@@ -368,6 +369,20 @@ ERRORS = [
      K.AUTH, "40012"),
     (Venue.BITGET, 400, {"code": "40006", "msg": "Invalid ACCESS_KEY"}, K.AUTH, "40006"),
     (Venue.BITGET, 429, {"code": "429", "msg": "Too many requests"}, K.RATE_LIMITED, "429"),
+    # Bitget: an endpoint of the other account mode, and the unified account's own codes
+    (Venue.BITGET, 400, {"code": "40084", "msg": "You are in Classic Account mode, and the "
+                         "Unified Account API is not supported at this time"},
+     K.ACCOUNT_MODE, "40084"),
+    (Venue.BITGET, 400, {"code": "40085", "msg": "not a unified account"},
+     K.ACCOUNT_MODE, "40085"),
+    (Venue.BITGET, 400, {"code": "25245", "msg": "The account is not the unified account "
+                         "mode"}, K.ACCOUNT_MODE, "25245"),
+    (Venue.BITGET, 400, {"code": "25202", "msg": "Insufficient balance"},
+     K.INSUFFICIENT_BALANCE, "25202"),
+    (Venue.BITGET, 400, {"code": "25204", "msg": "Order does not exist"},
+     K.NO_SUCH_ORDER, "25204"),
+    (Venue.BITGET, 400, {"code": "25611", "msg": "Order quantity must be greater than the "
+                         "minimum order amount"}, K.ORDER_RULES, "25611"),
 ]
 
 
@@ -392,5 +407,6 @@ def test_okx_success_with_successful_items_is_no_error() -> None:
 def test_outcome_unknown_kinds() -> None:
     unknown = {k for k in RestErrorKind if k.outcome_unknown}
     assert unknown == {K.SERVER, K.TIMEOUT, K.NETWORK, K.INVALID_RESPONSE, K.OTHER}
-    refused = (K.INSUFFICIENT_BALANCE, K.ORDER_RULES, K.NO_SUCH_ORDER, K.AUTH)
+    refused = (K.INSUFFICIENT_BALANCE, K.ORDER_RULES, K.NO_SUCH_ORDER, K.AUTH,
+               K.ACCOUNT_MODE)
     assert not any(k.retryable for k in refused)
