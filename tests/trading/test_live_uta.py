@@ -1,6 +1,7 @@
-"""Live trading on a Bitget unified trading account (UTA), end to end: the real runtime
-finds the account's mode at start and trades both legs of an arbitrage through the
-unified endpoints, against the simulator over real sockets."""
+"""Live trading through the real runtime against the simulator over real sockets, on
+the venue details of issue 17: a Bitget unified trading account (UTA), whose mode the
+runtime finds at start before trading both legs through the unified endpoints, and a
+restart of Bybit's side, after which finished orders are only in its order history."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from arbot.sim import SimServer
 from arbot.sim.config import Accounts
 from arbot.trading.execution import execute
 from arbot.trading.live import LiveExecutor
-from tests.trading.test_live import QUIET, demo_keys, legs, live_runtime, plan_now
+from tests.trading.test_live import (
+    QUIET,
+    crash_with,
+    demo_keys,
+    legs,
+    live_runtime,
+    order_row,
+    plan_now,
+)
 
 UTA = replace(QUIET, accounts=Accounts(modes={Venue.BITGET: "uta"}))
 
@@ -40,3 +49,23 @@ async def test_a_unified_bitget_account_trades_both_ways(
             assert held is not None and leg.report.status is OrderStatus.FILLED
             assert leg.report.filled_qty == pytest.approx(float(held.filled))
             assert leg.report.fee == pytest.approx(float(held.fee))
+
+
+async def test_a_restart_on_both_sides_settles_bybit_orders_from_its_order_history(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ArBot dies with both legs sent, and Bybit's service restarts too: its live lookup
+    then lists no finished order, so the restart finds them in Bybit's order history and
+    settles them filled with Bybit's ids, never as orders Bybit does not know."""
+    async with SimServer(QUIET) as sim:
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=False) as rt:
+            plan = plan_now(rt, Venue.BYBIT, Venue.OKX, trade_id="abbyh")
+            await crash_with(rt, plan, send=(plan.buy, plan.sell))
+        sim.restart_service(Venue.BYBIT)
+        async with live_runtime(tmp_path, sim, armed=False) as rt2:
+            assert rt2.trader is not None and rt2.trader.risk.unsettled == {}
+        status, voi, filled = order_row(tmp_path, plan.buy.client_id)
+        held = sim.account(Venue.BYBIT).order(plan.buy.client_id)
+        assert held is not None and held.state.value == "filled"
+        assert (status, voi) == ("filled", str(held.order_id))
+        assert filled == pytest.approx(float(held.filled))
