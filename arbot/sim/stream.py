@@ -139,7 +139,7 @@ class StreamConn:
         self._heartbeat = heartbeat
         self._transport = request.transport
         self._loop = asyncio.get_running_loop()
-        self._last_heard = self._loop.time()
+        self._last_heard = self._last_sent = self._loop.time()
         self._out: asyncio.Queue[bytes] = asyncio.Queue()
 
     async def run(self) -> None:
@@ -189,12 +189,17 @@ class StreamConn:
                 return
             with contextlib.suppress(ConnectionError):
                 await self.ws.send_str(frame.decode())
+            self._last_sent = self._loop.time()
 
     async def _idle_watch(self) -> None:
-        """Client-ping venues close a connection that said nothing for too long."""
-        limit = self._heartbeat.idle_timeout_s
+        """Client-ping venues close a connection that said nothing for too long (where
+        the venue says so, nothing either way: its pushes keep the line alive too)."""
+        hb = self._heartbeat
+        limit = hb.idle_timeout_s
         while True:
-            left = self._last_heard + limit - self._loop.time()
+            alive = max(self._last_heard, self._last_sent) if hb.data_keeps_alive \
+                else self._last_heard
+            left = alive + limit - self._loop.time()
             if left <= 0:
                 log.info("%s: no ping for %.0f s, closing", self.name, limit)
                 await self.ws.close()

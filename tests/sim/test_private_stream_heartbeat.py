@@ -14,8 +14,9 @@ import pytest
 from arbot.domain import Venue
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import DEFAULT_HEARTBEATS, Heartbeat
+from arbot.trading.execution import final_report
 from tests.conftest import until
-from tests.trading.streams import TIMING, streamed
+from tests.trading.streams import TIMING, crossing, streamed
 
 CLIENT_PINGS = [Venue.BYBIT, Venue.OKX, Venue.BITGET]
 FAST = {**DEFAULT_HEARTBEATS, **{v: Heartbeat(idle_timeout_s=0.6) for v in CLIENT_PINGS},
@@ -54,3 +55,14 @@ async def test_the_private_feed_keeps_its_connection(venue: Venue) -> None:
             await until(lambda: s.feed.frames > 3, "the heartbeat's answers")
             assert s.feed.reconnects == 0 and sim.streams.connections[venue] == 1
             assert s.executor.stream_epoch(venue) == 1
+
+
+async def test_okx_pushes_keep_a_quiet_client_connected() -> None:
+    """OKX cuts a connection when no data went either way for 30 s: its own pushes count,
+    so a client whose pings wait for silence (`idle_only`) is not cut while trading."""
+    async with SimServer(CONFIG) as sim, aiohttp.ClientSession() as session, \
+            streamed(sim, Venue.OKX, session) as s:  # pings only after 25 s of silence
+        for i in range(8):  # each order pushes; together they span several idle timeouts
+            await final_report(s.executor, crossing(sim, Venue.OKX, f"abkeep{i}b"), True)
+            await asyncio.sleep(0.2)
+        assert s.feed.reconnects == 0 and sim.streams.connections[Venue.OKX] == 1
