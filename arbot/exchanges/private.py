@@ -229,6 +229,7 @@ class PrivateClient(RestClient):
             if why:  # no await between this check and the send
                 raise OrderNotSent(why)
             req = build(self.timestamp_ms())
+            sent_in = self._mode  # the mode `req` was built for
             secrets = redact + req.redactions()
             shown = req.redacted_path
             log.debug("%s %s %s", self.venue, method, shown)
@@ -243,10 +244,11 @@ class PrivateClient(RestClient):
                     await self.sync_clock()
                     continue
                 if err.kind is RestErrorKind.ACCOUNT_MODE and modes is not None and \
-                        self._mode is not None and not switched:
+                        sent_in is not None and not switched:
                     switched = True  # refused before acting, as meant for the other mode
                     log.warning("%s; switching the account mode and sending once more", err)
-                    self._set_mode(modes.other(self._mode))
+                    if self._mode == sent_in:  # not already switched by a request alongside
+                        self._set_mode(modes.other(sent_in))
                     continue
                 if err.kind is RestErrorKind.RATE_LIMITED:
                     self._pause(err)

@@ -5,6 +5,7 @@ and a request refused as meant for the other mode sent once more in that mode.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from decimal import Decimal
@@ -187,6 +188,17 @@ async def test_a_classic_refusal_moves_a_read_to_the_unified_endpoints(
         sim.set_account_mode(BG, "uta")
         assert (await bitget.balances())["USDT"].free == 100_000
         assert bitget.account_mode == "uta"
+
+
+async def test_requests_refused_together_all_land_in_the_same_new_mode(
+        http: aiohttp.ClientSession) -> None:
+    async with SimServer(config("uta")) as sim:
+        bitget = client(sim, http)
+        await bitget.detect_account_mode()
+        sim.set_account_mode(BG, "classic")
+        answers = await asyncio.gather(*(bitget.balances() for _ in range(4)),
+                                       bitget.fee_rates("BTCUSDT"))
+        assert all(answers) and bitget.account_mode == "classic"
 
 
 async def test_a_second_wrong_mode_answer_is_not_chased(http: aiohttp.ClientSession) -> None:
