@@ -70,14 +70,14 @@ class PrivateApi(abc.ABC):
     first_order_id: ClassVar[int]
     unique_among_open: ClassVar[bool] = False
     """Client order ids must be unique among open orders only (True), else forever."""
+    checks_min_qty: ClassVar[bool] = True
+    """The venue refuses an order below the symbol's minimum quantity (False where the
+    venue has dropped that check and keeps only the minimum value)."""
+
     def __init__(self, account_mode: str = "") -> None:
         self.account_mode = account_mode
         """The account's mode where the venue has modes (`VenueSpec.account_modes`);
         a venue's routes refuse the other mode's endpoints. Tests may change it."""
-
-    checks_min_qty: ClassVar[bool] = True
-    """The venue refuses an order below the symbol's minimum quantity (False where the
-    venue has dropped that check and keeps only the minimum value)."""
 
     @abc.abstractmethod
     def routes(self) -> Mapping[tuple[str, str], Handler]:
