@@ -27,7 +27,9 @@ from arbot.runtime import Runtime
 from arbot.service import Systemd
 from arbot.storage.rawlog import RawLogConfig
 from arbot.tradekinds import TradingMode
+from arbot.trading.live import LiveExecutor
 from arbot.trading.setup import LiveRefused
+from arbot.trading.trader import Trader
 from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot")
@@ -139,6 +141,8 @@ def status_lines(runtime: RuntimeView) -> list[str]:
                      f"{trader.realized:+.4f}; refused: {refused}")
         lines += [f"UNSETTLED {symbol} not traded: {why}"
                   for symbol, why in trader.risk.unsettled.items()]
+        if isinstance(trader, Trader) and isinstance(trader.executor, LiveExecutor):
+            lines.append(trader.executor.inbox.status_line())  # the private streams
     inventory = runtime.inventory
     if inventory is not None:
         lines.append(inventory.status_line())

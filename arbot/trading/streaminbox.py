@@ -93,6 +93,19 @@ class StreamInbox:
         s = self.status.get(venue)
         return s.refused if s is not None else ""
 
+    def status_line(self) -> str:
+        """One line for the status output: each venue's private stream and, when the
+        venue refuses the keys, why (its trading is paused)."""
+        parts = []
+        for venue, s in sorted(self.status.items()):
+            text = f"{venue} {s.state}"
+            if s.state is StreamState.REFUSED:
+                text += f" ({s.refused})"
+            elif s.reconnects:
+                text += f" (reconnects {s.reconnects})"
+            parts.append(text)
+        return "private  " + (", ".join(parts) if parts else "no stream yet")
+
     def latest(self, venue: Venue, client_id: str) -> OrderUpdate | None:
         return self._orders.get((venue, client_id))
 

@@ -19,6 +19,7 @@ import pytest
 from arbot.config import ArbotSettings
 from arbot.config.run import with_endpoints
 from arbot.domain import OrderStatus, Venue
+from arbot.headless import status_lines
 from arbot.privateevents import StreamState
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.auth import AuthFailure
@@ -162,6 +163,8 @@ async def test_the_live_runtime_runs_every_venues_stream_and_trades_on_it(
             live = rt.trader.executor
             await until(lambda: all(live.stream_epoch(v) is not None for v in Venue),
                         "every venue's private stream to go live")
+            line = next(x for x in status_lines(rt) if x.startswith("private"))
+            assert line == "private  " + ", ".join(f"{v} live" for v in sorted(Venue)), line
             before = {v: requests(sim, v) for v in (Venue.OKX, Venue.BYBIT)}
             plan = plan_now(rt, Venue.OKX, Venue.BYBIT)
             buy, sell = await asyncio.gather(final_report(live, plan.buy, True),
