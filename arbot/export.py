@@ -53,6 +53,9 @@ EPISODE_HEADER = (
     "walk_size_peak", "walk_profit_peak", "walk_net_bps_peak", "buy_vwap_peak",
     "sell_vwap_peak", "buy_worst_peak", "sell_worst_peak", "buy_levels_peak",
     "sell_levels_peak",
+    # [strategy] rebalance_cost (docs/inventory.md): the amortized transfer cost and the
+    # net after fees and transfers, beside net_bps_peak; empty for episodes recorded before
+    "transfer_bps", "net_bps_after_transfers",
 )
 
 
@@ -68,7 +71,8 @@ def episode_csv_row(e: EpisodeRecord) -> tuple[str, ...]:
             _text(e.verdict), _text(e.close_reason), _num(e.walk_size_peak),
             _num(e.walk_profit_peak), _num(e.walk_net_bps_peak), _num(e.buy_vwap_peak),
             _num(e.sell_vwap_peak), _num(e.buy_worst_peak), _num(e.sell_worst_peak),
-            _int(e.buy_levels_peak), _int(e.sell_levels_peak))
+            _int(e.buy_levels_peak), _int(e.sell_levels_peak), _num(e.transfer_bps),
+            _num(e.net_bps_after_transfers))
 
 
 TRADE_HEADER = (

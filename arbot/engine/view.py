@@ -18,6 +18,7 @@ from arbot.depth.walk import Rung, side_ladder, walk
 from arbot.domain import Venue
 from arbot.engine.board import VENUES, Entry, QuoteBoard
 from arbot.engine.detector import Fee, net_per_unit
+from arbot.engine.pairs import NO_RULES, PairRules
 
 INF = float("inf")
 
@@ -28,20 +29,25 @@ class SymbolView(msgspec.Struct, frozen=True, kw_only=True):
     with fewer than two). Spreads are in bps of the buy price and may be negative (not crossed).
     A venue whose depth book is resyncing is not among them. `walk_size` and `walk_net_bps`
     size the best net pair by the depth walk, as the detector does (its books where kept,
-    else the top levels; min_net_profit_bps, max_notional): None when no unit clears."""
+    else the top levels; min_net_profit_bps, max_notional): None when no unit clears.
+    `net_after_transfer_bps` is the best net pair's net after fees and its amortized
+    transfer cost (`arbot.engine.pairs`; equal to `net_bps` while none is known). Pairs
+    the detector refuses (not the same coin) are not among the spreads."""
 
     fresh: frozenset[Venue]
     gross_bps: float | None
     net_bps: float | None
     walk_size: float | None = None
     walk_net_bps: float | None = None
+    net_after_transfer_bps: float | None = None
 
 
-def best_spreads(fresh: Sequence[tuple[int, Entry]], fees: Sequence[Fee]
+def best_spreads(fresh: Sequence[tuple[int, Entry]], fees: Sequence[Fee],
+                 rules: PairRules = NO_RULES
                  ) -> tuple[float | None, float | None, tuple[int, int] | None]:
     """Best (gross, net) bps of buying at one venue's ask and selling at another's bid,
     crossed or not, and the (buy, sell) venue indexes of the best net; net pays both
-    taker fees exactly as the detector does."""
+    taker fees exactly as the detector does. Pairs `rules` refuse take no part."""
     gross: float | None = None
     net: float | None = None
     pair: tuple[int, int] | None = None
@@ -49,7 +55,7 @@ def best_spreads(fresh: Sequence[tuple[int, Entry]], fees: Sequence[Fee]
         if ask <= 0:
             continue
         for si, (bid, _, _, _) in fresh:
-            if si == bi:
+            if si == bi or (bi, si) in rules.refused:
                 continue
             g = (bid - ask) / ask * 10_000.0
             n = net_per_unit(ask, bid, fees[bi], fees[si]) / ask * 10_000.0
@@ -68,8 +74,13 @@ def market_view(board: QuoteBoard, fees: Sequence[Fee], now_ns: int,
     for symbol in board.books:
         fresh = [(i, e) for i, e in board.fresh(symbol, now_ns, max_age_ns)
                  if not _resyncing(depth, i, symbol)]
-        gross, net, pair = best_spreads(fresh, fees)
+        rules = board.books[symbol].rules
+        gross, net, pair = best_spreads(fresh, fees, rules)
         walk_size = walk_net = None
+        after = net
+        cost = rules.costs.get(pair) if pair is not None else None
+        if cost is not None and net is not None and pair is not None:
+            after = net - cost.bps(dict(fresh)[pair[0]][1])
         if pair is not None and net is not None and net >= min_bps:
             entries = dict(fresh)
             buy, sell = entries[pair[0]][3], entries[pair[1]][3]
@@ -80,7 +91,7 @@ def market_view(board: QuoteBoard, fees: Sequence[Fee], now_ns: int,
                 walk_size, walk_net = w.size, w.net_bps
         out[symbol] = SymbolView(fresh=frozenset(VENUES[i] for i, _ in fresh),
                                  gross_bps=gross, net_bps=net, walk_size=walk_size,
-                                 walk_net_bps=walk_net)
+                                 walk_net_bps=walk_net, net_after_transfer_bps=after)
     return out
 
 

@@ -61,6 +61,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(7, "walked episode figures", _package_sql("migration_007_walk.sql")),
     Migration(8, "book snapshots", _package_sql("migration_008_books.sql")),
     Migration(9, "transfer costs", _package_sql("migration_009_transfer_costs.sql")),
+    Migration(10, "episode transfer cost", _package_sql("migration_010_transfer_bps.sql")),
 )
 
 

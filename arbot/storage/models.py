@@ -54,6 +54,16 @@ class EpisodeRecord(msgspec.Struct, frozen=True, array_like=True):
     sell_worst_peak: float | None = None
     buy_levels_peak: int | None = None
     sell_levels_peak: int | None = None
+    # The amortized transfer cost in bps (migration 10); None in older rows.
+    transfer_bps: float | None = None
+
+    @property
+    def net_bps_after_transfers(self) -> float | None:
+        """The peak (open, while open) net after fees and the transfer cost."""
+        if self.transfer_bps is None:
+            return None
+        net = self.net_bps_open if self.closed_ns is None else self.net_bps_peak
+        return net - self.transfer_bps
 
 
 class TradeRecord(msgspec.Struct, frozen=True, array_like=True):

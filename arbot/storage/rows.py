@@ -15,11 +15,11 @@ from arbot.domain import Episode, Opportunity, Quote, Venue
 
 Row = tuple[object, ...]
 
-# The walked figures (migration 7), written at open from the first sighting and at close
-# from the peak, in `walk_values` order.
+# The walked figures (migration 7) and the amortized transfer cost (migration 10), written
+# at open from the first sighting and at close from the peak, in `walk_values` order.
 WALK_COLUMNS: Final = ("walk_size_peak", "walk_profit_peak", "walk_net_bps_peak",
                        "buy_vwap_peak", "sell_vwap_peak", "buy_worst_peak", "sell_worst_peak",
-                       "buy_levels_peak", "sell_levels_peak")
+                       "buy_levels_peak", "sell_levels_peak", "transfer_bps")
 
 # Statement registry. Within one flush, statements run in this order (rows of one key keep
 # their arrival order), so register parent tables before children that reference them.
@@ -100,7 +100,7 @@ def episode_open_row(e: Episode, run_id: int) -> Row:
 def walk_values(o: Opportunity) -> Row:
     """An opportunity's walked figures in WALK_COLUMNS order."""
     return (o.walk_size, o.walk_profit, o.walk_net_bps, o.buy_vwap, o.sell_vwap, o.buy_worst,
-            o.sell_worst, o.buy_levels, o.sell_levels)
+            o.sell_worst, o.buy_levels, o.sell_levels, o.transfer_bps)
 
 
 def episode_close_row(e: Episode) -> Row:

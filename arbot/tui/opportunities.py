@@ -31,14 +31,15 @@ from arbot.venues import VENUES
 
 # Short venue names keep a row within 80 columns; the detail pane spells them out.
 SHORT = {v.value: s.short for v, s in VENUES.items()}
-# Widths add up to 80 columns with the cell padding and a one-column scrollbar.
+# Widths add up to 80 columns with the cell padding and a one-column scrollbar; "Net-T",
+# the net after fees and the amortized transfer cost ([strategy] rebalance_cost), follows
+# the net after fees and scrolls into view on a narrow terminal.
 COLUMNS = (("Symbol", "symbol", 8), ("Buy", "buy", 12), ("Sell", "sell", 12),
            ("Net", "net", 5), ("Size", "size", 7), ("Profit", "profit", 6),
-           ("Age", "age", 5), ("Verdict", "verdict", 8))
+           ("Age", "age", 5), ("Verdict", "verdict", 8), ("Net-T", "net_t", 5))
 FUNNEL_STEPS = (("quotes", "quotes"), ("not_live", "venue not live"),
                 ("stale", "vs stale quote"), ("crossed", "crossed"),
                 ("below_min", "below min after fees"), ("too_small", "too small"))
-# Steps only depth can take (`[market] depth` > 1): shown once they have counted any.
 # Steps named only once they have stopped a candidate (depth books, coin checks).
 QUIET_STEPS = (("too_thin", "too thin in depth"), ("resyncing", "vs resyncing book"),
                ("not_same_coin", "not the same coin"))
@@ -171,6 +172,8 @@ class OpportunitiesScreen(ArbotScreen):
             Text(f"{row.profit:.3f}", justify="right"),
             self._age(row),
             Text(row.verdict_short, verdict_style),
+            Text("-" if row.transfer_bps is None else f"{row.net_bps - row.transfer_bps:+.1f}",
+                 justify="right"),
         ]
 
     def _age(self, row: EpisodeRow) -> Stamp:

@@ -79,8 +79,10 @@ class PricesScreen(ArbotScreen):
         table.add_column(Text("Gross bp", justify="right"), key="gross", width=8)
         # Two lines, like the rows: the net at the top of book over the walked net.
         table.add_column(Text("Net bp\nwalked", justify="right"), key="net", width=7)
+        # [strategy] rebalance_cost: the best net pair after fees and its transfer cost.
+        table.add_column(Text("Net bp\n-transf", justify="right"), key="net_t", width=7)
         for symbol in symbols:
-            table.add_row(symbol, *[""] * (len(VENUES) + 2), key=symbol, height=2)
+            table.add_row(symbol, *[""] * (len(VENUES) + 3), key=symbol, height=2)
 
     def settings_changed(self, old: ArbotSettings) -> None:
         """New symbols mean new rows; everything else shows at the next refresh."""
@@ -153,6 +155,8 @@ class PricesScreen(ArbotScreen):
                 cell.append("\n")
                 cell.append_text(_bps(walked, self._net_style(walked)))
             self._put(table, symbol, "net", cell)
+            after = view.net_after_transfer_bps if view is not None else None
+            self._put(table, symbol, "net_t", _bps(after, self._net_style(after)))
 
     def _net_style(self, net: float | None) -> str:
         """Bold green at or above the threshold, warning colour above zero."""

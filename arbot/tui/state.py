@@ -93,6 +93,7 @@ class EpisodeRow:
     version: int = 0
     recorded: bool = False  # read from the database rather than seen live
     walk: WalkRow | None = None  # the depth walk; None when not walked (or not recorded)
+    transfer_bps: float | None = None  # amortized transfer cost; None when not recorded
 
     @property
     def verdict_short(self) -> str:
@@ -108,7 +109,8 @@ class EpisodeRow:
         return cls(e.id, e.symbol, e.buy_venue.value, e.sell_venue.value, e.opened_ns,
                    e.closed_ns, o.buy.ask, o.sell.bid, o.buy.ask_size, o.sell.bid_size,
                    o.buy_fee_bps, o.sell_fee_bps, o.buy.ts_recv_ns, o.sell.ts_recv_ns,
-                   o.net_bps, o.size, o.profit, verdict, e.close_reason, walk=WalkRow.of(o))
+                   o.net_bps, o.size, o.profit, verdict, e.close_reason, walk=WalkRow.of(o),
+                   transfer_bps=o.transfer_bps)
 
     @classmethod
     def from_record(cls, r: EpisodeRecord) -> EpisodeRow:
@@ -116,7 +118,8 @@ class EpisodeRow:
         return cls(r.episode_id, r.symbol, r.buy_venue, r.sell_venue, r.opened_ns, r.closed_ns,
                    r.buy_ask, r.sell_bid, r.buy_ask_size, r.sell_bid_size, r.buy_fee_bps,
                    r.sell_fee_bps, r.buy_quote_ns, r.sell_quote_ns, net, r.size_peak,
-                   r.profit_peak, r.verdict or "", r.close_reason, recorded=True)
+                   r.profit_peak, r.verdict or "", r.close_reason, recorded=True,
+                   transfer_bps=r.transfer_bps)
 
 
 class RunPhase(enum.StrEnum):

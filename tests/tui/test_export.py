@@ -57,7 +57,9 @@ def episode(k: int) -> tuple[object, ...]:
             0.01, 0.075, 60000.0, 60100.5, 0.5, 0.25, 10.0, 10.0, T0 + k * 10 * S - 5,
             T0 + k * 10 * S - 7, "passed",
             # walked figures (migration 7): depth 1, so the top of book
-            0.01, 0.075, 7.5 + k, 60000.0, 60100.5, 60000.0, 60100.5, 1, 1)
+            0.01, 0.075, 7.5 + k, 60000.0, 60100.5, 60000.0, 60100.5, 1, 1,
+            # the amortized transfer cost (migration 10)
+            1.5)
 
 
 @pytest.fixture
