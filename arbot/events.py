@@ -1,5 +1,5 @@
-"""Sinks: the typed seams that quotes, feed statuses, episodes and settled trades flow
-through, and the fan-out that feeds them.
+"""Sinks: the typed seams that quotes, feed statuses, episodes, settled trades and balance
+drifts flow through, and the fan-out that feeds them.
 
 The hot path calls sinks synchronously; a sink that does anything slow (the database, the
 UI) buffers on its own side, so no sink can stall market data.
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from arbot.domain import EpisodeEvent, FeedStatus, Quote
+from arbot.domain import EpisodeEvent, FeedStatus, Quote, Venue
 
 if TYPE_CHECKING:  # trading imports this module; the seam needs only the type
     from arbot.trading.outcome import TradeOutcome
@@ -41,6 +41,14 @@ class EpisodeSink(Protocol):
 
 class TradeSink(Protocol):
     def on_trade(self, outcome: TradeOutcome) -> None: ...
+
+
+class BalanceDriftSink(Protocol):
+    """Told once when a venue's balance of `asset` is found out of bounds of what the
+    ledger expects (the venue stops opening trades then); not again while it stays so."""
+
+    def on_balance_drift(self, venue: Venue, asset: str, expected: float, actual: float
+                         ) -> None: ...
 
 
 class Sink:

@@ -45,7 +45,13 @@ from arbot.storage.writer import Writer
 from arbot.tradekinds import TradingMode
 from arbot.trading.live import LiveExecutor
 from arbot.trading.reconcile import Reconciler
-from arbot.trading.startup import account_fees, hold_unsettled, reconcile_first, start_trader
+from arbot.trading.startup import (
+    account_fees,
+    balance_checks,
+    hold_unsettled,
+    reconcile_first,
+    start_trader,
+)
 from arbot.trading.trader import Trader
 from arbot.venuefeeds import FeedBoard, VenueFeeds, disabled_status
 
@@ -293,6 +299,9 @@ class Runtime:
             tasks.update(self.inventory.coroutines(self.settings.feeds.status_log_s))
         if self.reconciler is not None and self.reconciler.pending:
             tasks["reconcile"] = self.reconciler.run(self._held_by_reconciler)
+        checks = balance_checks(self.trader, self.settings) if self.trader else None
+        if checks is not None:
+            tasks["balance-check"] = checks
         if self.settings.storage.retention_days > 0:
             tasks["retention"] = keep_pruning(lambda: self.settings.storage)
         return tasks

@@ -59,6 +59,7 @@ def test_defaults_without_a_file() -> None:
     assert s.strategy.min_net_profit_bps == 5.0 and s.strategy.max_quote_age_ms == 1000
     assert s.storage.record_quotes == "changes" and s.storage.retention_days == 30
     assert s.trading.mode == "paper" and s.ui.keymap == {} and s.api.port == 8765
+    assert (s.trading.balance_check_s, s.trading.max_balance_drift) == (15.0, 0.01)
     assert settings_source_path() is None
 
 
@@ -154,6 +155,11 @@ BROKEN = [
     ("[strategy]\nmax_notional = 0", "strategy.max_notional", "= 0", "> 0"),
     ("[strategy]\nmin_net_profit_bps = -1", "strategy.min_net_profit_bps", "-1", ">= 0"),
     ('[trading]\nmode = "yolo"', "trading.mode", '"yolo"', "one of: off, paper, live"),
+    ("[trading]\nbalance_check_s = 0", "trading.balance_check_s", "= 0", "between 1 and 3600"),
+    ("[trading]\nbalance_check_s = nan", "trading.balance_check_s", "NaN", "between 1 and 3600"),
+    ("[trading]\nmax_balance_drift = 0", "trading.max_balance_drift", "= 0", "> 0 and <= 1"),
+    ("[trading]\nmax_balance_drift = 1.5", "trading.max_balance_drift", "1.5", "> 0 and <= 1"),
+    ('[trading]\nmax_balance_drift = "1%"', "trading.max_balance_drift", '"1%"', "number"),
     ('[storage]\nrecord_quotes = "some"', "storage.record_quotes", '"some"',
      "one of: all, changes, throttled, off"),
     ("[storage]\nretention_days = 4000", "storage.retention_days", "4000", "between 0 and 3650"),

@@ -114,4 +114,11 @@ class TradingSettings(BaseModel):
         "How far past the original price a chased leg may go."))
     max_leg_failures: int = Field(3, ge=1, le=100, description=(
         "Leg-risk incidents in a row that halt trading."))
+    balance_check_s: float = Field(15.0, ge=1, le=3600, allow_inf_nan=False, description=(
+        "Live: how often each venue's balances are read again over REST and compared with "
+        "what the ledger expects from the fills it booked."))
+    max_balance_drift: float = Field(0.01, gt=0, le=1, allow_inf_nan=False, description=(
+        "Live: the largest difference, per asset and relative to the larger of the two, "
+        "between a venue's balance and the ledger's expectation; beyond it ArBot warns and "
+        "stops opening trades on that venue until the drift is acknowledged or gone."))
     paper: PaperSettings = Field(default_factory=PaperSettings, description="Paper account.")

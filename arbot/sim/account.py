@@ -99,6 +99,11 @@ class VenueAccount:
         """The next `count` orders fill at most `fraction` of what they would have."""
         self._caps.extend([fraction] * count)
 
+    def set_free(self, asset: str, free: Decimal) -> None:
+        """Behind the trader's back (a manual trade, a deposit, a withdrawal): the asset's
+        free balance becomes `free`; what orders hold stays."""
+        self._move(asset, free - self.balance(asset).free, ZERO)
+
     # --- reading -------------------------------------------------------------------
 
     def view(self) -> AccountView:

@@ -1,11 +1,16 @@
 """The test and demo controls of the private REST side, mixed into `SimServer`.
 
 Like `set_faults` and `set_rest_fault` for the market side, these change the running
-simulator: refuse or cut short the next orders, move the venues' clock, force the rate
+simulator: refuse or cut short the next orders, move a balance behind the trader's back
+(also `POST /sim/balance`, from another process), move the venues' clock, force the rate
 limit, and read an account back for assertions.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
+
+from aiohttp import web
 
 from arbot.domain import Venue
 from arbot.sim.account import AccountView
@@ -27,6 +32,25 @@ class AccountControls:
     def credentials(self, venue: Venue) -> Credentials:
         """The key the venue accepts (the config's, by default `DEMO_CREDENTIALS`)."""
         return self.desk.credentials[venue]
+
+    def set_balance(self, venue: Venue, asset: str, free: Decimal | str) -> None:
+        """Move the venue's free balance of `asset` to `free`, as a user trading by hand
+        or a deposit would: what ArBot's ledger expects no longer holds."""
+        amount = Decimal(free)
+        if not amount.is_finite() or amount < 0:
+            raise ValueError(f"balance {free} is not a finite amount >= 0")
+        self.desk.accounts[venue].set_free(asset, amount)
+
+    async def balance_handler(self, request: web.Request) -> web.Response:
+        """`POST /sim/balance` {"venue", "asset", "free"}: `set_balance` from another
+        process (a test, a rehearsal of a manual trade)."""
+        try:
+            body = await request.json()
+            venue, asset, free = Venue(body["venue"]), str(body["asset"]), str(body["free"])
+            self.set_balance(venue, asset, free)
+        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
+            return web.json_response({"error": f"bad balance request: {exc!r}"}, status=400)
+        return web.json_response({"venue": venue.value, "asset": asset, "free": free})
 
     def reject_orders(self, venue: Venue, code: int | str, msg: str, *, count: int = 1,
                       status: int | None = None) -> None:

@@ -51,6 +51,7 @@ PROTOCOLS: Mapping[Venue, type[VenueProtocol]] = VenueClasses[VenueProtocol](
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON = "application/json"
 TRUTH_PATH = "/sim/truth"
+BALANCE_PATH = "/sim/balance"
 
 
 class VenueUrls(NamedTuple):
@@ -124,6 +125,7 @@ class SimServer(AccountControls):
                 app.router.add_route(method, prefix + path,
                                      self._private_handler(venue, private))
         app.router.add_get(TRUTH_PATH, self._truth_handler)
+        app.router.add_post(BALANCE_PATH, self.balance_handler)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
                                      shutdown_timeout=1.0)
         await self._runner.setup()

@@ -62,6 +62,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(8, "book snapshots", _package_sql("migration_008_books.sql")),
     Migration(9, "transfer costs", _package_sql("migration_009_transfer_costs.sql")),
     Migration(10, "episode transfer cost", _package_sql("migration_010_transfer_bps.sql")),
+    Migration(11, "balance drift", _package_sql("migration_011_balance_drift.sql")),
 )
 
 

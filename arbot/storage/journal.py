@@ -223,6 +223,26 @@ class TradeJournal:
                       c.sell_qty, c.buy_avg or None, c.sell_avg or None, c.fees, c.pnl,
                       c.ts_ns, c.trade_id)))
 
+    def drift_detected(self, run_id: int, venue: Venue, asset: str, expected: float,
+                       actual: float, source: str, ts_ns: int) -> None:
+        """A venue's balance of `asset` found out of bounds of the ledger's expectation."""
+        self._write(("INSERT INTO balance_drift (run_id, venue, asset, expected, actual,"
+                     " source, ts_detected_ns) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (run_id, venue.value, asset, expected, actual, source, ts_ns)))
+
+    def drift_cleared(self, venue: Venue | None, assets: list[str] | None, how: str,
+                      ts_ns: int) -> None:
+        """Close the open drifts of these assets on `venue` (None: every open drift)."""
+        where, args = "ts_cleared_ns IS NULL", [how, ts_ns]
+        if venue is not None:
+            where += " AND venue = ?"
+            args.append(venue.value)
+        if assets is not None:
+            where += f" AND asset IN ({', '.join('?' * len(assets))})"
+            args += assets
+        self._write((f"UPDATE balance_drift SET cleared_by = ?, ts_cleared_ns = ? WHERE {where}",
+                     tuple(args)))
+
     def unsettled(self) -> list[JournaledOrder]:
         """Every order whose last known state was not final, oldest first: what a restart
         must settle from the venue's own answer before trading again."""

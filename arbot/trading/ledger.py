@@ -16,6 +16,15 @@ class Ledger:
     def __init__(self, balances: Mapping[Venue, Mapping[str, float]] | None = None) -> None:
         self._free: dict[Venue, dict[str, float]] = {
             v: dict(assets) for v, assets in (balances or {}).items()}
+        self._versions: dict[Venue, int] = {}
+
+    def version(self, venue: Venue) -> int:
+        """Moves whenever the venue's balances change here: a balance read from the venue
+        before and compared after must not span a change (a fill booked meanwhile)."""
+        return self._versions.get(venue, 0)
+
+    def _moved(self, venue: Venue) -> None:
+        self._versions[venue] = self.version(venue) + 1
 
     def free(self, venue: Venue, asset: str) -> float:
         return self._free.get(venue, {}).get(asset, 0.0)
@@ -23,6 +32,14 @@ class Ledger:
     def set_venue(self, venue: Venue, balances: Mapping[str, Balance]) -> None:
         """Replace a venue's balances with what the venue reported."""
         self._free[venue] = {asset: b.free for asset, b in balances.items()}
+        self._moved(venue)
+
+    def adjust(self, venue: Venue, asset: str, delta: float) -> None:
+        """Move one asset by what the venue showed and the ledger did not know (a drift
+        the user acknowledged)."""
+        assets = self._free.setdefault(venue, {})
+        assets[asset] = assets.get(asset, 0.0) + delta
+        self._moved(venue)
 
     def snapshot(self) -> dict[Venue, dict[str, float]]:
         return {v: dict(assets) for v, assets in self._free.items()}
@@ -36,3 +53,4 @@ class Ledger:
         assets[quote] = assets.get(quote, 0.0) - sign * qty * price
         if fee and fee_asset:
             assets[fee_asset] = assets.get(fee_asset, 0.0) - fee
+        self._moved(venue)

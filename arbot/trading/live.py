@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from arbot.domain import Balance, FeeRates, OrderReport, OrderRequest, OrderStatus, Venue
 from arbot.exchanges.private import PrivateClient
@@ -41,6 +41,12 @@ class LiveExecutor:
         self.inbox = StreamInbox()  # the private streams' sink
         self.feeds: list[PrivateFeed] = []  # those streams, for the runtime to run
         self._booked: set[str] = set()
+
+    def counted(self, client_ids: Iterable[str]) -> None:
+        """Orders whose fills the venues' balances, read at start, already hold (an
+        earlier run's): looking them up settles them in the journal but must not move the
+        ledger again."""
+        self._booked.update(client_ids)
 
     def _client(self, venue: Venue) -> PrivateClient | None:
         return self.clients.get(venue)

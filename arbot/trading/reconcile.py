@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from arbot.domain import OrderReport, OrderStatus
+from arbot.domain import OrderReport, OrderStatus, Venue
 from arbot.exchanges.restspec import RestError, RestErrorKind
 from arbot.exchanges.symbols import parse_canonical
 from arbot.storage.journal import JournaledOrder, TradeJournal
@@ -48,6 +48,7 @@ class Reconciler:
         self.journal = journal
         self.executor = executor
         self.held: dict[str, str] = {}
+        self.settled: set[Venue] = set()  # venues the last pass settled a live order on
         self.pending = False  # a later pass of this run may settle more
         self._wall = wall_ns
         self._mono = mono
@@ -69,6 +70,7 @@ class Reconciler:
         lines: list[str] = []
         held: dict[str, str] = {}
         self.pending = False
+        self.settled = set()
         for order in await j.run(j.unsettled):
             req = order.request
             report, why = await self._answer(order)
@@ -77,6 +79,8 @@ class Reconciler:
                                             f"earlier run is not settled: {why}")
                 continue
             await j.run(j.report, req, order.trade_id, report, self._wall())
+            if order.mode == TradingMode.LIVE:
+                self.settled.add(req.venue)
             lines.append(f"order {req.client_id} on {req.venue}: {report.status.value} "
                          f"({report.filled_qty:g} filled)"
                          + (f": {report.error}" if report.error else ""))

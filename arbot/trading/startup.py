@@ -11,8 +11,10 @@ one place; the caller hands in the keys (the environment's, or the simulator's i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
+from typing import Any
 
 import aiohttp
 
@@ -21,6 +23,8 @@ from arbot.depth.board import DepthBoard
 from arbot.domain import Venue
 from arbot.storage.journal import TradeJournal
 from arbot.tradekinds import TradingMode
+from arbot.trading.balancecheck import check_balances
+from arbot.trading.driftlog import RESTART, JournalDrifts
 from arbot.trading.live import LiveExecutor
 from arbot.trading.preflight import Instruments
 from arbot.trading.reconcile import Reconciler
@@ -55,6 +59,7 @@ async def start_trader(settings: ArbotSettings, stack: AsyncExitStack,
                           on_trade=on_trade, executor=executor,
                           ledger=executor.ledger if executor is not None else None,
                           depth=depth)
+    await watch_drift(trader, journal, stack, run_id)
     stack.push_async_callback(trader.wait_idle)  # settle trades before closing
     stack.callback(trader.stop)  # first: no new trades once shutting down
     trader.ready.clear()  # until the first reconciliation pass (after instruments)
@@ -77,8 +82,35 @@ async def reconcile_first(trader: Trader, reconciler: Reconciler, warnings: list
 
 
 def hold_unsettled(trader: Trader, reconciler: Reconciler) -> None:
-    """The risk checks refuse the symbols the reconciler still holds (after every pass)."""
+    """The risk checks refuse the symbols the reconciler still holds (after every pass);
+    a venue it settled live orders on takes its next balance read as the truth."""
     trader.risk.unsettled = dict(reconciler.held)
+    for venue in reconciler.settled:
+        trader.drift.rebase(venue)
+
+
+async def watch_drift(trader: Trader, journal: TradeJournal, stack: AsyncExitStack,
+                      run_id: int) -> None:
+    """Drifts recorded in the database from now on. What earlier runs left open is
+    closed: this run's ledger starts from the balances the venues report now. In live
+    mode, the orders earlier runs left open are already in those balances: settling them
+    must not book their fills again."""
+    record = JournalDrifts(journal, run_id)
+    trader.drift.record = record
+    stack.push_async_callback(record.wait)
+    await journal.run(journal.drift_cleared, None, None, RESTART, time.time_ns())
+    if isinstance(trader.executor, LiveExecutor):
+        earlier = await journal.run(journal.unsettled)
+        trader.executor.counted(o.request.client_id for o in earlier
+                                if o.mode == TradingMode.LIVE)
+
+
+def balance_checks(trader: Trader, settings: ArbotSettings
+                   ) -> Coroutine[Any, Any, None] | None:
+    """Live: the periodic REST balance check (None when nothing can be read)."""
+    if not isinstance(trader.executor, LiveExecutor) or not trader.executor.clients:
+        return None
+    return check_balances(trader.drift, trader.executor, settings.trading.balance_check_s)
 
 
 async def account_fees(trader: Trader, set_taker_fee: Callable[[Venue, float], None]

@@ -34,8 +34,9 @@ from arbot.events import Sink
 from arbot.storage.db import DatabaseError
 from arbot.storage.journal import TradeIntent, TradeJournal
 from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus, TradingMode
+from arbot.trading.drift import DriftGuard
 from arbot.trading.execution import LegRisk, Legs, execute, send_legs
-from arbot.trading.executor import Executor
+from arbot.trading.executor import Executor, SendCheck
 from arbot.trading.inbox import Inbox
 from arbot.trading.ledger import Ledger
 from arbot.trading.outcome import TradeOutcome
@@ -82,6 +83,9 @@ class Trader(Sink):
         self._seq = 0
         self._acted: set[str] = set()
         self.inbox = Inbox(self._act, self._reject, mono_ns, drains_itself=drains_itself)
+        self._in_flight: Counter[Venue] = Counter()  # trades whose legs left, by venue
+        self.drift = DriftGuard(ledger, settings.max_balance_drift, self._traded_assets,
+                                lambda venue: self._in_flight[venue] > 0, wall_ns=wall_ns)
         self.ready = asyncio.Event()  # set once restart reconciliation is done
         self.ready.set()
 
@@ -170,7 +174,8 @@ class Trader(Sink):
         e = event.episode
         start = self._mono()
         refusal = self._refusal(e.symbol, e.last.size * e.last.buy.ask, start) or \
-            self._venue_refusal(e.buy_venue) or self._venue_refusal(e.sell_venue)
+            self._venue_refusal(e.buy_venue) or self._venue_refusal(e.sell_venue) or \
+            self._drift_refusal(e.buy_venue, e.sell_venue)
         if refusal is not None:
             self._reject(*refusal)
             return
@@ -189,15 +194,18 @@ class Trader(Sink):
             self._reject(*risk_refusal)
             return
         self.risk.started(e.symbol, plan.notional, handed_ns)
+        sending: set[Venue] = set()
+        check = self._opening_check(plan, sending)
         sent: Legs | None = None
         try:  # intent committed here when the lock is free: the legs leave at once
             if self.journal.try_now(self.journal.intent, self._intent(plan)):
-                sent = send_legs(plan, self.executor, self.may_open)
+                sent = send_legs(plan, self.executor, check)
         except DatabaseError as exc:
             self._reject("journal", f"not recorded, not sent: {exc}")
             self.risk.release(plan.symbol, plan.notional)
             return
-        task = asyncio.create_task(self._trade(plan, sent), name=f"trade-{trade_id}")
+        task = asyncio.create_task(self._trade(plan, sent, check, sending),
+                                   name=f"trade-{trade_id}")
         self.latencies_ns.append(self._mono() - handed_ns)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -209,8 +217,16 @@ class Trader(Sink):
                            sell_price=plan.sell_price, expected_profit=plan.expected_profit,
                            ts_ns=self._wall())
 
-    async def _trade(self, plan: TradePlan, sent: Legs | None) -> None:
+    async def _trade(self, plan: TradePlan, sent: Legs | None, check: SendCheck,
+                     sending: set[Venue]) -> None:
         """Journal the intent (unless done), send both legs, even them out, book it."""
+        try:
+            await self._trade_and_book(plan, sent, check)
+        finally:
+            self._in_flight.subtract(sending)
+
+    async def _trade_and_book(self, plan: TradePlan, sent: Legs | None, check: SendCheck
+                              ) -> None:
         j = self.journal
         outcome: TradeOutcome | None = None
         try:
@@ -227,7 +243,7 @@ class Trader(Sink):
                            functools.partial(self._record_report, plan.trade_id),
                            clock=lambda: self._mono() / 1e9, check=self.may_follow_up,
                            sleep=self._sleep)
-            outcome = await execute(plan, self.executor, legs, sent, self.may_open)
+            outcome = await execute(plan, self.executor, legs, sent, check)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # an executor bug must not kill the trader
@@ -240,6 +256,23 @@ class Trader(Sink):
         if self.risk.state is not TradingState.RUNNING:
             return f"trading {self.risk.state.value.upper()}: {self.risk.reason}"
         return self.may_follow_up()
+
+    def _opening_check(self, plan: TradePlan, sending: set[Venue]) -> SendCheck:
+        """`may_open`, and neither venue of the pair kept from trading by balance drift:
+        asked before each opening leg leaves, so a drift found while the intent waited
+        stops both legs (one leg alone would be a position, not an arbitrage). Once a leg
+        may leave, both venues' balances are moving (`sending`) until the trade is booked,
+        and the drift guard does not compare them meanwhile."""
+        venues = (plan.buy.venue, plan.sell.venue)
+
+        def check() -> str:
+            why = self.may_open() or self.drift.blocked(venues[0]) or \
+                self.drift.blocked(venues[1])
+            if not why and not sending:
+                sending.update(venues)
+                self._in_flight.update(sending)
+            return why
+        return check
 
     def may_follow_up(self) -> str:
         """Asked before each unwind or chase order: a pause lets a trade in flight even
@@ -266,6 +299,15 @@ class Trader(Sink):
     def _venue_refusal(self, venue: Venue) -> tuple[str, str] | None:
         why = self.executor.blocked(venue)
         return ("venue_blocked", why) if why else None
+
+    def _drift_refusal(self, *venues: Venue) -> tuple[str, str] | None:
+        why = next((w for v in venues if (w := self.drift.blocked(v))), "")
+        return ("balance_drift", why) if why else None
+
+    def _traded_assets(self, venue: Venue) -> set[str]:
+        """The assets of the venue's instruments: those a drift check compares."""
+        return {a for (v, _), i in list(self.instruments.items()) if v is venue
+                for a in (i.base, i.quote)}
 
     def _reject(self, step: str, reason: str) -> None:
         self.rejections[step] += 1
@@ -314,3 +356,4 @@ class Trader(Sink):
         return {"trades": self.trades, "realized": self.realized,
                 "state": self.state.value, "rejections": dict(self.rejections),
                 "unsettled": dict(self.risk.unsettled)}
+
