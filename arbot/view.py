@@ -23,6 +23,7 @@ from arbot.inventory.report import InventoryReport
 from arbot.storage.rawlog import RawLog
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
+from arbot.trading.drift import Drift
 from arbot.trading.risk import TradingState
 from arbot.venuefeeds import FeedBoard
 
@@ -62,6 +63,15 @@ class LedgerView(Protocol):
     def snapshot(self) -> Mapping[Venue, Mapping[str, float]]: ...
 
 
+class DriftView(Protocol):
+    """Balance drifts (`arbot.trading.drift`): what is open, and the user's
+    acknowledgement."""
+
+    def open(self) -> Mapping[Venue, tuple[Drift, ...]]: ...
+
+    def acknowledge(self, venue: Venue | None = None) -> list[Venue]: ...
+
+
 class TraderView(Protocol):
     """What the front ends read from `arbot.trading.trader.Trader`, and the controls they
     call: pause, resume and the kill switch."""
@@ -92,6 +102,9 @@ class TraderView(Protocol):
 
     @property
     def ledger(self) -> LedgerView: ...
+
+    @property
+    def drift(self) -> DriftView: ...
 
     @property
     def latencies_ns(self) -> list[int]: ...

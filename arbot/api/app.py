@@ -21,6 +21,7 @@ from aiohttp.typedefs import Middleware
 
 from arbot.api import params
 from arbot.api.convert import (
+    drifts_out,
     episode_out,
     episode_row_out,
     feed_out,
@@ -34,6 +35,7 @@ from arbot.api.openapi import openapi
 from arbot.api.schemas import (
     BalanceOut,
     Control,
+    DriftAck,
     EpisodeOut,
     Error,
     Health,
@@ -59,6 +61,7 @@ MAX_BODY = 1024
 PING_S = 15.0
 HISTORY = frozenset(("since", "until", "symbol", "limit"))
 PROFIT = frozenset(("group", "since", "until", "mode"))
+ACK = frozenset(("venue",))
 PROFIT_MODES = (TradingMode.PAPER.value, TradingMode.LIVE.value)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 R = TypeVar("R")  # a history record
@@ -164,7 +167,8 @@ class Api:
             demo=rt.demo, started=iso(rt.started_ns),
             uptime_s=max(0.0, (time.time_ns() - rt.started_ns) / 1e9), funnel=funnel,
             trading=dict(trader.funnel()) if trader is not None else {},
-            decision_latency=pct, feeds=[feed_out(s) for s in rt.board.active()])
+            decision_latency=pct, feeds=[feed_out(s) for s in rt.board.active()],
+            balance_drift=drifts_out(trader.drift) if trader is not None else [])
         return json_response(body)
 
     async def quotes(self, request: web.Request) -> web.Response:
@@ -280,6 +284,19 @@ class Api:
         self.hub.trading_state(trader.state, trader.risk.reason)
         return json_response(Control(trader.state.value, trader.risk.reason))
 
+    async def acknowledge_drift(self, request: web.Request) -> web.Response:
+        """The user accepts the venues' balances (one venue with `?venue=`): the ledger
+        takes the venue's numbers and the venue trades again."""
+        params.check_known(request.query, ACK)
+        name = params.choice(request.query, "venue", tuple(Venue))
+        trader = self.rt.trader
+        if trader is None:
+            return error(409, "trading_off", "trading is off ([trading] mode = \"off\")")
+        done = trader.drift.acknowledge(Venue(name) if name is not None else None)
+        for venue in done:
+            log.warning("balance drift on %s acknowledged over the API", venue)
+        return json_response(DriftAck([v.value for v in done], drifts_out(trader.drift)))
+
     # -- the stream -----------------------------------------------------------------------
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
@@ -339,6 +356,7 @@ def build_app(api: Api, outer: tuple[Middleware, ...] = ()) -> web.Application:
     app.router.add_get("/api/balances", api.balances)
     app.router.add_get("/api/inventory", api.inventory)
     app.router.add_post("/api/trading/{action:pause|resume|halt}", api.control)
+    app.router.add_post("/api/trading/acknowledge-drift", api.acknowledge_drift)
     app.router.add_get("/api/stream", api.stream)
     app.router.add_get("/api/openapi.json", api.spec)
     return app

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from arbot.api.schemas import EpisodeOut, FeedOut, QuoteOut, TradeOut
+from arbot.api.schemas import DriftOut, EpisodeOut, FeedOut, QuoteOut, TradeOut
 from arbot.domain import Episode, FeedStatus, Quote
 from arbot.storage.models import EpisodeRecord, TradeRecord
 from arbot.timefmt import format_time_ns
 from arbot.tradekinds import TradingMode
 from arbot.trading.outcome import TradeOutcome
+from arbot.view import DriftView
 
 
 def iso(ns: int) -> str:
@@ -18,6 +19,13 @@ def quote_out(q: Quote) -> QuoteOut:
     exchange = None if q.ts_exchange_ms is None else iso(q.ts_exchange_ms * 1_000_000)
     return QuoteOut(q.venue.value, q.symbol, q.bid, q.bid_size, q.ask, q.ask_size,
                     iso(q.ts_recv_ns), exchange)
+
+
+def drifts_out(guard: DriftView) -> list[DriftOut]:
+    """Every open drift, venue by venue."""
+    return [DriftOut(d.venue.value, d.asset, d.expected, d.actual, d.relative, d.source.value,
+                     iso(d.ts_ns))
+            for drifts in guard.open().values() for d in drifts]
 
 
 def feed_out(s: FeedStatus) -> FeedOut:

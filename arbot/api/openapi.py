@@ -12,6 +12,7 @@ from arbot import __version__
 from arbot.api.schemas import (
     BalanceOut,
     Control,
+    DriftAck,
     EpisodeOut,
     Error,
     Health,
@@ -19,6 +20,7 @@ from arbot.api.schemas import (
     Status,
     TradeOut,
 )
+from arbot.domain import Venue
 from arbot.inventory.report import InventoryReport
 from arbot.storage.profit import ProfitGroup, ProfitReport
 
@@ -85,7 +87,7 @@ def _array(name: str) -> dict[str, Any]:
 def openapi() -> bytes:
     _, components = msgspec.json.schema_components(
         [Error, Health, Status, QuoteOut, EpisodeOut, TradeOut, BalanceOut, Control,
-         ProfitReport, InventoryReport],
+         DriftAck, ProfitReport, InventoryReport],
         ref_template=REF)
     history = [_SINCE, _UNTIL, _SYMBOL, _LIMIT]
     health = _get("Engine heartbeat and venue states; 503 when the engine is stalled or "
@@ -99,6 +101,14 @@ def openapi() -> bytes:
         "parameters": [{"name": "action", "in": "path", "required": True,
                         "schema": {"type": "string", "enum": ["pause", "resume", "halt"]}}],
         "responses": {"200": _json(_ref("Control"), "the trading state now"),
+                      "409": _json(_ref("Error"), "trading is off"), **_errors()}}}
+    acknowledge = {"post": {
+        "summary": "Acknowledge balance drift: the ledger takes the venue's balances where "
+                   "they left its expectation by more than [trading] max_balance_drift, "
+                   "and the venue opens trades again (every venue's drift, or one venue's)",
+        "parameters": [{"name": "venue", "in": "query", "required": False,
+                        "schema": {"type": "string", "enum": [v.value for v in Venue]}}],
+        "responses": {"200": _json(_ref("DriftAck"), "what was acknowledged, what is open"),
                       "409": _json(_ref("Error"), "trading is off"), **_errors()}}}
     stream = {"get": {"summary": "Server-sent events: episode, trade and status",
                       "parameters": [],
@@ -135,6 +145,7 @@ def openapi() -> bytes:
                                    "until each direction runs dry, and the rebalance plan "
                                    "(`rebalance`, advice only)", _ref("InventoryReport")),
             "/api/trading/{action}": control,
+            "/api/trading/acknowledge-drift": acknowledge,
             "/api/stream": stream,
             "/api/openapi.json": _get("This description", {"type": "object"}),
         },

@@ -59,6 +59,27 @@ class FeedOut(msgspec.Struct, frozen=True):
     books_resyncing: int  # depth books out being resynced now (0 at depth 1)
 
 
+class DriftOut(msgspec.Struct, frozen=True):
+    """One asset whose venue balance left the ledger's expectation by more than
+    `[trading] max_balance_drift`; the venue opens no trade until it is cleared."""
+
+    venue: str
+    asset: str
+    expected: float  # what the ledger expected from the fills it booked
+    actual: float  # what the venue reported
+    relative: float  # |actual - expected| over the larger of the two
+    source: str  # rest, stream
+    detected: str
+
+
+class DriftAck(msgspec.Struct, frozen=True):
+    """The venues whose drifts were acknowledged (the ledger took the venue's numbers and
+    they trade again), and the drifts still open."""
+
+    acknowledged: list[str]
+    open: list[DriftOut]
+
+
 class Status(msgspec.Struct, frozen=True):
     mode: str  # off, paper, live
     armed: bool
@@ -71,6 +92,7 @@ class Status(msgspec.Struct, frozen=True):
     trading: dict[str, Any]
     decision_latency: Percentiles  # passed episode -> both orders scheduled
     feeds: list[FeedOut]  # every venue connection, in (venue, connection) order
+    balance_drift: list[DriftOut] = []  # open drifts: their venues open no trade
 
 
 class QuoteOut(msgspec.Struct, frozen=True):

@@ -135,7 +135,7 @@ class DriftGuard:
             return
         now = self._wall()
         found: dict[str, Drift] = {}
-        for asset in self._assets(venue):
+        for asset in sorted(self._assets(venue)):
             if asset not in balances and not source.complete:
                 continue
             reported = balances.get(asset)
