@@ -24,7 +24,7 @@ import aiohttp
 from arbot.config import ArbotSettings
 from arbot.config.run import with_endpoints
 from arbot.domain import Instrument, OrderRequest, OrderStatus, Side, Venue
-from arbot.exchanges import adapter_for, stream_for
+from arbot.exchanges import adapter_for
 from arbot.exchanges.feedbase import aiohttp_connect
 from arbot.exchanges.private import PrivateClient
 from arbot.exchanges.privatefeed import PRIVATE_TIMING
@@ -76,8 +76,7 @@ def _executor(settings: ArbotSettings, session: aiohttp.ClientSession, streamed:
     ex = LiveExecutor(clients, {(v, SYMBOL): _instrument(v) for v in ACK_ONLY}, Ledger())
     if streamed:
         connect = aiohttp_connect(session, PRIVATE_TIMING)
-        ex.feeds = [private_feed(stream_for(v), settings, creds[v], ex, connect)
-                    for v in ACK_ONLY]
+        ex.feeds = [private_feed(v, settings, creds[v], ex, connect) for v in ACK_ONLY]
     return ex
 
 

@@ -7,7 +7,7 @@ fresh one each time instead of sharing a global.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from arbot.domain import Venue
 from arbot.exchanges.base import Adapter
@@ -24,10 +24,11 @@ def adapter_for(venue: Venue) -> Adapter:
     return ADAPTERS[venue]()
 
 
-def stream_for(venue: Venue, *, unified: bool = False) -> StreamProtocol:
-    """The private stream's protocol for `venue` (every Venue member has one), for a
-    unified (UTA) account or not."""
-    return STREAMS[venue](unified)
+def stream_for(venue: Venue, account_mode: Callable[[], str | None] = lambda: None
+               ) -> StreamProtocol:
+    """The private stream's protocol for `venue` (every Venue member has one), for the
+    account mode `account_mode()` names at each connect."""
+    return STREAMS[venue](account_mode)
 
 
 __all__ = ["ADAPTERS", "STREAMS", "Adapter", "adapter_for", "stream_for"]

@@ -127,6 +127,7 @@ class PrivateFeed(Feed):
         super().__init__(_Facade(stream, sink.on_private), url, [], lambda s: s, _Relay(self),
                          connect, timing=timing, clock=clock, wall_ns=wall_ns, sleep=sleep,
                          rng=rng)
+        self.configured_url = url  # the venue's main stream; `stream.url` picks the one
 
     # -- status ---------------------------------------------------------------------
 
@@ -142,6 +143,7 @@ class PrivateFeed(Feed):
     # -- each socket ----------------------------------------------------------------
 
     async def _open(self) -> Link:
+        self.url = self.stream.url(self.configured_url)  # the account's mode may have moved
         link = await super()._open()
         parser = link.parser
         assert isinstance(parser, PrivateParser)

@@ -103,8 +103,10 @@ class PrivateParser(FrameParser):
 
 
 class StreamProtocol(abc.ABC):
-    """One venue's private stream as data plus pure functions. `unified`: the account is
-    a unified (UTA) one, which a venue may serve on a stream of its own (`url`)."""
+    """One venue's private stream as data plus pure functions. `account_mode` tells,
+    when asked (at each connect), the mode the venue's REST client found the account in
+    (None where the venue has no modes): a venue may serve one mode on a stream of its
+    own (`url`)."""
 
     venue: ClassVar[Venue]
     heartbeat: ClassVar[Heartbeat]
@@ -113,8 +115,8 @@ class StreamProtocol(abc.ABC):
     max_connection_age_s: ClassVar[float | None] = None
     ack_per_arg: ClassVar[bool] = False
 
-    def __init__(self, unified: bool = False) -> None:
-        self.unified = unified
+    def __init__(self, account_mode: Callable[[], str | None] = lambda: None) -> None:
+        self.account_mode = account_mode
 
     def url(self, configured: str) -> str:
         """The stream to connect to, given the configured one (the venue's classic

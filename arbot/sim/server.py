@@ -98,7 +98,7 @@ class SimServer(AccountControls):
                               cfg.coins)
         """Each venue's coin and network table (`fake_coin`, `close_network` change it)."""
         self.streams = StreamHub(self.desk.accounts, self.desk.credentials, cfg.heartbeat_for,
-                                 self.clock.now_ms)
+                                 self.clock.now_ms, lambda v: self.desk.apis[v].account_mode)
         """The private streams (orders, fills, balances) and their faults."""
         self._sessions: dict[Venue, set[Session]] = {v: set() for v in Venue}
         self._rest_faults: dict[Venue, ArmedRestFault] = {}

@@ -39,6 +39,7 @@ class Conn:
     now_ms: Callable[[], int]
     keys: Mapping[str, Credentials]
     path: str = ""  # which of the venue's stream paths the client connected to
+    account_mode: Callable[[], str] = lambda: ""  # the account's mode now, where modes exist
     refuse: AuthFailure | None = None  # a forced refusal of the next logins (a fault)
     authed: bool = False
     topics: set[str] = field(default_factory=set)

@@ -42,7 +42,8 @@ class StreamHub:
 
     def __init__(self, accounts: Mapping[Venue, VenueAccount],
                  credentials: Mapping[Venue, Credentials],
-                 heartbeats: Callable[[Venue], Heartbeat], now_ms: Callable[[], int]) -> None:
+                 heartbeats: Callable[[Venue], Heartbeat], now_ms: Callable[[], int],
+                 modes: Callable[[Venue], str]) -> None:
         self.apis: dict[Venue, StreamApi] = {v: cls() for v, cls in STREAMS.items()}
         self.accounts = accounts
         self.connections: dict[Venue, int] = dict.fromkeys(Venue, 0)
@@ -50,6 +51,7 @@ class StreamHub:
         self._credentials = credentials
         self._heartbeats = heartbeats
         self._now_ms = now_ms
+        self._modes = modes
         self._conns: dict[Venue, set[StreamConn]] = {v: set() for v in Venue}
         self._refuse: dict[Venue, AuthFailure | None] = dict.fromkeys(Venue)
         self._drop_next: set[Venue] = set()
@@ -103,7 +105,8 @@ class StreamHub:
             n = self.connections[venue]
             creds = self._credentials[venue]
             conn = Conn(f"{venue.value}-private-{n}", self._now_ms, {creds.key: creds},
-                        path=path, refuse=self._refuse[venue])
+                        path=path, account_mode=partial(self._modes, venue),
+                        refuse=self._refuse[venue])
             client = StreamConn(api, ws, request, conn, heartbeat, f"sim-{venue.value}-pvt-{n}")
             self._conns[venue].add(client)
             try:

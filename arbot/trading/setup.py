@@ -17,7 +17,6 @@ from arbot.exchanges import adapter_for, stream_for
 from arbot.exchanges.feedbase import Connect, aiohttp_connect
 from arbot.exchanges.private import PrivateClient
 from arbot.exchanges.privatefeed import PRIVATE_TIMING, PrivateFeed
-from arbot.exchanges.privatewire import StreamProtocol
 from arbot.exchanges.signing import Credentials
 from arbot.storage.journal import TradeJournal
 from arbot.trading.executor import Executor
@@ -86,20 +85,20 @@ def live_executor(settings: ArbotSettings, credentials: dict[Venue, VenueCredent
         problem = "these venues cannot trade without keys: " + "; ".join(lacking)
     executor = LiveExecutor(clients, instruments, Ledger())
     connect = aiohttp_connect(session, PRIVATE_TIMING)
-    executor.feeds = [private_feed(stream_for(venue), settings, keys, executor, connect)
+    executor.feeds = [private_feed(venue, settings, keys, executor, connect)
                       for venue, keys in streams.items()]
     return executor, problem
 
 
-def private_feed(stream: StreamProtocol, settings: ArbotSettings, keys: Credentials,
+def private_feed(venue: Venue, settings: ArbotSettings, keys: Credentials,
                  executor: LiveExecutor, connect: Connect) -> PrivateFeed:
     """The venue's private stream into the executor's inbox, signed with the clock of the
-    executor's REST client for the venue (a venue found to run a unified account gets
-    its stream rebuilt here with `stream_for(venue, unified=True)`)."""
-    client = executor.clients[stream.venue]
-    url = stream.url(settings.exchanges.private_ws_url(stream.venue))
-    return PrivateFeed(stream, url, keys, executor.inbox, connect,
-                       timestamp_ms=client.timestamp_ms, sync_clock=client.sync_clock)
+    executor's REST client for the venue, for the account mode that client found."""
+    client = executor.clients[venue]
+    stream = stream_for(venue, lambda: client.account_mode)
+    return PrivateFeed(stream, settings.exchanges.private_ws_url(venue), keys,
+                       executor.inbox, connect, timestamp_ms=client.timestamp_ms,
+                       sync_clock=client.sync_clock)
 
 
 async def open_live(settings: ArbotSettings, keys: dict[Venue, VenueCredentials],

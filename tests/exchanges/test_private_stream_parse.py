@@ -26,8 +26,9 @@ class Heard:
         self.events: list[PrivateEvent] = []
         self.logins: list[LoginResult] = []
         self.drops = DropCounter()
-        self.parser: PrivateParser = stream_for(venue, unified=unified).new_parser(
-            self.drops, self.events.append, self.logins.append)
+        stream = stream_for(venue, lambda: "uta" if unified else None)
+        self.parser: PrivateParser = stream.new_parser(self.drops, self.events.append,
+                                                       self.logins.append)
 
     def feed(self, frame: str | bytes) -> list[object]:
         """Everything one frame produced: private events, login answers, control events."""
@@ -163,7 +164,7 @@ def test_bitget_unified_documentation_examples() -> None:
 
 
 def test_bitget_unified_accounts_use_the_v3_stream() -> None:
-    classic, unified = stream_for(Venue.BITGET), stream_for(Venue.BITGET, unified=True)
+    classic, unified = stream_for(Venue.BITGET), stream_for(Venue.BITGET, lambda: "uta")
     url = "wss://ws.bitget.com/v2/ws/private"
     assert classic.url(url) == url
     assert unified.url(url) == "wss://ws.bitget.com/v3/ws/private"

@@ -75,8 +75,8 @@ async def streamed(sim: SimServer, venue: Venue, session: aiohttp.ClientSession,
     await client.detect_account_mode()  # as the runtime's first balance read does (Bitget)
     inst = instrument(sim, venue)
     executor = LiveExecutor({venue: client}, {(venue, SYMBOL): inst}, Ledger())
-    stream = stream_for(venue, unified=unified)
-    feed = PrivateFeed(stream, stream.url(sim.private_ws_url(venue)), creds, executor.inbox,
+    stream = stream_for(venue, lambda: "uta" if unified else None)
+    feed = PrivateFeed(stream, sim.private_ws_url(venue), creds, executor.inbox,
                        aiohttp_connect(session, timing), timestamp_ms=client.timestamp_ms,
                        sync_clock=client.sync_clock, timing=timing)
     task = asyncio.create_task(feed.run(), name=f"test-private-{venue}")

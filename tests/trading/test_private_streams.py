@@ -11,6 +11,7 @@ pushes are checked all the same."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -18,7 +19,15 @@ import pytest
 
 from arbot.config import ArbotSettings
 from arbot.config.run import with_endpoints
-from arbot.domain import OrderStatus, Venue
+from arbot.domain import (
+    PASSED,
+    Episode,
+    EpisodeEvent,
+    EpisodeKind,
+    Opportunity,
+    OrderStatus,
+    Venue,
+)
 from arbot.headless import status_lines
 from arbot.privateevents import StreamState
 from arbot.sim import SimConfig, SimServer
@@ -27,9 +36,9 @@ from arbot.sim.config import Dislocations
 from arbot.trading.execution import final_report
 from arbot.trading.live import LiveExecutor
 from tests.conftest import until
-from tests.trading.streams import SYMBOL, crossing, streamed
+from tests.trading.streams import SYMBOL, Streamed, crossing, streamed
 from tests.trading.test_live import QUIET as LIVE_QUIET
-from tests.trading.test_live import demo_keys, live_runtime, plan_now
+from tests.trading.test_live import demo_keys, live_runtime, plan_now, quotes_now
 
 QUIET = SimConfig(symbols=(SYMBOL,), rate=20, dislocations=Dislocations(rate_per_s=0.0))
 VENUES = pytest.mark.parametrize("venue", list(Venue))
@@ -50,27 +59,34 @@ def requests(sim: SimServer, venue: Venue) -> int:
 async def test_a_fill_is_known_from_the_stream_without_a_lookup(venue: Venue,
                                                                   unified: bool) -> None:
     """Every venue, and Bitget's unified (UTA) accounts on their own v3 stream."""
-    async with SimServer(QUIET) as sim, aiohttp.ClientSession() as session, \
-            streamed(sim, venue, session, unified=unified) as s:
-        pushed: list[tuple[Venue, dict[str, object]]] = []
-        s.executor.inbox.on_balances = lambda v, b: pushed.append((v, dict(b)))
-        req = crossing(sim, venue, "abstream1b")
-        before = requests(sim, venue)
-        report = await final_report(s.executor, req, True)
-        order = sim.account(venue).order(req.client_id)
-        assert order is not None and report.status is OrderStatus.FILLED, report
-        assert report.filled_qty == pytest.approx(float(order.filled))
-        assert report.fee == pytest.approx(float(order.fee))
-        assert lookups(sim, venue, before) == 0
-        await until(lambda: pushed, "the balances to be pushed")
-        update = s.executor.inbox.latest(venue, req.client_id)
-        assert update is not None and update.status is OrderStatus.FILLED
-        assert update.filled_qty == pytest.approx(report.filled_qty)
-        assert update.avg_price == pytest.approx(report.avg_price)
-        held = s.executor.inbox.balances[venue]
-        for asset in ("BTC", "USDT"):
-            assert held[asset].free == pytest.approx(float(sim.account(venue).balances[asset].free))
-        assert all(v is venue for v, _ in pushed)
+    async with SimServer(QUIET) as sim, aiohttp.ClientSession() as session:
+        if unified:
+            sim.set_account_mode(venue, "uta")
+        async with streamed(sim, venue, session, unified=unified) as s:
+            await _fill_from_the_stream(sim, venue, s)
+
+
+async def _fill_from_the_stream(sim: SimServer, venue: Venue, s: Streamed) -> None:
+    """The order filled, known from its push alone; the balances pushed too."""
+    pushed: list[tuple[Venue, dict[str, object]]] = []
+    s.executor.inbox.on_balances = lambda v, b: pushed.append((v, dict(b)))
+    req = crossing(sim, venue, "abstream1b")
+    before = requests(sim, venue)
+    report = await final_report(s.executor, req, True)
+    order = sim.account(venue).order(req.client_id)
+    assert order is not None and report.status is OrderStatus.FILLED, report
+    assert report.filled_qty == pytest.approx(float(order.filled))
+    assert report.fee == pytest.approx(float(order.fee))
+    assert lookups(sim, venue, before) == 0
+    await until(lambda: pushed, "the balances to be pushed")
+    update = s.executor.inbox.latest(venue, req.client_id)
+    assert update is not None and update.status is OrderStatus.FILLED
+    assert update.filled_qty == pytest.approx(report.filled_qty)
+    assert update.avg_price == pytest.approx(report.avg_price)
+    held = s.executor.inbox.balances[venue]
+    for asset in ("BTC", "USDT"):
+        assert held[asset].free == pytest.approx(float(sim.account(venue).balances[asset].free))
+    assert all(v is venue for v, _ in pushed)
 
 
 @VENUES
@@ -182,3 +198,54 @@ def test_the_private_stream_url_follows_the_rest_base() -> None:
     chosen = ArbotSettings.model_validate(
         {"exchanges": {"bitget": {"private_ws_url": "wss://example.test/private"}}})
     assert chosen.exchanges.private_ws_url(Venue.BITGET) == "wss://example.test/private"
+
+
+async def test_the_trader_skips_a_venue_whose_stream_refuses_the_keys(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Armed live trading, OKX refusing the stream's login as a revoked key: an episode
+    that needs OKX is refused before any order, with the one message that names why."""
+    async with SimServer(LIVE_QUIET) as sim:
+        demo_keys(sim, monkeypatch)
+        sim.streams.refuse_logins(Venue.OKX, AuthFailure.UNKNOWN_KEY)
+        async with live_runtime(tmp_path, sim, armed=True) as rt:
+            trader = rt.trader
+            assert trader is not None and isinstance(trader.executor, LiveExecutor)
+            live = trader.executor
+            await until(lambda: live.blocked(Venue.OKX), "OKX to be paused")
+            requests_before = requests(sim, Venue.OKX)
+            b, q = quotes_now(rt, Venue.BINANCE, Venue.OKX)
+            o = Opportunity(symbol="BTC-USDT", buy=b, sell=q, buy_fee_bps=10.0,
+                            sell_fee_bps=10.0, net_per_unit=1.0, net_bps=1.0, size=0.001,
+                            profit=0.001)
+            e = Episode(id="okx-refused", symbol="BTC-USDT", buy_venue=Venue.BINANCE,
+                        sell_venue=Venue.OKX, opened_ns=1, first=o, peak=o, last=o,
+                        verdict=PASSED, passed=True, updates=1)
+            trader.on_episode(EpisodeEvent(kind=EpisodeKind.OPEN, episode=e))
+            await trader.wait_taken()
+            assert trader.rejections["venue_blocked"] == 1
+            assert "okx refused the private stream's login" in trader.last_rejection
+            assert requests(sim, Venue.OKX) == requests_before  # no order reached OKX
+            line = next(x for x in status_lines(rt) if x.startswith("private"))
+            assert "okx refused (okx refused" in line, line
+
+
+async def test_a_unified_bitget_account_is_confirmed_on_its_own_stream(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runtime finds the Bitget account unified and follows it to the v3 stream, the
+    only one the simulator pushes that account's changes on: a Bitget leg is known from
+    its push, without a lookup."""
+    config = replace(LIVE_QUIET, accounts=replace(LIVE_QUIET.accounts,
+                                                  modes={Venue.BITGET: "uta"}))
+    async with SimServer(config) as sim:
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=False) as rt:
+            assert rt.trader is not None and isinstance(rt.trader.executor, LiveExecutor)
+            live = rt.trader.executor
+            await until(lambda: live.stream_epoch(Venue.BITGET) is not None,
+                        "Bitget's private stream to go live")
+            assert live.clients[Venue.BITGET].account_mode == "uta"
+            before = requests(sim, Venue.BITGET)
+            plan = plan_now(rt, Venue.BITGET, Venue.OKX)
+            report = await final_report(live, plan.buy, True)
+            assert report.status is OrderStatus.FILLED, report
+            assert lookups(sim, Venue.BITGET, before) == 0

@@ -37,6 +37,7 @@ from arbot.exchanges.privatewire import (
 )
 from arbot.exchanges.signing import Credentials
 from arbot.privateevents import BalanceUpdate, Fill, OrderUpdate
+from arbot.venues.bitget.mode import UTA
 from arbot.venues.bitget.rest import _STATUS as STATUS  # the REST names are the stream's
 
 _VENUE = Venue.BITGET
@@ -266,6 +267,10 @@ class BitgetStream(StreamProtocol):
 
     def login_frames(self, creds: Credentials, ts_ms: int) -> list[str]:
         return [verify_login(creds, ts_ms, VERIFY_PATH)]
+
+    @property
+    def unified(self) -> bool:
+        return self.account_mode() == UTA
 
     def url(self, configured: str) -> str:
         """"uta/guide": a unified account's stream is v3 beside v2's."""

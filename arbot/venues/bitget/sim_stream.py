@@ -12,8 +12,9 @@ positive `totalFee` on the fill channel). An IOC order's unfilled rest ends it a
 `cancelled`. "uta/guide" and "uta/websocket/private/{Order,Fill,Account}-Channel": v3
 at `/v3/ws/private` takes args `{"instType":"UTA","topic":..}` for `order`, `fill` and
 `account`, rows carry a `category` (written "spot" here), fees positive; its pages do
-not restate the login or the heartbeat, so v2's apply. Both paths are served whatever
-the account's mode.
+not restate the login or the heartbeat, so v2's apply. Both paths take logins and
+subscriptions whatever the account's mode, but an account's changes are pushed only on
+its own mode's stream (v2 classic, v3 unified).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from arbot.sim.stream import (
     read_object,
 )
 from arbot.sim.wire import JsonObj, dumps
+from arbot.venues.bitget import SPEC
 from arbot.venues.bitget.sim import BitgetProtocol
 from arbot.venues.bitget.sim_private import STATUS
 from arbot.venues.bitget.sim_reply import n as _n
@@ -39,6 +41,7 @@ from arbot.venues.bitget.sim_reply import n as _n
 WINDOW_MS = 30_000
 CHANNELS = frozenset({"orders", "order", "fill", "account"})  # v2 "orders", v3 "order"
 UNIFIED_PATH = "/v3/ws/private"
+UTA = SPEC.account_modes[1]  # the unified account's mode
 _REFUSALS: Mapping[AuthFailure, tuple[str, str]] = {
     AuthFailure.UNKNOWN_KEY: ("30011", "Invalid ACCESS_KEY"),
     AuthFailure.MISSING_KEY: ("30011", "Invalid ACCESS_KEY"),
@@ -109,6 +112,8 @@ class BitgetStream(StreamApi):
         return [_error("30003", "invalid op")]
 
     def order_frames(self, order: SimOrder, conn: Conn) -> list[bytes]:
+        if not _own_stream(conn):
+            return []
         if conn.path == UNIFIED_PATH:
             return _unified_order(order, conn)
         now = conn.now_ms()
@@ -153,7 +158,7 @@ class BitgetStream(StreamApi):
         return frames
 
     def balance_frames(self, balances: Mapping[str, Balance], conn: Conn) -> list[bytes]:
-        if "account" not in conn.topics:
+        if "account" not in conn.topics or not _own_stream(conn):
             return []
         now = conn.now_ms()
         if conn.path == UNIFIED_PATH:
@@ -165,6 +170,11 @@ class BitgetStream(StreamApi):
                  "limitAvailable": "0", "uTime": str(now)}
                 for asset, b in sorted(balances.items())]
         return [_push("account", rows, now, key="coin")]
+
+
+def _own_stream(conn: Conn) -> bool:
+    """Whether the connection is on the stream of the account's mode."""
+    return (conn.account_mode() == UTA) == (conn.path == UNIFIED_PATH)
 
 
 def _unified_push(topic: str, rows: list[JsonObj], now_ms: int) -> bytes:
