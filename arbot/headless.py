@@ -18,11 +18,21 @@ from collections import Counter
 from arbot import stopsignal
 from arbot.api.server import ApiRefused
 from arbot.config import ArbotSettings
-from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Opportunity, Venue
+from arbot.domain import (
+    Episode,
+    EpisodeEvent,
+    EpisodeKind,
+    FeedState,
+    FeedStatus,
+    Opportunity,
+    Venue,
+)
 from arbot.events import Sink
 from arbot.exchanges.lag import lag_status
 from arbot.export import plain_number
+from arbot.logfields import fields
 from arbot.logsetup import LogFormat, setup_logging
+from arbot.runsummary import run_summary_lines
 from arbot.runtime import Runtime
 from arbot.service import Systemd
 from arbot.storage.rawlog import RawLogConfig
@@ -30,10 +40,12 @@ from arbot.tradekinds import TradingMode
 from arbot.trading.live import LiveExecutor
 from arbot.trading.setup import LiveRefused
 from arbot.trading.trader import Trader
+from arbot.valuation import quote_currency
 from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot")
 
+STATUS = fields(event="status")
 _QUIET = (FeedState.LIVE, FeedState.CONNECTING, FeedState.SUBSCRIBING)
 
 
@@ -51,12 +63,15 @@ class StatusLog(Sink):
             log.info("OPEN  %s buy %s @ %s sell %s @ %s net %.2f bps size %s profit %.4f%s [%s]",
                      e.symbol, e.buy_venue, plain_number(o.buy.ask), e.sell_venue,
                      plain_number(o.sell.bid), o.net_bps, f"{o.size:.6g}", o.profit,
-                     _walked(o), e.verdict)
+                     _walked(o), e.verdict,
+                     extra=_episode_fields("episode_open", e, o, str(e.verdict)))
         elif event.kind is EpisodeKind.CLOSE and e.closed_ns is not None:
             log.info("CLOSE %s buy %s sell %s after %.0f ms (%s): peak %.2f bps profit %.4f%s%s",
                      e.symbol, e.buy_venue, e.sell_venue, (e.closed_ns - e.opened_ns) / 1e6,
                      e.close_reason, e.peak.net_bps, e.peak.profit, _walked(e.peak),
-                     " [passed]" if e.passed else f" [{e.verdict}]")
+                     " [passed]" if e.passed else f" [{e.verdict}]",
+                     extra=_episode_fields("episode_close", e, e.peak,
+                                           "passed" if e.passed else str(e.verdict)))
 
     def on_feed_status(self, s: FeedStatus) -> None:
         key = (s.venue, s.connection)
@@ -69,7 +84,17 @@ class StatusLog(Sink):
         reason += f" ({s.last_error})" if s.last_error else ""
         reason += f" (rotating: {s.rotating})" if s.rotating else ""
         level = logging.INFO if s.state in _QUIET else logging.WARNING
-        log.log(level, "%s: %s%s", where, s.state, reason)
+        log.log(level, "%s: %s%s", where, s.state, reason,
+                extra=fields(event="feed_state", venue=s.venue.value, connection=s.connection,
+                             state=s.state.value,
+                             reason=s.stale_reason or s.last_error or s.rotating))
+
+
+def _episode_fields(event: str, e: Episode, o: Opportunity, reason: str) -> dict[str, object]:
+    return fields(event=event, episode_id=e.id, symbol=e.symbol, buy_venue=e.buy_venue.value,
+                  sell_venue=e.sell_venue.value, net_bps=round(o.net_bps, 4), size=o.size,
+                  profit=o.profit, reason=reason if event == "episode_open"
+                  else f"{e.close_reason}: {reason}")
 
 
 def _walked(o: Opportunity) -> str:
@@ -180,7 +205,7 @@ async def _report(runtime: RuntimeView, every_s: float) -> None:
     while True:
         await asyncio.sleep(every_s)
         for line in status_lines(runtime):
-            log.info("%s", line)
+            log.info("%s", line, extra=STATUS)
 
 
 def arm_refusal(settings: ArbotSettings, arm_live: bool) -> str | None:
@@ -242,7 +267,11 @@ async def _run(settings: ArbotSettings, demo: bool, duration: float | None, arm_
             systemd.stopping("signal" if stop.is_set() else "duration reached")
             reporter.cancel()
     for line in status_lines(runtime):  # after the runtime closed: the writer has flushed
-        log.info("%s", line)
+        log.info("%s", line, extra=STATUS)
+    lines, extra = await run_summary_lines(settings.storage.path, runtime.started_ns,
+                                           quote_currency(settings.market.symbols))
+    for line in lines:
+        log.info("%s", line, extra=extra)
     if runtime.storage_problem:
         log.error("stopped after %.1f s; %s", time.monotonic() - started,
                   runtime.storage_problem)

@@ -19,6 +19,7 @@ from typing import Literal
 
 import msgspec
 
+from arbot.logfields import ATTRIBUTE
 from arbot.timefmt import format_time_ns
 
 LogFormat = Literal["text", "json", "journal"]
@@ -29,7 +30,8 @@ _PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.
 
 
 class _JsonFormatter(logging.Formatter):
-    """One JSON object per line, for log shippers."""
+    """One JSON object per line, for log shippers: `ts, level, msg, demo` and the event's
+    fields (`arbot.logfields.FIELDS`, documented in the README's "Structured logs")."""
 
     def __init__(self, demo: bool) -> None:
         super().__init__()
@@ -37,7 +39,8 @@ class _JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         doc = {"ts": format_time_ns(int(record.created * 1e9)), "level": record.levelname,
-               "msg": record.getMessage(), "demo": self._demo}
+               "msg": record.getMessage(), "demo": self._demo,
+               **getattr(record, ATTRIBUTE, {})}
         return msgspec.json.encode(doc).decode()
 
 

@@ -31,6 +31,7 @@ from arbot.domain import (
     Venue,
 )
 from arbot.events import Sink
+from arbot.logfields import fields
 from arbot.storage.db import DatabaseError
 from arbot.storage.journal import TradeIntent, TradeJournal
 from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus, TradingMode
@@ -97,17 +98,21 @@ class Trader(Sink):
 
     def pause(self) -> None:
         self.risk.pause()
-        log.info("trading paused")
+        log.info("trading paused",
+                 extra=fields(event="trading_state", state=TradingState.PAUSED.value))
 
     def resume(self) -> None:
         was = self.risk.state
         self.risk.resume()
-        log.info("trading resumed (was %s)", was)
+        log.info("trading resumed (was %s)", was,
+                 extra=fields(event="trading_state", state=self.risk.state.value))
 
     def halt(self, reason: str) -> None:
         """The kill switch: no new trades until `resume()`, and cancel what is open."""
         self.risk.halt(reason)
-        log.warning("trading HALTED: %s", reason)
+        log.warning("trading HALTED: %s", reason,
+                    extra=fields(event="trading_state", state=TradingState.HALTED.value,
+                                 reason=reason))
         task = asyncio.create_task(self.cancel_open(), name="trading-cancel-open")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -346,7 +351,10 @@ class Trader(Sink):
             self.risk.held_symbols[symbol] = outcome.detail
         halted = self.risk.finished(symbol, notional, s.pnl, now,
                                     leg_failure=outcome.status == TradeStatus.LEG_RISK)
-        log.info("trade %s %s: %s, pnl %+.4f", outcome.trade_id, symbol, outcome.status, s.pnl)
+        log.info("trade %s %s: %s, pnl %+.4f", outcome.trade_id, symbol, outcome.status, s.pnl,
+                 extra=fields(event="trade", trade_id=outcome.trade_id, symbol=symbol,
+                              status=str(outcome.status), pnl=s.pnl, fees=s.fees,
+                              run_id=self.run_id))
         if self._on_trade is not None:
             self._on_trade(outcome)
         if halted:

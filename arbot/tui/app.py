@@ -18,6 +18,7 @@ a lost terminal included (`hooks`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections import deque
@@ -35,6 +36,7 @@ from textual.worker import Worker, WorkerState
 from arbot.config import DEFAULT_CONFIG_PATH, ArbotSettings
 from arbot.config.run import needs_restart
 from arbot.demo import SimConfig
+from arbot.runsummary import run_summary_lines
 from arbot.tui.backend import RuntimeFactory, runtime_factory
 from arbot.tui.commands import binding_commands
 from arbot.tui.control import TradingControl
@@ -64,6 +66,7 @@ from arbot.tui.tradedata import TradeRow
 from arbot.tui.trades import TradesScreen
 from arbot.tui.views import Views
 from arbot.tui.widgets import ArbotScreen
+from arbot.valuation import quote_currency
 from arbot.view import RuntimeView
 
 log = logging.getLogger("arbot.tui")
@@ -290,7 +293,12 @@ def run_tui(settings: ArbotSettings, *, demo: bool, config_path: Path | None = N
     """Run the terminal UI until the user quits; returns the process exit code."""
     app = build_app(settings, demo=demo, config_path=config_path, runtime=runtime)
     app.run()
-    if app.storage_problem:  # on the restored terminal, after the screen is gone
+    if app.runtime is not None:  # on the restored terminal, after the screen is gone
+        lines, _ = asyncio.run(run_summary_lines(
+            settings.storage.path, app.runtime.started_ns,
+            quote_currency(settings.market.symbols)))
+        print("\n".join(lines))
+    if app.storage_problem:
         print(f"arbot: {app.storage_problem}", file=sys.stderr)
     # Textual sets 1 after a crash; a runtime that failed to start is a failure too.
     return app.return_code or (1 if app.runtime_error is not None else 0)
