@@ -29,7 +29,7 @@ from arbot.api.convert import (
     quote_out,
     trade_row_out,
 )
-from arbot.api.hub import EventHub
+from arbot.api.hub import STATUS_S, EventHub
 from arbot.api.limits import read_body
 from arbot.api.openapi import openapi
 from arbot.api.schemas import (
@@ -38,6 +38,7 @@ from arbot.api.schemas import (
     DriftAck,
     EpisodeOut,
     Error,
+    Event,
     Health,
     Percentiles,
     QuoteOut,
@@ -153,6 +154,10 @@ class Api:
 
     async def status(self, request: web.Request) -> web.Response:
         params.check_known(request.query, frozenset())
+        return json_response(self.status_now())
+
+    def status_now(self) -> Status:
+        """What GET /api/status answers, and the stream's periodic status event carries."""
         rt = self.rt
         trader = rt.trader
         lat = sorted(trader.latencies_ns) if trader is not None else []
@@ -169,7 +174,7 @@ class Api:
             trading=dict(trader.funnel()) if trader is not None else {},
             decision_latency=pct, feeds=[feed_out(s) for s in rt.board.active()],
             balance_drift=drifts_out(trader.drift) if trader is not None else [])
-        return json_response(body)
+        return body
 
     async def quotes(self, request: web.Request) -> web.Response:
         params.check_known(request.query, frozenset(("symbol",)))
@@ -300,7 +305,9 @@ class Api:
     # -- the stream -----------------------------------------------------------------------
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
-        """Server-sent events: episode, trade and status, as they happen."""
+        """Server-sent events: episode, trade and status as they happen, and a status
+        event with the whole of GET /api/status (`"periodic": true`) on connecting and
+        every STATUS_S seconds, so a client sees the run is alive while nothing happens."""
         params.check_known(request.query, frozenset())
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                                "Cache-Control": "no-cache"})
@@ -309,8 +316,13 @@ class Api:
         try:
             await response.write(b": ArBot event stream\n\n")
             quiet_since = time.monotonic()
+            status_at = -STATUS_S
             while True:
                 self._poll_trading_state()
+                if time.monotonic() - status_at >= STATUS_S:
+                    status_at = quiet_since = time.monotonic()
+                    body = {"periodic": True, **msgspec.to_builtins(self.status_now())}
+                    await _send(response, Event("status", iso(time.time_ns()), body))
                 try:
                     event = await asyncio.wait_for(sub.queue.get(), 1.0)
                 except TimeoutError:
@@ -321,9 +333,7 @@ class Api:
                 if sub.lost:
                     await response.write(f": {sub.lost} events lost (slow reader)\n\n".encode())
                     sub.lost = 0
-                data = msgspec.json.encode(event)
-                await response.write(b"event: " + event.kind.encode() + b"\ndata: " + data
-                                     + b"\n\n")
+                await _send(response, event)
                 quiet_since = time.monotonic()
         except (ConnectionResetError, asyncio.CancelledError):
             pass
@@ -341,6 +351,11 @@ class Api:
     async def spec(self, request: web.Request) -> web.Response:
         params.check_known(request.query, frozenset())
         return web.Response(body=openapi(), content_type="application/json")
+
+
+async def _send(response: web.StreamResponse, event: Event) -> None:
+    data = msgspec.json.encode(event)
+    await response.write(b"event: " + event.kind.encode() + b"\ndata: " + data + b"\n\n")
 
 
 def build_app(api: Api, outer: tuple[Middleware, ...] = ()) -> web.Application:

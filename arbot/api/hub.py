@@ -22,6 +22,7 @@ from arbot.trading.outcome import TradeOutcome
 from arbot.trading.risk import TradingState
 
 QUEUE_SIZE = 1000
+STATUS_S = 5.0  # the stream's periodic status event (README, OpenAPI description)
 
 
 class Subscriber:

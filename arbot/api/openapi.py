@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from arbot import __version__
+from arbot.api.hub import STATUS_S
 from arbot.api.schemas import (
     BalanceOut,
     Control,
@@ -111,6 +112,10 @@ def openapi() -> bytes:
         "responses": {"200": _json(_ref("DriftAck"), "what was acknowledged, what is open"),
                       "409": _json(_ref("Error"), "trading is off"), **_errors()}}}
     stream = {"get": {"summary": "Server-sent events: episode, trade and status",
+                      "description": "episode and trade events as they happen; status when "
+                                     "a feed or trading changes state, and a status event "
+                                     "with the whole of /api/status and \"periodic\": true "
+                                     f"on connecting and every {STATUS_S:g} seconds",
                       "parameters": [],
                       "responses": {"200": {"description": "an event stream",
                                             "content": {"text/event-stream": {

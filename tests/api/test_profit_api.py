@@ -1,8 +1,12 @@
-"""`GET /api/profit` over real HTTP: the groups, filters and bad parameters."""
+"""`GET /api/profit` over real HTTP: the groups, filters and bad parameters; and the
+stream's periodic status event."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,3 +44,28 @@ async def test_profit_refuses_bad_parameters(
             assert status == 400 and body["code"] == "bad_parameter", query
         status, body = await api.get("/api/profit")
         assert status == 200 and body["rows"] == [] and body["total"]["trades"] == 0
+
+
+async def test_the_stream_sends_the_status_on_connecting_and_periodically(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two periodic status events in a row, each the whole of GET /api/status, while
+    episodes and trades keep arriving between them."""
+    async with api_runtime(tmp_path, monkeypatch) as (_, api):
+        async with api.http.get(api.base + "/api/stream", headers=api.auth) as r:
+            statuses: list[dict[str, Any]] = []
+            kind = ""
+            async with asyncio.timeout(60):
+                async for raw in r.content:
+                    line = raw.decode().rstrip("\n")
+                    if line.startswith("event: "):
+                        kind = line.removeprefix("event: ")
+                    elif line.startswith("data: ") and kind == "status":
+                        data = json.loads(line.removeprefix("data: "))["data"]
+                        if data.get("periodic"):
+                            statuses.append(data)
+                            if len(statuses) == 2:
+                                break
+        _, now = await api.get("/api/status")
+    assert all(set(s) == {"periodic", *now} for s in statuses)
+    assert statuses[0]["mode"] == "paper" and statuses[0]["demo"] is True
+    assert statuses[1]["uptime_s"] > statuses[0]["uptime_s"]
