@@ -18,7 +18,8 @@ import unicodedata
 # Every `Binding(..., id=...)` in arbot.tui, in the order of the keys table.
 BINDING_IDS = (
     "prices", "opportunities", "trades", "settings", "inventory", "history", "history-group",
-    "export", "pause-trading", "kill-switch", "arm-live", "disarm-live", "sizes", "log", "help",
+    "export", "pause-trading", "kill-switch", "arm-live", "disarm-live", "acknowledge-drift",
+    "sizes", "log", "help",
     "back", "quit",
     "settings-save", "settings-close", "export-run", "export-cancel", "confirm-yes", "confirm-no",
 )

@@ -248,6 +248,9 @@ class ArbotApp(App[int]):
     def action_disarm_live(self) -> None:
         self.trading.disarm()
 
+    def action_acknowledge_drift(self) -> None:
+        self.trading.acknowledge_drift()
+
     def action_export(self) -> None:
         """The export dialog, offering the table on screen as one of the choices."""
         screen = self.screen

@@ -29,7 +29,8 @@ def trading_status(runtime: RuntimeView) -> TradingStatus | None:
                          trader.risk.open_exposure, trader.settings.max_open_exposure,
                          dict(trader.rejections),
                          trader.last_rejection, balances, runtime.live_problem,
-                         dict(trader.risk.unsettled))
+                         dict(trader.risk.unsettled),
+                         tuple(d for ds in trader.drift.open().values() for d in ds))
 
 
 RuntimeFactory = Callable[[Sequence[Sink]], AbstractAsyncContextManager[RuntimeView]]

@@ -11,6 +11,7 @@ goes through a confirmation dialog; the safe directions (pause, disarm) do not.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from arbot.tui.confirm import ConfirmDialog
 from arbot.view import RuntimeView, TraderView
 
 KILL_REASON = "kill switch (TUI)"
+log = logging.getLogger("arbot.tui")
 
 TRADING_BINDINGS: list[BindingType] = [
     Binding("space", "toggle_trading", "Pause/resume", id="pause-trading", show=False,
@@ -36,6 +38,9 @@ TRADING_BINDINGS: list[BindingType] = [
             tooltip="Arm live trading, after a dialog stating the limits; disarms if armed"),
     Binding("A", "disarm_live", "Disarm live", id="disarm-live", show=False,
             tooltip="Disarm live trading: no new real orders"),
+    Binding("b", "acknowledge_drift", "Acknowledge drift", id="acknowledge-drift",
+            show=False, tooltip=("Take the venues' balances where they drifted from the "
+                                 "ledger, and let those venues trade again (asks first)")),
 ]
 
 
@@ -148,6 +153,35 @@ class TradingControl:
                         "open orders again.")
         self.app.push_screen(ConfirmDialog("Halt trading and cancel open orders?", body,
                                            "Halt", focus_yes=True, danger=True), answered)
+
+    def acknowledge_drift(self) -> None:
+        """Ask, then let the ledger take the drifted venues' balances; they trade again."""
+        trader = self._trader()
+        if trader is None:
+            return
+        drifts = [d for ds in trader.drift.open().values() for d in ds]
+        if not drifts:
+            self.app.notify("No balance drift to acknowledge.", markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                venues = trader.drift.acknowledge()
+                log.warning("balance drift on %s acknowledged in the TUI",
+                            ", ".join(venues))
+                self.app.notify(f"Balance drift acknowledged: {', '.join(venues)} "
+                                "trade again.", markup=False)
+                self._changed()
+
+        body = Text("The ledger takes each venue's number below, and these venues open "
+                    "trades again:\n")
+        for d in drifts:
+            body.append(f"  {d.venue} {d.asset}: {d.actual:.8g} (expected {d.expected:.8g}, "
+                        f"{d.relative:.2%} off)\n")
+        body.append("Acknowledge only once you know why the balances moved (a manual trade, "
+                    "a deposit or withdrawal, a fee).")
+        self.app.push_screen(ConfirmDialog("Acknowledge balance drift?", body, "Acknowledge",
+                                           focus_yes=False), answered)
 
     def arm(self) -> None:
         """Arm live trading after stating its limits; disarm when already armed. Outside

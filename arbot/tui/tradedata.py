@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from arbot.storage.models import OrderRecord, TradeRecord
 from arbot.tradekinds import OrderPurpose, TradingMode
+from arbot.trading.drift import Drift
 from arbot.trading.outcome import TradeOutcome
 from arbot.trading.risk import TradingState
 
@@ -111,6 +112,7 @@ class TradingStatus:
     balances: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # venue -> asset
     live_problem: str = ""
     unsettled: Mapping[str, str] = field(default_factory=dict)  # symbol -> why not traded
+    drifts: tuple[Drift, ...] = ()  # balances off the ledger: their venues open no trade
 
     @property
     def live_armed(self) -> bool:

@@ -72,6 +72,7 @@ class TradesScreen(ArbotScreen):
         super().__init__(state, log_backlog)
         self._shown: dict[str, TradeRow] = {}  # row key -> the row on screen
         self._keys = ""  # the trading keys, as `[ui.keymap]` binds them
+        self._ack_key = "b"
         self._seq = 0
         self._cells: dict[tuple[str, str], str] = {}  # balance cell -> text on screen
         self._panes: dict[str, object] = {}
@@ -97,11 +98,13 @@ class TradesScreen(ArbotScreen):
         self.query_one("#rejections", Static).border_title = "refused, by step"
         balances.border_title = "balances"
         self._keys = self._key_hint()
+        self._ack_key = key_for(self.app, "acknowledge-drift", "b", screen=self)
         self._sync_trades()
 
     def settings_changed(self, old: ArbotSettings) -> None:
         """A saved keymap may have moved the trading keys."""
         self._keys = self._key_hint()
+        self._ack_key = key_for(self.app, "acknowledge-drift", "b", screen=self)
 
     def _key_hint(self) -> str:
         def key(binding_id: str, default: str) -> str:
@@ -204,7 +207,7 @@ class TradesScreen(ArbotScreen):
     def refresh_body(self) -> None:
         state = self.state
         keys = self._keys if state.trading is not None else ""
-        text = status_lines(state.trading, state.run_mode, state.phase, keys)
+        text = status_lines(state.trading, state.run_mode, state.phase, keys, self._ack_key)
         status = self.query_one("#trading-status", Static)
         self._show("#trading-status", text, text)
         trading_state = state.trading.state if state.trading is not None else None

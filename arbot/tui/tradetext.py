@@ -8,7 +8,7 @@ and average prices of both sides, every fee, and each order as the venue reporte
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -16,6 +16,7 @@ from rich.text import Text
 
 from arbot.export import plain_number
 from arbot.tradekinds import TradingMode
+from arbot.trading.drift import Drift
 from arbot.trading.risk import TradingState
 from arbot.tui.fmt import decimals, qty
 from arbot.tui.state import NS_PER_S, RunPhase
@@ -67,8 +68,9 @@ def trade_qty(row: TradeRow) -> str:
 
 
 def status_lines(trading: TradingStatus | None, run_mode: TradingMode, phase: RunPhase,
-                 keys: str = "") -> str:
-    """The trader in short lines: mode, state, counters; the latest refusal; the keys."""
+                 keys: str = "", ack_key: str = "b") -> str:
+    """The trader in short lines: mode, state, counters; balance drift, with `ack_key`
+    that acknowledges it; the latest refusal; the keys."""
     if trading is None:
         if run_mode == TradingMode.OFF:
             return ('Trading is off ([trading] mode = "off"): opportunities are detected '
@@ -94,7 +96,19 @@ def status_lines(trading: TradingStatus | None, run_mode: TradingMode, phase: Ru
         second = f"last refused: {t.last_rejection}"
     else:
         second = "no trade refused yet"
-    return "\n".join(line for line in (first, second, keys) if line)
+    return "\n".join(line for line in (first, drift_line(t.drifts, ack_key), second, keys) if line)
+
+
+def drift_line(drifts: Sequence[Drift], ack_key: str) -> str:
+    """The balances that left the ledger's expectation, and what that stops."""
+    shown = [f"{d.venue} {d.asset} {amount(d.actual)} (expected {amount(d.expected)}, "
+             f"{(d.actual - d.expected) / max(abs(d.actual), abs(d.expected)):+.1%})"
+             for d in drifts]
+    if not shown:
+        return ""
+    venues = sorted({d.venue.value for d in drifts})
+    return (f"BALANCE DRIFT: {'; '.join(shown)}: no new trades on {', '.join(venues)} "
+            f"until acknowledged ({ack_key}) or back within bounds")
 
 
 def describe_trade(row: TradeRow) -> RenderableType:

@@ -38,6 +38,7 @@ from arbot.domain import (
 from arbot.engine.engine import Engine
 from arbot.engine.funnel import Funnel
 from arbot.engine.view import SymbolView
+from arbot.trading.drift import DriftGuard
 from arbot.trading.ledger import Ledger
 from arbot.trading.outcome import LegOrder, TradeOutcome, settle
 from arbot.trading.risk import RiskBook, TradingState
@@ -101,6 +102,8 @@ class FakeTrader:
         self.rejections: Counter[str] = Counter({"cooldown": 7, "exposure": 2, "paused": 1})
         self.last_rejection = "BTC-USDT traded 0.40 s ago"
         self.ledger = Ledger({v: {"USDT": 10_000.0, "BTC": 0.1, "ETH": 3.0} for v in Venue})
+        self.drift = DriftGuard(self.ledger, self.settings.max_balance_drift,
+                                lambda venue: ("USDT", "BTC", "ETH"), lambda venue: False)
         self.calls: list[str] = []
 
     @property

@@ -13,6 +13,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from arbot.domain import Balance, Venue
+from arbot.trading.drift import BalanceSource
 from arbot.tui.app import ArbotApp
 from arbot.tui.opportunities import OpportunitiesScreen
 from arbot.tui.trades import TradesScreen
@@ -104,5 +106,26 @@ def test_trades_snapshot(snap_compare: Any, tmp_path: Path) -> None:
                      and len(app.state.trades) == 4 and app.state.trading is not None
                      and app.state.trading.state == "halted")
         await pilot.press("down", "down")
+
+    assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
+
+
+def test_trades_drift_snapshot(snap_compare: Any, tmp_path: Path) -> None:
+    """OKX's USDT and Bybit's BTC off the ledger: the drift line names both, the venues it
+    stops and the key that acknowledges it; trading itself keeps RUNNING."""
+    trader = FakeTrader()
+    app = frozen_app(tmp_path, runtime=FakeRuntime(FrozenEngine(), trader=trader))
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, lambda: app.state.phase == "running")
+        feed_fixed_state(app)
+        trader.drift.observe(Venue.OKX, {"USDT": Balance(asset="USDT", free=9_250.0)},
+                             BalanceSource.STREAM)
+        trader.drift.observe(Venue.BYBIT, {"BTC": Balance(asset="BTC", free=0.125)},
+                             BalanceSource.STREAM)
+        app.flush()
+        await pilot.press("3")
+        await settle(pilot, lambda: isinstance(app.screen, TradesScreen) and app.screen.ready
+                     and app.state.trading is not None and len(app.state.trading.drifts) == 2)
 
     assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
