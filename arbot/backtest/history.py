@@ -8,6 +8,7 @@ backtest of the database it was archived from.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +16,7 @@ from arbot.backtest import source
 from arbot.backtest.books import ReplayBooks, has_books
 from arbot.backtest.source import RecordedRun, Window
 from arbot.domain import FeedStatus, Quote
+from arbot.storage.transfercosts import COLUMNS, Stored, costs_from_rows
 
 
 class Pages(Protocol):
@@ -48,6 +50,11 @@ class History(Protocol):
 
     def books(self, window: Window, run_start_ns: int | None) -> ReplayBooks | None:
         """The window's book snapshots; None when the history holds none for it."""
+        ...
+
+    def transfer_costs(self) -> Stored:
+        """The coin information recorded with the history (each venue's last read); {}
+        when none was (an import, a recording from before migration 9)."""
         ...
 
     def close(self) -> None: ...
@@ -85,6 +92,13 @@ class SqliteHistory:
         if not has_books(self._meta, window):
             return None
         return ReplayBooks(self._meta, window, run_start_ns=run_start_ns)
+
+    def transfer_costs(self) -> Stored:
+        try:
+            rows = self._meta.execute(f"SELECT {COLUMNS} FROM transfer_costs").fetchall()
+        except sqlite3.OperationalError:  # recorded before the table existed
+            return {}
+        return costs_from_rows(rows)
 
     def close(self) -> None:
         self._read.close()

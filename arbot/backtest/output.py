@@ -72,6 +72,20 @@ def render(summary: Mapping[str, Any]) -> str:
         table("rejections by funnel step", ("stage", "step", "count"),
               [(r["stage"], r["step"], r["count"]) for r in summary["rejections"]]),
     ]
+    inv = summary.get("inventory")
+    if inv is not None:
+        parts += [
+            table(f"inventory: {inv['trades_lost_to_inventory']} trades lost to inventory; "
+                  f"PnL {inv['pnl_before_transfers']:+.4f} before transfers, "
+                  f"{inv['pnl_after_transfers']:+.4f} after {inv['transfer_cost']:.4f} of "
+                  f"transfer fees (coin information: {inv['coin_information']})",
+                  ("direction", "ran dry at", "first out"),
+                  [(d["direction"], d["at"], d["limited_by"]) for d in inv["ran_dry"]]),
+            table("rebalance plan at the end (advice only)",
+                  ("asset", "from", "to", "network", "amount", "fee", "fee quote"),
+                  [(t["asset"], t["from"], t["to"], t["network"], t["amount"], t["fee"],
+                    t["fee_quote"]) for t in inv["transfers"]]),
+        ]
     return "\n\n".join(parts)
 
 

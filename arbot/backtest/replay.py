@@ -35,6 +35,7 @@ from arbot.backtest.report import Collector
 from arbot.backtest.segments import Segment
 from arbot.backtest.store import EpisodeStore
 from arbot.backtest.timers import ReplayTimers
+from arbot.config import ArbotSettings
 from arbot.domain import Quote, Venue
 from arbot.engine.engine import SWEEP_S, Engine
 from arbot.engine.freshness import Liveness
@@ -60,7 +61,10 @@ class Replay:
                  events: Events, collector: Collector, store: EpisodeStore,
                  trader: Trader | None, ledger: Ledger | None, rng: random.Random,
                  instruments: Instruments, timers: ReplayTimers,
-                 books: ReplayBooks | None = None) -> None:
+                 books: ReplayBooks | None = None,
+                 on_engine: Callable[[Engine, ArbotSettings], None] | None = None) -> None:
+        """`on_engine` hears each segment's fresh engine (the inventory puts its pair
+        rules on it)."""
         self.segments = segments
         self._next_seg = first
         self.pages = pages
@@ -73,6 +77,7 @@ class Replay:
         self.timers = timers
         self._sink = FanOut([store, *([trader] if trader is not None else []), collector])
         self.books = books
+        self._on_engine = on_engine
         self.engine: Engine | None = None
         self._on_quote: Callable[[Quote], None] = _no_engine
         self.segment: Segment | None = None
@@ -161,6 +166,8 @@ class Replay:
                           else self.engine.on_quote)
         self.funnels.append(self.engine.funnel)
         self.started.append(seg)
+        if self._on_engine is not None:
+            self._on_engine(self.engine, seg.settings)
         # Live, the sweep ticks every 100 ms from the run's start; a free segment from its
         # first quote.
         self._sweep_ns = (at + 1 if seg.start_ns is not None else t) + SWEEP_NS

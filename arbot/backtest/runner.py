@@ -21,6 +21,7 @@ from typing import Literal
 from arbot.backtest import source, store
 from arbot.backtest.books import ReplayBooks
 from arbot.backtest.history import History, open_history
+from arbot.backtest.inventory import ReplayInventory, recorded_coins
 from arbot.backtest.output import iso
 from arbot.backtest.replay import Replay
 from arbot.backtest.report import Collector, summarize
@@ -31,6 +32,7 @@ from arbot.backtest.timers import ReplayTimers
 from arbot.config import ArbotSettings
 from arbot.config.run import run_settings
 from arbot.domain import Quote, Venue
+from arbot.events import FanOut
 from arbot.export import EPISODE_HEADER, TRADE_HEADER, episode_csv_row, trade_csv_row, write_csv
 from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.journal import TradeJournal
@@ -146,17 +148,20 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
 
     collector = Collector(clock)
     timers = ReplayTimers(clock)
+    coins, coin_note = recorded_coins(history)
     rules = LazyRules(_instrument_source(kind, opts))
     rng = random.Random(trading.paper.seed)
     trader: Trader | None = None
-    ledger: Ledger | None = None
+    # The paper account, from the configured starting balances (none with trading off).
+    ledger = (Ledger({v: trading.paper.starting(v) for v in Venue})
+              if trading.mode != TradingMode.OFF else None)
+    inventory = ReplayInventory(coins, coin_note, ledger, clock)
     try:
         episodes.start_run(run_id, bool(in_window) and all(
             s.run is not None and s.run.demo for s in in_window),
             run_settings(segments[first].settings))
-        if trading.mode != TradingMode.OFF:
+        if ledger is not None:
             journal = store.InlineJournal(out / OUT_DB)
-            ledger = Ledger({v: trading.paper.starting(v) for v in Venue})
 
             def book(venue: Venue, symbol: str) -> Quote | None:
                 return replay.book(venue, symbol) if replay is not None else None
@@ -164,10 +169,10 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
             executor = PaperExecutor(trading.paper, book, rules, {}, ledger,
                                      sleep=timers.sleep, rng=rng)
             trader = Trader(trading, executor, journal, ledger, rules, book, run_id=run_id,
-                            on_trade=collector.on_trade, mono_ns=clock, wall_ns=clock,
-                            sleep=timers.sleep, drains_itself=False)
+                            on_trade=FanOut([collector, inventory]).on_trade, mono_ns=clock,
+                            wall_ns=clock, sleep=timers.sleep, drains_itself=False)
         replay = Replay(segments, first, pages, events, collector, episodes, trader, ledger,
-                        rng, rules, timers, books)
+                        rng, rules, timers, books, on_engine=inventory.engine_started)
         started = time.perf_counter()
         await replay.run(progress(span), w.until_ns)
         elapsed = time.perf_counter() - started
@@ -194,6 +199,10 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
         "output_db": str(out / OUT_DB) if keep else None,
     }
     summary = summarize(collector, funnel, dict(trader.rejections) if trader else {}, meta_info)
+    pnl = summary["pnl"]
+    assert isinstance(pnl, dict)
+    summary["inventory"] = inventory.summary(trader.rejections["balance"] if trader else 0,
+                                             pnl["total"])
     if keep:
         await _export(out)
     return Result(summary, collector, out / OUT_DB if keep else None)

@@ -61,7 +61,9 @@ def archive(db: Path, to: Path, since_ns: int | None = None, until_ns: int | Non
         for table in layout.TABLES:
             if table.sql in tables:
                 _Archiver(conn, to, table, report, hook).run(since_ns, until_ns)
-        report.runs = _write_runs(conn, to)
+        report.runs = _write_whole(conn, to, "runs", layout.RUNS_FILE)
+        if "transfer_costs" in tables:
+            _write_whole(conn, to, "transfer_costs", layout.COSTS_FILE)
     except sqlite3.Error as exc:
         raise database_error(exc, db) from exc
     finally:
@@ -259,17 +261,18 @@ def _chunks(cursor: sqlite3.Cursor) -> Iterator[list[tuple[Any, ...]]]:
         yield rows
 
 
-def _write_runs(conn: sqlite3.Connection, root: Path) -> int:
-    """Every run, rewritten whole (a run's end and funnel are written when it stops)."""
-    cursor = conn.execute("SELECT * FROM runs ORDER BY id")
+def _write_whole(conn: sqlite3.Connection, root: Path, name: str, file: str) -> int:
+    """A small table rewritten whole: every run (a run's end and funnel are written when
+    it stops), the transfer costs (each venue's are replaced at every read)."""
+    cursor = conn.execute(f"SELECT * FROM {name} ORDER BY rowid")
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
-    types = {name: _TYPES.get(str(decl).upper(), pa.string())
-             for _, name, decl, *_ in conn.execute("PRAGMA table_info(runs)")}
+    types = {column: _TYPES.get(str(decl).upper(), pa.string())
+             for _, column, decl, *_ in conn.execute(f"PRAGMA table_info({name})")}
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     table = pa.table({n: pa.array(c, type=types[n]) for n, c in zip(names, columns,
                                                                       strict=True)})
-    tmp = root / f"{layout.TMP_PREFIX}runs-{os.getpid()}.parquet"
+    tmp = root / f"{layout.TMP_PREFIX}{name}-{os.getpid()}.parquet"
     pq.write_table(table, tmp, compression=COMPRESSION)
-    os.replace(tmp, root / layout.RUNS_FILE)
+    os.replace(tmp, root / file)
     return len(rows)

@@ -23,6 +23,7 @@ from arbot.domain import FeedStatus, Quote, Venue
 from arbot.parquet import layout
 from arbot.parquet.merge import VENUE_COLUMN, Part, TableRows, list_parts, row_group_span
 from arbot.storage.db import DatabaseError
+from arbot.storage.transfercosts import COLUMNS, Stored, costs_from_rows
 
 _VENUES: Final = tuple(Venue)
 QUOTE_COLUMNS: Final = ("id", "ts_recv_ns", "ts_exchange_ms", "symbol", "bid", "bid_size",
@@ -60,6 +61,15 @@ class ParquetHistory:
         rows.sort(key=lambda r: (r["started_ns"], r["id"]))
         return [RecordedRun(r["id"], r["started_ns"], r["ended_ns"], bool(r["demo"]),
                             r["settings"]) for r in rows]
+
+    def transfer_costs(self) -> Stored:
+        path = f"{self.root}/{layout.COSTS_FILE}"
+        if not self.fs.exists(path):
+            return {}
+        names = [c.strip() for c in COLUMNS.split(",")]
+        with self.fs.open(path, "rb") as f:
+            rows = pq.read_table(f, columns=names).to_pylist()
+        return costs_from_rows([tuple(r[n] for n in names) for r in rows])
 
     def _all_events(self) -> list[tuple[int, int, str, str, str | None]]:
         """Every feed event as a `feed_events` row, in (time, id) order."""

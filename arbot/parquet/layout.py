@@ -5,6 +5,7 @@
     DIR/feed_events/date=.../venue=.../part-....parquet
     DIR/episodes/date=.../part-....parquet               (closed opportunities)
     DIR/runs.parquet                                     (every run, rewritten whole)
+    DIR/transfer_costs.parquet                           (coin information, rewritten whole)
 
 Hive partitions (`key=value` folders), so pyarrow, Dask, DuckDB and Polars read the tree
 as one table with `date` and `venue` columns. Within a file rows are in (receive time, id)
@@ -29,6 +30,7 @@ from typing import Final
 
 NS_PER_DAY: Final = 86_400 * 1_000_000_000
 RUNS_FILE: Final = "runs.parquet"
+COSTS_FILE: Final = "transfer_costs.parquet"  # each venue's last coin information
 TMP_PREFIX: Final = ".tmp-"
 _PART = re.compile(r"^part-(\d+)-(\d+)-(-?\d+)-(-?\d+)\.parquet$")
 

@@ -8,7 +8,9 @@ still knows what moving a coin off it cost the last time it could.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from arbot.coininfo import CoinNetwork
 from arbot.domain import Venue
@@ -16,7 +18,7 @@ from arbot.storage.db import database_error, open_db
 from arbot.storage.intake import Intake
 from arbot.storage.rows import VENUE_TEXT, Row
 
-_COLUMNS = ("venue, coin, network, chain, contract, withdraw_fee, withdraw_min, deposit_open,"
+COLUMNS = ("venue, coin, network, chain, contract, withdraw_fee, withdraw_min, deposit_open,"
             " withdraw_open, confirmations, minutes, read_ns")
 
 
@@ -33,17 +35,26 @@ def store_costs(writer: Intake, venue: Venue, rows: list[CoinNetwork], read_ns: 
         writer.offer("transfer_costs", cost_row(n, read_ns))
 
 
-async def load_costs(path: str | Path) -> dict[Venue, tuple[list[CoinNetwork], int]]:
+async def load_costs(path: str | Path) -> Stored:
     """Every venue's stored rows and when they were read (none for a venue never read)."""
     conn = await open_db(path, readonly=True)
     try:
-        async with conn.execute(f"SELECT {_COLUMNS} FROM transfer_costs") as cur:
+        async with conn.execute(f"SELECT {COLUMNS} FROM transfer_costs") as cur:
             found = await cur.fetchall()
     except Exception as exc:  # a database that cannot be read starts with no costs
         raise database_error(exc) from exc
     finally:
         await conn.close()
-    out: dict[Venue, tuple[list[CoinNetwork], int]] = {}
+    return costs_from_rows(found)
+
+
+Stored = dict[Venue, tuple[list[CoinNetwork], int]]
+
+
+def costs_from_rows(found: Iterable[Sequence[Any]]) -> Stored:
+    """`transfer_costs` rows (in `COLUMNS` order) as each venue's networks and when the
+    venue gave them (a recording's table, or an archive's copy of it)."""
+    out: Stored = {}
     for (venue, coin, network, chain, contract, fee, minimum, dep, wd, conf, minutes,
          read_ns) in found:
         rows, last = out.get(Venue(venue), ([], 0))
