@@ -61,4 +61,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["storage"] = {"path": str(db)}
     if getattr(args, "api", False):
         out["api"] = {"enabled": True}
+    serve = {key: value for key, flag in (("host", "serve_host"), ("port", "serve_port"))
+             if (value := getattr(args, flag, None)) is not None}
+    if serve:
+        out["serve"] = serve
     return out

@@ -75,6 +75,13 @@ def _run_app(args: argparse.Namespace, settings: ArbotSettings) -> int:
                    runtime=None if raw is None else recording_runtime(settings, args.demo, raw))
 
 
+def _serve(args: argparse.Namespace, settings: ArbotSettings) -> int:
+    from arbot.tui.serve import serve  # lazily: only the UI imports textual
+
+    return serve(settings, demo=args.serve_demo or args.demo,
+                 config_path=settings_source_path(getattr(args, "config", None)), db=args.db)
+
+
 def recording_runtime(settings: ArbotSettings, demo: bool,
                       raw: RawLogConfig) -> Callable[[Sequence[Sink]], Runtime]:
     """The UI's runtime factory (as `tui.backend.runtime_factory`), recording raw frames."""
@@ -160,6 +167,7 @@ COMMANDS: dict[str, Command] = {
     "sim": run_sim,
     "db": _exclusive("db vacuum", _db),
     "config": _config,
+    "serve": _serve,
     "import": _exclusive("import", run_import),
     "import-raw": _exclusive("import", run_import),  # deprecated alias of `import raw`
     "export": _export,

@@ -91,6 +91,20 @@ def build_parser() -> argparse.ArgumentParser:
                                help="validate the settings; exit 0 if valid, 2 if not")
 
     doctor.add_parser(commands, common)
+
+    serve = commands.add_parser(
+        "serve", parents=[common], help="the terminal UI in a browser (loopback; use an SSH "
+                                        "tunnel)",
+        description="Serve the terminal UI to a browser through textual-serve, on [serve] "
+                    "host:port (127.0.0.1:8766). Each browser tab runs its own ArBot.")
+    serve.add_argument("--demo", dest="serve_demo", action="store_true",
+                       help="the UI runs against the built-in simulator")
+    serve.add_argument("--db", type=Path, metavar="PATH", help="database (default [storage] path)")
+    serve.add_argument("--host", dest="serve_host", metavar="ADDRESS",
+                       help="listen here (default [serve] host); not loopback only with "
+                            "[serve] allow_non_loopback = true")
+    serve.add_argument("--port", dest="serve_port", type=int, metavar="PORT",
+                       help="listen on this port (default [serve] port)")
     add_import_parsers(commands, common)
     backtest_cli.add_parser(commands, common)
     report.add_parser(commands, common)

@@ -296,3 +296,29 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+
+
+class ServeSettings(BaseModel):
+    """`arbot serve`: the terminal UI in a browser, through textual-serve."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    host: str = Field("127.0.0.1", min_length=1, description="Address to listen on.")
+    port: int = Field(8766, ge=1, le=65535, description="TCP port to listen on.")
+    allow_non_loopback: bool = Field(False, description=(
+        "Allow a host other than loopback; the page is the whole UI, trading controls "
+        "included, with no login of its own, so this is opt-in."))
+    public_url: str | None = Field(None, description=(
+        "The address the browser uses, when it is not http://host:port (a tunnel to "
+        "another local port, a proxy in front)."))
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        return None if value is None else _url(value, ("http", "https")).rstrip("/")
+
+    @model_validator(mode="after")
+    def _loopback_unless_allowed(self) -> ServeSettings:
+        if not self.allow_non_loopback and not _is_loopback(self.host):
+            raise ValueError(f"serve.host = \"{self.host}\" is not a loopback address; set "
+                             "serve.allow_non_loopback = true to listen beyond this machine")
+        return self

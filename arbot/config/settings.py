@@ -42,6 +42,7 @@ from arbot.config.sections import (
     ExchangesSettings,
     FeedSettings,
     MarketSettings,
+    ServeSettings,
     StorageSettings,
     StrategySettings,
     UiSettings,
@@ -71,6 +72,7 @@ class ArbotSettings(BaseSettings):
     ui: UiSettings = Field(default_factory=UiSettings, description="Terminal UI.")
     api: ApiSettings = Field(default_factory=ApiSettings, description="REST API.")
     alerts: AlertsSettings = Field(default_factory=AlertsSettings, description="Alerts.")
+    serve: ServeSettings = Field(default_factory=ServeSettings, description="UI in a browser.")
     sim: SimSettings = Field(default_factory=SimSettings, description="Built-in simulator.")
 
     @classmethod
