@@ -104,12 +104,3 @@ class SqliteHistory:
         self._read.close()
         self._meta.close()
 
-
-def open_history(db: Path | None, archive: str | None) -> History:
-    """The history at `archive` (a Parquet folder or fsspec URL) if given, else `db`."""
-    if archive is not None:
-        from arbot.parquet.history import ParquetHistory  # the research extra, when used
-
-        return ParquetHistory(archive)
-    assert db is not None
-    return SqliteHistory(db)

@@ -20,8 +20,9 @@ from typing import Literal
 
 from arbot.backtest import source, store
 from arbot.backtest.books import ReplayBooks
-from arbot.backtest.history import History, open_history
+from arbot.backtest.history import History
 from arbot.backtest.inventory import ReplayInventory, recorded_coins
+from arbot.backtest.opening import open_history
 from arbot.backtest.output import iso
 from arbot.backtest.replay import Replay
 from arbot.backtest.report import Collector, summarize
