@@ -22,3 +22,7 @@ def require(command: str, *modules: str) -> None:
     if missing:
         names = ", ".join(_PACKAGES.get(m, m) for m in missing)
         raise MissingExtra(f"{command} needs {names}, which is not installed: {EXTRA}")
+
+
+class ClusterError(RuntimeError):
+    """The Dask cluster could not be reached or started."""

@@ -67,9 +67,25 @@ def add_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
                         "no minimums; the default otherwise)")
     p.add_argument("--page-rows", type=_page_rows, default=PAGE_ROWS, metavar="N",
                    help=f"quotes read per page (default {PAGE_ROWS:,})")
+    p.add_argument("--workers", type=_count, metavar="N",
+                   help="split the backtest by symbol and time window over a local Dask "
+                        "cluster of N processes (needs pip install 'arbot[research]')")
+    p.add_argument("--cluster", metavar="URL",
+                   help="split it over an existing Dask cluster (tcp://HOST:8786), whose "
+                        "workers see the same --db path or --input URL")
+    p.add_argument("--windows", type=_count, metavar="N",
+                   help="with --workers/--cluster: cut time into N windows (default: "
+                        "chosen from the workers and the history's length)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (it shows only when stderr is a terminal)")
     return p
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _page_rows(text: str) -> int:
@@ -134,6 +150,8 @@ def run(args: argparse.Namespace, settings: ArbotSettings, *,
             print(f"input {report.path}: {report.stored} quotes stored "
                   f"({report.duplicates} already there){books}", file=sys.stderr)
     show = not args.no_progress and sys.stderr.isatty()
+    if args.workers is not None or args.cluster is not None:
+        return _run_split(args, settings, opts, show)
     bars: list[ProgressLine] = []
 
     def progress(span: tuple[int, int] | None) -> Progress | None:
@@ -150,6 +168,38 @@ def run(args: argparse.Namespace, settings: ArbotSettings, *,
     print(render(result.summary))
     if opts.out is not None:
         write_out(opts.out, result)
+        print(f"\nreport written to {opts.out}")
+    return 0
+
+
+def _run_split(args: argparse.Namespace, settings: ArbotSettings, opts: Options,
+               show: bool) -> int:
+    """The backtest split over a Dask cluster; its merged report (no backtest.db: the
+    partitions write none)."""
+    if args.workers is not None and args.cluster is not None:
+        raise ValueError("use --workers or --cluster, not both")
+    require("arbot backtest --workers/--cluster", "distributed")
+    from arbot.backtest.spread import run_split
+
+    bar: ProgressLine | None = None
+
+    def done(finished: int, total: int, quotes: int) -> None:
+        nonlocal bar
+        if show:
+            bar = bar or ProgressLine(0, total)
+            bar(finished, quotes)
+
+    try:
+        result = run_split(settings, opts, workers=args.workers, address=args.cluster,
+                           windows=args.windows, done=done)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(render(result.summary))
+    if opts.out is not None:
+        opts.out.mkdir(parents=True, exist_ok=True)
+        write_tables(opts.out, result.summary)
+        write_charts(opts.out, result.collector)
         print(f"\nreport written to {opts.out}")
     return 0
 

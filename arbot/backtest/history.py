@@ -46,6 +46,10 @@ class History(Protocol):
 
     def quote_pages(self, window: Window, page_rows: int) -> Pages: ...
 
+    def symbol_counts(self, window: Window) -> dict[str, int]:
+        """Quotes per symbol in the window (a split backtest balances its partitions)."""
+        ...
+
     def feed_events(self, since_ns: int | None, until_ns: int | None) -> Events: ...
 
     def books(self, window: Window, run_start_ns: int | None) -> ReplayBooks | None:
@@ -84,6 +88,9 @@ class SqliteHistory:
 
     def quote_pages(self, window: Window, page_rows: int) -> Pages:
         return source.QuotePages(self._read, window, page_rows)
+
+    def symbol_counts(self, window: Window) -> dict[str, int]:
+        return source.symbol_counts(self._read, window)
 
     def feed_events(self, since_ns: int | None, until_ns: int | None) -> Events:
         return source.FeedEvents(self._meta, since_ns, until_ns)

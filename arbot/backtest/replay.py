@@ -26,13 +26,14 @@ followed by `settle()`, so its orders leave (and start their latency) at that qu
 
 from __future__ import annotations
 
+import bisect
 import random
 from collections.abc import Callable
 
 from arbot.backtest.books import ReplayBooks
 from arbot.backtest.history import Events, Pages
 from arbot.backtest.report import Collector
-from arbot.backtest.segments import Segment
+from arbot.backtest.segments import Segment, containing
 from arbot.backtest.store import EpisodeStore
 from arbot.backtest.timers import ReplayTimers
 from arbot.config import ArbotSettings
@@ -62,10 +63,27 @@ class Replay:
                  trader: Trader | None, ledger: Ledger | None, rng: random.Random,
                  instruments: Instruments, timers: ReplayTimers,
                  books: ReplayBooks | None = None,
-                 on_engine: Callable[[Engine, ArbotSettings], None] | None = None) -> None:
+                 on_engine: Callable[[Engine, ArbotSettings], None] | None = None, *,
+                 own: tuple[int | None, int | None] = (None, None),
+                 anchor_ns: int | None = None, last_ns: int | None = None) -> None:
         """`on_engine` hears each segment's fresh engine (the inventory puts its pair
-        rules on it)."""
+        rules on it).
+        `own`: the time window this replay owns, when it is one partition of a split
+        backtest (`arbot.backtest.split`): the funnel is counted from its start to its end,
+        and the replay stops once past its end with none of its episodes open.
+        `anchor_ns`: the whole backtest's first quote, where a free segment with no start
+        begins its sweeps (a partition that starts later keeps the same 100 ms grid).
+        `last_ns`: the whole backtest's last quote, where a partition's replay ends as the
+        whole one does, whenever its own quotes end."""
         self.segments = segments
+        self._own_since, self._own_until = own
+        self._anchor_ns = anchor_ns
+        self._marks: list[int] = [b for b in own if b is not None]
+        self._funnel_at: dict[int, Funnel] = {}
+        self._owning = self._own_since is None
+        self._last_ns = last_ns
+        self._stopped = False  # a partition past its own window, with nothing of it open
+        self.owned_quotes = 0
         self._next_seg = first
         self.pages = pages
         self.events = events
@@ -169,8 +187,13 @@ class Replay:
         if self._on_engine is not None:
             self._on_engine(self.engine, seg.settings)
         # Live, the sweep ticks every 100 ms from the run's start; a free segment from its
-        # first quote.
-        self._sweep_ns = (at + 1 if seg.start_ns is not None else t) + SWEEP_NS
+        # first quote (the whole backtest's, in a partition).
+        if seg.start_ns is not None:
+            self._sweep_ns = at + 1 + SWEEP_NS
+        elif self._anchor_ns is not None and self._anchor_ns < t:
+            self._sweep_ns = self._anchor_ns + -(-(t - self._anchor_ns) // SWEEP_NS) * SWEEP_NS
+        else:
+            self._sweep_ns = t + SWEEP_NS
         if self.trader is not None and self.ledger is not None:
             fees = {v: seg.settings.exchanges.for_venue(v).taker_fee_bps / 10_000 for v in Venue}
             self.trader.executor = PaperExecutor(self.trader.settings.paper, self.book,
@@ -193,7 +216,13 @@ class Replay:
         read = self.pages.next_page
         flushed = 0
         while page := read():
-            await self._page(page)
+            if self._marks and page[-1].ts_recv_ns >= self._marks[0]:
+                if not await self._owned_page(page):
+                    self._stopped = True
+                    break
+            else:
+                await self._page(page)
+                self.owned_quotes += len(page) if self._owning else 0
             self.last_quote_ns = page[-1].ts_recv_ns
             if progress is not None:
                 progress(self.last_quote_ns, self.quotes)
@@ -223,6 +252,40 @@ class Replay:
             if len(flight) > trading:  # a trade started: its orders leave now
                 await self._settle()
         self.quotes += len(page)
+
+    # -- a partition's own window ---------------------------------------------------------
+
+    async def _owned_page(self, page: list[Quote]) -> bool:
+        """A page that crosses the start or end of the own window: the funnel is noted at
+        each, with everything before it done. False once past the end with no episode of
+        the window still open: the rest belongs to the next partition."""
+        while self._marks and page and page[-1].ts_recv_ns >= self._marks[0]:
+            mark = self._marks.pop(0)
+            i = bisect.bisect_left(page, mark, key=lambda q: q.ts_recv_ns)
+            if i:
+                await self._page(page[:i])
+                self.owned_quotes += i if self._owning else 0
+                self.last_quote_ns = page[i - 1].ts_recv_ns
+            await self._catch_up(mark)
+            self._funnel_at[mark] = self._funnel_sum()
+            self._owning = mark == self._own_since
+            page = page[i:]
+        if page:
+            await self._page(page)
+            self.owned_quotes += len(page) if self._owning else 0
+        return not self._past_own_end()
+
+    def _past_own_end(self) -> bool:
+        until = self._own_until
+        if until is None or until not in self._funnel_at or self.engine is None:
+            return False
+        return all(live.opened_ns >= until for live in self.engine.episodes.open.values())
+
+    def _funnel_sum(self) -> Funnel:
+        total = Funnel()
+        for f in self.funnels:
+            total.add(f)
+        return total
 
     # -- the paper trader's time ------------------------------------------------------------
 
@@ -267,14 +330,19 @@ class Replay:
     async def _finish(self, until_ns: int | None) -> None:
         if self.last_quote_ns is None:
             return  # no quotes: no engine ever started
+        last = self.last_quote_ns if self._last_ns is None else self._last_ns
         end = until_ns
         if end is None:
-            end = self.last_quote_ns + 1
-            stop = self.segment.stop_ns if self.segment is not None else None
-            if stop is not None and stop >= self.last_quote_ns:
+            end = last + 1
+            segment = (self.segment if self._last_ns is None
+                       else self.segments[containing(self.segments, last)])
+            stop = segment.stop_ns if segment is not None else None
+            if stop is not None and stop >= last:
                 end = stop + 1  # the run's recorded end is part of the replay
-        while self.advance(end):
+        while not self._stopped and self.advance(end):
             await self._take()
+        if self._last_ns is not None and not self._stopped:  # the whole replay's clock
+            self._event_time = max(self._event_time, self._last_ns)
         if self.engine is not None:
             self._close_all(self.clock(), "end_of_data")
         while (due := self.timers.due_ns()) is not None:  # trades still in flight settle
@@ -288,11 +356,14 @@ class Replay:
         return [s for s, f in zip(self.started, self.funnels, strict=True) if f.quotes]
 
     def funnel(self) -> dict[str, object]:
-        """The engine's funnel summed over segments."""
-        total = Funnel()
-        for f in self.funnels:
-            total.add(f)
-        return total.as_dict()
+        """The engine's funnel summed over segments; in a partition, what was counted
+        within its own window."""
+        since, until = self._own_since, self._own_until
+        if since is not None and since not in self._funnel_at:
+            return Funnel().as_dict()  # the replay never reached its own window
+        total = self._funnel_sum() if until is None else self._funnel_at.get(
+            until, self._funnel_sum())
+        return (total if since is None else total.minus(self._funnel_at[since])).as_dict()
 
 
 def _no_engine(q: Quote) -> None:

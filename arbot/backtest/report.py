@@ -45,9 +45,16 @@ class TradeRow:
 
 @dataclass
 class Collector(Sink):
-    """Episode and trade sink for the report; `clock` stamps each trade's settlement."""
+    """Episode and trade sink for the report; `clock` stamps each trade's settlement.
+
+    A partition of a split backtest (`arbot.backtest.split`) owns the episodes that open,
+    and the trades that settle, within its time window [`own_since`, `own_until`): what it
+    replays before (its warm-up) and after (until its own episodes have closed) belongs to
+    its neighbours."""
 
     clock: Callable[[], int]
+    own_since: int | None = None
+    own_until: int | None = None
     opened_ns: array[int] = field(default_factory=lambda: array("q"))
     lifetime_ns: array[int] = field(default_factory=lambda: array("q"))
     net_bps_open: array[float] = field(default_factory=lambda: array("d"))
@@ -60,6 +67,8 @@ class Collector(Sink):
         if event.kind is not EpisodeKind.CLOSE:
             return
         e = event.episode
+        if not self.owns(e.opened_ns):
+            return
         closed = e.closed_ns if e.closed_ns is not None else e.opened_ns
         self.opened_ns.append(e.opened_ns)
         self.lifetime_ns.append(closed - e.opened_ns)
@@ -68,7 +77,13 @@ class Collector(Sink):
         self.passed_flags.append(1 if e.passed else 0)
         self.close_reasons[e.close_reason or ""] += 1
 
+    def owns(self, t_ns: int) -> bool:
+        return ((self.own_since is None or t_ns >= self.own_since)
+                and (self.own_until is None or t_ns < self.own_until))
+
     def on_trade(self, outcome: TradeOutcome) -> None:
+        if not self.owns(self.clock()):
+            return
         buy = next((o.request.venue.value for o in outcome.orders
                     if o.purpose == OrderPurpose.BUY or o.request.side is Side.BUY), "")
         sell = next((o.request.venue.value for o in outcome.orders
@@ -79,7 +94,9 @@ class Collector(Sink):
 
 
 def distribution(values: Sequence[float] | np.ndarray) -> dict[str, float | int | None]:
-    a = np.asarray(values, dtype=np.float64)
+    """Sorted first, so the mean's rounding does not depend on the order values came in (a
+    split backtest's merged report equals the single-process one exactly)."""
+    a = np.sort(np.asarray(values, dtype=np.float64))
     if not a.size:
         return {"count": 0, "mean": None, "min": None, "p50": None, "p90": None, "p99": None,
                 "max": None}
@@ -98,6 +115,11 @@ def pnl_by(trades: Iterable[TradeRow], key: Callable[[TradeRow], str]
         row["pnl"] += t.pnl
         row["fees"] += t.fees
     return dict(sorted(out.items()))
+
+
+def trade_order(t: TradeRow) -> tuple[int, str]:
+    """Trades by settlement, then id: one order for a single run and a merged split one."""
+    return t.closed_ns, t.trade_id
 
 
 def rejections(funnel: Mapping[str, object], trader: Mapping[str, int]

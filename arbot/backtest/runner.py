@@ -59,6 +59,12 @@ class Options:
     # what a demo recording traded under (`arbot.demo.demo_instrument`); the backtest
     # never imports the simulator, so demo rules are handed in
     demo_rules: InstrumentSource | None = None
+    # One partition of a split backtest (`arbot.backtest.split`): the window it owns
+    # (`window` starts a warm-up earlier), and the whole backtest's first and last quote.
+    own_since: int | None = None
+    own_until: int | None = None
+    anchor_ns: int | None = None
+    last_ns: int | None = None
 
 
 @dataclass
@@ -66,6 +72,7 @@ class Result:
     summary: dict[str, object]
     collector: Collector
     out_db: Path | None  # None when it lived in a temporary directory
+    replayed: int = 0  # quotes replayed (a partition's warm-up and tail included)
 
 
 Progress = Callable[[int, int], None]
@@ -106,7 +113,7 @@ def _check_out(out: Path, db: Path | None) -> None:
         (out / name).unlink(missing_ok=True)  # a previous backtest's, replaced whole
 
 
-def _rules_kind(opts: Options, demo_runs: list[bool]) -> RulesKind:
+def rules_kind(opts: Options, demo_runs: list[bool]) -> RulesKind:
     if opts.rules != "auto":
         return opts.rules
     return "demo" if demo_runs and all(demo_runs) else "generic"
@@ -132,7 +139,7 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
     span = history.time_span(w)
     in_window = [s for s in segments[first:] if span is None or s.start_ns is None
                  or s.start_ns <= span[1]]
-    kind = _rules_kind(opts, [s.run.demo for s in in_window if s.run is not None])
+    kind = rules_kind(opts, [s.run.demo for s in in_window if s.run is not None])
     pages = history.quote_pages(w, opts.page_rows)
     events = history.feed_events(segments[first].start_ns, w.until_ns)
     books = history.books(w, segments[first].start_ns)
@@ -147,7 +154,7 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
     def clock() -> int:
         return replay.clock() if replay is not None else 0
 
-    collector = Collector(clock)
+    collector = Collector(clock, opts.own_since, opts.own_until)
     timers = ReplayTimers(clock)
     coins, coin_note = recorded_coins(history)
     rules = LazyRules(_instrument_source(kind, opts))
@@ -173,7 +180,9 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
                             on_trade=FanOut([collector, inventory]).on_trade, mono_ns=clock,
                             wall_ns=clock, sleep=timers.sleep, drains_itself=False)
         replay = Replay(segments, first, pages, events, collector, episodes, trader, ledger,
-                        rng, rules, timers, books, on_engine=inventory.engine_started)
+                        rng, rules, timers, books, on_engine=inventory.engine_started,
+                        own=(opts.own_since, opts.own_until), anchor_ns=opts.anchor_ns,
+                        last_ns=opts.last_ns)
         started = time.perf_counter()
         await replay.run(progress(span), w.until_ns)
         elapsed = time.perf_counter() - started
@@ -189,11 +198,11 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
         "from": iso(w.since_ns if w.since_ns is not None else (span[0] if span else None)),
         "until": iso(w.until_ns if w.until_ns is not None else (span[1] if span else None)),
         "symbols": list(w.symbols) if w.symbols is not None else "all",
-        "quotes": replay.quotes,
+        "quotes": replay.owned_quotes,
         "book_snapshots": _books_note(books, used),
         "replay_s": elapsed,
         "quotes_per_s": replay.quotes / elapsed if elapsed > 0 else 0.0,
-        "settings": _settings_note(used, opts),
+        "settings": settings_note({s.settings_from for s in used}, opts.use_run_settings),
         "rules": kind,
         "trading": trading.mode,
         "segments": [s.describe() for s in used],
@@ -206,7 +215,7 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
                                              pnl["total"])
     if keep:
         await _export(out)
-    return Result(summary, collector, out / OUT_DB if keep else None)
+    return Result(summary, collector, out / OUT_DB if keep else None, replay.quotes)
 
 
 def _books_note(books: ReplayBooks | None, used: list[Segment]) -> str | int:
@@ -218,10 +227,10 @@ def _books_note(books: ReplayBooks | None, used: list[Segment]) -> str | int:
     return books.applied
 
 
-def _settings_note(used: list[Segment], opts: Options) -> str:
-    if not opts.use_run_settings:
+def settings_note(froms: set[str], use_run_settings: bool) -> str:
+    """Where the replayed segments' detection settings came from, for the report."""
+    if not use_run_settings:
         return "configuration (--settings config)"
-    froms = {s.settings_from for s in used}
     if froms == {"run"}:
         return "as recorded with each run"
     if froms == {"config"}:

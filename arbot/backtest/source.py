@@ -307,3 +307,18 @@ def time_span(conn: sqlite3.Connection, window: Window) -> tuple[int, int] | Non
         raise database_error(exc) from exc
     return None if lo is None else (int(lo), int(hi))
 
+
+
+def symbol_counts(conn: sqlite3.Connection, window: Window) -> dict[str, int]:
+    """Quotes per symbol in the window: one pass over its range of the time index."""
+    clauses, params = window_sql(window, "ts_recv_ns")
+    if window.symbols is not None:
+        clauses.append(f"+symbol IN ({', '.join('?' * len(window.symbols))})")
+        params.extend(window.symbols)
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    try:
+        rows = conn.execute(f"SELECT symbol, count(*) FROM quotes{where} GROUP BY symbol",
+                            params).fetchall()
+    except sqlite3.Error as exc:
+        raise database_error(exc) from exc
+    return {str(s): int(n) for s, n in rows}

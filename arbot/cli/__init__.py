@@ -23,6 +23,7 @@ from arbot.cli.sim import sim_overrides
 from arbot.config import ConfigError, load_settings
 from arbot.doctor import command as doctor
 from arbot.imports import CaptureError
+from arbot.research import ClusterError
 from arbot.storage.db import DatabaseError
 from arbot.storage.rawlog import RawLogError
 
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # bad times, symbols or flag combinations on the command line
         print(f"arbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (DatabaseError, CaptureError, RawLogError) as exc:
+    except (DatabaseError, CaptureError, RawLogError, ClusterError) as exc:
         print(f"arbot: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:

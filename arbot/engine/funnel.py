@@ -50,6 +50,17 @@ class Funnel:
         for name, n in other.filtered.items():
             self.filtered[name] = self.filtered.get(name, 0) + n
 
+    def minus(self, earlier: Funnel) -> Funnel:
+        """The counts added since `earlier`, a copy of this funnel taken before."""
+        out = Funnel()
+        for name in COUNTS:
+            setattr(out, name, getattr(self, name) - getattr(earlier, name))
+        for name, n in self.filtered.items():
+            left = n - earlier.filtered.get(name, 0)
+            if left:
+                out.filtered[name] = left
+        return out
+
     def as_dict(self) -> dict[str, object]:
         return {"quotes": self.quotes, "not_live": self.not_live, "stale": self.stale,
                 "resyncing": self.resyncing, "crossed": self.crossed,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Final
 
 import fsspec
@@ -21,7 +22,14 @@ from arbot.backtest.history import Events, Pages
 from arbot.backtest.source import RecordedRun, Window, feed_status
 from arbot.domain import FeedStatus, Quote, Venue
 from arbot.parquet import layout
-from arbot.parquet.merge import VENUE_COLUMN, Part, TableRows, list_parts, row_group_span
+from arbot.parquet.merge import (
+    VENUE_COLUMN,
+    FileRows,
+    Part,
+    TableRows,
+    list_parts,
+    row_group_span,
+)
 from arbot.storage.db import DatabaseError
 from arbot.storage.transfercosts import COLUMNS, Stored, costs_from_rows
 
@@ -118,6 +126,22 @@ class ParquetHistory:
 
     def quote_pages(self, window: Window, page_rows: int) -> Pages:
         return QuotePages(self.fs, self.quote_parts, window, page_rows)
+
+    def symbol_counts(self, window: Window) -> dict[str, int]:
+        """One pass over the window's symbol and time columns, a batch at a time."""
+        counts: dict[str, int] = {}
+        lo = None if window.since_ns is None else layout.day_of(window.since_ns)
+        hi = None if window.until_ns is None else layout.day_of(window.until_ns - 1)
+        for part in self.quote_parts:
+            if (lo is not None and part.day < lo) or (hi is not None and part.day > hi):
+                continue
+            rows = FileRows(self.fs, replace(part, venue=None), layout.QUOTES,
+                            ("ts_recv_ns", "symbol"), window.since_ns, window.until_ns,
+                            window.symbols, 65_536)
+            while (t := rows.next()) is not None:
+                for item in t.column("symbol").value_counts().to_pylist():
+                    counts[item["values"]] = counts.get(item["values"], 0) + item["counts"]
+        return counts
 
     def feed_events(self, since_ns: int | None, until_ns: int | None) -> Events:
         events = [s for s in map(feed_status, self._all_events())

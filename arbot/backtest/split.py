@@ -1,0 +1,274 @@
+"""A backtest cut into partitions that run apart (on a Dask cluster, `cluster`) and a
+report merged from them that equals the single-process report for detection.
+
+The cut is by symbol and by time window:
+
+* **by symbol**: an opportunity involves one symbol, and with recorded venue states a
+  venue's liveness does not depend on other symbols, so each group of symbols replays
+  exactly as in the whole. Imported quotes carry no venue states and a venue is live
+  while any of its symbols quotes (`engine.freshness.QuoteActivity`): such histories are
+  cut by time only. Groups are balanced by quote count.
+* **by time window**: a partition owns [since, until). It replays from a warm-up
+  before `since` (longer than every window the filters and the freshness rules look back
+  over, see `warmup_ns`), so its engine holds the same state at `since` as the whole
+  replay's; it counts the funnel from `since` to `until` and keeps the episodes that
+  open, and trades that settle, in its window; past `until` it goes on only until its
+  own episodes have closed. The whole replay's first and last quote are handed to every
+  partition so sweeps keep one grid and the end of data comes at one time.
+
+The merge is deterministic: episodes and trades are put in one canonical order, counts
+are summed, and the report's distributions do not depend on the order values came in.
+
+Paper trading in a split run keeps one inventory (ledger) per partition, each starting
+from the configured balances; the report says so, since trades and PnL are then not
+those of one account.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from array import array
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from arbot.backtest.history import History
+from arbot.backtest.output import iso
+from arbot.backtest.report import Collector, TradeRow, summarize, trade_order
+from arbot.backtest.runner import Options, rules_kind, run_backtest, settings_note
+from arbot.backtest.segments import Segment, containing, plan
+from arbot.backtest.source import Window
+from arbot.config import ArbotSettings
+from arbot.engine.funnel import COUNTS, Funnel
+
+WARMUP_MARGIN_NS = 1_000_000_000
+NS_PER_MS = 1_000_000
+MIN_WINDOW_WARMUPS = 4  # a time window is at least this many warm-ups long (auto split)
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    index: int
+    symbols: tuple[str, ...] | None  # None: every symbol
+    own_since: int | None  # None: from the start of the backtest
+    own_until: int | None  # None: to its end
+
+
+@dataclass(frozen=True)
+class Plan:
+    parts: list[PartSpec]
+    groups: int  # symbol groups
+    windows: int  # time windows
+    warmup_ns: int
+    anchor_ns: int | None  # the whole backtest's first quote
+    last_ns: int | None  # and its last
+    segments: list[Segment]
+    span: tuple[int, int] | None
+
+
+@dataclass
+class PartResult:
+    """What one partition sends back: compact, picklable, independent of its order."""
+
+    index: int
+    episodes: list[tuple[int, int, float, float, int]]  # opened, lifetime, open, peak, passed
+    close_reasons: dict[str, int]
+    trades: list[TradeRow]
+    funnel: dict[str, object]
+    trader: dict[str, int]
+    quotes: int  # quotes in the partition's own window
+    replayed: int  # quotes replayed, warm-up and tail included
+    books: int | str
+    segments: list[dict[str, object]]
+
+
+def warmup_ns(settings: list[ArbotSettings]) -> int:
+    """Longer than anything the engine looks back over: the trend filter's window and
+    persistence, quote ages and skews, and a venue's silence before it is stale."""
+    longest = 0
+    for s in settings:
+        f = s.filters
+        longest = max(longest, f.trend.window_ms * NS_PER_MS, f.trend.min_persist_ms * NS_PER_MS,
+                      f.freshness.max_skew_ms * NS_PER_MS, s.strategy.max_quote_age_ms * NS_PER_MS,
+                      round(s.feeds.stale_after_s * 1e9))
+    return longest + WARMUP_MARGIN_NS
+
+
+def make_plan(history: History, settings: ArbotSettings, opts: Options, workers: int,
+              windows: int | None = None) -> Plan:
+    """Partitions for `workers` (about two each, so a slow one does not hold up the end);
+    `windows` forces the number of time windows."""
+    w = opts.window
+    segments = plan(history.runs(), settings, use_run_settings=opts.use_run_settings,
+                    has_events=history.has_feed_events)
+    first = containing(segments, w.since_ns)
+    span = history.time_span(w)
+    used = [s for s in segments[first:] if span is None or s.start_ns is None
+            or s.start_ns <= span[1]]
+    warmup = warmup_ns([settings, *(s.settings for s in used)])
+    anchor = last = None
+    if span is not None:
+        probe = history.quote_pages(w, 1).next_page()
+        anchor = probe[0].ts_recv_ns if probe else span[0]
+        last = span[1]
+    counts = (history.symbol_counts(w) if all(s.venue_states for s in _with_quotes(segments, span))
+              else {})
+    target = max(1, 2 * workers)
+    groups = _groups(counts, min(target, len(counts))) if len(counts) > 1 else [None]
+    if windows is None:
+        windows = max(1, math.ceil(target / len(groups)))
+        if span is not None:
+            windows = min(windows, max(1, (span[1] - span[0]) // (MIN_WINDOW_WARMUPS * warmup)))
+    bounds = _windows(span, windows)
+    parts = [PartSpec(len(groups) * i + j, g, a, b)
+             for i, (a, b) in enumerate(bounds) for j, g in enumerate(groups)]
+    return Plan(parts, len(groups), len(bounds), warmup, anchor, last, segments, span)
+
+
+def _with_quotes(segments: list[Segment], span: tuple[int, int] | None) -> list[Segment]:
+    """The segments whose time overlaps the span of the window's quotes."""
+    if span is None:
+        return []
+    out = []
+    for i, seg in enumerate(segments):
+        nxt = segments[i + 1].start_ns if i + 1 < len(segments) else None
+        if (seg.start_ns is None or seg.start_ns <= span[1]) and (nxt is None or nxt > span[0]):
+            out.append(seg)
+    return out
+
+
+def _groups(counts: dict[str, int], n: int) -> list[tuple[str, ...] | None]:
+    """Symbols in `n` groups of about equal quote counts (largest first, each to the
+    lightest group); each group sorted, the groups in order of their first symbol."""
+    loads = [0] * n
+    members: list[list[str]] = [[] for _ in range(n)]
+    for symbol, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        i = loads.index(min(loads))
+        loads[i] += count
+        members[i].append(symbol)
+    return [tuple(sorted(m)) for m in sorted(members, key=lambda m: min(m)) if m]
+
+
+def _windows(span: tuple[int, int] | None, n: int) -> list[tuple[int | None, int | None]]:
+    """`n` windows of equal length over the span; the first open at its start, the last at
+    its end, so nothing outside the span is lost."""
+    if span is None or n <= 1:
+        return [(None, None)]
+    lo, hi = span
+    cuts = [lo + (hi + 1 - lo) * k // n for k in range(1, n)]
+    edges: list[int | None] = [None, *cuts, None]
+    return [(edges[k], edges[k + 1]) for k in range(n)]
+
+
+def part_options(opts: Options, p: Plan, part: PartSpec, kind: str) -> Options:
+    """The backtest of one partition: its symbols, its window from a warm-up before it to
+    the end, with nothing written (the merged report is the output)."""
+    w = opts.window
+    since = w.since_ns
+    if part.own_since is not None:
+        start = part.own_since - p.warmup_ns
+        since = start if since is None else max(since, start)
+    symbols = part.symbols if part.symbols is not None else w.symbols
+    return replace(opts, window=Window(since, w.until_ns, symbols), out=None,
+                   rules=kind,  # type: ignore[arg-type]
+                   own_since=part.own_since, own_until=part.own_until,
+                   anchor_ns=p.anchor_ns, last_ns=p.last_ns)
+
+
+def run_part(settings: ArbotSettings, opts: Options, index: int) -> PartResult:
+    """One partition, start to end, on this process (a Dask task calls this)."""
+    result = asyncio.run(run_backtest(settings, opts))
+    c, s = result.collector, result.summary
+    rejections = s["rejections"]
+    assert isinstance(rejections, list)
+    funnel = s["funnel"]
+    assert isinstance(funnel, dict)
+    segments = s["segments"]
+    assert isinstance(segments, list)
+    quotes, books = s["quotes"], s["book_snapshots"]
+    assert isinstance(quotes, int) and isinstance(books, int | str)
+    return PartResult(
+        index, list(zip(c.opened_ns, c.lifetime_ns, c.net_bps_open, c.net_bps_peak,
+                        c.passed_flags, strict=True)),
+        dict(c.close_reasons), list(c.trades), funnel,
+        {r["step"]: r["count"] for r in rejections if r["stage"] == "trader"}, quotes,
+        result.replayed, books, segments)
+
+
+def merge(results: list[PartResult], p: Plan, opts: Options, settings: ArbotSettings,
+          kind: str, workers: str, replay_s: float) -> tuple[dict[str, object], Collector]:
+    """The report of the whole backtest from its partitions', in a canonical order."""
+    results = sorted(results, key=lambda r: r.index)
+    c = Collector(lambda: 0)
+    episodes = sorted(e for r in results for e in r.episodes)
+    c.opened_ns = array("q", (e[0] for e in episodes))
+    c.lifetime_ns = array("q", (e[1] for e in episodes))
+    c.net_bps_open = array("d", (e[2] for e in episodes))
+    c.net_bps_peak = array("d", (e[3] for e in episodes))
+    c.passed_flags = array("b", (e[4] for e in episodes))
+    c.close_reasons = Counter()
+    for r in results:
+        c.close_reasons.update(r.close_reasons)
+    c.trades = sorted((t for r in results for t in r.trades), key=trade_order)
+    funnel = Funnel()
+    trader: Counter[str] = Counter()
+    for r in results:
+        funnel.add(_funnel(r.funnel))
+        trader.update(r.trader)
+    seen: dict[tuple[object, object], dict[str, object]] = {}
+    for r in results:
+        for seg in r.segments:
+            seen.setdefault((seg["run_id"], seg["start_ns"]), seg)
+    used = sorted(seen.values(), key=lambda d: (d["start_ns"] is not None, d["start_ns"] or 0))
+    quotes = sum(r.quotes for r in results)
+    replayed = sum(r.replayed for r in results)
+    books = [r.books for r in results]
+    w = opts.window
+    span = p.span
+    trading = settings.trading.mode
+    meta: dict[str, object] = {
+        "source": opts.archive if opts.archive is not None else str(opts.db),
+        "from": iso(w.since_ns if w.since_ns is not None else (span[0] if span else None)),
+        "until": iso(w.until_ns if w.until_ns is not None else (span[1] if span else None)),
+        "symbols": list(w.symbols) if w.symbols is not None else "all",
+        "quotes": quotes,
+        "book_snapshots": (sum(b for b in books if isinstance(b, int))
+                           if any(isinstance(b, int) for b in books) else books[0]),
+        "replay_s": replay_s,
+        "quotes_per_s": quotes / replay_s if replay_s > 0 else 0.0,
+        "settings": settings_note({str(d["settings_from"]) for d in used},
+                                  opts.use_run_settings),
+        "rules": kind,
+        "trading": trading,
+        "segments": used,
+        "output_db": None,
+        "split": {
+            "workers": workers, "partitions": len(results), "symbol_groups": p.groups,
+            "time_windows": p.windows, "warmup_s": p.warmup_ns / 1e9,
+            "quotes_replayed": replayed,
+            "inventory": "one per partition: paper trades and PnL are those of separate "
+                         "accounts, each starting from the configured balances"
+                         if trading != "off" else "trading off",
+        },
+    }
+    return summarize(c, funnel.as_dict(), dict(sorted(trader.items())), meta), c
+
+
+def _funnel(d: dict[str, object]) -> Funnel:
+    f = Funnel()
+    for name in COUNTS:
+        value = d[name]
+        assert isinstance(value, int)
+        setattr(f, name, value)
+    filtered = d["filtered"]
+    assert isinstance(filtered, dict)
+    f.filtered = {str(k): int(v) for k, v in filtered.items()}
+    return f
+
+
+def plan_kind(p: Plan, opts: Options) -> str:
+    """The trading rules the whole backtest uses (each partition must use the same)."""
+    first = containing(p.segments, opts.window.since_ns)
+    used = [s for s in p.segments[first:] if p.span is None or s.start_ns is None
+            or s.start_ns <= p.span[1]]
+    return rules_kind(opts, [s.run.demo for s in used if s.run is not None])
