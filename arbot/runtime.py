@@ -160,6 +160,8 @@ class Runtime:
                 on_trade=FanOut(self._extra_sinks).on_trade, warnings=self.warnings,
                 depth=self.depth_board)
             episode_sinks.append(self.trader)
+            if self.alerts is not None:  # a drifted balance is told once, when found
+                self.trader.drift.sinks.append(self.alerts)
         self.engine = Engine(self.settings, FanOut([*episode_sinks, *self._extra_sinks]),
                              depth=self.depth_board)
         trader = self.trader

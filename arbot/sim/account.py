@@ -78,6 +78,8 @@ class VenueAccount:
         self._history_only: set[int] = set()
         self._caps: deque[Decimal] = deque()
         self.listeners: list[Callable[[SimOrder], None]] = []
+        self.balance_listeners: list[Callable[[str], None]] = []
+        """Told of a balance moved without an order (`set_free`), by asset."""
         """Told of every order placed or cancelled, after its balances moved (the
         private streams push from here)."""
 
@@ -103,6 +105,8 @@ class VenueAccount:
         """Behind the trader's back (a manual trade, a deposit, a withdrawal): the asset's
         free balance becomes `free`; what orders hold stays."""
         self._move(asset, free - self.balance(asset).free, ZERO)
+        for listener in self.balance_listeners:
+            listener(asset)
 
     # --- reading -------------------------------------------------------------------
 

@@ -3,8 +3,9 @@ faults a test or a rehearsal asks for.
 
 Each venue's account tells the hub of every order placed or cancelled (after its
 balances moved); the hub pushes the order's change and the two balances it touched to
-every logged-in connection of that venue, in the venue's words (`sim_stream`). Faults,
-per venue, switched at runtime:
+every logged-in connection of that venue, in the venue's words (`sim_stream`); a balance
+moved without an order (`set_balance`) is pushed alone. Faults, per venue, switched at
+runtime:
 
 * `refuse_logins(venue, failure)`: logins fail as the venue answers that failure (an
   unknown or revoked key, an expired timestamp, a wrong signature);
@@ -59,6 +60,7 @@ class StreamHub:
         self._mute: dict[Venue, int] = dict.fromkeys(Venue, 0)
         for venue, account in accounts.items():
             account.listeners.append(partial(self._changed, venue))
+            account.balance_listeners.append(partial(self._balance_moved, venue))
 
     # --- knobs -----------------------------------------------------------------------
 
@@ -121,6 +123,15 @@ class StreamHub:
         for venue in Venue:
             self.drop(venue)
         await asyncio.sleep(0)
+
+    def _balance_moved(self, venue: Venue, asset: str) -> None:
+        """A balance moved without an order (a deposit, a trade by hand): the venues push
+        the account's new balance of that asset."""
+        balances = {asset: self.accounts[venue].balance(asset)}
+        api = self.apis[venue]
+        for c in self._conns[venue]:
+            if c.conn.authed:
+                c.push(api.balance_frames(balances, c.conn), self._delay[venue])
 
     def _changed(self, venue: Venue, order: SimOrder) -> None:
         """An order was placed or cancelled on the venue's account."""

@@ -10,6 +10,7 @@ one place; the caller hands in the keys (the environment's, or the simulator's i
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -24,6 +25,7 @@ from arbot.domain import Venue
 from arbot.storage.journal import TradeJournal
 from arbot.tradekinds import TradingMode
 from arbot.trading.balancecheck import check_balances
+from arbot.trading.drift import BalanceSource
 from arbot.trading.driftlog import RESTART, JournalDrifts
 from arbot.trading.live import LiveExecutor
 from arbot.trading.preflight import Instruments
@@ -94,7 +96,8 @@ async def watch_drift(trader: Trader, journal: TradeJournal, stack: AsyncExitSta
     """Drifts recorded in the database from now on. What earlier runs left open is
     closed: this run's ledger starts from the balances the venues report now. In live
     mode, the orders earlier runs left open are already in those balances: settling them
-    must not book their fills again."""
+    must not book their fills again. The private streams' balance pushes are compared
+    as they come."""
     record = JournalDrifts(journal, run_id)
     trader.drift.record = record
     stack.push_async_callback(record.wait)
@@ -103,6 +106,8 @@ async def watch_drift(trader: Trader, journal: TradeJournal, stack: AsyncExitSta
         earlier = await journal.run(journal.unsettled)
         trader.executor.counted(o.request.client_id for o in earlier
                                 if o.mode == TradingMode.LIVE)
+        trader.executor.inbox.on_balances = functools.partial(
+            trader.drift.observe, source=BalanceSource.STREAM)
 
 
 def balance_checks(trader: Trader, settings: ArbotSettings

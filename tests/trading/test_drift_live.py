@@ -131,3 +131,22 @@ async def test_a_restart_does_not_count_an_earlier_runs_fills_twice(
                         float(sim.account(venue).balances[asset].free)), (venue, asset)
             await check_once(trader.drift, executor)
             assert trader.drift.open() == {}
+
+
+@pytest.mark.parametrize("venue", list(Venue))
+async def test_a_balance_pushed_on_the_private_stream_finds_the_drift(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, venue: Venue) -> None:
+    """No REST check runs (balance_check_s is an hour): the venue's own push of the moved
+    balance, in its documented framing, is what finds the drift."""
+    async with SimServer(QUIET) as sim:
+        demo_keys(sim, monkeypatch)
+        async with live_runtime(tmp_path, sim, armed=False, balance_check_s=3600) as rt:
+            trader, executor = live(rt.trader)
+            await until(lambda: executor.inbox.live_epoch(venue) is not None,
+                        "the private stream live")
+            usdt = sim.account(venue).balances["USDT"].free
+            sim.set_balance(venue, "USDT", usdt * 3)
+            await until(lambda: trader.drift.blocked(venue), "the drift found")
+            [drift] = trader.drift.open()[venue]
+            assert (drift.asset, drift.source, drift.actual) == (
+                "USDT", "stream", pytest.approx(float(usdt * 3)))
