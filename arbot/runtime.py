@@ -37,6 +37,7 @@ from arbot.exchanges.feed import Feed
 from arbot.exchanges.quotegate import GateBoard
 from arbot.feedbuild import build_feeds
 from arbot.inventory.startup import InventoryRun, start_inventory
+from arbot.looplag import LoopLag
 from arbot.storage.db import open_db
 from arbot.storage.rawlog import RawLog, RawLogConfig
 from arbot.storage.recorder import Recorder
@@ -100,6 +101,7 @@ class Runtime:
         self.instruments: dict[tuple[Venue, str], Instrument] = {}
         self._gate_board = GateBoard()  # every venue's last good prices, for the gates
         self.started_ns = time.time_ns()
+        self.loop_lag = LoopLag()
         self.beat_ns = 0  # monotonic time of the engine clock's latest turn (0: none yet)
         self._stack = AsyncExitStack()
         self._sim_urls: dict[Venue, tuple[str, str]] = {}
@@ -297,6 +299,7 @@ class Runtime:
         if self.trader is not None and isinstance(self.trader.executor, LiveExecutor):
             for feed in self.trader.executor.feeds:  # the private streams
                 tasks[f"private-{feed.stream.venue}"] = feed.run()
+        tasks["loop-lag"] = self.loop_lag.run()
         if self.inventory is not None:
             tasks.update(self.inventory.coroutines(self.settings.feeds.status_log_s))
         if self.reconciler is not None and self.reconciler.pending:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Coroutine, Mapping
 from typing import Any, Protocol
 
+from arbot.alerts.alert import AlertCounts
 from arbot.config import ArbotSettings
 from arbot.config.trading import TradingSettings
 from arbot.depth.board import DepthBoard
@@ -20,6 +21,7 @@ from arbot.engine.episodes import Episodes
 from arbot.engine.funnel import Funnel
 from arbot.engine.view import SymbolView
 from arbot.inventory.report import InventoryReport
+from arbot.looplag import LoopLag
 from arbot.storage.rawlog import RawLog
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
@@ -129,6 +131,10 @@ class InventoryView(Protocol):
     def refused(self) -> Mapping[Venue, list[str]]: ...
 
 
+class AlertsView(Protocol):
+    def counts(self) -> AlertCounts: ...
+
+
 class RuntimeView(Protocol):
     """The part of `arbot.runtime.Runtime` the front ends use."""
 
@@ -170,6 +176,14 @@ class RuntimeView(Protocol):
 
     @property
     def live_problem(self) -> str: ...
+
+    @property
+    def alerts(self) -> AlertsView | None:
+        """None when no alert destination is set (ARBOT_ALERT_URLS)."""
+        ...
+
+    @property
+    def loop_lag(self) -> LoopLag: ...
 
     @property
     def warnings(self) -> list[str]: ...

@@ -1,5 +1,6 @@
 """One alert: its kind (what the `[alerts]` table switches and the rate limit counts),
-its subject (what makes two alerts the same for deduplication) and its text."""
+its subject (what makes two alerts the same for deduplication) and its text; and the
+counts the metrics read (`AlertCounts`), which hold no URL."""
 
 from __future__ import annotations
 
@@ -30,3 +31,25 @@ class Alert(msgspec.Struct, frozen=True, kw_only=True):
     title: str
     body: str
     ts_ns: int  # wall clock when it happened (a late delivery still says when)
+
+
+class DestinationCounts(msgspec.Struct, frozen=True, kw_only=True):
+    """One destination's deliveries, named as in the log: its place in ARBOT_ALERT_URLS
+    and Apprise's service name."""
+
+    position: int
+    service: str
+    delivered: int
+    failed_attempts: int
+    dropped: int  # pushed out of its full queue while it failed
+    failing: bool
+
+
+class AlertCounts(msgspec.Struct, frozen=True, kw_only=True):
+    """Alerts by kind since the start: sent, and held back as duplicates or by the rate
+    limit; and each destination's deliveries."""
+
+    sent: dict[AlertKind, int]
+    duplicates: dict[AlertKind, int]
+    rate_limited: dict[AlertKind, int]
+    destinations: list[DestinationCounts]

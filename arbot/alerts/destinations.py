@@ -69,9 +69,12 @@ def unusable(index: int, url: str) -> str:
 class Destination:
     """One destination's queue and delivery thread (see the module docstring)."""
 
-    def __init__(self, label: str, send: Send, *, queue_size: int = QUEUE_SIZE,
-                 backoff_s: tuple[float, float] = BACKOFF_S) -> None:
-        self.label = label  # "alert destination 2 (JSON)": never the URL
+    def __init__(self, position: int, service: str, send: Send, *,
+                 queue_size: int = QUEUE_SIZE, backoff_s: tuple[float, float] = BACKOFF_S
+                 ) -> None:
+        self.position = position  # in ARBOT_ALERT_URLS, from 1
+        self.service = service  # Apprise's name for it: "JSON", "Telegram"
+        self.label = f"alert destination {position} ({service})"  # never the URL
         self.stats = DestinationStats()
         self._send = send
         self._backoff = backoff_s
@@ -80,7 +83,8 @@ class Destination:
         self._seq = 0
         self._cond = threading.Condition()
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name=f"arbot-{label}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"arbot-alerts-{position}",
+                                        daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -160,5 +164,5 @@ def build_destinations(urls: list[str], warnings: list[str]) -> list[Destination
             warnings.append(why)
             continue
         name, send = built
-        out.append(Destination(f"alert destination {index} ({name})", send))
+        out.append(Destination(index, name, send))
     return out

@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 
-from arbot.alerts.alert import Alert, AlertKind
+from arbot.alerts.alert import Alert, AlertCounts, AlertKind, DestinationCounts
 from arbot.alerts.destinations import Destination, alert_urls, build_destinations
 from arbot.alerts.gate import Gate
 from arbot.alerts.sink import AlertSink
@@ -46,9 +46,17 @@ class Alerts(AlertSink):
     def duplicates(self) -> Counter[AlertKind]:
         return self._gate.duplicates
 
-    @property
-    def rate_limited(self) -> Counter[AlertKind]:
-        return self._gate.rate_limited
+    def counts(self) -> AlertCounts:
+        """A copy taken under the lock: the watch thread may be adding to them."""
+        with self._lock:
+            sent, dup = dict(self.sent), dict(self._gate.duplicates)
+            limited = dict(self._gate.rate_limited)
+        return AlertCounts(sent=sent, duplicates=dup, rate_limited=limited, destinations=[
+            DestinationCounts(position=d.position, service=d.service,
+                              delivered=d.stats.delivered,
+                              failed_attempts=d.stats.failed_attempts,
+                              dropped=d.stats.dropped, failing=d.stats.failing)
+            for d in self.destinations])
 
     def apply(self, settings: AlertsSettings) -> None:
         """New events and thresholds, in place (the settings screen saved)."""

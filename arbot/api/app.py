@@ -18,6 +18,7 @@ from typing import TypeVar
 import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from prometheus_client.exposition import choose_encoder
 
 from arbot.api import params
 from arbot.api.convert import (
@@ -31,6 +32,7 @@ from arbot.api.convert import (
 )
 from arbot.api.hub import STATUS_S, EventHub
 from arbot.api.limits import read_body
+from arbot.api.metrics import is_loopback, registry
 from arbot.api.openapi import openapi
 from arbot.api.schemas import (
     BalanceOut,
@@ -84,6 +86,7 @@ class Api:
         self._token = token.encode()
         self.hub = hub
         self._mono = mono_ns
+        self._registry = registry(runtime, hub)
 
     # -- middlewares --------------------------------------------------------------------
 
@@ -114,7 +117,7 @@ class Api:
         """`Authorization: Bearer <token>` on everything but /api/health, compared in
         constant time; a token anywhere else (query, other header) does not count. Then
         the body, read and measured in full before the handler sees the request."""
-        if request.path != "/api/health":
+        if request.path != "/api/health" and not self._open_metrics(request):
             given = request.headers.get("Authorization", "")
             scheme, _, value = given.partition(" ")
             # aiohttp keeps bytes that are not UTF-8 as surrogates: back to those bytes
@@ -128,7 +131,23 @@ class Api:
             return response
         return await handler(request)
 
+    def _open_metrics(self, request: web.Request) -> bool:
+        """/metrics from this machine while `[api] metrics_open_on_loopback` is set: the
+        peer is the socket's own address (no header can claim it)."""
+        if request.path != "/metrics" or not self.rt.settings.api.metrics_open_on_loopback:
+            return False
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        return is_loopback(str(peer[0]) if peer else None)
+
     # -- read endpoints -----------------------------------------------------------------
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        """Prometheus' text format, or OpenMetrics when the scraper asks for it."""
+        params.check_known(request.query, frozenset())
+        encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+        response = web.Response(body=encode(self._registry))
+        response.headers["Content-Type"] = content_type
+        return response
 
     def health_now(self) -> Health:
         rt = self.rt
@@ -374,4 +393,5 @@ def build_app(api: Api, outer: tuple[Middleware, ...] = ()) -> web.Application:
     app.router.add_post("/api/trading/acknowledge-drift", api.acknowledge_drift)
     app.router.add_get("/api/stream", api.stream)
     app.router.add_get("/api/openapi.json", api.spec)
+    app.router.add_get("/metrics", api.metrics)
     return app

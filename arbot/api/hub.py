@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable
 
 import msgspec
@@ -17,7 +18,7 @@ from arbot.api.convert import episode_out, iso, trade_out
 from arbot.api.schemas import Event
 from arbot.domain import EpisodeEvent, FeedState, FeedStatus, Venue
 from arbot.events import Sink
-from arbot.tradekinds import TradingMode
+from arbot.tradekinds import LegOutcome, TradeStatus, TradingMode
 from arbot.trading.outcome import TradeOutcome
 from arbot.trading.risk import TradingState
 
@@ -47,6 +48,8 @@ class EventHub(Sink):
         self._venue_states: dict[tuple[Venue, int], FeedState] = {}
         self._wall = wall_ns
         self._trading_state: TradingState | None = None
+        # Settled trades by how they ended, since the start (the metrics count them).
+        self.trades: Counter[tuple[TradeStatus, LegOutcome]] = Counter()
 
     def subscribe(self) -> Subscriber:
         sub = Subscriber()
@@ -79,6 +82,7 @@ class EventHub(Sink):
         self.publish("episode", {"event": event.kind.value, **data})
 
     def on_trade(self, outcome: TradeOutcome) -> None:
+        self.trades[(outcome.status, outcome.leg_outcome)] += 1
         self.publish("trade", msgspec.to_builtins(trade_out(outcome, self.mode, self._wall())))
 
     def trading_state(self, state: TradingState, reason: str) -> None:

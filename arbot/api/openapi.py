@@ -121,6 +121,14 @@ def openapi() -> bytes:
                                             "content": {"text/event-stream": {
                                                 "schema": {"type": "string"}}}},
                                     **_errors()}}}
+    metrics = {"get": {
+        "summary": "Prometheus metrics (text format 0.0.4, or OpenMetrics when the Accept "
+                   "header asks for it); without the token from loopback clients when [api] "
+                   "metrics_open_on_loopback is set",
+        "parameters": [],
+        "responses": {"200": {"description": "every arbot_* series",
+                              "content": {"text/plain": {"schema": {"type": "string"}}}},
+                      **_errors()}}}
     spec = {
         "openapi": "3.1.0",
         "info": {"title": "ArBot API", "version": __version__,
@@ -153,6 +161,7 @@ def openapi() -> bytes:
             "/api/trading/acknowledge-drift": acknowledge,
             "/api/stream": stream,
             "/api/openapi.json": _get("This description", {"type": "object"}),
+            "/metrics": metrics,
         },
     }
     return msgspec.json.encode(spec)

@@ -280,6 +280,9 @@ class ApiSettings(BaseModel):
     timeout_s: float = Field(10.0, gt=0, le=300, description=(
         "Seconds a connection may take to send a request head, counted from connecting or "
         "from its last answer (so also the idle keep-alive time), and again for a body."))
+    metrics_open_on_loopback: bool = Field(False, description=(
+        "Serve GET /metrics without the bearer token to clients on this machine (127.0.0.1, "
+        "::1), so a local scraper needs no token that could also control trading."))
 
     @model_validator(mode="after")
     def _loopback_unless_allowed(self) -> ApiSettings:

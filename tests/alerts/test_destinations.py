@@ -56,7 +56,7 @@ def test_delivery_reaches_the_receiver_with_title_and_body() -> None:
     with receiver() as r:
         built = apprise_sender(r.url(f"hook/{SECRET}"))
         assert built is not None
-        destination = Destination("alert destination 1 (JSON)", built[1])
+        destination = Destination(1, "JSON", built[1])
         destination.start()
         destination.put("ArBot: okx quarantined", "okx failed to connect")
         destination.close(10)
@@ -73,7 +73,7 @@ def test_a_failing_destination_is_reported_once_retried_and_delivers_what_waited
         r.failing.set()
         built = apprise_sender(r.url(f"hook/{SECRET}"))
         assert built is not None
-        destination = Destination("alert destination 1 (JSON)", built[1],
+        destination = Destination(1, "JSON", built[1],
                                   backoff_s=(0.05, 0.2))
         destination.start()
         for n in range(3):
@@ -99,7 +99,7 @@ def test_a_full_queue_drops_its_oldest_and_counts_them() -> None:
         gate.wait(10)
         sent.append(title)
         return True
-    destination = Destination("alert destination 1 (test)", slow, queue_size=2)
+    destination = Destination(1, "test", slow, queue_size=2)
     for n in range(5):
         destination.put(f"alert {n}", "")
     destination.start()
@@ -116,7 +116,7 @@ def test_a_sender_that_raises_counts_as_a_failure_and_the_thread_lives_on() -> N
         if len(calls) == 1:
             raise RuntimeError("plugin bug")
         return True
-    destination = Destination("alert destination 1 (test)", broken, backoff_s=(0.01, 0.01))
+    destination = Destination(1, "test", broken, backoff_s=(0.01, 0.01))
     destination.start()
     destination.put("once", "")
     wait_until(lambda: destination.stats.delivered, "the retry")
