@@ -19,6 +19,7 @@ from typing import IO
 from arbot.domain import Quote
 from arbot.storage.models import EpisodeRecord, TradeRecord
 from arbot.timefmt import format_time_ns
+from arbot.verdicts import split_verdict
 
 QUOTE_HEADER = ("ts", "venue", "symbol", "bid", "bid_size", "ask", "ask_size")
 
@@ -48,7 +49,10 @@ EPISODE_HEADER = (
     "episode_id", "symbol", "buy_venue", "sell_venue", "opened", "closed", "duration_ms",
     "net_bps_open", "net_bps_peak", "size_peak", "profit_peak", "buy_ask", "sell_bid",
     "buy_ask_size", "sell_bid_size", "buy_fee_bps", "sell_fee_bps", "buy_quote_ts",
-    "sell_quote_ts", "verdict", "close_reason",
+    "sell_quote_ts",
+    # the verdict's step code (passed, filtered:<filter>) and its free text apart
+    # (arbot.verdicts), so a spreadsheet can group by the code
+    "verdict", "verdict_detail", "close_reason",
     # the walked figures at the peak (docs/depth.md); empty for episodes recorded before
     "walk_size_peak", "walk_profit_peak", "walk_net_bps_peak", "buy_vwap_peak",
     "sell_vwap_peak", "buy_worst_peak", "sell_worst_peak", "buy_levels_peak",
@@ -68,7 +72,7 @@ def episode_csv_row(e: EpisodeRecord) -> tuple[str, ...]:
             plain_number(e.profit_peak), plain_number(e.buy_ask), plain_number(e.sell_bid),
             _num(e.buy_ask_size), _num(e.sell_bid_size), _num(e.buy_fee_bps),
             _num(e.sell_fee_bps), _time(e.buy_quote_ns), _time(e.sell_quote_ns),
-            _text(e.verdict), _text(e.close_reason), _num(e.walk_size_peak),
+            *split_verdict(e.verdict), _text(e.close_reason), _num(e.walk_size_peak),
             _num(e.walk_profit_peak), _num(e.walk_net_bps_peak), _num(e.buy_vwap_peak),
             _num(e.sell_vwap_peak), _num(e.buy_worst_peak), _num(e.sell_worst_peak),
             _int(e.buy_levels_peak), _int(e.sell_levels_peak), _num(e.transfer_bps),

@@ -8,12 +8,14 @@ could not be read says so in the line instead of failing the exit.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 from arbot.logfields import fields
 from arbot.storage.db import DatabaseError, database_error, open_db
-from arbot.storage.profit import ProfitGroup, ProfitRow, read_profit
+from arbot.storage.profit import ProfitGroup, ProfitRow, profit_from, summarize
 
 
 @dataclass(frozen=True)
@@ -24,29 +26,24 @@ class RunSummary:
     trades: ProfitRow  # every trade of the run, its totals
 
 
-async def _episodes(path: str, run_id: int) -> tuple[int, int]:
-    try:
-        conn = await open_db(path, readonly=True)
-    except DatabaseError as exc:
-        if exc.kind == "missing":
-            return 0, 0
-        raise
+async def read_summary(path: str, run_id: int) -> RunSummary:
+    """The run's figures as recorded; raises `DatabaseError` when they cannot be read.
+
+    Opened read-write: this process has just written the file, and a read-only
+    connection that is the last to close would leave the -wal and -shm files behind."""
+    if not await asyncio.to_thread(Path(path).is_file):  # nothing recorded: create nothing
+        return RunSummary(run_id, 0, 0, summarize([], ProfitGroup.RUN).total)
+    conn = await open_db(path)
     try:
         rows = list(await conn.execute_fetchall(
             "SELECT count(*), coalesce(sum(verdict = 'passed'), 0) FROM opportunities"
             " WHERE run_id = ?", (run_id,)))
+        report = await profit_from(conn, ProfitGroup.RUN, run_id=run_id)
     except sqlite3.Error as exc:
         raise database_error(exc) from exc
     finally:
         await conn.close()
-    return int(rows[0][0]), int(rows[0][1])
-
-
-async def read_summary(path: str, run_id: int) -> RunSummary:
-    """The run's figures as recorded; raises `DatabaseError` when they cannot be read."""
-    episodes, passed = await _episodes(path, run_id)
-    report = await read_profit(path, ProfitGroup.RUN, run_id=run_id)
-    return RunSummary(run_id, episodes, passed, report.total)
+    return RunSummary(run_id, int(rows[0][0]), int(rows[0][1]), report.total)
 
 
 def summary_lines(s: RunSummary, currency: str) -> list[str]:

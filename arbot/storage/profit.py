@@ -180,7 +180,14 @@ async def read_profit(path: str, group: ProfitGroup, *, since_ns: int | None = N
             raise
         return summarize([], group)
     try:
-        trades = await _trades(conn, since_ns, until_ns, run_id, mode)
+        return await profit_from(conn, group, since_ns=since_ns, until_ns=until_ns,
+                                 run_id=run_id, mode=mode)
     finally:
         await conn.close()
-    return summarize(trades, group)
+
+
+async def profit_from(conn: aiosqlite.Connection, group: ProfitGroup, *,
+                      since_ns: int | None = None, until_ns: int | None = None,
+                      run_id: int | None = None, mode: str | None = None) -> ProfitReport:
+    """`read_profit` on a connection the caller holds."""
+    return summarize(await _trades(conn, since_ns, until_ns, run_id, mode), group)

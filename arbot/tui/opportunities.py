@@ -20,12 +20,12 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 
-from arbot.export import plain_number
 from arbot.tui.detail import describe_episode, episode_status, figures, notes
-from arbot.tui.fmt import qty
+from arbot.tui.fmt import decimals, qty
 from arbot.tui.ladder import render_ladder
 from arbot.tui.messages import LogLine
 from arbot.tui.state import NS_PER_MS, NS_PER_S, EpisodeRow, MarketState
+from arbot.tui.tradetext import clock
 from arbot.tui.widgets import ArbotScreen, theme_style
 from arbot.venues import VENUES
 
@@ -34,9 +34,12 @@ SHORT = {v.value: s.short for v, s in VENUES.items()}
 # Widths add up to 80 columns with the cell padding and a one-column scrollbar; "Net-T",
 # the net after fees and the amortized transfer cost ([strategy] rebalance_cost), follows
 # the net after fees and scrolls into view on a narrow terminal.
+# "Life" is how long the episode has been open (closed: how long it lasted); "Opened"
+# is its UTC opening time, beside Net-T.
 COLUMNS = (("Symbol", "symbol", 8), ("Buy", "buy", 12), ("Sell", "sell", 12),
            ("Net", "net", 5), ("Size", "size", 7), ("Profit", "profit", 6),
-           ("Age", "age", 5), ("Verdict", "verdict", 8), ("Net-T", "net_t", 5))
+           ("Life", "age", 5), ("Verdict", "verdict", 8), ("Net-T", "net_t", 5),
+           ("Opened", "opened", 8))
 FUNNEL_STEPS = (("quotes", "quotes"), ("not_live", "venue not live"),
                 ("stale", "vs stale quote"), ("crossed", "crossed"),
                 ("below_min", "below min after fees"), ("too_small", "too small"))
@@ -161,11 +164,12 @@ class OpportunitiesScreen(ArbotScreen):
         passed = row.verdict == "passed"
         verdict_style = theme_style(self, "success") if passed else "dim"
         net_style = theme_style(self, "success", bold=True) if passed else ""
+        places = self._places(row)
         return [
             Text(row.symbol),
-            Text(f"{SHORT.get(row.buy_venue, row.buy_venue)} {plain_number(row.buy_ask)}",
+            Text(f"{SHORT.get(row.buy_venue, row.buy_venue)} {row.buy_ask:.{places}f}",
                  justify="right"),
-            Text(f"{SHORT.get(row.sell_venue, row.sell_venue)} {plain_number(row.sell_bid)}",
+            Text(f"{SHORT.get(row.sell_venue, row.sell_venue)} {row.sell_bid:.{places}f}",
                  justify="right"),
             Text(f"{row.net_bps:+.1f}", net_style, justify="right"),
             Text(qty(row.size), justify="right"),
@@ -174,7 +178,15 @@ class OpportunitiesScreen(ArbotScreen):
             Text(row.verdict_short, verdict_style),
             Text("-" if row.transfer_bps is None else f"{row.net_bps - row.transfer_bps:+.1f}",
                  justify="right"),
+            Text(clock(row.opened_ns), "dim"),
         ]
+
+    def _places(self, row: EpisodeRow) -> int:
+        """The symbol's decimals as its venues quote it (the tick size the Prices screen
+        shows), so 0.6 stands as 0.6000 beside 0.5984."""
+        return decimals([row.buy_ask, row.sell_bid, *(
+            p for (symbol, _), q in self.state.quotes.items() if symbol == row.symbol
+            for p in (q.bid, q.ask))])
 
     def _age(self, row: EpisodeRow) -> Stamp:
         """Open: how long it has been open, live, in bold. Closed: its lifetime, dimmed."""

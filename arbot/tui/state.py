@@ -23,6 +23,7 @@ from arbot.tradekinds import TradingMode
 from arbot.tui.messages import EpisodeChanged, MarketTick
 from arbot.tui.tradedata import TradeRow, TradingStatus
 from arbot.venuefeeds import FeedBoard
+from arbot.verdicts import split_verdict
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
@@ -97,10 +98,9 @@ class EpisodeRow:
 
     @property
     def verdict_short(self) -> str:
-        """`passed`, or the name of the filter that rejected it."""
-        if self.verdict.startswith("filtered:"):
-            return self.verdict.split(":", 2)[1]
-        return self.verdict
+        """`passed`, or the name of the filter that rejected it (the step code without
+        its `filtered:` prefix, `arbot.verdicts`)."""
+        return split_verdict(self.verdict)[0].removeprefix("filtered:")
 
     @classmethod
     def from_episode(cls, e: Episode) -> EpisodeRow:
