@@ -166,6 +166,10 @@ def status_lines(runtime: RuntimeView) -> list[str]:
                      f"{trader.realized:+.4f}; refused: {refused}")
         lines += [f"UNSETTLED {symbol} not traded: {why}"
                   for symbol, why in trader.risk.unsettled.items()]
+        lines += [f"BALANCE DRIFT {venue} not traded until acknowledged: " + "; ".join(
+                      f"{d.asset} {d.actual:.8g} where the ledger expects {d.expected:.8g}"
+                      for d in drifts)
+                  for venue, drifts in trader.drift.open().items()]
         if isinstance(trader, Trader) and isinstance(trader.executor, LiveExecutor):
             lines.append(trader.executor.inbox.status_line())  # the private streams
     inventory = runtime.inventory

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from arbot.domain import Venue
+from arbot.headless import status_lines
 from arbot.sim import SimServer
 from arbot.trading.balancecheck import check_once
 from arbot.trading.live import LiveExecutor
@@ -60,6 +61,8 @@ async def test_a_moved_balance_stops_the_venue_until_acknowledged(
             assert line.startswith("balance drift on okx: USDT is") and "-50.00%" in line
             assert "okx (USDT)" in trader.drift.blocked(OKX)
             assert trader.drift.blocked(Venue.BINANCE) == ""
+            assert any(line.startswith("BALANCE DRIFT okx not traded until acknowledged: USDT")
+                       for line in status_lines(rt))
             requests = {v: sim.stats[v].rest_requests for v in (OKX, Venue.BINANCE)}
             trader.on_episode(crossing_episode(rt, "ep-drift"))
             await trader.wait_idle()
