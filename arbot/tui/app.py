@@ -36,10 +36,11 @@ from textual.worker import Worker, WorkerState
 from arbot.config import DEFAULT_CONFIG_PATH, ArbotSettings
 from arbot.config.run import needs_restart
 from arbot.demo import SimConfig
+from arbot.domain import Venue
 from arbot.runsummary import run_summary_lines
 from arbot.tui.backend import RuntimeFactory, runtime_factory
 from arbot.tui.commands import binding_commands
-from arbot.tui.control import TradingControl
+from arbot.tui.control import TradingControl, key_for
 from arbot.tui.export import ExportDialog
 from arbot.tui.heap import HeapTuning, freeze_heap
 from arbot.tui.history import read_history
@@ -60,6 +61,7 @@ from arbot.tui.prices import PricesScreen
 from arbot.tui.refresh import RefreshTimer
 from arbot.tui.runner import RUNTIME, TASKS, RuntimeRunner
 from arbot.tui.settings import SettingsScreen
+from arbot.tui.startup import summary, venue_notes
 from arbot.tui.state import NS_PER_S, Clocks, MarketState, RunPhase
 from arbot.tui.terminal import TerminalDriver, TerminalLost
 from arbot.tui.tradedata import TradeRow
@@ -190,8 +192,14 @@ class ArbotApp(App[int]):
         storage = self.settings.storage
         log.info("recording to %s (record_quotes = %s)%s", storage.path, storage.record_quotes,
                  "; DEMO: simulated venues, prices are not real" if self.demo else "")
-        for warning in message.warnings:
-            self.notify(warning, severity="warning", timeout=10, markup=False)
+        self.state.startup_notes = venue_notes(message.warnings, Venue)
+        logged = [line.text for line in self.log_backlog]
+        for warning in message.warnings:  # most were logged where they arose
+            if not any(warning in text for text in logged):
+                log.warning("%s", warning)
+        text = summary(message.warnings, key_for(self, "log", "l"))
+        if text is not None:
+            self.notify(text, severity="warning", timeout=10, markup=False)
         self.run_worker(self._load_history(), name="history", group="history",
                         exit_on_error=False)
 

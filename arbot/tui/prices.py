@@ -173,8 +173,9 @@ class PricesScreen(ArbotScreen):
             statuses = state.venue_statuses(venue)
             row = venue.value
             venue_state = state.venue_state(venue)
+            startup = state.startup_notes.get(venue)
             if venue_state is None:
-                cells = {"state": Text("waiting", "dim")}
+                cells = {"state": Text("waiting", "dim"), "note": Text(startup or "")}
             else:
                 # As reported (each connection reports at least once a second); the
                 # slowest connection speaks for the venue, like its worst state does.
@@ -182,6 +183,7 @@ class PricesScreen(ArbotScreen):
                 notes = [note for s in statuses if (note := _note(s))]
                 inventory = state.inventory
                 notes += inventory.refused.get(venue, []) if inventory is not None else []
+                notes += [startup] if startup else []
                 live = venue_state in (FeedState.LIVE, FeedState.STALE)
                 style = _STATE_STYLE.get(venue_state, "warning")
                 cells = {

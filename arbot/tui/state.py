@@ -141,6 +141,8 @@ class MarketState:
     demo: bool
     clocks: Clocks = field(default_factory=Clocks)
     quotes: dict[tuple[str, Venue], Quote] = field(default_factory=dict)
+    # a start-up warning naming the venue (arbot.tui.startup), shown as its note
+    startup_notes: dict[Venue, str] = field(default_factory=dict)
     feeds: FeedBoard = field(default_factory=FeedBoard)
     funnel: Mapping[str, object] = field(default_factory=dict)
     market: Mapping[str, SymbolView] = field(default_factory=dict)  # the engine's judgement
