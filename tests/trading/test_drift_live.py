@@ -6,6 +6,7 @@ count an earlier run's fills twice."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -119,10 +120,15 @@ async def test_a_restart_does_not_count_an_earlier_runs_fills_twice(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Both legs filled on the venues, then ArBot died before recording it. The restart
     reads the balances (which hold those fills) and settles the orders from the venues:
-    the ledger must not move by them again, so no drift is found."""
+    the ledger must not move by them again, so no drift is found. The drift the first run
+    left open is closed: the restart reads every balance afresh."""
     async with SimServer(QUIET) as sim:
         demo_keys(sim, monkeypatch)
         async with live_runtime(tmp_path, sim, armed=False) as rt:
+            first, first_executor = live(rt.trader)
+            sim.set_balance(Venue.BYBIT, "USDT", "1")
+            await check_once(first.drift, first_executor)
+            assert Venue.BYBIT in first.drift.open()
             plan = plan_now(rt, OKX, Venue.BINANCE, trade_id="abdrift")
             await crash_with(rt, plan, send=(plan.buy, plan.sell))
         async with live_runtime(tmp_path, sim, armed=False) as rt2:
@@ -134,6 +140,9 @@ async def test_a_restart_does_not_count_an_earlier_runs_fills_twice(
                         float(sim.account(venue).balances[asset].free)), (venue, asset)
             await check_once(trader.drift, executor)
             assert trader.drift.open() == {}
+        with sqlite3.connect(tmp_path / "arbot.db") as db:
+            rows = db.execute("SELECT venue, asset, cleared_by FROM balance_drift").fetchall()
+        assert rows == [("bybit", "USDT", "restart")]
 
 
 @pytest.mark.parametrize("venue", list(Venue))
