@@ -67,13 +67,13 @@ def add_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
                         "no minimums; the default otherwise)")
     p.add_argument("--page-rows", type=_page_rows, default=PAGE_ROWS, metavar="N",
                    help=f"quotes read per page (default {PAGE_ROWS:,})")
-    p.add_argument("--workers", type=_count, metavar="N",
+    p.add_argument("--workers", type=count, metavar="N",
                    help="split the backtest by symbol and time window over a local Dask "
                         "cluster of N processes (needs pip install 'arbot[research]')")
     p.add_argument("--cluster", metavar="URL",
                    help="split it over an existing Dask cluster (tcp://HOST:8786), whose "
                         "workers see the same --db path or --input URL")
-    p.add_argument("--windows", type=_count, metavar="N",
+    p.add_argument("--windows", type=count, metavar="N",
                    help="with --workers/--cluster: cut time into N windows (default: "
                         "chosen from the workers and the history's length)")
     p.add_argument("--no-progress", action="store_true",
@@ -81,7 +81,7 @@ def add_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
     return p
 
 
-def _count(text: str) -> int:
+def count(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from arbot.backtest import cluster
-from arbot.backtest.history import open_history
+from arbot.backtest.opening import open_history
 from arbot.backtest.report import Collector
 from arbot.backtest.runner import Options
 from arbot.backtest.split import PartResult, make_plan, merge, part_options, plan_kind, run_part

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from arbot.backtest import cli as backtest_cli
+from arbot.backtest import sweep_cli
 from arbot.cli import archive as archive_cli
 from arbot.cli import report
 from arbot.cli.sim import run_sim
@@ -174,4 +175,5 @@ COMMANDS: dict[str, Command] = {
     "backtest": functools.partial(backtest_cli.run, demo_rules=demo_instrument),
     "report": report.run,
     "archive": archive_cli.run,
+    "sweep": functools.partial(sweep_cli.run, demo_rules=demo_instrument),
 }

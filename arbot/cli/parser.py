@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from arbot import __version__
 from arbot.backtest import cli as backtest_cli
+from arbot.backtest import sweep_cli
 from arbot.cli import archive as archive_cli
 from arbot.cli import report
 from arbot.cli.argtypes import positive
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     backtest_cli.add_parser(commands, common)
     report.add_parser(commands, common)
     archive_cli.add_parser(commands, common)
+    sweep_cli.add_parser(commands, common)
 
     export = commands.add_parser("export", help="write recorded data as CSV")
     export_kinds = export.add_subparsers(dest="export_kind", metavar="WHAT", required=True)

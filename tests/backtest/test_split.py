@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from arbot.backtest.history import open_history
+from arbot.backtest.opening import open_history
 from arbot.backtest.runner import Options, run_backtest
 from arbot.backtest.split import make_plan, merge, part_options, plan_kind, run_part
 from arbot.backtest.spread import run_split
