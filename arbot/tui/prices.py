@@ -13,6 +13,7 @@ repainted (`LiveTable`); rows scrolled into view are filled as they arrive.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -35,9 +36,32 @@ _STATE_STYLE = {FeedState.LIVE: "success", FeedState.QUARANTINED: "error",
                 FeedState.DISABLED: "", FeedState.STALE: "error"}
 
 
-def _price(value: float, size: float, places: int, sizes: bool) -> str:
+PRICE_W, SIDE_W = 10, 18  # a venue's column: the price alone, or the price and its size
+# Beside a price a size needs SIDE_W columns per venue; below it, the price's width is
+# enough, so a narrow terminal (80 columns) stacks each size under its price (a row of
+# four lines) instead of pushing the last venue and the spreads off screen.
+FIXED_W = 2 + 8 + 2 + 7 + 2 + 7 + 2 + 1  # symbol padding, Gross, Net, Net-T, scrollbar
+
+
+class Layout(enum.Enum):
+    PRICES = "prices"  # bid over ask
+    BESIDE = "beside"  # bid size over ask size, each size beside its price
+    STACKED = "stacked"  # bid, its size, ask, its size
+
+
+def layout(sizes: bool, width: int, symbol_w: int) -> Layout:
+    """How the price cells show: sizes beside prices when the screen is wide enough for
+    every venue and the spreads, stacked under them when not."""
+    if not sizes:
+        return Layout.PRICES
+    wide = symbol_w + FIXED_W + len(VENUES) * (SIDE_W + 2)
+    return Layout.BESIDE if width >= wide else Layout.STACKED
+
+
+def _price(value: float, size: float, places: int, shown: Layout) -> str:
+    """The price, and its size when beside it (stacked sizes are their own line)."""
     text = f"{value:.{places}f}"
-    return f"{text} {qty(size)}" if sizes else text
+    return f"{text} {qty(size)}" if shown is Layout.BESIDE else text
 
 
 class PricesScreen(ArbotScreen):
@@ -50,6 +74,7 @@ class PricesScreen(ArbotScreen):
     def __init__(self, state: MarketState, log_backlog: Iterable[LogLine]) -> None:
         super().__init__(state, log_backlog)
         self.show_sizes = state.settings.ui.show_sizes
+        self.price_layout = Layout.PRICES
 
     def compose_body(self) -> ComposeResult:
         yield LiveTable(id="prices", cursor_type="row", zebra_stripes=True, header_height=2)
@@ -72,8 +97,10 @@ class PricesScreen(ArbotScreen):
         table = self.query_one("#prices", LiveTable)
         table.clear(columns=True)
         symbols = self.state.settings.market.symbols
-        table.add_column("Symbol", key="symbol", width=max(len(s) for s in symbols))
-        width = 18 if self.show_sizes else 10
+        symbol_w = max(len(s) for s in symbols)
+        self.price_layout = layout(self.show_sizes, self.size.width, symbol_w)
+        table.add_column("Symbol", key="symbol", width=symbol_w)
+        width = SIDE_W if self.price_layout is Layout.BESIDE else PRICE_W
         for venue in VENUES:
             table.add_column(Text(venue.value, justify="right"), key=venue.value, width=width)
         table.add_column(Text("Gross bp", justify="right"), key="gross", width=8)
@@ -82,7 +109,16 @@ class PricesScreen(ArbotScreen):
         # [strategy] rebalance_cost: the best net pair after fees and its transfer cost.
         table.add_column(Text("Net bp\n-transf", justify="right"), key="net_t", width=7)
         for symbol in symbols:
-            table.add_row(symbol, *[""] * (len(VENUES) + 3), key=symbol, height=2)
+            table.add_row(symbol, *[""] * (len(VENUES) + 3), key=symbol,
+                          height=4 if self.price_layout is Layout.STACKED else 2)
+
+    def on_resize(self) -> None:
+        """A terminal made wider or narrower may move the sizes beside or under prices."""
+        symbols = self.state.settings.market.symbols
+        if self.ready and layout(self.show_sizes, self.size.width,
+                                 max(len(s) for s in symbols)) is not self.price_layout:
+            self._build_prices()
+            self.refresh_market()
 
     def settings_changed(self, old: ArbotSettings) -> None:
         """New symbols mean new rows; everything else shows at the next refresh."""
@@ -141,11 +177,16 @@ class PricesScreen(ArbotScreen):
                     cell.append("-" if venue in enabled else "off", dim)
                 else:
                     stale = venue not in fresh_venues
-                    cell.append(_price(q.bid, q.bid_size, places, self.show_sizes),
+                    shown = self.price_layout
+                    cell.append(_price(q.bid, q.bid_size, places, shown),
                                 dim if stale else bid_style if q.bid == best_bid else "")
+                    if shown is Layout.STACKED:  # its size below it, dimmed
+                        cell.append(f"\n{qty(q.bid_size)}", dim)
                     cell.append("\n")
-                    cell.append(_price(q.ask, q.ask_size, places, self.show_sizes),
+                    cell.append(_price(q.ask, q.ask_size, places, shown),
                                 dim if stale else ask_style if q.ask == best_ask else "")
+                    if shown is Layout.STACKED:
+                        cell.append(f"\n{qty(q.ask_size)}", dim)
                 self._put(table, symbol, venue.value, cell)
             gross, net = (view.gross_bps, view.net_bps) if view is not None else (None, None)
             self._put(table, symbol, "gross", _bps(gross, ""))
