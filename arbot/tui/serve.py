@@ -77,7 +77,8 @@ class ArbotServer(Server):
                             datefmt="%H:%M:%S", stream=sys.stderr)
 
     async def on_startup(self, app: web.Application) -> None:
-        log.info("ArBot UI on %s (each browser tab runs its own ArBot; Ctrl+C stops)",
+        log.info("ArBot UI starting on %s (each browser tab runs its own ArBot; Ctrl+C "
+                 "stops)",
                  self.public_url)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:

@@ -221,14 +221,18 @@ def descendants(pid: int) -> set[int]:
 async def arbot_serve(cwd: Path, *args: str) -> AsyncIterator[str]:
     """`arbot serve --demo` on a free port until the block ends; yields its URL. After
     the stop, every process it started (the shell and ArBot per page) must be gone."""
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "arbot", "serve", "--demo", "--port", str(port), *args, cwd=cwd,
-        stderr=asyncio.subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    for _ in range(3):  # the free port can be taken by another process before serve binds
+        port = free_port()
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "arbot", "serve", "--demo", "--port", str(port), *args,
+            cwd=cwd, stderr=asyncio.subprocess.PIPE)
+        url = f"http://127.0.0.1:{port}"
+        if await _answers(url, proc):
+            break
+    else:
+        raise AssertionError("arbot serve found no free port three times")
     started: set[int] = set()
     try:
-        await _answers(url, proc)
         yield url
         started = await asyncio.to_thread(descendants, proc.pid)
     finally:
@@ -258,7 +262,8 @@ def _gone(pid: int) -> bool:
     return True
 
 
-async def _answers(url: str, proc: asyncio.subprocess.Process) -> None:
+async def _answers(url: str, proc: asyncio.subprocess.Process) -> bool:
+    """True once `url` answers; False if serve stopped because its port was taken."""
     loop = asyncio.get_running_loop()
     end = loop.time() + WAIT_S
     async with aiohttp.ClientSession() as session:
@@ -266,7 +271,12 @@ async def _answers(url: str, proc: asyncio.subprocess.Process) -> None:
             with contextlib.suppress(aiohttp.ClientError):
                 async with session.get(url) as reply:
                     if reply.status == 200:
-                        return
-            if proc.returncode is not None or loop.time() > end:
+                        return True
+            if proc.returncode is not None:
+                err = (await proc.stderr.read()).decode() if proc.stderr else ""
+                if "cannot listen" in err:
+                    return False
+                raise AssertionError(f"arbot serve exited with {proc.returncode}: {err}")
+            if loop.time() > end:
                 raise AssertionError(f"arbot serve did not answer at {url}")
             await asyncio.sleep(0.2)
