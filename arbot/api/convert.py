@@ -42,7 +42,8 @@ def episode_out(e: Episode) -> EpisodeOut:
                       e.first.net_bps, p.net_bps, p.size, p.profit,
                       e.first.buy.ask, e.first.sell.bid, verdict, e.close_reason,
                       p.walk_size, p.walk_profit, p.walk_net_bps, p.buy_vwap, p.sell_vwap,
-                      p.buy_worst, p.sell_worst, p.buy_levels, p.sell_levels)
+                      p.buy_worst, p.sell_worst, p.buy_levels, p.sell_levels,
+                      p.transfer_bps, p.net_after_transfer_bps)
 
 
 def episode_row_out(r: EpisodeRecord) -> EpisodeOut:
@@ -58,7 +59,8 @@ def episode_row_out(r: EpisodeRecord) -> EpisodeOut:
                       walk_net_bps_peak=r.walk_net_bps_peak, buy_vwap_peak=r.buy_vwap_peak,
                       sell_vwap_peak=r.sell_vwap_peak, buy_worst_peak=r.buy_worst_peak,
                       sell_worst_peak=r.sell_worst_peak, buy_levels_peak=r.buy_levels_peak,
-                      sell_levels_peak=r.sell_levels_peak)
+                      sell_levels_peak=r.sell_levels_peak, transfer_bps=r.transfer_bps,
+                      net_bps_after_transfers=r.net_bps_after_transfers)
 
 
 def trade_out(o: TradeOutcome, mode: TradingMode, closed_ns: int) -> TradeOut:

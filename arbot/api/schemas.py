@@ -136,6 +136,10 @@ class EpisodeOut(msgspec.Struct, frozen=True):
     sell_worst_peak: float | None  # the last bid walked: the sell leg's limit
     buy_levels_peak: int | None  # ask levels walked (1: the top only)
     sell_levels_peak: int | None  # bid levels walked
+    # [strategy] rebalance_cost (docs/inventory.md): the amortized transfer cost in bps and
+    # the peak net after fees and it; null for episodes recorded before either existed
+    transfer_bps: float | None = None
+    net_bps_after_transfers: float | None = None
 
 
 class TradeOut(msgspec.Struct, frozen=True):

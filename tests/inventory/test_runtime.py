@@ -35,6 +35,12 @@ async def test_inventory_from_fills_matches_the_ledger_and_is_served(
                 "rebalance_cost", "notes"} <= set(body)
         assert {h["asset"] for h in body["holdings"]} == {"BTC", "ETH", "USDT"}
         assert body["lost_to_inventory"] == rt.trader.rejections["balance"]
+        # the simulator's coin information costs every pair: the net after transfers is
+        # served beside the net after fees
+        _, episodes = await api.get("/api/opportunities")
+        assert episodes and all(e["transfer_bps"] > 0 for e in episodes)
+        assert all(e["net_bps_after_transfers"] == pytest.approx(
+            e["net_bps_peak"] - e["transfer_bps"]) for e in episodes if not e["open"])
 
 
 async def test_a_skewed_inventory_gets_a_plan_served_and_logged(
