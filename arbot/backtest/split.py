@@ -96,8 +96,7 @@ def warmup_ns(settings: list[ArbotSettings]) -> int:
 
 def make_plan(history: History, settings: ArbotSettings, opts: Options, workers: int,
               windows: int | None = None) -> Plan:
-    """Partitions for `workers` (about two each, so a slow one does not hold up the end);
-    `windows` forces the number of time windows."""
+    """Partitions for `workers`; `windows` forces the number of time windows."""
     w = opts.window
     segments = plan(history.runs(), settings, use_run_settings=opts.use_run_settings,
                     has_events=history.has_feed_events)
@@ -113,10 +112,12 @@ def make_plan(history: History, settings: ArbotSettings, opts: Options, workers:
         last = span[1]
     counts = (history.symbol_counts(w) if all(s.venue_states for s in _with_quotes(segments, span))
               else {})
-    target = max(1, 2 * workers)
-    groups = _groups(counts, min(target, len(counts))) if len(counts) > 1 else [None]
+    # Symbol groups cost nothing extra: about two per worker, so a slow one does not hold
+    # up the end. A time window replays a warm-up more: one per worker left without a group.
+    groups = (_groups(counts, min(2 * workers, len(counts))) if len(counts) > 1
+              else [None])
     if windows is None:
-        windows = max(1, math.ceil(target / len(groups)))
+        windows = max(1, math.ceil(workers / len(groups)))
         if span is not None:
             windows = min(windows, max(1, (span[1] - span[0]) // (MIN_WINDOW_WARMUPS * warmup)))
     bounds = _windows(span, windows)
