@@ -260,6 +260,16 @@ def test_override_errors_name_the_command_line() -> None:
     assert message.startswith("command line: storage.flush_ms = 1: ")
 
 
+def test_a_table_switched_on_by_a_flag_blames_the_variable_that_set_the_rest() -> None:
+    """`--api` only sets api.enabled; the host that makes the [api] table invalid came
+    from the environment, and the message names that variable."""
+    message = config_error(environ={"ARBOT_API__HOST": "0.0.0.0"},
+                           overrides={"api": {"enabled": True}})
+    assert message.startswith("environment variable ARBOT_API__HOST: [api]")
+    message = config_error(overrides={"api": {"enabled": True, "host": "0.0.0.0"}})
+    assert message.startswith("command line: [api]")
+
+
 def test_file_error_is_blamed_on_the_file_even_if_env_sets_the_key(tmp_path: Path) -> None:
     path = write(tmp_path, "[strategy]\nmax_quote_age_ms = 0\n")
     message = config_error(path, environ={"ARBOT_STRATEGY__MAX_QUOTE_AGE_MS": "10"})

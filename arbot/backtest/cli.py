@@ -27,7 +27,7 @@ from arbot.backtest.rules import InstrumentSource
 from arbot.backtest.runner import Options, Progress, Result, run_backtest
 from arbot.backtest.source import PAGE_ROWS, Window
 from arbot.config import ArbotSettings
-from arbot.exchanges.symbols import parse_canonical
+from arbot.exchanges.symbols import canonical_symbol
 from arbot.research import require
 from arbot.timefmt import parse_time_ns
 
@@ -98,8 +98,8 @@ def _page_rows(text: str) -> int:
 def options(args: argparse.Namespace, settings: ArbotSettings,
             demo_rules: InstrumentSource | None = None) -> Options:
     """The backtest's options from parsed arguments; ValueError for bad input."""
-    for symbol in args.symbols or ():
-        parse_canonical(symbol)
+    if args.symbols:  # any case, or a venue's spelling (BTCUSDT)
+        args.symbols = [canonical_symbol(s) for s in args.symbols]
     since = parse_time_ns(args.since) if args.since else None
     until = parse_time_ns(args.until) if args.until else None
     if since is not None and until is not None and until <= since:

@@ -23,7 +23,7 @@ from arbot.cli.sim import run_sim
 from arbot.config import ArbotSettings, load_credentials, render_toml, settings_source_path
 from arbot.demo import demo_instrument
 from arbot.events import Sink
-from arbot.exchanges.symbols import parse_canonical
+from arbot.exchanges.symbols import canonical_symbol
 from arbot.export import (
     EPISODE_HEADER,
     QUOTE_HEADER,
@@ -104,8 +104,8 @@ def _db(args: argparse.Namespace, settings: ArbotSettings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: ArbotSettings) -> int:
-    if args.symbol is not None:
-        parse_canonical(args.symbol)
+    if args.symbol is not None:  # any case, or a venue's spelling (BTCUSDT)
+        args.symbol = canonical_symbol(args.symbol)
     since = parse_time_ns(args.since) if args.since else None
     until = parse_time_ns(args.until) if args.until else None
 

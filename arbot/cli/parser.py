@@ -120,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         what = export_kinds.add_parser(kind, parents=[common], help=text)
         what.add_argument("--db", type=Path, metavar="PATH",
                           help="database (default [storage] path)")
-        what.add_argument("--symbol", metavar="BASE-QUOTE")
+        what.add_argument("--symbol", metavar="BASE-QUOTE",
+                          help="BTC-USDT, in any case, or a venue's spelling (BTCUSDT)")
         if kind == "quotes":
             what.add_argument("--venue", choices=[v.value for v in Venue])
         what.add_argument("--since", metavar="TIME", help="inclusive, ISO-8601 UTC or epoch s")

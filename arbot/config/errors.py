@@ -44,9 +44,12 @@ class Blame:
 
     def origin(self, loc: Loc) -> str:
         keys = _str_prefix(loc)
-        if keys and _has_path(self.overrides, keys):
-            return "command line"
         var = self.env_var(keys)
+        # A whole table the command line only switched on (`--api` sets api.enabled) is
+        # blamed on the variable that set the rest of it, if one did.
+        if keys and _has_path(self.overrides, keys) and (
+                var is None or not isinstance(_at(self.overrides, keys), Mapping)):
+            return "command line"
         if var is not None:
             return f"environment variable {var}"
         return str(self.file) if self.file is not None else "settings"
@@ -178,6 +181,13 @@ def _str_prefix(loc: Loc) -> tuple[str, ...]:
             break
         out.append(part)
     return tuple(out)
+
+
+def _at(data: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    node: Any = data
+    for key in keys:
+        node = node[key]
+    return node
 
 
 def _has_path(data: Mapping[str, Any], keys: tuple[str, ...]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from arbot.domain import Instrument, Venue
@@ -21,6 +22,21 @@ COMMON_QUOTES = tuple(
         reverse=True,
     )
 )
+
+
+def canonical_symbol(text: str) -> str:
+    """A symbol as a person types it, canonical: any case, `BTC-USDT`, `BTC/USDT`,
+    `BTC_USDT`, or a venue's own spelling such as `BTCUSDT` split by its quote asset
+    (COMMON_QUOTES). For the command line; the API takes the canonical form only."""
+    text = re.sub(r"[/_]", "-", text.strip().upper())
+    if "-" in text:
+        parse_canonical(text)
+        return text
+    found = _guess_split(text)
+    if found is None:
+        raise ValueError(f"cannot tell the base and quote assets of {text!r}; "
+                         "give the symbol as BASE-QUOTE, e.g. BTC-USDT")
+    return found
 
 
 def parse_canonical(symbol: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from typing import Any, Final
 from arbot.config import ArbotSettings
 from arbot.domain import Instrument, Venue
 from arbot.exchanges import adapter_for
-from arbot.exchanges.symbols import SymbolMap, parse_canonical
+from arbot.exchanges.symbols import SymbolMap, canonical_symbol
 from arbot.imports.base import ImportFormat
 from arbot.imports.csvquotes import BinanceBookTicker, TardisQuotes
 from arbot.imports.files import CaptureError
@@ -112,19 +112,6 @@ def _format(args: argparse.Namespace, settings: ArbotSettings) -> ImportFormat:
     return RawFrames(adapter_for(venue), symbols, parse_time_ns(args.start),
                      None if listed is None else {i.symbol: i for i in listed},
                      books_ms=storage.record_books_ms, books_levels=storage.record_books_levels)
-
-
-def canonical_symbol(text: str) -> str:
-    """`BTC-USDT` as given, or a venue spelling such as `BTCUSDT` split by its quote asset."""
-    text = text.strip().upper()
-    if "-" in text:
-        parse_canonical(text)
-        return text
-    found = SymbolMap(Venue.BINANCE, (), guess=True).to_canonical(text)
-    if found is None:
-        raise ValueError(f"cannot tell the base and quote assets of {text!r}; "
-                         "give --symbol as BASE-QUOTE, e.g. BTC-USDT")
-    return found
 
 
 def _instruments(venue: Venue, instruments: Path | None) -> list[Instrument] | None:

@@ -71,7 +71,7 @@ def test_bad_input_is_refused_with_a_reason(demo_run: Recording, tmp_path: Path)
     with pytest.raises(ValueError, match="cannot read time"):
         backtest(["--db", db, "--from", "yesterday"])
     with pytest.raises(ValueError, match="BASE-QUOTE"):
-        backtest(["--db", db, "--symbols", "btcusdt"])
+        backtest(["--db", db, "--symbols", "btcxyz"])  # no known quote asset to split by
     with pytest.raises(ValueError, match="not both"):
         backtest(["--db", db, "--input", db])
     unknown = tmp_path / "frames.jsonl"

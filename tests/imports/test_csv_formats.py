@@ -189,7 +189,7 @@ def test_first_ten_lines_of_a_reason_then_an_ellipsis(tmp_path: Path, capsys: Ca
 def test_unsplittable_symbol_is_a_usage_error(tmp_path: Path, capsys: Capture) -> None:
     assert main(["import", "binance-bookticker", "--symbol", "FOOBAR", str(BOOKTICKER),
                  "--db", str(tmp_path / "q.db")]) == 2
-    assert "give --symbol as BASE-QUOTE" in capsys.readouterr().err
+    assert "give the symbol as BASE-QUOTE" in capsys.readouterr().err
 
 
 def test_missing_file_fails_with_one_line(tmp_path: Path, capsys: Capture) -> None:
