@@ -112,6 +112,9 @@ def _text(value: str | None) -> str:
     return "" if value is None else value
 
 
+CSV_MODE = 0o644
+
+
 async def write_csv(
     rows: AsyncIterable[Sequence[str]], header: Sequence[str], target: str | Path
 ) -> int:
@@ -122,6 +125,10 @@ async def write_csv(
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        # mkstemp makes 0600; a CSV is a report like summary.json and the charts (0644):
+        # market data and the user's own trades, never a secret (those never reach the
+        # database), so it gets their mode on purpose.
+        os.fchmod(fd, CSV_MODE)
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
             count = await _write_rows(out, rows, header)
         os.replace(tmp_name, path)

@@ -240,8 +240,10 @@ def settings_note(froms: set[str], use_run_settings: bool) -> str:
 
 async def _export(out: Path) -> None:
     """trades.csv and episodes.csv from the backtest's own database, as `arbot export`
-    writes them."""
-    conn = await open_db(out / OUT_DB, readonly=True)
+    writes them. Read on a read-write connection to its own file: the last connection
+    to close then checkpoints and removes backtest.db-wal and -shm (a read-only one
+    would leave them behind)."""
+    conn = await open_db(out / OUT_DB)
     try:
         async def trades() -> AsyncIterator[tuple[str, ...]]:
             async for row in iter_trades(conn):

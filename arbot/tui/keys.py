@@ -29,7 +29,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("question_mark", "toggle_help", "Keys", id="help", key_display="?",
             tooltip="Show or hide every key"),
     Binding("e", "export", "Export", id="export", show=False,
-            tooltip="Export recorded quotes or episodes to CSV"),
+            tooltip="Export quotes, opportunities, trades or the table on screen to CSV"),
     Binding("q", "quit", "Quit", id="quit",
             tooltip="Stop the feeds, flush the database and quit"),
     Binding("escape", "switch_mode('prices')", "Back to prices", id="back", show=False,

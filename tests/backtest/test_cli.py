@@ -52,6 +52,10 @@ def test_backtest_prints_the_report_and_writes_every_file(
         assert title in text
     for name in OUT_FILES:
         assert (out / name).is_file(), name
+    # only the report: no SQLite side files; CSVs 0644 like a report file (not mkstemp's 0600)
+    assert not [p.name for p in out.iterdir() if p.name.endswith(("-wal", "-shm"))]
+    assert {(out / n).stat().st_mode & 0o777 for n in ("trades.csv", "episodes.csv")} == {
+        0o644}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["trades"]["count"] > 0 and summary["symbols"] == ["BTC-USDT", "ETH-USDT"]
     assert (demo_run.db.stat().st_mtime_ns, demo_run.db.stat().st_size) == before
