@@ -22,6 +22,7 @@ from arbot.engine.funnel import Funnel
 from arbot.engine.view import SymbolView
 from arbot.inventory.report import InventoryReport
 from arbot.looplag import LoopLag
+from arbot.privateevents import StreamStatus
 from arbot.storage.rawlog import RawLog
 from arbot.storage.recorder import Recorder
 from arbot.storage.writer import Writer
@@ -107,6 +108,10 @@ class TraderView(Protocol):
 
     @property
     def drift(self) -> DriftView: ...
+
+    def private_streams(self) -> Mapping[Venue, StreamStatus]:
+        """Each venue's private stream (live trading; empty on paper)."""
+        ...
 
     @property
     def latencies_ns(self) -> list[int]: ...

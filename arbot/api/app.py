@@ -28,6 +28,7 @@ from arbot.api.convert import (
     feed_out,
     iso,
     quote_out,
+    streams_out,
     trade_row_out,
 )
 from arbot.api.hub import STATUS_S, EventHub
@@ -192,7 +193,8 @@ class Api:
             uptime_s=max(0.0, (time.time_ns() - rt.started_ns) / 1e9), funnel=funnel,
             trading=dict(trader.funnel()) if trader is not None else {},
             decision_latency=pct, feeds=[feed_out(s) for s in rt.board.active()],
-            balance_drift=drifts_out(trader.drift) if trader is not None else [])
+            balance_drift=drifts_out(trader.drift) if trader is not None else [],
+            private_streams=streams_out(trader.private_streams()) if trader is not None else [])
         return body
 
     async def quotes(self, request: web.Request) -> web.Response:

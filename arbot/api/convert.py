@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from arbot.api.schemas import DriftOut, EpisodeOut, FeedOut, QuoteOut, TradeOut
-from arbot.domain import Episode, FeedStatus, Quote
+from collections.abc import Mapping
+
+from arbot.api.schemas import (
+    DriftOut,
+    EpisodeOut,
+    FeedOut,
+    PrivateStreamOut,
+    QuoteOut,
+    TradeOut,
+)
+from arbot.domain import Episode, FeedStatus, Quote, Venue
+from arbot.privateevents import StreamStatus
 from arbot.storage.models import EpisodeRecord, TradeRecord
 from arbot.timefmt import format_time_ns
 from arbot.tradekinds import TradingMode
@@ -26,6 +36,12 @@ def drifts_out(guard: DriftView) -> list[DriftOut]:
     return [DriftOut(d.venue.value, d.asset, d.expected, d.actual, d.relative, d.source.value,
                      iso(d.ts_ns))
             for drifts in guard.open().values() for d in drifts]
+
+
+def streams_out(streams: Mapping[Venue, StreamStatus]) -> list[PrivateStreamOut]:
+    """Each venue's private stream, venue by venue."""
+    return [PrivateStreamOut(v.value, s.state.value, s.reconnects, s.refused)
+            for v, s in sorted(streams.items())]
 
 
 def feed_out(s: FeedStatus) -> FeedOut:

@@ -80,6 +80,16 @@ class DriftAck(msgspec.Struct, frozen=True):
     open: list[DriftOut]
 
 
+class PrivateStreamOut(msgspec.Struct, frozen=True):
+    """One venue's private stream (live trading): fills are confirmed on it while it is
+    live; while the venue refuses the keys, that venue opens no trade."""
+
+    venue: str
+    state: str  # connecting, live, reconnecting, refused
+    reconnects: int
+    refused: str  # the venue's refusal of the keys, in one line ("" when none)
+
+
 class Status(msgspec.Struct, frozen=True):
     mode: str  # off, paper, live
     armed: bool
@@ -93,6 +103,7 @@ class Status(msgspec.Struct, frozen=True):
     decision_latency: Percentiles  # passed episode -> both orders scheduled
     feeds: list[FeedOut]  # every venue connection, in (venue, connection) order
     balance_drift: list[DriftOut] = []  # open drifts: their venues open no trade
+    private_streams: list[PrivateStreamOut] = []  # live trading only, by venue
 
 
 class QuoteOut(msgspec.Struct, frozen=True):

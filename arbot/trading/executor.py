@@ -8,10 +8,11 @@ how an answer lost to a timeout is recovered.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from arbot.domain import Balance, OrderReport, OrderRequest, Venue
+from arbot.privateevents import StreamStatus
 from arbot.tradekinds import TradingMode
 
 SendCheck = Callable[[], str]
@@ -49,6 +50,10 @@ class Executor(Protocol):
                      ) -> OrderReport | None:
         """The order's final report if its venue's stream pushes it within `wait_s` and
         stays on `epoch`; None (look it up) on silence or a reconnect."""
+        ...
+
+    def streams(self) -> Mapping[Venue, StreamStatus]:
+        """Each venue's private stream as last reported (none on paper)."""
         ...
 
     def blocked(self, venue: Venue) -> str:

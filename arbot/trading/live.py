@@ -19,6 +19,7 @@ from arbot.domain import Balance, FeeRates, OrderReport, OrderRequest, OrderStat
 from arbot.exchanges.private import PrivateClient
 from arbot.exchanges.privatefeed import PrivateFeed
 from arbot.exchanges.restspec import RestError
+from arbot.privateevents import StreamStatus
 from arbot.tradekinds import TradingMode
 from arbot.trading.executor import SendCheck
 from arbot.trading.ledger import Ledger
@@ -109,6 +110,9 @@ class LiveExecutor:
         if client.paused:
             return f"{venue} is paused after a rate-limit answer"
         return self.inbox.refused(venue)
+
+    def streams(self) -> Mapping[Venue, StreamStatus]:
+        return self.inbox.status
 
     def stream_epoch(self, venue: Venue) -> int | None:
         return self.inbox.live_epoch(venue)

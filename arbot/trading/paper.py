@@ -32,6 +32,7 @@ from arbot.domain import (
     Side,
     Venue,
 )
+from arbot.privateevents import StreamStatus
 from arbot.tradekinds import TradingMode
 from arbot.trading.executor import SendCheck
 from arbot.trading.ledger import Ledger
@@ -161,6 +162,9 @@ class PaperExecutor:
 
     def stream_epoch(self, venue: Venue) -> int | None:
         return None  # a paper order's report is final when placed
+
+    def streams(self) -> Mapping[Venue, StreamStatus]:
+        return {}
 
     async def pushed(self, req: OrderRequest, epoch: int, wait_s: float
                      ) -> OrderReport | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from arbot.domain import Balance, Venue
 from arbot.privateevents import (
@@ -40,6 +40,20 @@ def newer(old: OrderUpdate | None, new: OrderUpdate) -> bool:
     if old.status.final and not new.status.final:
         return False
     return new.filled_qty >= old.filled_qty
+
+
+def streams_line(streams: Mapping[Venue, StreamStatus]) -> str:
+    """One line for a status display: each venue's private stream and, when the venue
+    refuses the keys, why (its trading is paused); "" with no stream (paper)."""
+    parts = []
+    for venue, s in sorted(streams.items()):
+        text = f"{venue} {s.state}"
+        if s.state is StreamState.REFUSED:
+            text += f" ({s.refused})"
+        elif s.reconnects:
+            text += f" (reconnects {s.reconnects})"
+        parts.append(text)
+    return "private  " + ", ".join(parts) if parts else ""
 
 
 class StreamInbox:
@@ -94,17 +108,8 @@ class StreamInbox:
         return s.refused if s is not None else ""
 
     def status_line(self) -> str:
-        """One line for the status output: each venue's private stream and, when the
-        venue refuses the keys, why (its trading is paused)."""
-        parts = []
-        for venue, s in sorted(self.status.items()):
-            text = f"{venue} {s.state}"
-            if s.state is StreamState.REFUSED:
-                text += f" ({s.refused})"
-            elif s.reconnects:
-                text += f" (reconnects {s.reconnects})"
-            parts.append(text)
-        return "private  " + (", ".join(parts) if parts else "no stream yet")
+        """One line for the status output (`streams_line`), also before any stream."""
+        return streams_line(self.status) or "private  no stream yet"
 
     def latest(self, venue: Venue, client_id: str) -> OrderUpdate | None:
         return self._orders.get((venue, client_id))

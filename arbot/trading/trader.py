@@ -32,6 +32,7 @@ from arbot.domain import (
 )
 from arbot.events import Sink
 from arbot.logfields import fields
+from arbot.privateevents import StreamStatus
 from arbot.storage.db import DatabaseError
 from arbot.storage.journal import TradeIntent, TradeJournal
 from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus, TradingMode
@@ -359,6 +360,10 @@ class Trader(Sink):
             self._on_trade(outcome)
         if halted:
             self.halt(halted)
+
+    def private_streams(self) -> Mapping[Venue, StreamStatus]:
+        """Each venue's private stream (live trading; empty on paper)."""
+        return self.executor.streams()
 
     def funnel(self) -> Mapping[str, object]:
         return {"trades": self.trades, "realized": self.realized,

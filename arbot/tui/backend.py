@@ -14,6 +14,7 @@ from arbot.config import ArbotSettings
 from arbot.demo import SimConfig
 from arbot.events import Sink
 from arbot.runtime import Runtime
+from arbot.trading.streaminbox import streams_line
 from arbot.tui.tradedata import TradingStatus
 from arbot.view import RuntimeView
 
@@ -30,7 +31,8 @@ def trading_status(runtime: RuntimeView) -> TradingStatus | None:
                          dict(trader.rejections),
                          trader.last_rejection, balances, runtime.live_problem,
                          dict(trader.risk.unsettled),
-                         tuple(d for ds in trader.drift.open().values() for d in ds))
+                         tuple(d for ds in trader.drift.open().values() for d in ds),
+                         streams_line(trader.private_streams()))
 
 
 RuntimeFactory = Callable[[Sequence[Sink]], AbstractAsyncContextManager[RuntimeView]]

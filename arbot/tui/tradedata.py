@@ -113,6 +113,7 @@ class TradingStatus:
     live_problem: str = ""
     unsettled: Mapping[str, str] = field(default_factory=dict)  # symbol -> why not traded
     drifts: tuple[Drift, ...] = ()  # balances off the ledger: their venues open no trade
+    streams: str = ""  # live: each venue's private stream, and a refused login's message
 
     @property
     def live_armed(self) -> bool:

@@ -70,7 +70,7 @@ def trade_qty(row: TradeRow) -> str:
 def status_lines(trading: TradingStatus | None, run_mode: TradingMode, phase: RunPhase,
                  keys: str = "", ack_key: str = "b") -> str:
     """The trader in short lines: mode, state, counters; balance drift, with `ack_key`
-    that acknowledges it; the latest refusal; the keys."""
+    that acknowledges it; live, the private streams; the latest refusal; the keys."""
     if trading is None:
         if run_mode == TradingMode.OFF:
             return ('Trading is off ([trading] mode = "off"): opportunities are detected '
@@ -96,7 +96,9 @@ def status_lines(trading: TradingStatus | None, run_mode: TradingMode, phase: Ru
         second = f"last refused: {t.last_rejection}"
     else:
         second = "no trade refused yet"
-    return "\n".join(line for line in (first, drift_line(t.drifts, ack_key), second, keys) if line)
+    streams = t.streams if t.mode == TradingMode.LIVE else ""
+    return "\n".join(line for line in (first, drift_line(t.drifts, ack_key), streams, second, keys)
+                     if line)
 
 
 def drift_line(drifts: Sequence[Drift], ack_key: str) -> str:

@@ -17,6 +17,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from arbot.api.app import Api
+from arbot.api.hub import EventHub
 from arbot.config import ArbotSettings
 from arbot.config.run import with_endpoints
 from arbot.domain import (
@@ -33,8 +35,12 @@ from arbot.privateevents import StreamState
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.auth import AuthFailure
 from arbot.sim.config import Dislocations
+from arbot.tradekinds import TradingMode
 from arbot.trading.execution import final_report
 from arbot.trading.live import LiveExecutor
+from arbot.tui.backend import trading_status
+from arbot.tui.state import RunPhase
+from arbot.tui.tradetext import status_lines as tui_status_lines
 from tests.conftest import until
 from tests.trading.streams import SYMBOL, Streamed, crossing, streamed
 from tests.trading.test_live import QUIET as LIVE_QUIET
@@ -227,6 +233,13 @@ async def test_the_trader_skips_a_venue_whose_stream_refuses_the_keys(
             assert requests(sim, Venue.OKX) == requests_before  # no order reached OKX
             line = next(x for x in status_lines(rt) if x.startswith("private"))
             assert "okx refused (okx refused" in line, line
+            shown = trading_status(rt)  # the Trades screen's status
+            assert shown is not None and "okx refused (okx refused" in shown.streams
+            assert "okx refused (okx refused" in tui_status_lines(
+                shown, TradingMode.LIVE, RunPhase.RUNNING)
+            status = Api(rt, "t", EventHub(TradingMode.LIVE)).status_now()
+            okx = next(s for s in status.private_streams if s.venue == "okx")
+            assert okx.state == "refused" and "okx refused" in okx.refused
 
 
 async def test_a_unified_bitget_account_is_confirmed_on_its_own_stream(

@@ -13,7 +13,7 @@ would call it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from arbot.domain import (
 from arbot.engine.engine import Engine
 from arbot.engine.funnel import Funnel
 from arbot.engine.view import SymbolView
+from arbot.privateevents import StreamStatus
 from arbot.trading.drift import DriftGuard
 from arbot.trading.ledger import Ledger
 from arbot.trading.outcome import LegOrder, TradeOutcome, settle
@@ -105,10 +106,14 @@ class FakeTrader:
         self.drift = DriftGuard(self.ledger, self.settings.max_balance_drift,
                                 lambda venue: ("USDT", "BTC", "ETH"), lambda venue: False)
         self.calls: list[str] = []
+        self.streams: dict[Venue, StreamStatus] = {}  # live: each venue's private stream
 
     @property
     def state(self) -> TradingState:
         return self.risk.state
+
+    def private_streams(self) -> Mapping[Venue, StreamStatus]:
+        return self.streams
 
     def pause(self) -> None:
         self.calls.append("pause")
