@@ -17,10 +17,9 @@ from pathlib import Path
 
 from arbot.domain import Venue
 from arbot.exchanges import adapter_for
-from arbot.exchanges.symbols import SymbolMap
+from arbot.exchanges.symbols import SymbolMap, canonical_symbol
 from arbot.imports import FormatError
 from arbot.imports.base import ImportFormat
-from arbot.imports.command import canonical_symbol
 from arbot.imports.csvquotes import BinanceBookTicker, TardisQuotes
 from arbot.imports.raw import RawFrames
 from arbot.imports.report import FileReport
