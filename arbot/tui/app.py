@@ -67,7 +67,7 @@ from arbot.tui.terminal import TerminalDriver, TerminalLost
 from arbot.tui.tradedata import TradeRow
 from arbot.tui.trades import TradesScreen
 from arbot.tui.views import Views
-from arbot.tui.widgets import ArbotScreen
+from arbot.tui.widgets import ArbotHeader, ArbotScreen
 from arbot.valuation import quote_currency
 from arbot.view import RuntimeView
 
@@ -109,7 +109,8 @@ class ArbotApp(App[int]):
         self.add_mode("history", self._views.factory(HistoryScreen))
         # without a config file the form saves to ./arbot.toml, the file ArBot reads
         self.add_mode("settings", lambda: SettingsScreen(
-            settings, config_path or DEFAULT_CONFIG_PATH, self.settings_saved))
+            settings, config_path or DEFAULT_CONFIG_PATH, self.settings_saved,
+            header=lambda: ArbotHeader(self.state, "Settings")))
 
     @property
     def runtime(self) -> RuntimeView | None:
@@ -172,6 +173,10 @@ class ArbotApp(App[int]):
     def on_market_tick(self, message: MarketTick) -> None:
         self.state.apply_tick(message)
         self._views.refresh_market()
+        stack = self.screen_stack  # empty while a mode switches or the app exits
+        if stack and isinstance(stack[-1], SettingsScreen):  # its header: mode, HALTED
+            for header in stack[-1].query(ArbotHeader):
+                header.refresh_from_state()
 
     def on_episode_changed(self, message: EpisodeChanged) -> None:
         self._views.episode_changed(self.state.apply_episode(message))

@@ -9,6 +9,7 @@ written, so a trader's arbot.toml never fills up with values they did not touch.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, UnknownModeError
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
@@ -110,8 +111,8 @@ class SettingsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="settings-save",
                 tooltip="Validate and write the settings to the config file"),
-        Binding("escape", "close", "Close", id="settings-close",
-                tooltip="Leave the settings without saving"),
+        Binding("escape", "close", "Back", id="settings-close",
+                tooltip="Leave the settings without saving (unsaved edits stay in the form)"),
     ]
 
     DEFAULT_CSS = """
@@ -139,16 +140,19 @@ class SettingsScreen(Screen[None]):
         *,
         overrides: Mapping[str, Any] | None = None,
         environ: Mapping[str, str] | None = None,
+        header: Callable[[], Widget] | None = None,
     ) -> None:
         """`config_path` None means ./arbot.toml, the file the next start reads.
         `overrides`/`environ` are the CLI and ARBOT_* layers the app started with, if
-        any: the settings handed to `on_saved` keep them on top of the saved file."""
+        any: the settings handed to `on_saved` keep them on top of the saved file.
+        `header` builds the app's header (DEMO, trading mode, HALTED) above the form."""
         super().__init__()
         self._settings = settings
         self._config_path = config_path if config_path is not None else DEFAULT_CONFIG_PATH
         self._on_saved = on_saved
         self._overrides = overrides
         self._environ = environ
+        self._header = header
 
     @property
     def settings(self) -> ArbotSettings:
@@ -161,6 +165,8 @@ class SettingsScreen(Screen[None]):
         return self._config_path
 
     def compose(self) -> ComposeResult:
+        if self._header is not None:
+            yield self._header()
         yield Static(f"Settings — {self._config_path}", id="settings-title", markup=False)
         with VerticalScroll(id="settings-form"):
             yield Label("", id="settings-errors", classes="error", markup=False)
@@ -261,16 +267,25 @@ class SettingsScreen(Screen[None]):
         stack = self.app.screen_stack
         return len(stack) > 1 and stack[-1] is self
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Escape is left to the app when this screen is a mode of its own."""
-        return self._closable() if action == "close" else True
-
     def on_screen_resume(self) -> None:
         self.query_one("#close", Button).display = self._closable()
 
+    def on_screen_suspend(self) -> None:
+        """Leaving with edits not saved (valid or not) says they were kept, and where."""
+        changed = len(self.changes())
+        if changed:
+            self.notify(f"{changed} unsaved change{'s' if changed > 1 else ''} kept in the "
+                        "settings form; save them there with ctrl+s", severity="warning",
+                        markup=False)
+
     def action_close(self) -> None:
+        """Back where the user came from: the screen below, or Prices when the settings
+        are a mode of their own."""
         if self._closable():
             self.dismiss()
+        else:
+            with contextlib.suppress(UnknownModeError):  # an app without a Prices mode
+                self.app.switch_mode("prices")
 
     def _show_problems(self, problems: Sequence[Problem]) -> None:
         """Each problem under its field (general ones at the top); focus the first."""
