@@ -11,6 +11,9 @@ Detection only (trading off, the configuration's settings), as a sweep's trials 
   archive on an already started local cluster of 1 and of 2 processes (their start,
   `cluster_start_s`, reported apart; each worker imported ArBot before timing), best of
   --runs; `scaling` = 1-worker time / 2-worker time, `efficiency` = scaling / 2.
+* `cpu_1_s` / `cpu_2_max_s`: CPU seconds of the 1-worker partition and of the slowest
+  2-worker partition; `scaling_cpu` their ratio, the scaling two free cores would give
+  (the wall-clock figure needs two idle cores, which a shared machine may not have).
 * `peak_rss_mb[size]`: peak resident memory of a fresh process replaying that size from
   Parquet (what one worker holds for one partition).
 
@@ -67,16 +70,25 @@ def _warm() -> None:
     import arbot.parquet.history  # noqa: F401
 
 
-def split_s(workers: int, arch: Path, db: Path, runs: int) -> tuple[float, float]:
+def timed_part(*args: object) -> tuple[object, float]:
+    """A partition and the CPU seconds its worker process spent on it."""
+    from arbot.backtest.split import run_part
+
+    started = time.process_time()
+    result = run_part(*args)  # type: ignore[arg-type]
+    return result, time.process_time() - started
+
+
+def split_s(workers: int, arch: Path, db: Path, runs: int) -> tuple[float, float, float]:
     from arbot.backtest import cluster
     from arbot.backtest.opening import open_history
-    from arbot.backtest.split import make_plan, part_options, plan_kind, run_part
+    from arbot.backtest.split import make_plan, part_options, plan_kind
 
     started = time.perf_counter()
     with cluster.client(workers, None) as c:
         c.run(_warm)
         start_s = time.perf_counter() - started
-        best = float("inf")
+        best = cpu = float("inf")
         opts = Options(db=db, archive=str(arch), use_run_settings=False)
         for _ in range(runs):
             t0 = time.perf_counter()
@@ -88,9 +100,10 @@ def split_s(workers: int, arch: Path, db: Path, runs: int) -> tuple[float, float
             kind = plan_kind(plan, opts)
             calls = [(settings(), part_options(opts, plan, p, kind), p.index)
                      for p in plan.parts]
-            cluster.run_tasks(c, run_part, calls)
+            done = cluster.run_tasks(c, timed_part, calls)
             best = min(best, time.perf_counter() - t0)
-    return best, start_s
+            cpu = min(cpu, max(seconds for _, seconds in done))
+    return best, start_s, cpu
 
 
 def child_rss(arch: Path, db: Path) -> float:
@@ -119,14 +132,15 @@ def main() -> None:
     for _ in range(args.runs):
         sqlite_qps = max(sqlite_qps, replay_qps(db, None))
         parquet_qps = max(parquet_qps, replay_qps(db, str(arch)))
-    one, start1 = split_s(1, arch, db, args.runs)
-    two, start2 = split_s(2, arch, db, args.runs)
+    one, start1, cpu1 = split_s(1, arch, db, args.runs)
+    two, start2, cpu2 = split_s(2, arch, db, args.runs)
     rss = {s: child_rss(a, d) for s, (d, a) in data.items()}
     scaling = one / two
     result = {"size": sizes[0], "sqlite_qps": sqlite_qps, "parquet_qps": parquet_qps,
               "parquet_vs_sqlite": parquet_qps / sqlite_qps, "workers_1_s": one,
               "workers_2_s": two, "cluster_start_s": max(start1, start2), "scaling": scaling,
-              "efficiency": scaling / 2, "peak_rss_mb": rss,
+              "efficiency": scaling / 2, "cpu_1_s": cpu1, "cpu_2_max_s": cpu2,
+              "scaling_cpu": cpu1 / cpu2, "peak_rss_mb": rss,
               "rss_growth": rss[sizes[-1]] / rss[sizes[0]]}
     print(f"{'measure':<28}{'value':>14}")
     print(f"{'quotes (speed runs)':<28}{sizes[0]:>14,}")
@@ -138,6 +152,9 @@ def main() -> None:
     print(f"{'cluster start, s':<28}{max(start1, start2):>14.2f}")
     print(f"{'scaling (2 vs 1)':<28}{scaling:>14.2f}")
     print(f"{'efficiency':<28}{scaling / 2:>14.2f}")
+    print(f"{'CPU s, 1 worker':<28}{cpu1:>14.2f}")
+    print(f"{'CPU s, slowest of 2':<28}{cpu2:>14.2f}")
+    print(f"{'scaling by CPU (2 vs 1)':<28}{cpu1 / cpu2:>14.2f}")
     for s in sizes:
         print(f"{f'peak RSS at {s:,} quotes, MB':<28}{rss[s]:>14.1f}")
     print(json.dumps(result))

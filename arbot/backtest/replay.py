@@ -223,6 +223,10 @@ class Replay:
             else:
                 await self._page(page)
                 self.owned_quotes += len(page) if self._owning else 0
+                if self._past_own_end():
+                    self.last_quote_ns = page[-1].ts_recv_ns
+                    self._stopped = True
+                    break
             self.last_quote_ns = page[-1].ts_recv_ns
             if progress is not None:
                 progress(self.last_quote_ns, self.quotes)

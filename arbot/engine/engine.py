@@ -154,12 +154,15 @@ class Engine(Sink):
     # -- slow path ------------------------------------------------------------------
 
     def _sample(self, slot: Slot, now: int) -> None:
-        """Give the trend filter the symbol's fair price, at most every `sample_ns`."""
+        """Give the trend filter the symbol's fair price, once per `sample_ns` interval."""
         trend = self._trend
         if trend is None:
             slot.sample_at = NO_SAMPLE
             return
-        slot.sample_at = now + trend.sample_ns
+        # The next sample is due at the next multiple of sample_ns: the first quote in
+        # each interval of one grid, wherever the replay started (a split backtest's
+        # partition samples as the whole replay does once past its warm-up).
+        slot.sample_at = (now // trend.sample_ns + 1) * trend.sample_ns
         trend.sample(slot.symbol, slot.fair(), now)
 
     def _evaluate(self, slot: Slot, now: int, trigger: Quote) -> None:
