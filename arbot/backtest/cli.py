@@ -29,6 +29,7 @@ from arbot.backtest.source import PAGE_ROWS, Window
 from arbot.config import ArbotSettings
 from arbot.exchanges.symbols import canonical_symbol
 from arbot.research import require
+from arbot.storage.runlist import run_window
 from arbot.timefmt import parse_time_ns
 
 
@@ -52,6 +53,8 @@ def add_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
     p.add_argument("--from", dest="since", metavar="TIME",
                    help="first receive time replayed, inclusive (ISO-8601 UTC or epoch s)")
     p.add_argument("--until", metavar="TIME", help="end of the replay, exclusive")
+    p.add_argument("--run", type=int, metavar="ID",
+                   help="replay one recorded run only (`arbot db runs` lists them)")
     p.add_argument("--symbols", nargs="+", metavar="BASE-QUOTE",
                    help="replay only these symbols (default: every recorded one)")
     p.add_argument("--out", type=Path, metavar="DIR",
@@ -102,6 +105,13 @@ def options(args: argparse.Namespace, settings: ArbotSettings,
         args.symbols = [canonical_symbol(s) for s in args.symbols]
     since = parse_time_ns(args.since) if args.since else None
     until = parse_time_ns(args.until) if args.until else None
+    if args.run is not None:  # one recorded run: its own window (within --from/--until)
+        if args.input:
+            raise ValueError("--run picks a run of --db; not with --input")
+        start, end = asyncio.run(run_window(
+            str(args.db if args.db is not None else settings.storage.path), args.run))
+        since = start if since is None else max(since, start)
+        until = end if until is None else (until if end is None else min(until, end))
     if since is not None and until is not None and until <= since:
         raise ValueError("--until must be after --from")
     db = args.db if args.db is not None else Path(settings.storage.path)

@@ -18,7 +18,7 @@ from typing import Any
 from arbot.backtest import cli as backtest_cli
 from arbot.backtest import sweep_cli
 from arbot.cli import archive as archive_cli
-from arbot.cli import report
+from arbot.cli import report, runs
 from arbot.cli.sim import run_sim
 from arbot.config import ArbotSettings, load_credentials, render_toml, settings_source_path
 from arbot.demo import demo_instrument
@@ -166,7 +166,8 @@ STOPPABLE = (None, "sim")
 COMMANDS: dict[str, Command] = {
     "run": _exclusive("running", _run_app),
     "sim": run_sim,
-    "db": _exclusive("db vacuum", _db),
+    "db": lambda args, settings: (runs.run if args.db_command == "runs"  # reads only
+                                  else _exclusive("db vacuum", _db))(args, settings),
     "config": _config,
     "serve": _serve,
     "import": _exclusive("import", run_import),

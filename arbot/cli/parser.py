@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    listing = db_commands.add_parser("runs", parents=[common],
+                                     help="every recorded run: id, start, length, DEMO, "
+                                          "episodes, trades and PnL")
+    listing.add_argument("--db", type=Path, metavar="PATH",
+                         help="database (default [storage] path); opened read-only")
     vacuum = db_commands.add_parser("vacuum", parents=[common],
                                     help="compact the database file (refused while an ArBot "
                                          "runs on it)")

@@ -4,6 +4,7 @@ builds it), the printed tables, the files in --out, and bad input as clear error
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sqlite3
 from pathlib import Path
@@ -14,6 +15,8 @@ from arbot.backtest import cli
 from arbot.config import load_settings
 from arbot.demo import demo_instrument
 from arbot.storage.db import DatabaseError
+from arbot.storage.runlist import list_runs
+from arbot.timefmt import format_time_ns
 from tests.backtest.conftest import Recording
 
 OUT_FILES = ("summary.json", "trades.csv", "episodes.csv", "pnl_by_symbol.csv",
@@ -118,3 +121,17 @@ def test_input_quote_files_are_imported_beside_the_report_and_replayed(
     assert stored > 0 and "BTC-USDT" in symbols
     summary = json.loads((out / "summary.json").read_text())
     assert summary["quotes"] == stored
+
+
+def test_run_replays_one_recorded_run_only(demo_run: Recording, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    runs = asyncio.run(list_runs(str(demo_run.db)))
+    assert runs
+    out = tmp_path / "one"
+    assert backtest(["--db", str(demo_run.db), "--run", str(runs[0].id), "--out", str(out),
+                     "--no-progress"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["from"] == format_time_ns(runs[0].started_ns)
+    with pytest.raises(ValueError, match="arbot db runs"):
+        backtest(["--db", str(demo_run.db), "--run", "5"])
+
