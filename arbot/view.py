@@ -104,6 +104,9 @@ class TraderView(Protocol):
     def last_rejection(self) -> str: ...
 
     @property
+    def last_rejection_ns(self) -> int | None: ...
+
+    @property
     def ledger(self) -> LedgerView: ...
 
     @property

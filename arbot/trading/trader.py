@@ -72,6 +72,7 @@ class Trader(Sink):
         self.risk = RiskBook(settings)
         self.rejections: Counter[str] = Counter()
         self.last_rejection = ""
+        self.last_rejection_ns: int | None = None  # wall clock: when, for the screens
         self.trades = 0
         self.realized = 0.0
         self.recent: list[TradeOutcome] = []
@@ -318,6 +319,7 @@ class Trader(Sink):
     def _reject(self, step: str, reason: str) -> None:
         self.rejections[step] += 1
         self.last_rejection = reason
+        self.last_rejection_ns = self._wall()
 
     def _instrument(self, venue: Venue, symbol: str) -> Instrument | None:
         return self.instruments.get((venue, symbol))

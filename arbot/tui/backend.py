@@ -32,7 +32,8 @@ def trading_status(runtime: RuntimeView) -> TradingStatus | None:
                          trader.last_rejection, balances, runtime.live_problem,
                          dict(trader.risk.unsettled),
                          tuple(d for ds in trader.drift.open().values() for d in ds),
-                         streams_line(trader.private_streams()))
+                         streams_line(trader.private_streams()),
+                         trader.last_rejection_ns)
 
 
 RuntimeFactory = Callable[[Sequence[Sink]], AbstractAsyncContextManager[RuntimeView]]

@@ -114,6 +114,7 @@ class TradingStatus:
     unsettled: Mapping[str, str] = field(default_factory=dict)  # symbol -> why not traded
     drifts: tuple[Drift, ...] = ()  # balances off the ledger: their venues open no trade
     streams: str = ""  # live: each venue's private stream, and a refused login's message
+    last_rejection_ns: int | None = None  # when the last refusal happened (wall clock)
 
     @property
     def live_armed(self) -> bool:

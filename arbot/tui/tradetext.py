@@ -93,7 +93,10 @@ def status_lines(trading: TradingStatus | None, run_mode: TradingMode, phase: Ru
     elif t.mode == TradingMode.LIVE and t.live_problem:
         second = f"live unavailable: {t.live_problem}"
     elif t.last_rejection:
-        second = f"last refused: {t.last_rejection}"
+        # its clock time: the reason's own figures ("traded 0.40 s ago") stay as they
+        # were when it was refused, so they need a "when"
+        when = "" if t.last_rejection_ns is None else f" at {clock(t.last_rejection_ns)}"
+        second = f"last refused{when}: {t.last_rejection}"
     else:
         second = "no trade refused yet"
     streams = t.streams if t.mode == TradingMode.LIVE else ""

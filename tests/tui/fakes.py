@@ -102,6 +102,7 @@ class FakeTrader:
         self.realized = 0.0421
         self.rejections: Counter[str] = Counter({"cooldown": 7, "exposure": 2, "paused": 1})
         self.last_rejection = "BTC-USDT traded 0.40 s ago"
+        self.last_rejection_ns: int | None = None
         self.ledger = Ledger({v: {"USDT": 10_000.0, "BTC": 0.1, "ETH": 3.0} for v in Venue})
         self.drift = DriftGuard(self.ledger, self.settings.max_balance_drift,
                                 lambda venue: ("USDT", "BTC", "ETH"), lambda venue: False)
