@@ -120,7 +120,7 @@ def make_plan(history: History, settings: ArbotSettings, opts: Options, workers:
         windows = max(1, math.ceil(workers / len(groups)))
         if span is not None:
             windows = min(windows, max(1, (span[1] - span[0]) // (MIN_WINDOW_WARMUPS * warmup)))
-    bounds = _windows(span, windows)
+    bounds = _windows(span, windows, warmup)
     parts = [PartSpec(len(groups) * i + j, g, a, b)
              for i, (a, b) in enumerate(bounds) for j, g in enumerate(groups)]
     return Plan(parts, len(groups), len(bounds), warmup, anchor, last, segments, span)
@@ -150,13 +150,17 @@ def _groups(counts: dict[str, int], n: int) -> list[tuple[str, ...] | None]:
     return [tuple(sorted(m)) for m in sorted(members, key=lambda m: min(m)) if m]
 
 
-def _windows(span: tuple[int, int] | None, n: int) -> list[tuple[int | None, int | None]]:
-    """`n` windows of equal length over the span; the first open at its start, the last at
-    its end, so nothing outside the span is lost."""
+def _windows(span: tuple[int, int] | None, n: int, warmup: int
+             ) -> list[tuple[int | None, int | None]]:
+    """`n` windows over the span, each but the first replaying a warm-up before it, so the
+    first is longer by a warm-up and each replays as long; the first open at its start,
+    the last at its end, so nothing outside the span is lost."""
     if span is None or n <= 1:
         return [(None, None)]
     lo, hi = span
-    cuts = [lo + (hi + 1 - lo) * k // n for k in range(1, n)]
+    length = max(1, (hi + 1 - lo - warmup) // n)
+    first = hi + 1 - lo - (n - 1) * length
+    cuts = [lo + first + length * (k - 1) for k in range(1, n)]
     edges: list[int | None] = [None, *cuts, None]
     return [(edges[k], edges[k + 1]) for k in range(n)]
 
