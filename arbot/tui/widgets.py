@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import ActiveBinding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.dom import DOMNode
@@ -189,6 +190,15 @@ class ArbotScreen(Screen[None]):
         yield from self.compose_body()
         yield LogPanel(self._log_backlog)
         yield Footer(compact=True, show_command_palette=False)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Textual's, with ArBot's own keys (this screen's and the app's: `!`, space, `e`,
+        `a`, ...) ahead of the focused table's cursor keys, so the keys panel (`?`) lists
+        them first. The footer shows none of the cursor keys, so it reads as before."""
+        found = super().active_bindings
+        own = {k: b for k, b in found.items() if b.node is self or b.node is self.app}
+        return {**own, **{k: b for k, b in found.items() if k not in own}}
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between the header and the log panel."""
