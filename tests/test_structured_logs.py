@@ -64,6 +64,8 @@ def test_json_lines_carry_each_events_fields_and_the_run_summary(tmp_path: Path)
 
 def test_the_text_run_ends_with_the_summary_before_the_flush(tmp_path: Path) -> None:
     lines = [ln for ln in run_demo(tmp_path).splitlines() if ln.strip()]
+    assert any("paper account: balances start from [trading.paper] balances at every start"
+               in ln for ln in lines)  # said, since they reset at every start
     assert "database flushed" in lines[-1]
     assert re.search(r"run \d+: \d+ episodes, \d+ passed every filter", lines[-3])
     assert re.search(r"run \d+: \d+ trades settled .*pnl [+-]\d+\.\d{4} USDT net of fees",

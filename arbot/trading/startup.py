@@ -61,6 +61,9 @@ async def start_trader(settings: ArbotSettings, stack: AsyncExitStack,
                           on_trade=on_trade, executor=executor,
                           ledger=executor.ledger if executor is not None else None,
                           depth=depth)
+    if executor is None:  # paper: its account is made afresh from the settings each start
+        log.info("paper account: balances start from [trading.paper] balances at every "
+                 "start (this run's trades move them; earlier runs' do not carry over)")
     await watch_drift(trader, journal, stack, run_id)
     stack.push_async_callback(trader.wait_idle)  # settle trades before closing
     stack.callback(trader.stop)  # first: no new trades once shutting down
