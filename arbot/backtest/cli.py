@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from arbot.backtest.inputs import is_database, stage
-from arbot.backtest.output import render, write_charts, write_tables
+from arbot.backtest.output import render, run_segments, write_charts, write_tables
 from arbot.backtest.progress import ProgressLine
 from arbot.backtest.rules import InstrumentSource
 from arbot.backtest.runner import Options, Progress, Result, run_backtest
@@ -209,11 +209,11 @@ def _run_split(args: argparse.Namespace, settings: ArbotSettings, opts: Options,
     if opts.out is not None:
         opts.out.mkdir(parents=True, exist_ok=True)
         write_tables(opts.out, result.summary)
-        write_charts(opts.out, result.collector)
+        write_charts(opts.out, result.collector, run_segments(result.summary))
         print(f"\nreport written to {opts.out}")
     return 0
 
 
 def write_out(out: Path, result: Result) -> None:
     write_tables(out, result.summary)
-    write_charts(out, result.collector)
+    write_charts(out, result.collector, run_segments(result.summary))

@@ -110,9 +110,37 @@ def write_tables(out: Path, summary: Mapping[str, Any]) -> None:
               [(r["stage"], r["step"], r["count"]) for r in summary["rejections"]])
 
 
-def write_charts(out: Path, c: Collector) -> list[Path]:
-    """pnl.png (cumulative PnL by settlement time) and opportunities.png (episodes
-    opened per time bucket, split by whether they ever passed every filter)."""
+def pnl_line(closed_ns: Sequence[int], pnls: Sequence[float], breaks: Sequence[int]
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The cumulative PnL's step points from 0, with a NaN point at each recorded run's
+    start that falls between two trades, so the line stops at the end of one run and
+    starts again in the next instead of drawing across the time nothing ran."""
+    xs: list[int] = [closed_ns[0]] if closed_ns else []
+    ys: list[float] = [0.0] if closed_ns else []
+    cum, pending = 0.0, sorted(breaks)
+    for when, pnl in zip(closed_ns, pnls, strict=True):
+        while pending and pending[0] <= when:
+            start = pending.pop(0)
+            if xs and xs[-1] < start:
+                xs += [start, start]
+                ys += [float("nan"), cum]
+        cum += pnl
+        xs.append(when)
+        ys.append(cum)
+    return np.asarray(xs, dtype=np.int64), np.asarray(ys, dtype=np.float64)
+
+
+def run_segments(summary: Mapping[str, object]) -> list[Mapping[str, Any]]:
+    """The report's replayed segments (one per recorded run), for the charts."""
+    segments = summary.get("segments", [])
+    return [s for s in segments if isinstance(s, Mapping)] if isinstance(segments, list) else []
+
+
+def write_charts(out: Path, c: Collector,
+                 segments: Sequence[Mapping[str, Any]] = ()) -> list[Path]:
+    """pnl.png (cumulative PnL by settlement time, broken between recorded runs, the
+    report's `segments`) and opportunities.png (episodes opened per time bucket, split by
+    whether they ever passed every filter)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -124,11 +152,10 @@ def write_charts(out: Path, c: Collector) -> list[Path]:
 
     paths = [out / "pnl.png", out / "opportunities.png"]
     fig, ax = plt.subplots(figsize=(10, 4), dpi=100)
-    closed = np.array([t.closed_ns for t in c.trades], dtype=np.int64)
-    cum = np.cumsum([t.pnl for t in c.trades]) if c.trades else np.zeros(0)
-    if closed.size:
-        ax.step(when(np.concatenate([closed[:1], closed])), np.concatenate([[0.0], cum]),
-                where="post")
+    breaks = [int(s["start_ns"]) for s in segments if s.get("start_ns") is not None]
+    xs, ys = pnl_line([t.closed_ns for t in c.trades], [t.pnl for t in c.trades], breaks)
+    if xs.size:
+        ax.step(when(xs), ys, where="post")
     ax.axhline(0.0, color="grey", linewidth=0.5)
     ax.set_title(f"cumulative PnL net of fees ({len(c.trades)} trades)")
     ax.set_ylabel("quote currency")
