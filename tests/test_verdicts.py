@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from arbot.api.convert import episode_row_out
 from arbot.export import EPISODE_HEADER, episode_csv_row
 from arbot.verdicts import split_verdict
 from tests.api.test_convert import OLD
@@ -31,3 +32,11 @@ def test_the_csv_has_the_code_and_the_detail_in_their_own_columns() -> None:
     passed = dict(zip(EPISODE_HEADER, episode_csv_row(OLD), strict=True))
     assert (passed["verdict"], passed["verdict_detail"]) == ("passed", "")
     assert EPISODE_HEADER.index("verdict_detail") == EPISODE_HEADER.index("verdict") + 1
+
+
+def test_the_api_episode_carries_the_code_and_the_detail() -> None:
+    filtered = msgspec.structs.replace(OLD, verdict="filtered:trend: not persistent (3 ms)")
+    out = episode_row_out(filtered)
+    assert (out.verdict, out.verdict_code, out.verdict_detail) == (
+        "filtered:trend: not persistent (3 ms)", "filtered:trend", "not persistent (3 ms)")
+    assert episode_row_out(msgspec.structs.replace(OLD, verdict=None)).verdict_code is None

@@ -18,6 +18,7 @@ from arbot.storage.models import EpisodeRecord, TradeRecord
 from arbot.timefmt import format_time_ns
 from arbot.tradekinds import TradingMode
 from arbot.trading.outcome import TradeOutcome
+from arbot.verdicts import split_verdict
 from arbot.view import DriftView
 
 
@@ -59,7 +60,7 @@ def episode_out(e: Episode) -> EpisodeOut:
                       e.first.buy.ask, e.first.sell.bid, verdict, e.close_reason,
                       p.walk_size, p.walk_profit, p.walk_net_bps, p.buy_vwap, p.sell_vwap,
                       p.buy_worst, p.sell_worst, p.buy_levels, p.sell_levels,
-                      p.transfer_bps, p.net_after_transfer_bps)
+                      p.transfer_bps, p.net_after_transfer_bps, *split_verdict(verdict))
 
 
 def episode_row_out(r: EpisodeRecord) -> EpisodeOut:
@@ -76,7 +77,9 @@ def episode_row_out(r: EpisodeRecord) -> EpisodeOut:
                       sell_vwap_peak=r.sell_vwap_peak, buy_worst_peak=r.buy_worst_peak,
                       sell_worst_peak=r.sell_worst_peak, buy_levels_peak=r.buy_levels_peak,
                       sell_levels_peak=r.sell_levels_peak, transfer_bps=r.transfer_bps,
-                      net_bps_after_transfers=r.net_bps_after_transfers)
+                      net_bps_after_transfers=r.net_bps_after_transfers,
+                      verdict_code=split_verdict(r.verdict)[0] if r.verdict else None,
+                      verdict_detail=split_verdict(r.verdict)[1] if r.verdict else None)
 
 
 def trade_out(o: TradeOutcome, mode: TradingMode, closed_ns: int) -> TradeOut:

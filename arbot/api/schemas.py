@@ -151,6 +151,10 @@ class EpisodeOut(msgspec.Struct, frozen=True):
     # the peak net after fees and it; null for episodes recorded before either existed
     transfer_bps: float | None = None
     net_bps_after_transfers: float | None = None
+    # `verdict` split (arbot.verdicts): the step code to group by (passed,
+    # filtered:<filter>) and the filter's words and numbers
+    verdict_code: str | None = None
+    verdict_detail: str | None = None
 
 
 class TradeOut(msgspec.Struct, frozen=True):
