@@ -42,6 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
                    help="an ArBot database, or a Parquet archive (folder or fsspec URL)")
     p.add_argument("--from", dest="since", metavar="TIME", help="inclusive")
     p.add_argument("--until", metavar="TIME", help="exclusive")
+    p.add_argument("--run", type=int, metavar="ID", help="one recorded run of --db only")
     p.add_argument("--symbols", nargs="+", metavar="BASE-QUOTE")
     p.add_argument("--out", type=Path, default=Path("sweep"), metavar="DIR",
                    help="where the trials' table, heatmap and best settings go (default "
