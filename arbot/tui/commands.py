@@ -27,6 +27,8 @@ def binding_commands(app: App[Any], screen: Screen[Any],
             continue
         seen_ids.add(binding.id)
         key = app.get_key_display(binding)
-        help_text = f"{binding.tooltip or binding.description} [{key}]"
+        # The palette renders help as markup, where "[l]" or "[A]" is a style tag that
+        # vanishes: escape every bracket so the key shows.
+        help_text = f"{binding.tooltip or binding.description} [{key}]".replace("[", "\\[")
         yield SystemCommand(binding.description, help_text,
                             partial(app.run_action, binding.action, active.node))

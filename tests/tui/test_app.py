@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import pytest
 from rich.text import Text
+from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, HelpPanel, Input, Switch
 
@@ -110,6 +111,18 @@ async def test_every_binding_has_an_id_and_is_in_the_command_palette(tmp_path: P
         assert {"Prices", "Opportunities", "Trades", "Settings", "Log", "Keys", "Export",
                 "Quit", "Sizes", "Pause/resume", "Kill switch", "Arm live",
                 "Disarm live"} <= titles
+
+
+async def test_the_palette_shows_each_commands_key_letters_too(tmp_path: Path) -> None:
+    app = frozen_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        helps = {c.title: Content.from_markup(c.help).plain
+                 for c in app.get_system_commands(app.screen)}
+        assert helps["Log"].endswith("[l]")
+        assert helps["Export"].endswith("[e]")
+        assert helps["Disarm live"].endswith("[A]")
+        assert helps["History"].endswith("[6]")
 
 
 async def test_keymap_from_settings_rebinds_keys(tmp_path: Path) -> None:
