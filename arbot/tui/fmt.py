@@ -22,3 +22,10 @@ def qty(value: float) -> str:
     if value >= 1:
         return f"{value:.4g}"
     return f"{value:.3g}" if value >= 1e-4 else plain_number(float(f"{value:.2g}"))
+
+
+def figure(value: float, digits: int, *, signed: bool = False) -> str:
+    """`value` to `digits` significant digits, never an exponent: a balance of 1234567
+    USDT is 1234570, not 1.23457e+06; a fee of 0.00002 BTC is 0.00002, not 2e-05."""
+    text = plain_number(float(f"{value:.{digits}g}")).removesuffix(".0")
+    return f"+{text}" if signed and not text.startswith("-") else text

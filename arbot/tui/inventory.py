@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 
 from arbot.inventory.report import Direction, InventoryReport
 from arbot.timefmt import format_duration
+from arbot.tui.fmt import figure
 from arbot.tui.opportunities import SHORT
 from arbot.tui.widgets import ArbotScreen
 
@@ -80,11 +81,11 @@ class InventoryScreen(ArbotScreen):
         holdings = self.query_one("#holdings", DataTable)
         holdings.clear()
         for h in report.holdings:
-            holdings.add_row(h.asset, SHORT[h.venue.value], _num(f"{h.balance:.6g}"),
-                             _num(f"{h.target:.6g}"),
+            holdings.add_row(h.asset, SHORT[h.venue.value], _num(figure(h.balance, 6)),
+                             _num(figure(h.target, 6)),
                              _num(f"{h.share:.0%}"),
                              _num(f"{h.skew * 100:+.0f}%"),
-                             _num(f"{h.rate_per_h:+.4g}"))
+                             _num(figure(h.rate_per_h, 4, signed=True)))
         directions = self.query_one("#directions", DataTable)
         directions.clear()
         for d in sorted(report.directions, key=_soonest):
@@ -95,7 +96,7 @@ class InventoryScreen(ArbotScreen):
         plan.clear()
         for t in report.rebalance:
             plan.add_row(t.asset, SHORT[t.from_venue.value], SHORT[t.to_venue.value],
-                         t.network, _num(f"{t.amount:.6g}"),
-                         _num(f"{t.fee:g}"),
+                         t.network, _num(figure(t.amount, 6)),
+                         _num(figure(t.fee, 6)),
                          _num(f"{t.fee_quote:.4f}"),
                          _num(f"{t.minutes:g}m" if t.minutes else "-"))

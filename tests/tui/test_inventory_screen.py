@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+import msgspec
 from textual.widgets import DataTable, Static
 
 from arbot.domain import Venue
@@ -63,3 +64,25 @@ async def test_keys_5_and_i_show_the_report(tmp_path: Path) -> None:
                                                             "1"]
         summary = str(app.screen.query_one("#inventory-summary", Static).render())
         assert "3 opportunities lost to inventory" in summary and "advice only" in summary
+
+
+class LargeAndTinyInventory(FakeInventory):
+    def report(self) -> InventoryReport:
+        big = Holding(asset="USDT", venue=BN, balance=1_234_567.0, target=1_000_000.0,
+                      share=0.6, target_share=0.5, skew=0.1, rate_per_h=-11_980.0)
+        fee = Transfer(asset="BTC", from_venue=BN, to_venue=OK, network="BTC", amount=0.00005,
+                       fee=0.00002, fee_quote=1.3, minutes=30.0, confirmations=2)
+        return msgspec.structs.replace(REPORT, holdings=[big], rebalance=[fee])
+
+
+async def test_large_and_tiny_figures_show_without_an_exponent(tmp_path: Path) -> None:
+    app = frozen_app(tmp_path, FakeRuntime(FrozenEngine(), inventory=LargeAndTinyInventory()))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("i")
+        await until(lambda: app.current_mode == "inventory", "inventory", pause=pilot.pause)
+        await until(lambda: app.screen.query_one("#holdings", DataTable).row_count == 1,
+                    "the holdings", pause=pilot.pause)
+        row = [str(c) for c in app.screen.query_one("#holdings", DataTable).get_row_at(0)]
+        assert (row[2], row[3], row[6]) == ("1234570", "1000000", "-11980")
+        plan = [str(c) for c in app.screen.query_one("#rebalance", DataTable).get_row_at(0)]
+        assert (plan[4], plan[5]) == ("0.00005", "0.00002")
