@@ -354,7 +354,11 @@ class Trader(Sink):
             self.risk.held_symbols[symbol] = outcome.detail
         halted = self.risk.finished(symbol, notional, s.pnl, now,
                                     leg_failure=outcome.status == TradeStatus.LEG_RISK)
-        log.info("trade %s %s: %s, pnl %+.4f", outcome.trade_id, symbol, outcome.status, s.pnl,
+        # "filled" alone hides a loss taken unwinding a leg: name how the legs ended then
+        legs = ("" if outcome.leg_outcome in (LegOutcome.BALANCED, LegOutcome.NONE)
+                else f" ({outcome.leg_outcome})")
+        log.info("trade %s %s: %s%s, pnl %+.4f", outcome.trade_id, symbol, outcome.status, legs,
+                 s.pnl,
                  extra=fields(event="trade", trade_id=outcome.trade_id, symbol=symbol,
                               status=str(outcome.status), pnl=s.pnl, fees=s.fees,
                               run_id=self.run_id))

@@ -3,6 +3,7 @@ and PnL recorded, pause, the kill switch, automatic halts, and restart reconcili
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -109,6 +110,17 @@ async def test_daily_loss_limit_halts_until_resumed(tmp_path: Path) -> None:
     await trader.wait_idle()
     assert trader.rejections["halted"] == 1
     assert len(rows(jr, "SELECT * FROM trades")) == 1
+
+
+async def test_the_trade_log_line_says_a_leg_was_unwound(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    trader, ex, _ = await make(tmp_path, leg_policy="unwind", daily_loss_limit=1e9)
+    ex.inject(B, reject="no")
+    with caplog.at_level(logging.INFO, "arbot.trading"):
+        trader.on_episode(episode(1))
+        await trader.wait_idle()
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("trade ")]
+    assert ": filled (unwound), pnl -" in line
 
 
 async def test_repeated_leg_failures_halt(tmp_path: Path) -> None:
