@@ -113,8 +113,9 @@ class ExportDialog(ModalScreen[Path | None]):
                 yield RadioButton("Trades", id="what-trades")
                 if self._visible_table is not None:
                     yield RadioButton("The table on screen", id="what-table")
-            for name, hint in (("since", "inclusive; ISO-8601 UTC, e.g. 2024-05-01T12:00Z; "
-                                "empty: from the start"),
+            # each hint fits its field in an 80-column terminal
+            for name, hint in (("since", "inclusive; UTC, e.g. 2024-05-01T12:00Z; empty: from "
+                                "the start"),
                                ("until", "exclusive; ISO-8601 UTC; empty: now")):
                 with Horizontal(classes="row"):
                     yield Label(name.capitalize())

@@ -317,3 +317,12 @@ def test_bindings_have_ids_and_descriptions() -> None:
     for binding in ExportDialog.BINDINGS:
         assert not isinstance(binding, tuple)
         assert binding.id and binding.description
+
+
+async def test_the_time_hints_fit_their_fields_at_80_columns(db: Path) -> None:
+    app = Host(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for name in ("since", "until"):
+            field = app.screen.query_one(f"#export-{name}", Input)
+            assert len(field.placeholder) <= field.content_region.width, field.placeholder
