@@ -147,22 +147,23 @@ class Engine(Sink):
         if bid > best_ask:
             slot.best_ask = best_ask = slot.exact_ask()
         if now >= slot.sample_at:
-            self._sample(slot, now)
+            self._sample(slot, now, q.ts_recv_ns)
         if best_bid > ask or bid > best_ask or symbol in self._open_symbols:
             self._evaluate(slot, now, q)
 
     # -- slow path ------------------------------------------------------------------
 
-    def _sample(self, slot: Slot, now: int) -> None:
-        """Give the trend filter the symbol's fair price, once per `sample_ns` interval."""
+    def _sample(self, slot: Slot, now: int, wall_ns: int) -> None:
+        """Give the trend filter the symbol's fair price, once per `sample_ns` interval of
+        receive (wall-clock) time: the first quote at or after each multiple of it. Live
+        (monotonic `now`) and replayed (`now` is the receive time) the samples fall on the
+        same quotes, and a split backtest's partition samples as the whole replay does
+        once past its warm-up, wherever each started."""
         trend = self._trend
         if trend is None:
             slot.sample_at = NO_SAMPLE
             return
-        # The next sample is due at the next multiple of sample_ns: the first quote in
-        # each interval of one grid, wherever the replay started (a split backtest's
-        # partition samples as the whole replay does once past its warm-up).
-        slot.sample_at = (now // trend.sample_ns + 1) * trend.sample_ns
+        slot.sample_at = now + trend.sample_ns - wall_ns % trend.sample_ns
         trend.sample(slot.symbol, slot.fair(), now)
 
     def _evaluate(self, slot: Slot, now: int, trigger: Quote) -> None:
