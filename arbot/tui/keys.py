@@ -25,7 +25,10 @@ APP_BINDINGS: list[BindingType] = [
     Binding("6,h", "switch_mode('history')", "History", id="history", show=False,
             tooltip="PnL, trades, fees, win rate and drawdown across every run; balances "
                     "valued in the quote currency"),
-    Binding("l", "toggle_log", "Log", id="log", tooltip="Show or hide the log panel"),
+    # Off the footer, like History: at 80 columns the footer has room for Quit or Log,
+    # and Quit must stay in sight; `?` lists both.
+    Binding("l", "toggle_log", "Log", id="log", show=False,
+            tooltip="Show or hide the log panel"),
     Binding("question_mark", "toggle_help", "Keys", id="help", key_display="?",
             tooltip="Show or hide every key"),
     Binding("e", "export", "Export", id="export", show=False,

@@ -82,7 +82,7 @@ class HistoryScreen(ArbotScreen):
 
     TITLE_TEXT = "History"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("g", "cycle_group", "Group by", id="history-group",
+        Binding("g", "cycle_group", "Group", id="history-group",
                 tooltip="Group the history by UTC day, by run, or by symbol and venue pair"),
     ]
 
