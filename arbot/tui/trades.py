@@ -29,6 +29,7 @@ from arbot.tui.state import MarketState
 from arbot.tui.tradedata import TradeRow, TradingStatus
 from arbot.tui.tradetext import (
     amount,
+    balances_title,
     clock,
     describe_trade,
     money,
@@ -94,6 +95,8 @@ class TradesScreen(ArbotScreen):
         balances.add_column("Asset", key="asset", width=5)
         for venue in Venue:
             balances.add_column(Text(venue.value, justify="right"), key=venue.value, width=9)
+        # The status line counts this run; the table lists every run the database holds.
+        table.border_title = "trades of every run, newest first"
         self.query_one("#trade-detail", Static).border_title = "selected trade"
         self.query_one("#rejections", Static).border_title = "refused, by step"
         balances.border_title = "balances"
@@ -223,6 +226,9 @@ class TradesScreen(ArbotScreen):
         if trading is None:
             return
         table = self.query_one("#balances", DataTable)
+        title = balances_title(trading)
+        if table.border_title != title:
+            table.border_title = title
         assets = traded_assets(self.state.settings.market.symbols, trading.balances)
         for asset in assets:
             if asset not in table.rows:

@@ -84,8 +84,7 @@ def status_lines(trading: TradingStatus | None, run_mode: TradingMode, phase: Ru
                              if t.mode == TradingMode.LIVE else "")
     state = t.state.upper() + (f": {t.reason}"
                                if t.reason and t.state != TradingState.RUNNING else "")
-    first = (f"{mode} · {state} · {t.trades} trades · PnL {money(t.realized)} · "
-             f"exposure {t.exposure:.2f}/{t.max_exposure:g}")
+    first = f"{mode} · {state} · this run: {t.trades} trades · PnL {money(t.realized)}"
     if t.unsettled:
         symbol, why = next(iter(t.unsettled.items()))
         more = f" (and {len(t.unsettled) - 1} more)" if len(t.unsettled) > 1 else ""
@@ -102,6 +101,12 @@ def status_lines(trading: TradingStatus | None, run_mode: TradingMode, phase: Ru
     streams = t.streams if t.mode == TradingMode.LIVE else ""
     return "\n".join(line for line in (first, drift_line(t.drifts, ack_key), streams, second, keys)
                      if line)
+
+
+def balances_title(t: TradingStatus) -> str:
+    """The balances pane's title, with the quote currency in trades not yet settled
+    (beside the balances it comes out of, and off the status line that must fit 80)."""
+    return f"balances · exposure {t.exposure:.2f}/{t.max_exposure:g}"
 
 
 def drift_line(drifts: Sequence[Drift], ack_key: str) -> str:
