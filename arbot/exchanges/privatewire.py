@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import msgspec
 
-from arbot.domain import Quote, Venue
+from arbot.domain import Pong, Quote, Venue
 from arbot.exchanges.base import Drop, DropCounter, FrameParser, Heartbeat, Limits
 from arbot.exchanges.orderwire import num
 from arbot.exchanges.signing import Credentials, hmac_b64, prehash
@@ -101,6 +101,14 @@ class PrivateParser(FrameParser):
     def accepted(self) -> None:
         self.on_login(LoginResult(venue=self.venue, ok=True))
 
+    def text_pong(self, frame: str | bytes) -> bool:
+        """Whether `frame` is the bare text "pong" that answers a text "ping" (OKX and
+        Bitget); it is handed to the feed loop as the venue's Pong."""
+        if frame not in ("pong", b"pong"):
+            return False
+        self.events.append(Pong(venue=self.venue))
+        return True
+
 
 class StreamProtocol(abc.ABC):
     """One venue's private stream as data plus pure functions. `account_mode` tells,
@@ -155,6 +163,11 @@ def one_per_frame(args: Sequence[object], **fields: str) -> list[str]:
             for arg in args]
 
 
+def stamp_ms(text: str) -> int | None:
+    """A venue's millisecond timestamp written as text; None when it sent none."""
+    return int(text) if text else None
+
+
 def amount(value: str | float | None) -> float:
     """A venue amount that must be finite and not negative; ValueError otherwise."""
     out = num(value)
@@ -164,4 +177,4 @@ def amount(value: str | float | None) -> float:
 
 
 __all__ = ["Deliver", "LoginProblem", "LoginResult", "OnLogin", "PrivateParser",
-           "StreamProtocol", "amount", "one_per_frame", "verify_login"]
+           "StreamProtocol", "amount", "one_per_frame", "stamp_ms", "verify_login"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import msgspec
 
-from arbot.domain import Balance, OrderStatus, Pong, SubscribeAck, Venue, VenueError
+from arbot.domain import Balance, OrderStatus, SubscribeAck, Venue, VenueError
 from arbot.exchanges.base import Drop, DropCounter, Heartbeat
 from arbot.exchanges.orderwire import num, side_of, status_of
 from arbot.exchanges.privatewire import (
@@ -33,6 +33,7 @@ from arbot.exchanges.privatewire import (
     StreamProtocol,
     amount,
     one_per_frame,
+    stamp_ms,
     verify_login,
 )
 from arbot.exchanges.signing import Credentials
@@ -142,16 +143,11 @@ _uta_fills = msgspec.json.Decoder(list[_UtaFill])
 _uta_accounts = msgspec.json.Decoder(list[_UtaAccount])
 
 
-def _ms(text: str) -> int | None:
-    return int(text) if text else None
-
-
 class BitgetPrivateParser(PrivateParser):
     venue = _VENUE
 
     def read(self, frame: str | bytes, recv_ns: int) -> None:
-        if frame in ("pong", b"pong"):
-            self.events.append(Pong(venue=_VENUE))
+        if self.text_pong(frame):
             return
         f = _frame.decode(frame)
         if f.event is not None:
@@ -239,7 +235,7 @@ class BitgetPrivateParser(PrivateParser):
         self.deliver(OrderUpdate(
             venue=_VENUE, client_id=client_id, venue_order_id=order_id, venue_symbol=symbol,
             status=status, filled_qty=filled, avg_price=amount(avg_text) if filled > 0 else 0.0,
-            fee=fee, fee_asset=fee_asset if fee else "", ts_exchange_ms=_ms(stamp),
+            fee=fee, fee_asset=fee_asset if fee else "", ts_exchange_ms=stamp_ms(stamp),
             ts_recv_ns=recv_ns))
         if status is OrderStatus.UNKNOWN:
             self.drops.add(Drop.INVALID_FRAME)
@@ -257,7 +253,7 @@ class BitgetPrivateParser(PrivateParser):
             venue=_VENUE, client_id=client_id, venue_order_id=order_id, venue_symbol=symbol,
             trade_id=trade_id, side=side_of(side), price=amount(price), qty=amount(qty),
             fee=fee, fee_asset=next((d.feeCoin for d in fees if d.feeCoin), ""),
-            ts_exchange_ms=_ms(stamp), ts_recv_ns=recv_ns))
+            ts_exchange_ms=stamp_ms(stamp), ts_recv_ns=recv_ns))
 
 
 class BitgetStream(StreamProtocol):

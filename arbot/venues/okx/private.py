@@ -19,7 +19,6 @@ import msgspec
 from arbot.domain import (
     Balance,
     OrderStatus,
-    Pong,
     ShutdownNotice,
     SubscribeAck,
     Venue,
@@ -35,6 +34,7 @@ from arbot.exchanges.privatewire import (
     StreamProtocol,
     amount,
     one_per_frame,
+    stamp_ms,
     verify_login,
 )
 from arbot.exchanges.signing import Credentials
@@ -100,16 +100,11 @@ _orders = msgspec.json.Decoder(list[_Order])
 _accounts = msgspec.json.Decoder(list[_Account])
 
 
-def _ms(text: str) -> int | None:
-    return int(text) if text else None
-
-
 class OkxPrivateParser(PrivateParser):
     venue = _VENUE
 
     def read(self, frame: str | bytes, recv_ns: int) -> None:
-        if frame in ("pong", b"pong"):
-            self.events.append(Pong(venue=_VENUE))
+        if self.text_pong(frame):
             return
         f = _frame.decode(frame)
         if f.event is not None:
@@ -150,13 +145,13 @@ class OkxPrivateParser(PrivateParser):
                 venue=_VENUE, client_id=o.clOrdId, venue_order_id=o.ordId,
                 venue_symbol=o.instId, trade_id=o.tradeId, side=side_of(o.side),
                 price=amount(o.fillPx), qty=amount(o.fillSz), fee=charged(o.fillFee),
-                fee_asset=o.fillFeeCcy, ts_exchange_ms=_ms(o.fillTime), ts_recv_ns=recv_ns))
+                fee_asset=o.fillFeeCcy, ts_exchange_ms=stamp_ms(o.fillTime), ts_recv_ns=recv_ns))
         status = status_of(STATUS, o.state)
         filled, fee = amount(o.accFillSz), charged(o.fee)
         self.deliver(OrderUpdate(
             venue=_VENUE, client_id=o.clOrdId, venue_order_id=o.ordId, venue_symbol=o.instId,
             status=status, filled_qty=filled, avg_price=amount(o.avgPx) if filled > 0 else 0.0,
-            fee=fee, fee_asset=o.feeCcy if fee else "", ts_exchange_ms=_ms(o.uTime),
+            fee=fee, fee_asset=o.feeCcy if fee else "", ts_exchange_ms=stamp_ms(o.uTime),
             ts_recv_ns=recv_ns))
         if status is OrderStatus.UNKNOWN:
             self.drops.add(Drop.INVALID_FRAME)
@@ -165,7 +160,7 @@ class OkxPrivateParser(PrivateParser):
         out = {}
         stamp = None
         for a in accounts:
-            stamp = _ms(a.uTime) or stamp
+            stamp = stamp_ms(a.uTime) or stamp
             for d in a.details:
                 asset = d.ccy.upper()
                 out[asset] = Balance(asset=asset, free=amount(d.availBal),
