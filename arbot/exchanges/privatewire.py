@@ -102,8 +102,8 @@ class PrivateParser(FrameParser):
         self.on_login(LoginResult(venue=self.venue, ok=True))
 
     def text_pong(self, frame: str | bytes) -> bool:
-        """Whether `frame` is the bare text "pong" that answers a text "ping" (OKX and
-        Bitget); it is handed to the feed loop as the venue's Pong."""
+        """Whether `frame` is the bare text "pong" with which some venues answer a text
+        "ping"; it is handed to the feed loop as the venue's Pong."""
         if frame not in ("pong", b"pong"):
             return False
         self.events.append(Pong(venue=self.venue))
