@@ -7,7 +7,7 @@ from __future__ import annotations
 import abc
 import sys
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, ClassVar, Protocol
+from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 
 import msgspec
 
@@ -40,6 +40,18 @@ LiveSide = Annotated[list[LiveLevel], msgspec.Meta(min_length=1)]
 """A side of an L1 push as a quote needs it: at least one level, best first."""
 
 
+_Row = TypeVar("_Row")
+
+
+class OneRow(msgspec.Struct, Generic[_Row], array_like=True, forbid_unknown_fields=True,
+             gc=False):
+    """A `data` array of exactly one row, as an L1 push carries it: one object where a
+    `list` would be two (a tracked list and its item array), and a push of more rows
+    fails the decode (the checked path quotes each row)."""
+
+    row: _Row
+
+
 class ChannelArg(msgspec.Struct, gc=False):
     """The `arg` object some venues use to name a subscription and tag each push."""
 
@@ -60,13 +72,14 @@ class LiveArg(Protocol):
 
 class LiveRow(Protocol):
     """The `data[0]` row of an L1 push, with the venue's field names mapped onto these
-    (by `msgspec.field(name=...)`): book channels fill the levels (empty when absent),
-    ticker channels the named best prices (NaN when absent), `ts` is required."""
+    (by `msgspec.field(name=...)`): book channels fill the levels (None when absent, so a
+    ticker row allocates no empty lists), ticker channels the named best prices (NaN when
+    absent), `ts` is required."""
 
     @property
-    def bids(self) -> list[LiveLevel]: ...
+    def bids(self) -> list[LiveLevel] | None: ...
     @property
-    def asks(self) -> list[LiveLevel]: ...
+    def asks(self) -> list[LiveLevel] | None: ...
     @property
     def bid(self) -> float: ...
     @property
@@ -79,13 +92,20 @@ class LiveRow(Protocol):
     def ts(self) -> int: ...
 
 
+class LiveData(Protocol):
+    """`OneRow[the venue's live row]`."""
+
+    @property
+    def row(self) -> LiveRow: ...
+
+
 class LivePush(Protocol):
     """`{"arg":{..},"data":[one row]}` as the venue's live Struct decodes it."""
 
     @property
     def arg(self) -> LiveArg: ...
     @property
-    def data(self) -> Sequence[LiveRow]: ...
+    def data(self) -> LiveData: ...
 
 
 class L1Row(Protocol):
@@ -125,6 +145,10 @@ class ArgFrameParser(FrameParser):
     def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
         super().__init__(symbols, drops)
         self._live: Callable[[str | bytes], LivePush] = self.live.decode
+        # Read per frame: instance attributes, which the interpreter reads faster than
+        # class attributes through an instance.
+        self._venue = self.venue
+        self._ticker = self.ticker_channel
 
     def quote(self, frame: str | bytes, recv_ns: int) -> Quote | None:
         try:
@@ -132,17 +156,17 @@ class ArgFrameParser(FrameParser):
         except ValueError:  # not an L1 push we can quote as is
             return self._parse(frame, recv_ns)
         arg = f.arg
-        row = f.data[0]
+        row = f.data.row
         symbol = self._symbol(arg.instId)
         if symbol is not None:
-            if arg.channel == self.ticker_channel:
+            if arg.channel == self._ticker:
                 bid = row.bid
                 ask = row.ask
                 bid_size = row.bid_size
                 ask_size = row.ask_size
                 # An absent field is NaN, which fails every comparison.
                 if bid < ask and bid_size > 0.0 and ask_size > 0.0:
-                    return Quote(venue=self.venue, symbol=symbol, bid=bid, bid_size=bid_size,
+                    return Quote(venue=self._venue, symbol=symbol, bid=bid, bid_size=bid_size,
                                  ask=ask, ask_size=ask_size, ts_exchange_ms=row.ts,
                                  ts_recv_ns=recv_ns)
             else:
@@ -154,7 +178,7 @@ class ArgFrameParser(FrameParser):
                     bid = b.px
                     ask = a.px
                     if bid < ask:
-                        return Quote(venue=self.venue, symbol=symbol, bid=bid, bid_size=b.sz,
+                        return Quote(venue=self._venue, symbol=symbol, bid=bid, bid_size=b.sz,
                                      ask=ask, ask_size=a.sz, ts_exchange_ms=row.ts,
                                      ts_recv_ns=recv_ns)
         return self._parse(frame, recv_ns)

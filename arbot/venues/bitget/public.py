@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 
@@ -29,7 +29,7 @@ from arbot.exchanges.base import (
     Limits,
 )
 from arbot.exchanges.depthparser import DepthFrameParser
-from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveLevel, Positive
+from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveSide, OneRow, Positive
 from arbot.venues.bitget import SPEC, coins, depth, mode, rest, rest_uta
 
 NAN = float("nan")
@@ -66,21 +66,25 @@ class _LiveArg(msgspec.Struct, gc=False):
     instId: str
 
 
-class _LiveRow(msgspec.Struct, gc=False):
-    """`_Row` of a push that can be quoted as is: books* levels, or `ticker` prices."""
+class _LiveRow(msgspec.Struct, kw_only=True, gc=False):
+    """`_Row` of a push that can be quoted as is: books* levels, or `ticker` prices.
 
-    ts: int
-    asks: list[LiveLevel] = []
-    bids: list[LiveLevel] = []
+    Fields in the order the pushes send them (books*: asks, bids .. ts; `ticker`: ..
+    bidPr, askPr, bidSz, askSz .. ts), so the decoder finds each key at the field it
+    tried next."""
+
+    asks: LiveSide | None = None
+    bids: LiveSide | None = None
     bid: Positive = msgspec.field(default=NAN, name="bidPr")
     ask: Positive = msgspec.field(default=NAN, name="askPr")
     bid_size: Positive = msgspec.field(default=NAN, name="bidSz")
     ask_size: Positive = msgspec.field(default=NAN, name="askSz")
+    ts: int  # required
 
 
 class _LivePush(msgspec.Struct, gc=False):
     arg: _LiveArg
-    data: Annotated[list[_LiveRow], msgspec.Meta(min_length=1, max_length=1)]
+    data: OneRow[_LiveRow]
 
 
 _decoder = msgspec.json.Decoder(_Frame, strict=False)

@@ -29,7 +29,7 @@ from arbot.exchanges.base import (
     make_quote,
 )
 from arbot.exchanges.depthparser import DepthFrameParser
-from arbot.exchanges.wire import Level, LiveSide, PxSz, apply_l1_delta, dict_get
+from arbot.exchanges.wire import Level, LiveLevel, PxSz, apply_l1_delta, dict_get
 from arbot.venues.bybit import SPEC, coins, depth, rest
 
 _VENUE = Venue.BYBIT
@@ -59,9 +59,12 @@ class _Frame(msgspec.Struct, gc=False):
 
 
 class _LiveBook(msgspec.Struct, gc=False):
+    """An `orderbook.1` book as it is quoted as is: exactly one level a side (a tuple of
+    one is one object where a list is two; any other count takes the checked path)."""
+
     s: str
-    b: LiveSide
-    a: LiveSide
+    b: tuple[LiveLevel]
+    a: tuple[LiveLevel]
 
 
 class _LiveFrame(msgspec.Struct, gc=False):
@@ -76,6 +79,17 @@ class _LiveFrame(msgspec.Struct, gc=False):
 _live = msgspec.json.Decoder(_LiveFrame, strict=False).decode
 _decoder = msgspec.json.Decoder(_Frame, strict=False)
 _Top = tuple[PxSz | None, PxSz | None]
+_Kept = _LiveBook | _Top
+"""A symbol's last top: the snapshot quoted as is (kept whole, so the fast path allocates
+nothing to keep it), or the sides the checked path worked out."""
+
+
+def _kept_top(kept: _Kept | None) -> _Top:
+    if kept is None:
+        return None, None
+    if isinstance(kept, _LiveBook):
+        return kept.b[0], kept.a[0]
+    return kept
 
 
 class BybitParser(FrameParser):
@@ -85,7 +99,7 @@ class BybitParser(FrameParser):
 
     def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
         super().__init__(symbols, drops)
-        self._tops: dict[str, _Top] = {}
+        self._tops: dict[str, _Kept] = {}
 
     def quote(self, frame: str | bytes, recv_ns: int) -> Quote | None:
         """A snapshot with both sides and good numbers becomes a quote in one typed decode;
@@ -107,7 +121,7 @@ class BybitParser(FrameParser):
         bid = b.px
         ask = a.px
         if symbol is not None and bid < ask and f.topic.startswith(_TOPIC):
-            self._tops[venue_id] = (b, a)
+            self._tops[venue_id] = book
             return Quote(venue=_VENUE, symbol=symbol, bid=bid, bid_size=b.sz, ask=ask,
                          ask_size=a.sz, ts_exchange_ms=f.ts, ts_recv_ns=recv_ns)
         return self._parse(frame, recv_ns)
@@ -139,7 +153,7 @@ class BybitParser(FrameParser):
                 bid = book.b[0] if book.b else None
                 ask = book.a[0] if book.a else None
             elif kind == "delta":
-                bid, ask = self._tops.get(book.s, (None, None))
+                bid, ask = _kept_top(self._tops.get(book.s))
                 bid = apply_l1_delta(bid, book.b)
                 ask = apply_l1_delta(ask, book.a)
             else:

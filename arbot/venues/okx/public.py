@@ -5,7 +5,7 @@ joins them to the signed REST in `rest`."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 
@@ -24,7 +24,7 @@ from arbot.exchanges.base import (
     Limits,
 )
 from arbot.exchanges.depthparser import DepthFrameParser
-from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveLevel, Positive
+from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveSide, OneRow, Positive
 from arbot.venues.okx import SPEC, coins, depth, rest
 
 NAN = float("nan")
@@ -62,22 +62,26 @@ class _LiveArg(msgspec.Struct, gc=False):
     instId: str
 
 
-class _LiveRow(msgspec.Struct, gc=False):
-    """`_Row` of a push that can be quoted as is: `bbo-tbt` levels, or `tickers` prices."""
+class _LiveRow(msgspec.Struct, kw_only=True, gc=False):
+    """`_Row` of a push that can be quoted as is: `bbo-tbt` levels, or `tickers` prices.
 
-    ts: int
+    Fields in the order the pushes send them (`tickers`: instType .. askPx, askSz, bidPx,
+    bidSz .. ts; `bbo-tbt`: asks, bids, ts), so the decoder finds each key at the field
+    it tried next."""
+
     instType: Literal["SPOT"] | None = None  # `tickers` rows say it, `bbo-tbt` rows do not
-    asks: list[LiveLevel] = []
-    bids: list[LiveLevel] = []
+    asks: LiveSide | None = None
+    bids: LiveSide | None = None
     ask: Positive = msgspec.field(default=NAN, name="askPx")
     ask_size: Positive = msgspec.field(default=NAN, name="askSz")
     bid: Positive = msgspec.field(default=NAN, name="bidPx")
     bid_size: Positive = msgspec.field(default=NAN, name="bidSz")
+    ts: int  # required
 
 
 class _LivePush(msgspec.Struct, gc=False):
     arg: _LiveArg
-    data: Annotated[list[_LiveRow], msgspec.Meta(min_length=1, max_length=1)]
+    data: OneRow[_LiveRow]
 
 
 _decoder = msgspec.json.Decoder(_Frame, strict=False)
