@@ -14,7 +14,7 @@ from typing import Protocol
 
 from arbot.backtest import source
 from arbot.backtest.books import ReplayBooks, has_books
-from arbot.backtest.source import RecordedRun, Window
+from arbot.backtest.source import Pair, RecordedRun, Window
 from arbot.domain import FeedStatus, Quote
 from arbot.storage.transfercosts import COLUMNS, Stored, costs_from_rows
 
@@ -46,8 +46,10 @@ class History(Protocol):
 
     def quote_pages(self, window: Window, page_rows: int) -> Pages: ...
 
-    def symbol_counts(self, window: Window) -> dict[str, int]:
-        """Quotes per symbol in the window (a split backtest balances its partitions)."""
+    def pair_stats(self, window: Window) -> dict[tuple[str, str], Pair]:
+        """Per (venue, symbol): quotes in the window and the first one's time (a split
+        backtest balances its partitions, and seeds a time window with the last quote of
+        each pair that quoted before it)."""
         ...
 
     def feed_events(self, since_ns: int | None, until_ns: int | None) -> Events: ...
@@ -89,8 +91,8 @@ class SqliteHistory:
     def quote_pages(self, window: Window, page_rows: int) -> Pages:
         return source.QuotePages(self._read, window, page_rows)
 
-    def symbol_counts(self, window: Window) -> dict[str, int]:
-        return source.symbol_counts(self._read, window)
+    def pair_stats(self, window: Window) -> dict[tuple[str, str], Pair]:
+        return source.pair_stats(self._read, window)
 
     def feed_events(self, since_ns: int | None, until_ns: int | None) -> Events:
         return source.FeedEvents(self._meta, since_ns, until_ns)

@@ -20,13 +20,14 @@ from typing import Literal
 
 from arbot.backtest import source, store
 from arbot.backtest.books import ReplayBooks
-from arbot.backtest.history import History
+from arbot.backtest.history import History, Pages
 from arbot.backtest.inventory import ReplayInventory, recorded_coins
 from arbot.backtest.opening import open_history
 from arbot.backtest.output import iso
 from arbot.backtest.replay import Replay
 from arbot.backtest.report import Collector, summarize
 from arbot.backtest.rules import InstrumentSource, LazyRules, RulesKind, generic_instrument
+from arbot.backtest.seed import Seeded, seed_quotes
 from arbot.backtest.segments import Segment, containing, plan
 from arbot.backtest.settings import backtest_trading
 from arbot.backtest.timers import ReplayTimers
@@ -65,6 +66,9 @@ class Options:
     own_until: int | None = None
     anchor_ns: int | None = None
     last_ns: int | None = None
+    # A later time window: the (venue, symbol) pairs that quoted before its warm-up, each
+    # replayed first with its last quote then (`arbot.backtest.seed`).
+    prior_pairs: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass
@@ -141,6 +145,8 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
                  or s.start_ns <= span[1]]
     kind = rules_kind(opts, [s.run.demo for s in in_window if s.run is not None])
     pages = history.quote_pages(w, opts.page_rows)
+    if opts.prior_pairs is not None and w.since_ns is not None:
+        pages = _seeded(history, opts, segments[first], pages)
     events = history.feed_events(segments[first].start_ns, w.until_ns)
     books = history.books(w, segments[first].start_ns)
 
@@ -216,6 +222,18 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
     if keep:
         await _export(out)
     return Result(summary, collector, out / OUT_DB if keep else None, replay.quotes)
+
+
+def _seeded(history: History, opts: Options, segment: Segment, pages: Pages) -> Pages:
+    """A later time window's pages, after what the board held at its warm-up's start:
+    seeds from the segment's start on (a run starts with an empty board), or from the
+    whole backtest's first quote."""
+    assert opts.prior_pairs is not None
+    floor = max((t for t in (segment.start_ns, opts.anchor_ns) if t is not None), default=0)
+    bucket = (None if segment.venue_states
+              else round(segment.settings.feeds.stale_after_s * 1e9))
+    seeds = seed_quotes(history, opts.window, floor, opts.prior_pairs, bucket, opts.page_rows)
+    return Seeded(seeds, pages)
 
 
 def _books_note(books: ReplayBooks | None, used: list[Segment]) -> str | int:

@@ -58,6 +58,14 @@ class RecordedRun:
 
 
 @dataclass(frozen=True)
+class Pair:
+    """One venue's quotes of one symbol in a window: how many, and when the first came."""
+
+    quotes: int
+    first_ns: int
+
+
+@dataclass(frozen=True)
 class Window:
     """What to replay: receive times in [since_ns, until_ns) and these symbols (None: all)."""
 
@@ -308,17 +316,17 @@ def time_span(conn: sqlite3.Connection, window: Window) -> tuple[int, int] | Non
     return None if lo is None else (int(lo), int(hi))
 
 
-
-def symbol_counts(conn: sqlite3.Connection, window: Window) -> dict[str, int]:
-    """Quotes per symbol in the window: one pass over its range of the time index."""
+def pair_stats(conn: sqlite3.Connection, window: Window) -> dict[tuple[str, str], Pair]:
+    """Per (venue, symbol), its quotes in the window and the first one's receive time:
+    one pass over its range of the time index."""
     clauses, params = window_sql(window, "ts_recv_ns")
     if window.symbols is not None:
         clauses.append(f"+symbol IN ({', '.join('?' * len(window.symbols))})")
         params.extend(window.symbols)
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     try:
-        rows = conn.execute(f"SELECT symbol, count(*) FROM quotes{where} GROUP BY symbol",
-                            params).fetchall()
+        rows = conn.execute(f"SELECT venue, symbol, count(*), min(ts_recv_ns) FROM quotes{where}"
+                            " GROUP BY venue, symbol", params).fetchall()
     except sqlite3.Error as exc:
         raise database_error(exc) from exc
-    return {str(s): int(n) for s, n in rows}
+    return {(str(v), str(s)): Pair(int(n), int(t)) for v, s, n, t in rows}

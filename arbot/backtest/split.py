@@ -13,8 +13,11 @@ The cut is by symbol and by time window:
   over, see `warmup_ns`), so its engine holds the same state at `since` as the whole
   replay's; it counts the funnel from `since` to `until` and keeps the episodes that
   open, and trades that settle, in its window; past `until` it goes on only until its
-  own episodes have closed. The whole replay's first and last quote are handed to every
-  partition so sweeps keep one grid and the end of data comes at one time.
+  own episodes have closed. Before its warm-up it replays each venue's last quote of each
+  symbol that quoted earlier (`seed`): a quiet symbol's quote stays on the board, however
+  old, while its venue stands behind it. The whole replay's first and last quote are
+  handed to every partition so sweeps keep one grid and the end of data comes at one
+  time.
 
 The merge is deterministic: episodes and trades are put in one canonical order, counts
 are summed, and the report's distributions do not depend on the order values came in.
@@ -37,7 +40,7 @@ from arbot.backtest.output import iso
 from arbot.backtest.report import Collector, TradeRow, summarize, trade_order
 from arbot.backtest.runner import Options, rules_kind, run_backtest, settings_note
 from arbot.backtest.segments import Segment, containing, plan
-from arbot.backtest.source import Window
+from arbot.backtest.source import Pair, Window
 from arbot.config import ArbotSettings
 from arbot.engine.funnel import COUNTS, Funnel
 
@@ -52,6 +55,7 @@ class PartSpec:
     symbols: tuple[str, ...] | None  # None: every symbol
     own_since: int | None  # None: from the start of the backtest
     own_until: int | None  # None: to its end
+    prior_pairs: tuple[tuple[str, str], ...] | None = None  # see `Options.prior_pairs`
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,13 @@ def make_plan(history: History, settings: ArbotSettings, opts: Options, workers:
         probe = history.quote_pages(w, 1).next_page()
         anchor = probe[0].ts_recv_ns if probe else span[0]
         last = span[1]
-    counts = (history.symbol_counts(w) if all(s.venue_states for s in _with_quotes(segments, span))
-              else {})
+    by_symbol = all(s.venue_states for s in _with_quotes(segments, span))
+    stats = (history.pair_stats(w) if span is not None and (by_symbol or workers > 1
+                                                            or (windows or 1) > 1) else {})
+    counts: dict[str, int] = {}
+    if by_symbol:
+        for (_, symbol), pair in stats.items():
+            counts[symbol] = counts.get(symbol, 0) + pair.quotes
     # Symbol groups cost nothing extra: about two per worker, so a slow one does not hold
     # up the end. A time window replays a warm-up more: one per worker left without a group.
     groups = (_groups(counts, min(2 * workers, len(counts))) if len(counts) > 1
@@ -121,9 +130,20 @@ def make_plan(history: History, settings: ArbotSettings, opts: Options, workers:
         if span is not None:
             windows = min(windows, max(1, (span[1] - span[0]) // (MIN_WINDOW_WARMUPS * warmup)))
     bounds = _windows(span, windows, warmup)
-    parts = [PartSpec(len(groups) * i + j, g, a, b)
+    parts = [PartSpec(len(groups) * i + j, g, a, b, _prior(stats, g, a, warmup))
              for i, (a, b) in enumerate(bounds) for j, g in enumerate(groups)]
     return Plan(parts, len(groups), len(bounds), warmup, anchor, last, segments, span)
+
+
+def _prior(stats: dict[tuple[str, str], Pair], group: tuple[str, ...] | None,
+           since: int | None, warmup: int) -> tuple[tuple[str, str], ...] | None:
+    """The pairs of `group` that quoted before a later window's warm-up (None for the
+    first window, which starts with the backtest)."""
+    if since is None:
+        return None
+    chosen = None if group is None else set(group)
+    return tuple(sorted(p for p, s in stats.items() if s.first_ns < since - warmup
+                        and (chosen is None or p[1] in chosen)))
 
 
 def _with_quotes(segments: list[Segment], span: tuple[int, int] | None) -> list[Segment]:
@@ -177,7 +197,7 @@ def part_options(opts: Options, p: Plan, part: PartSpec, kind: str) -> Options:
     return replace(opts, window=Window(since, w.until_ns, symbols), out=None,
                    rules=kind,  # type: ignore[arg-type]
                    own_since=part.own_since, own_until=part.own_until,
-                   anchor_ns=p.anchor_ns, last_ns=p.last_ns)
+                   anchor_ns=p.anchor_ns, last_ns=p.last_ns, prior_pairs=part.prior_pairs)
 
 
 def run_part(settings: ArbotSettings, opts: Options, index: int) -> PartResult:

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from arbot.backtest.books import LOOK_BACK_NS, ReplayBooks
 from arbot.backtest.books import Row as BookRow
 from arbot.backtest.history import Events, Pages
-from arbot.backtest.source import RecordedRun, Window, feed_status
+from arbot.backtest.source import Pair, RecordedRun, Window, feed_status
 from arbot.domain import FeedStatus, Quote, Venue
 from arbot.parquet import layout
 from arbot.parquet.merge import (
@@ -131,21 +131,30 @@ class ParquetHistory:
         1M quotes: 16k rows replayed ~10-25% faster than 2k)."""
         return QuotePages(self.fs, self.quote_parts, window, max(page_rows, BATCH_ROWS))
 
-    def symbol_counts(self, window: Window) -> dict[str, int]:
+    def pair_stats(self, window: Window) -> dict[tuple[str, str], Pair]:
         """One pass over the window's symbol and time columns, a batch at a time."""
-        counts: dict[str, int] = {}
+        stats: dict[tuple[str, str], Pair] = {}
         lo = None if window.since_ns is None else layout.day_of(window.since_ns)
         hi = None if window.until_ns is None else layout.day_of(window.until_ns - 1)
         for part in self.quote_parts:
             if (lo is not None and part.day < lo) or (hi is not None and part.day > hi):
                 continue
+            assert part.venue is not None
+            venue = _VENUES[part.venue].value
             rows = FileRows(self.fs, replace(part, venue=None), layout.QUOTES,
                             ("ts_recv_ns", "symbol"), window.since_ns, window.until_ns,
                             window.symbols, 65_536)
             while (t := rows.next()) is not None:
-                for item in t.column("symbol").value_counts().to_pylist():
-                    counts[item["values"]] = counts.get(item["values"], 0) + item["counts"]
-        return counts
+                grouped = t.group_by("symbol").aggregate([("ts_recv_ns", "count"),
+                                                          ("ts_recv_ns", "min")])
+                for symbol, n, first in zip(grouped.column("symbol").to_pylist(),
+                                            grouped.column("ts_recv_ns_count").to_pylist(),
+                                            grouped.column("ts_recv_ns_min").to_pylist(),
+                                            strict=True):
+                    old = stats.get((venue, symbol))
+                    stats[(venue, symbol)] = (Pair(n, first) if old is None else Pair(
+                        old.quotes + n, min(old.first_ns, first)))
+        return stats
 
     def feed_events(self, since_ns: int | None, until_ns: int | None) -> Events:
         events = [s for s in map(feed_status, self._all_events())
