@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import arbot.sim.publicws as sim_publicws
 import arbot.sim.server as sim_server
 from arbot.config import ArbotSettings
 from arbot.config.run import with_endpoints
@@ -75,7 +76,7 @@ class StampedSession(Session):
 async def serve(out: str | None) -> None:
     """The simulator at `OFFERED` quotes/s over one connection per venue, until stdin closes."""
     if out:
-        sim_server.Session = StampedSession  # type: ignore[attr-defined]
+        sim_publicws.Session = StampedSession  # type: ignore[attr-defined]
     config = SimConfig(host=HOST, symbols=DEFAULT_SYMBOLS, rate=OFFERED / len(Venue),
                        dislocations=DISLOCATIONS)
     async with SimServer(config) as server:

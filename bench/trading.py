@@ -64,6 +64,7 @@ from arbot.domain import EpisodeEvent, OrderReport, OrderRequest, Venue
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer
 from arbot.sim.config import DEFAULT_SYMBOLS, DEMO_CREDENTIALS, Dislocations
+from arbot.sim.restroutes import RestRoutes
 from arbot.sim.server import PROTOCOLS
 from arbot.trading.live import LiveExecutor
 from arbot.trading.paper import PaperExecutor
@@ -124,9 +125,9 @@ def timed(place: Callable[..., Awaitable[OrderReport]], clocks: Clocks
 
 def time_arrivals(arrived: dict[str, int]) -> None:
     """In the simulator process: note when each order reaches a signed handler."""
-    private_handler = SimServer._private_handler
+    private_handler = RestRoutes.private
 
-    def timed_handler(self: SimServer, venue: Any, handler: Any) -> Handler:
+    def timed_handler(self: RestRoutes, venue: Any, handler: Any) -> Handler:
         inner = private_handler(self, venue, handler)
 
         async def timed(request: web.Request) -> web.StreamResponse:
@@ -138,7 +139,7 @@ def time_arrivals(arrived: dict[str, int]) -> None:
 
         return timed
 
-    SimServer._private_handler = timed_handler  # type: ignore[method-assign]
+    RestRoutes.private = timed_handler  # type: ignore[method-assign]
 
 
 async def serve_sim(symbols: int, rate: float, out: Path) -> None:

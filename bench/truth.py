@@ -47,8 +47,9 @@ from arbot.domain import EpisodeEvent, FeedStatus, Quote, Venue
 from arbot.events import Sink
 from arbot.runtime import Runtime
 from arbot.sim import SimConfig, SimServer
+from arbot.sim.addresses import TRUTH_PATH
 from arbot.sim.market import Market
-from arbot.sim.server import PROTOCOLS, TRUTH_PATH
+from arbot.sim.server import PROTOCOLS
 from arbot.sim.truth import Dislocation
 from bench.child import ChildProcess
 from bench.report import emit, goal

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from arbot.api import params
 from arbot.api.limits import read_body
@@ -20,7 +20,6 @@ from arbot.view import RuntimeView
 log = logging.getLogger("arbot.api")
 
 MAX_BODY = 1024
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class Guard:

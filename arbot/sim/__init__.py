@@ -10,6 +10,7 @@ end to end against it over real sockets.
 """
 
 from arbot.sim.account import AccountView, SimOrder
+from arbot.sim.addresses import VenueUrls
 from arbot.sim.config import (
     DEFAULT_HEARTBEATS,
     DEFAULT_SYMBOLS,
@@ -29,7 +30,7 @@ from arbot.sim.market import DEFAULT_ACTIVITY, DEFAULT_LAGS, Lag, Market
 from arbot.sim.prices import PriceModel, VenueQuote
 from arbot.sim.restfault import RestFault
 from arbot.sim.run import serve_forever, serve_until_stopped, sim_banner
-from arbot.sim.server import SimServer, VenueUrls
+from arbot.sim.server import SimServer
 from arbot.sim.truth import Dislocation, Truth
 
 __all__ = [
