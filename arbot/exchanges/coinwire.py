@@ -10,11 +10,24 @@ Structs, and these helpers read the values.
 from __future__ import annotations
 
 import math
+from typing import TypeVar
+
+import msgspec
 
 from arbot.coininfo import CoinNetwork, chain_key
 from arbot.domain import Venue
 
 _FLAGS = {"true": True, "1": True, "false": False, "0": False}
+T = TypeVar("T")
+
+
+def decoded(decoder: msgspec.json.Decoder[T], body: bytes, what: str) -> T:
+    """The answer in its wire Structs; ValueError (naming `what`) on any other shape, so
+    the caller keeps the last known costs."""
+    try:
+        return decoder.decode(body)
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"{what}: {exc}") from None
 
 
 def amount(value: str | float, what: str) -> float:

@@ -13,7 +13,7 @@ import msgspec
 
 from arbot.coininfo import CoinNetwork
 from arbot.domain import Venue
-from arbot.exchanges.coinwire import amount, count, network
+from arbot.exchanges.coinwire import amount, count, decoded, network
 from arbot.exchanges.signing import Credentials, SignedRequest
 from arbot.venues.binance.rest import _signed
 
@@ -46,10 +46,7 @@ def sign_coins(creds: Credentials, ts_ms: int) -> SignedRequest:
 
 def parse_coins(body: bytes) -> list[CoinNetwork]:
     """Every coin's networks; ValueError on an answer that is not the documented shape."""
-    try:
-        coins = _decode.decode(body)
-    except msgspec.DecodeError as exc:
-        raise ValueError(f"coin list: {exc}") from None
+    coins = decoded(_decode, body, "coin list")
     return [network(Venue.BINANCE, c.coin, n.network, contract=n.contractAddress,
                     fee=amount(n.withdrawFee, "withdrawFee"),
                     minimum=amount(n.withdrawMin, "withdrawMin"),

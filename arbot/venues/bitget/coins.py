@@ -14,7 +14,7 @@ import msgspec
 
 from arbot.coininfo import CoinNetwork
 from arbot.domain import Venue
-from arbot.exchanges.coinwire import amount, count, flag, network
+from arbot.exchanges.coinwire import amount, count, decoded, flag, network
 
 PATH = "/api/v2/spot/public/coins"
 
@@ -42,10 +42,7 @@ _decode = msgspec.json.Decoder(_Answer)
 
 
 def parse_coins(body: bytes) -> list[CoinNetwork]:
-    try:
-        coins = _decode.decode(body).data
-    except msgspec.DecodeError as exc:
-        raise ValueError(f"coin list: {exc}") from None
+    coins = decoded(_decode, body, "coin list").data
     return [network(Venue.BITGET, c.coin, ch.chain, contract=ch.contractAddress or "",
                     fee=amount(ch.withdrawFee, "withdrawFee"),
                     minimum=amount(ch.minWithdrawAmount, "minWithdrawAmount"),

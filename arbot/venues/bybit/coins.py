@@ -14,7 +14,7 @@ import msgspec
 
 from arbot.coininfo import CoinNetwork
 from arbot.domain import Venue
-from arbot.exchanges.coinwire import amount, count, flag, network
+from arbot.exchanges.coinwire import amount, count, decoded, flag, network
 from arbot.exchanges.signing import Credentials, SignedRequest
 from arbot.venues.bybit.rest import _signed
 
@@ -52,10 +52,7 @@ def sign_coins(creds: Credentials, ts_ms: int) -> SignedRequest:
 
 
 def parse_coins(body: bytes) -> list[CoinNetwork]:
-    try:
-        rows = _decode.decode(body).result.rows
-    except msgspec.DecodeError as exc:
-        raise ValueError(f"coin list: {exc}") from None
+    rows = decoded(_decode, body, "coin list").result.rows
     out = []
     for row in rows:
         for c in row.chains:

@@ -14,7 +14,7 @@ import msgspec
 
 from arbot.coininfo import CoinNetwork
 from arbot.domain import Venue
-from arbot.exchanges.coinwire import amount, count, network
+from arbot.exchanges.coinwire import amount, count, decoded, network
 from arbot.exchanges.signing import Credentials, SignedRequest
 from arbot.venues.okx.rest import _signed
 
@@ -44,10 +44,7 @@ def sign_coins(creds: Credentials, ts_ms: int) -> SignedRequest:
 
 
 def parse_coins(body: bytes) -> list[CoinNetwork]:
-    try:
-        rows = _decode.decode(body).data
-    except msgspec.DecodeError as exc:
-        raise ValueError(f"currency list: {exc}") from None
+    rows = decoded(_decode, body, "currency list").data
     return [network(Venue.OKX, r.ccy, r.chain, contract=r.ctAddr,
                     fee=amount(r.fee, "fee"), minimum=amount(r.minWd, "minWd"),
                     deposit=r.canDep, withdraw=r.canWd,
