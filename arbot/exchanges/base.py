@@ -102,6 +102,10 @@ def quote_problem(bid: float, bid_size: float, ask: float, ask_size: float) -> D
     return Drop.CROSSED
 
 
+Quoter = Callable[[str | bytes, int], Quote | None]
+"""`FrameParser.quote`'s signature: a frame and its wall-clock receive time in ns."""
+
+
 class FrameParser(abc.ABC):
     """Turns one raw WS frame into at most one quote; never raises on bad input.
 
@@ -111,14 +115,16 @@ class FrameParser(abc.ABC):
     the loop drains only when it is non-empty; drops are counted on `drops`.
     """
 
+    quote: Quoter
+    """The frame's quote, stamped with `recv_ns` (wall-clock receive time), or None.
+
+    A method, or, on the L1 parsers, a closure each sets in `__init__`: the names it
+    captures are read faster than a method's `self.` attributes, once per frame."""
+
     def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
         self._symbol = symbols
         self.drops = drops
         self.events: list[FeedEvent] = []
-
-    @abc.abstractmethod
-    def quote(self, frame: str | bytes, recv_ns: int) -> Quote | None:
-        """The frame's quote, stamped with `recv_ns` (wall-clock receive time), or None."""
 
     def parse(self, frame: str | bytes, recv_ns: int) -> list[FeedEvent]:
         """Everything one frame yields, as one list: for tools and tests (the feed loop

@@ -12,7 +12,14 @@ from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 import msgspec
 
 from arbot.domain import Pong, Quote, ShutdownNotice, SubscribeAck, Venue, VenueError
-from arbot.exchanges.base import Drop, DropCounter, FrameParser, decode_json, make_quote
+from arbot.exchanges.base import (
+    Drop,
+    DropCounter,
+    FrameParser,
+    Quoter,
+    decode_json,
+    make_quote,
+)
 
 Positive = Annotated[float, msgspec.Meta(gt=0.0, le=sys.float_info.max)]
 """A price or size as a quote needs it, checked inside the decoder: NaN, infinities, zero
@@ -145,43 +152,8 @@ class ArgFrameParser(FrameParser):
     def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
         super().__init__(symbols, drops)
         self._live: Callable[[str | bytes], LivePush] = self.live.decode
-        # Read per frame: instance attributes, which the interpreter reads faster than
-        # class attributes through an instance.
-        self._venue = self.venue
-        self._ticker = self.ticker_channel
-
-    def quote(self, frame: str | bytes, recv_ns: int) -> Quote | None:
-        try:
-            f = self._live(frame)
-        except ValueError:  # not an L1 push we can quote as is
-            return self._parse(frame, recv_ns)
-        arg = f.arg
-        row = f.data.row
-        symbol = self._symbol(arg.instId)
-        if symbol is not None:
-            if arg.channel == self._ticker:
-                bid = row.bid
-                ask = row.ask
-                bid_size = row.bid_size
-                ask_size = row.ask_size
-                # An absent field is NaN, which fails every comparison.
-                if bid < ask and bid_size > 0.0 and ask_size > 0.0:
-                    return Quote(venue=self._venue, symbol=symbol, bid=bid, bid_size=bid_size,
-                                 ask=ask, ask_size=ask_size, ts_exchange_ms=row.ts,
-                                 ts_recv_ns=recv_ns)
-            else:
-                bids = row.bids
-                asks = row.asks
-                if bids and asks:
-                    b = bids[0]
-                    a = asks[0]
-                    bid = b.px
-                    ask = a.px
-                    if bid < ask:
-                        return Quote(venue=self._venue, symbol=symbol, bid=bid, bid_size=b.sz,
-                                     ask=ask, ask_size=a.sz, ts_exchange_ms=row.ts,
-                                     ts_recv_ns=recv_ns)
-        return self._parse(frame, recv_ns)
+        self.quote = _arg_quoter(self._live, symbols, self._parse, self.venue,
+                                 self.ticker_channel)
 
     @abc.abstractmethod
     def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
@@ -296,6 +268,47 @@ def apply_l1_delta(top: PxSz | None, levels: list[Level] | None) -> PxSz | None:
         else:
             top = level
     return top
+
+
+def _arg_quoter(live: Callable[[str | bytes], LivePush], symbol_of: Callable[[str], str | None],
+                checked: Quoter, venue: Venue, ticker: str) -> Quoter:
+    """`ArgFrameParser.quote`: the live decode, the symbol, the crossed test, the `Quote`;
+    anything else to `checked` (the venue's `_parse`)."""
+
+    def quote(frame: str | bytes, recv_ns: int) -> Quote | None:
+        try:
+            f = live(frame)
+        except ValueError:  # not an L1 push we can quote as is
+            return checked(frame, recv_ns)
+        arg = f.arg
+        row = f.data.row
+        symbol = symbol_of(arg.instId)
+        if symbol is not None:
+            if arg.channel == ticker:
+                bid = row.bid
+                ask = row.ask
+                bid_size = row.bid_size
+                ask_size = row.ask_size
+                # An absent field is NaN, which fails every comparison.
+                if bid < ask and bid_size > 0.0 and ask_size > 0.0:
+                    return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=bid_size,
+                                 ask=ask, ask_size=ask_size, ts_exchange_ms=row.ts,
+                                 ts_recv_ns=recv_ns)
+            else:
+                bids = row.bids
+                asks = row.asks
+                if bids and asks:
+                    b = bids[0]
+                    a = asks[0]
+                    bid = b.px
+                    ask = a.px
+                    if bid < ask:
+                        return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=b.sz,
+                                     ask=ask, ask_size=a.sz, ts_exchange_ms=row.ts,
+                                     ts_recv_ns=recv_ns)
+        return checked(frame, recv_ns)
+
+    return quote
 
 
 def _channel_arg(raw: object) -> ChannelArg | None:

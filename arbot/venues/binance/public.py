@@ -26,6 +26,7 @@ from arbot.exchanges.base import (
     FrameParser,
     Heartbeat,
     Limits,
+    Quoter,
     decode_json,
     make_quote,
 )
@@ -85,27 +86,39 @@ _decoder = msgspec.json.Decoder(Frame, strict=False)
 _VENUE = Venue.BINANCE
 
 
-class BinanceParser(FrameParser):
-    def quote(self, frame: str | bytes, recv_ns: int) -> Quote | None:
+def _quoter(symbol_of: Callable[[str], str | None], checked: Quoter) -> Quoter:
+    """`BinanceParser.quote`, with what it reads per frame captured."""
+    live = _live
+    venue = _VENUE
+
+    def quote(frame: str | bytes, recv_ns: int) -> Quote | None:
         """The raw `/ws` bookTicker frame becomes a quote in one typed decode, a lookup
         and a comparison; anything else (combined streams, acks, errors, events, bad
-        numbers, unknown symbols, a crossed book) takes `_parse`, which says why.
+        numbers, unknown symbols, a crossed book) takes `checked`, which says why.
         Real frame (2021-10-12, the `data` of a combined-stream frame)::
 
         {"u":499869768,"s":"NKNUSDT","b":"0.35210000","B":"672.00000000","a":"0.35260000",
          "A":"3199.00000000"}
         """
         try:
-            t = _live(frame)
+            t = live(frame)
         except ValueError:  # not that shape, or a bad number in it
-            return self._parse(frame, recv_ns)
-        symbol = self._symbol(t.s)
+            return checked(frame, recv_ns)
+        symbol = symbol_of(t.s)
         bid = t.b
         ask = t.a
         if symbol is not None and bid < ask:
-            return Quote(venue=_VENUE, symbol=symbol, bid=bid, bid_size=t.B, ask=ask,
+            return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=t.B, ask=ask,
                          ask_size=t.A, ts_exchange_ms=None, ts_recv_ns=recv_ns)
-        return self._parse(frame, recv_ns)
+        return checked(frame, recv_ns)
+
+    return quote
+
+
+class BinanceParser(FrameParser):
+    def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
+        super().__init__(symbols, drops)
+        self.quote = _quoter(symbols, self._parse)
 
     def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
         """Every frame shape, each field checked: the quote, or the event on `events`, or

@@ -25,6 +25,7 @@ from arbot.exchanges.base import (
     FrameParser,
     Heartbeat,
     Limits,
+    Quoter,
     decode_json,
     make_quote,
 )
@@ -92,6 +93,41 @@ def _kept_top(kept: _Kept | None) -> _Top:
     return kept
 
 
+def _quoter(symbol_of: Callable[[str], str | None], tops: dict[str, _Kept], checked: Quoter
+            ) -> Quoter:
+    """`BybitParser.quote`, with what it reads per frame captured."""
+    live = _live
+    venue = _VENUE
+    topic_prefix = _TOPIC
+
+    def quote(frame: str | bytes, recv_ns: int) -> Quote | None:
+        """A snapshot with both sides and good numbers becomes a quote in one typed decode;
+        anything else takes `checked`. Real spot push (2025-06-13)::
+
+        {"topic":"orderbook.1.OPUSDC","ts":1749833472906,"type":"snapshot","data":{"s":"OPUSDC",
+         "b":[["0.579","3886.45"]],"a":[["0.58","4043.62"]],"u":1399781,"seq":122620616678},
+         "cts":1749833472901}
+        """
+        try:
+            f = live(frame)
+        except ValueError:  # not that shape, or a bad number in it
+            return checked(frame, recv_ns)
+        book = f.data
+        venue_id = book.s
+        symbol = symbol_of(venue_id)
+        b = book.b[0]
+        a = book.a[0]
+        bid = b.px
+        ask = a.px
+        if symbol is not None and bid < ask and f.topic.startswith(topic_prefix):
+            tops[venue_id] = book
+            return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=b.sz, ask=ask,
+                         ask_size=a.sz, ts_exchange_ms=f.ts, ts_recv_ns=recv_ns)
+        return checked(frame, recv_ns)
+
+    return quote
+
+
 class BybitParser(FrameParser):
     """Keeps the last top per symbol (the only state any parser holds): level-1 spot is
     documented as snapshot-only, but the orderbook family also has `delta` pushes (an
@@ -100,31 +136,7 @@ class BybitParser(FrameParser):
     def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
         super().__init__(symbols, drops)
         self._tops: dict[str, _Kept] = {}
-
-    def quote(self, frame: str | bytes, recv_ns: int) -> Quote | None:
-        """A snapshot with both sides and good numbers becomes a quote in one typed decode;
-        anything else takes `_parse`. Real spot push (2025-06-13)::
-
-        {"topic":"orderbook.1.OPUSDC","ts":1749833472906,"type":"snapshot","data":{"s":"OPUSDC",
-         "b":[["0.579","3886.45"]],"a":[["0.58","4043.62"]],"u":1399781,"seq":122620616678},
-         "cts":1749833472901}
-        """
-        try:
-            f = _live(frame)
-        except ValueError:  # not that shape, or a bad number in it
-            return self._parse(frame, recv_ns)
-        book = f.data
-        venue_id = book.s
-        symbol = self._symbol(venue_id)
-        b = book.b[0]
-        a = book.a[0]
-        bid = b.px
-        ask = a.px
-        if symbol is not None and bid < ask and f.topic.startswith(_TOPIC):
-            self._tops[venue_id] = book
-            return Quote(venue=_VENUE, symbol=symbol, bid=bid, bid_size=b.sz, ask=ask,
-                         ask_size=a.sz, ts_exchange_ms=f.ts, ts_recv_ns=recv_ns)
-        return self._parse(frame, recv_ns)
+        self.quote = _quoter(symbols, self._tops, self._parse)
 
     def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
         """Any frame, every field checked: snapshots, deltas against the kept top, replies."""
