@@ -72,7 +72,7 @@ def _warm() -> None:
 
 def timed_part(*args: object) -> tuple[object, float]:
     """A partition and the CPU seconds its worker process spent on it."""
-    from arbot.backtest.split import run_part
+    from arbot.backtest.partition import run_part
 
     started = time.process_time()
     result = run_part(*args)  # type: ignore[arg-type]

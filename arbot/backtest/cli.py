@@ -184,8 +184,8 @@ def run(args: argparse.Namespace, settings: ArbotSettings, *,
 
 def _run_split(args: argparse.Namespace, settings: ArbotSettings, opts: Options,
                show: bool) -> int:
-    """The backtest split over a Dask cluster; its merged report (no backtest.db: the
-    partitions write none)."""
+    """The backtest split over a Dask cluster; its merged report and, with --out, every
+    file a single-process backtest writes."""
     if args.workers is not None and args.cluster is not None:
         raise ValueError("use --workers or --cluster, not both")
     require("arbot backtest --workers/--cluster", "distributed")
@@ -207,7 +207,6 @@ def _run_split(args: argparse.Namespace, settings: ArbotSettings, opts: Options,
             bar.close()
     print(render(result.summary))
     if opts.out is not None:
-        opts.out.mkdir(parents=True, exist_ok=True)
         write_tables(opts.out, result.summary)
         write_charts(opts.out, result.collector, run_segments(result.summary))
         print(f"\nreport written to {opts.out}")

@@ -92,7 +92,7 @@ async def run_backtest(settings: ArbotSettings, opts: Options,
     try:
         if opts.out is not None:
             out = opts.out
-            _check_out(out, opts.db if opts.archive is None else None)
+            check_out(out, opts.db if opts.archive is None else None)
         else:
             tmp = tempfile.mkdtemp(prefix="arbot-backtest-")
             out = Path(tmp)
@@ -103,7 +103,8 @@ async def run_backtest(settings: ArbotSettings, opts: Options,
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _check_out(out: Path, db: Path | None) -> None:
+def check_out(out: Path, db: Path | None) -> None:
+    """`out` made, and a previous backtest's database there removed (never the source)."""
     target = out / OUT_DB
     if db is not None and target.resolve() == db.resolve():
         raise DatabaseError(f"--out {out} would overwrite the database being replayed; "
@@ -220,7 +221,7 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
     summary["inventory"] = inventory.summary(trader.rejections["balance"] if trader else 0,
                                              pnl["total"])
     if keep:
-        await _export(out)
+        await export_csvs(out)
     return Result(summary, collector, out / OUT_DB if keep else None, replay.quotes)
 
 
@@ -256,7 +257,7 @@ def settings_note(froms: set[str], use_run_settings: bool) -> str:
     return "as recorded where runs stored them, else the configuration"
 
 
-async def _export(out: Path) -> None:
+async def export_csvs(out: Path) -> None:
     """trades.csv and episodes.csv from the backtest's own database, as `arbot export`
     writes them. Read on a read-write connection to its own file: the last connection
     to close then checkpoints and removes backtest.db-wal and -shm (a read-only one

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from arbot.backtest.opening import open_history
+from arbot.backtest.partition import merge, run_part
 from arbot.backtest.runner import Options, run_backtest
-from arbot.backtest.split import make_plan, merge, part_options, plan_kind, run_part
+from arbot.backtest.split import make_plan, part_options, plan_kind
 from arbot.config import ArbotSettings
 from arbot.demo import demo_instrument
 from arbot.parquet.archive import archive
