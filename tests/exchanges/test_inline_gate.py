@@ -148,3 +148,24 @@ def test_bad_numbers_and_unknown_symbols_take_the_checked_path(venue: Venue) -> 
         q, events, dropped = outcome(fast, frame, fast.quote)
         assert q is None and events == [] and sum(dropped.values()) == 1, frame
         assert (q, events, dropped) == outcome(slow, frame, slow._parse)  # type: ignore[attr-defined]
+
+
+def test_bybit_topic_and_symbol_are_both_checked_inline() -> None:
+    """Bybit's inline path finds the symbol by topic: a push whose `data.s` disagrees with
+    its topic, or whose topic is another depth, comes out as the checked path says."""
+    listed = SymbolMap.from_symbols(Venue.BYBIT, ["BTC-USDT", "ETH-USDT"],
+                                    adapter_for(Venue.BYBIT).venue_id).lookup
+    fast = adapter_for(Venue.BYBIT).new_parser(listed, DropCounter())
+    slow = adapter_for(Venue.BYBIT).new_parser(listed, DropCounter())
+    good = TEMPLATES[Venue.BYBIT][0]
+    frames = [good,
+              good.replace(b'"s":"BTCUSDT"', b'"s":"ETHUSDT"'),  # listed, not the topic's
+              good.replace(b'"s":"BTCUSDT"', b'"s":"ZZZUSDT"'),  # unlisted
+              good.replace(b"orderbook.1.BTCUSDT", b"orderbook.1.ZZZUSDT"),
+              good.replace(b"orderbook.1.", b"orderbook.50."),
+              good.replace(b"orderbook.1.", b"orderbook.1"),
+              good]
+    got = [outcome(fast, f, fast.quote) for f in frames]
+    assert got == [outcome(slow, f, slow._parse) for f in frames]  # type: ignore[attr-defined]
+    assert isinstance(got[1][0], Quote) and got[1][0].symbol == "ETH-USDT"
+    assert got[4] == (None, [], {Drop.UNUSED_CHANNEL: 1})

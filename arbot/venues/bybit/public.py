@@ -80,25 +80,41 @@ class _LiveFrame(msgspec.Struct, gc=False):
 _live = msgspec.json.Decoder(_LiveFrame, strict=False).decode
 _decoder = msgspec.json.Decoder(_Frame, strict=False)
 _Top = tuple[PxSz | None, PxSz | None]
-_Kept = _LiveBook | _Top
-"""A symbol's last top: the snapshot quoted as is (kept whole, so the fast path allocates
-nothing to keep it), or the sides the checked path worked out."""
+_Kept = Quote | _Top
+"""A symbol's last top: the quote the fast path made (kept as is: the engine keeps it too,
+so keeping it costs no more than the dict entry), or the sides the checked path worked out."""
 
 
 def _kept_top(kept: _Kept | None) -> _Top:
     if kept is None:
         return None, None
-    if isinstance(kept, _LiveBook):
-        return kept.b[0], kept.a[0]
+    if isinstance(kept, Quote):
+        return Level(kept.bid, kept.bid_size), Level(kept.ask, kept.ask_size)
     return kept
 
 
 def _quoter(symbol_of: Callable[[str], str | None], tops: dict[str, _Kept], checked: Quoter
             ) -> Quoter:
-    """`BybitParser.quote`, with what it reads per frame captured."""
+    """`BybitParser.quote`, with what it reads per frame captured.
+
+    The topic names the symbol, so one lookup by topic, kept for each listed id on first
+    sight, answers both "is this `orderbook.1`" and "which symbol": the map of ids to
+    symbols does not change while a parser lives."""
     live = _live
     venue = _VENUE
-    topic_prefix = _TOPIC
+    prefix = _TOPIC
+    cut = len(_TOPIC)
+    known: dict[str, tuple[str, str]] = {}  # `orderbook.1.<id>` -> (id, symbol)
+    known_get = known.get
+
+    def learn(topic: str) -> tuple[str, str] | None:
+        if topic.startswith(prefix):
+            venue_id = topic[cut:]
+            symbol = symbol_of(venue_id)
+            if symbol is not None:
+                entry = known[topic] = (venue_id, symbol)
+                return entry
+        return None
 
     def quote(frame: str | bytes, recv_ns: int) -> Quote | None:
         """A snapshot with both sides and good numbers becomes a quote in one typed decode;
@@ -112,17 +128,22 @@ def _quoter(symbol_of: Callable[[str], str | None], tops: dict[str, _Kept], chec
             f = live(frame)
         except ValueError:  # not that shape, or a bad number in it
             return checked(frame, recv_ns)
-        book = f.data
-        venue_id = book.s
-        symbol = symbol_of(venue_id)
-        b = book.b[0]
-        a = book.a[0]
-        bid = b.px
-        ask = a.px
-        if symbol is not None and bid < ask and f.topic.startswith(topic_prefix):
-            tops[venue_id] = book
-            return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=b.sz, ask=ask,
-                         ask_size=a.sz, ts_exchange_ms=f.ts, ts_recv_ns=recv_ns)
+        topic = f.topic
+        entry = known_get(topic)
+        if entry is None:
+            entry = learn(topic)
+        if entry is not None:
+            venue_id, symbol = entry
+            book = f.data
+            b = book.b[0]
+            a = book.a[0]
+            bid = b.px
+            ask = a.px
+            if bid < ask and book.s == venue_id:
+                q = tops[venue_id] = Quote(venue=venue, symbol=symbol, bid=bid,
+                                           bid_size=b.sz, ask=ask, ask_size=a.sz,
+                                           ts_exchange_ms=f.ts, ts_recv_ns=recv_ns)
+                return q
         return checked(frame, recv_ns)
 
     return quote
