@@ -27,7 +27,7 @@ from arbot.backtest.output import iso
 from arbot.backtest.replay import Replay
 from arbot.backtest.report import Collector, summarize
 from arbot.backtest.rules import InstrumentSource, LazyRules, RulesKind, generic_instrument
-from arbot.backtest.seed import Seeded, seed_quotes
+from arbot.backtest.seed import seeded_pages
 from arbot.backtest.segments import Segment, containing, plan
 from arbot.backtest.settings import backtest_trading
 from arbot.backtest.timers import ReplayTimers
@@ -145,9 +145,9 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
     in_window = [s for s in segments[first:] if span is None or s.start_ns is None
                  or s.start_ns <= span[1]]
     kind = rules_kind(opts, [s.run.demo for s in in_window if s.run is not None])
-    pages = history.quote_pages(w, opts.page_rows)
-    if opts.prior_pairs is not None and w.since_ns is not None:
-        pages = _seeded(history, opts, segments[first], pages)
+    pages = (_seeded(history, opts, segments[first])
+             if opts.prior_pairs is not None and w.since_ns is not None
+             else history.quote_pages(w, opts.page_rows))
     events = history.feed_events(segments[first].start_ns, w.until_ns)
     books = history.books(w, segments[first].start_ns)
 
@@ -225,7 +225,7 @@ async def _run(settings: ArbotSettings, opts: Options, history: History, out: Pa
     return Result(summary, collector, out / OUT_DB if keep else None, replay.quotes)
 
 
-def _seeded(history: History, opts: Options, segment: Segment, pages: Pages) -> Pages:
+def _seeded(history: History, opts: Options, segment: Segment) -> Pages:
     """A later time window's pages, after what the board held at its warm-up's start:
     seeds from the segment's start on (a run starts with an empty board), or from the
     whole backtest's first quote."""
@@ -233,8 +233,7 @@ def _seeded(history: History, opts: Options, segment: Segment, pages: Pages) -> 
     floor = max((t for t in (segment.start_ns, opts.anchor_ns) if t is not None), default=0)
     bucket = (None if segment.venue_states
               else round(segment.settings.feeds.stale_after_s * 1e9))
-    seeds = seed_quotes(history, opts.window, floor, opts.prior_pairs, bucket, opts.page_rows)
-    return Seeded(seeds, pages)
+    return seeded_pages(history, opts.window, floor, opts.prior_pairs, bucket, opts.page_rows)
 
 
 def _books_note(books: ReplayBooks | None, used: list[Segment]) -> str | int:

@@ -21,6 +21,7 @@ venue is kept exactly as long as it was, and none is made longer.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Collection
 from typing import Final
 
@@ -28,34 +29,68 @@ from arbot.backtest.history import History, Pages
 from arbot.backtest.source import Window
 from arbot.domain import Quote, Venue
 
-FIRST_REACH_NS: Final = 60 * 1_000_000_000  # the first look-back; each next one is 8x longer
+FIRST_REACH_NS: Final = 1_000_000_000  # the first look-back; each next one is 8x longer
 REACH_GROWTH: Final = 8
 
 
-def seed_quotes(history: History, window: Window, floor_ns: int, expected: Collection[
-        tuple[str, str]], bucket_ns: int | None, page_rows: int) -> list[Quote]:
-    """The quotes to replay before `window` (whose `since_ns` is the warm-up's start), in
-    (receive time, id) order: the last of each (venue, symbol) since `floor_ns`, and with
-    `bucket_ns` (liveness from quotes) each venue's first and last of every bucket."""
+def seeded_pages(history: History, window: Window, floor_ns: int,
+                 expected: Collection[tuple[str, str]], bucket_ns: int | None,
+                 page_rows: int) -> Pages:
+    """The window's pages (its `since_ns` is the warm-up's start), after the quotes to
+    replay before it, in (receive time, id) order: the last of each (venue, symbol) since
+    `floor_ns`, and with `bucket_ns` (liveness from quotes) each venue's first and last
+    of every bucket. The first look-back is read with the window, in one stream; only
+    when it misses an expected pair is a longer one read apart."""
     start = window.since_ns
     assert start is not None
+    lo = max(floor_ns, start - FIRST_REACH_NS)
+    pages = history.quote_pages(Window(lo, window.until_ns, window.symbols), page_rows)
+    found = _Found(bucket_ns)
+    rest: list[Quote] = []
+    while page := pages.next_page():
+        i = bisect.bisect_left(page, start, key=lambda q: q.ts_recv_ns)
+        found.add(page[:i])
+        if i < len(page):
+            rest = page[i:]
+            break
     reach = FIRST_REACH_NS
-    while True:
-        lo = max(floor_ns, start - reach)
-        found = _look_back(history.quote_pages(Window(lo, start, window.symbols), page_rows),
-                           bucket_ns)
-        if lo <= floor_ns or all(pair in found.pairs for pair in expected):
-            return found.quotes()
+    while lo > floor_ns and not found.has(expected):
         reach *= REACH_GROWTH
+        lo = max(floor_ns, start - reach)
+        found = _Found(bucket_ns)
+        before = history.quote_pages(Window(lo, start, window.symbols), page_rows)
+        while page := before.next_page():
+            found.add(page)
+    return Seeded([*found.quotes(), *rest], pages)
 
 
 class _Found:
     """Quotes kept from a look-back, each under its position in the read order."""
 
-    def __init__(self) -> None:
+    def __init__(self, bucket_ns: int | None) -> None:
+        self._bucket_ns = bucket_ns
+        self._n = 0
         self.last: dict[tuple[Venue, str], tuple[int, Quote]] = {}
         self.buckets: dict[tuple[Venue, int], list[tuple[int, Quote]]] = {}
-        self.pairs: set[tuple[str, str]] = set()
+
+    def add(self, quotes: list[Quote]) -> None:
+        last, buckets, bucket_ns = self.last, self.buckets, self._bucket_ns
+        n = self._n
+        for q in quotes:
+            last[(q.venue, q.symbol)] = (n, q)
+            if bucket_ns is not None:
+                key = (q.venue, q.ts_recv_ns // bucket_ns)
+                ends = buckets.get(key)
+                if ends is None:
+                    buckets[key] = [(n, q), (n, q)]
+                else:
+                    ends[1] = (n, q)
+            n += 1
+        self._n = n
+
+    def has(self, expected: Collection[tuple[str, str]]) -> bool:
+        pairs = {(v.value, s) for v, s in self.last}
+        return all(pair in pairs for pair in expected)
 
     def quotes(self) -> list[Quote]:
         kept = dict(self.last.values())
@@ -64,33 +99,15 @@ class _Found:
         return [kept[i] for i in sorted(kept)]
 
 
-def _look_back(pages: Pages, bucket_ns: int | None) -> _Found:
-    found = _Found()
-    last, buckets = found.last, found.buckets
-    n = 0
-    while page := pages.next_page():
-        for q in page:
-            last[(q.venue, q.symbol)] = (n, q)
-            if bucket_ns is not None:
-                ends = buckets.get((q.venue, q.ts_recv_ns // bucket_ns))
-                if ends is None:
-                    buckets[(q.venue, q.ts_recv_ns // bucket_ns)] = [(n, q), (n, q)]
-                else:
-                    ends[1] = (n, q)
-            n += 1
-    found.pairs = {(v.value, s) for v, s in last}
-    return found
-
-
 class Seeded:
-    """Pages: the seeds first, then the window's own."""
+    """Pages: the seeds (and the first of the window's own quotes) first, then the rest."""
 
-    def __init__(self, seeds: list[Quote], pages: Pages) -> None:
-        self._seeds = seeds
+    def __init__(self, first: list[Quote], pages: Pages) -> None:
+        self._first = first
         self._pages = pages
 
     def next_page(self) -> list[Quote]:
-        if self._seeds:
-            seeds, self._seeds = self._seeds, []
-            return seeds
+        if self._first:
+            first, self._first = self._first, []
+            return first
         return self._pages.next_page()

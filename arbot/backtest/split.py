@@ -86,8 +86,10 @@ def make_plan(history: History, settings: ArbotSettings, opts: Options, workers:
     warmup = warmup_ns([settings, *(s.settings for s in used)])
     anchor = last = None
     if span is not None:
-        probe = history.quote_pages(w, 1).next_page()
-        anchor = probe[0].ts_recv_ns if probe else span[0]
+        anchor = span[0]
+        if w.since_ns is not None:  # a span clipped to the window may start before a quote
+            probe = history.quote_pages(w, 1).next_page()
+            anchor = probe[0].ts_recv_ns if probe else span[0]
         last = span[1]
     by_symbol = all(s.venue_states for s in _with_quotes(segments, span))
     stats = (history.pair_stats(w) if span is not None and (by_symbol or workers > 1

@@ -11,6 +11,7 @@ the first one still open.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -107,6 +108,8 @@ class _Partition:
         self.lo: int | None = None
         self.hi: int | None = None
         self.span = (since_ns, until_ns)
+        # quotes: per symbol, [quotes, first receive time], kept in the file's metadata
+        self.symbols: dict[str, list[int]] | None = {} if table is layout.QUOTES else None
 
     def add(self, part: pa.Table) -> None:
         ids = part.column("id")
@@ -115,6 +118,8 @@ class _Partition:
         self.hi = hi if self.hi is None else max(self.hi, hi)
         self.buffer.append(part)
         self.buffered += part.num_rows
+        if self.symbols is not None:
+            self._count(part)
         if self.buffered >= self.rows:
             self._write()
 
@@ -123,8 +128,26 @@ class _Partition:
             self.writer.write_table(pa.concat_tables(self.buffer), row_group_size=self.rows)
             self.buffer, self.buffered = [], 0
 
+    def _count(self, part: pa.Table) -> None:
+        grouped = part.group_by("symbol").aggregate([("ts_recv_ns", "count"),
+                                                     ("ts_recv_ns", "min")])
+        symbols = self.symbols
+        assert symbols is not None
+        for symbol, n, first in zip(grouped.column("symbol").to_pylist(),
+                                    grouped.column("ts_recv_ns_count").to_pylist(),
+                                    grouped.column("ts_recv_ns_min").to_pylist(), strict=True):
+            seen = symbols.get(symbol)
+            if seen is None:
+                symbols[symbol] = [n, first]
+            else:
+                seen[0] += n
+                seen[1] = min(seen[1], first)
+
     def finish(self) -> None:
         self._write()
+        if self.symbols is not None:
+            self.writer.add_key_value_metadata({layout.SYMBOLS_KEY: json.dumps(
+                self.symbols, sort_keys=True)})
         self.writer.close()
         assert self.lo is not None and self.hi is not None
         os.replace(self.tmp, self.folder / Coverage(self.lo, self.hi, *self.span).name)

@@ -9,6 +9,7 @@ start of ArBot, one per change of a connection's state) and are read whole.
 from __future__ import annotations
 
 import bisect
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Final
@@ -132,29 +133,57 @@ class ParquetHistory:
         return QuotePages(self.fs, self.quote_parts, window, max(page_rows, BATCH_ROWS))
 
     def pair_stats(self, window: Window) -> dict[tuple[str, str], Pair]:
-        """One pass over the window's symbol and time columns, a batch at a time."""
+        """From the files' metadata where a file lies inside the window (its name says
+        which times it covers), else one pass over its symbol and time columns."""
         stats: dict[tuple[str, str], Pair] = {}
         lo = None if window.since_ns is None else layout.day_of(window.since_ns)
         hi = None if window.until_ns is None else layout.day_of(window.until_ns - 1)
+        chosen = None if window.symbols is None else set(window.symbols)
         for part in self.quote_parts:
             if (lo is not None and part.day < lo) or (hi is not None and part.day > hi):
                 continue
             assert part.venue is not None
             venue = _VENUES[part.venue].value
-            rows = FileRows(self.fs, replace(part, venue=None), layout.QUOTES,
-                            ("ts_recv_ns", "symbol"), window.since_ns, window.until_ns,
-                            window.symbols, 65_536)
-            while (t := rows.next()) is not None:
-                grouped = t.group_by("symbol").aggregate([("ts_recv_ns", "count"),
-                                                          ("ts_recv_ns", "min")])
-                for symbol, n, first in zip(grouped.column("symbol").to_pylist(),
-                                            grouped.column("ts_recv_ns_count").to_pylist(),
-                                            grouped.column("ts_recv_ns_min").to_pylist(),
-                                            strict=True):
-                    old = stats.get((venue, symbol))
-                    stats[(venue, symbol)] = (Pair(n, first) if old is None else Pair(
-                        old.quotes + n, min(old.first_ns, first)))
+            counted = self._file_symbols(part, window)
+            if counted is None:
+                counted = self._count_symbols(part, window)
+            for symbol, (n, first) in counted.items():
+                if chosen is not None and symbol not in chosen:
+                    continue
+                old = stats.get((venue, symbol))
+                stats[(venue, symbol)] = (Pair(n, first) if old is None else Pair(
+                    old.quotes + n, min(old.first_ns, first)))
         return stats
+
+    def _file_symbols(self, part: Part, window: Window) -> dict[str, tuple[int, int]] | None:
+        """A file's own count per symbol, when it lies inside the window and has one."""
+        cover = layout.coverage(part.path.rsplit("/", 1)[-1])
+        if cover is None or (window.since_ns is not None and cover.since_ns < window.since_ns) \
+                or (window.until_ns is not None and cover.until_ns > window.until_ns):
+            return None
+        with self.fs.open(part.path, "rb") as f:
+            meta = pq.read_metadata(f).metadata or {}
+        text = meta.get(layout.SYMBOLS_KEY.encode())
+        if text is None:
+            return None
+        return {str(s): (int(v[0]), int(v[1])) for s, v in json.loads(text).items()}
+
+    def _count_symbols(self, part: Part, window: Window) -> dict[str, tuple[int, int]]:
+        counted: dict[str, tuple[int, int]] = {}
+        rows = FileRows(self.fs, replace(part, venue=None), layout.QUOTES,
+                        ("ts_recv_ns", "symbol"), window.since_ns, window.until_ns,
+                        window.symbols, 65_536)
+        while (t := rows.next()) is not None:
+            grouped = t.group_by("symbol").aggregate([("ts_recv_ns", "count"),
+                                                      ("ts_recv_ns", "min")])
+            for symbol, n, first in zip(grouped.column("symbol").to_pylist(),
+                                        grouped.column("ts_recv_ns_count").to_pylist(),
+                                        grouped.column("ts_recv_ns_min").to_pylist(),
+                                        strict=True):
+                old = counted.get(symbol)
+                counted[symbol] = (n, first) if old is None else (old[0] + n,
+                                                                  min(old[1], first))
+        return counted
 
     def feed_events(self, since_ns: int | None, until_ns: int | None) -> Events:
         events = [s for s in map(feed_status, self._all_events())

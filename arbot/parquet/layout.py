@@ -19,6 +19,10 @@ range already covered, and the next archive picks it up. Files are written under
 hidden temporary name (`.tmp-...`, skipped by every Parquet reader, as hive readers skip
 names starting with `.` or `_`) and renamed when whole: an interrupted archive leaves no
 partial file visible.
+
+A quotes file's metadata holds, under `SYMBOLS_KEY`, a JSON object of each symbol's
+quotes in the file and the first one's receive time, so planning a split backtest reads
+footers, not the quotes (files written before it are read whole).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ NS_PER_DAY: Final = 86_400 * 1_000_000_000
 RUNS_FILE: Final = "runs.parquet"
 COSTS_FILE: Final = "transfer_costs.parquet"  # each venue's last coin information
 TMP_PREFIX: Final = ".tmp-"
+SYMBOLS_KEY: Final = "arbot.symbols"  # a quotes file's {symbol: [quotes, first ts_recv_ns]}
 _PART = re.compile(r"^part-(\d+)-(\d+)-(-?\d+)-(-?\d+)\.parquet$")
 
 

@@ -10,14 +10,17 @@ from pathlib import Path
 
 import fsspec
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
+from arbot.backtest.history import SqliteHistory
 from arbot.backtest.runner import Options, Result, run_backtest
 from arbot.backtest.source import Window
 from arbot.cli import main
 from arbot.demo import demo_instrument
 from arbot.parquet import layout
 from arbot.parquet.archive import archive
+from arbot.parquet.history import ParquetHistory
 from arbot.research import MissingExtra, require
 from tests.backtest.conftest import Recording
 
@@ -166,3 +169,26 @@ def test_what_is_not_an_archive_is_refused_with_a_reason(tmp_path: Path,
 def test_a_missing_extra_names_what_to_install() -> None:
     with pytest.raises(MissingExtra, match=r"pip install 'arbot\[research\]'"):
         require("arbot archive", "pyarrow", "no_such_module_for_arbot")
+
+
+def test_symbol_counts_come_from_the_files_metadata_and_match_the_database(
+        demo_run: Recording, tmp_path: Path) -> None:
+    """A split backtest plans from each (venue, symbol)'s quotes and first time: an
+    archive gives them from its files' footers, exactly as the database counts them,
+    and counts the quotes themselves where a window cuts a file."""
+    root = tmp_path / "archive"
+    archive(demo_run.db, root)
+    sqlite, parquet = SqliteHistory(demo_run.db), ParquetHistory(str(root))
+    try:
+        assert all(layout.SYMBOLS_KEY.encode() in (pq.read_metadata(p.path).metadata or {})
+                   for p in parquet.quote_parts)
+        (first, last), = sqlite_rows(demo_run.db, "quotes",
+                                     ("min(ts_recv_ns)", "max(ts_recv_ns)"))
+        assert isinstance(first, int) and isinstance(last, int)
+        for window in (Window(), Window(first + (last - first) // 3, None, ("ETH-USDT",)),
+                       Window(None, first + (last - first) // 2)):
+            stats = sqlite.pair_stats(window)
+            assert stats and parquet.pair_stats(window) == stats
+    finally:
+        sqlite.close()
+        parquet.close()
