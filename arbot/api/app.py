@@ -34,8 +34,6 @@ class Api:
 
     def __init__(self, runtime: RuntimeView, token: str, hub: EventHub, *,
                  mono_ns: Callable[[], int] = time.monotonic_ns) -> None:
-        self.rt = runtime
-        self.hub = hub
         self.guard = Guard(runtime, token)
         self.state = RunState(runtime, mono_ns)
         self.holdings = Holdings(runtime)
