@@ -7,8 +7,10 @@ shuffled order, as one short sample (about --sample-ms of frames, cycled), so lo
 the shared machine falls on all contenders alike. A task's figure is the median of its
 samples (--quantile picks another). `decode_us` is the venue's strict typed msgspec
 decode alone, the floor under `quote`: what `quote` adds to it is the Python after the
-decode (symbol lookup, the crossed test, the Quote). Peers are verified to hold ArBot's
-bid/ask for every frame before they are timed (bench/peers.py).
+decode (symbol lookup, the crossed test, the Quote). `min_decode_us` is the same bytes
+decoded into a Struct of only what a Quote needs with no checks, and `scan_us` msgspec
+keeping nothing: the floor any msgspec parser of these frames stands on. Peers are
+verified to hold ArBot's bid/ask for every frame before they are timed (bench/peers.py).
 
     python bench/parse.py [--rounds 600] [--sample-ms 1] [--old-ref main] [--peers]
                           [--quantile 0.5]
@@ -33,9 +35,11 @@ from bench.parse_frames import (
     KIND,
     VenueFrames,
     live_decode,
+    minimal_decode,
     new_parser,
     old_parsers,
     same_quotes,
+    scan_decode,
     temp_dir,
     venue_frames,
 )
@@ -148,6 +152,9 @@ def main() -> None:
             tasks.append(Task(venue, "new", _time_quote, parser.quote, vf.arbot, sample_s))
             tasks.append(Task(venue, "decode", _time_one, live_decode(venue, parser), vf.arbot,
                               sample_s))
+            tasks.append(Task(venue, "min_decode", _time_one, minimal_decode(venue), vf.arbot,
+                              sample_s))
+            tasks.append(Task(venue, "scan", _time_one, scan_decode(), vf.arbot, sample_s))
             if not isinstance(old, str):
                 old_parse = old(venue, vf.pairs)
                 same_quotes(venue, vf.arbot, parser, old_parse)
@@ -175,7 +182,7 @@ def main() -> None:
 def report(tasks: list[Task], frames: dict[Venue, VenueFrames], peers: list[Peer],
            notes: list[str], args: argparse.Namespace) -> None:
     us = {(t.venue, t.name): t.us(args.quantile) for t in tasks}
-    names = ["new", "decode", "old", *(p.name for p in peers)]
+    names = ["new", "decode", "min_decode", "scan", "old", *(p.name for p in peers)]
     rows = []
     for venue in Venue:
         new = us[(venue, "new")]
@@ -189,12 +196,15 @@ def report(tasks: list[Task], frames: dict[Venue, VenueFrames], peers: list[Peer
     columns = ["venue", "frames", "distinct", "bytes",
                *(f"{n}_us" for n in names), "after_decode_us",
                *(f"{p.name}/new" for p in peers)]
-    mean = {n: statistics.mean(us[(v, n)] for v in Venue) for n in ("new", "decode")}
+    mean = {n: statistics.mean(us[(v, n)] for v in Venue)
+            for n in ("new", "decode", "min_decode", "scan")}
     has_old = all((v, "old") in us for v in Venue)
     extra: dict[str, Any] = {"rounds": args.rounds, "sample_ms": args.sample_ms,
                              "quantile": args.quantile,
                              "old_ref": args.old_ref, "notes": notes,
-                             "parse_mean_us": mean["new"], "decode_mean_us": mean["decode"]}
+                             "parse_mean_us": mean["new"], "decode_mean_us": mean["decode"],
+                             "min_decode_mean_us": mean["min_decode"],
+                             "scan_mean_us": mean["scan"]}
     if has_old:
         extra["old_mean_us"] = statistics.mean(us[(v, "old")] for v in Venue)
     ratios = {}
@@ -206,13 +216,17 @@ def report(tasks: list[Task], frames: dict[Venue, VenueFrames], peers: list[Peer
             extra[f"vs_{p.name}"] = ratios[p.name]
             extra[f"vs_{p.name}_venues"] = [str(v) for v in common]
     extra["peers"] = {p.name: {"version": p.version, "does": p.does} for p in peers}
+    call, build = us[(Venue.BINANCE, "part:call")], us[(Venue.BINANCE, "part:Quote")]
+    extra["part_call_us"], extra["part_quote_us"] = call, build - call
+    # `quote` is a Python call around the decode that builds a Quote: `build` is both.
+    extra["floor_mean_us"] = floor = mean["min_decode"] + build
     emit("parse_peers" if peers else "parse", columns, rows, extra=extra)
     for note in notes:
         print(f"note: {note}")
-    call, build = us[(Venue.BINANCE, "part:call")], us[(Venue.BINANCE, "part:Quote")]
-    extra["part_call_us"], extra["part_quote_us"] = call, build - call
     print(f"parts: a call {call:.3f} us, building a Quote {build - call:.3f} us more; floor "
           f"(decode incl. call + Quote) mean {mean['decode'] + build - call:.3f} us")
+    print(f"floor of any msgspec parser: minimal decode mean {mean['min_decode']:.3f} us "
+          f"(reading alone {mean['scan']:.3f}), + a call building a Quote = {floor:.3f} us")
     print(f"mean of 4 venues: new {mean['new']:.3f} us, decode alone {mean['decode']:.3f} us"
           + (f", old ({args.old_ref}) {extra['old_mean_us']:.3f} us, old/new "
              f"{extra['old_mean_us'] / mean['new']:.2f}x" if has_old else ""))

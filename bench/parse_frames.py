@@ -35,6 +35,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from arbot.domain import Quote, Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.base import DropCounter, FrameParser
@@ -130,6 +132,78 @@ def live_decode(venue: Venue, parser: FrameParser) -> Callable[[bytes], object]:
     if live is None:
         live = import_module(f"arbot.venues.{venue}.public")._live
     return live  # type: ignore[no-any-return]
+
+
+class _Px(msgspec.Struct, array_like=True, gc=False):
+    px: float
+    sz: float
+
+
+class _Id(msgspec.Struct, gc=False):
+    instId: str
+
+
+class _BinanceMin(msgspec.Struct, gc=False):
+    s: str
+    b: float
+    B: float
+    a: float
+    A: float
+
+
+class _BybitBook(msgspec.Struct, gc=False):
+    s: str
+    b: tuple[_Px]
+    a: tuple[_Px]
+
+
+class _BybitMin(msgspec.Struct, gc=False):
+    ts: int
+    data: _BybitBook
+
+
+class _OkxRow(msgspec.Struct, gc=False):
+    askPx: float
+    askSz: float
+    bidPx: float
+    bidSz: float
+    ts: int
+
+
+class _OkxMin(msgspec.Struct, gc=False):
+    arg: _Id
+    data: tuple[_OkxRow]
+
+
+class _BitgetRow(msgspec.Struct, gc=False):
+    asks: tuple[_Px]
+    bids: tuple[_Px]
+    ts: int
+
+
+class _BitgetMin(msgspec.Struct, gc=False):
+    arg: _Id
+    data: tuple[_BitgetRow]
+
+
+class _Nothing(msgspec.Struct, gc=False):
+    """No fields: msgspec only reads and checks the JSON, keeping nothing."""
+
+
+_MINIMAL = {Venue.BINANCE: _BinanceMin, Venue.BYBIT: _BybitMin, Venue.OKX: _OkxMin,
+            Venue.BITGET: _BitgetMin}
+
+
+def minimal_decode(venue: Venue) -> Callable[[bytes], object]:
+    """The floor under any msgspec parser of these frames: the same bytes decoded into a
+    Struct of only what a Quote needs (the id, four numbers, the time), as cheap types as
+    msgspec has, with no check of channel, topic, sign or finiteness."""
+    return msgspec.json.Decoder(_MINIMAL[venue], strict=False).decode
+
+
+def scan_decode() -> Callable[[bytes], object]:
+    """Below that floor: msgspec reading a frame and keeping nothing."""
+    return msgspec.json.Decoder(_Nothing).decode
 
 
 def old_parsers(ref: str, tmp: Path) -> Callable[[Venue, list[tuple[str, str]]],
