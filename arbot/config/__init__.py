@@ -2,7 +2,8 @@
 
 `from arbot.config import ArbotSettings, load_settings, ...` is the way in for everything
 that reads settings; the submodules each hold one part (`settings` loads and renders,
-`sections`, `filters`, `trading` and `simulator` are the TOML tables, `credentials` the API keys,
+`sections`, `frontends`, `filters`, `trading` and `simulator` are the TOML tables
+(`addresses` the URL and loopback rules they share), `credentials` the API keys,
 `errors` the user-facing messages, `input` the raw-input guards, `keymap` the keymap
 check, `save` writes arbot.toml back, `run` says what a change of settings means for a run).
 """
@@ -17,15 +18,14 @@ from arbot.config.credentials import (
     missing_credentials,
 )
 from arbot.config.errors import ConfigError
+from arbot.config.frontends import ApiSettings, UiSettings
 from arbot.config.sections import (
-    ApiSettings,
     ExchangeSettings,
     ExchangesSettings,
     FeedSettings,
     MarketSettings,
     StorageSettings,
     StrategySettings,
-    UiSettings,
 )
 from arbot.config.settings import (
     DEFAULT_CONFIG_PATH,

@@ -2,11 +2,11 @@
 
 Why each forbids extra keys: a typo in arbot.toml must be an error, not a setting that is
 silently ignored. Every field has a description; `arbot.toml` documents the same in prose.
+The front ends' sections ([ui], [api], [serve]) are in `frontends`.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -21,20 +21,12 @@ from pydantic import (
     model_validator,
 )
 
-from arbot.config.keymap import check_keymap
+from arbot.config.addresses import checked_url
 from arbot.domain import Venue
 from arbot.exchanges.symbols import parse_canonical
 from arbot.venues import VENUES
 
 Bps = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-
-
-def _url(value: str, schemes: tuple[str, ...]) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in schemes or not parts.hostname:
-        allowed = " or ".join(f"{s}://" for s in schemes)
-        raise ValueError(f"must be a {allowed} URL with a host")
-    return value
 
 
 class ExchangeSettings(BaseModel):
@@ -55,17 +47,17 @@ class ExchangeSettings(BaseModel):
     @field_validator("ws_url")
     @classmethod
     def _ws_url(cls, value: str) -> str:
-        return _url(value, ("ws", "wss"))
+        return checked_url(value, ("ws", "wss"))
 
     @field_validator("rest_url")
     @classmethod
     def _rest_url(cls, value: str) -> str:
-        return _url(value, ("http", "https"))
+        return checked_url(value, ("http", "https"))
 
     @field_validator("private_ws_url")
     @classmethod
     def _private_ws_url(cls, value: str) -> str:
-        return _url(value, ("ws", "wss")) if value else value
+        return checked_url(value, ("ws", "wss")) if value else value
 
 
 # The venues' public endpoints and base-tier spot fees (bps), the documented defaults.
@@ -248,80 +240,4 @@ class FeedSettings(BaseModel):
     def _silence_after_stale(self) -> FeedSettings:
         if self.silence_s <= self.stale_after_s:
             raise ValueError("silence_s must be greater than stale_after_s")
-        return self
-
-
-class UiSettings(BaseModel):
-    """The terminal UI."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    refresh_ms: int = Field(200, ge=50, le=5000, description="Screen refresh interval in ms.")
-    show_sizes: bool = Field(False, description="Show top-of-book sizes next to prices.")
-    keymap: dict[str, str] = Field(default_factory=dict, description=(
-        "Key rebinding: binding id -> key, e.g. quit = \"ctrl+q\"."))
-
-    @field_validator("keymap")
-    @classmethod
-    def _known_bindings_and_keys(cls, keymap: dict[str, str]) -> dict[str, str]:
-        return check_keymap(keymap)
-
-
-class ApiSettings(BaseModel):
-    """The local REST API."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    enabled: bool = Field(False, description="Serve the REST API.")
-    host: str = Field("127.0.0.1", min_length=1, description="Address to listen on.")
-    port: int = Field(8765, ge=1, le=65535, description="TCP port to listen on.")
-    allow_non_loopback: bool = Field(False, description=(
-        "Allow a host other than loopback; the API can control trading, so this is opt-in."))
-    max_connections: int = Field(32, ge=1, le=1000, description=(
-        "Connections served at once; one more is answered 503 and closed at once."))
-    timeout_s: float = Field(10.0, gt=0, le=300, description=(
-        "Seconds a connection may take to send a request head, counted from connecting or "
-        "from its last answer (so also the idle keep-alive time), and again for a body."))
-    metrics_open_on_loopback: bool = Field(False, description=(
-        "Serve GET /metrics without the bearer token to clients on this machine (127.0.0.1, "
-        "::1), so a local scraper needs no token that could also control trading."))
-
-    @model_validator(mode="after")
-    def _loopback_unless_allowed(self) -> ApiSettings:
-        if not self.allow_non_loopback and not _is_loopback(self.host):
-            raise ValueError(f"api.host = \"{self.host}\" is not a loopback address; set "
-                             "api.allow_non_loopback = true to listen beyond this machine")
-        return self
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return host.lower() == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-
-
-class ServeSettings(BaseModel):
-    """`arbot serve`: the terminal UI in a browser, through textual-serve."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    host: str = Field("127.0.0.1", min_length=1, description="Address to listen on.")
-    port: int = Field(8766, ge=1, le=65535, description="TCP port to listen on.")
-    allow_non_loopback: bool = Field(False, description=(
-        "Allow a host other than loopback; the page is the whole UI, trading controls "
-        "included, with no login of its own, so this is opt-in."))
-    public_url: str | None = Field(None, description=(
-        "The address the browser uses, when it is not http://host:port (a tunnel to "
-        "another local port, a proxy in front)."))
-
-    @field_validator("public_url")
-    @classmethod
-    def _public_url(cls, value: str | None) -> str | None:
-        return None if value is None else _url(value, ("http", "https")).rstrip("/")
-
-    @model_validator(mode="after")
-    def _loopback_unless_allowed(self) -> ServeSettings:
-        if not self.allow_non_loopback and not _is_loopback(self.host):
-            raise ValueError(f"serve.host = \"{self.host}\" is not a loopback address; set "
-                             "serve.allow_non_loopback = true to listen beyond this machine")
         return self

@@ -35,17 +35,15 @@ from arbot.config.credentials import (
 )
 from arbot.config.errors import Blame, ConfigError, describe_errors
 from arbot.config.filters import FiltersSettings
+from arbot.config.frontends import ApiSettings, ServeSettings, UiSettings
 from arbot.config.input import TOO_DEEP, check_environment, check_file_nesting
 from arbot.config.inventory import InventorySettings
 from arbot.config.sections import (
-    ApiSettings,
     ExchangesSettings,
     FeedSettings,
     MarketSettings,
-    ServeSettings,
     StorageSettings,
     StrategySettings,
-    UiSettings,
 )
 from arbot.config.simulator import SimSettings
 from arbot.config.trading import TradingSettings
