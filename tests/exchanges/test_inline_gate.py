@@ -169,3 +169,17 @@ def test_bybit_topic_and_symbol_are_both_checked_inline() -> None:
     assert got == [outcome(slow, f, slow._parse) for f in frames]  # type: ignore[attr-defined]
     assert isinstance(got[1][0], Quote) and got[1][0].symbol == "ETH-USDT"
     assert got[4] == (None, [], {Drop.UNUSED_CHANNEL: 1})
+
+
+@pytest.mark.parametrize("venue", [Venue.BYBIT, Venue.OKX])
+def test_more_levels_than_the_l1_channel_sends_take_the_checked_path(venue: Venue) -> None:
+    """Bybit `orderbook.1` and OKX `bbo-tbt` send one level a side, which the inline path
+    takes as a tuple of one: a push with more levels is quoted from its first level by the
+    checked path, as before."""
+    frame = {Venue.BYBIT: TEMPLATES[Venue.BYBIT][0], Venue.OKX: OKX_BBO}[venue]
+    deeper = frame.replace(b"]],", b'],["1","1"]],')
+    assert deeper.count(b'["1","1"]') == 2
+    p, checked = counted(venue)
+    q = p.quote(deeper, 3)
+    assert checked == [deeper]
+    assert isinstance(q, Quote) and q == p.quote(frame, 3)

@@ -24,7 +24,7 @@ from arbot.exchanges.base import (
     Limits,
 )
 from arbot.exchanges.depthparser import DepthFrameParser
-from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveSide, OneRow, Positive
+from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveLevel, OneRow, Positive
 from arbot.venues.okx import SPEC, coins, depth, rest
 
 NAN = float("nan")
@@ -70,8 +70,10 @@ class _LiveRow(msgspec.Struct, kw_only=True, gc=False):
     it tried next."""
 
     instType: Literal["SPOT"] | None = None  # `tickers` rows say it, `bbo-tbt` rows do not
-    asks: LiveSide | None = None
-    bids: LiveSide | None = None
+    # bbo-tbt sends exactly one level a side: a tuple of one is one object where a list is
+    # two (any other count takes the checked path, which quotes the first level).
+    asks: tuple[LiveLevel] | None = None
+    bids: tuple[LiveLevel] | None = None
     ask: Positive = msgspec.field(default=NAN, name="askPx")
     ask_size: Positive = msgspec.field(default=NAN, name="askSz")
     bid: Positive = msgspec.field(default=NAN, name="bidPx")
