@@ -88,10 +88,10 @@ class SimServer(Addresses, MarketControls, AccountControls):
         self.coins = SimCoins((a for s in self.catalog.specs for a in (s.base, s.quote)),
                               cfg.coins)
         """Each venue's coin and network table (`fake_coin`, `close_network` change it)."""
-        self.rest = RestRoutes(self._shared, self.coins, self.desk)
         self.streams = StreamHub(self.desk.accounts, self.desk.credentials, cfg.heartbeat_for,
                                  self.clock.now_ms, lambda v: self.desk.apis[v].account_mode)
         """The private streams (orders, fills, balances) and their faults."""
+        self.rest = RestRoutes(self._shared, self.coins, self.desk)
         self._runner: web.AppRunner | None = None
         self._market: asyncio.Task[None] | None = None
         self._books: asyncio.Task[None] | None = None
