@@ -173,22 +173,29 @@ class Engine(Sink):
                      self.min_notional, funnel, self.depth)
         symbol = slot.symbol
         episodes = self.episodes
+        open_ = episodes.open
+        filters = self.filters
+        v = slot.v
         at_ns = trigger.ts_recv_ns
         alive = {}
         for o in found:
             buy, sell = o.buy.venue, o.sell.venue
             key = (symbol, buy, sell)
-            first_seen, seen = episodes.persistence(key, now)
-            verdict = judge(self.filters, Candidate(o, now, slot.t(VENUE_INDEX[buy]),
-                                                    slot.t(VENUE_INDEX[sell]), first_seen, seen))
+            live = open_.get(key)  # the persistence the trend filter judges comes from it
+            verdict = judge(filters, Candidate(
+                o, now, v[T + VENUE_INDEX[buy]], v[T + VENUE_INDEX[sell]],
+                now if live is None else live.first_seen, 1 if live is None else live.seen + 1))
             funnel.judged(verdict)
-            alive[key] = (o, verdict)
+            alive[key] = (o, verdict, live)
         if symbol in self._open_symbols:
             for key in episodes.keys_for(symbol):
                 if key not in alive:
                     self._close(key, slot, now, at_ns)
-        for key, (o, verdict) in alive.items():
-            episodes.seen(key, o, verdict, now, at_ns)
+        for key, (o, verdict, live) in alive.items():
+            if live is None:
+                episodes.open_new(key, o, verdict, now, at_ns)
+            else:
+                episodes.seen_again(live, o, verdict, now)
 
     def _close(self, key: tuple[str, Venue, Venue], slot: Slot, now: int, at_ns: int) -> None:
         """Close an episode: at its stale deadline if a quote aged out, else now."""

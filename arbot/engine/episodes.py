@@ -9,7 +9,7 @@ never once per tick.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from arbot.domain import Episode, EpisodeEvent, EpisodeKind, Opportunity, Venue, Verdict
 from arbot.events import EpisodeSink
@@ -19,9 +19,12 @@ MOVE_BPS = 1.0
 UPDATE_NS = 250_000_000
 
 
-@dataclass(slots=True)
-class _Live:
-    """An open episode's mutable state; frozen `Episode`s are cut from it for sinks."""
+class _Live(msgspec.Struct, gc=False):
+    """An open episode's mutable state; frozen `Episode`s are cut from it for sinks.
+
+    A Struct, not a dataclass: built in C from positional fields, where a dataclass runs
+    a Python `__init__` (the cost of opening an episode). Untracked by the garbage
+    collector: its fields hold only frozen values, so it can be in no cycle."""
 
     id: str
     opened_ns: int  # wall clock
@@ -39,7 +42,7 @@ class _Live:
     def freeze(self, closed_ns: int | None = None, reason: str | None = None) -> Episode:
         o = self.first
         return Episode(id=self.id, symbol=o.symbol, buy_venue=o.buy.venue, sell_venue=o.sell.venue,
-                       opened_ns=self.opened_ns, first=self.first, peak=self.peak, last=self.last,
+                       opened_ns=self.opened_ns, first=o, peak=self.peak, last=self.last,
                        verdict=self.verdict, passed=self.passed, updates=self.seen,
                        closed_ns=closed_ns, close_reason=reason)
 
@@ -59,27 +62,23 @@ class Episodes:
         by_key = self.open_symbols.get(symbol)
         return list(by_key) if by_key is not None else []
 
-    def persistence(self, key: Key, now: int) -> tuple[int, int]:
-        """(first seen, consecutive sightings including this one) for the trend filter."""
-        live = self.open.get(key)
-        return (now, 1) if live is None else (live.first_seen, live.seen + 1)
+    def open_new(self, key: Key, o: Opportunity, verdict: Verdict, now: int, at_ns: int) -> None:
+        """A gap with no open episode: open one (its id is the key and the wall-clock
+        open time, built by concatenation, the cheapest way CPython has)."""
+        symbol, buy, sell = key
+        live = _Live(symbol + "|" + buy + "|" + sell + "|" + str(at_ns), at_ns, now, 1, o, o, o,
+                     verdict, verdict.passed, now, o.net_bps, verdict)
+        self.open[key] = live
+        by_key = self.open_symbols.get(symbol)
+        if by_key is None:
+            self.open_symbols[symbol] = {key: live}
+        else:
+            by_key[key] = live
+        self.opened += 1
+        self.sink.on_episode(EpisodeEvent(kind=EpisodeKind.OPEN, episode=live.freeze()))
 
-    def seen(self, key: Key, o: Opportunity, verdict: Verdict, now: int, at_ns: int) -> None:
-        """The gap is (still) there: open the episode or move it on."""
-        live = self.open.get(key)
-        if live is None:
-            symbol, buy, sell = key
-            live = _Live("|".join((symbol, buy, sell, str(at_ns))), at_ns, now, 1, o, o, o,
-                         verdict, verdict.passed, now, o.net_bps, verdict)
-            self.open[key] = live
-            by_key = self.open_symbols.get(symbol)
-            if by_key is None:
-                self.open_symbols[symbol] = {key: live}
-            else:
-                by_key[key] = live
-            self.opened += 1
-            self.sink.on_episode(EpisodeEvent(kind=EpisodeKind.OPEN, episode=live.freeze()))
-            return
+    def seen_again(self, live: _Live, o: Opportunity, verdict: Verdict, now: int) -> None:
+        """An open episode's gap is still there: move it on."""
         live.seen += 1
         live.last = o
         if o.walk_profit > live.peak.walk_profit:

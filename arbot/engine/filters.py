@@ -125,6 +125,13 @@ class TrendFilter:
         self._history: dict[str, tuple[deque[int], deque[float]]] = {}
         self._moves: dict[str, float] = {}  # symbol -> move over the window, until resampled
         self._maxlen = max(2, window_ms // sample_ms + 2)
+        # A gap's first sighting (lasted 0 ns, seen once) gets the same verdict every
+        # time: made once, since formatting it is most of what judging a new gap costs.
+        self._first_sight = self._not_yet(0, 1)
+
+    def _not_yet(self, lasted: int, seen: int) -> Verdict:
+        return Verdict(passed=False, filter=self.name,
+                       reason=f"not persistent yet ({lasted / NS_PER_MS:.0f} ms, {seen} updates)")
 
     def sample(self, symbol: str, fair: float, now_ns: int) -> None:
         """Record the symbol's fair price (the mean of every venue's mid) at `now_ns`."""
@@ -154,10 +161,9 @@ class TrendFilter:
 
     def should_execute(self, c: Candidate) -> Verdict:
         lasted = c.now_ns - c.first_seen_ns
-        if lasted < self.min_persist_ns and c.seen < self.min_updates:
-            return Verdict(
-                passed=False, filter=self.name,
-                reason=f"not persistent yet ({lasted / NS_PER_MS:.0f} ms, {c.seen} updates)")
+        seen = c.seen
+        if lasted < self.min_persist_ns and seen < self.min_updates:
+            return self._first_sight if lasted == 0 and seen == 1 else self._not_yet(lasted, seen)
         move = self.move_bps(c.opportunity.symbol)
         if move > self.max_move_bps:
             return Verdict(passed=False, filter=self.name,
