@@ -122,16 +122,15 @@ def _books1_from_v1(lines: list[bytes]) -> list[bytes]:
 
 
 def new_parser(venue: Venue, pairs: list[tuple[str, str]]) -> FrameParser:
-    """The live configuration: an exact map, as built from instruments or settings."""
-    return adapter_for(venue).new_parser(SymbolMap(venue, pairs).lookup, DropCounter())
+    """The live configuration: an exact map, as built from instruments or settings, and
+    the ids the connection subscribes to, as the feed passes them."""
+    return adapter_for(venue).new_parser(SymbolMap(venue, pairs).lookup, DropCounter(),
+                                         [venue_id for _, venue_id in pairs])
 
 
 def live_decode(venue: Venue, parser: FrameParser) -> Callable[[bytes], object]:
     """The venue's strict typed decode alone: the floor under `quote`."""
-    live = getattr(parser, "_live", None)  # ArgFrameParser keeps it on the parser
-    if live is None:
-        live = import_module(f"arbot.venues.{venue}.public")._live
-    return live  # type: ignore[no-any-return]
+    return parser._live  # type: ignore[attr-defined, no-any-return]
 
 
 class _Px(msgspec.Struct, array_like=True, gc=False):

@@ -184,8 +184,8 @@ class FeedAdapter(Protocol):
 
     def subscribe_frames(self, venue_ids: Sequence[str], depth: bool = False) -> list[str]: ...
 
-    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter
-                   ) -> FrameParser: ...
+    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                   ids: Sequence[str] = ()) -> FrameParser: ...
 
 
 class Adapter(abc.ABC):
@@ -221,8 +221,12 @@ class Adapter(abc.ABC):
         """One subscribe request carrying `args`."""
 
     @abc.abstractmethod
-    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
-        """A parser that maps venue ids to canonical symbols with `symbols`."""
+    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                   ids: Sequence[str] = ()) -> FrameParser:
+        """A parser that maps venue ids to canonical symbols with `symbols`. `ids`: the
+        venue ids its connection subscribes to, where known; its inline path then reads
+        an id as one of those (`arbot.exchanges.wire.id_type`), and frames of any other id
+        take the checked path, with the same outcome."""
 
     @abc.abstractmethod
     def unsubscribe_frame(self, args: list[object], req_id: int) -> str:

@@ -102,8 +102,8 @@ class Feed(FeedBase):
             raise
         depth = self.depth
         if depth is None:
-            return Link(ws, stack, self.adapter.new_parser(self._symbols, self.drops),
-                        self._clock())
+            return Link(ws, stack, self.adapter.new_parser(self._symbols, self.drops,
+                                                           self.venue_ids), self._clock())
         adapter = self.adapter
         assert isinstance(adapter, Adapter)  # depth books come from public channels only
         link = Link(ws, stack, adapter.new_depth_parser(self._symbols, self.drops,

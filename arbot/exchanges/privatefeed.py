@@ -77,8 +77,8 @@ class _Facade:
     def subscribe_frames(self, venue_ids: Sequence[str], depth: bool = False) -> list[str]:
         return self.stream.subscribe_frames()
 
-    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter
-                   ) -> FrameParser:
+    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                   ids: Sequence[str] = ()) -> FrameParser:
         return self.stream.new_parser(drops, self._deliver, _unbound)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import abc
 import sys
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 import msgspec
 
@@ -48,6 +48,25 @@ LiveSide = Annotated[list[LiveLevel], msgspec.Meta(min_length=1)]
 
 
 _Row = TypeVar("_Row")
+VenueId = TypeVar("VenueId")
+"""The type a live Struct reads a venue id (or a topic naming one) as: see `id_type`."""
+
+
+def id_type(ids: Sequence[str]) -> Any:
+    """How a parser's inline path reads the venue ids of its connection: as one of `ids`
+    (a `Literal`, so msgspec hands back the one kept string, already hashed, and an id
+    that is not one of them takes the checked path), or as any `str` when `ids` is empty."""
+    if not ids:
+        return str
+    literal: Any = Literal
+    return literal[tuple(ids)]
+
+
+def live_decoder(live: Any, *ids: Sequence[str]) -> Callable[[str | bytes], Any]:
+    """The non-strict decoder (numbers sent as strings read as numbers) of the generic
+    live Struct `live`, each of its type parameters read as `id_type` of one of `ids`."""
+    return msgspec.json.Decoder(live[tuple(map(id_type, ids))], strict=False).decode
+
 
 
 class OneRow(msgspec.Struct, Generic[_Row], array_like=True, forbid_unknown_fields=True,
@@ -141,17 +160,19 @@ class ArgFrameParser(FrameParser):
     """
 
     venue: ClassVar[Venue]
-    live: ClassVar[msgspec.json.Decoder[Any]]
-    """Decodes `LivePush`: an L1 push as it must be to be quoted as is."""
+    live: ClassVar[Any]
+    """The venue's `LivePush` Struct, generic in how it reads `instId` (`VenueId`): an L1
+    push as it must be to be quoted as is."""
     ticker_channel: ClassVar[str]
     """The channel whose rows name their best prices; every other L1 channel sends levels."""
     l1_channels: ClassVar[frozenset[str]]
     price_keys: ClassVar[tuple[str, ...]]
     """Ticker price fields; an empty string there means that side of the book is empty."""
 
-    def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
+    def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                 ids: Sequence[str] = ()) -> None:
         super().__init__(symbols, drops)
-        self._live: Callable[[str | bytes], LivePush] = self.live.decode
+        self._live: Callable[[str | bytes], LivePush] = live_decoder(self.live, ids)
         self.quote = _arg_quoter(self._live, symbols, self._parse, self.venue,
                                  self.ticker_channel)
 

@@ -13,7 +13,7 @@ import pytest
 from arbot.domain import FeedEvent, Quote, Venue
 from arbot.exchanges import adapter_for
 from arbot.exchanges.base import Drop, DropCounter, FrameParser
-from arbot.exchanges.symbols import SymbolMap
+from arbot.exchanges.symbols import SymbolMap, parse_canonical
 from tests.exchanges import lines
 
 # Binance's `/ws` connection (ArBot's) receives each bookTicker payload bare: the
@@ -183,3 +183,38 @@ def test_more_levels_than_the_l1_channel_sends_take_the_checked_path(venue: Venu
     q = p.quote(deeper, 3)
     assert checked == [deeper]
     assert isinstance(q, Quote) and q == p.quote(frame, 3)
+
+
+def subscribed(venue: Venue, frames: list[bytes]) -> list[str]:
+    """The venue ids of the symbols `frames` quote: what the feed subscribed to."""
+    p = adapter_for(venue).new_parser(symbols(venue), DropCounter())
+    adapter = adapter_for(venue)
+    return sorted({adapter.venue_id(*parse_canonical(q.symbol))
+                   for f in frames if (q := p.quote(f, 0)) is not None})
+
+
+@pytest.mark.parametrize("venue", VENUES)
+def test_a_parser_told_its_ids_quotes_them_inline_and_others_as_before(venue: Venue) -> None:
+    """Told the ids its connection subscribes to (as the feed tells it), a parser reads
+    the id as one of them: every recorded L1 frame is still quoted inline, and a frame of
+    an id it was not told of, which the symbol map still knows, takes the checked path to
+    the same quote."""
+    frames = L1[venue]
+    ids = subscribed(venue, frames)
+    base = type(adapter_for(venue).new_parser(symbols(venue), DropCounter()))
+    checked: list[bytes | str] = []
+
+    class Counted(base):  # type: ignore[valid-type, misc]
+        def _parse(self, frame: bytes | str, recv_ns: int) -> Quote | None:
+            checked.append(frame)
+            return super()._parse(frame, recv_ns)  # type: ignore[no-any-return]
+
+    told = Counted(symbols(venue), DropCounter(), ids)
+    plain = adapter_for(venue).new_parser(symbols(venue), DropCounter())
+    assert [told.quote(f, i) for i, f in enumerate(frames)] == [
+        plain.quote(f, i) for i, f in enumerate(frames)]
+    assert checked == []
+    fewer = Counted(symbols(venue), DropCounter(), ids[1:] or ["NOTTHISONE"])
+    got = [fewer.quote(f, i) for i, f in enumerate(frames)]
+    assert got == [plain.quote(f, i) for i, f in enumerate(frames)]
+    assert checked and all(isinstance(q, Quote) for q in got)

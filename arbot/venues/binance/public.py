@@ -4,8 +4,8 @@ joins them to the signed REST in `rest`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Generic
 
 import msgspec
 
@@ -31,7 +31,7 @@ from arbot.exchanges.base import (
     make_quote,
 )
 from arbot.exchanges.depthparser import DepthFrameParser
-from arbot.exchanges.wire import Positive
+from arbot.exchanges.wire import Positive, VenueId, live_decoder
 from arbot.venues.binance import SPEC, coins, depth, rest
 
 
@@ -46,12 +46,12 @@ class BookTicker(msgspec.Struct, gc=False):
     A: float
 
 
-class LiveTicker(msgspec.Struct, gc=False):
+class LiveTicker(msgspec.Struct, Generic[VenueId], gc=False):
     """The raw `/ws` bookTicker frame as it must be to become a quote as is: every field
     present, prices and sizes finite and positive (checked inside the decoder)."""
 
     u: int
-    s: str
+    s: VenueId
     b: Positive
     B: Positive
     a: Positive
@@ -81,14 +81,13 @@ class Frame(msgspec.Struct, gc=False):
     e: str | None = None
 
 
-_live = msgspec.json.Decoder(LiveTicker, strict=False).decode
 _decoder = msgspec.json.Decoder(Frame, strict=False)
 _VENUE = Venue.BINANCE
 
 
-def _quoter(symbol_of: Callable[[str], str | None], checked: Quoter) -> Quoter:
+def _quoter(live: Callable[[str | bytes], LiveTicker[str]],
+            symbol_of: Callable[[str], str | None], checked: Quoter) -> Quoter:
     """`BinanceParser.quote`, with what it reads per frame captured."""
-    live = _live
     venue = _VENUE
 
     def quote(frame: str | bytes, recv_ns: int) -> Quote | None:
@@ -116,9 +115,11 @@ def _quoter(symbol_of: Callable[[str], str | None], checked: Quoter) -> Quoter:
 
 
 class BinanceParser(FrameParser):
-    def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
+    def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                 ids: Sequence[str] = ()) -> None:
         super().__init__(symbols, drops)
-        self.quote = _quoter(symbols, self._parse)
+        self._live: Callable[[str | bytes], LiveTicker[str]] = live_decoder(LiveTicker, ids)
+        self.quote = _quoter(self._live, symbols, self._parse)
 
     def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
         """Every frame shape, each field checked: the quote, or the event on `events`, or
@@ -304,8 +305,9 @@ class BinanceAdapter(Adapter):
         return msgspec.json.encode({"method": "UNSUBSCRIBE", "params": args, "id": req_id}
                                    ).decode()
 
-    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
-        return BinanceParser(symbols, drops)
+    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                   ids: Sequence[str] = ()) -> FrameParser:
+        return BinanceParser(symbols, drops, ids)
 
     depth_channel_arg = staticmethod(depth.channel_arg)
     depth_snapshot_path = staticmethod(depth.snapshot_path)

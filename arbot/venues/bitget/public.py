@@ -8,9 +8,9 @@ not spot, so a v1 capture can never be mistaken for v2 quotes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Literal
+from typing import Generic, Literal
 
 import msgspec
 
@@ -29,7 +29,15 @@ from arbot.exchanges.base import (
     Limits,
 )
 from arbot.exchanges.depthparser import DepthFrameParser
-from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveSide, OneRow, Positive
+from arbot.exchanges.wire import (
+    ArgFrameParser,
+    ChannelArg,
+    Level,
+    LiveSide,
+    OneRow,
+    Positive,
+    VenueId,
+)
 from arbot.venues.bitget import SPEC, coins, depth, mode, rest, rest_uta
 
 NAN = float("nan")
@@ -60,10 +68,10 @@ class _Frame(msgspec.Struct, gc=False):
     msg: str | None = None
 
 
-class _LiveArg(msgspec.Struct, gc=False):
+class _LiveArg(msgspec.Struct, Generic[VenueId], gc=False):
     instType: Literal["SPOT"]
     channel: Literal["books1", "books5", "books15", "ticker"]
-    instId: str
+    instId: VenueId
 
 
 class _LiveRow(msgspec.Struct, kw_only=True, gc=False):
@@ -82,8 +90,8 @@ class _LiveRow(msgspec.Struct, kw_only=True, gc=False):
     ts: int  # required
 
 
-class _LivePush(msgspec.Struct, gc=False):
-    arg: _LiveArg
+class _LivePush(msgspec.Struct, Generic[VenueId], gc=False):
+    arg: _LiveArg[VenueId]
     data: OneRow[_LiveRow]
 
 
@@ -95,7 +103,7 @@ _TICKER = "ticker"
 
 class BitgetParser(ArgFrameParser):
     venue = Venue.BITGET
-    live = msgspec.json.Decoder(_LivePush, strict=False)
+    live = _LivePush
     ticker_channel = _TICKER
     l1_channels = _BOOKS | {_TICKER}
     price_keys = ("bidPr", "askPr")
@@ -241,8 +249,9 @@ class BitgetAdapter(Adapter):
     def unsubscribe_frame(self, args: list[object], req_id: int) -> str:
         return msgspec.json.encode({"op": "unsubscribe", "args": args}).decode()
 
-    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
-        return BitgetParser(symbols, drops)
+    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                   ids: Sequence[str] = ()) -> FrameParser:
+        return BitgetParser(symbols, drops, ids)
 
     depth_channel_arg = staticmethod(depth.channel_arg)
 

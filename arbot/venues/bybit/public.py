@@ -4,8 +4,8 @@ public REST; the adapter joins them to the signed REST in `rest`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Generic, Literal, TypeVar
 
 import msgspec
 
@@ -30,7 +30,15 @@ from arbot.exchanges.base import (
     make_quote,
 )
 from arbot.exchanges.depthparser import DepthFrameParser
-from arbot.exchanges.wire import Level, LiveLevel, PxSz, apply_l1_delta, dict_get
+from arbot.exchanges.wire import (
+    Level,
+    LiveLevel,
+    PxSz,
+    VenueId,
+    apply_l1_delta,
+    dict_get,
+    live_decoder,
+)
 from arbot.venues.bybit import SPEC, coins, depth, rest
 
 _VENUE = Venue.BYBIT
@@ -59,25 +67,30 @@ class _Frame(msgspec.Struct, gc=False):
     op: str | None = None
 
 
-class _LiveBook(msgspec.Struct, gc=False):
+class _LiveBook(msgspec.Struct, Generic[VenueId], gc=False):
     """An `orderbook.1` book as it is quoted as is: exactly one level a side (a tuple of
     one is one object where a list is two; any other count takes the checked path)."""
 
-    s: str
+    s: VenueId
     b: tuple[LiveLevel]
     a: tuple[LiveLevel]
 
 
-class _LiveFrame(msgspec.Struct, gc=False):
-    """A snapshot push that can be quoted as is: both sides, numbers finite and positive."""
+_Topic = TypeVar("_Topic")
 
-    topic: str
+
+class _LiveFrame(msgspec.Struct, Generic[_Topic, VenueId], gc=False):
+    """A snapshot push that can be quoted as is: both sides, numbers finite and positive.
+    `topic` and `data.s` are read as `id_type` says (the topic of each id, and the id)."""
+
+    topic: _Topic
     ts: int
     type: Literal["snapshot"]
-    data: _LiveBook
+    data: _LiveBook[VenueId]
 
 
-_live = msgspec.json.Decoder(_LiveFrame, strict=False).decode
+_Live = Callable[[str | bytes], _LiveFrame[str, str]]
+
 _decoder = msgspec.json.Decoder(_Frame, strict=False)
 _Top = tuple[PxSz | None, PxSz | None]
 _Kept = Quote | _Top
@@ -93,14 +106,13 @@ def _kept_top(kept: _Kept | None) -> _Top:
     return kept
 
 
-def _quoter(symbol_of: Callable[[str], str | None], tops: dict[str, _Kept], checked: Quoter
-            ) -> Quoter:
+def _quoter(live: _Live, symbol_of: Callable[[str], str | None], tops: dict[str, _Kept],
+            checked: Quoter) -> Quoter:
     """`BybitParser.quote`, with what it reads per frame captured.
 
     The topic names the symbol, so one lookup by topic, kept for each listed id on first
     sight, answers both "is this `orderbook.1`" and "which symbol": the map of ids to
     symbols does not change while a parser lives."""
-    live = _live
     venue = _VENUE
     prefix = _TOPIC
     cut = len(_TOPIC)
@@ -154,10 +166,12 @@ class BybitParser(FrameParser):
     documented as snapshot-only, but the orderbook family also has `delta` pushes (an
     unchanged side absent, size 0 deletes a level), quotable only against the kept top."""
 
-    def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter) -> None:
+    def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                 ids: Sequence[str] = ()) -> None:
         super().__init__(symbols, drops)
         self._tops: dict[str, _Kept] = {}
-        self.quote = _quoter(symbols, self._tops, self._parse)
+        self._live: _Live = live_decoder(_LiveFrame, [f"{_TOPIC}{i}" for i in ids], ids)
+        self.quote = _quoter(self._live, symbols, self._tops, self._parse)
 
     def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
         """Any frame, every field checked: snapshots, deltas against the kept top, replies."""
@@ -347,8 +361,9 @@ class BybitAdapter(Adapter):
             {"op": "unsubscribe", "args": args, "req_id": str(req_id)}
         ).decode()
 
-    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
-        return BybitParser(symbols, drops)
+    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                   ids: Sequence[str] = ()) -> FrameParser:
+        return BybitParser(symbols, drops, ids)
 
     depth_channel_arg = staticmethod(depth.channel_arg)
 

@@ -4,8 +4,8 @@ joins them to the signed REST in `rest`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Generic, Literal
 
 import msgspec
 
@@ -24,7 +24,15 @@ from arbot.exchanges.base import (
     Limits,
 )
 from arbot.exchanges.depthparser import DepthFrameParser
-from arbot.exchanges.wire import ArgFrameParser, ChannelArg, Level, LiveLevel, OneRow, Positive
+from arbot.exchanges.wire import (
+    ArgFrameParser,
+    ChannelArg,
+    Level,
+    LiveLevel,
+    OneRow,
+    Positive,
+    VenueId,
+)
 from arbot.venues.okx import SPEC, coins, depth, rest
 
 NAN = float("nan")
@@ -57,9 +65,9 @@ class _Frame(msgspec.Struct, gc=False):
     id: str | None = None
 
 
-class _LiveArg(msgspec.Struct, gc=False):
+class _LiveArg(msgspec.Struct, Generic[VenueId], gc=False):
     channel: Literal["bbo-tbt", "tickers"]
-    instId: str
+    instId: VenueId
 
 
 class _LiveRow(msgspec.Struct, kw_only=True, gc=False):
@@ -81,8 +89,8 @@ class _LiveRow(msgspec.Struct, kw_only=True, gc=False):
     ts: int  # required
 
 
-class _LivePush(msgspec.Struct, gc=False):
-    arg: _LiveArg
+class _LivePush(msgspec.Struct, Generic[VenueId], gc=False):
+    arg: _LiveArg[VenueId]
     data: OneRow[_LiveRow]
 
 
@@ -94,7 +102,7 @@ _TICKERS = "tickers"
 
 class OkxParser(ArgFrameParser):
     venue = Venue.OKX
-    live = msgspec.json.Decoder(_LivePush, strict=False)
+    live = _LivePush
     ticker_channel = _TICKERS
     l1_channels = frozenset((_BBO, _TICKERS))
     price_keys = ("bidPx", "askPx")
@@ -241,8 +249,9 @@ class OkxAdapter(Adapter):
         return msgspec.json.encode({"op": "unsubscribe", "args": args, "id": str(req_id)}
                                    ).decode()
 
-    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter) -> FrameParser:
-        return OkxParser(symbols, drops)
+    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                   ids: Sequence[str] = ()) -> FrameParser:
+        return OkxParser(symbols, drops, ids)
 
     depth_channel_arg = staticmethod(depth.channel_arg)
 
