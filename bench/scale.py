@@ -6,7 +6,8 @@ imported-style, no runs) is written to SQLite and archived to Parquet (`arbot ar
 Detection only (trading off, the configuration's settings), as a sweep's trials run.
 
 * `sqlite_qps` / `parquet_qps`: quotes/s of one in-process replay of the first size,
-  best of --runs, alternating the two sources.
+  best of --runs, alternating the two sources (`*_cpu_qps`: per CPU second, which other
+  processes on a shared machine stretch less).
 * `workers_1_s` / `workers_2_s`: wall time of the split backtest of the first size's
   archive on an already started local cluster of 1 and of 2 processes (their start,
   `cluster_start_s`, reported apart; each worker imported ArBot before timing), best of
@@ -14,6 +15,11 @@ Detection only (trading off, the configuration's settings), as a sweep's trials 
 * `cpu_1_s` / `cpu_2_max_s`: CPU seconds of the 1-worker partition and of the slowest
   2-worker partition; `scaling_cpu` their ratio, the scaling two free cores would give
   (the wall-clock figure needs two idle cores, which a shared machine may not have).
+* `others_cores`: per cluster size, the cores other processes kept busy during its best
+  run (/proc/stat less this run's own CPU), and `load_1min` before the runs: how much of
+  the 2 cores the wall-clock figures had.
+* `plan_s`: the client's planning, part of the wall time (an archive's footers say each
+  file's quotes per symbol, so no quote is read).
 * `peak_rss_mb[size]`: peak resident memory of a fresh process replaying that size from
   Parquet (what one worker holds for one partition).
 
@@ -25,10 +31,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,12 +65,18 @@ def prepare(folder: Path, size: int) -> tuple[Path, Path]:
 
 
 def replay_qps(db: Path, arch: str | None) -> float:
+    return replay_rates(db, arch)[0]
+
+
+def replay_rates(db: Path, arch: str | None) -> tuple[float, float]:
+    """Quotes/s of one replay, by wall-clock time and by this process's CPU time."""
     opts = Options(db=db, archive=arch, use_run_settings=False)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = asyncio.run(run_backtest(settings(), opts))
     quotes = result.summary["quotes"]
     assert isinstance(quotes, int)
-    return quotes / (time.perf_counter() - started)
+    return (quotes / (time.perf_counter() - started),
+            quotes / (time.process_time() - cpu))
 
 
 def _warm() -> None:
@@ -79,19 +93,37 @@ def timed_part(*args: object) -> tuple[object, float]:
     return result, time.process_time() - started
 
 
-def split_s(workers: int, arch: Path, db: Path, runs: int) -> tuple[float, float, float]:
+def busy_s() -> float:
+    """CPU seconds every process on the machine has used since boot (/proc/stat)."""
+    with open("/proc/stat", encoding="ascii") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # not idle, iowait
+
+
+@dataclass
+class Split:
+    """The best (shortest) of the runs of one cluster size, and what else ran then."""
+
+    wall_s: float = float("inf")
+    cpu_max_s: float = float("inf")  # CPU of its slowest partition
+    others_cores: float = 0.0  # cores other processes used meanwhile (the machine's load)
+    plan_s: float = 0.0  # planning on the client (part of wall_s)
+    start_s: float = 0.0  # the cluster's start (not part of wall_s)
+
+
+def split_s(workers: int, arch: Path, db: Path, runs: int) -> Split:
     from arbot.backtest import cluster
     from arbot.backtest.opening import open_history
     from arbot.backtest.split import make_plan, part_options, plan_kind
 
     started = time.perf_counter()
+    best = Split()
     with cluster.client(workers, None) as c:
         c.run(_warm)
-        start_s = time.perf_counter() - started
-        best = cpu = float("inf")
+        best.start_s = time.perf_counter() - started
         opts = Options(db=db, archive=str(arch), use_run_settings=False)
         for _ in range(runs):
-            t0 = time.perf_counter()
+            t0, busy0, own0 = time.perf_counter(), busy_s(), time.process_time()
             history = open_history(db, str(arch))
             try:
                 plan = make_plan(history, settings(), opts, workers)
@@ -100,10 +132,15 @@ def split_s(workers: int, arch: Path, db: Path, runs: int) -> tuple[float, float
             kind = plan_kind(plan, opts)
             calls = [(settings(), part_options(opts, plan, p, kind), p.index)
                      for p in plan.parts]
+            t1 = time.perf_counter()
             done = cluster.run_tasks(c, timed_part, calls)
-            best = min(best, time.perf_counter() - t0)
-            cpu = min(cpu, max(seconds for _, seconds in done))
-    return best, start_s, cpu
+            wall = time.perf_counter() - t0
+            ours = sum(seconds for _, seconds in done) + time.process_time() - own0
+            others = max(0.0, busy_s() - busy0 - ours) / wall
+            if wall < best.wall_s:
+                best.wall_s, best.plan_s, best.others_cores = wall, t1 - t0, others
+            best.cpu_max_s = min(best.cpu_max_s, max(seconds for _, seconds in done))
+    return best
 
 
 def child_rss(arch: Path, db: Path) -> float:
@@ -128,28 +165,39 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     data = {s: prepare(folder, s) for s in sizes}
     db, arch = data[sizes[0]]
-    sqlite_qps = parquet_qps = 0.0
+    sqlite_qps = parquet_qps = sqlite_cpu = parquet_cpu = 0.0
     for _ in range(args.runs):
-        sqlite_qps = max(sqlite_qps, replay_qps(db, None))
-        parquet_qps = max(parquet_qps, replay_qps(db, str(arch)))
-    one, start1, cpu1 = split_s(1, arch, db, args.runs)
-    two, start2, cpu2 = split_s(2, arch, db, args.runs)
+        wall, cpu = replay_rates(db, None)
+        sqlite_qps, sqlite_cpu = max(sqlite_qps, wall), max(sqlite_cpu, cpu)
+        wall, cpu = replay_rates(db, str(arch))
+        parquet_qps, parquet_cpu = max(parquet_qps, wall), max(parquet_cpu, cpu)
+    load = os.getloadavg()[0]
+    s1 = split_s(1, arch, db, args.runs)
+    s2 = split_s(2, arch, db, args.runs)
+    one, two, cpu1, cpu2 = s1.wall_s, s2.wall_s, s1.cpu_max_s, s2.cpu_max_s
     rss = {s: child_rss(a, d) for s, (d, a) in data.items()}
     scaling = one / two
     result = {"size": sizes[0], "sqlite_qps": sqlite_qps, "parquet_qps": parquet_qps,
-              "parquet_vs_sqlite": parquet_qps / sqlite_qps, "workers_1_s": one,
-              "workers_2_s": two, "cluster_start_s": max(start1, start2), "scaling": scaling,
+              "parquet_vs_sqlite": parquet_qps / sqlite_qps,
+              "sqlite_cpu_qps": sqlite_cpu, "parquet_cpu_qps": parquet_cpu, "workers_1_s": one,
+              "workers_2_s": two, "cluster_start_s": max(s1.start_s, s2.start_s),
+              "plan_s": [s1.plan_s, s2.plan_s], "scaling": scaling,
               "efficiency": scaling / 2, "cpu_1_s": cpu1, "cpu_2_max_s": cpu2,
               "scaling_cpu": cpu1 / cpu2, "peak_rss_mb": rss,
-              "rss_growth": rss[sizes[-1]] / rss[sizes[0]]}
+              "rss_growth": rss[sizes[-1]] / rss[sizes[0]],
+              "others_cores": [s1.others_cores, s2.others_cores], "load_1min": load}
     print(f"{'measure':<28}{'value':>14}")
     print(f"{'quotes (speed runs)':<28}{sizes[0]:>14,}")
     print(f"{'SQLite replay quotes/s':<28}{sqlite_qps:>14,.0f}")
     print(f"{'Parquet replay quotes/s':<28}{parquet_qps:>14,.0f}")
     print(f"{'Parquet / SQLite':<28}{parquet_qps / sqlite_qps:>14.2f}")
+    print(f"{'by CPU time (P / S)':<28}{parquet_cpu / sqlite_cpu:>14.2f}")
     print(f"{'1 worker, s':<28}{one:>14.2f}")
     print(f"{'2 workers, s':<28}{two:>14.2f}")
-    print(f"{'cluster start, s':<28}{max(start1, start2):>14.2f}")
+    print(f"{'cluster start, s':<28}{max(s1.start_s, s2.start_s):>14.2f}")
+    print(f"{'planning, s (1 / 2)':<28}{f'{s1.plan_s:.3f} / {s2.plan_s:.3f}':>14}")
+    print(f"{'others cores (1 / 2)':<28}{f'{s1.others_cores:.2f} / {s2.others_cores:.2f}':>14}")
+    print(f"{'load average, 1 min':<28}{load:>14.2f}")
     print(f"{'scaling (2 vs 1)':<28}{scaling:>14.2f}")
     print(f"{'efficiency':<28}{scaling / 2:>14.2f}")
     print(f"{'CPU s, 1 worker':<28}{cpu1:>14.2f}")
