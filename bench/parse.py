@@ -1,4 +1,5 @@
-"""µs per L1 frame for each venue's parser: the new `quote`, the old `parse` (git `main`)
+"""µs per L1 frame for each venue's parser: the new `quote`, the old one (git `main`; its
+`quote`, or its `parse` where it had no `quote`)
 and, with --peers, cryptofeed's and ccxt.pro's handlers, on the same recorded market data
 (bench/parse_frames.py says which frames and how each contender receives them).
 

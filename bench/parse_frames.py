@@ -207,7 +207,8 @@ def scan_decode() -> Callable[[bytes], object]:
 
 def old_parsers(ref: str, tmp: Path) -> Callable[[Venue, list[tuple[str, str]]],
                                                  Callable[[bytes, int], Any]] | str:
-    """A factory of the old `parse` per venue at git `ref`, or why there is none."""
+    """A factory of the old parser's entry point per venue at git `ref` (its `quote`
+    where it has one, as the feed loop calls it, else its `parse`), or why there is none."""
     try:
         tar = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "arbot"],
                              check=True, capture_output=True).stdout
@@ -230,17 +231,20 @@ def old_parsers(ref: str, tmp: Path) -> Callable[[Venue, list[tuple[str, str]]],
     def build(venue: Venue, pairs: list[tuple[str, str]]) -> Callable[[bytes, int], Any]:
         v = old_venue(str(venue))
         smap = symbols.SymbolMap(v, pairs)
-        return exchanges.adapter_for(v).new_parser(smap.lookup, base.DropCounter()).parse  # type: ignore[no-any-return]
+        parser = exchanges.adapter_for(v).new_parser(smap.lookup, base.DropCounter())
+        return getattr(parser, "quote", parser.parse)  # type: ignore[no-any-return]
 
     return build
 
 
 def same_quotes(venue: Venue, frames: list[bytes], new: FrameParser,
                 old: Callable[[bytes, int], Any]) -> None:
-    """The new `quote` and the old `parse` agree on every frame (else the timing is moot)."""
+    """The new `quote` and the old entry point agree on every frame (else the timing is
+    moot)."""
     for frame in frames:
         q = new.quote(frame, 7)
-        [o] = old(frame, 7)
+        got = old(frame, 7)
+        [o] = got if isinstance(got, list) else [got]
         assert isinstance(q, Quote), (venue, frame)
         assert (q.symbol, q.bid, q.bid_size, q.ask, q.ask_size, q.ts_exchange_ms) == (
             o.symbol, o.bid, o.bid_size, o.ask, o.ask_size, o.ts_exchange_ms), (venue, frame)
