@@ -9,9 +9,10 @@ Detection only (trading off, the configuration's settings), as a sweep's trials 
   best of --runs, alternating the two sources (`*_cpu_qps`: per CPU second, which other
   processes on a shared machine stretch less).
 * `workers_1_s` / `workers_2_s`: wall time of the split backtest of the first size's
-  archive on an already started local cluster of 1 and of 2 processes (their start,
-  `cluster_start_s`, reported apart; each worker imported ArBot before timing), best of
-  --runs; `scaling` = 1-worker time / 2-worker time, `efficiency` = scaling / 2.
+  (or `--split-size`'s) archive on an already started local cluster of 1 and of 2
+  processes (their start, `cluster_start_s`, reported apart; each worker imported
+  ArBot before timing), best of --runs, the two clusters' runs alternated so both meet
+  the same load; `scaling` = 1-worker time / 2-worker time, `efficiency` = scaling / 2.
 * `cpu_1_s` / `cpu_2_max_s`: CPU seconds of the 1-worker partition and of the slowest
   2-worker partition; `scaling_cpu` their ratio, the scaling two free cores would give
   (the wall-clock figure needs two idle cores, which a shared machine may not have).
@@ -23,7 +24,7 @@ Detection only (trading off, the configuration's settings), as a sweep's trials 
 * `peak_rss_mb[size]`: peak resident memory of a fresh process replaying that size from
   Parquet (what one worker holds for one partition).
 
-    python bench/scale.py [--sizes 1000000,10000000] [--runs 2] [--dir DIR]
+    python bench/scale.py [--sizes 1000000,10000000] [--runs 2] [--dir DIR] [--split-size N]
 """
 
 from __future__ import annotations
@@ -111,36 +112,46 @@ class Split:
     start_s: float = 0.0  # the cluster's start (not part of wall_s)
 
 
-def split_s(workers: int, arch: Path, db: Path, runs: int) -> Split:
+def split_runs(arch: Path, db: Path, runs: int) -> tuple[Split, Split]:
+    """Clusters of 1 and of 2 processes started side by side, their runs alternated so
+    both meet the same load on a shared machine; the best of each."""
+    from arbot.backtest import cluster
+
+    best = {1: Split(), 2: Split()}
+    with cluster.client(1, None) as one, cluster.client(2, None) as two:
+        for workers, c in ((1, one), (2, two)):
+            started = time.perf_counter()
+            c.run(_warm)
+            best[workers].start_s = time.perf_counter() - started
+        for _ in range(runs):
+            for workers, c in ((1, one), (2, two)):
+                split_run(c, workers, arch, db, best[workers])
+    return best[1], best[2]
+
+
+def split_run(c: object, workers: int, arch: Path, db: Path, best: Split) -> None:
+    """One split backtest of the archive on cluster `c`, kept in `best` if the best."""
     from arbot.backtest import cluster
     from arbot.backtest.opening import open_history
     from arbot.backtest.split import make_plan, part_options, plan_kind
 
-    started = time.perf_counter()
-    best = Split()
-    with cluster.client(workers, None) as c:
-        c.run(_warm)
-        best.start_s = time.perf_counter() - started
-        opts = Options(db=db, archive=str(arch), use_run_settings=False)
-        for _ in range(runs):
-            t0, busy0, own0 = time.perf_counter(), busy_s(), time.process_time()
-            history = open_history(db, str(arch))
-            try:
-                plan = make_plan(history, settings(), opts, workers)
-            finally:
-                history.close()
-            kind = plan_kind(plan, opts)
-            calls = [(settings(), part_options(opts, plan, p, kind), p.index)
-                     for p in plan.parts]
-            t1 = time.perf_counter()
-            done = cluster.run_tasks(c, timed_part, calls)
-            wall = time.perf_counter() - t0
-            ours = sum(seconds for _, seconds in done) + time.process_time() - own0
-            others = max(0.0, busy_s() - busy0 - ours) / wall
-            if wall < best.wall_s:
-                best.wall_s, best.plan_s, best.others_cores = wall, t1 - t0, others
-            best.cpu_max_s = min(best.cpu_max_s, max(seconds for _, seconds in done))
-    return best
+    opts = Options(db=db, archive=str(arch), use_run_settings=False)
+    t0, busy0, own0 = time.perf_counter(), busy_s(), time.process_time()
+    history = open_history(db, str(arch))
+    try:
+        plan = make_plan(history, settings(), opts, workers)
+    finally:
+        history.close()
+    kind = plan_kind(plan, opts)
+    calls = [(settings(), part_options(opts, plan, p, kind), p.index) for p in plan.parts]
+    t1 = time.perf_counter()
+    done = cluster.run_tasks(c, timed_part, calls)
+    wall = time.perf_counter() - t0
+    ours = sum(seconds for _, seconds in done) + time.process_time() - own0
+    others = max(0.0, busy_s() - busy0 - ours) / wall
+    if wall < best.wall_s:
+        best.wall_s, best.plan_s, best.others_cores = wall, t1 - t0, others
+    best.cpu_max_s = min(best.cpu_max_s, max(seconds for _, seconds in done))
 
 
 def child_rss(arch: Path, db: Path) -> float:
@@ -159,8 +170,14 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000000,10000000")
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--dir", type=Path)
+    ap.add_argument("--split-size", type=int,
+                    help="the size the split backtests run at (default: the first; at a "
+                         "larger one the time windows' warm-ups weigh less)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    split_size = args.split_size or sizes[0]
+    if split_size not in sizes:
+        ap.error("--split-size must be one of --sizes")
     folder = args.dir or Path(tempfile.mkdtemp(prefix="arbot-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
     data = {s: prepare(folder, s) for s in sizes}
@@ -172,12 +189,12 @@ def main() -> None:
         wall, cpu = replay_rates(db, str(arch))
         parquet_qps, parquet_cpu = max(parquet_qps, wall), max(parquet_cpu, cpu)
     load = os.getloadavg()[0]
-    s1 = split_s(1, arch, db, args.runs)
-    s2 = split_s(2, arch, db, args.runs)
+    s1, s2 = split_runs(data[split_size][1], data[split_size][0], args.runs)
     one, two, cpu1, cpu2 = s1.wall_s, s2.wall_s, s1.cpu_max_s, s2.cpu_max_s
     rss = {s: child_rss(a, d) for s, (d, a) in data.items()}
     scaling = one / two
-    result = {"size": sizes[0], "sqlite_qps": sqlite_qps, "parquet_qps": parquet_qps,
+    result = {"size": sizes[0], "split_size": split_size, "sqlite_qps": sqlite_qps,
+              "parquet_qps": parquet_qps,
               "parquet_vs_sqlite": parquet_qps / sqlite_qps,
               "sqlite_cpu_qps": sqlite_cpu, "parquet_cpu_qps": parquet_cpu, "workers_1_s": one,
               "workers_2_s": two, "cluster_start_s": max(s1.start_s, s2.start_s),
@@ -192,6 +209,7 @@ def main() -> None:
     print(f"{'Parquet replay quotes/s':<28}{parquet_qps:>14,.0f}")
     print(f"{'Parquet / SQLite':<28}{parquet_qps / sqlite_qps:>14.2f}")
     print(f"{'by CPU time (P / S)':<28}{parquet_cpu / sqlite_cpu:>14.2f}")
+    print(f"{'quotes (split runs)':<28}{split_size:>14,}")
     print(f"{'1 worker, s':<28}{one:>14.2f}")
     print(f"{'2 workers, s':<28}{two:>14.2f}")
     print(f"{'cluster start, s':<28}{max(s1.start_s, s2.start_s):>14.2f}")
