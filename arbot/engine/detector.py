@@ -28,7 +28,7 @@ from arbot.depth.board import DepthBoard
 from arbot.depth.book import L2Book
 from arbot.depth.walk import side_ladder, walk
 from arbot.domain import Opportunity, Quote, Venue
-from arbot.engine.board import Book, N, Slot, T
+from arbot.engine.board import Book, N, Slot, times
 from arbot.engine.funnel import Funnel
 
 
@@ -80,7 +80,7 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
     books: list[L2Book | None] = [None] * N
     for i in range(N):
         if v[i] is not None:
-            if now_ns - v[T + i] > max_age_ns[i]:
+            if now_ns - times(v, i) > max_age_ns[i]:
                 stale.append(i)
                 continue
             if depth is not None:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from arbot.config import ArbotSettings
 from arbot.depth.board import DepthBoard
 from arbot.domain import FeedState, FeedStatus, Quote, Venue
-from arbot.engine.board import EARLIEST, VENUE_INDEX, VENUES, QuoteBoard, Slot, T
+from arbot.engine.board import EARLIEST, VENUE_INDEX, VENUES, QuoteBoard, Slot, T, times
 from arbot.engine.detector import Fee, scan
 from arbot.engine.episodes import Episodes
 from arbot.engine.filters import Candidate, TrendFilter, build_filters, judge
@@ -134,18 +134,20 @@ class Engine(Sink):
         ask = q.ask
         v = slot.v
         v[i] = q
-        v[T + i] = now
+        if self._clock is not None:  # a replay's time is the quote's own: nothing to keep
+            v[T + i] = now
         # The kept bounds: exact again only when they say the book may be crossed.
-        best_bid = slot.best_bid
+        bounds = slot.bounds
+        best_bid = bounds[0]
         if bid > best_bid:
-            slot.best_bid = best_bid = bid
-        best_ask = slot.best_ask
+            bounds[0] = best_bid = bid
+        best_ask = bounds[1]
         if ask < best_ask:
-            slot.best_ask = best_ask = ask
+            bounds[1] = best_ask = ask
         if best_bid > ask:
-            slot.best_bid = best_bid = slot.exact_bid()
+            bounds[0] = best_bid = slot.exact_bid()
         if bid > best_ask:
-            slot.best_ask = best_ask = slot.exact_ask()
+            bounds[1] = best_ask = slot.exact_ask()
         if now >= slot.sample_at:
             self._sample(slot, now, q.ts_recv_ns)
         if best_bid > ask or bid > best_ask or symbol in self._open_symbols:
@@ -183,7 +185,7 @@ class Engine(Sink):
             key = (symbol, buy, sell)
             live = open_.get(key)  # the persistence the trend filter judges comes from it
             verdict = judge(filters, Candidate(
-                o, now, v[T + VENUE_INDEX[buy]], v[T + VENUE_INDEX[sell]],
+                o, now, times(v, VENUE_INDEX[buy]), times(v, VENUE_INDEX[sell]),
                 now if live is None else live.first_seen, 1 if live is None else live.seen + 1))
             funnel.judged(verdict)
             alive[key] = (o, verdict, live)

@@ -8,10 +8,9 @@ already net-profitable and sized, so their cost is paid on the slow path alone.
 from __future__ import annotations
 
 from collections import deque
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
-import numpy as np
 
 from arbot.config.filters import FiltersSettings
 from arbot.config.sections import StrategySettings
@@ -107,7 +106,7 @@ class TrendFilter:
     The engine has it sample a fair price per symbol (the mean of the venues' mids) at
     most every `sample_ms`, keeping when the next one is due in the symbol's board slot,
     so the hot path pays one comparison per quote. The move over the window ending at the
-    latest sample is computed with numpy when a candidate is judged, at most once per new
+    latest sample is computed when a candidate is judged, at most once per new
     sample.
     """
 
@@ -120,10 +119,10 @@ class TrendFilter:
         self.max_move_bps = max_move_bps
         self.window_ns = window_ms * NS_PER_MS
         self.sample_ns = sample_ms * NS_PER_MS
-        # symbol -> (sample times, fair prices): numbers only, so sampling gives the
-        # garbage collector nothing to track
-        self._history: dict[str, tuple[deque[int], deque[float]]] = {}
-        self._moves: dict[str, float] = {}  # symbol -> move over the window, until resampled
+        # symbol -> [sample times, fair prices, the move over the window until the next
+        # sample (None: not computed)]: numbers only, so sampling gives the garbage
+        # collector nothing to track
+        self._history: dict[str, list[Any]] = {}
         self._maxlen = max(2, window_ms // sample_ms + 2)
         # A gap's first sighting (lasted 0 ns, seen once) gets the same verdict every
         # time: made once, since formatting it is most of what judging a new gap costs.
@@ -135,28 +134,39 @@ class TrendFilter:
 
     def sample(self, symbol: str, fair: float, now_ns: int) -> None:
         """Record the symbol's fair price (the mean of every venue's mid) at `now_ns`."""
-        self._moves.pop(symbol, None)
         history = self._history.get(symbol)
         if history is None:
-            history = self._history[symbol] = (deque(maxlen=self._maxlen),
-                                               deque(maxlen=self._maxlen))
+            history = self._history[symbol] = [deque(maxlen=self._maxlen),
+                                               deque(maxlen=self._maxlen), None]
         history[0].append(now_ns)
         history[1].append(fair)
+        history[2] = None
 
     def move_bps(self, symbol: str) -> float:
         """Largest fair-price range within the window ending at the latest sample, in bps
-        of the latest fair price; cached until the next sample."""
-        move = self._moves.get(symbol)
+        of the latest fair price; cached until the next sample. A plain loop over the
+        few samples a window holds (window_ms / 200 ms): numpy's arrays cost more to
+        build than the loop does. The window's start is compared in float64, as it was
+        computed when this used numpy, so the same samples fall in it."""
+        history = self._history.get(symbol)
+        if history is None:
+            return 0.0
+        move: float | None = history[2]
         if move is not None:
             return move
-        history = self._history.get(symbol)
-        move = 0.0
-        if history is not None:
-            times = np.array(history[0], dtype=np.float64)
-            window = np.array(history[1], dtype=np.float64)[times >= times[-1] - self.window_ns]
-            if window.size >= 2:
-                move = float((window.max() - window.min()) / window[-1] * 10_000.0)
-        self._moves[symbol] = move
+        times, fairs = history[0], history[1]
+        start = float(times[-1]) - self.window_ns
+        low = high = fairs[-1]
+        n = 0
+        for t, fair in zip(times, fairs, strict=True):
+            if float(t) >= start:
+                n += 1
+                if fair < low:
+                    low = fair
+                elif fair > high:
+                    high = fair
+        move = (high - low) / fairs[-1] * 10_000.0 if n >= 2 else 0.0
+        history[2] = move
         return move
 
     def should_execute(self, c: Candidate) -> Verdict:
