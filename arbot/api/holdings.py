@@ -30,7 +30,7 @@ class Holdings:
         if engine is not None:
             for sym, book in sorted(engine.board.books.items()):
                 if symbol is None or sym == symbol:
-                    out.extend(quote_out(entry[3]) for entry in book if entry is not None)
+                    out.extend(quote_out(entry[3]) for entry in book.entries() if entry is not None)
         return json_response(out)
 
     async def balances(self, request: web.Request) -> web.Response:
@@ -43,7 +43,7 @@ class Holdings:
         engine = self.rt.engine
         mids = mids_of((q.venue.value, q.symbol, q.bid, q.ask)
                        for book in (engine.board.books.values() if engine is not None else ())
-                       for q in (entry[3] for entry in book if entry is not None))
+                       for q in (entry[3] for entry in book.entries() if entry is not None))
         currency = quote_currency(self.rt.settings.market.symbols)
         for valued in value_balances(balances, mids, currency):
             out.extend(BalanceOut(valued.venue, asset, balances[valued.venue][asset], currency,

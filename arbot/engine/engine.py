@@ -137,17 +137,16 @@ class Engine(Sink):
         if self._clock is not None:  # a replay's time is the quote's own: nothing to keep
             v[T + i] = now
         # The kept bounds: exact again only when they say the book may be crossed.
-        bounds = slot.bounds
-        best_bid = bounds[0]
+        best_bid = slot[0]
         if bid > best_bid:
-            bounds[0] = best_bid = bid
-        best_ask = bounds[1]
+            slot[0] = best_bid = bid
+        best_ask = slot[1]
         if ask < best_ask:
-            bounds[1] = best_ask = ask
+            slot[1] = best_ask = ask
         if best_bid > ask:
-            bounds[0] = best_bid = slot.exact_bid()
+            slot[0] = best_bid = slot.exact_bid()
         if bid > best_ask:
-            bounds[1] = best_ask = slot.exact_ask()
+            slot[1] = best_ask = slot.exact_ask()
         if now >= slot.sample_at:
             self._sample(slot, now, q.ts_recv_ns)
         if best_bid > ask or bid > best_ask or symbol in self._open_symbols:
