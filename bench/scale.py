@@ -19,6 +19,10 @@ Detection only (trading off, the configuration's settings), as a sweep's trials 
 * `others_cores`: per cluster size, the cores other processes kept busy during its best
   run (/proc/stat less this run's own CPU), and `load_1min` before the runs: how much of
   the 2 cores the wall-clock figures had.
+* `replay_cpu_alone_s` / `replay_cpu_side_by_side_s`: CPU seconds of one replay of the
+  first size in a fresh process, alone and (the slower of) two identical ones at once;
+  `ceiling_2` = 2 x alone / side by side, the most 2 workers can give on this machine
+  when two processes share it, whatever the split costs.
 * `plan_s`: the client's planning, part of the wall time (an archive's footers say each
   file's quotes per symbol, so no quote is read).
 * `peak_rss_mb[size]`: peak resident memory of a fresh process replaying that size from
@@ -165,6 +169,29 @@ def child_rss(arch: Path, db: Path) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+def side_by_side(arch: Path, db: Path, runs: int) -> tuple[float, float]:
+    """CPU seconds of one replay in a fresh process alone, and of each of two identical
+    ones run at once (best of `runs`): what the machine itself takes from two busy
+    processes (shared caches and memory, or vCPUs sharing a core), whatever ArBot does."""
+    code = (f"import sys, time; sys.path.insert(0, {str(ROOT)!r})\n"
+            "from bench.scale import replay_qps\n"
+            "from pathlib import Path\n"
+            "cpu = time.process_time()\n"
+            f"replay_qps(Path({str(db)!r}), {str(arch)!r})\n"
+            "print(time.process_time() - cpu)")
+
+    def at_once(n: int) -> float:
+        procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                                  text=True) for _ in range(n)]
+        return max(float(p.communicate()[0].strip().splitlines()[-1]) for p in procs)
+
+    alone = together = float("inf")
+    for _ in range(runs):
+        alone = min(alone, at_once(1))
+        together = min(together, at_once(2))
+    return alone, together
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000000,10000000")
@@ -192,6 +219,7 @@ def main() -> None:
     s1, s2 = split_runs(data[split_size][1], data[split_size][0], args.runs)
     one, two, cpu1, cpu2 = s1.wall_s, s2.wall_s, s1.cpu_max_s, s2.cpu_max_s
     rss = {s: child_rss(a, d) for s, (d, a) in data.items()}
+    alone, together = side_by_side(arch, db, args.runs)
     scaling = one / two
     result = {"size": sizes[0], "split_size": split_size, "sqlite_qps": sqlite_qps,
               "parquet_qps": parquet_qps,
@@ -202,7 +230,9 @@ def main() -> None:
               "efficiency": scaling / 2, "cpu_1_s": cpu1, "cpu_2_max_s": cpu2,
               "scaling_cpu": cpu1 / cpu2, "peak_rss_mb": rss,
               "rss_growth": rss[sizes[-1]] / rss[sizes[0]],
-              "others_cores": [s1.others_cores, s2.others_cores], "load_1min": load}
+              "others_cores": [s1.others_cores, s2.others_cores], "load_1min": load,
+              "replay_cpu_alone_s": alone, "replay_cpu_side_by_side_s": together,
+              "ceiling_2": 2 * alone / together}
     print(f"{'measure':<28}{'value':>14}")
     print(f"{'quotes (speed runs)':<28}{sizes[0]:>14,}")
     print(f"{'SQLite replay quotes/s':<28}{sqlite_qps:>14,.0f}")
@@ -221,6 +251,9 @@ def main() -> None:
     print(f"{'CPU s, 1 worker':<28}{cpu1:>14.2f}")
     print(f"{'CPU s, slowest of 2':<28}{cpu2:>14.2f}")
     print(f"{'scaling by CPU (2 vs 1)':<28}{cpu1 / cpu2:>14.2f}")
+    print(f"{'replay CPU s, alone':<28}{alone:>14.2f}")
+    print(f"{'same, 2 at once (slower)':<28}{together:>14.2f}")
+    print(f"{'ceiling for 2 (2 x a / b)':<28}{2 * alone / together:>14.2f}")
     for s in sizes:
         print(f"{f'peak RSS at {s:,} quotes, MB':<28}{rss[s]:>14.1f}")
     print(json.dumps(result))
