@@ -169,7 +169,12 @@ class Runtime:
         trader = self.trader
         self.inventory.bind(self.engine, trader.ledger.snapshot if trader else None,
                             lambda: trader.rejections["balance"] if trader else 0)
-        self._sink = FanOut([self.recorder, self.board, self.engine, *self._extra_sinks])
+        # A paper trader's tape: its clock hears each quote before the engine may hand an
+        # episode over, the tape after the engine took it (`arbot.trading.papertape`).
+        tape = self.trader.tape if self.trader is not None else None
+        pre, post = ([tape.before], [tape]) if tape is not None else ([], [])
+        self._sink = FanOut([self.recorder, self.board, *pre, self.engine, *post,
+                             *self._extra_sinks])
         venues = self.settings.exchanges.enabled_venues()
         built = await asyncio.gather(*(self._feeds_for(v) for v in venues))
         initial = dict(zip(venues, built, strict=True))

@@ -14,9 +14,11 @@ all fill here: one fill model.
 from __future__ import annotations
 
 import asyncio
+import copy
 import random
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from itertools import islice
+from itertools import count, islice
+from typing import Protocol
 
 from arbot.config.trading import PaperSettings
 from arbot.depth.board import VENUE_ORDER, DepthBoard
@@ -42,6 +44,14 @@ BookLookup = Callable[[Venue, str], Quote | None]
 Ladder = Callable[[], Iterator[Level]]  # the side an order meets, best first, read afresh
 
 
+class Market(Protocol):
+    """Where a paper order goes: the books it meets once it arrives."""
+
+    async def meet(self, venue: Venue, symbol: str, buy: bool, latency_s: float) -> Ladder:
+        """Wait out the order's way to the venue (`latency_s`); the side it meets then."""
+        ...
+
+
 class PaperExecutor:
     mode = TradingMode.PAPER
 
@@ -52,16 +62,21 @@ class PaperExecutor:
         """`book` gives each venue's quote; `depth`, when given, its L2 books, which an
         order walks instead of the quote's top level while they are synced."""
         self.settings = settings
-        self._book = book
-        self._depth = depth
+        self._market: Market = Books(book, depth, sleep)
         self._instruments = instruments
         self._fees = dict(taker_fees)
         self.ledger = ledger
-        self._sleep = sleep
         self._rng = rng or random.Random(settings.seed or None)
         self._orders: dict[str, OrderReport] = {}
-        self._count = 0
+        self._ids = count(1)
         self._injected: dict[Venue, list[tuple[str | None, float | None]]] = {}
+
+    def at(self, market: Market) -> PaperExecutor:
+        """This venue (account, orders, draws) with its orders meeting `market`: a live
+        paper trade's own clock (`arbot.trading.papertape.TradeTime`)."""
+        view = copy.copy(self)
+        view._market = market
+        return view
 
     def inject(self, venue: Venue, *, reject: str | None = None,
                fill_fraction: float | None = None) -> None:
@@ -73,16 +88,15 @@ class PaperExecutor:
         why = check() if check is not None else ""
         if why:
             raise OrderNotSent(why)
-        latency = self.settings.latency_s(req.venue)
-        if latency:  # the way to the venue: the order has left
-            await self._sleep(latency)
-        report = self._fill(req)
+        # the way to the venue: the order has left
+        ladder = await self._market.meet(req.venue, req.symbol, req.side is Side.BUY,
+                                         self.settings.latency_s(req.venue))
+        report = self._fill(req, ladder)
         self._orders[req.client_id] = report
         return report
 
-    def _fill(self, req: OrderRequest) -> OrderReport:
-        self._count += 1
-        oid = f"paper-{self._count}"
+    def _fill(self, req: OrderRequest, ladder: Ladder) -> OrderReport:
+        oid = f"paper-{next(self._ids)}"
         inst = self._instruments.get((req.venue, req.symbol))
         if inst is None:
             return OrderReport(client_id=req.client_id, venue_order_id=oid,
@@ -96,7 +110,6 @@ class PaperExecutor:
             return OrderReport(client_id=req.client_id, venue_order_id=oid,
                                status=OrderStatus.REJECTED, error=f"paper: {reject}")
         qty, limit = float(req.qty), float(req.price)
-        ladder = self._ladder(req.venue, req.symbol, req.side is Side.BUY)
         reach, price = fill_ioc(ladder(), req.side, limit, qty)
         if reach <= 0:  # no book, or nothing at or better than the limit
             return OrderReport(client_id=req.client_id, venue_order_id=oid,
@@ -125,21 +138,6 @@ class PaperExecutor:
         status = OrderStatus.FILLED if fill >= qty else OrderStatus.EXPIRED
         return OrderReport(client_id=req.client_id, venue_order_id=oid, status=status,
                            filled_qty=fill, avg_price=price, fee=fee, fee_asset=fee_asset)
-
-    def _ladder(self, venue: Venue, symbol: str, buy: bool) -> Ladder:
-        """The side a buy (the asks) or a sell (the bids) meets: the venue's L2 book (its
-        top `[market] depth` levels) when it is kept and synced, else the quote's top level
-        (depth 1, no board, a book being resynced); no level at all when there is neither."""
-        if self._depth is not None:
-            book = self._depth.get(VENUE_ORDER.index(venue), symbol)
-            if book is not None and book.synced:
-                side, depth = (book.asks if buy else book.bids), self._depth.levels
-                return lambda: _levels(side, depth)
-        q = self._book(venue, symbol)
-        if q is None:
-            return lambda: iter(())
-        top = (q.ask, q.ask_size) if buy else (q.bid, q.bid_size)
-        return lambda: iter((top,))
 
     async def status(self, req: OrderRequest) -> OrderReport:
         report = self._orders.get(req.client_id)
@@ -175,7 +173,42 @@ class PaperExecutor:
                 for asset, free in self.ledger.snapshot().get(venue, {}).items()}
 
 
-def _levels(side: BookSide, depth: int) -> Iterator[Level]:
+class Books:
+    """The books as they are when the order arrives: the executor's own market, and the
+    backtest's, whose `sleep` ends when the replay reaches the order's arrival."""
+
+    def __init__(self, book: BookLookup, depth: DepthBoard | None,
+                 sleep: Callable[[float], Awaitable[None]]) -> None:
+        self._book = book
+        self._depth = depth
+        self._sleep = sleep
+
+    async def meet(self, venue: Venue, symbol: str, buy: bool, latency_s: float) -> Ladder:
+        if latency_s:
+            await self._sleep(latency_s)
+        return self._ladder(venue, symbol, buy)
+
+    def _ladder(self, venue: Venue, symbol: str, buy: bool) -> Ladder:
+        """The side a buy (the asks) or a sell (the bids) meets: the venue's L2 book (its
+        top `[market] depth` levels) when it is kept and synced, else the quote's top level
+        (depth 1, no board, a book being resynced); no level at all when there is neither."""
+        if self._depth is not None:
+            book = self._depth.get(VENUE_ORDER.index(venue), symbol)
+            if book is not None and book.synced:
+                side, depth = (book.asks if buy else book.bids), self._depth.levels
+                return lambda: top_levels(side, depth)
+        return quote_top(self._book(venue, symbol), buy)
+
+
+def quote_top(q: Quote | None, buy: bool) -> Ladder:
+    """The quote's top level on the side an order meets; nothing without a quote."""
+    if q is None:
+        return lambda: iter(())
+    top = (q.ask, q.ask_size) if buy else (q.bid, q.bid_size)
+    return lambda: iter((top,))
+
+
+def top_levels(side: BookSide, depth: int) -> Iterator[Level]:
     """A book side's best `depth` levels (`[market] depth`) best first, read only as far as
     the fill goes. A feed's book may hold more (the venue's channel size), but ArBot walks
     and records only `depth`: a fill that took the levels beyond would differ between a

@@ -23,6 +23,7 @@ from arbot.trading.executor import Executor
 from arbot.trading.ledger import Ledger
 from arbot.trading.live import LiveExecutor
 from arbot.trading.paper import PaperExecutor
+from arbot.trading.papertape import Tape
 from arbot.trading.preflight import Instruments
 from arbot.trading.trader import TradeListener, Trader
 
@@ -45,13 +46,15 @@ def build_trader(settings: ArbotSettings, journal: TradeJournal, book: Book,
                  executor: Executor | None = None, ledger: Ledger | None = None,
                  depth: DepthBoard | None = None) -> Trader:
     """The trader over `executor` (paper by default, with its ledger, filling against
-    `depth` when given)."""
+    `depth` when given, each trade on its own clock over a `Tape` of the books, which the
+    runtime hands every quote)."""
+    tape = None
     if executor is None:
         paper = paper_executor(settings, book, instruments, depth)
-        executor, ledger = paper, paper.ledger
+        executor, ledger, tape = paper, paper.ledger, Tape(book, depth)
     assert ledger is not None
     return Trader(settings.trading, executor, journal, ledger, instruments, book,
-                  run_id=run_id, armed=armed, on_trade=on_trade)
+                  run_id=run_id, armed=armed, on_trade=on_trade, tape=tape)
 
 
 class LiveRefused(Exception):

@@ -42,6 +42,8 @@ from arbot.trading.executor import Executor, SendCheck
 from arbot.trading.inbox import Inbox
 from arbot.trading.ledger import Ledger
 from arbot.trading.outcome import TradeOutcome
+from arbot.trading.paper import PaperExecutor
+from arbot.trading.papertape import Tape, TradeTime
 from arbot.trading.preflight import Instruments, Rejection, TradePlan, preflight
 from arbot.trading.risk import RiskBook, TradingState
 
@@ -59,8 +61,10 @@ class Trader(Sink):
                  mono_ns: Callable[[], int] = time.monotonic_ns,
                  wall_ns: Callable[[], int] = time.time_ns,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 drains_itself: bool = True) -> None:
-        """`drains_itself=False`: the owner calls `drain()` (a backtest, after each quote)."""
+                 drains_itself: bool = True, tape: Tape | None = None) -> None:
+        """`drains_itself=False`: the owner calls `drain()` (a backtest, after each quote).
+        `tape` (live paper): each trade runs on its own modelled clock over the books it
+        keeps (`arbot.trading.papertape`), as its backtest does."""
         self.settings = settings
         self.executor = executor
         self.journal = journal
@@ -82,6 +86,7 @@ class Trader(Sink):
         self._wall = wall_ns
         self._sleep = sleep  # the leg-risk policy waits on the same clock as `mono_ns`
         self._drains_itself = drains_itself
+        self.tape = tape
         self._tasks: set[asyncio.Task[None]] = set()
         self._seq = 0
         self._acted: set[str] = set()
@@ -169,10 +174,14 @@ class Trader(Sink):
         if event.kind is EpisodeKind.CLOSE:
             self._acted.discard(e.id)
             self.inbox.episode_closed(e.id)
+            if self.tape is not None:
+                self.tape.closed(e.id)
             return
         if not e.verdict.passed or e.id in self._acted:
             return
         self._acted.add(e.id)
+        if self.tape is not None:
+            self.tape.watch(e.id, e.symbol)
         self.inbox.put(event)
 
     def _act(self, event: EpisodeEvent, handed_ns: int) -> None:
@@ -204,14 +213,18 @@ class Trader(Sink):
         sending: set[Venue] = set()
         check = self._opening_check(plan, sending)
         sent: Legs | None = None
+        clock = self.tape.trade(e.id, e.symbol) if self.tape is not None else None
+        executor = self._executor_at(clock)
         try:  # intent committed here when the lock is free: the legs leave at once
             if self.journal.try_now(self.journal.intent, self._intent(plan)):
-                sent = send_legs(plan, self.executor, check)
+                sent = send_legs(plan, executor, check)
         except DatabaseError as exc:
             self._reject("journal", f"not recorded, not sent: {exc}")
             self.risk.release(plan.symbol, plan.notional)
+            if clock is not None:
+                clock.release()
             return
-        task = asyncio.create_task(self._trade(plan, sent, check, sending),
+        task = asyncio.create_task(self._trade(plan, sent, check, sending, executor, clock),
                                    name=f"trade-{trade_id}")
         self.latencies_ns.append(self._mono() - handed_ns)
         self._tasks.add(task)
@@ -224,16 +237,25 @@ class Trader(Sink):
                            sell_price=plan.sell_price, expected_profit=plan.expected_profit,
                            ts_ns=self._wall())
 
+    def _executor_at(self, clock: TradeTime | None) -> Executor:
+        """The executor a trade's orders go to: on its own clock when it keeps one."""
+        if clock is not None and isinstance(self.executor, PaperExecutor):
+            return self.executor.at(clock)
+        return self.executor
+
     async def _trade(self, plan: TradePlan, sent: Legs | None, check: SendCheck,
-                     sending: set[Venue]) -> None:
+                     sending: set[Venue], executor: Executor, clock: TradeTime | None
+                     ) -> None:
         """Journal the intent (unless done), send both legs, even them out, book it."""
         try:
-            await self._trade_and_book(plan, sent, check)
+            await self._trade_and_book(plan, sent, check, executor, clock)
         finally:
             self._in_flight.subtract(sending)
+            if clock is not None:
+                clock.release()
 
-    async def _trade_and_book(self, plan: TradePlan, sent: Legs | None, check: SendCheck
-                              ) -> None:
+    async def _trade_and_book(self, plan: TradePlan, sent: Legs | None, check: SendCheck,
+                              executor: Executor, clock: TradeTime | None) -> None:
         j = self.journal
         outcome: TradeOutcome | None = None
         try:
@@ -245,17 +267,22 @@ class Trader(Sink):
                     self.risk.release(plan.symbol, plan.notional)
                     return
             legs = LegRisk(self.settings.leg_policy, self.settings.leg_ttl_ms / 1000,
-                           self.settings.chase_max_slippage_bps, self.book, self._instrument,
+                           self.settings.chase_max_slippage_bps,
+                           clock.book if clock is not None else self.book, self._instrument,
                            functools.partial(self._record_order, plan.trade_id),
                            functools.partial(self._record_report, plan.trade_id),
-                           clock=lambda: self._mono() / 1e9, check=self.may_follow_up,
-                           sleep=self._sleep)
-            outcome = await execute(plan, self.executor, legs, sent, check)
+                           clock=clock.clock_s if clock is not None else self._mono_s,
+                           check=self.may_follow_up,
+                           sleep=clock.sleep if clock is not None else self._sleep)
+            outcome = await execute(plan, executor, legs, sent, check)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # an executor bug must not kill the trader
             log.exception("trade in %s failed: %s", plan.symbol, exc)
         await self._finish(plan.symbol, plan.notional, outcome)
+
+    def _mono_s(self) -> float:
+        return self._mono() / 1e9
 
     def may_open(self) -> str:
         """Asked right before each opening leg leaves, after every await on its way (a

@@ -1,0 +1,108 @@
+"""A live paper trade runs on its modelled clock (`arbot.trading.papertape`): its orders
+fill against the books as they were when they arrived, whenever the event loop got round
+to them, and its follow-ups are priced at the moment the later leg came back. The loop's
+lateness is played by the injected sleep, which lets quotes arrive and the wall clock run
+past the order's arrival before the executor wakes."""
+
+from __future__ import annotations
+
+import msgspec
+
+from arbot.domain import FeedState, FeedStatus, OrderRequest, OrderStatus, Quote, Side, Venue
+from arbot.trading.papertape import Tape
+from tests.trading.helpers import SYMBOL, A, B, Books, ledger, paper, quote
+
+T0 = 1_700_000_000_000_000_000
+MS = 1_000_000
+
+
+def at(q: Quote, ms: float) -> Quote:
+    return msgspec.structs.replace(q, ts_recv_ns=T0 + round(ms * MS))
+
+
+class Market:
+    """The feed, the board and the wall clock a tape hears: `late` holds the quotes the
+    loop delivers (and how far the wall clock gets) while a trade waits."""
+
+    def __init__(self, *quotes: Quote) -> None:
+        self.books = Books()
+        self.wall = T0
+        self.late: list[tuple[float, Quote | None]] = []
+        self.tape = Tape(self.books, None, wall_ns=lambda: self.wall, sleep=self.oversleep)
+        for q in quotes:
+            self.deliver(q)
+
+    def deliver(self, q: Quote) -> None:
+        self.tape.before.on_quote(q)
+        self.books.set(q)
+        self.tape.on_quote(q)
+        self.wall = max(self.wall, q.ts_recv_ns)
+
+    async def oversleep(self, seconds: float) -> None:
+        """The loop wakes the trade late: everything in `late` happens first."""
+        target = self.wall + round(seconds * 1e9)
+        for ms, q in self.late:
+            if q is not None:
+                self.deliver(at(q, ms))
+            self.wall = max(self.wall, T0 + round(ms * MS))
+        self.late.clear()
+        self.wall = max(self.wall, target)
+
+
+def order(venue: Venue, side: Side, price: str, cid: str) -> OrderRequest:
+    return OrderRequest(client_id=cid, venue=venue, symbol=SYMBOL, venue_symbol="BTCUSDT",
+                        side=side, price=price, qty="0.5")
+
+
+async def test_an_order_fills_on_the_books_of_its_arrival_not_of_a_late_wake() -> None:
+    m = Market(at(quote(A, 99.0, 100.0), 0))
+    m.tape.watch("ep1", SYMBOL)  # handed over on the quote at 0 ms
+    trade = m.tape.trade("ep1", SYMBOL)
+    ex = paper(m.books, ledger(), latency_ms=5).at(trade)
+    # while the order is on its way the ask drops (4 ms), then rises past its limit (6 ms),
+    # and the loop wakes the executor only at 9 ms
+    m.late = [(4, quote(A, 98.5, 99.5)), (6, quote(A, 100.5, 101.0)), (9, None)]
+    r = await ex.place(order(A, Side.BUY, "100", "t1"))
+    assert (r.status, r.filled_qty, r.avg_price) == (OrderStatus.FILLED, 0.5, 99.5)
+    assert m.books(A, SYMBOL) == at(quote(A, 100.5, 101.0), 6)  # what "now" would have met
+
+
+async def test_a_follow_up_is_priced_when_the_later_leg_came_back() -> None:
+    m = Market(at(quote(A, 99.0, 100.0), 0), at(quote(B, 101.0, 101.5), 0))
+    m.tape.watch("ep1", SYMBOL)
+    trade = m.tape.trade("ep1", SYMBOL)
+    ex = paper(m.books, ledger(), latency_ms=5, venue_latency_ms={B.value: 400}).at(trade)
+    buy, sell = order(A, Side.BUY, "100", "t1b"), order(B, Side.SELL, "101", "t1s")
+    m.late = [(390, quote(A, 99.2, 100.2)), (420, quote(A, 97.0, 98.0)), (430, None)]
+    await ex.place(buy)
+    await ex.place(sell)  # left at 0 ms with the buy, whichever task ran first
+    assert trade.book(A, SYMBOL) == at(quote(A, 99.2, 100.2), 390)
+    assert trade.now_ns == T0 + 400 * MS
+    m.late = [(460, quote(A, 96.0, 97.0)), (470, None)]
+    await trade.sleep(0.05)  # a retry gap moves the trade's clock, not the wall's
+    assert trade.now_ns == T0 + 450 * MS
+    assert trade.book(A, SYMBOL) == at(quote(A, 97.0, 98.0), 420)
+
+
+async def test_a_venue_taken_down_has_no_book_from_then_on() -> None:
+    m = Market(at(quote(A, 99.0, 100.0), 0))
+    m.tape.watch("ep1", SYMBOL)
+    trade = m.tape.trade("ep1", SYMBOL)
+    ex = paper(m.books, ledger(), latency_ms=5).at(trade)
+    down = FeedStatus(venue=A, connection=0, state=FeedState.RECONNECTING, frames_per_s=0.0,
+                      quotes_per_s=0.0, last_frame_age_s=None, reconnects=1, drops={},
+                      last_error=None, ts_ns=T0 + 3 * MS)
+    m.books.quotes.clear()  # the engine wiped the venue's quotes
+    m.tape.on_feed_status(down)
+    m.wall = T0 + 10 * MS
+    r = await ex.place(order(A, Side.BUY, "100", "t1"))
+    assert (r.status, r.filled_qty) == (OrderStatus.EXPIRED, 0.0)
+
+
+async def test_a_symbol_no_trade_holds_leaves_the_tape() -> None:
+    m = Market(at(quote(A, 99.0, 100.0), 0))
+    m.tape.watch("ep1", SYMBOL)
+    trade = m.tape.trade("ep1", SYMBOL)
+    trade.release()
+    m.deliver(at(quote(A, 98.0, 99.0), 2_000))  # past KEEP_NS: its past is forgotten
+    assert m.tape.quote(A, SYMBOL, T0) == at(quote(A, 98.0, 99.0), 2_000)  # only "now" is left
