@@ -343,8 +343,8 @@ class Replay:
             stop = segment.stop_ns if segment is not None else None
             if stop is not None and stop >= last:
                 end = stop + 1  # the run's recorded end is part of the replay
-        while not self._stopped and self.advance(end):
-            await self._take()
+        if not self._stopped:  # orders due before the end fill then, as they did live
+            await self._catch_up(end)
         if self._last_ns is not None and not self._stopped:  # the whole replay's clock
             self._event_time = max(self._event_time, self._last_ns)
         if self.engine is not None:

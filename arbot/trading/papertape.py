@@ -106,11 +106,15 @@ class Tape(Sink):
         """The episode closed: its hand-over time is no longer needed."""
         self._handed.pop(episode_id, None)
 
-    def trade(self, episode_id: str, symbol: str) -> TradeTime:
-        """A trade of the episode: its clock, from the episode's hand-over, holding the
-        symbol on the tape until `TradeTime.release`."""
+    def handed(self, episode_id: str) -> int:
+        """When the episode was handed over (receive time)."""
+        return self._handed.get(episode_id, self.before.ns)
+
+    def trade(self, symbol: str, start_ns: int) -> TradeTime:
+        """A trade of `symbol` handed over at `start_ns`: its clock, holding the symbol on
+        the tape until `TradeTime.release`."""
         self._held[symbol] = self._held.get(symbol, 0) + 1
-        return TradeTime(self, symbol, self._handed.pop(episode_id, self.before.ns))
+        return TradeTime(self, symbol, start_ns)
 
     def release(self, symbol: str) -> None:
         held = self._held.get(symbol, 0) - 1
@@ -216,6 +220,10 @@ class TradeTime:
 
     def clock_s(self) -> float:
         return self._caught_up() / 1e9
+
+    def stamp(self) -> int:
+        """The trade's time for its journal rows (ns, the receive-time clock)."""
+        return self._caught_up()
 
     async def sleep(self, seconds: float) -> None:
         self.now_ns = self._caught_up() + round(seconds * 1e9)

@@ -196,7 +196,11 @@ class Trader(Sink):
             self._reject(*refusal)
             return
         self._seq += 1
-        trade_id = f"ab{self._wall() // 1_000_000:x}{self._seq % 65536:04x}"
+        # A paper trade with a tape is journaled on its modelled clock, from the hand-over
+        # (the receive time of the quote that passed the episode), as its replay is.
+        at = self.tape.handed(e.id) if self.tape is not None else handed_ns
+        decided = at if self.tape is not None else self._wall()
+        trade_id = f"ab{decided // 1_000_000:x}{self._seq % 65536:04x}"
         plan = preflight(e.last, e.id, trade_id, self.instruments, self.ledger,
                          self.settings.slippage_bps)
         if isinstance(plan, Rejection):
@@ -205,18 +209,18 @@ class Trader(Sink):
         # Cool-down and trade rate are measured at the hand-over (the tick of the quote that
         # passed the episode), not at this loop turn: how late the loop got here is not the
         # market's, and a replay, acting at each quote's receive time, could not repeat it.
-        risk_refusal = self.risk.refusal(e.symbol, plan.notional, handed_ns, self._wall())
+        risk_refusal = self.risk.refusal(e.symbol, plan.notional, at, self._wall())
         if risk_refusal is not None:
             self._reject(*risk_refusal)
             return
-        self.risk.started(e.symbol, plan.notional, handed_ns)
+        self.risk.started(e.symbol, plan.notional, at)
         sending: set[Venue] = set()
         check = self._opening_check(plan, sending)
         sent: Legs | None = None
-        clock = self.tape.trade(e.id, e.symbol) if self.tape is not None else None
+        clock = self.tape.trade(e.symbol, at) if self.tape is not None else None
         executor = self._executor_at(clock)
         try:  # intent committed here when the lock is free: the legs leave at once
-            if self.journal.try_now(self.journal.intent, self._intent(plan)):
+            if self.journal.try_now(self.journal.intent, self._intent(plan, decided)):
                 sent = send_legs(plan, executor, check)
         except DatabaseError as exc:
             self._reject("journal", f"not recorded, not sent: {exc}")
@@ -224,18 +228,18 @@ class Trader(Sink):
             if clock is not None:
                 clock.release()
             return
-        task = asyncio.create_task(self._trade(plan, sent, check, sending, executor, clock),
-                                   name=f"trade-{trade_id}")
+        task = asyncio.create_task(self._trade(plan, sent, check, sending, executor, clock,
+                                               decided), name=f"trade-{trade_id}")
         self.latencies_ns.append(self._mono() - handed_ns)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _intent(self, plan: TradePlan) -> TradeIntent:
+    def _intent(self, plan: TradePlan, ts_ns: int) -> TradeIntent:
         return TradeIntent(trade_id=plan.trade_id, episode_id=plan.episode_id,
                            mode=self.executor.mode, run_id=self.run_id, symbol=plan.symbol,
                            buy=plan.buy, sell=plan.sell, buy_price=plan.buy_price,
                            sell_price=plan.sell_price, expected_profit=plan.expected_profit,
-                           ts_ns=self._wall())
+                           ts_ns=ts_ns)
 
     def _executor_at(self, clock: TradeTime | None) -> Executor:
         """The executor a trade's orders go to: on its own clock when it keeps one."""
@@ -244,33 +248,35 @@ class Trader(Sink):
         return self.executor
 
     async def _trade(self, plan: TradePlan, sent: Legs | None, check: SendCheck,
-                     sending: set[Venue], executor: Executor, clock: TradeTime | None
-                     ) -> None:
+                     sending: set[Venue], executor: Executor, clock: TradeTime | None,
+                     decided: int) -> None:
         """Journal the intent (unless done), send both legs, even them out, book it."""
         try:
-            await self._trade_and_book(plan, sent, check, executor, clock)
+            await self._trade_and_book(plan, sent, check, executor, clock, decided)
         finally:
             self._in_flight.subtract(sending)
             if clock is not None:
                 clock.release()
 
     async def _trade_and_book(self, plan: TradePlan, sent: Legs | None, check: SendCheck,
-                              executor: Executor, clock: TradeTime | None) -> None:
+                              executor: Executor, clock: TradeTime | None, decided: int
+                              ) -> None:
         j = self.journal
         outcome: TradeOutcome | None = None
         try:
             if sent is None:
                 try:
-                    await j.run(j.intent, self._intent(plan))
+                    await j.run(j.intent, self._intent(plan, decided))
                 except DatabaseError as exc:
                     self._reject("journal", f"not recorded, not sent: {exc}")
                     self.risk.release(plan.symbol, plan.notional)
                     return
+            stamp = clock.stamp if clock is not None else self._wall
             legs = LegRisk(self.settings.leg_policy, self.settings.leg_ttl_ms / 1000,
                            self.settings.chase_max_slippage_bps,
                            clock.book if clock is not None else self.book, self._instrument,
-                           functools.partial(self._record_order, plan.trade_id),
-                           functools.partial(self._record_report, plan.trade_id),
+                           functools.partial(self._record_order, plan.trade_id, stamp=stamp),
+                           functools.partial(self._record_report, plan.trade_id, stamp=stamp),
                            clock=clock.clock_s if clock is not None else self._mono_s,
                            check=self.may_follow_up,
                            sleep=clock.sleep if clock is not None else self._sleep)
@@ -351,15 +357,16 @@ class Trader(Sink):
     def _instrument(self, venue: Venue, symbol: str) -> Instrument | None:
         return self.instruments.get((venue, symbol))
 
-    async def _record_order(self, trade_id: str, req: OrderRequest, purpose: OrderPurpose
-                            ) -> None:
+    async def _record_order(self, trade_id: str, req: OrderRequest, purpose: OrderPurpose, *,
+                            stamp: Callable[[], int]) -> None:
         """A follow-up order's row, committed before it is sent (raises if it cannot be)."""
-        await self.journal.run(self.journal.order, req, trade_id, purpose, self._wall())
+        await self.journal.run(self.journal.order, req, trade_id, purpose, stamp())
 
-    async def _record_report(self, trade_id: str, req: OrderRequest, report: OrderReport
-                             ) -> None:
+    async def _record_report(self, trade_id: str, req: OrderRequest, report: OrderReport, *,
+                             stamp: Callable[[], int] | None = None) -> None:
         try:
-            await self.journal.run(self.journal.report, req, trade_id, report, self._wall())
+            await self.journal.run(self.journal.report, req, trade_id, report,
+                                   (stamp or self._wall)())
         except DatabaseError as exc:  # the order happened; say so loudly, keep going
             log.error("could not record %s: %s", req.client_id, exc)
 

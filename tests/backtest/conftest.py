@@ -26,6 +26,13 @@ SIM = SimConfig(symbols=tuple(SYMBOLS), rate=100, seed=11,
 SECONDS = 10.0
 
 
+# The trend filter judges how long a gap lasted and how far the fair price moved on the
+# engine's clock: live, when each quote was handled; replayed, when it was received. On a
+# busy machine those part by the loop's lag, so a gap may pass on another quote live than
+# replayed: the engine's parity, not trading's. The recordings pass gaps on consecutive
+# sightings alone (counted alike by both) so that their trades differ only by trading.
+TREND = {"min_persist_ms": 60_000, "min_updates": 3, "max_move_bps": 1e9}
+
 SLOW_VENUE = Venue.BYBIT
 SLOW_MS = 400.0  # half a dislocation's life: the slow venue's legs often arrive too late
 
@@ -35,6 +42,7 @@ def demo_settings(db: Path, paper: dict[str, object] | None = None) -> ArbotSett
         "market": {"symbols": SYMBOLS},
         "storage": {"path": str(db), "record_quotes": "all", "flush_ms": 50},
         "feeds": {"stale_after_s": 1.5},
+        "filters": {"trend": TREND},
         "trading": {"mode": "paper", "cooldown_s": 0.2, "max_trades_per_minute": 1000,
                     "paper": paper or {}},
     })

@@ -79,21 +79,22 @@ async def test_replay_of_a_demo_run_gives_the_episodes_it_recorded(demo_run: Rec
 async def test_replay_of_a_paper_run_makes_the_trades_it_made(demo_run: Recording,
                                                               tmp_path: Path) -> None:
     """The paper executor's latency, fills and leg-risk policy, replayed on the replay
-    clock, give the same trades, leg outcomes and PnL (to 1e-9) as the live paper run;
-    a difference is allowed only where the recording shows a late live fill."""
+    clock, give the same trades, orders, times, leg outcomes and PnL (to 1e-9) as the live
+    paper run, which ran each trade on its modelled clock however late its loop woke."""
     await assert_same_trades(demo_run, tmp_path, at_least=3)
 
 
 async def assert_same_trades(rec: Recording, tmp_path: Path, at_least: int) -> None:
     """Replay `rec` and check its trades and PnL against the live run's, unless the
-    recording shows a late live fill, after which only earlier trades must match."""
+    recording shows the live run refused a trade the replay made because it was still
+    booking the last one (`trades.compare`), after which only earlier trades must match."""
     result = await run_backtest(rec.settings, Options(db=rec.db, out=tmp_path,
                                                       demo_rules=demo_instrument))
     live = trades(rec.db)
     assert len(live) >= at_least, "the dislocating simulator should make paper trades"
     parity = compare(rec.db, tmp_path / "backtest.db", latency_ns(rec))
-    if parity.late_fill:
-        print("replay stopped matching at a late live fill:", parity.late_fill)
+    if parity.parted:
+        print("the runs parted:", parity.parted)
         assert parity.compared, "at least the first trade replays identically"
         return
     pnl = result.summary["pnl"]
@@ -121,13 +122,12 @@ async def test_a_slow_venue_misses_legs_in_paper_and_backtest_alike(
     assert missed, f"a {SLOW_MS} ms venue should miss legs live: {live}"
     await run_backtest(rec.settings, Options(db=rec.db, out=tmp_path / "slow",
                                              demo_rules=demo_instrument))
-    parity = compare(rec.db, tmp_path / "slow" / "backtest.db", latency_ns(rec),
-                     every_trade=False)  # this test is about the legs both made
+    parity = compare(rec.db, tmp_path / "slow" / "backtest.db", latency_ns(rec))
     alike = [t for t in parity.compared if _missed_slow_leg(t)]
     print(f"{len(live)} live trades, {len(parity.compared)} replayed alike, {len(alike)} "
-          f"with a missed leg; {parity.late_fill or 'no difference'}")
+          f"with a missed leg; {parity.parted or 'no difference'}")
     if not alike:
-        pytest.skip(f"the live run overslept before its first missed leg: {parity.late_fill}")
+        pytest.skip(f"the runs parted before the first missed leg: {parity.parted}")
 
     instant = rec.settings.model_copy(update={"trading": rec.settings.trading.model_copy(
         update={"paper": PaperSettings(latency_ms=0.0)})})

@@ -57,7 +57,7 @@ def order(venue: Venue, side: Side, price: str, cid: str) -> OrderRequest:
 async def test_an_order_fills_on_the_books_of_its_arrival_not_of_a_late_wake() -> None:
     m = Market(at(quote(A, 99.0, 100.0), 0))
     m.tape.watch("ep1", SYMBOL)  # handed over on the quote at 0 ms
-    trade = m.tape.trade("ep1", SYMBOL)
+    trade = m.tape.trade(SYMBOL, m.tape.handed("ep1"))
     ex = paper(m.books, ledger(), latency_ms=5).at(trade)
     # while the order is on its way the ask drops (4 ms), then rises past its limit (6 ms),
     # and the loop wakes the executor only at 9 ms
@@ -70,7 +70,7 @@ async def test_an_order_fills_on_the_books_of_its_arrival_not_of_a_late_wake() -
 async def test_a_follow_up_is_priced_when_the_later_leg_came_back() -> None:
     m = Market(at(quote(A, 99.0, 100.0), 0), at(quote(B, 101.0, 101.5), 0))
     m.tape.watch("ep1", SYMBOL)
-    trade = m.tape.trade("ep1", SYMBOL)
+    trade = m.tape.trade(SYMBOL, m.tape.handed("ep1"))
     ex = paper(m.books, ledger(), latency_ms=5, venue_latency_ms={B.value: 400}).at(trade)
     buy, sell = order(A, Side.BUY, "100", "t1b"), order(B, Side.SELL, "101", "t1s")
     m.late = [(390, quote(A, 99.2, 100.2)), (420, quote(A, 97.0, 98.0)), (430, None)]
@@ -87,7 +87,7 @@ async def test_a_follow_up_is_priced_when_the_later_leg_came_back() -> None:
 async def test_a_venue_taken_down_has_no_book_from_then_on() -> None:
     m = Market(at(quote(A, 99.0, 100.0), 0))
     m.tape.watch("ep1", SYMBOL)
-    trade = m.tape.trade("ep1", SYMBOL)
+    trade = m.tape.trade(SYMBOL, m.tape.handed("ep1"))
     ex = paper(m.books, ledger(), latency_ms=5).at(trade)
     down = FeedStatus(venue=A, connection=0, state=FeedState.RECONNECTING, frames_per_s=0.0,
                       quotes_per_s=0.0, last_frame_age_s=None, reconnects=1, drops={},
@@ -102,7 +102,7 @@ async def test_a_venue_taken_down_has_no_book_from_then_on() -> None:
 async def test_a_symbol_no_trade_holds_leaves_the_tape() -> None:
     m = Market(at(quote(A, 99.0, 100.0), 0))
     m.tape.watch("ep1", SYMBOL)
-    trade = m.tape.trade("ep1", SYMBOL)
+    trade = m.tape.trade(SYMBOL, m.tape.handed("ep1"))
     trade.release()
     m.deliver(at(quote(A, 98.0, 99.0), 2_000))  # past KEEP_NS: its past is forgotten
     assert m.tape.quote(A, SYMBOL, T0) == at(quote(A, 98.0, 99.0), 2_000)  # only "now" is left
