@@ -43,7 +43,7 @@ def owned_rows(db: Path, since: int | None, until: int | None,
                trade_ids: list[str]) -> Rows:
     """The episodes that opened in [since, until) and the trades of `trade_ids` (those
     that settled then), with their orders and fills, from a partition's database."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     try:
         out = Rows()
         for table in ORDER:

@@ -168,7 +168,10 @@ class ParquetHistory:
         text = meta.get(layout.SYMBOLS_KEY.encode())
         if text is None:
             return None
-        return {str(s): (int(v[0]), int(v[1])) for s, v in json.loads(text).items()}
+        try:
+            return {str(s): (int(v[0]), int(v[1])) for s, v in json.loads(text).items()}
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError):
+            return None  # not what `arbot archive` writes: count the quotes themselves
 
     def _count_symbols(self, part: Part, window: Window) -> dict[str, tuple[int, int]]:
         counted: dict[str, tuple[int, int]] = {}

@@ -189,6 +189,11 @@ def test_symbol_counts_come_from_the_files_metadata_and_match_the_database(
                        Window(None, first + (last - first) // 2)):
             stats = sqlite.pair_stats(window)
             assert stats and parquet.pair_stats(window) == stats
+        # A footer that is not what `arbot archive` writes: that file's quotes are counted.
+        path = parquet.quote_parts[0].path
+        table = pq.read_table(path)
+        pq.write_table(table.replace_schema_metadata({layout.SYMBOLS_KEY: "[1, 2"}), path)
+        assert parquet.pair_stats(Window()) == sqlite.pair_stats(Window())
     finally:
         sqlite.close()
         parquet.close()
