@@ -25,17 +25,13 @@ from arbot.domain import (
     EpisodeEvent,
     EpisodeKind,
     Instrument,
-    OrderReport,
-    OrderRequest,
     Quote,
     Venue,
 )
 from arbot.events import Sink
-from arbot.logfields import fields
 from arbot.privateevents import StreamStatus
 from arbot.storage.db import DatabaseError
 from arbot.storage.journal import TradeIntent, TradeJournal
-from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus, TradingMode
 from arbot.trading.drift import DriftGuard
 from arbot.trading.execution import LegRisk, Legs, execute, send_legs
 from arbot.trading.executor import Executor, SendCheck
@@ -45,14 +41,20 @@ from arbot.trading.outcome import TradeOutcome
 from arbot.trading.paper import PaperExecutor
 from arbot.trading.papertape import Tape, TradeTime
 from arbot.trading.preflight import Instruments, Rejection, TradePlan, preflight
-from arbot.trading.risk import RiskBook, TradingState
+from arbot.trading.risk import RiskBook
+from arbot.trading.tradercontrol import TraderControls
+from arbot.trading.traderecords import TradeListener
+from arbot.trading.tradergate import SendGate
 
 log = logging.getLogger("arbot.trading")
 
-TradeListener = Callable[[TradeOutcome], None]
+__all__ = ["TradeListener", "Trader"]
 
 
-class Trader(Sink):
+class Trader(TraderControls, SendGate, Sink):
+    """Episodes in, trades out. Its controls (`TraderControls`), its records
+    (`TradeRecords`) and its send checks (`SendGate`) live in their own modules."""
+
     def __init__(self, settings: TradingSettings, executor: Executor, journal: TradeJournal,
                  ledger: Ledger, instruments: Instruments,
                  book: Callable[[Venue, str], Quote | None], *,
@@ -97,47 +99,7 @@ class Trader(Sink):
         self.ready = asyncio.Event()  # set once restart reconciliation is done
         self.ready.set()
 
-    # -- control ----------------------------------------------------------------------
-
-    @property
-    def state(self) -> TradingState:
-        return self.risk.state
-
-    def pause(self) -> None:
-        self.risk.pause()
-        log.info("trading paused",
-                 extra=fields(event="trading_state", state=TradingState.PAUSED.value))
-
-    def resume(self) -> None:
-        was = self.risk.state
-        self.risk.resume()
-        log.info("trading resumed (was %s)", was,
-                 extra=fields(event="trading_state", state=self.risk.state.value))
-
-    def halt(self, reason: str) -> None:
-        """The kill switch: no new trades until `resume()`, and cancel what is open."""
-        self.risk.halt(reason)
-        log.warning("trading HALTED: %s", reason,
-                    extra=fields(event="trading_state", state=TradingState.HALTED.value,
-                                 reason=reason))
-        task = asyncio.create_task(self.cancel_open(), name="trading-cancel-open")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def cancel_open(self) -> None:
-        """Cancel this mode's open orders; another mode's (a live run's orders seen from a
-        paper run) are left to a run that can ask their venue."""
-        for trade_id, mode, req, _ in await self.journal.run(self.journal.unsettled):
-            if mode != self.executor.mode:
-                continue
-            try:
-                report = await self.executor.cancel(req)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # keep cancelling the others
-                log.error("cancel %s on %s failed: %s", req.client_id, req.venue, exc)
-                continue
-            await self._record_report(trade_id, req, report)
+    # -- waiting ----------------------------------------------------------------------
 
     async def wait_idle(self) -> None:
         """Until every episode waiting has been taken and every trade in flight has
@@ -285,64 +247,12 @@ class Trader(Sink):
             raise
         except Exception as exc:  # an executor bug must not kill the trader
             log.exception("trade in %s failed: %s", plan.symbol, exc)
-        await self._finish(plan.symbol, plan.notional, outcome)
+        halted = await self._close(plan.symbol, plan.notional, outcome)
+        if halted:
+            self.halt(halted)
 
     def _mono_s(self) -> float:
         return self._mono() / 1e9
-
-    def may_open(self) -> str:
-        """Asked right before each opening leg leaves, after every await on its way (a
-        journal write that waited for the lock, a rate-limit bucket): why it must not."""
-        if self.risk.state is not TradingState.RUNNING:
-            return f"trading {self.risk.state.value.upper()}: {self.risk.reason}"
-        return self.may_follow_up()
-
-    def _opening_check(self, plan: TradePlan, sending: set[Venue]) -> SendCheck:
-        """`may_open`, and neither venue of the pair kept from trading by balance drift:
-        asked before each opening leg leaves, so a drift found while the intent waited
-        stops both legs (one leg alone would be a position, not an arbitrage). Once a leg
-        may leave, both venues' balances are moving (`sending`) until the trade is booked,
-        and the drift guard does not compare them meanwhile."""
-        venues = (plan.buy.venue, plan.sell.venue)
-
-        def check() -> str:
-            why = self.may_open() or self.drift.blocked(venues[0]) or \
-                self.drift.blocked(venues[1])
-            if not why and not sending:
-                sending.update(venues)
-                self._in_flight.update(sending)
-            return why
-        return check
-
-    def may_follow_up(self) -> str:
-        """Asked before each unwind or chase order: a pause lets a trade in flight even
-        itself out (that lowers the risk), a halt or disarming stops every order."""
-        if self.risk.state is TradingState.HALTED:
-            return f"trading HALTED: {self.risk.reason}"
-        if self.settings.mode == TradingMode.OFF:
-            return "trading is off"
-        if self.settings.mode == TradingMode.LIVE and not self.armed:
-            return "live trading is not armed"
-        return ""
-
-    def _refusal(self, symbol: str, notional: float, now: int) -> tuple[str, str] | None:
-        if self.settings.mode == TradingMode.OFF:
-            return "off", "trading is off"
-        if self.settings.mode == TradingMode.LIVE and not self.armed:
-            return "not_armed", "live trading is not armed"
-        if not self.ready.is_set():
-            return "reconciling", "open orders from the last run are being settled"
-        if self.journal.unwritable:
-            return "journal", f"the trade journal cannot be written: {self.journal.unwritable}"
-        return None
-
-    def _venue_refusal(self, venue: Venue) -> tuple[str, str] | None:
-        why = self.executor.blocked(venue)
-        return ("venue_blocked", why) if why else None
-
-    def _drift_refusal(self, *venues: Venue) -> tuple[str, str] | None:
-        why = next((w for v in venues if (w := self.drift.blocked(v))), "")
-        return ("balance_drift", why) if why else None
 
     def _traded_assets(self, venue: Venue) -> set[str]:
         """The assets of the venue's instruments: those a drift check compares."""
@@ -356,50 +266,6 @@ class Trader(Sink):
 
     def _instrument(self, venue: Venue, symbol: str) -> Instrument | None:
         return self.instruments.get((venue, symbol))
-
-    async def _record_order(self, trade_id: str, req: OrderRequest, purpose: OrderPurpose, *,
-                            stamp: Callable[[], int]) -> None:
-        """A follow-up order's row, committed before it is sent (raises if it cannot be)."""
-        await self.journal.run(self.journal.order, req, trade_id, purpose, stamp())
-
-    async def _record_report(self, trade_id: str, req: OrderRequest, report: OrderReport, *,
-                             stamp: Callable[[], int] | None = None) -> None:
-        try:
-            await self.journal.run(self.journal.report, req, trade_id, report,
-                                   (stamp or self._wall)())
-        except DatabaseError as exc:  # the order happened; say so loudly, keep going
-            log.error("could not record %s: %s", req.client_id, exc)
-
-    async def _finish(self, symbol: str, notional: float, outcome: TradeOutcome | None
-                      ) -> None:
-        now = self._wall()
-        if outcome is None:
-            self.risk.finished(symbol, notional, 0.0, now, leg_failure=True)
-            return
-        s = outcome.settlement
-        try:
-            await self.journal.run(self.journal.close_trade, outcome.closing(now))
-        except DatabaseError as exc:
-            log.error("could not record trade %s: %s", outcome.trade_id, exc)
-        self.trades += 1
-        self.realized += s.pnl
-        self.recent = [outcome, *self.recent[:199]]
-        if outcome.leg_outcome == LegOutcome.HELD:
-            self.risk.held_symbols[symbol] = outcome.detail
-        halted = self.risk.finished(symbol, notional, s.pnl, now,
-                                    leg_failure=outcome.status == TradeStatus.LEG_RISK)
-        # "filled" alone hides a loss taken unwinding a leg: name how the legs ended then
-        legs = ("" if outcome.leg_outcome in (LegOutcome.BALANCED, LegOutcome.NONE)
-                else f" ({outcome.leg_outcome})")
-        log.info("trade %s %s: %s%s, pnl %+.4f", outcome.trade_id, symbol, outcome.status, legs,
-                 s.pnl,
-                 extra=fields(event="trade", trade_id=outcome.trade_id, symbol=symbol,
-                              status=str(outcome.status), pnl=s.pnl, fees=s.fees,
-                              run_id=self.run_id))
-        if self._on_trade is not None:
-            self._on_trade(outcome)
-        if halted:
-            self.halt(halted)
 
     def private_streams(self) -> Mapping[Venue, StreamStatus]:
         """Each venue's private stream (live trading; empty on paper)."""
