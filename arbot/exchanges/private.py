@@ -22,7 +22,8 @@ nothing here asks which venue it is. The rules a trader relies on:
 * Where accounts come in modes (`adapter.account_modes`: classic or unified),
   the mode is asked once before the first signed call and kept (`account_mode`); a
   request the venue refuses as meant for the other mode (refused before acting) is sent
-  once more in the other mode, which is kept from then on.
+  once more in the other mode, which is kept from then on; `mode_listeners` hear of
+  every mode found or changed (the venue's private stream follows it).
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class PrivateClient(RestClient):
         self._trading = adapter  # the adapter for the account's mode (`for_mode`)
         self._offset_ms: float | None = None
         self._paused_until = float("-inf")
+        self.mode_listeners: list[Callable[[str], None]] = []
+        """Told the account's mode when it is found or changes (its private stream)."""
 
     def __repr__(self) -> str:
         return f"PrivateClient({self.venue}, {self.base_url}, {self._creds!r})"
@@ -137,9 +140,13 @@ class PrivateClient(RestClient):
         return found
 
     def _set_mode(self, mode: str) -> None:
+        changed = mode != self._mode
         self._mode = mode
         self._trading = self.adapter.for_mode(mode)
         log.info("%s account mode: %s", self.venue, mode)
+        if changed:
+            for listener in self.mode_listeners:
+                listener(mode)
 
     async def place(self, order: OrderRequest, check: Callable[[], str] | None = None
                     ) -> OrderReport:

@@ -13,6 +13,11 @@ that venue until a later login succeeds; an expired timestamp also re-measures t
 venue's clock before the next attempt. Each socket that goes live outside a planned
 rotation starts a new `epoch`: pushes sent between two sockets are lost, so an order
 open across an epoch is looked up over REST.
+
+Where the stream depends on the account's mode (Bitget's classic and unified streams),
+a mode change found by the REST client (`follow_mode`) moves the stream at once: the
+socket on the old mode's stream is closed and the next one opens on the new mode's,
+without backoff (it is no failure), instead of waiting for an unrelated reconnect.
 """
 
 from __future__ import annotations
@@ -122,6 +127,7 @@ class PrivateFeed(Feed):
         self._timestamp_ms = timestamp_ms
         self._sync_clock = sync_clock
         self._resync = False
+        self._moving = ""  # why the open socket is being closed for the mode's stream
         self._logged_in: set[Link] = set()
         self._sends: set[asyncio.Task[None]] = set()
         super().__init__(_Facade(stream, sink.on_private), url, [], lambda s: s, _Relay(self),
@@ -140,11 +146,38 @@ class PrivateFeed(Feed):
             last_error=status.last_error, refused=self.refused, ts_ns=status.ts_ns)
         self.private_sink.on_stream_status(state)
 
+    # -- the account's mode -----------------------------------------------------------
+
+    def follow_mode(self) -> None:
+        """The account's mode may have moved: if the stream for the mode now is not the
+        open socket's, close it so the next one opens there (a socket still connecting
+        opens on the stream of the mode it was started for, and is moved once open)."""
+        link = self.link
+        url = self.stream.url(self.configured_url)
+        if link is None or url == self.url or self._moving:
+            return
+        self._moving = f"the account's mode moved: reconnecting on {url}"
+        log.info("%s: %s", self.stream.venue, self._moving)
+        task = asyncio.create_task(self._close(link), name=f"private-move-{self.stream.venue}")
+        self._sends.add(task)
+        task.add_done_callback(self._sends.discard)
+
+    @staticmethod
+    async def _close(link: Link) -> None:
+        await link.ws.close()
+
+    async def _after_session(self, failure: bool) -> None:
+        if self._moving:  # closed on purpose: no failure, no backoff
+            self.last_error, self._moving, failure = self._moving, "", False
+        await super()._after_session(failure)
+
     # -- each socket ----------------------------------------------------------------
 
     async def _open(self) -> Link:
         self.url = self.stream.url(self.configured_url)  # the account's mode may have moved
         link = await super()._open()
+        if self.stream.url(self.configured_url) != self.url:  # it moved while connecting
+            asyncio.get_running_loop().call_soon(self.follow_mode)
         parser = link.parser
         assert isinstance(parser, PrivateParser)
         parser.on_login = lambda result: self._login(result, link)

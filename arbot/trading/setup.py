@@ -96,12 +96,15 @@ def live_executor(settings: ArbotSettings, credentials: dict[Venue, VenueCredent
 def private_feed(venue: Venue, settings: ArbotSettings, keys: Credentials,
                  executor: LiveExecutor, connect: Connect) -> PrivateFeed:
     """The venue's private stream into the executor's inbox, signed with the clock of the
-    executor's REST client for the venue, for the account mode that client found."""
+    executor's REST client for the venue, for the account mode that client found (and
+    moving with it when it changes)."""
     client = executor.clients[venue]
     stream = stream_for(venue, lambda: client.account_mode)
-    return PrivateFeed(stream, settings.exchanges.private_ws_url(venue), keys,
+    feed = PrivateFeed(stream, settings.exchanges.private_ws_url(venue), keys,
                        executor.inbox, connect, timestamp_ms=client.timestamp_ms,
                        sync_clock=client.sync_clock)
+    client.mode_listeners.append(lambda mode: feed.follow_mode())
+    return feed
 
 
 async def open_live(settings: ArbotSettings, keys: dict[Venue, VenueCredentials],
