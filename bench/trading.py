@@ -244,7 +244,9 @@ def main() -> None:
 
 
 def confirm_spans(args: argparse.Namespace) -> None:
-    """Both orders sent -> both fills known, by the streams and by polling (one run)."""
+    """Both orders sent -> both fills known, by the streams and by polling (one run); the
+    load average before and after says how busy the machine was."""
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp, \
             ChildProcess(Path(__file__).resolve(), "--serve-sim", str(Path(tmp) / "arrived"),
                          "--symbols", "1", "--rate", str(args.rate),
@@ -253,8 +255,12 @@ def confirm_spans(args: argparse.Namespace) -> None:
     spans = got["spans"]
     rows = [[way, len(v), statistics.median(v), pct(v, 0.99), max(v)]
             for way, v in spans.items()]
+    load_after = os.getloadavg()
+    print(f"load average (1/5/15 min) before {load_before}, after {load_after}, "
+          f"on {os.cpu_count()} cores")
     emit("trading_confirm", ["confirmed by", "pairs", "p50_ms", "p99_ms", "max_ms"], rows,
-         extra={"poll_s": got["poll_s"], "venues": "bybit/okx/bitget, round-robin"})
+         extra={"poll_s": got["poll_s"], "venues": "bybit/okx/bitget, round-robin",
+                "loadavg_before": load_before, "loadavg_after": load_after})
     stream, poll = statistics.median(spans["stream"]), statistics.median(spans["poll"])
     goal("stream_confirm_p50", stream, "ms", "<=2", stream <= 2.0)
     goal("stream_vs_poll_speedup", poll / stream, "x", ">=10", poll / stream >= 10)

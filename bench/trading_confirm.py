@@ -4,7 +4,9 @@ polling, in the same run against the simulator in its own process.
 Each sample sends an IOC buy on one venue and an IOC sell on another through the real
 signed clients (`final_report`, as the trader does) and times, on one monotonic clock,
 from both orders being started in the same loop iteration to both final reports being
-in hand. The venues are the three that answer an order with ids only (Bybit, OKX,
+in hand. A final push may come before the order's REST answer; the answer is still
+awaited to the end (as the trader does before closing a trade), and "stream, answers
+in" times that too. The venues are the three that answer an order with ids only (Bybit, OKX,
 Bitget), paired round-robin; Binance's answer carries its fills, so neither stream nor
 polling has anything to do there. "stream": a live executor with every venue's private
 stream logged in; "poll": the same clients with no stream, so the order is looked up
@@ -31,6 +33,7 @@ from arbot.exchanges.privatefeed import PRIVATE_TIMING
 from arbot.exchanges.signing import Credentials
 from arbot.sim.config import DEMO_CREDENTIALS
 from arbot.sim.server import PROTOCOLS
+from arbot.trading.answers import Answers
 from arbot.trading.execution import POLL_S, final_report
 from arbot.trading.ledger import Ledger
 from arbot.trading.live import LiveExecutor
@@ -80,14 +83,20 @@ def _executor(settings: ArbotSettings, session: aiohttp.ClientSession, streamed:
     return ex
 
 
-async def _pair(ex: LiveExecutor, buy: OrderRequest, sell: OrderRequest) -> float:
-    """Milliseconds from both orders started to both final reports in hand."""
+async def _pair(ex: LiveExecutor, buy: OrderRequest, sell: OrderRequest
+                ) -> tuple[float, float]:
+    """Milliseconds from both orders started to both final reports in hand, and to
+    both REST answers in as well."""
+    answers = Answers()
     t0 = time.monotonic_ns()
-    reports = await asyncio.gather(final_report(ex, buy, True), final_report(ex, sell, True))
+    reports = await asyncio.gather(final_report(ex, buy, True, answers=answers),
+                                   final_report(ex, sell, True, answers=answers))
     t1 = time.monotonic_ns()
+    await answers.wait()
+    t2 = time.monotonic_ns()
     if any(r.status is not OrderStatus.FILLED for r in reports):
         raise RuntimeError(f"a bench order did not fill: {reports}")
-    return (t1 - t0) / 1e6
+    return (t1 - t0) / 1e6, (t2 - t0) / 1e6
 
 
 async def measure(port: int, pairs: int) -> dict[str, Any]:
@@ -95,7 +104,7 @@ async def measure(port: int, pairs: int) -> dict[str, Any]:
     urls = {v: (f"ws://127.0.0.1:{port}/{v.value}{PROTOCOLS[v].ws_paths[0]}",
                 f"http://127.0.0.1:{port}/{v.value}") for v in Venue}
     settings = with_endpoints(ArbotSettings(), urls)
-    spans: dict[str, list[float]] = {"stream": [], "poll": []}
+    spans: dict[str, list[float]] = {"stream": [], "poll": [], "stream, answers in": []}
     async with aiohttp.ClientSession() as session:
         stream, poll = _executor(settings, session, True), _executor(settings, session, False)
         for ex in (stream, poll):
@@ -115,9 +124,12 @@ async def measure(port: int, pairs: int) -> dict[str, Any]:
                 sell_venue = ACK_ONLY[(i + 1) % 3]
                 for way, ex in (("stream", stream), ("poll", poll)):
                     tag = f"ab{way[0]}{i:011x}"
-                    spans[way].append(await _pair(
+                    known, answered = await _pair(
                         ex, _order(buy_venue, Side.BUY, f"{tag}b"),
-                        _order(sell_venue, Side.SELL, f"{tag}s")))
+                        _order(sell_venue, Side.SELL, f"{tag}s"))
+                    spans[way].append(known)
+                    if way == "stream":
+                        spans["stream, answers in"].append(answered)
                     await asyncio.sleep(PACE_S)  # within every venue's order-entry limit
         finally:
             for task in tasks:

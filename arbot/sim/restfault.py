@@ -1,4 +1,5 @@
-"""REST misbehaviour on demand: an error status, a Retry-After, a slow answer.
+"""REST misbehaviour on demand: an error status, a Retry-After, a slow answer, an answer
+held back after the venue acted.
 
 Clients must survive what real venues do under load (429 with Retry-After, 5xx, answers
 that never come) and must not retry what cannot succeed; tests switch these on per venue
@@ -12,6 +13,9 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from arbot.sim.wire import dumps
+
+ANSWER_LATE = web.RequestKey("answer_late_s", float)
+"""Where a request carries its fault's `answer_late_s` to the signed handler."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,9 @@ class RestFault:
     """Sent as the Retry-After header (seconds) with `status`."""
     delay_s: float = 0.0
     """Wait this long before answering (either way)."""
+    answer_late_s: float = 0.0
+    """Act on a signed request at once (its stream pushes leave) but hold its answer
+    this long: the venue did the work, its gateway is slow to say so."""
     times: int | None = None
     """Only the next `times` matching requests; None: every one."""
     path: str | None = None

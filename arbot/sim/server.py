@@ -91,7 +91,7 @@ class SimServer(Addresses, MarketControls, AccountControls):
         self.streams = StreamHub(self.desk.accounts, self.desk.credentials, cfg.heartbeat_for,
                                  self.clock.now_ms, lambda v: self.desk.apis[v].account_mode)
         """The private streams (orders, fills, balances) and their faults."""
-        self.rest = RestRoutes(self._shared, self.coins, self.desk)
+        self.rest = RestRoutes(self._shared, self.coins, self.desk, self.streams)
         self._runner: web.AppRunner | None = None
         self._market: asyncio.Task[None] | None = None
         self._books: asyncio.Task[None] | None = None

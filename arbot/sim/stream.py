@@ -3,19 +3,24 @@ the login check, and one client connection.
 
 A venue's `sim_stream` module is a `StreamApi`: its path, how it answers client frames
 (login, subscribe, ping) and how it words an order's change and a balance change. The
-connection (`StreamConn`) owns the socket: a receive loop answering the client, a send
-queue that pushes may also fill from the account's callbacks, the venue's heartbeat rule
+connection (`StreamConn`) owns the socket: a receive loop answering the client, pushes
+written the moment the account's callbacks hand them over, the venue's heartbeat rule
 (client pings within an idle timeout, or server pings at the WebSocket level) and the
 faults a test asks for (`arbot.sim.streamhub`).
+
+A push is written to the socket at once, as a venue's stream gateway forwards the
+matching engine's event, and not from a send task that would run only after whatever
+else this one event loop had ready (another order's HTTP answer, say): a real venue's
+stream does not wait for its REST gateway's other work.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
-import contextlib
 import hmac
 import logging
+import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -97,6 +102,19 @@ def passphrase_login(args: object, verify_path: str, *, ms_too: bool = False
                  f"{ts}GET{verify_path}".encode(), "base64", str(a.get("passphrase", "")))
 
 
+def text_frame(payload: bytes) -> bytes:
+    """One unmasked, unfragmented text frame from the server (RFC 6455 section 5.2: FIN
+    and opcode 0x1, then the payload length in 7, 7+16 or 7+64 bits)."""
+    n = len(payload)
+    if n < 126:
+        head = struct.pack("!BB", 0x81, n)
+    elif n < 1 << 16:
+        head = struct.pack("!BBH", 0x81, 126, n)
+    else:
+        head = struct.pack("!BBQ", 0x81, 127, n)
+    return head + payload
+
+
 def read_object(text: str) -> JsonObj | None:
     """A client frame as a JSON object; None when it is not one."""
     obj = loads(text)
@@ -141,10 +159,10 @@ class StreamConn:
         self._transport = request.transport
         self._loop = asyncio.get_running_loop()
         self._last_heard = self._last_sent = self._loop.time()
-        self._out: asyncio.Queue[bytes] = asyncio.Queue()
+        self._closing: asyncio.Task[object] | None = None
 
     async def run(self) -> None:
-        tasks = [asyncio.create_task(self._send_loop(), name=f"{self.name}-send")]
+        tasks: list[asyncio.Task[object]] = []
         if not self.api.server_pings:
             tasks.append(asyncio.create_task(self._idle_watch(), name=f"{self.name}-idle"))
         try:
@@ -157,15 +175,24 @@ class StreamConn:
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.wait(tasks)
+            if self._closing is not None:
+                tasks.append(self._closing)
+            if tasks:
+                await asyncio.wait(tasks)
 
     def push(self, frames: list[bytes], delay_s: float = 0.0) -> None:
-        """Queue frames for this client, now or after `delay_s` (a late push)."""
+        """Write frames to this client now, in order, or after `delay_s` (a late push);
+        nothing once the connection is closing."""
         if delay_s > 0:
             self._loop.call_later(delay_s, self.push, frames)
             return
-        for frame in frames:
-            self._out.put_nowait(frame)
+        transport = self._transport
+        if transport is None or transport.is_closing() or self.ws.closed or \
+                self._closing is not None:
+            return
+        if frames:  # in one write: one segment on the wire, as a gateway would batch them
+            transport.write(b"".join(map(text_frame, frames)))
+            self._last_sent = self._loop.time()
 
     def abort(self) -> None:
         """Cut the TCP connection without a close frame, as a network failure would."""
@@ -179,18 +206,8 @@ class StreamConn:
             log.exception("%s: handling %.200r failed", self.name, text)
             return
         self.push(replies)
-        if self.conn.close_after_reply:
-            self._out.put_nowait(b"")  # the close, after the answers
-
-    async def _send_loop(self) -> None:
-        while True:
-            frame = await self._out.get()
-            if not frame:
-                await self.ws.close()
-                return
-            with contextlib.suppress(ConnectionError):
-                await self.ws.send_str(frame.decode())
-            self._last_sent = self._loop.time()
+        if self.conn.close_after_reply and self._closing is None:
+            self._closing = asyncio.create_task(self.ws.close(), name=f"{self.name}-close")
 
     async def _idle_watch(self) -> None:
         """Client-ping venues close a connection that said nothing for too long (where

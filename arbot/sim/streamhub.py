@@ -13,12 +13,17 @@ runtime:
   before its pushes go out (a stream dropped mid-trade: those pushes are lost);
 * `delay_pushes(venue, s)`: order and balance pushes leave `s` later (a late fill);
 * `mute_next_orders(venue, n)`: the next `n` orders are never pushed.
+
+While a REST request is being handled, the pushes it causes are held (`held`) and sent
+when the server says, before or after the request's answer: a venue's stream and its
+REST answer leave independently, and either may come first.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 
 from aiohttp import web
@@ -36,6 +41,25 @@ STREAMS: Mapping[Venue, type[StreamApi]] = VenueClasses[StreamApi](
     "sim_stream", "STREAM", StreamApi)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class HeldPushes:
+    """Pushes caused while a request was handled, to send when the answer's turn says."""
+
+    def __init__(self) -> None:
+        self._pushes: list[tuple[StreamConn, list[bytes], float]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._pushes)
+
+    def add(self, conn: StreamConn, frames: list[bytes], delay_s: float) -> None:
+        self._pushes.append((conn, frames, delay_s))
+
+    def send(self) -> None:
+        """Send them all, in the order they were caused (once)."""
+        pushes, self._pushes = self._pushes, []
+        for conn, frames, delay_s in pushes:
+            conn.push(frames, delay_s)
 
 
 class StreamHub:
@@ -58,6 +82,7 @@ class StreamHub:
         self._drop_next: set[Venue] = set()
         self._delay: dict[Venue, float] = dict.fromkeys(Venue, 0.0)
         self._mute: dict[Venue, int] = dict.fromkeys(Venue, 0)
+        self._held: dict[Venue, HeldPushes] = {}
         for venue, account in accounts.items():
             account.listeners.append(partial(self._changed, venue))
             account.balance_listeners.append(partial(self._balance_moved, venue))
@@ -89,6 +114,17 @@ class StreamHub:
     def logged_in(self, venue: Venue) -> int:
         """Connections of the venue logged in now."""
         return sum(1 for c in self._conns[venue] if c.conn.authed)
+
+    @contextmanager
+    def held(self, venue: Venue) -> Iterator[HeldPushes]:
+        """Hold the venue's pushes caused inside the block (a request being handled); the
+        caller sends them (`HeldPushes.send`) before or after the answer, whatever
+        happens to the answer."""
+        held = self._held[venue] = HeldPushes()
+        try:
+            yield held
+        finally:
+            del self._held[venue]
 
     # --- serving ---------------------------------------------------------------------
 
@@ -131,7 +167,7 @@ class StreamHub:
         api = self.apis[venue]
         for c in self._conns[venue]:
             if c.conn.authed:
-                c.push(api.balance_frames(balances, c.conn), self._delay[venue])
+                self._push(venue, c, api.balance_frames(balances, c.conn))
 
     def _changed(self, venue: Venue, order: SimOrder) -> None:
         """An order was placed or cancelled on the venue's account."""
@@ -147,5 +183,12 @@ class StreamHub:
         api = self.apis[venue]
         for c in self._conns[venue]:
             if c.conn.authed:
-                c.push(api.order_frames(order, c.conn) + api.balance_frames(balances, c.conn),
-                       self._delay[venue])
+                self._push(venue, c,
+                           api.order_frames(order, c.conn) + api.balance_frames(balances, c.conn))
+
+    def _push(self, venue: Venue, conn: StreamConn, frames: list[bytes]) -> None:
+        held = self._held.get(venue)
+        if held is not None:
+            held.add(conn, frames, self._delay[venue])
+        else:
+            conn.push(frames, self._delay[venue])

@@ -2,11 +2,13 @@
 
 Both IOC orders are started in the same loop iteration, so neither waits for the other.
 An answer lost to a timeout or a 5xx is recovered by looking the order up by client id
-(the venue may have filled it). An acknowledged order's final state is taken from the
-venue's private stream when it is live; REST lookups take over when the stream says
-nothing of the order for `STREAM_SILENCE_S`, or reconnected since the order was sent
-(pushes in the gap are lost), and poll until it is final. If
-the legs filled unevenly, the policy has `ttl_s` to fix it:
+(the venue may have filled it). An order's final state is taken from the venue's
+private stream when it is live, from the moment the order is sent: a final push that
+comes before the REST answer settles the order at once, and the answer, never
+cancelled, is awaited to the end before the trade is closed (`Answers`). REST lookups
+take over when the stream says nothing of the order for `STREAM_SILENCE_S`, or
+reconnected since the order was sent (pushes in the gap are lost), and poll until it is
+final. If the legs filled unevenly, the policy has `ttl_s` to fix it:
 
 * unwind: trade the excess back on the venue where it filled,
 * chase: complete the short leg on its own venue, at most `chase_bps` worse,
@@ -33,6 +35,7 @@ from arbot.domain import (
 )
 from arbot.exchanges.restspec import RestError, RestErrorKind
 from arbot.tradekinds import LegOutcome, LegPolicy, OrderPurpose, TradeStatus
+from arbot.trading.answers import Answers
 from arbot.trading.executor import Executor, SendCheck
 from arbot.trading.outcome import LegOrder, TradeOutcome, settle
 from arbot.trading.preflight import TradePlan, quantize_qty
@@ -49,7 +52,14 @@ RETRY_GAP_S = 0.05
 
 OnOrder = Callable[[OrderRequest, OrderPurpose], Awaitable[None]]  # a follow-up, before sent
 OnReport = Callable[[OrderRequest, OrderReport], Awaitable[None]]
-Legs = tuple["asyncio.Task[OrderReport]", "asyncio.Task[OrderReport]"]
+
+
+class Legs(NamedTuple):
+    """Both opening orders on their way, and the trade's REST answers still to come."""
+
+    buy: asyncio.Task[OrderReport]
+    sell: asyncio.Task[OrderReport]
+    answers: Answers
 
 
 class FollowUp(NamedTuple):
@@ -94,13 +104,27 @@ class LegRisk:
 
 
 async def final_report(ex: Executor, req: OrderRequest, placing: bool,
-                       check: SendCheck | None = None) -> OrderReport:
+                       check: SendCheck | None = None, answers: Answers | None = None
+                       ) -> OrderReport:
     """Place (or look up) `req` and wait until the venue says it is final.
 
     A failure whose outcome is unknown (timeout, 5xx, broken connection) turns into
     lookups by client id; a refusal is a REJECTED report with the venue's reason. "No such
     order" is final only once the venue's request window has passed since the order was
-    signed: until then the request may still be on its way and be filled."""
+    signed: until then the request may still be on its way and be filled. A REST answer
+    still on its way when the stream settled the order is left to `answers` (awaited
+    here before returning when None)."""
+    if answers is not None:
+        return await _final_report(ex, req, placing, check, answers)
+    own = Answers()
+    try:
+        return await _final_report(ex, req, placing, check, own)
+    finally:
+        await own.wait()
+
+
+async def _final_report(ex: Executor, req: OrderRequest, placing: bool,
+                        check: SendCheck | None, answers: Answers) -> OrderReport:
     report: OrderReport | None = None
     epoch = ex.stream_epoch(req.venue)  # the stream that will push the order's fills
     sent = time.monotonic()
@@ -109,8 +133,8 @@ async def final_report(ex: Executor, req: OrderRequest, placing: bool,
     wait = STREAM_SILENCE_S if epoch is not None else poll
     while True:
         try:
-            report = await (ex.place(req, check) if placing and report is None
-                            else ex.status(req))
+            report = await (_place(ex, req, check, epoch, answers)
+                            if placing and report is None else ex.status(req))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the venue's refusal or an unknown outcome
@@ -139,6 +163,35 @@ async def final_report(ex: Executor, req: OrderRequest, placing: bool,
         wait = poll
 
 
+async def _place(ex: Executor, req: OrderRequest, check: SendCheck | None, epoch: int | None,
+                 answers: Answers) -> OrderReport:
+    """Send `req`; its REST answer, or its final push when the stream it is sent under
+    says it first (the answer, still on its way, then goes to `answers`). The order
+    call is never cancelled, even when this is."""
+    if epoch is None or ex.stream_epoch(req.venue) != epoch:
+        return await ex.place(req, check)
+    answer = asyncio.ensure_future(ex.place(req, check))
+    pushed = asyncio.ensure_future(ex.pushed(req, epoch, STREAM_SILENCE_S))
+    waiting: set[asyncio.Future[OrderReport] | asyncio.Future[OrderReport | None]] = \
+        {answer, pushed}
+    try:
+        while True:
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if answer.done():
+                return answer.result()
+            known = pushed.result()
+            if known is not None:
+                answers.add(req, known, answer)
+                return known
+            waiting = {answer}  # silence or a reconnect: the answer decides
+    except asyncio.CancelledError:
+        if not answer.done():
+            answers.add(req, None, answer)
+        raise
+    finally:
+        pushed.cancel()
+
+
 async def _pushed_or_slept(ex: Executor, req: OrderRequest, epoch: int | None,
                            wait_s: float) -> OrderReport | None:
     """The order's final report if the stream it was sent under pushes it within
@@ -153,17 +206,28 @@ async def _pushed_or_slept(ex: Executor, req: OrderRequest, epoch: int | None,
 def send_legs(plan: TradePlan, ex: Executor, check: SendCheck | None = None) -> Legs:
     """Both orders, started in the same loop iteration so neither waits for the other;
     each asks `check` right before it leaves."""
-    return (asyncio.create_task(final_report(ex, plan.buy, True, check),
-                                name=plan.buy.client_id),
-            asyncio.create_task(final_report(ex, plan.sell, True, check),
-                                name=plan.sell.client_id))
+    answers = Answers()
+    return Legs(asyncio.create_task(final_report(ex, plan.buy, True, check, answers),
+                                    name=plan.buy.client_id),
+                asyncio.create_task(final_report(ex, plan.sell, True, check, answers),
+                                    name=plan.sell.client_id),
+                answers)
 
 
 async def execute(plan: TradePlan, ex: Executor, risk: LegRisk, sent: Legs | None = None,
                   check: SendCheck | None = None) -> TradeOutcome:
     """Send both legs (or take the ones `send_legs` already started; `check` is asked
-    before each opening leg leaves) and even them out."""
-    buy, sell = await asyncio.gather(*(sent or send_legs(plan, ex, check)))
+    before each opening leg leaves) and even them out; return once every order's REST
+    answer is in, the ones the stream beat included."""
+    legs = sent or send_legs(plan, ex, check)
+    try:
+        return await _execute(plan, ex, risk, legs)
+    finally:
+        await legs.answers.wait()
+
+
+async def _execute(plan: TradePlan, ex: Executor, risk: LegRisk, legs: Legs) -> TradeOutcome:
+    buy, sell = await asyncio.gather(legs.buy, legs.sell)
     await risk.on_report(plan.buy, buy)
     await risk.on_report(plan.sell, sell)
     orders = [LegOrder(plan.buy, buy, OrderPurpose.BUY),
@@ -178,8 +242,7 @@ async def execute(plan: TradePlan, ex: Executor, risk: LegRisk, sent: Legs | Non
     if _balanced(first.imbalance, plan):
         return TradeOutcome(plan.trade_id, plan.symbol, orders, first, TradeStatus.FILLED,
                             LegOutcome.BALANCED)
-    outcome = await _even_out(plan, ex, risk, orders)
-    return outcome
+    return await _even_out(plan, ex, risk, orders, legs.answers)
 
 
 def _balanced(imbalance: float, plan: TradePlan) -> bool:
@@ -187,7 +250,7 @@ def _balanced(imbalance: float, plan: TradePlan) -> bool:
 
 
 async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
-                    orders: list[LegOrder]) -> TradeOutcome:
+                    orders: list[LegOrder], answers: Answers) -> TradeOutcome:
     imbalance = settle(orders, plan.base, plan.quote).imbalance
     long = imbalance > 0  # bought more than sold
     if risk.policy is LegPolicy.HOLD:
@@ -216,7 +279,7 @@ async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
             break
         attempt += 1
         await risk.on_order(req, follow.purpose)
-        report = await final_report(ex, req, True, risk.check)
+        report = await final_report(ex, req, True, risk.check, answers)
         await risk.on_report(req, report)
         orders.append(LegOrder(req, report, follow.purpose))
         s = settle(orders, plan.base, plan.quote)

@@ -64,7 +64,7 @@ class StreamInbox:
         self.balances: dict[Venue, dict[str, Balance]] = {}
         self.on_balances: StreamBalances | None = None
         self._orders: OrderedDict[Key, OrderUpdate] = OrderedDict()
-        self._waiting: dict[Key, asyncio.Event] = {}
+        self._waiting: dict[Key, set[asyncio.Event]] = {}  # one per waiter
 
     # -- PrivateSink ----------------------------------------------------------------
 
@@ -128,17 +128,20 @@ class StreamInbox:
             left = deadline - loop.time()
             if self.live_epoch(venue) != epoch or left <= 0:
                 return None
-            event = self._waiting.setdefault(key, asyncio.Event())
+            event = asyncio.Event()
+            waiters = self._waiting.setdefault(key, set())
+            waiters.add(event)
             try:
                 async with asyncio.timeout(left):
                     await event.wait()
             except TimeoutError:
                 pass
             finally:
-                if self._waiting.get(key) is event:
+                waiters.discard(event)
+                if not waiters and self._waiting.get(key) is waiters:
                     del self._waiting[key]
 
     def _wake(self, key: Key) -> None:
-        event = self._waiting.pop(key, None)
-        if event is not None:
+        """Every waiter of the order (two may wait: one giving up, one starting)."""
+        for event in self._waiting.pop(key, ()):
             event.set()
