@@ -91,6 +91,7 @@ class StreamStatus(msgspec.Struct, frozen=True, kw_only=True):
     last_error: str | None = None
     refused: str = ""  # the one clear message while the venue refuses the keys
     ts_ns: int = 0
+    account_mode: str = ""  # where the venue has modes: the account's (classic, unified)
 
 
 class PrivateSink(Protocol):

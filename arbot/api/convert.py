@@ -41,7 +41,7 @@ def drifts_out(guard: DriftView) -> list[DriftOut]:
 
 def streams_out(streams: Mapping[Venue, StreamStatus]) -> list[PrivateStreamOut]:
     """Each venue's private stream, venue by venue."""
-    return [PrivateStreamOut(v.value, s.state.value, s.reconnects, s.refused)
+    return [PrivateStreamOut(v.value, s.state.value, s.reconnects, s.refused, s.account_mode)
             for v, s in sorted(streams.items())]
 
 

@@ -88,6 +88,7 @@ class PrivateStreamOut(msgspec.Struct, frozen=True):
     state: str  # connecting, live, reconnecting, refused
     reconnects: int
     refused: str  # the venue's refusal of the keys, in one line ("" when none)
+    account_mode: str = ""  # Bitget: "classic" or "unified" (UTA); "" where no modes
 
 
 class Status(msgspec.Struct, frozen=True):

@@ -39,6 +39,7 @@ from arbot.exchanges.privatewire import LoginProblem, LoginResult, PrivateParser
 from arbot.exchanges.reconnect import FeedTiming, Reconnect
 from arbot.exchanges.signing import Credentials, scrub
 from arbot.privateevents import PrivateEvent, PrivateSink, StreamState, StreamStatus
+from arbot.venues import VENUES
 
 log = logging.getLogger("arbot.private")
 
@@ -143,7 +144,8 @@ class PrivateFeed(Feed):
             venue=status.venue, epoch=self.epoch, reconnects=status.reconnects,
             state=StreamState.REFUSED if self.refused else _STATES.get(
                 status.state, StreamState.RECONNECTING),
-            last_error=status.last_error, refused=self.refused, ts_ns=status.ts_ns)
+            last_error=status.last_error, refused=self.refused, ts_ns=status.ts_ns,
+            account_mode=VENUES[status.venue].mode_label(self.stream.account_mode()))
         self.private_sink.on_stream_status(state)
 
     # -- the account's mode -----------------------------------------------------------

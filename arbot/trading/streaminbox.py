@@ -43,11 +43,14 @@ def newer(old: OrderUpdate | None, new: OrderUpdate) -> bool:
 
 
 def streams_line(streams: Mapping[Venue, StreamStatus]) -> str:
-    """One line for a status display: each venue's private stream and, when the venue
-    refuses the keys, why (its trading is paused); "" with no stream (paper)."""
+    """One line for a status display: each venue's private stream (and the account's
+    mode where the venue has modes) and, when the venue refuses the keys, why (its
+    trading is paused); "" with no stream (paper)."""
     parts = []
     for venue, s in sorted(streams.items()):
         text = f"{venue} {s.state}"
+        if s.account_mode:
+            text += f" ({s.account_mode} account)"
         if s.state is StreamState.REFUSED:
             text += f" ({s.refused})"
         elif s.reconnects:

@@ -54,6 +54,7 @@ class VenueSpec:
     `account_modes` names the modes an account can be in where each has its own private
     endpoints (Bitget: classic and unified); the first is the simulator's default, and
     `[sim.<venue>] account_mode` picks one. Empty where the venue has one kind.
+    `account_mode_labels` are the same modes in the words the screens and the API show.
 
     `l1_channel` names the channel quotes come from, for people reading the status.
     `no_event_time` says that channel's pushes carry no venue timestamp, so the venue's
@@ -77,6 +78,13 @@ class VenueSpec:
     l1_channel: str = ""
     no_event_time: bool = False
     account_modes: tuple[str, ...] = ()
+    account_mode_labels: tuple[str, ...] = ()
+
+    def mode_label(self, mode: str | None) -> str:
+        """An account mode in the screens' words ("" for none or one not known)."""
+        if mode in self.account_modes:
+            return self.account_mode_labels[self.account_modes.index(mode)]
+        return ""
 
     @property
     def module(self) -> str:

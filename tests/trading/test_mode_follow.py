@@ -52,6 +52,8 @@ async def test_the_stream_follows_the_account_into_its_new_mode(
             await until(lambda: ex.stream_epoch(BG) is not None, "the stream to go live")
             epoch, failures = ex.stream_epoch(BG), feed.failures
             assert not feed.url.endswith(path)
+            label = {"classic": "classic", "uta": "unified"}
+            assert ex.streams()[BG].account_mode == label[start]
             sim.set_account_mode(BG, then)  # the account moved while ArBot ran
             report = await final_report(ex, crossing(sim, BG, "abmode1b"), True)
             assert report.status is OrderStatus.FILLED, report  # refused, resent, filled
@@ -59,6 +61,7 @@ async def test_the_stream_follows_the_account_into_its_new_mode(
             await until(lambda: (ex.stream_epoch(BG) or 0) > (epoch or 0),
                         "the stream to come back on the new mode's")
             assert feed.url.endswith(path)
+            assert ex.streams()[BG].account_mode == label[then]  # what the screens show
             assert feed.failures == failures  # a move, not a failure: no backoff
             req = crossing(sim, BG, "abmode2b")
             before = requests(sim, BG)

@@ -246,7 +246,8 @@ async def test_a_unified_bitget_account_is_confirmed_on_its_own_stream(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The runtime finds the Bitget account unified and follows it to the v3 stream, the
     only one the simulator pushes that account's changes on: a Bitget leg is known from
-    its push, without a lookup."""
+    its push, without a lookup. The Trades screen, the headless status and
+    `/api/status` say the account is unified (and no mode for venues without modes)."""
     config = replace(LIVE_QUIET, accounts=replace(LIVE_QUIET.accounts,
                                                   modes={Venue.BITGET: "uta"}))
     async with SimServer(config) as sim:
@@ -257,6 +258,16 @@ async def test_a_unified_bitget_account_is_confirmed_on_its_own_stream(
             await until(lambda: live.stream_epoch(Venue.BITGET) is not None,
                         "Bitget's private stream to go live")
             assert live.clients[Venue.BITGET].account_mode == "uta"
+            shown = trading_status(rt)
+            assert shown is not None and "bitget live (unified account)" in shown.streams
+            assert "okx live," in shown.streams or shown.streams.endswith("okx live")
+            assert "bitget live (unified account)" in tui_status_lines(
+                shown, TradingMode.LIVE, RunPhase.RUNNING)
+            line = next(x for x in status_lines(rt) if x.startswith("private"))
+            assert "bitget live (unified account)" in line, line
+            status = Api(rt, "t", EventHub(TradingMode.LIVE)).status_now()
+            modes = {s.venue: s.account_mode for s in status.private_streams}
+            assert modes == {"binance": "", "bitget": "unified", "bybit": "", "okx": ""}
             before = requests(sim, Venue.BITGET)
             plan = plan_now(rt, Venue.BITGET, Venue.OKX)
             report = await final_report(live, plan.buy, True)

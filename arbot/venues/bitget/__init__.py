@@ -36,6 +36,7 @@ SPEC = VenueSpec(
     # Classic accounts trade through /api/v2/spot/*, unified ones (UTA) through /api/v3/*
     # (`mode`); new accounts are unified only.
     account_modes=("classic", "uta"),
+    account_mode_labels=("classic", "unified"),
     # "Depth Channel", books1: "Push snapshot each time" at the channel's push frequency;
     # the page promises no re-send of an unchanged book, so none is assumed.
     sim=SimSpec(
