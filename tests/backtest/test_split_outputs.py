@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 from pathlib import Path
 
 import fsspec
 import pytest
+from distributed import LocalCluster
 
 from arbot.backtest import partrows, store
 from arbot.backtest.opening import open_history
@@ -125,3 +127,22 @@ def test_an_in_memory_fsspec_url_is_read_by_the_command(
     capsys.readouterr()
     assert main(["backtest", "--input", "s3://arbot-no-such-bucket/archive"]) == 1
     assert "s3fs" in capsys.readouterr().err
+
+
+def test_an_existing_cluster_writes_the_same_files(demo_run: Recording, tmp_path: Path) -> None:
+    """`--cluster tcp://...`: a scheduler started apart (as a user's would be), the same
+    files and the same episodes as `--workers`."""
+    config = tmp_path / "arbot.toml"
+    config.write_text('[trading]\nmode = "off"\n')
+    single, split = tmp_path / "single", tmp_path / "split"
+    common = ["--db", str(demo_run.db), "--config", str(config), "--no-progress"]
+    assert backtest([*common, "--out", str(single)]) == 0
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+        assert backtest([*common, "--out", str(split), "--cluster",
+                         cluster.scheduler_address, "--windows", "2"]) == 0
+    for name in OUT_FILES:
+        assert (split / name).is_file(), name
+    summary = json.loads((split / "summary.json").read_text())
+    assert summary["split"]["workers"].endswith(cluster.scheduler_address)
+    assert lines(split / "episodes.csv") == lines(single / "episodes.csv")
