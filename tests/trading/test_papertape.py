@@ -6,11 +6,27 @@ past the order's arrival before the executor wakes."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import msgspec
 
 from arbot.domain import FeedState, FeedStatus, OrderRequest, OrderStatus, Quote, Side, Venue
 from arbot.trading.papertape import Tape
-from tests.trading.helpers import SYMBOL, A, B, Books, ledger, paper, quote
+from arbot.trading.trader import Trader
+from tests.trading.helpers import (
+    SYMBOL,
+    A,
+    B,
+    Books,
+    episode,
+    inst,
+    journal,
+    ledger,
+    paper,
+    quote,
+    trading,
+)
 
 T0 = 1_700_000_000_000_000_000
 MS = 1_000_000
@@ -106,3 +122,26 @@ async def test_a_symbol_no_trade_holds_leaves_the_tape() -> None:
     trade.release()
     m.deliver(at(quote(A, 98.0, 99.0), 2_000))  # past KEEP_NS: its past is forgotten
     assert m.tape.quote(A, SYMBOL, T0) == at(quote(A, 98.0, 99.0), 2_000)  # only "now" is left
+
+
+async def test_a_trade_is_journaled_on_its_modelled_clock(tmp_path: Path) -> None:
+    """The trader hands each paper trade its clock: both legs leave at the hand-over and are
+    reported at the slower arrival, whatever the loop's lateness, so the journal holds the
+    times its backtest records; the buy meets the ask of its arrival, not of the wake."""
+    m = Market(at(quote(A, 99.9, 100.0), 0), at(quote(B, 101.0, 101.1), 0))
+    jr = await journal(tmp_path)
+    led = ledger()
+    ex = paper(m.books, led, latency_ms=5)
+    trader = Trader(trading(), ex, jr, led, {(A, SYMBOL): inst(A), (B, SYMBOL): inst(B)},
+                    m.books, tape=m.tape)
+    m.late = [(3, quote(A, 99.8, 99.9)), (7, quote(A, 100.9, 101.0)), (12, None)]
+    trader.on_episode(episode(1))  # on the quotes at 0 ms
+    await trader.wait_idle()
+    jr.close()
+    with sqlite3.connect(jr.path) as conn:
+        rows = conn.execute("SELECT purpose, status, avg_price, ts_created_ns, ts_updated_ns "
+                            "FROM orders ORDER BY purpose").fetchall()
+        (opened,) = conn.execute("SELECT ts_open_ns FROM trades").fetchone()
+    assert opened == T0
+    assert rows == [("buy", "filled", 99.9, T0, T0 + 5 * MS),
+                    ("sell", "filled", 101.0, T0, T0 + 5 * MS)]
