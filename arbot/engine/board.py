@@ -28,6 +28,7 @@ Book = Sequence[Entry | None]  # indexed by venue index
 VENUES: tuple[Venue, ...] = tuple(Venue)
 VENUE_INDEX: dict[Venue, int] = {v: i for i, v in enumerate(VENUES)}
 N = len(VENUES)
+VENUE_INDEXES = tuple(range(N))
 T = N  # where receive times start in `Slot.v`
 NO_BID = float("-inf")  # an absent venue's bid: above nothing
 NO_ASK = float("inf")  # an absent venue's ask: below nothing
@@ -91,18 +92,24 @@ class Slot(_Doubles):
         return slot
 
     def exact_bid(self) -> float:
-        """The largest bid now (the bound made exact). A plain loop: a generator and
-        `max` cost three times as much, on every twentieth quote or so."""
+        """The largest bid now (the bound made exact), on every twentieth quote or so.
+        A plain loop over the venue indexes: a generator and `max` cost three times as
+        much, and a slice of `v` is a list the garbage collector counts (so collects
+        more often) that touches every quote twice more (measured with cachegrind)."""
+        v = self.v
         best = NO_BID
-        for q in self.v[:N]:
+        for i in VENUE_INDEXES:
+            q = v[i]
             if q is not None and q.bid > best:
                 best = q.bid
         return best
 
     def exact_ask(self) -> float:
         """The smallest ask now (the bound made exact)."""
+        v = self.v
         best = NO_ASK
-        for q in self.v[:N]:
+        for i in VENUE_INDEXES:
+            q = v[i]
             if q is not None and q.ask < best:
                 best = q.ask
         return best
@@ -119,9 +126,11 @@ class Slot(_Doubles):
     def fair(self) -> float:
         """The mean of the quoting venues' mids: the trend filter's fair price (summed
         in venue order, as `sum` of the mids would on this Python, without the list)."""
+        v = self.v
         total = 0.0
         n = 0
-        for q in self.v[:N]:
+        for i in VENUE_INDEXES:
+            q = v[i]
             if q is not None:
                 total += (q.bid + q.ask) * 0.5
                 n += 1
