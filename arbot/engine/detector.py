@@ -28,7 +28,7 @@ from arbot.depth.board import DepthBoard
 from arbot.depth.book import L2Book
 from arbot.depth.walk import side_ladder, walk
 from arbot.domain import Opportunity, Quote, Venue
-from arbot.engine.board import Book, N, Slot, times
+from arbot.engine.board import VENUE_INDEXES, Book, N, Slot, T
 from arbot.engine.funnel import Funnel
 
 
@@ -77,10 +77,14 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
     fresh: list[int] = []
     stale: list[int] = []
     resyncing: list[int] = []
-    books: list[L2Book | None] = [None] * N
-    for i in range(N):
-        if v[i] is not None:
-            if now_ns - times(v, i) > max_age_ns[i]:
+    books: list[L2Book | None] = NO_BOOKS
+    if depth is not None:
+        books = [None] * N
+    for i in VENUE_INDEXES:
+        q = v[i]
+        if q is not None:
+            t = v[T + i]  # None: the engine has no clock, the quote's receipt is its time
+            if now_ns - (q.ts_recv_ns if t is None else t) > max_age_ns[i]:
                 stale.append(i)
                 continue
             if depth is not None:
@@ -171,6 +175,7 @@ def _opportunity(o: Opportunity, walk_profit: float, walk_net_bps: float, buy_le
                    buy_levels=buy_levels, sell_levels=sell_levels, transfer_bps=transfer_bps)
 
 
+NO_BOOKS: list[L2Book | None] = [None] * N  # no depth board: every venue walks its top level
 _PLACEHOLDER = Quote(venue=Venue.BINANCE, symbol="", bid=0.0, bid_size=0.0, ask=0.0,
                      ask_size=0.0, ts_exchange_ms=None, ts_recv_ns=0)
 _TEMPLATES: dict[tuple[float, float], Opportunity] = {}
