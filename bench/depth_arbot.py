@@ -26,7 +26,7 @@ from arbot.depth.board import DepthBoard
 from arbot.depth.book import L2Book
 from arbot.domain import BookDelta, Venue
 from arbot.exchanges import adapter_for
-from arbot.exchanges.base import DropCounter
+from arbot.exchanges.drops import DropCounter
 from arbot.exchanges.symbols import SymbolMap
 from bench.depth_frames import Stream
 

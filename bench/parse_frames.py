@@ -39,7 +39,8 @@ import msgspec
 
 from arbot.domain import Quote, Venue
 from arbot.exchanges import adapter_for
-from arbot.exchanges.base import DropCounter, FrameParser
+from arbot.exchanges.drops import DropCounter
+from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.symbols import SymbolMap, parse_canonical
 
 ROOT = Path(__file__).resolve().parent.parent

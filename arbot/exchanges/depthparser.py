@@ -21,8 +21,10 @@ from arbot.depth.board import VENUE_ORDER, DepthBoard
 from arbot.depth.book import L2Book
 from arbot.depth.sync import BookKeeper, Verdict
 from arbot.domain import BookDelta, BookResync, Quote
-from arbot.exchanges.base import Drop, DropCounter, FrameParser, make_quote
 from arbot.exchanges.depthwire import DepthCodec, SymbolMap
+from arbot.exchanges.drops import Drop, DropCounter
+from arbot.exchanges.frameparser import FrameParser
+from arbot.exchanges.quotecheck import make_quote
 
 NO_SNAPSHOT = "no_snapshot"
 """The `BookResync` reason of a book that has never had a snapshot (the first diff of a

@@ -17,7 +17,7 @@ import msgspec
 
 from arbot.depth.sync import BookRules
 from arbot.domain import BookDelta, Venue
-from arbot.exchanges.base import Drop
+from arbot.exchanges.drops import Drop
 
 INF = float("inf")
 

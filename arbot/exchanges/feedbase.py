@@ -31,8 +31,9 @@ from arbot.domain import (
     VenueError,
 )
 from arbot.events import FeedSink
-from arbot.exchanges.base import DropCounter, FeedAdapter
 from arbot.exchanges.depthparser import NO_SNAPSHOT
+from arbot.exchanges.drops import DropCounter
+from arbot.exchanges.feedadapter import FeedAdapter
 from arbot.exchanges.lag import LagTracker
 from arbot.exchanges.link import Link
 from arbot.exchanges.quotegate import QuoteGate

@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import aiohttp
 
-from arbot.exchanges.base import FrameParser
+from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.resync import Resyncer
 
 

@@ -51,7 +51,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from arbot.domain import Instrument, Quote, Venue
-from arbot.exchanges.base import INF, Drop, quote_problem
+from arbot.exchanges.drops import Drop
+from arbot.exchanges.quotecheck import INF, quote_problem
 
 log = logging.getLogger("arbot")
 

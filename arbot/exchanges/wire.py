@@ -12,14 +12,9 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 import msgspec
 
 from arbot.domain import Pong, Quote, ShutdownNotice, SubscribeAck, Venue, VenueError
-from arbot.exchanges.base import (
-    Drop,
-    DropCounter,
-    FrameParser,
-    Quoter,
-    decode_json,
-    make_quote,
-)
+from arbot.exchanges.drops import Drop, DropCounter, decode_json
+from arbot.exchanges.frameparser import FrameParser, Quoter
+from arbot.exchanges.quotecheck import make_quote
 
 Positive = Annotated[float, msgspec.Meta(gt=0.0, le=sys.float_info.max)]
 """A price or size as a quote needs it, checked inside the decoder: NaN, infinities, zero

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from arbot.domain import Quote
-from arbot.exchanges.base import Drop, DropCounter
+from arbot.exchanges.drops import Drop, DropCounter
 from arbot.imports.report import FileReport
 from arbot.storage.books import BookSnapshot
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 
 from arbot.domain import Quote, Venue
-from arbot.exchanges.base import make_quote
+from arbot.exchanges.quotecheck import make_quote
 from arbot.exchanges.symbols import SymbolMap
 from arbot.imports.base import RecentDrops, show
 from arbot.imports.files import FormatError, head_lines

@@ -38,8 +38,10 @@ import msgspec
 
 from arbot.depth.board import DepthBoard
 from arbot.domain import BookResync, Instrument, Quote, SubscribeAck, VenueError
-from arbot.exchanges.base import Adapter, Drop, FrameParser
+from arbot.exchanges.base import Adapter
 from arbot.exchanges.depthparser import NO_SNAPSHOT, DepthFrameParser
+from arbot.exchanges.drops import Drop
+from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.quotegate import QuoteGate
 from arbot.exchanges.symbols import SymbolMap
 from arbot.imports.base import RecentDrops, show

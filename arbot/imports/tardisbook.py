@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Final
 
 from arbot.domain import Quote
-from arbot.exchanges.base import make_quote
+from arbot.exchanges.quotecheck import make_quote
 from arbot.imports.base import RecentDrops, show
 from arbot.imports.csvquotes import csv_fields, csv_rows, tardis_rows, tardis_times
 from arbot.imports.files import FormatError, head_lines

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from arbot.depth.board import DepthBoard
 from arbot.domain import Venue
 from arbot.exchanges import adapter_for
-from arbot.exchanges.base import DropCounter
 from arbot.exchanges.depthparser import DepthFrameParser
+from arbot.exchanges.drops import DropCounter
 from arbot.exchanges.symbols import SymbolMap
 
 Levels = Sequence[tuple[str, str]]

@@ -10,7 +10,8 @@ from typing import Any
 
 from arbot.domain import FeedEvent, Quote, Venue
 from arbot.exchanges import adapter_for
-from arbot.exchanges.base import Drop, DropCounter, FrameParser
+from arbot.exchanges.drops import Drop, DropCounter
+from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.symbols import SymbolMap
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from arbot.domain import Quote, ShutdownNotice, SubscribeAck, Venue, VenueError
-from arbot.exchanges.base import Drop, FrameParser
+from arbot.exchanges.drops import Drop
+from arbot.exchanges.frameparser import FrameParser
 from arbot.venues.binance.public import BinanceAdapter
 from tests.exchanges import (
     drops,

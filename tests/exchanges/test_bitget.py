@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from arbot.domain import Pong, Quote, SubscribeAck, Venue, VenueError
-from arbot.exchanges.base import Drop, FrameParser
+from arbot.exchanges.drops import Drop
+from arbot.exchanges.frameparser import FrameParser
 from arbot.venues.bitget.public import BitgetAdapter, step_from_precision
 from tests.exchanges import (
     drops,

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from arbot.domain import FeedEvent, Pong, Quote, ShutdownNotice, SubscribeAck, Venue, VenueError
 from arbot.exchanges import adapter_for
-from arbot.exchanges.base import DropCounter, FrameParser
+from arbot.exchanges.drops import DropCounter
+from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.symbols import SymbolMap
 from tests.exchanges import lines
 

@@ -12,7 +12,8 @@ import pytest
 
 from arbot.domain import FeedEvent, Quote, Venue
 from arbot.exchanges import adapter_for
-from arbot.exchanges.base import Drop, DropCounter, FrameParser
+from arbot.exchanges.drops import Drop, DropCounter
+from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.symbols import SymbolMap, parse_canonical
 from tests.exchanges import lines
 

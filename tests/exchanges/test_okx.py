@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from arbot.domain import Pong, Quote, ShutdownNotice, SubscribeAck, Venue, VenueError
-from arbot.exchanges.base import Drop, FrameParser
+from arbot.exchanges.drops import Drop
+from arbot.exchanges.frameparser import FrameParser
 from arbot.venues.okx.public import OkxAdapter
 from tests.exchanges import (
     drops,

@@ -9,7 +9,8 @@ import pytest
 
 from arbot.domain import FeedEvent, Pong, Quote, ShutdownNotice, SubscribeAck, Venue, VenueError
 from arbot.exchanges import adapter_for
-from arbot.exchanges.base import Drop, DropCounter, FrameParser
+from arbot.exchanges.drops import Drop, DropCounter
+from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.symbols import SymbolMap
 from tests.exchanges import lines
 

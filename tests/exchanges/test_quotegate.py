@@ -9,7 +9,7 @@ import pytest
 
 from arbot.domain import Instrument, Quote, Venue
 from arbot.exchanges import adapter_for
-from arbot.exchanges.base import Drop, DropCounter
+from arbot.exchanges.drops import Drop, DropCounter
 from arbot.exchanges.quotegate import GateBoard, QuoteGate, inverse_step
 from arbot.exchanges.symbols import SymbolMap
 from tests.exchanges import FIXTURES, lines, quotes, replay

@@ -13,7 +13,8 @@ import pytest
 
 from arbot.domain import FeedEvent, Pong, Quote, SubscribeAck, Venue, VenueError
 from arbot.exchanges import adapter_for
-from arbot.exchanges.base import DropCounter, FrameParser
+from arbot.exchanges.drops import DropCounter
+from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.symbols import SymbolMap
 from arbot.sim import SimConfig
 from tests.sim import running

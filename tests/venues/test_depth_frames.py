@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from arbot.depth.board import DepthBoard
 from arbot.domain import FeedEvent, Quote, Venue
 from arbot.exchanges import adapter_for
-from arbot.exchanges.base import Drop, DropCounter, FrameParser
 from arbot.exchanges.depthparser import DepthFrameParser
+from arbot.exchanges.drops import Drop, DropCounter
+from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.symbols import SymbolMap
 from tests.depth import (
     binance_diff,

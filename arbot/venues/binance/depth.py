@@ -12,7 +12,6 @@ import msgspec
 
 from arbot.depth.sync import BookRules, Chain
 from arbot.domain import BookDelta, Venue
-from arbot.exchanges.base import Drop
 from arbot.exchanges.depthwire import (
     Decoded,
     DepthCodec,
@@ -21,6 +20,7 @@ from arbot.exchanges.depthwire import (
     classify,
     sane,
 )
+from arbot.exchanges.drops import Drop
 
 _VENUE = Venue.BINANCE
 _EVENT = "depthUpdate"

@@ -9,7 +9,6 @@ from typing import Any, Generic
 
 import msgspec
 
-from arbot.depth.board import DepthBoard
 from arbot.domain import (
     Instrument,
     PriceBand,
@@ -19,18 +18,11 @@ from arbot.domain import (
     Venue,
     VenueError,
 )
-from arbot.exchanges.base import (
-    Adapter,
-    Drop,
-    DropCounter,
-    FrameParser,
-    Heartbeat,
-    Limits,
-    Quoter,
-    decode_json,
-    make_quote,
-)
-from arbot.exchanges.depthparser import DepthFrameParser
+from arbot.exchanges.base import Adapter
+from arbot.exchanges.drops import Drop, DropCounter, decode_json
+from arbot.exchanges.feedadapter import Heartbeat, Limits
+from arbot.exchanges.frameparser import FrameParser, Quoter
+from arbot.exchanges.quotecheck import make_quote
 from arbot.exchanges.wire import Positive, VenueId, live_decoder
 from arbot.venues.binance import SPEC, coins, depth, rest
 
@@ -287,9 +279,7 @@ class BinanceAdapter(Adapter):
     # SUBSCRIBE frames modest (the venue allows only 5 incoming messages per second).
     limits = Limits(args_per_frame=200, frame_bytes=16_384, streams_per_connection=1024)
     time_path = TIME_PATH
-    order_window_ms = rest.ORDER_WINDOW_MS
-    rest_limits = rest.LIMITS
-    rest_errors = rest.ERRORS
+    signed = rest
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:
@@ -311,27 +301,13 @@ class BinanceAdapter(Adapter):
 
     depth_channel_arg = staticmethod(depth.channel_arg)
     depth_snapshot_path = staticmethod(depth.snapshot_path)
-
-    def new_depth_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
-                         board: DepthBoard) -> FrameParser:
-        return DepthFrameParser(symbols, drops, board, depth.CODEC, self.new_parser(symbols, drops))
+    depth_codec = depth.CODEC
 
     parse_instruments = staticmethod(_instruments)
     parse_server_time = staticmethod(_server_time)
-    # Signed REST: requests and their answers (`rest`).
-    sign_place = staticmethod(rest.sign_place)
-    sign_status = staticmethod(rest.sign_status)
-    sign_cancel = staticmethod(rest.sign_cancel)
-    sign_balances = staticmethod(rest.sign_balances)
-    sign_fee_rates = staticmethod(rest.sign_fee_rates)
-    parse_place = staticmethod(rest.parse_order)
-    parse_status = staticmethod(rest.parse_order)
-    parse_cancel = staticmethod(rest.parse_order)
-    parse_balances = staticmethod(rest.parse_balances)
     coins_path = coins.PATH
     sign_coins = staticmethod(coins.sign_coins)
     parse_coins = staticmethod(coins.parse_coins)
-    parse_fee_rates = staticmethod(rest.parse_fee_rates)
 
 
 ADAPTER = BinanceAdapter

@@ -106,6 +106,9 @@ def parse_order(body: bytes, ref: OrderRef) -> OrderReport:
                        fee=float(fee), fee_asset=fee_asset)
 
 
+parse_place = parse_status = parse_cancel = parse_order  # each answered with the order
+
+
 class _Asset(msgspec.Struct):
     asset: str
     free: float

@@ -67,6 +67,9 @@ def parse_ack(body: bytes, ref: OrderRef) -> OrderReport:
     return acknowledged(ref, d.orderId, d.clientOid)
 
 
+parse_place = parse_cancel = parse_ack  # both answered by an acknowledgement
+
+
 class _FeeEntry(msgspec.Struct):
     """One value of the `feeDetail` object: `newFees` has `t` ("The total fee amount to
     be paid, unit: currency obtained from the transaction"), negative for a charge;

@@ -6,7 +6,8 @@ accounts are unified only. Shapes from the official pages
 (`https://www.bitget.com/api-doc/uta/trade/Place-Order`, `.../uta/trade/Get-Order-Details`,
 `.../uta/trade/Cancel-Order`, `.../uta/account/Get-Account`,
 `.../uta/account/Get-Account-Fee-Rate`); signing, the envelope, the limits and the error
-table are the classic ones (`rest`), and `mode` picks this module or that one.
+table are the classic ones (`rest`), as are the answers to place and cancel (ids only) and
+the fee rates' parser, so they are this module's too; `mode` picks this module or that one.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from arbot.exchanges.orderwire import (
     status_of,
 )
 from arbot.exchanges.signing import Credentials, SignedRequest
+from arbot.venues.bitget.rest import ERRORS as ERRORS
+from arbot.venues.bitget.rest import LIMITS as LIMITS
+from arbot.venues.bitget.rest import ORDER_WINDOW_MS as ORDER_WINDOW_MS
 from arbot.venues.bitget.rest import Num, signed
+from arbot.venues.bitget.rest import parse_cancel as parse_cancel
+from arbot.venues.bitget.rest import parse_fee_rates as parse_fee_rates
+from arbot.venues.bitget.rest import parse_place as parse_place
 
 # "Get Order Details" `orderStatus`: "`live` Order created. `new` Order matching.
 # `partially_filled` Partially filled `filled` Fully filled `cancelled` Cancelled".

@@ -13,7 +13,6 @@ import msgspec
 
 from arbot.depth.sync import BookRules, Chain
 from arbot.domain import BookDelta, Venue
-from arbot.exchanges.base import Drop
 from arbot.exchanges.depthwire import (
     Decoded,
     DepthCodec,
@@ -22,6 +21,7 @@ from arbot.exchanges.depthwire import (
     classify,
     sane,
 )
+from arbot.exchanges.drops import Drop
 
 _VENUE = Venue.BYBIT
 _TOPIC = "orderbook."  # every depth of the family frames its pushes alike

@@ -9,7 +9,6 @@ from typing import Generic, Literal, TypeVar
 
 import msgspec
 
-from arbot.depth.board import DepthBoard
 from arbot.domain import (
     Instrument,
     Pong,
@@ -18,18 +17,11 @@ from arbot.domain import (
     Venue,
     VenueError,
 )
-from arbot.exchanges.base import (
-    Adapter,
-    Drop,
-    DropCounter,
-    FrameParser,
-    Heartbeat,
-    Limits,
-    Quoter,
-    decode_json,
-    make_quote,
-)
-from arbot.exchanges.depthparser import DepthFrameParser
+from arbot.exchanges.base import Adapter
+from arbot.exchanges.drops import Drop, DropCounter, decode_json
+from arbot.exchanges.feedadapter import Heartbeat, Limits
+from arbot.exchanges.frameparser import FrameParser, Quoter
+from arbot.exchanges.quotecheck import make_quote
 from arbot.exchanges.wire import (
     Level,
     LiveLevel,
@@ -340,9 +332,7 @@ class BybitAdapter(Adapter):
     # symbol has 14. No frame byte limit is documented.
     limits = Limits(args_per_frame=10, frame_bytes=21_000, streams_per_connection=500)
     time_path = TIME_PATH
-    order_window_ms = rest.ORDER_WINDOW_MS
-    rest_limits = rest.LIMITS
-    rest_errors = rest.ERRORS
+    signed = rest
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:
@@ -366,28 +356,15 @@ class BybitAdapter(Adapter):
         return BybitParser(symbols, drops, ids)
 
     depth_channel_arg = staticmethod(depth.channel_arg)
-
-    def new_depth_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
-                         board: DepthBoard) -> FrameParser:
-        return DepthFrameParser(symbols, drops, board, depth.CODEC, self.new_parser(symbols, drops))
+    depth_codec = depth.CODEC
 
     parse_instruments = staticmethod(_instruments)
     parse_server_time = staticmethod(_server_time)
-    # Signed REST: requests and their answers (`rest`).
-    sign_place = staticmethod(rest.sign_place)
-    sign_status = staticmethod(rest.sign_status)
+    # Finished orders drop out of the open-order lookup into the order history.
     sign_status_history = staticmethod(rest.sign_status_history)
-    sign_cancel = staticmethod(rest.sign_cancel)
-    sign_balances = staticmethod(rest.sign_balances)
-    sign_fee_rates = staticmethod(rest.sign_fee_rates)
-    parse_place = staticmethod(rest.parse_ack)
-    parse_status = staticmethod(rest.parse_status)
-    parse_cancel = staticmethod(rest.parse_ack)
-    parse_balances = staticmethod(rest.parse_balances)
     coins_path = coins.PATH
     sign_coins = staticmethod(coins.sign_coins)
     parse_coins = staticmethod(coins.parse_coins)
-    parse_fee_rates = staticmethod(rest.parse_fee_rates)
 
 
 ADAPTER = BybitAdapter

@@ -82,6 +82,9 @@ def parse_ack(body: bytes, ref: OrderRef) -> OrderReport:
     return acknowledged(ref, r.orderId, r.orderLinkId)
 
 
+parse_place = parse_cancel = parse_ack  # both answered by an acknowledgement
+
+
 class _Order(msgspec.Struct):
     orderStatus: str
     orderId: str = ""

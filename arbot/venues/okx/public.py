@@ -9,21 +9,15 @@ from typing import Generic, Literal
 
 import msgspec
 
-from arbot.depth.board import DepthBoard
 from arbot.domain import (
     Instrument,
     Quote,
     Venue,
 )
-from arbot.exchanges.base import (
-    Adapter,
-    Drop,
-    DropCounter,
-    FrameParser,
-    Heartbeat,
-    Limits,
-)
-from arbot.exchanges.depthparser import DepthFrameParser
+from arbot.exchanges.base import Adapter
+from arbot.exchanges.drops import Drop, DropCounter
+from arbot.exchanges.feedadapter import Heartbeat, Limits
+from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.wire import (
     ArgFrameParser,
     ChannelArg,
@@ -231,9 +225,7 @@ class OkxAdapter(Adapter):
     ack_per_arg = True
     depth_streams_per_connection = depth.STREAMS_PER_CONNECTION
     time_path = TIME_PATH
-    order_window_ms = rest.ORDER_WINDOW_MS
-    rest_limits = rest.LIMITS
-    rest_errors = rest.ERRORS
+    signed = rest
 
     @staticmethod
     def venue_id(base: str, quote: str) -> str:
@@ -254,27 +246,13 @@ class OkxAdapter(Adapter):
         return OkxParser(symbols, drops, ids)
 
     depth_channel_arg = staticmethod(depth.channel_arg)
-
-    def new_depth_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
-                         board: DepthBoard) -> FrameParser:
-        return DepthFrameParser(symbols, drops, board, depth.CODEC, self.new_parser(symbols, drops))
+    depth_codec = depth.CODEC
 
     parse_instruments = staticmethod(_instruments)
     parse_server_time = staticmethod(_server_time)
-    # Signed REST: requests and their answers (`rest`).
-    sign_place = staticmethod(rest.sign_place)
-    sign_status = staticmethod(rest.sign_status)
-    sign_cancel = staticmethod(rest.sign_cancel)
-    sign_balances = staticmethod(rest.sign_balances)
-    sign_fee_rates = staticmethod(rest.sign_fee_rates)
-    parse_place = staticmethod(rest.parse_ack)
-    parse_status = staticmethod(rest.parse_status)
-    parse_cancel = staticmethod(rest.parse_ack)
-    parse_balances = staticmethod(rest.parse_balances)
     coins_path = coins.PATH
     sign_coins = staticmethod(coins.sign_coins)
     parse_coins = staticmethod(coins.parse_coins)
-    parse_fee_rates = staticmethod(rest.parse_fee_rates)
 
 
 ADAPTER = OkxAdapter

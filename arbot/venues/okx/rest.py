@@ -66,6 +66,9 @@ def parse_ack(body: bytes, ref: OrderRef) -> OrderReport:
     return acknowledged(ref, data[0].ordId, data[0].clOrdId)
 
 
+parse_place = parse_cancel = parse_ack  # both answered by an acknowledgement
+
+
 class _Order(msgspec.Struct):
     state: str
     ordId: str = ""
