@@ -20,6 +20,7 @@ class Drop(enum.StrEnum):
     UNKNOWN_SYMBOL = "unknown_symbol"
     OFF_TICK = "off_tick"  # a price off the tick or a size off the lot (quotegate)
     OUT_OF_BAND = "out_of_band"  # too far from the last good price (quotegate)
+    OUT_OF_ORDER = "out_of_order"  # older than the symbol's last good quote (quotegate)
     NOT_SPOT = "not_spot"
     UNUSED_CHANNEL = "unused_channel"
 

@@ -194,7 +194,9 @@ class FeedBase:
     # -- connection lifecycle -------------------------------------------------------
 
     async def _start(self, link: Link) -> None:
-        """Receive on the link, then subscribe in the venue's batches and pace."""
+        """Receive on the link, then subscribe in the venue's batches and pace. The
+        link's symbols are ordered afresh by the gate: its pushes are the venue's now."""
+        self.gate.new_connection(s for v in self.venue_ids if (s := self._symbols(v)))
         link.rx = asyncio.create_task(self._receive(link), name=f"feed-rx-{self.adapter.venue}")
         frames = self.adapter.subscribe_frames(self.venue_ids, depth=self.depth is not None)
         link.expected_acks = len(self.venue_ids) if self.adapter.ack_per_arg else len(frames)

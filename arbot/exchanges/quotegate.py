@@ -32,6 +32,13 @@ warning, rather than lock it out until a restart. The price of this: a venue tha
 one absurd level five times running is taken at its word (loudly); the cross-venue gap
 that follows is then the sanity filter's to refuse.
 
+Order (`out_of_order`): a quote stamped by the venue earlier than the last good one of
+the symbol is stale, whatever its prices (a frame replayed or delivered late); a quote of
+the same venue time passes (several books can share a millisecond). Each connection
+starts its own order (`new_connection`): its first push is the venue's state now, whatever
+its clock said on the last connection. Quotes without a venue time (an L1 channel that
+sends none) are not ordered here.
+
 A rejected quote is dropped and counted, like every dropped frame: the venue's previous
 good quote stays its latest, judged like any other (`arbot.engine.freshness`), and is
 replaced by the next good push. The recorder keeps exactly what the engine saw, so a backtest of the
@@ -47,7 +54,7 @@ floats precomputed per symbol; no allocation beyond the new band's two floats. A
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
 from arbot.domain import Instrument, Quote, Venue
@@ -61,6 +68,8 @@ REANCHOR_AFTER = 5
 _TOL = 1e-3  # of a tick or lot
 _NEAR_ONE = 1.0 - _TOL
 _MIN_STEPS = _NEAR_ONE  # a price or size is at least one tick or lot
+_FUTURE_SLACK_MS = 1_000
+_NO_TIME = -(1 << 63)  # before any venue time: the first quote of a connection is in order
 
 
 def inverse_step(step: str) -> float:
@@ -78,11 +87,12 @@ class Anchor:
     until there is one), its grid, and the run of rejected quotes that may be a new level."""
 
     __slots__ = ("hi", "inv_lot", "inv_tick", "lo", "min_lot", "min_tick", "pending",
-                 "pending_hi", "pending_lo")
+                 "pending_hi", "pending_lo", "ts")
 
     def __init__(self, inv_tick: float, inv_lot: float) -> None:
         self.lo = INF
         self.hi = -INF
+        self.ts = _NO_TIME  # the venue time of the last good quote (ms)
         self.pending = 0
         self.pending_lo = INF
         self.pending_hi = -INF
@@ -121,6 +131,13 @@ class GateBoard:
                 if v is not venue and (m := a.mid) is not None]
 
 
+def _order_mark(ts_ms: int, recv_ns: int) -> int:
+    """The venue time later quotes must not precede: the quote's, but never more than
+    `_FUTURE_SLACK_MS` past its receive time, so a corrupt far-future stamp cannot hold
+    the symbol's next quotes out (a local clock far behind the venue's then orders less)."""
+    return min(ts_ms, recv_ns // 1_000_000 + _FUTURE_SLACK_MS)
+
+
 def _on_step(x: float, inv: float, minimum: float) -> bool:
     r = x * inv
     f = r % 1.0
@@ -153,6 +170,9 @@ class QuoteGate:
         """None to pass the quote on, else why it must be dropped (the caller counts it)."""
         a = self._anchors.get(q.symbol)
         if a is not None:
+            ts = q.ts_exchange_ms
+            if ts is not None and ts < a.ts:
+                return Drop.OUT_OF_ORDER
             bid = q.bid
             ask = q.ask
             if a.lo <= bid < ask <= a.hi:
@@ -170,8 +190,17 @@ class QuoteGate:
                     a.lo = mid * self._lo_k
                     a.hi = mid * self._hi_k
                     a.pending = 0
+                    if ts is not None:
+                        a.ts = _order_mark(ts, q.ts_recv_ns)
                     return None
         return self._slow(q, a)
+
+    def new_connection(self, symbols: Iterable[str]) -> None:
+        """A connection carrying `symbols` (re)starts: their quotes are ordered afresh."""
+        for symbol in symbols:
+            a = self._anchors.get(symbol)
+            if a is not None:
+                a.ts = _NO_TIME
 
     # -- slow path: a first quote, or one that failed the fast checks ---------------
 
@@ -184,7 +213,7 @@ class QuoteGate:
         mid = (bid + ask) * 0.5
         reason = self._judge(q, a)
         if reason is None:
-            self._accept(a, mid)
+            self._accept(a, mid, q)
             return None
         agrees = a.pending and a.pending_lo <= mid <= a.pending_hi
         a.pending = a.pending + 1 if agrees else 1
@@ -217,10 +246,12 @@ class QuoteGate:
             return None  # the first price anywhere
         return Drop.OUT_OF_BAND
 
-    def _accept(self, a: Anchor, mid: float) -> None:
+    def _accept(self, a: Anchor, mid: float, q: Quote) -> None:
         a.lo = mid * self._lo_k
         a.hi = mid * self._hi_k
         a.pending = 0
+        if q.ts_exchange_ms is not None:
+            a.ts = _order_mark(q.ts_exchange_ms, q.ts_recv_ns)
 
     def _reanchor(self, q: Quote, a: Anchor, mid: float, reason: Drop | None) -> None:
         """Take the agreeing run's level, saying what was overruled: the grid, the band
@@ -238,4 +269,4 @@ class QuoteGate:
             log.warning("%s %s: %d quotes in a row more than %g%% from the last good mid %s; "
                         "taking %.10g as the new level", self.venue, q.symbol, n,
                         self._band * 100, "(none)" if before is None else f"{before:.10g}", mid)
-        self._accept(a, mid)
+        self._accept(a, mid, q)
