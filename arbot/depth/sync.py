@@ -145,8 +145,11 @@ class BookKeeper:
             book.bids.trim(rules.trim_to)
             book.asks.trim(rules.trim_to)
         levels = rules.checksum_levels
-        if levels is not None and delta.checksum is not None \
-                and book.checksum(levels) != delta.checksum:
+        # Where the venue checksums its pushes, every push carries one (the no-change
+        # heartbeat too: OKX, "Order book channel"; Bitget, "Depth Channel"): a push
+        # without it cannot be checked, so it breaks the book like a wrong one.
+        if levels is not None and (delta.checksum is None
+                                   or book.checksum(levels) != delta.checksum):
             return self._fail(book, Verdict.CHECKSUM)
         if book.crossed():
             return self._fail(book, Verdict.CROSSED)

@@ -8,6 +8,7 @@ from arbot.depth.sync import MAX_BUFFERED, RESYNC_REASONS, BookKeeper, BookRules
 from arbot.domain import BookDelta, Venue
 from arbot.venues.binance import depth as binance
 from arbot.venues.bitget import depth as bitget
+from tests.depth import crc
 
 BIDS = [("100.0", "1")]
 ASKS = [("101.0", "1")]
@@ -71,11 +72,15 @@ def test_a_second_snapshot_older_than_the_book_is_ignored_a_newer_one_restarts()
 
 def test_without_seq_bitget_frames_chain_by_checksum_alone() -> None:
     k, book = BookKeeper(bitget.RULES), L2Book("X")
-    first = BookDelta(venue=Venue.BITGET, symbol="X", snapshot=True, bids=BIDS, asks=ASKS)
+    first = BookDelta(venue=Venue.BITGET, symbol="X", snapshot=True, bids=BIDS, asks=ASKS,
+                      checksum=crc(BIDS, ASKS))
     assert k.on_delta(book, first) is Verdict.APPLIED
     again = BookDelta(venue=Venue.BITGET, symbol="X", snapshot=False, bids=[("100.5", "2")],
-                      asks=[])
+                      asks=[], checksum=crc([("100.5", "2"), *BIDS], ASKS))
     assert k.on_delta(book, again) is Verdict.APPLIED
+    wrong = BookDelta(venue=Venue.BITGET, symbol="X", snapshot=False, bids=[("100.6", "2")],
+                      asks=[], checksum=crc(BIDS, ASKS))
+    assert k.on_delta(book, wrong) is Verdict.CHECKSUM
 
 
 def test_a_delta_before_any_snapshot_waits() -> None:
