@@ -304,6 +304,8 @@ class Runtime:
         if self.trader is not None and isinstance(self.trader.executor, LiveExecutor):
             for feed in self.trader.executor.feeds:  # the private streams
                 tasks[f"private-{feed.stream.venue}"] = feed.run()
+            live = self.trader.executor
+            tasks["band-prices"] = live.band_prices.keep_fresh(live.clients, live.instruments)
         tasks["loop-lag"] = self.loop_lag.run()
         if self.inventory is not None:
             tasks.update(self.inventory.coroutines(self.settings.feeds.status_log_s))

@@ -104,6 +104,15 @@ class Adapter(abc.ABC):
         sends only diffs; None where the stream sends its own snapshots."""
         return None
 
+    def band_price_path(self, venue_id: str) -> str | None:
+        """The public REST path of the price the venue's limit-price band is measured
+        from (its recent average); None where the venue publishes none."""
+        return None
+
+    def parse_band_price(self, body: bytes) -> float:
+        """That price from the answer (ValueError when unreadable)."""
+        raise ValueError(f"{self.venue} publishes no band price")
+
     @abc.abstractmethod
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         """Spot instruments from the venue's REST instruments response."""

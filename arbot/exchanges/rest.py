@@ -143,6 +143,18 @@ class RestClient:
         except ValueError as exc:
             raise self._unreadable(path, reply, exc) from exc
 
+    async def band_price(self, venue_id: str) -> float | None:
+        """The price the venue measures a limit price's band from (its recent average;
+        `Adapter.band_price_path`); None where the venue publishes none."""
+        path = self.adapter.band_price_path(venue_id)
+        if path is None:
+            return None
+        reply = await self._get(path, None)
+        try:
+            return self.adapter.parse_band_price(reply.body)
+        except ValueError as exc:
+            raise self._unreadable(path, reply, exc) from exc
+
     async def fetch_coins(self) -> list[CoinNetwork]:
         """Every coin's networks from a venue whose coin information is public (a signed
         one is read through `PrivateClient.coins`)."""

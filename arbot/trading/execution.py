@@ -274,7 +274,8 @@ async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
         if stop:
             problem = f"not sent: {stop}"
             break
-        req, problem = _follow_up(plan, risk, venue, side, remaining, anchor, attempt)
+        req, problem = _follow_up(plan, risk, venue, side, remaining, anchor, attempt,
+                                  ex.band_price(venue, plan.symbol))
         if req is None:
             break
         attempt += 1
@@ -295,7 +296,8 @@ async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
 
 
 def _follow_up(plan: TradePlan, risk: LegRisk, venue: Venue, side: Side, qty: float,
-               anchor: float | None, attempt: int) -> tuple[OrderRequest | None, str]:
+               anchor: float | None, attempt: int, band_price: float | None
+               ) -> tuple[OrderRequest | None, str]:
     """The next unwind or chase order, or None with the reason it cannot be sent."""
     inst = risk.instrument(venue, plan.symbol)
     quote = risk.book(venue, plan.symbol)
@@ -312,7 +314,7 @@ def _follow_up(plan: TradePlan, risk: LegRisk, venue: Venue, side: Side, qty: fl
             return None, f"the {venue} price moved more than {risk.chase_bps:g} bps"
     if q * price < rule(inst.min_notional):
         return None, f"{text(q * price)} {plan.quote} is below {venue}'s minimum notional"
-    band = band_problem(inst.price_band, side, price, quote)
+    band = band_problem(inst.price_band, side, price, quote, band_price)
     if band:
         return None, f"{venue}'s price band: {band}"
     tag = FOLLOW_UPS[risk.policy].tag

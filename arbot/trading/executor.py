@@ -56,6 +56,11 @@ class Executor(Protocol):
         """Each venue's private stream as last reported (none on paper)."""
         ...
 
+    def band_price(self, venue: Venue, symbol: str) -> float | None:
+        """The price the venue measures its limit-price band from (its recent average),
+        when a fresh one is known; None: the band is put around the book's mid."""
+        ...
+
     def blocked(self, venue: Venue) -> str:
         """Why no order can go to `venue` now ("" when it can): no keys, rate limited."""
         ...

@@ -21,6 +21,7 @@ from arbot.exchanges.privatefeed import PrivateFeed
 from arbot.exchanges.restspec import RestError
 from arbot.privateevents import StreamStatus
 from arbot.tradekinds import TradingMode
+from arbot.trading.bandprices import BandPrices
 from arbot.trading.executor import SendCheck
 from arbot.trading.ledger import Ledger
 from arbot.trading.preflight import Instruments
@@ -41,6 +42,7 @@ class LiveExecutor:
         self.ledger = ledger
         self.inbox = StreamInbox()  # the private streams' sink
         self.feeds: list[PrivateFeed] = []  # those streams, for the runtime to run
+        self.band_prices = BandPrices()  # kept fresh by the runtime (`keep_fresh`)
         self._booked: set[str] = set()
 
     def counted(self, client_ids: Iterable[str]) -> None:
@@ -113,6 +115,9 @@ class LiveExecutor:
 
     def streams(self) -> Mapping[Venue, StreamStatus]:
         return self.inbox.status
+
+    def band_price(self, venue: Venue, symbol: str) -> float | None:
+        return self.band_prices.get(venue, symbol)
 
     def stream_epoch(self, venue: Venue) -> int | None:
         return self.inbox.live_epoch(venue)

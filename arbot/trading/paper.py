@@ -158,6 +158,9 @@ class PaperExecutor:
     def blocked(self, venue: Venue) -> str:
         return ""
 
+    def band_price(self, venue: Venue, symbol: str) -> float | None:
+        return None  # the paper venue's band, like the backtest's, is around the mid
+
     def stream_epoch(self, venue: Venue) -> int | None:
         return None  # a paper order's report is final when placed
 

@@ -15,7 +15,7 @@ orders are the top-of-book ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 import msgspec
@@ -73,7 +73,9 @@ def walked(opp: Opportunity) -> Walked:
 
 
 def preflight(opp: Opportunity, episode_id: str, trade_id: str, instruments: Instruments,
-              ledger: Ledger, slippage_bps: float) -> TradePlan | Rejection:
+              ledger: Ledger, slippage_bps: float,
+              band_price: Callable[[Venue, str], float | None] | None = None
+              ) -> TradePlan | Rejection:
     symbol = opp.symbol
     buy_inst = instruments.get((opp.buy.venue, symbol))
     sell_inst = instruments.get((opp.sell.venue, symbol))
@@ -116,7 +118,8 @@ def preflight(opp: Opportunity, episode_id: str, trade_id: str, instruments: Ins
     for venue, inst, side, px, book in ((opp.buy.venue, buy_inst, Side.BUY, buy_px, opp.buy),
                                         (opp.sell.venue, sell_inst, Side.SELL, sell_px,
                                          opp.sell)):
-        why = band_problem(inst.price_band, side, px, book)
+        why = band_problem(inst.price_band, side, px, book,
+                           band_price(venue, symbol) if band_price is not None else None)
         if why:
             return Rejection("price_band", f"{venue}'s price band: {why}")
     q = float(qty)

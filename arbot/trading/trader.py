@@ -164,7 +164,7 @@ class Trader(TraderControls, SendGate, Sink):
         decided = at if self.tape is not None else self._wall()
         trade_id = f"ab{decided // 1_000_000:x}{self._seq % 65536:04x}"
         plan = preflight(e.last, e.id, trade_id, self.instruments, self.ledger,
-                         self.settings.slippage_bps)
+                         self.settings.slippage_bps, self.executor.band_price)
         if isinstance(plan, Rejection):
             self._reject(plan.step, plan.reason)
             return

@@ -24,7 +24,7 @@ from arbot.exchanges.feedadapter import Heartbeat, Limits
 from arbot.exchanges.frameparser import FrameParser, Quoter
 from arbot.exchanges.quotecheck import make_quote
 from arbot.exchanges.wire import Positive, VenueId, live_decoder
-from arbot.venues.binance import SPEC, coins, depth, rest
+from arbot.venues.binance import SPEC, avgprice, coins, depth, rest
 
 
 class BookTicker(msgspec.Struct, gc=False):
@@ -302,6 +302,8 @@ class BinanceAdapter(Adapter):
     depth_channel_arg = staticmethod(depth.channel_arg)
     depth_snapshot_path = staticmethod(depth.snapshot_path)
     depth_codec = depth.CODEC
+    band_price_path = staticmethod(avgprice.avg_price_path)
+    parse_band_price = staticmethod(avgprice.parse_avg_price)
 
     parse_instruments = staticmethod(_instruments)
     parse_server_time = staticmethod(_server_time)

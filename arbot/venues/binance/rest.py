@@ -189,6 +189,8 @@ LIMITS = RestLimits(
                "/api/v3/account": Endpoint(weight=20),
                "/api/v3/account/commission": Endpoint(weight=20),
                "/api/v3/depth": Endpoint(weight=depth.SNAPSHOT_WEIGHT),
+               # "Current average price": "Weight: 2".
+               "/api/v3/avgPrice": Endpoint(weight=2),
                # Wallet "All Coins' Information": "Request Weight(IP) 10".
                "/sapi/v1/capital/config/getall": Endpoint(weight=10)},
 )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from arbot.domain import Venue
@@ -169,7 +170,7 @@ class BinanceProtocol(VenueProtocol):
 
     def rest_routes(self) -> Mapping[str, RestHandler]:
         return {"/api/v3/time": _time, "/api/v3/exchangeInfo": _exchange_info,
-                "/api/v3/depth": _depth}
+                "/api/v3/depth": _depth, "/api/v3/avgPrice": _avg_price}
 
 
 def _time(req: RestRequest) -> RestReply:
@@ -195,6 +196,26 @@ def _depth(req: RestRequest) -> RestReply:
                      "legal range is '^[0-9]{1,20}$'."}
     book = req.book(spec, min(max(int(raw), 1), DEPTH_LIMIT_MAX))
     return 200, {"lastUpdateId": book.update_id, "bids": book.bids, "asks": book.asks}
+
+
+def _avg_price(req: RestRequest) -> RestReply:
+    """`rest-api.md`, "Current average price": `{"mins", "price", "closeTime"}`. The
+    simulator keeps no trade history: its average is its book's mid now, the price its
+    own PERCENT_PRICE_BY_SIDE check (`sim_private`) measures from."""
+    symbol = req.query.get("symbol")
+    if not symbol:
+        return 400, {"code": -1102, "msg": "Mandatory parameter 'symbol' was not sent, was "
+                     "empty/null, or malformed."}
+    spec = next((s for s in req.specs if BinanceProtocol.venue_id(s) == symbol), None)
+    if spec is None or req.book is None:
+        return _INVALID_SYMBOL
+    book = req.book(spec, 1)
+    if not (book.bids and book.asks):
+        return _INVALID_SYMBOL
+    mid = (Decimal(book.bids[0][0]) + Decimal(book.asks[0][0])) / 2
+    dp = spec.rules[Venue.BINANCE].price_dp
+    return 200, {"mins": AVG_PRICE_MINS, "price": _pad8(f"{mid:.{dp}f}"),
+                 "closeTime": req.now_ms}
 
 
 def _exchange_info(req: RestRequest) -> RestReply:
@@ -239,6 +260,7 @@ def _exchange_info(req: RestRequest) -> RestReply:
 # reference is the displayed mid now, as `avgPriceMins` 0 would use the last price.
 PRICE_BAND = {"bidMultiplierUp": "1.2", "bidMultiplierDown": "0.2",
               "askMultiplierUp": "5", "askMultiplierDown": "0.8"}
+AVG_PRICE_MINS = 1
 
 
 def _symbol(spec: SymbolSpec) -> JsonObj:
@@ -266,7 +288,8 @@ def _symbol(spec: SymbolSpec) -> JsonObj:
             {"filterType": "NOTIONAL", "minNotional": _pad8(r.min_notional),
              "applyMinToMarket": True, "maxNotional": "9000000.00000000",
              "applyMaxToMarket": False, "avgPriceMins": 5},
-            {"filterType": "PERCENT_PRICE_BY_SIDE", **PRICE_BAND, "avgPriceMins": 1},
+            {"filterType": "PERCENT_PRICE_BY_SIDE", **PRICE_BAND,
+             "avgPriceMins": AVG_PRICE_MINS},
         ],
         "permissions": ["SPOT"],
         "permissionSets": [["SPOT"]],
