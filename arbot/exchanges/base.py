@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 import msgspec
 
@@ -39,6 +39,13 @@ from arbot.exchanges.signing import Credentials, SignedRequest
 # The private streams' modules import these from here (kept until they import them from
 # their own homes: `drops`, `frameparser`, `feedadapter`).
 __all__ = ["Adapter", "Drop", "DropCounter", "FrameParser", "Heartbeat", "Limits"]
+
+
+class NewParser(Protocol):
+    """A venue's L1 parser class, as `Adapter.new_parser` builds it."""
+
+    def __call__(self, symbols: Callable[[str], str | None], drops: DropCounter,
+                 ids: Sequence[str] = ()) -> FrameParser: ...
 
 
 class Adapter(abc.ABC):
@@ -73,13 +80,16 @@ class Adapter(abc.ABC):
     def subscribe_frame(self, args: list[object], req_id: int) -> str:
         """One subscribe request carrying `args`."""
 
-    @abc.abstractmethod
+    parser: ClassVar[NewParser]
+    """The venue's L1 parser class."""
+
     def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
                    ids: Sequence[str] = ()) -> FrameParser:
         """A parser that maps venue ids to canonical symbols with `symbols`. `ids`: the
         venue ids its connection subscribes to, where known; its inline path then reads
         an id as one of those (`arbot.exchanges.wire.id_type`), and frames of any other id
         take the checked path, with the same outcome."""
+        return self.parser(symbols, drops, ids)
 
     @abc.abstractmethod
     def unsubscribe_frame(self, args: list[object], req_id: int) -> str:

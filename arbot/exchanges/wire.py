@@ -143,24 +143,53 @@ class L1Row(Protocol):
     ts: int | None
 
 
+class ArgRow(L1Row, Protocol):
+    """A `data[]` row as `ArgFrameParser._parse` reads it: `L1Row` and the instrument type
+    where the venue puts it in the row (None where it does not)."""
+
+    @property
+    def instType(self) -> str | None: ...
+
+
+class ArgFrame(Protocol):
+    """Every frame of an `ArgFrameParser`'s venue as its `frames` decoder reads it: a push
+    (`arg`, `data`) or a control frame (`event`, `code`, `msg`, the request's `id`)."""
+
+    @property
+    def arg(self) -> ChannelArg | None: ...
+    @property
+    def data(self) -> Sequence[ArgRow] | None: ...
+    @property
+    def event(self) -> str | None: ...
+    @property
+    def code(self) -> object: ...
+    @property
+    def msg(self) -> str | None: ...
+    @property
+    def id(self) -> str | None: ...
+
+
 class ArgFrameParser(FrameParser):
     """Venues whose pushes are `{"arg":{..},"data":[{..}]}` and whose control frames are
     `{"event":..}` or the bare text `pong` (their answer to the text heartbeat `ping`).
 
     `quote` is the one fast path for all of them: the venue's live Struct (`live`) accepts
-    only an L1 push it can quote as is (a channel of `l1_channels`, one row, the numbers
-    finite and positive, `ts` present), so what is left in Python is the symbol lookup,
-    the crossed-book test and the `Quote`. Anything else takes the venue's `_parse`, which
-    checks every field and says why there is no quote.
+    only an L1 push it can quote as is (an L1 channel, one row, the numbers finite and
+    positive, `ts` present), so what is left in Python is the symbol lookup, the
+    crossed-book test and the `Quote`. Anything else takes `_parse`, which decodes with
+    the venue's `frames`, checks every field and says why there is no quote.
     """
 
     venue: ClassVar[Venue]
     live: ClassVar[Any]
     """The venue's `LivePush` Struct, generic in how it reads `instId` (`VenueId`): an L1
     push as it must be to be quoted as is."""
+    frames: ClassVar[msgspec.json.Decoder[ArgFrame]]
+    """The venue's non-strict decoder of every frame it sends (`ArgFrame`): `_parse`'s."""
     ticker_channel: ClassVar[str]
-    """The channel whose rows name their best prices; every other L1 channel sends levels."""
-    l1_channels: ClassVar[frozenset[str]]
+    """The L1 channel whose rows name their best prices."""
+    book_channels: ClassVar[frozenset[str]]
+    """The L1 channels whose rows send levels, best first."""
     price_keys: ClassVar[tuple[str, ...]]
     """Ticker price fields; an empty string there means that side of the book is empty."""
 
@@ -171,13 +200,44 @@ class ArgFrameParser(FrameParser):
         self.quote = _arg_quoter(self._live, symbols, self._parse, self.venue,
                                  self.ticker_channel)
 
-    @abc.abstractmethod
     def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
         """Any frame, every field checked: the quote, or events, or a counted drop."""
+        try:
+            f = self.frames.decode(frame)
+        except ValueError:  # msgspec.DecodeError, or UnicodeDecodeError for bad UTF-8
+            self._refused(frame)
+            return None
+        arg = f.arg
+        rows = f.data
+        if arg is None or not rows:
+            if f.event is not None:
+                self._event(f.event, f.code, f.msg, arg, f.id)
+            else:
+                self.drops.add(Drop.INVALID_FRAME)
+            return None
+        if self.says_not_spot(arg, rows[0].instType):
+            self.drops.add(Drop.NOT_SPOT)
+            return None
+        channel = arg.channel
+        levels = channel in self.book_channels
+        if not levels and channel != self.ticker_channel:
+            self.drops.add(Drop.UNUSED_CHANNEL)
+            return None
+        symbol = self._symbol(arg.instId)
+        if symbol is None:
+            # Only spot ids are mapped, so the id's shape is checked on a miss alone.
+            self.drops.add(Drop.UNKNOWN_SYMBOL if self.is_spot(arg, None) else Drop.NOT_SPOT)
+            return None
+        return self._quotes(symbol, rows, levels, recv_ns)
 
     @abc.abstractmethod
     def is_spot(self, arg: ChannelArg, inst_type: str | None) -> bool:
         """Whether a push is for a spot instrument (`inst_type` from the data row, if any)."""
+
+    def says_not_spot(self, arg: ChannelArg, inst_type: str | None) -> bool:
+        """Whether a push's type tags rule it out, tested before its channel (`is_spot`
+        unless the venue judges an untagged push by its id, which waits for a symbol miss)."""
+        return not self.is_spot(arg, inst_type)
 
     def _quotes(self, symbol: str, rows: Sequence[L1Row], levels: bool, recv_ns: int
                 ) -> Quote | None:
@@ -255,7 +315,7 @@ class ArgFrameParser(FrameParser):
         inst_type = dict_get(rows[0], "instType") if rows else None
         if not self.is_spot(arg, inst_type if isinstance(inst_type, str) else None):
             self.drops.add(Drop.NOT_SPOT)
-        elif arg.channel not in self.l1_channels:
+        elif arg.channel not in self.book_channels and arg.channel != self.ticker_channel:
             self.drops.add(Drop.UNUSED_CHANNEL)
         elif any(dict_get(r, k) == "" for r in rows for k in self.price_keys):
             self.drops.add(Drop.EMPTY_BOOK)

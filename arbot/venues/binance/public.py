@@ -295,10 +295,7 @@ class BinanceAdapter(Adapter):
         return msgspec.json.encode({"method": "UNSUBSCRIBE", "params": args, "id": req_id}
                                    ).decode()
 
-    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
-                   ids: Sequence[str] = ()) -> FrameParser:
-        return BinanceParser(symbols, drops, ids)
-
+    parser = BinanceParser
     depth_channel_arg = staticmethod(depth.channel_arg)
     depth_snapshot_path = staticmethod(depth.snapshot_path)
     depth_codec = depth.CODEC

@@ -8,21 +8,17 @@ not spot, so a v1 capture can never be mistaken for v2 quotes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Generic, Literal
+from typing import ClassVar, Generic, Literal
 
 import msgspec
 
 from arbot.domain import (
     Instrument,
-    Quote,
     Venue,
 )
 from arbot.exchanges.base import Adapter
-from arbot.exchanges.drops import Drop, DropCounter
 from arbot.exchanges.feedadapter import Heartbeat, Limits
-from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.wire import (
     ArgFrameParser,
     ChannelArg,
@@ -50,6 +46,7 @@ class _Row(msgspec.Struct, gc=False):
     bid_size: float | None = msgspec.field(default=None, name="bidSz")
     ask_size: float | None = msgspec.field(default=None, name="askSz")
     ts: int | None = None
+    instType: ClassVar[None] = None  # the push's `arg` says it
 
 
 class _Frame(msgspec.Struct, gc=False):
@@ -60,6 +57,7 @@ class _Frame(msgspec.Struct, gc=False):
     event: str | None = None
     code: int | str | None = None
     msg: str | None = None
+    id: ClassVar[None] = None  # no request id is documented; acks name the arg
 
 
 class _LiveArg(msgspec.Struct, Generic[VenueId], gc=False):
@@ -89,57 +87,30 @@ class _LivePush(msgspec.Struct, Generic[VenueId], gc=False):
     data: OneRow[_LiveRow]
 
 
-_decoder = msgspec.json.Decoder(_Frame, strict=False)
 _VENUE = Venue.BITGET
 _BOOKS = frozenset(("books1", "books5", "books15"))  # fixed-depth snapshots, best level first
 _TICKER = "ticker"
 
 
 class BitgetParser(ArgFrameParser):
+    """`books5` push from Bitget's docs (no v2 recording exists)::
+
+    {"action":"snapshot","arg":{"instType":"SPOT","channel":"books5","instId":"BTCUSDT"},
+     "data":[{"asks":[["26274.9","0.0009"],["26275.0","0.0500"]],"bids":[["26274.8",
+     "0.0009"],["26274.7","0.0027"]],"checksum":0,"seq":123,"ts":"1695710946294"}],
+     "ts":1695710946294}
+    """
+
     venue = Venue.BITGET
     live = _LivePush
+    frames = msgspec.json.Decoder(_Frame, strict=False)
     ticker_channel = _TICKER
-    l1_channels = _BOOKS | {_TICKER}
+    book_channels = _BOOKS
     price_keys = ("bidPr", "askPr")
 
     def is_spot(self, arg: ChannelArg, inst_type: str | None) -> bool:
         """v2 tags every push with `instType:"SPOT"`; v1 said "sp", futures say others."""
         return arg.instType == "SPOT"
-
-    def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
-        """Any frame. `books5` push from Bitget's docs (no v2 recording exists)::
-
-        {"action":"snapshot","arg":{"instType":"SPOT","channel":"books5","instId":"BTCUSDT"},
-         "data":[{"asks":[["26274.9","0.0009"],["26275.0","0.0500"]],"bids":[["26274.8",
-         "0.0009"],["26274.7","0.0027"]],"checksum":0,"seq":123,"ts":"1695710946294"}],
-         "ts":1695710946294}
-        """
-        try:
-            f = _decoder.decode(frame)
-        except ValueError:  # msgspec.DecodeError, or UnicodeDecodeError for bad UTF-8
-            self._refused(frame)
-            return None
-        arg = f.arg
-        rows = f.data
-        if arg is None or not rows:
-            if f.event is not None:
-                self._event(f.event, f.code, f.msg, f.arg, None)
-            else:
-                self.drops.add(Drop.INVALID_FRAME)
-            return None
-        if arg.instType != "SPOT":
-            self.drops.add(Drop.NOT_SPOT)
-            return None
-        channel = arg.channel
-        books = channel in _BOOKS
-        if not books and channel != _TICKER:
-            self.drops.add(Drop.UNUSED_CHANNEL)
-            return None
-        symbol = self._symbol(arg.instId)
-        if symbol is None:
-            self.drops.add(Drop.UNKNOWN_SYMBOL)
-            return None
-        return self._quotes(symbol, rows, books, recv_ns)
 
 
 # Public REST: instruments and the server clock.
@@ -241,10 +212,7 @@ class BitgetAdapter(Adapter):
     def unsubscribe_frame(self, args: list[object], req_id: int) -> str:
         return msgspec.json.encode({"op": "unsubscribe", "args": args}).decode()
 
-    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
-                   ids: Sequence[str] = ()) -> FrameParser:
-        return BitgetParser(symbols, drops, ids)
-
+    parser = BitgetParser
     depth_channel_arg = staticmethod(depth.channel_arg)
     depth_codec = depth.CODEC
 

@@ -351,10 +351,7 @@ class BybitAdapter(Adapter):
             {"op": "unsubscribe", "args": args, "req_id": str(req_id)}
         ).decode()
 
-    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
-                   ids: Sequence[str] = ()) -> FrameParser:
-        return BybitParser(symbols, drops, ids)
-
+    parser = BybitParser
     depth_channel_arg = staticmethod(depth.channel_arg)
     depth_codec = depth.CODEC
 

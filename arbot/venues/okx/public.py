@@ -4,20 +4,16 @@ joins them to the signed REST in `rest`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Generic, Literal
 
 import msgspec
 
 from arbot.domain import (
     Instrument,
-    Quote,
     Venue,
 )
 from arbot.exchanges.base import Adapter
-from arbot.exchanges.drops import Drop, DropCounter
 from arbot.exchanges.feedadapter import Heartbeat, Limits
-from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.wire import (
     ArgFrameParser,
     ChannelArg,
@@ -88,17 +84,26 @@ class _LivePush(msgspec.Struct, Generic[VenueId], gc=False):
     data: OneRow[_LiveRow]
 
 
-_decoder = msgspec.json.Decoder(_Frame, strict=False)
 _VENUE = Venue.OKX
 _BBO = "bbo-tbt"
 _TICKERS = "tickers"
 
 
 class OkxParser(ArgFrameParser):
+    """Real `tickers` push (2022-05-13)::
+
+    {"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[{"instType":"SPOT",
+     "instId":"BTC-USDT","last":"30236","lastSz":"0.0002","askPx":"30228.7",
+     "askSz":"1.55896972","bidPx":"30228.6","bidSz":"0.23393","open24h":"29700.4",
+     "high24h":"31073","low24h":"28020.3","sodUtc0":"29028.8","sodUtc8":"30337.7",
+     "volCcy24h":"525802090.62716611","vol24h":"17602.13085371","ts":"1652459224956"}]}
+    """
+
     venue = Venue.OKX
     live = _LivePush
+    frames = msgspec.json.Decoder(_Frame, strict=False)
     ticker_channel = _TICKERS
-    l1_channels = frozenset((_BBO, _TICKERS))
+    book_channels = frozenset((_BBO,))
     price_keys = ("bidPx", "askPx")
 
     def is_spot(self, arg: ChannelArg, inst_type: str | None) -> bool:
@@ -108,43 +113,10 @@ class OkxParser(ArgFrameParser):
             return inst_type == "SPOT"
         return arg.instId.count("-") == 1
 
-    def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
-        """Any frame. Real `tickers` push (2022-05-13)::
-
-        {"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[{"instType":"SPOT",
-         "instId":"BTC-USDT","last":"30236","lastSz":"0.0002","askPx":"30228.7",
-         "askSz":"1.55896972","bidPx":"30228.6","bidSz":"0.23393","open24h":"29700.4",
-         "high24h":"31073","low24h":"28020.3","sodUtc0":"29028.8","sodUtc8":"30337.7",
-         "volCcy24h":"525802090.62716611","vol24h":"17602.13085371","ts":"1652459224956"}]}
-        """
-        try:
-            f = _decoder.decode(frame)
-        except ValueError:  # msgspec.DecodeError, or UnicodeDecodeError for bad UTF-8
-            self._refused(frame)
-            return None
-        arg = f.arg
-        rows = f.data
-        if arg is None or not rows:
-            if f.event is not None:
-                self._event(f.event, f.code, f.msg, f.arg, f.id)
-            else:
-                self.drops.add(Drop.INVALID_FRAME)
-            return None
-        inst_type = rows[0].instType
-        if inst_type is not None and inst_type != "SPOT":
-            self.drops.add(Drop.NOT_SPOT)
-            return None
-        channel = arg.channel
-        bbo = channel == _BBO
-        if not bbo and channel != _TICKERS:
-            self.drops.add(Drop.UNUSED_CHANNEL)
-            return None
-        symbol = self._symbol(arg.instId)
-        if symbol is None:
-            # Only spot ids are mapped, so the id's shape is checked on a miss alone.
-            self.drops.add(Drop.UNKNOWN_SYMBOL if self.is_spot(arg, None) else Drop.NOT_SPOT)
-            return None
-        return self._quotes(symbol, rows, bbo, recv_ns)
+    def says_not_spot(self, arg: ChannelArg, inst_type: str | None) -> bool:
+        """Only a row's own instType rules a push out here: `bbo-tbt` rows have none, and
+        their ids' shape is judged on a symbol miss alone."""
+        return inst_type is not None and inst_type != "SPOT"
 
 
 # Public REST: instruments and the server clock.
@@ -241,10 +213,7 @@ class OkxAdapter(Adapter):
         return msgspec.json.encode({"op": "unsubscribe", "args": args, "id": str(req_id)}
                                    ).decode()
 
-    def new_parser(self, symbols: Callable[[str], str | None], drops: DropCounter,
-                   ids: Sequence[str] = ()) -> FrameParser:
-        return OkxParser(symbols, drops, ids)
-
+    parser = OkxParser
     depth_channel_arg = staticmethod(depth.channel_arg)
     depth_codec = depth.CODEC
 
