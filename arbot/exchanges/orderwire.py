@@ -42,10 +42,19 @@ class OrderRef(msgspec.Struct, frozen=True):
 
 def num(value: str | float | None) -> float:
     """A venue number, sent as text or as a JSON number, as a float. "" and None (an
-    average price before any fill) mean nothing yet: 0.0."""
+    average price before any fill) mean nothing yet: 0.0. "NaN", "Infinity" or a number
+    past a float's range is no amount (booked, it would make every sum after it NaN):
+    ValueError, as for any unreadable answer."""
     if value is None or value == "":
         return 0.0
-    return float(value)
+    return finite(float(value))
+
+
+def finite(value: float) -> float:
+    """`value`, if finite; ValueError otherwise."""
+    if value - value != 0.0:  # NaN and the infinities, in one comparison
+        raise ValueError(f"not a finite number: {value!r}")
+    return value
 
 
 def charged(value: str | float | None) -> float:

@@ -23,7 +23,7 @@ from arbot.domain import (
     OrderRequest,
     OrderStatus,
 )
-from arbot.exchanges.orderwire import OrderRef, status_of
+from arbot.exchanges.orderwire import OrderRef, finite, status_of
 from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
 from arbot.exchanges.restspec import RestErrorKind as K
 from arbot.exchanges.signing import Credentials, SignedRequest, encode_query, hmac_hex
@@ -92,6 +92,10 @@ def parse_order(body: bytes, ref: OrderRef) -> OrderReport:
     asset (BNB ran out mid-order) are summed in the first fill's asset only.
     """
     o = _order.decode(body)
+    numbers = [o.executedQty, o.cummulativeQuoteQty,
+               *(d for f in o.fills for d in (f.price, f.qty, f.commission))]
+    if not all(d.is_finite() for d in numbers):  # before any comparison: NaN would raise
+        raise ValueError("order answer with a number that is not finite")
     client_id = o.origClientOrderId or o.clientOrderId or ref.client_id
     qty = o.executedQty
     if o.fills:
@@ -102,8 +106,8 @@ def parse_order(body: bytes, ref: OrderRef) -> OrderReport:
     fee = sum((f.commission for f in o.fills if f.commissionAsset == fee_asset), Decimal(0))
     avg = float(quote_qty / base_qty) if base_qty > 0 else 0.0
     return OrderReport(client_id=client_id, venue_order_id=str(o.orderId),
-                       status=status_of(_STATUS, o.status), filled_qty=float(qty), avg_price=avg,
-                       fee=float(fee), fee_asset=fee_asset)
+                       status=status_of(_STATUS, o.status), filled_qty=finite(float(qty)),
+                       avg_price=finite(avg), fee=finite(float(fee)), fee_asset=fee_asset)
 
 
 parse_place = parse_status = parse_cancel = parse_order  # each answered with the order
@@ -125,7 +129,8 @@ _account = msgspec.json.Decoder(_Account, strict=False)
 def parse_balances(body: bytes) -> dict[str, Balance]:
     """`GET /api/v3/account`: `{"makerCommission":15,...,"balances":[{"asset":"BTC",
     "free":"4723846.89208129","locked":"0.00000000"},...],"permissions":["SPOT"]}`."""
-    return {a.asset.upper(): Balance(asset=a.asset.upper(), free=a.free, locked=a.locked)
+    return {a.asset.upper(): Balance(asset=a.asset.upper(), free=finite(a.free),
+                                     locked=finite(a.locked))
             for a in _account.decode(body).balances}
 
 
