@@ -83,6 +83,14 @@ REST = [
     (Venue.OKX, "CCXT_balance_TRIMMED.json", "parse_balances"),
     (Venue.BITGET, "DOCS_orderInfo.json", "parse_status"),
     (Venue.BITGET, "DOCS_assets.json", "parse_balances"),
+    (Venue.BINANCE, "DOCS_commission.json", "parse_fee_rates"),
+    (Venue.BYBIT, "DOCS_fee_rate.json", "parse_fee_rates"),
+    (Venue.OKX, "DOCS_trade_fee.json", "parse_fee_rates"),
+    (Venue.BITGET, "DOCS_trade_rate.json", "parse_fee_rates"),
+    (Venue.BINANCE, "DOCS_capital_config_getall.json", "parse_coins"),
+    (Venue.BYBIT, "DOCS_coin_query_info.json", "parse_coins"),
+    (Venue.OKX, "DOCS_asset_currencies.json", "parse_coins"),
+    (Venue.BITGET, "DOCS_public_coins.json", "parse_coins"),
 ]
 
 
@@ -94,7 +102,9 @@ def test_signed_rest_answers_never_carry_a_non_finite_number(venue: Venue, name:
     ref = OrderRef("BTCUSDT", "x", "BTC", "USDT")
     for bad in mutations(text):
         try:
-            got = parse(bad.encode(), ref) if method == "parse_status" else parse(bad.encode())
+            got = parse(bad.encode(), ref) if method == "parse_status" else \
+                parse(bad.encode(), "BTCUSDT") if method == "parse_fee_rates" \
+                else parse(bad.encode())
         except ValueError:
             continue  # unreadable: the caller asks again or reports it
         assert all_finite(got), (bad, got)

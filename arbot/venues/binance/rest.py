@@ -165,8 +165,8 @@ def parse_fee_rates(body: bytes, venue_symbol: str = "") -> FeeRates:
     c = _commission.decode(body)
     parts = [r for r in (c.standardCommission, c.taxCommission, c.specialCommission) if r]
     side = max(sum(r.buyer for r in parts), sum(r.seller for r in parts))
-    return FeeRates(maker=sum(r.maker for r in parts) + side,
-                    taker=sum(r.taker for r in parts) + side)
+    return FeeRates(maker=finite(sum(r.maker for r in parts) + side),
+                    taker=finite(sum(r.taker for r in parts) + side))
 
 
 _ORDER_MESSAGES = [("insufficient balance", K.INSUFFICIENT_BALANCE),
