@@ -14,6 +14,10 @@ import msgspec
 from arbot.domain import OrderReport, OrderRequest, OrderStatus, Side
 from arbot.exchanges.symbols import parse_canonical
 
+Num = str | float
+"""A number in a venue's answer as a wire Struct reads it: decimal text, or a JSON number
+(a lenient server's, or where the venue sends numbers); `num` makes it a float."""
+
 
 class OrderRef(msgspec.Struct, frozen=True):
     """The order a status or cancel call is about.

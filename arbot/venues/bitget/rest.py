@@ -23,6 +23,7 @@ from arbot.domain import (
     OrderStatus,
 )
 from arbot.exchanges.orderwire import (
+    Num,
     OrderRef,
     acknowledged,
     charged,
@@ -34,8 +35,6 @@ from arbot.exchanges.orderwire import (
 from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
 from arbot.exchanges.restspec import RestErrorKind as K
 from arbot.exchanges.signing import Credentials, HeaderNames, SignedRequest, sign_prehash
-
-Num = str | float  # decimal text, or a JSON number (feeDetail's inner values are numbers)
 
 # Get-Order-Info `status`; `init`/`new` are the names older v2 pages list for an open order.
 _STATUS = {
@@ -73,7 +72,8 @@ parse_place = parse_cancel = parse_ack  # both answered by an acknowledgement
 class _FeeEntry(msgspec.Struct):
     """One value of the `feeDetail` object: `newFees` has `t` ("The total fee amount to
     be paid, unit: currency obtained from the transaction"), negative for a charge;
-    entries keyed by a coin (older orders only) have `feeCoinCode` and `totalFee`."""
+    entries keyed by a coin (older orders only) have `feeCoinCode` and `totalFee`. The
+    amounts come as JSON numbers here, where the rest of the answer sends text."""
 
     t: Num | None = None
     feeCoinCode: str = ""

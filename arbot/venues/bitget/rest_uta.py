@@ -16,6 +16,7 @@ import msgspec
 
 from arbot.domain import Balance, OrderReport, OrderRequest, OrderStatus
 from arbot.exchanges.orderwire import (
+    Num,
     OrderRef,
     num,
     received_asset,
@@ -26,10 +27,10 @@ from arbot.exchanges.signing import Credentials, SignedRequest
 from arbot.venues.bitget.rest import ERRORS as ERRORS
 from arbot.venues.bitget.rest import LIMITS as LIMITS
 from arbot.venues.bitget.rest import ORDER_WINDOW_MS as ORDER_WINDOW_MS
-from arbot.venues.bitget.rest import Num, signed
 from arbot.venues.bitget.rest import parse_cancel as parse_cancel
 from arbot.venues.bitget.rest import parse_fee_rates as parse_fee_rates
 from arbot.venues.bitget.rest import parse_place as parse_place
+from arbot.venues.bitget.rest import signed
 
 # "Get Order Details" `orderStatus`: "`live` Order created. `new` Order matching.
 # `partially_filled` Partially filled `filled` Fully filled `cancelled` Cancelled".

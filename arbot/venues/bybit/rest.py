@@ -24,6 +24,7 @@ from arbot.domain import (
     OrderStatus,
 )
 from arbot.exchanges.orderwire import (
+    Num,
     OrderRef,
     acknowledged,
     num,
@@ -40,8 +41,6 @@ from arbot.exchanges.signing import (
     split_fields,
     with_query,
 )
-
-Num = str | float  # decimal text, or a JSON number from a lenient server
 
 # `enum.mdx` orderStatus. PartiallyFilledCanceled ("only spot has this order status") is
 # an IOC order's usual end after a partial fill.

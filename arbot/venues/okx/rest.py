@@ -24,12 +24,10 @@ from arbot.domain import (
     OrderRequest,
     OrderStatus,
 )
-from arbot.exchanges.orderwire import OrderRef, acknowledged, charged, num, status_of
+from arbot.exchanges.orderwire import Num, OrderRef, acknowledged, charged, num, status_of
 from arbot.exchanges.restspec import Endpoint, ErrorTable, RateLimit, RestLimits
 from arbot.exchanges.restspec import RestErrorKind as K
 from arbot.exchanges.signing import Credentials, HeaderNames, SignedRequest, iso_ms, sign_prehash
-
-Num = str | float  # decimal text, or a JSON number from a lenient server
 
 # "GET / Order details" `state`.
 _STATUS = {
