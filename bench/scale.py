@@ -12,7 +12,9 @@ Detection only (trading off, the configuration's settings), as a sweep's trials 
   (or `--split-size`'s) archive on an already started local cluster of 1 and of 2
   processes (their start, `cluster_start_s`, reported apart; each worker imported
   ArBot before timing), best of --runs, the two clusters' runs alternated so both meet
-  the same load; `scaling` = 1-worker time / 2-worker time, `efficiency` = scaling / 2.
+  the same load; `scaling` = 1-worker time / 2-worker time, `efficiency` = scaling / 2;
+  `scaling_paired_median`: the median over rounds of each round's 1-worker time over the
+  2-worker time that followed it (the best of each may come from unequal loads).
 * `cpu_1_s` / `cpu_2_max_s`: CPU seconds of the 1-worker partition and of the slowest
   2-worker partition; `scaling_cpu` their ratio, the scaling two free cores would give
   (the wall-clock figure needs two idle cores, which a shared machine may not have).
@@ -37,11 +39,12 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,6 +117,7 @@ class Split:
     others_cores: float = 0.0  # cores other processes used meanwhile (the machine's load)
     plan_s: float = 0.0  # planning on the client (part of wall_s)
     start_s: float = 0.0  # the cluster's start (not part of wall_s)
+    walls: list[float] = field(default_factory=list)  # every run's, in order
 
 
 def split_runs(arch: Path, db: Path, runs: int) -> tuple[Split, Split]:
@@ -153,6 +157,7 @@ def split_run(c: object, workers: int, arch: Path, db: Path, best: Split) -> Non
     wall = time.perf_counter() - t0
     ours = sum(seconds for _, seconds in done) + time.process_time() - own0
     others = max(0.0, busy_s() - busy0 - ours) / wall
+    best.walls.append(wall)
     if wall < best.wall_s:
         best.wall_s, best.plan_s, best.others_cores = wall, t1 - t0, others
     best.cpu_max_s = min(best.cpu_max_s, max(seconds for _, seconds in done))
@@ -221,6 +226,7 @@ def main() -> None:
     rss = {s: child_rss(a, d) for s, (d, a) in data.items()}
     alone, together = side_by_side(arch, db, args.runs)
     scaling = one / two
+    paired = statistics.median(a / b for a, b in zip(s1.walls, s2.walls, strict=True))
     result = {"size": sizes[0], "split_size": split_size, "sqlite_qps": sqlite_qps,
               "parquet_qps": parquet_qps,
               "parquet_vs_sqlite": parquet_qps / sqlite_qps,
@@ -232,7 +238,7 @@ def main() -> None:
               "rss_growth": rss[sizes[-1]] / rss[sizes[0]],
               "others_cores": [s1.others_cores, s2.others_cores], "load_1min": load,
               "replay_cpu_alone_s": alone, "replay_cpu_side_by_side_s": together,
-              "ceiling_2": 2 * alone / together}
+              "ceiling_2": 2 * alone / together, "scaling_paired_median": paired}
     print(f"{'measure':<28}{'value':>14}")
     print(f"{'quotes (speed runs)':<28}{sizes[0]:>14,}")
     print(f"{'SQLite replay quotes/s':<28}{sqlite_qps:>14,.0f}")
@@ -248,6 +254,7 @@ def main() -> None:
     print(f"{'load average, 1 min':<28}{load:>14.2f}")
     print(f"{'scaling (2 vs 1)':<28}{scaling:>14.2f}")
     print(f"{'efficiency':<28}{scaling / 2:>14.2f}")
+    print(f"{'scaling, median of rounds':<28}{paired:>14.2f}")
     print(f"{'CPU s, 1 worker':<28}{cpu1:>14.2f}")
     print(f"{'CPU s, slowest of 2':<28}{cpu2:>14.2f}")
     print(f"{'scaling by CPU (2 vs 1)':<28}{cpu1 / cpu2:>14.2f}")
