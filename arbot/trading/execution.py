@@ -233,6 +233,15 @@ async def _execute(plan: TradePlan, ex: Executor, risk: LegRisk, legs: Legs) -> 
     orders = [LegOrder(plan.buy, buy, OrderPurpose.BUY),
               LegOrder(plan.sell, sell, OrderPurpose.SELL)]
     first = settle(orders, plan.base, plan.quote)
+    unknown = [r for r in (buy, sell) if not r.status.final]
+    if unknown:
+        # An answer lost to a timeout is never assumed (README, "Leg risk"): the leg may
+        # yet fill, so trading the other one back (or calling the trade missed) could
+        # open a second position. Held until the venue answers (the journal keeps it).
+        what = "; ".join(f"{r.client_id} {r.status.value}" + (f" ({r.error})" if r.error else "")
+                         for r in unknown)
+        return TradeOutcome(plan.trade_id, plan.symbol, orders, first, TradeStatus.LEG_RISK,
+                            LegOutcome.HELD, f"not evened out: outcome unknown: {what}")
     if first.buy_qty == 0 and first.sell_qty == 0:
         failed = buy.status is OrderStatus.REJECTED or sell.status is OrderStatus.REJECTED
         detail = "; ".join(r.error for r in (buy, sell) if r.error)
