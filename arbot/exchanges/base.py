@@ -77,8 +77,12 @@ class Adapter(abc.ABC):
         """One subscription argument (a stream name or an arg object) for the L1 channel."""
 
     @abc.abstractmethod
+    def request_frame(self, op: str, args: list[object], req_id: int) -> str:
+        """One request `op` ("subscribe" or "unsubscribe") carrying `args`."""
+
     def subscribe_frame(self, args: list[object], req_id: int) -> str:
         """One subscribe request carrying `args`."""
+        return self.request_frame("subscribe", args, req_id)
 
     parser: ClassVar[NewParser]
     """The venue's L1 parser class."""
@@ -91,9 +95,9 @@ class Adapter(abc.ABC):
         take the checked path, with the same outcome."""
         return self.parser(symbols, drops, ids)
 
-    @abc.abstractmethod
     def unsubscribe_frame(self, args: list[object], req_id: int) -> str:
         """One unsubscribe request carrying `args` (how a broken book is resubscribed)."""
+        return self.request_frame("unsubscribe", args, req_id)
 
     @abc.abstractmethod
     def depth_channel_arg(self, venue_id: str) -> object:

@@ -288,12 +288,8 @@ class BinanceAdapter(Adapter):
     def channel_arg(self, venue_id: str) -> object:
         return f"{venue_id.lower()}@bookTicker"
 
-    def subscribe_frame(self, args: list[object], req_id: int) -> str:
-        return msgspec.json.encode({"method": "SUBSCRIBE", "params": args, "id": req_id}).decode()
-
-    def unsubscribe_frame(self, args: list[object], req_id: int) -> str:
-        return msgspec.json.encode({"method": "UNSUBSCRIBE", "params": args, "id": req_id}
-                                   ).decode()
+    def request_frame(self, op: str, args: list[object], req_id: int) -> str:
+        return msgspec.json.encode({"method": op.upper(), "params": args, "id": req_id}).decode()
 
     parser = BinanceParser
     depth_channel_arg = staticmethod(depth.channel_arg)

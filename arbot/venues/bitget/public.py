@@ -205,12 +205,9 @@ class BitgetAdapter(Adapter):
     def channel_arg(self, venue_id: str) -> object:
         return {"instType": "SPOT", "channel": "books1", "instId": venue_id}
 
-    def subscribe_frame(self, args: list[object], req_id: int) -> str:
+    def request_frame(self, op: str, args: list[object], req_id: int) -> str:
         # Bitget documents no request id; acks name the arg instead.
-        return msgspec.json.encode({"op": "subscribe", "args": args}).decode()
-
-    def unsubscribe_frame(self, args: list[object], req_id: int) -> str:
-        return msgspec.json.encode({"op": "unsubscribe", "args": args}).decode()
+        return msgspec.json.encode({"op": op, "args": args}).decode()
 
     parser = BitgetParser
     depth_channel_arg = staticmethod(depth.channel_arg)

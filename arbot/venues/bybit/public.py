@@ -341,15 +341,8 @@ class BybitAdapter(Adapter):
     def channel_arg(self, venue_id: str) -> object:
         return f"{_TOPIC}{venue_id}"
 
-    def subscribe_frame(self, args: list[object], req_id: int) -> str:
-        return msgspec.json.encode(
-            {"op": "subscribe", "args": args, "req_id": str(req_id)}
-        ).decode()
-
-    def unsubscribe_frame(self, args: list[object], req_id: int) -> str:
-        return msgspec.json.encode(
-            {"op": "unsubscribe", "args": args, "req_id": str(req_id)}
-        ).decode()
+    def request_frame(self, op: str, args: list[object], req_id: int) -> str:
+        return msgspec.json.encode({"op": op, "args": args, "req_id": str(req_id)}).decode()
 
     parser = BybitParser
     depth_channel_arg = staticmethod(depth.channel_arg)

@@ -206,12 +206,8 @@ class OkxAdapter(Adapter):
     def channel_arg(self, venue_id: str) -> object:
         return {"channel": _BBO, "instId": venue_id}
 
-    def subscribe_frame(self, args: list[object], req_id: int) -> str:
-        return msgspec.json.encode({"op": "subscribe", "args": args, "id": str(req_id)}).decode()
-
-    def unsubscribe_frame(self, args: list[object], req_id: int) -> str:
-        return msgspec.json.encode({"op": "unsubscribe", "args": args, "id": str(req_id)}
-                                   ).decode()
+    def request_frame(self, op: str, args: list[object], req_id: int) -> str:
+        return msgspec.json.encode({"op": op, "args": args, "id": str(req_id)}).decode()
 
     parser = OkxParser
     depth_channel_arg = staticmethod(depth.channel_arg)
