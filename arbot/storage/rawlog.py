@@ -268,7 +268,7 @@ class RawLog:
             if self.stats.last_error != message:
                 log.warning("%s", message)
             self.stats.last_error = message
-            self._close_file(venue)
+            self._close_file(venue, discard_unwritten=True)
 
     def _open(self, venue: Venue, first_ns: int, hour: int) -> _File:
         stamp = dt.datetime.fromtimestamp(first_ns / 1e9, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -284,7 +284,9 @@ class RawLog:
         self.stats.files += 1
         return _File(path, handle, hour)
 
-    def _close_file(self, venue: Venue) -> None:
+    def _close_file(self, venue: Venue, *, discard_unwritten: bool = False) -> None:
+        """Close the venue's file; with `discard_unwritten`, remove it when no batch of it
+        was written whole (a full disk: otherwise every batch tried leaves a file)."""
         current = self._files.pop(venue, None)
         if current is None:
             return
@@ -292,3 +294,6 @@ class RawLog:
             current.handle.close()  # gzip: writes the trailer
         except OSError as exc:
             self.stats.last_error = f"closing {current.path}: {exc.strerror or exc}"
+        if discard_unwritten and not current.bytes:
+            with contextlib.suppress(OSError):
+                current.path.unlink()
