@@ -12,10 +12,10 @@ from arbot.domain import (
     Instrument,
     Venue,
 )
+from arbot.exchanges.argparser import ArgFrameParser
 from arbot.exchanges.base import Adapter
 from arbot.exchanges.feedadapter import Heartbeat, Limits
 from arbot.exchanges.wire import (
-    ArgFrameParser,
     ChannelArg,
     Level,
     LiveLevel,
