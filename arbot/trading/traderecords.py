@@ -59,6 +59,14 @@ class TradeRecords:
             self.risk.finished(symbol, notional, 0.0, now, leg_failure=True)
             return ""
         s = outcome.settlement
+        # Booked in the risk book at `now`, the close's time, before its row is written: a
+        # trade of the symbol handed over after `now` is not refused as still in flight
+        # for as long as the journal takes (its backtest, whose journal is instant, would
+        # take it), and the recorded close says when the symbol was free again.
+        if outcome.leg_outcome == LegOutcome.HELD:
+            self.risk.held_symbols[symbol] = outcome.detail
+        halted = self.risk.finished(symbol, notional, s.pnl, now,
+                                    leg_failure=outcome.status == TradeStatus.LEG_RISK)
         try:
             await self.journal.run(self.journal.close_trade, outcome.closing(now))
         except DatabaseError as exc:
@@ -66,10 +74,6 @@ class TradeRecords:
         self.trades += 1
         self.realized += s.pnl
         self.recent = [outcome, *self.recent[:199]]
-        if outcome.leg_outcome == LegOutcome.HELD:
-            self.risk.held_symbols[symbol] = outcome.detail
-        halted = self.risk.finished(symbol, notional, s.pnl, now,
-                                    leg_failure=outcome.status == TradeStatus.LEG_RISK)
         # "filled" alone hides a loss taken unwinding a leg: name how the legs ended then
         legs = ("" if outcome.leg_outcome in (LegOutcome.BALANCED, LegOutcome.NONE)
                 else f" ({outcome.leg_outcome})")

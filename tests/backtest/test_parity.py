@@ -86,8 +86,8 @@ async def test_replay_of_a_paper_run_makes_the_trades_it_made(demo_run: Recordin
 
 async def assert_same_trades(rec: Recording, tmp_path: Path, at_least: int) -> None:
     """Replay `rec` and check its trades and PnL against the live run's, unless the
-    recording shows the live run refused a trade the replay made because it was still
-    booking the last one (`trades.compare`), after which only earlier trades must match."""
+    recording shows the live run refused a trade the replay made because it booked the
+    last one late (`trades.compare`), after which only earlier trades must match."""
     result = await run_backtest(rec.settings, Options(db=rec.db, out=tmp_path,
                                                       demo_rules=demo_instrument))
     live = trades(rec.db)

@@ -10,10 +10,10 @@ quantities, statuses and fills, journaled at the same times, and the same outcom
 (to 1e-9).
 
 One difference is allowed, where the recording shows why: the replay traded an episode the
-live run refused because its trade of the same symbol was still being booked (modelled,
-that trade had ended; its row was closed, `ts_close_ns` being the wall clock's, only after
-the replayed trade's hand-over). After it the runs' cool-downs and accounts part, so the
-comparison stops there.
+live run refused because its trade of the same symbol was still in flight there (modelled,
+that trade had ended, but the busy loop booked it only later: its `ts_close_ns`, the wall
+clock's moment the symbol was free again, is after the replayed trade's hand-over). After
+it the runs' cool-downs and accounts part, so the comparison stops there.
 """
 
 from __future__ import annotations
@@ -77,11 +77,11 @@ def _differs(recording: Path, replay: Path, live: Row,
 
 def _still_booked(live: list[Row], bt: Row) -> str:
     """Why the live run refused the episode the replay traded, if the recording shows a
-    trade of its symbol that live was still booking at the replayed trade's hand-over."""
+    trade of its symbol that live booked only after the replayed trade's hand-over."""
     for t in live:
         if t[10] == bt[10] and t[11] < bt[11] < t[12]:
             return (f"{bt[0]}: traded by the replay, refused live while its {t[10]} trade "
-                    f"{t[9]} was still being booked ({(t[12] - bt[11]) / 1e6:.3f} ms after "
+                    f"{t[9]} was in flight (booked {(t[12] - bt[11]) / 1e6:.3f} ms after "
                     "the hand-over)")
     return ""
 
