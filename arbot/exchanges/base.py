@@ -3,8 +3,10 @@ functions, so the feed loop and the REST clients never ask which venue they talk
 
 Adapters are pure: wire Structs, frame builders, `parse()`, symbol rules, and the signed
 (private) REST requests and their answers (`signedrest`). No sockets, no await. What all
-venues do alike (subscribe frames within limits, the depth parser, handing over the
-signed REST module) is done here once; a venue states only its data and what differs.
+venues do alike (building the parsers from the venue's parser class and depth codec,
+subscribe and unsubscribe frames from its one request frame, split within its limits,
+handing on its signed REST module) is done here once; a venue states only its data and
+what differs.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ from arbot.exchanges.restspec import ErrorTable, RestLimits, RestProblem
 from arbot.exchanges.signedrest import SignedRest
 from arbot.exchanges.signing import Credentials, SignedRequest
 
-# The private streams' modules import these from here (kept until they import them from
-# their own homes: `drops`, `frameparser`, `feedadapter`).
+# Modules written before the split import these from here (the private streams' among
+# them); new code imports them from their homes: `drops`, `frameparser`, `feedadapter`.
 __all__ = ["Adapter", "Drop", "DropCounter", "FrameParser", "Heartbeat", "Limits"]
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from arbot.cli import main
 from arbot.domain import Quote, Venue
-from arbot.exchanges.base import Drop
+from arbot.exchanges.drops import Drop
 from arbot.exchanges.quotegate import QuoteGate
 from tests.exchanges import lines, parser, quotes
 
