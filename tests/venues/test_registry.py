@@ -25,8 +25,10 @@ ROOT = Path(arbot.__file__).parent
 VENUE_FILES = {"__init__.py", "coins.py", "depth.py", "private.py", "public.py", "rest.py",
                "sim.py", "sim_coins.py", "sim_private.py", "sim_stream.py"}
 # Rooms only one venue needs: Bitget's unified accounts (signed REST, the mode between
-# them, and the simulator's side of them).
-OWN_FILES = {Venue.BITGET: {"mode.py", "rest_uta.py", "sim_reply.py", "sim_uta.py"}}
+# them, and the simulator's side of them); Binance's average price, which its price band
+# is measured from.
+OWN_FILES = {Venue.BITGET: {"mode.py", "rest_uta.py", "sim_reply.py", "sim_uta.py"},
+             Venue.BINANCE: {"avgprice.py"}}
 
 
 def test_every_venue_has_one_spec_in_enum_order() -> None:
