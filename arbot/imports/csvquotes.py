@@ -41,8 +41,13 @@ def csv_rows(stream: IO[bytes]) -> Reader:
 
 
 def csv_fields(line: bytes) -> list[str]:
+    """A header line's fields; none where the line is not CSV at all (a bare carriage
+    return inside a field: a binary file, a line cut short), so it is not the format."""
     text = line.decode("utf-8", "replace").lstrip("\ufeff")
-    return [f.strip() for f in next(csv.reader([text]), [])]
+    try:
+        return [f.strip() for f in next(csv.reader([text]), [])]
+    except csv.Error:
+        return []
 
 
 class TardisNames:
