@@ -14,7 +14,7 @@ venue's clock before the next attempt. Each socket that goes live outside a plan
 rotation starts a new `epoch`: pushes sent between two sockets are lost, so an order
 open across an epoch is looked up over REST.
 
-Where the stream depends on the account's mode (Bitget's classic and unified streams),
+Where the stream depends on the account's mode (a classic and a unified account's streams),
 a mode change found by the REST client (`follow_mode`) moves the stream at once: the
 socket on the old mode's stream is closed and the next one opens on the new mode's,
 without backoff (it is no failure), instead of waiting for an unrelated reconnect.
