@@ -14,16 +14,26 @@ NS_PER_MS = 1_000_000
 NS_PER_S = 1_000_000_000
 
 
+_MIN_NS = -(2**63)  # the range of the integers ArBot stores times as (SQLite INTEGER)
+_MAX_NS = 2**63 - 1
+
+
 def parse_time_ns(text: str) -> int:
     """Parse `2024-05-01`, `2024-05-01T12:00:00Z`, `...+02:00` or epoch seconds to ns.
 
-    A time without a zone is taken as UTC, because ArBot stores and shows UTC only.
+    A time without a zone is taken as UTC, because ArBot stores and shows UTC only. A
+    time beyond what a stored time can be (before 1678, after 2262) is that range's edge:
+    as a filter it means the same. "inf" and "nan" are no time.
     """
     value = text.strip()
     try:
-        return round(float(value) * NS_PER_S)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        if seconds - seconds != 0.0:  # NaN or an infinity
+            raise ValueError(f"cannot read time {text!r}: not a finite number of seconds")
+        return _clamped(round(seconds * NS_PER_S))
     try:
         when = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -34,7 +44,11 @@ def parse_time_ns(text: str) -> int:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     delta = when - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * NS_PER_S + delta.microseconds * 1_000
+    return _clamped((delta.days * 86_400 + delta.seconds) * NS_PER_S + delta.microseconds * 1_000)
+
+
+def _clamped(ns: int) -> int:
+    return min(max(ns, _MIN_NS), _MAX_NS)
 
 
 def format_time_ns(ns: int) -> str:
