@@ -71,8 +71,9 @@ async def test_apply_updates_the_engine_and_restarts_only_changed_venues(tmp_pat
         # New symbols: every enabled venue reconnects and quotes the new one.
         more = changed(new, market={"symbols": [*SYMBOLS, "SOL-USDT"]})
         assert set(rt.apply(more)) == set(Venue)
-        await until(lambda: "SOL-USDT" in rt.engine.board.books
-                    and sum(e is not None for e in rt.engine.board.books["SOL-USDT"]) == 4,
+        books = rt.engine.board.books
+        await until(lambda: "SOL-USDT" in books
+                    and sum(e is not None for e in books["SOL-USDT"].entries()) == 4,
                     "SOL-USDT quoted on every venue")
         stop.set()
         await run
