@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import sys
 from typing import Any
 
-from arbot.cli.argtypes import fraction, positive
+from arbot.cli.argtypes import fraction, port, positive
 from arbot.config import ArbotSettings
 from arbot.demo import sim_config
 from arbot.domain import Venue
@@ -33,7 +34,7 @@ def add_sim_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         description="Run the exchange simulator; [sim] in arbot.toml (or ARBOT_SIM__*) "
                     "sets it up, these flags override it.")
     sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    sim.add_argument("--port", type=port, default=0, help="0 picks a free port")
     sim.add_argument("--profile", dest="sim_profile", choices=["steady", "market"],
                      help="market: push on change as each venue does, with lag (default "
                           "[sim] profile); steady: re-send everything at --rate")
@@ -80,5 +81,10 @@ def run_sim(args: argparse.Namespace, settings: ArbotSettings) -> int:
         parse_canonical(symbol)
     config = dataclasses.replace(sim_config(settings, args.symbols), host=args.host,
                                  port=args.port)
-    asyncio.run(serve_until_stopped(config))
+    try:
+        asyncio.run(serve_until_stopped(config))
+    except OSError as exc:  # the port is taken, or the host is no address of this machine
+        print(f"arbot: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
     return 0
