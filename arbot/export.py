@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import AsyncIterable, Sequence
@@ -115,6 +116,15 @@ def _text(value: str | None) -> str:
 CSV_MODE = 0o644
 
 
+def _is_special(path: Path) -> bool:
+    """True for an existing target that is not a regular file or a folder."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 async def write_csv(
     rows: AsyncIterable[Sequence[str]], header: Sequence[str], target: str | Path
 ) -> int:
@@ -122,6 +132,12 @@ async def write_csv(
     if str(target) == "-":
         return await _write_rows(sys.stdout, rows, header)
     path = Path(target)
+    if _is_special(path):
+        # A pipe or device (/dev/null, /dev/stdout, a FIFO a script reads): written in
+        # place, since renaming a temp file over it would replace the device itself
+        # (as root, /dev/null became a plain file) and a reader would see nothing.
+        with open(path, "w", newline="", encoding="utf-8") as out:
+            return await _write_rows(out, rows, header)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:

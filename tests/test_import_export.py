@@ -10,7 +10,10 @@ import csv
 import gzip
 import io
 import json
+import os
 import shutil
+import stat
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -165,3 +168,25 @@ def test_unreadable_inputs_fail_with_one_line(
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert err.startswith("arbot: ") and err.count("\n") == 1
+
+
+def test_export_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(
+    tmp_path: Path, capsys: Capture
+) -> None:
+    """`-o /dev/null`, `-o /dev/stdout` or a FIFO a script reads: a temp file renamed over
+    the target would replace the device (as root, /dev/null became a plain file)."""
+    db = str(tmp_path / "q.db")
+    capture = FIXTURES / CASES["bybit"][0]
+    main(["import", "raw", "--venue", "bybit", str(capture), "--db", db])
+    fifo = tmp_path / "quotes.fifo"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    try:
+        assert main(["export", "quotes", "--db", db, "-o", str(fifo)]) == 0
+    finally:
+        reader.join(timeout=30)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert exported_rows(received[0]) == expected_rows("bybit", capture)
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []

@@ -10,5 +10,9 @@ from bench import trading_confirm
 async def test_both_ways_confirm_every_pair() -> None:
     async with SimServer(SimConfig(symbols=("BTC-USDT",), rate=20)) as sim:
         got = await trading_confirm.measure(sim.port, 3)
-    assert {way: len(v) for way, v in got["spans"].items()} == {"stream": 3, "poll": 3}
+    assert {way: len(v) for way, v in got["spans"].items()} == {
+        "stream": 3,
+        "poll": 3,
+        "stream, answers in": 3,
+    }
     assert all(ms > 0 for v in got["spans"].values() for ms in v)
