@@ -6,6 +6,7 @@ when complete, so a failed or interrupted export never leaves a truncated CSV be
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import os
@@ -136,7 +137,9 @@ async def write_csv(
         # A pipe or device (/dev/null, /dev/stdout, a FIFO a script reads): written in
         # place, since renaming a temp file over it would replace the device itself
         # (as root, /dev/null became a plain file) and a reader would see nothing.
-        with open(path, "w", newline="", encoding="utf-8") as out:
+        # Opening a FIFO waits for its reader: off the event loop.
+        out = await asyncio.to_thread(open, path, "w", newline="", encoding="utf-8")
+        with out:
             return await _write_rows(out, rows, header)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
