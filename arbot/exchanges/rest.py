@@ -30,6 +30,7 @@ from yarl import URL
 from arbot.coininfo import CoinNetwork
 from arbot.domain import Instrument
 from arbot.exchanges.base import Adapter
+from arbot.exchanges.instrumentrules import checked
 from arbot.exchanges.ratelimit import Clock, Sleep, TokenBucket
 from arbot.exchanges.restspec import RestError, RestErrorKind
 from arbot.exchanges.resttiming import DEFAULT_REST_TIMING, RestTiming, retry_after_s
@@ -135,11 +136,12 @@ class RestClient:
                            reply.recv_ms - reply.sent_ms)
 
     async def fetch_instruments(self) -> list[Instrument]:
-        """The venue's spot instruments with their tick and lot sizes."""
+        """The venue's spot instruments with their tick and lot sizes; one whose rules
+        cannot quantize an order is listed but not tradable (`instrumentrules`)."""
         path = self.adapter.instruments_path
         reply = await self._get(path, None)
         try:
-            return self.adapter.parse_instruments(reply.body)
+            return [checked(i) for i in self.adapter.parse_instruments(reply.body)]
         except ValueError as exc:
             raise self._unreadable(path, reply, exc) from exc
 
