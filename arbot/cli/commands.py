@@ -127,12 +127,14 @@ def _export(args: argparse.Namespace, settings: ArbotSettings) -> int:
                                              until_ns=until):
                     yield trade_csv_row(row)
 
-            if args.export_kind == "quotes":
-                count = await write_csv(quotes(), QUOTE_HEADER, args.output)
-            elif args.export_kind == "trades":
-                count = await write_csv(trades(), TRADE_HEADER, args.output)
-            else:
-                count = await write_csv(episodes(), EPISODE_HEADER, args.output)
+            rows, header = {"quotes": (quotes, QUOTE_HEADER), "trades": (trades, TRADE_HEADER)
+                            }.get(args.export_kind, (episodes, EPISODE_HEADER))
+            try:
+                count = await write_csv(rows(), header, args.output)
+            except OSError as exc:  # no such folder, a directory, a full disk
+                print(f"arbot: cannot write {args.output}: {exc.strerror or exc}",
+                      file=sys.stderr)
+                return 1  # a runtime failure (arbot.cli.EXIT_FAILURE)
         finally:
             await conn.close()
         target = "stdout" if args.output == "-" else args.output
