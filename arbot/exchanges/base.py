@@ -30,17 +30,13 @@ from arbot.domain import (
 from arbot.exchanges.accountmode import AccountModes
 from arbot.exchanges.depthparser import DepthFrameParser
 from arbot.exchanges.depthwire import DepthCodec
-from arbot.exchanges.drops import Drop, DropCounter
+from arbot.exchanges.drops import DropCounter
 from arbot.exchanges.feedadapter import Heartbeat, Limits
 from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.orderwire import OrderRef
 from arbot.exchanges.restspec import ErrorTable, RestLimits, RestProblem
 from arbot.exchanges.signedrest import SignedRest
 from arbot.exchanges.signing import Credentials, SignedRequest
-
-# Modules written before the split import these from here (the private streams' among
-# them); new code imports them from their homes: `drops`, `frameparser`, `feedadapter`.
-__all__ = ["Adapter", "Drop", "DropCounter", "FrameParser", "Heartbeat", "Limits"]
 
 
 class NewParser(Protocol):

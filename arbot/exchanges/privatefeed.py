@@ -31,9 +31,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
 from arbot.domain import FeedState, FeedStatus, Quote, SubscribeAck, Venue
-from arbot.exchanges.base import DropCounter, FrameParser, Heartbeat, Limits
+from arbot.exchanges.drops import DropCounter
 from arbot.exchanges.feed import Feed
+from arbot.exchanges.feedadapter import Heartbeat, Limits
 from arbot.exchanges.feedbase import Connect
+from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.link import Link
 from arbot.exchanges.privatewire import LoginProblem, LoginResult, PrivateParser, StreamProtocol
 from arbot.exchanges.reconnect import FeedTiming, Reconnect

@@ -21,7 +21,9 @@ from typing import ClassVar
 import msgspec
 
 from arbot.domain import Pong, Quote, Venue
-from arbot.exchanges.base import Drop, DropCounter, FrameParser, Heartbeat, Limits
+from arbot.exchanges.drops import Drop, DropCounter
+from arbot.exchanges.feedadapter import Heartbeat, Limits
+from arbot.exchanges.frameparser import FrameParser
 from arbot.exchanges.orderwire import num
 from arbot.exchanges.signing import Credentials, hmac_b64, prehash
 from arbot.privateevents import PrivateEvent

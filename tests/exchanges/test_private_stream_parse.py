@@ -11,7 +11,7 @@ import pytest
 
 from arbot.domain import OrderStatus, Pong, ShutdownNotice, SubscribeAck, Venue, VenueError
 from arbot.exchanges import stream_for
-from arbot.exchanges.base import DropCounter
+from arbot.exchanges.drops import DropCounter
 from arbot.exchanges.privatewire import LoginProblem, LoginResult, PrivateParser
 from arbot.exchanges.signing import Credentials, hmac_hex
 from arbot.privateevents import BalanceUpdate, Fill, OrderUpdate, PrivateEvent

@@ -13,7 +13,8 @@ from __future__ import annotations
 import msgspec
 
 from arbot.domain import Balance, OrderStatus, Pong, SubscribeAck, Venue, VenueError
-from arbot.exchanges.base import Drop, DropCounter, Heartbeat
+from arbot.exchanges.drops import Drop, DropCounter
+from arbot.exchanges.feedadapter import Heartbeat
 from arbot.exchanges.orderwire import num, side_of, status_of
 from arbot.exchanges.privatewire import (
     Deliver,

@@ -24,7 +24,8 @@ from arbot.domain import (
     Venue,
     VenueError,
 )
-from arbot.exchanges.base import Drop, DropCounter, Heartbeat
+from arbot.exchanges.drops import Drop, DropCounter
+from arbot.exchanges.feedadapter import Heartbeat
 from arbot.exchanges.orderwire import charged, side_of, status_of
 from arbot.exchanges.privatewire import (
     Deliver,
