@@ -39,7 +39,12 @@ def run(args: argparse.Namespace, settings: ArbotSettings) -> int:
     if since is not None and until is not None and until <= since:
         raise ValueError("--until must be after --since")
     db = args.db if args.db is not None else Path(settings.storage.path)
-    report = archive(db, args.to, since, until)
+    try:
+        report = archive(db, args.to, since, until)
+    except OSError as exc:  # a full disk, a folder it may not write (temporaries removed)
+        print(f"arbot: cannot write the archive to {args.to}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
     for table, rows in report.rows.items():
         print(f"{table}: {rows:,} rows in {report.files[table]} new files", file=sys.stderr)
     print(f"runs: {report.runs}", file=sys.stderr)
