@@ -73,6 +73,12 @@ def run(args: argparse.Namespace, settings: ArbotSettings, *,
     if args.workers is not None or args.cluster is not None:
         require("arbot sweep --workers/--cluster", "distributed")
     out = args.out
+    try:  # before the trials: a folder that cannot exist is said at once
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"arbot: cannot create --out directory {out}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
     args.out = None
     opts = backtest_cli.options(args, settings, demo_rules)
     from arbot.backtest.sweep import RESULTS, best, run_sweep, write
@@ -95,7 +101,12 @@ def run(args: argparse.Namespace, settings: ArbotSettings, *,
     print(table(f"sweep: {len(rows)} trials", ("trial", *names, *RESULTS),
                 [(i, *(r[k] for k in (*names, *RESULTS))) for i, r in enumerate(rows)]))
     top = best(rows)
-    write(out, params, rows)
+    try:
+        write(out, params, rows)
+    except OSError as exc:  # a full disk: the table above is the run's result
+        print(f"arbot: cannot write the sweep to {out}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
     print(f"\nbest (PnL {top['pnl']:+.4f}, {top['passed']} passed episodes), for arbot.toml:")
     print((out / "best.toml").read_text(encoding="utf-8"), end="")
     print(f"\nsweep written to {out}")
