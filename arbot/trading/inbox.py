@@ -38,8 +38,11 @@ class Inbox:
     """A bounded FIFO of episode events with the time each was handed over."""
 
     def __init__(self, act: Act, refuse: Refuse, mono_ns: Callable[[], int], *,
-                 drains_itself: bool = True, size: int = SIZE, stale_ns: int = STALE_NS
-                 ) -> None:
+                 drains_itself: bool = True, size: int = SIZE, stale_ns: int = STALE_NS,
+                 at_hand_over: bool = False) -> None:
+        """`at_hand_over`: the trader acts as of each item's hand-over (a live paper trade
+        on its modelled clock, `arbot.trading.papertape`, as its backtest, which takes
+        each item at once): nothing taken is stale for closing or waiting since."""
         self.waiting: deque[tuple[EpisodeEvent, int]] = deque()
         self.stopped = ""  # why nothing more is taken ("" while open)
         self._act = act
@@ -48,6 +51,7 @@ class Inbox:
         self._drains_itself = drains_itself
         self._size = size
         self._stale_ns = stale_ns
+        self._at_hand_over = at_hand_over
         self._closed_ids: set[str] = set()  # episodes that closed while items waited
         self._scheduled = False
 
@@ -103,6 +107,9 @@ class Inbox:
             closed, self._closed_ids = self._closed_ids, set()
         else:
             closed = self._closed_ids
+        if self._at_hand_over:
+            self._act(event, at)
+            return
         if event.episode.id in closed:
             self._refuse("stale", f"{_what(event)} closed before the trader took it")
             return

@@ -32,12 +32,13 @@ from arbot.events import Sink
 from arbot.trading.paper import BookLookup, Ladder, quote_top, top_levels
 
 Sides = tuple[tuple[Level, ...], tuple[Level, ...]]  # bids, asks: the L2 top when synced
-KEEP_NS = 1_000_000_000
+KEEP_NS = 10_000_000_000
 """How long after its latest hand-over a symbol stays on the tape with no trade holding
-it: longer than an episode may wait in the trader's inbox (`inbox.STALE_NS`)."""
+it: far longer than an episode waits in the trader's inbox on a busy loop."""
 PAST_NS = 10_000_000_000
 """How far back a symbol kept on the tape for long (busy, trade after trade) is kept:
 far more than a trade lags the market (its leg-risk policy has `leg_ttl_ms`)."""
+HANDED_KEPT = 256  # hand-over times kept before those older than KEEP_NS are dropped
 TRIM_EVERY = 256  # states appended between trims of one (venue, symbol)
 
 
@@ -93,6 +94,8 @@ class Tape(Sink):
         """The episode was handed over to the trader now (on the tick path, while the
         engine acts on the latest quote): keep the symbol's books from now on."""
         at = self.before.ns
+        if len(self._handed) >= HANDED_KEPT:  # episodes refused before they were taken
+            self._handed = {e: t for e, t in self._handed.items() if t > at - KEEP_NS}
         self._handed[episode_id] = at
         if symbol not in self._tapes:
             self._tapes[symbol] = {}
@@ -102,13 +105,9 @@ class Tape(Sink):
                     self._record(venue, symbol, at, q)
         self._until[symbol] = max(self._until.get(symbol, at), at + KEEP_NS)
 
-    def closed(self, episode_id: str) -> None:
-        """The episode closed: its hand-over time is no longer needed."""
-        self._handed.pop(episode_id, None)
-
     def handed(self, episode_id: str) -> int:
-        """When the episode was handed over (receive time)."""
-        return self._handed.get(episode_id, self.before.ns)
+        """When the episode was handed over (receive time), as the trader takes it."""
+        return self._handed.pop(episode_id, self.before.ns)
 
     def trade(self, symbol: str, start_ns: int) -> TradeTime:
         """A trade of `symbol` handed over at `start_ns`: its clock, holding the symbol on

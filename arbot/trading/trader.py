@@ -92,7 +92,8 @@ class Trader(TraderControls, SendGate, Sink):
         self._tasks: set[asyncio.Task[None]] = set()
         self._seq = 0
         self._acted: set[str] = set()
-        self.inbox = Inbox(self._act, self._reject, mono_ns, drains_itself=drains_itself)
+        self.inbox = Inbox(self._act, self._reject, mono_ns, drains_itself=drains_itself,
+                           at_hand_over=tape is not None)
         self._in_flight: Counter[Venue] = Counter()  # trades whose legs left, by venue
         self.drift = DriftGuard(ledger, settings.max_balance_drift, self._traded_assets,
                                 lambda venue: self._in_flight[venue] > 0, wall_ns=wall_ns)
@@ -136,8 +137,6 @@ class Trader(TraderControls, SendGate, Sink):
         if event.kind is EpisodeKind.CLOSE:
             self._acted.discard(e.id)
             self.inbox.episode_closed(e.id)
-            if self.tape is not None:
-                self.tape.closed(e.id)
             return
         if not e.verdict.passed or e.id in self._acted:
             return

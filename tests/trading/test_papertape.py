@@ -11,8 +11,18 @@ from pathlib import Path
 
 import msgspec
 
-from arbot.domain import FeedState, FeedStatus, OrderRequest, OrderStatus, Quote, Side, Venue
-from arbot.trading.papertape import Tape
+from arbot.domain import (
+    EpisodeEvent,
+    EpisodeKind,
+    FeedState,
+    FeedStatus,
+    OrderRequest,
+    OrderStatus,
+    Quote,
+    Side,
+    Venue,
+)
+from arbot.trading.papertape import KEEP_NS, Tape
 from arbot.trading.trader import Trader
 from tests.trading.helpers import (
     SYMBOL,
@@ -120,8 +130,9 @@ async def test_a_symbol_no_trade_holds_leaves_the_tape() -> None:
     m.tape.watch("ep1", SYMBOL)
     trade = m.tape.trade(SYMBOL, m.tape.handed("ep1"))
     trade.release()
-    m.deliver(at(quote(A, 98.0, 99.0), 2_000))  # past KEEP_NS: its past is forgotten
-    assert m.tape.quote(A, SYMBOL, T0) == at(quote(A, 98.0, 99.0), 2_000)  # only "now" is left
+    later = KEEP_NS / MS + 1  # past KEEP_NS: its past is forgotten
+    m.deliver(at(quote(A, 98.0, 99.0), later))
+    assert m.tape.quote(A, SYMBOL, T0) == at(quote(A, 98.0, 99.0), later)  # only "now" is left
 
 
 async def test_a_trade_is_journaled_on_its_modelled_clock(tmp_path: Path) -> None:
@@ -145,3 +156,21 @@ async def test_a_trade_is_journaled_on_its_modelled_clock(tmp_path: Path) -> Non
     assert opened == T0
     assert rows == [("buy", "filled", 99.9, T0, T0 + 5 * MS),
                     ("sell", "filled", 101.0, T0, T0 + 5 * MS)]
+
+
+async def test_a_trade_on_its_modelled_clock_is_taken_though_its_episode_closed_since(
+        tmp_path: Path) -> None:
+    """The trader acts as of the hand-over (as its backtest, which acts at once): quotes
+    handled before its loop turn that close the episode do not make it stale."""
+    m = Market(at(quote(A, 99.9, 100.0), 0), at(quote(B, 101.0, 101.1), 0))
+    jr = await journal(tmp_path)
+    led = ledger()
+    trader = Trader(trading(), paper(m.books, led), jr, led,
+                    {(A, SYMBOL): inst(A), (B, SYMBOL): inst(B)}, m.books, tape=m.tape)
+    opened = episode(1)
+    trader.on_episode(opened)
+    m.deliver(at(quote(A, 100.9, 101.0), 1))  # the same burst: the gap closes
+    trader.on_episode(EpisodeEvent(kind=EpisodeKind.CLOSE, episode=opened.episode))
+    await trader.wait_idle()
+    jr.close()
+    assert trader.trades == 1 and trader.rejections == {}
