@@ -4,6 +4,7 @@ error (exit 2) that names the flag, before any settings are read."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def positive(text: str) -> float:
@@ -28,3 +29,11 @@ def port(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port from 0 to 65535, not {text}")
     return value
+
+
+def folder(text: str) -> Path:
+    """A folder path; an empty one (`--record-raw ""`, an unset shell variable) is refused
+    rather than read as the current directory."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, not an empty path")
+    return Path(text)

@@ -17,7 +17,7 @@ from arbot.backtest import cli as backtest_cli
 from arbot.backtest import sweep_cli
 from arbot.cli import archive as archive_cli
 from arbot.cli import report
-from arbot.cli.argtypes import positive
+from arbot.cli.argtypes import folder, positive
 from arbot.cli.sim import add_sim_parser
 from arbot.doctor import command as doctor
 from arbot.domain import Venue
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-format", choices=["text", "json", "journal"], default="text",
                         help="headless log format (default text; the journal's own form "
                              "when stderr is the systemd journal)")
-    parser.add_argument("--record-raw", type=Path, metavar="DIR",
+    parser.add_argument("--record-raw", type=folder, metavar="DIR",
                         help="also write every venue frame as received to DIR/<venue>-<UTC "
                              "start>.jsonl (rotated hourly and at 256 MB), for `import raw`")
     parser.add_argument("--record-raw-gzip", action="store_true",
