@@ -13,12 +13,9 @@ a sink ignores costs nothing per event.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
-from arbot.domain import EpisodeEvent, FeedStatus, Quote, Venue
-
-if TYPE_CHECKING:  # trading imports this module; the seam needs only the type
-    from arbot.trading.outcome import TradeOutcome
+from arbot.domain import EpisodeEvent, FeedStatus, Quote, TradeOutcome, Venue
 
 E = TypeVar("E")
 

@@ -13,11 +13,10 @@ from collections.abc import Callable
 
 from arbot.alerts.alert import Alert, AlertKind
 from arbot.config.alerts import AlertsSettings
-from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Side, Venue
+from arbot.domain import EpisodeEvent, EpisodeKind, FeedState, FeedStatus, Side, TradeOutcome, Venue
 from arbot.events import Sink
 from arbot.export import plain_number
 from arbot.tradekinds import LEG_RISK_INCIDENTS, TradeStatus
-from arbot.trading.outcome import TradeOutcome
 
 Emit = Callable[[Alert], None]
 

@@ -12,12 +12,11 @@ from arbot.api.schemas import (
     QuoteOut,
     TradeOut,
 )
-from arbot.domain import Episode, FeedStatus, Quote, Venue
+from arbot.domain import Episode, FeedStatus, Quote, TradeOutcome, Venue
 from arbot.privateevents import StreamStatus
 from arbot.storage.models import EpisodeRecord, TradeRecord
 from arbot.timefmt import format_time_ns
 from arbot.tradekinds import TradingMode
-from arbot.trading.outcome import TradeOutcome
 from arbot.verdicts import split_verdict
 from arbot.view import DriftView
 

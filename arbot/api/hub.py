@@ -16,10 +16,9 @@ import msgspec
 
 from arbot.api.convert import episode_out, iso, trade_out
 from arbot.api.schemas import Event
-from arbot.domain import EpisodeEvent, FeedState, FeedStatus, Venue
+from arbot.domain import EpisodeEvent, FeedState, FeedStatus, TradeOutcome, Venue
 from arbot.events import Sink
 from arbot.tradekinds import LegOutcome, TradeStatus, TradingMode
-from arbot.trading.outcome import TradeOutcome
 from arbot.trading.risk import TradingState
 
 QUEUE_SIZE = 1000

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from arbot.backtest.history import History
 from arbot.config import ArbotSettings
-from arbot.domain import Venue
+from arbot.domain import TradeOutcome, Venue
 from arbot.engine.engine import Engine
 from arbot.events import Sink
 from arbot.exchanges.coins import CoinBook
@@ -28,7 +28,6 @@ from arbot.inventory.pairing import pair_rules
 from arbot.inventory.plan import plan
 from arbot.timefmt import format_time_ns
 from arbot.trading.ledger import Ledger
-from arbot.trading.outcome import TradeOutcome
 
 
 def recorded_coins(history: History) -> tuple[CoinBook, str]:

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from arbot.domain import EpisodeEvent, EpisodeKind, Side
+from arbot.domain import EpisodeEvent, EpisodeKind, Side, TradeOutcome
 from arbot.events import Sink
 from arbot.storage.profit import max_drawdown
 from arbot.tradekinds import LEG_RISK_INCIDENTS, LegOutcome, OrderPurpose, TradeStatus
-from arbot.trading.outcome import TradeOutcome
 
 NS_PER_MS = 1_000_000
 

@@ -9,7 +9,7 @@ relative). Instrument rules stay exact strings, because order quantization must 
 with Decimal from the venue's own text.
 
 One module per kind of thing (`venue`, `market`, `instrument`, `feed`, `opportunity`,
-`orders`); every type is re-exported here, so importers say `from arbot.domain import X`.
+`orders`, `trades`); every type is re-exported here, so importers say `from arbot.domain import X`.
 """
 
 from arbot.domain.feed import (
@@ -42,6 +42,7 @@ from arbot.domain.orders import (
     OrderStatus,
     Side,
 )
+from arbot.domain.trades import LegOrder, Settlement, TradeOutcome
 from arbot.domain.venue import Venue, is_canonical_symbol
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "FeedState",
     "FeedStatus",
     "Instrument",
+    "LegOrder",
     "Opportunity",
     "OrderNotSent",
     "OrderReport",
@@ -66,9 +68,11 @@ __all__ = [
     "Pong",
     "PriceBand",
     "Quote",
+    "Settlement",
     "ShutdownNotice",
     "Side",
     "SubscribeAck",
+    "TradeOutcome",
     "Venue",
     "VenueError",
     "Verdict",

@@ -13,8 +13,7 @@ from collections.abc import Iterable
 
 import msgspec
 
-from arbot.domain import Side, Venue
-from arbot.trading.outcome import TradeOutcome
+from arbot.domain import Side, TradeOutcome, Venue
 
 Changes = dict[tuple[Venue, str], float]  # (venue, asset) -> amount added (< 0: used)
 

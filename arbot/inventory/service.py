@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from arbot.config import ArbotSettings
-from arbot.domain import Venue
+from arbot.domain import TradeOutcome, Venue
 from arbot.engine.pairs import PairRules
 from arbot.events import Sink
 from arbot.exchanges.coins import CoinBook
@@ -23,7 +23,6 @@ from arbot.inventory.pairing import pair_rules, refusals
 from arbot.inventory.plan import plan
 from arbot.inventory.report import InventoryReport, build
 from arbot.timefmt import format_duration
-from arbot.trading.outcome import TradeOutcome
 
 log = logging.getLogger("arbot.inventory")
 

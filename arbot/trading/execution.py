@@ -25,19 +25,21 @@ from typing import NamedTuple
 
 from arbot.domain import (
     Instrument,
+    LegOrder,
     OrderNotSent,
     OrderReport,
     OrderRequest,
     OrderStatus,
     Quote,
     Side,
+    TradeOutcome,
     Venue,
 )
 from arbot.exchanges.restspec import RestError, RestErrorKind
 from arbot.tradekinds import LegOutcome, LegPolicy, OrderPurpose, TradeStatus
 from arbot.trading.answers import Answers
 from arbot.trading.executor import Executor, SendCheck
-from arbot.trading.outcome import LegOrder, TradeOutcome, settle
+from arbot.trading.outcome import settle
 from arbot.trading.preflight import TradePlan, quantize_qty
 from arbot.trading.priceband import band_problem
 from arbot.trading.quantize import limit_price, rule, text
@@ -230,8 +232,8 @@ async def _execute(plan: TradePlan, ex: Executor, risk: LegRisk, legs: Legs) -> 
     buy, sell = await asyncio.gather(legs.buy, legs.sell)
     await risk.on_report(plan.buy, buy)
     await risk.on_report(plan.sell, sell)
-    orders = [LegOrder(plan.buy, buy, OrderPurpose.BUY),
-              LegOrder(plan.sell, sell, OrderPurpose.SELL)]
+    orders = [LegOrder(request=plan.buy, report=buy, purpose=OrderPurpose.BUY),
+              LegOrder(request=plan.sell, report=sell, purpose=OrderPurpose.SELL)]
     first = settle(orders, plan.base, plan.quote)
     unknown = [r for r in (buy, sell) if not r.status.final]
     if unknown:
@@ -240,17 +242,21 @@ async def _execute(plan: TradePlan, ex: Executor, risk: LegRisk, legs: Legs) -> 
         # open a second position. Held until the venue answers (the journal keeps it).
         what = "; ".join(f"{r.client_id} {r.status.value}" + (f" ({r.error})" if r.error else "")
                          for r in unknown)
-        return TradeOutcome(plan.trade_id, plan.symbol, orders, first, TradeStatus.LEG_RISK,
-                            LegOutcome.HELD, f"not evened out: outcome unknown: {what}")
+        return TradeOutcome(trade_id=plan.trade_id, symbol=plan.symbol, orders=orders,
+                            settlement=first, status=TradeStatus.LEG_RISK,
+                            leg_outcome=LegOutcome.HELD,
+                            detail=f"not evened out: outcome unknown: {what}")
     if first.buy_qty == 0 and first.sell_qty == 0:
         failed = buy.status is OrderStatus.REJECTED or sell.status is OrderStatus.REJECTED
         detail = "; ".join(r.error for r in (buy, sell) if r.error)
-        return TradeOutcome(plan.trade_id, plan.symbol, orders, first,
-                            TradeStatus.FAILED if failed else TradeStatus.MISSED,
-                            LegOutcome.NONE, detail)
+        return TradeOutcome(trade_id=plan.trade_id, symbol=plan.symbol, orders=orders,
+                            settlement=first,
+                            status=TradeStatus.FAILED if failed else TradeStatus.MISSED,
+                            leg_outcome=LegOutcome.NONE, detail=detail)
     if _balanced(first.imbalance, plan):
-        return TradeOutcome(plan.trade_id, plan.symbol, orders, first, TradeStatus.FILLED,
-                            LegOutcome.BALANCED)
+        return TradeOutcome(trade_id=plan.trade_id, symbol=plan.symbol, orders=orders,
+                            settlement=first, status=TradeStatus.FILLED,
+                            leg_outcome=LegOutcome.BALANCED)
     return await _even_out(plan, ex, risk, orders, legs.answers)
 
 
@@ -264,8 +270,10 @@ async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
     long = imbalance > 0  # bought more than sold
     if risk.policy is LegPolicy.HOLD:
         s = settle(orders, plan.base, plan.quote)
-        return TradeOutcome(plan.trade_id, plan.symbol, orders, s, TradeStatus.LEG_RISK,
-                            LegOutcome.HELD, f"holding {imbalance:+g} {plan.base}")
+        return TradeOutcome(trade_id=plan.trade_id, symbol=plan.symbol, orders=orders,
+                            settlement=s, status=TradeStatus.LEG_RISK,
+                            leg_outcome=LegOutcome.HELD,
+                            detail=f"holding {imbalance:+g} {plan.base}")
     follow = FOLLOW_UPS[risk.policy]
     # unwind: trade back where the excess is; chase: finish the short leg where it was
     if risk.policy is LegPolicy.UNWIND:
@@ -291,17 +299,19 @@ async def _even_out(plan: TradePlan, ex: Executor, risk: LegRisk,
         await risk.on_order(req, follow.purpose)
         report = await final_report(ex, req, True, risk.check, answers)
         await risk.on_report(req, report)
-        orders.append(LegOrder(req, report, follow.purpose))
+        orders.append(LegOrder(request=req, report=report, purpose=follow.purpose))
         s = settle(orders, plan.base, plan.quote)
         if _balanced(s.imbalance, plan):
-            return TradeOutcome(plan.trade_id, plan.symbol, orders, s, TradeStatus.FILLED,
-                                follow.done)
+            return TradeOutcome(trade_id=plan.trade_id, symbol=plan.symbol, orders=orders,
+                                settlement=s, status=TradeStatus.FILLED,
+                                leg_outcome=follow.done)
         if report.filled_qty <= 0:
             await risk.sleep(RETRY_GAP_S)
     s = settle(orders, plan.base, plan.quote)
     why = problem or f"{risk.policy} did not even the legs within {risk.ttl_s:g} s"
-    return TradeOutcome(plan.trade_id, plan.symbol, orders, s, TradeStatus.LEG_RISK,
-                        follow.failed, f"{why}; left {s.imbalance:+g} {plan.base}")
+    return TradeOutcome(trade_id=plan.trade_id, symbol=plan.symbol, orders=orders,
+                        settlement=s, status=TradeStatus.LEG_RISK, leg_outcome=follow.failed,
+                        detail=f"{why}; left {s.imbalance:+g} {plan.base}")
 
 
 def _follow_up(plan: TradePlan, risk: LegRisk, venue: Venue, side: Side, qty: float,

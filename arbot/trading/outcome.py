@@ -9,33 +9,8 @@ inventory, reported with the trade, not counted as profit or loss.
 
 from __future__ import annotations
 
-import msgspec
-
-from arbot.domain import OrderReport, OrderRequest, Side
+from arbot.domain import LegOrder, OrderReport, Settlement, Side, TradeOutcome
 from arbot.storage.journal import TradeClose
-from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus
-
-
-class LegOrder(msgspec.Struct, frozen=True):
-    """One order of a trade and its last known report."""
-
-    request: OrderRequest
-    report: OrderReport
-    purpose: OrderPurpose
-
-
-class Settlement(msgspec.Struct, frozen=True):
-    buy_qty: float
-    sell_qty: float
-    buy_avg: float
-    sell_avg: float
-    fees: float  # quote currency
-    pnl: float
-
-    @property
-    def imbalance(self) -> float:
-        """Base bought minus base sold: > 0 is inventory held long on the buy side."""
-        return self.buy_qty - self.sell_qty
 
 
 def fee_in_quote(report: OrderReport, base: str, quote: str) -> float:
@@ -63,24 +38,14 @@ def settle(orders: list[LegOrder], base: str, quote: str) -> Settlement:
     sell_avg = sell_value / sold if sold else 0.0
     matched = min(bought, sold)
     pnl = matched * (sell_avg - buy_avg) - fees
-    return Settlement(bought, sold, buy_avg, sell_avg, fees, pnl)
+    return Settlement(buy_qty=bought, sell_qty=sold, buy_avg=buy_avg, sell_avg=sell_avg,
+                      fees=fees, pnl=pnl)
 
 
-class TradeOutcome(msgspec.Struct, frozen=True):
-    """What happened (`TradeStatus`) and how the legs ended (`LegOutcome`)."""
-
-    trade_id: str
-    symbol: str
-    orders: list[LegOrder]
-    settlement: Settlement
-    status: TradeStatus
-    leg_outcome: LegOutcome
-    detail: str = ""
-
-    def closing(self, ts_ns: int) -> TradeClose:
-        """What the journal records as the trade closes."""
-        s = self.settlement
-        return TradeClose(trade_id=self.trade_id, status=self.status,
-                          leg_outcome=self.leg_outcome, detail=self.detail, buy_qty=s.buy_qty,
-                          sell_qty=s.sell_qty, buy_avg=s.buy_avg, sell_avg=s.sell_avg,
-                          fees=s.fees, pnl=s.pnl, ts_ns=ts_ns)
+def closing(outcome: TradeOutcome, ts_ns: int) -> TradeClose:
+    """What the journal records as the trade closes."""
+    s = outcome.settlement
+    return TradeClose(trade_id=outcome.trade_id, status=outcome.status,
+                      leg_outcome=outcome.leg_outcome, detail=outcome.detail, buy_qty=s.buy_qty,
+                      sell_qty=s.sell_qty, buy_avg=s.buy_avg, sell_avg=s.sell_avg,
+                      fees=s.fees, pnl=s.pnl, ts_ns=ts_ns)

@@ -25,13 +25,13 @@ import logging
 import time
 from collections.abc import Callable
 
-from arbot.domain import OrderReport, OrderStatus, Venue
+from arbot.domain import LegOrder, OrderReport, OrderStatus, TradeOutcome, Venue
 from arbot.exchanges.restspec import RestError, RestErrorKind
 from arbot.exchanges.symbols import parse_canonical
 from arbot.storage.journal import JournaledOrder, TradeJournal
 from arbot.tradekinds import LegOutcome, TradeStatus, TradingMode
 from arbot.trading.executor import Executor
-from arbot.trading.outcome import LegOrder, TradeOutcome, settle
+from arbot.trading.outcome import closing, settle
 
 log = logging.getLogger("arbot.trading")
 
@@ -156,12 +156,15 @@ class Reconciler:
             if not all(leg.report.status.final for leg in journaled):
                 continue
             base, quote = parse_canonical(symbol)
-            orders = [LegOrder(leg.request, leg.report, leg.purpose) for leg in journaled]
+            orders = [LegOrder(request=leg.request, report=leg.report,
+                                purpose=leg.purpose) for leg in journaled]
             s = settle(orders, base, quote)
             legs = LegOutcome.BALANCED if abs(s.imbalance) <= 1e-12 else LegOutcome.HELD
-            outcome = TradeOutcome(trade_id, symbol, orders, s, TradeStatus.INTERRUPTED, legs,
-                                   f"closed at restart; imbalance {s.imbalance:+g} {base}")
-            await j.run(j.close_trade, outcome.closing(self._wall()))
+            outcome = TradeOutcome(
+                trade_id=trade_id, symbol=symbol, orders=orders, settlement=s,
+                status=TradeStatus.INTERRUPTED, leg_outcome=legs,
+                detail=f"closed at restart; imbalance {s.imbalance:+g} {base}")
+            await j.run(j.close_trade, closing(outcome, self._wall()))
             lines.append(f"trade {trade_id} {symbol}: interrupted, pnl {s.pnl:+.4f}, "
                          f"imbalance {s.imbalance:+g} {base}")
         return lines

@@ -26,6 +26,7 @@ from arbot.domain import (
     EpisodeKind,
     Instrument,
     Quote,
+    TradeOutcome,
     Venue,
 )
 from arbot.events import Sink
@@ -37,7 +38,6 @@ from arbot.trading.execution import LegRisk, Legs, execute, send_legs
 from arbot.trading.executor import Executor, SendCheck
 from arbot.trading.inbox import Inbox
 from arbot.trading.ledger import Ledger
-from arbot.trading.outcome import TradeOutcome
 from arbot.trading.paper import PaperExecutor
 from arbot.trading.papertape import Tape, TradeTime
 from arbot.trading.preflight import Instruments, Rejection, TradePlan, preflight

@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from arbot.domain import OrderReport, OrderRequest
+from arbot.domain import OrderReport, OrderRequest, TradeOutcome
 from arbot.logfields import fields
 from arbot.storage.db import DatabaseError
 from arbot.storage.journal import TradeJournal
 from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus
 from arbot.trading.executor import Executor
-from arbot.trading.outcome import TradeOutcome
+from arbot.trading.outcome import closing
 from arbot.trading.risk import RiskBook
 
 log = logging.getLogger("arbot.trading")
@@ -68,7 +68,7 @@ class TradeRecords:
         halted = self.risk.finished(symbol, notional, s.pnl, now,
                                     leg_failure=outcome.status == TradeStatus.LEG_RISK)
         try:
-            await self.journal.run(self.journal.close_trade, outcome.closing(now))
+            await self.journal.run(self.journal.close_trade, closing(outcome, now))
         except DatabaseError as exc:
             log.error("could not record trade %s: %s", outcome.trade_id, exc)
         self.trades += 1

@@ -15,11 +15,10 @@ from collections.abc import Callable, Mapping
 from textual.message import Message
 
 from arbot.depth.board import DepthBoard
-from arbot.domain import EpisodeEvent, FeedStatus, Quote, Venue
+from arbot.domain import EpisodeEvent, FeedStatus, Quote, TradeOutcome, Venue
 from arbot.engine.view import SymbolView
 from arbot.events import Sink
 from arbot.inventory.report import InventoryReport
-from arbot.trading.outcome import TradeOutcome
 from arbot.tui.tradedata import TradingStatus
 
 Post = Callable[[Message], object]

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from arbot.domain import TradeOutcome
 from arbot.storage.models import OrderRecord, TradeRecord
 from arbot.tradekinds import OrderPurpose, TradingMode
 from arbot.trading.drift import Drift
-from arbot.trading.outcome import TradeOutcome
 from arbot.trading.risk import TradingState
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 
 from arbot.config import ArbotSettings
-from arbot.domain import OrderReport, OrderRequest, OrderStatus, Side, Venue
+from arbot.domain import LegOrder, OrderReport, OrderRequest, OrderStatus, Side, TradeOutcome, Venue
 from arbot.exchanges.coins import CoinBook
 from arbot.inventory.flow import Flows, Moved, trade_changes
 from arbot.inventory.service import Inventory
 from arbot.tradekinds import LegOutcome, OrderPurpose, TradeStatus
-from arbot.trading.outcome import LegOrder, TradeOutcome, settle
+from arbot.trading.outcome import settle
 
 BN, OK = Venue.BINANCE, Venue.OKX
 H = 3600 * 10**9
@@ -24,15 +24,17 @@ def leg(venue: Venue, side: Side, qty: float, price: float, fee: float, fee_asse
                        venue_symbol="BTCUSDT", side=side, price=str(price), qty=str(qty))
     rep = OrderReport(client_id=req.client_id, venue_order_id="1", status=OrderStatus.FILLED,
                       filled_qty=qty, avg_price=price, fee=fee, fee_asset=fee_asset)
-    return LegOrder(req, rep, OrderPurpose.BUY if side is Side.BUY else OrderPurpose.SELL)
+    return LegOrder(request=req, report=rep,
+                    purpose=OrderPurpose.BUY if side is Side.BUY else OrderPurpose.SELL)
 
 
 def trade(qty: float = 0.01) -> TradeOutcome:
     """Buy on Binance at 100 (fee in USDT), sell on OKX at 101 (fee in USDT)."""
     orders = [leg(BN, Side.BUY, qty, 100.0, qty * 100.0 * 0.001, "USDT"),
               leg(OK, Side.SELL, qty, 101.0, qty * 101.0 * 0.001, "USDT")]
-    return TradeOutcome("t1", "BTC-USDT", orders, settle(orders, "BTC", "USDT"),
-                        TradeStatus.FILLED, LegOutcome.BALANCED)
+    return TradeOutcome(trade_id="t1", symbol="BTC-USDT", orders=orders,
+                        settlement=settle(orders, "BTC", "USDT"), status=TradeStatus.FILLED,
+                        leg_outcome=LegOutcome.BALANCED)
 
 
 def test_a_trade_moves_quote_to_the_sell_venue_and_base_to_the_buy_venue() -> None:
@@ -45,8 +47,9 @@ def test_a_trade_moves_quote_to_the_sell_venue_and_base_to_the_buy_venue() -> No
 
 def test_a_fee_in_the_base_asset_leaves_the_base() -> None:
     orders = [leg(BN, Side.BUY, 1.0, 100.0, 0.001, "BTC")]
-    out = TradeOutcome("t", "BTC-USDT", orders, settle(orders, "BTC", "USDT"),
-                       TradeStatus.LEG_RISK, LegOutcome.HELD)
+    out = TradeOutcome(trade_id="t", symbol="BTC-USDT", orders=orders,
+                       settlement=settle(orders, "BTC", "USDT"), status=TradeStatus.LEG_RISK,
+                       leg_outcome=LegOutcome.HELD)
     assert trade_changes(out, "BTC", "USDT") == {(BN, "BTC"): pytest.approx(0.999),
                                                   (BN, "USDT"): -100.0}
 

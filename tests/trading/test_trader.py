@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from arbot.domain import (
+    LegOrder,
     Verdict,
 )
 from arbot.storage.journal import TradeIntent, TradeJournal
 from arbot.tradekinds import TradingMode
-from arbot.trading.outcome import LegOrder, settle
+from arbot.trading.outcome import settle
 from arbot.trading.paper import PaperExecutor
 from arbot.trading.preflight import TradePlan, preflight
 from arbot.trading.reconcile import Reconciler
@@ -179,7 +180,7 @@ async def test_restart_settles_orders_and_trades_left_open(tmp_path: Path) -> No
         jr2, "SELECT status, leg_outcome, buy_qty, sell_qty FROM trades")
     assert (status, outcome, buy_qty, sell_qty) == ("interrupted", "held", 0.5, 0.0)
     assert jr2.unsettled() == [] and jr2.open_trades() == []
-    legs = [LegOrder(r, p, u) for r, p, u in jr2.trade_orders("ab9")]
+    legs = [LegOrder(request=r, report=p, purpose=u) for r, p, u in jr2.trade_orders("ab9")]
     assert settle(legs, "BTC", "USDT").imbalance == 0.5
 
 

@@ -26,12 +26,14 @@ from arbot.domain import (
     EpisodeKind,
     FeedState,
     FeedStatus,
+    LegOrder,
     Opportunity,
     OrderReport,
     OrderRequest,
     OrderStatus,
     Quote,
     Side,
+    TradeOutcome,
     Venue,
     Verdict,
 )
@@ -41,7 +43,7 @@ from arbot.engine.view import SymbolView
 from arbot.privateevents import StreamStatus
 from arbot.trading.drift import DriftGuard
 from arbot.trading.ledger import Ledger
-from arbot.trading.outcome import LegOrder, TradeOutcome, settle
+from arbot.trading.outcome import settle
 from arbot.trading.risk import RiskBook, TradingState
 from arbot.tui.app import ArbotApp, build_app
 from arbot.tui.state import Clocks
@@ -295,12 +297,13 @@ def _leg(purpose: str, venue: Venue, side: Side, price: str, qty: str, filled: f
          error: str = "") -> LegOrder:
     cid = f"ab18f3a{n:04x}{purpose}"
     venue_symbol = "BTCUSDT" if venue is Venue.BINANCE else "BTC-USDT"
-    return LegOrder(OrderRequest(client_id=cid, venue=venue, symbol="BTC-USDT",
-                                 venue_symbol=venue_symbol, side=side, price=price, qty=qty),
-                    OrderReport(client_id=cid, venue_order_id=f"paper-{n}", status=status,
-                                filled_qty=filled, avg_price=avg, fee=fee, fee_asset=fee_asset,
-                                error=error),
-                    purpose)
+    return LegOrder(request=OrderRequest(client_id=cid, venue=venue, symbol="BTC-USDT",
+                                         venue_symbol=venue_symbol, side=side, price=price,
+                                         qty=qty),
+                    report=OrderReport(client_id=cid, venue_order_id=f"paper-{n}",
+                                       status=status, filled_qty=filled, avg_price=avg, fee=fee,
+                                       fee_asset=fee_asset, error=error),
+                    purpose=purpose)
 
 
 def trade_outcomes() -> list[TradeOutcome]:
@@ -327,8 +330,9 @@ def trade_outcomes() -> list[TradeOutcome]:
 
     def outcome(n: int, orders: list[LegOrder], status: str, legs: str,
                 detail: str = "") -> TradeOutcome:
-        return TradeOutcome(f"ab18f3a{n:04x}", "BTC-USDT", orders,
-                            settle(orders, "BTC", "USDT"), status, legs, detail)
+        return TradeOutcome(trade_id=f"ab18f3a{n:04x}", symbol="BTC-USDT", orders=orders,
+                            settlement=settle(orders, "BTC", "USDT"), status=status,
+                            leg_outcome=legs, detail=detail)
 
     return [outcome(1, filled, "filled", "balanced"),
             outcome(2, unwound, "filled", "unwound"),
