@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,15 +78,21 @@ def test_import_raw_counts_an_out_of_order_frame_and_stores_it_not(
     assert n == len(OKX)
 
 
-@pytest.mark.xfail(strict=True, reason="Binance bookTicker has no time, only the book update "
-                   "id `u`; the parser does not order by it yet (notes/audit.md, for the L1 "
-                   "parser's owner)")
-def test_a_binance_book_ticker_with_an_older_update_id_is_not_the_latest() -> None:
+@pytest.mark.parametrize("wrap", [
+    lambda body: body,  # the raw /ws frame ArBot receives (the fast path)
+    lambda body: b'{"stream":"btcusdt@bookTicker","data":' + body + b"}",  # checked path
+], ids=["raw", "combined"])
+def test_a_binance_book_ticker_with_an_older_update_id_is_not_the_latest(wrap: Any) -> None:
+    """bookTicker has no time, only the book's update id `u`: a push with an older `u`
+    is dropped by the parser as out of order; the same `u` again, or a new connection's
+    first push, passes."""
+    newer = wrap(b'{"u":500,"s":"BTCUSDT","b":"100.0","B":"1","a":"101.0","A":"1"}')
+    older = wrap(b'{"u":400,"s":"BTCUSDT","b":"90.0","B":"1","a":"91.0","A":"1"}')
     p = parser(Venue.BINANCE, [("BTC-USDT", "BTCUSDT")])
-    newer = b'{"u":500,"s":"BTCUSDT","b":"100.0","B":"1","a":"101.0","A":"1"}'
-    older = b'{"u":400,"s":"BTCUSDT","b":"90.0","B":"1","a":"91.0","A":"1"}'
-    gate = QuoteGate(Venue.BINANCE)
     [q] = quotes(p.parse(newer, NOW_NS))
-    assert gate.check(q) is None
-    late = quotes(p.parse(older, NOW_NS + 1))
-    assert all(gate.check(x) is not None for x in late)
+    assert q.bid == 100.0
+    assert quotes(p.parse(older, NOW_NS + 1)) == []
+    assert p.drops.as_dict() == {Drop.OUT_OF_ORDER.value: 1}
+    assert len(quotes(p.parse(newer, NOW_NS + 2))) == 1
+    fresh = parser(Venue.BINANCE, [("BTC-USDT", "BTCUSDT")])
+    assert len(quotes(fresh.parse(older, NOW_NS + 3))) == 1

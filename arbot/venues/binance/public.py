@@ -78,9 +78,11 @@ _VENUE = Venue.BINANCE
 
 
 def _quoter(live: Callable[[str | bytes], LiveTicker[str]],
-            symbol_of: Callable[[str], str | None], checked: Quoter) -> Quoter:
+            symbol_of: Callable[[str], str | None], checked: Quoter,
+            last_update: dict[str, int], drops: DropCounter) -> Quoter:
     """`BinanceParser.quote`, with what it reads per frame captured."""
     venue = _VENUE
+    out_of_order = Drop.OUT_OF_ORDER
 
     def quote(frame: str | bytes, recv_ns: int) -> Quote | None:
         """The raw `/ws` bookTicker frame becomes a quote in one typed decode, a lookup
@@ -99,6 +101,11 @@ def _quoter(live: Callable[[str | bytes], LiveTicker[str]],
         bid = t.b
         ask = t.a
         if symbol is not None and bid < ask:
+            u = t.u
+            if u < last_update.get(symbol, -1):
+                drops.add(out_of_order)
+                return None
+            last_update[symbol] = u
             return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=t.B, ask=ask,
                          ask_size=t.A, ts_exchange_ms=None, ts_recv_ns=recv_ns)
         return checked(frame, recv_ns)
@@ -111,7 +118,12 @@ class BinanceParser(FrameParser):
                  ids: Sequence[str] = ()) -> None:
         super().__init__(symbols, drops)
         self._live: Callable[[str | bytes], LiveTicker[str]] = live_decoder(LiveTicker, ids)
-        self.quote = _quoter(self._live, symbols, self._parse)
+        # The frame carries no time, only the book's update id `u`, which only grows
+        # (Binance "Individual Symbol Book Ticker Streams"): a push with an older `u` than
+        # the symbol's last (a frame replayed or delivered late) is stale. The parser is
+        # one connection's, so each connection orders afresh, as quotegate does for times.
+        self._last_update: dict[str, int] = {}
+        self.quote = _quoter(self._live, symbols, self._parse, self._last_update, drops)
 
     def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
         """Every frame shape, each field checked: the quote, or the event on `events`, or
@@ -123,10 +135,10 @@ class BinanceParser(FrameParser):
             return None
         t = f.data
         if t is not None:
-            return self._quote(t.s, t.b, t.B, t.a, t.A, recv_ns)
+            return self._quote(t.s, t.b, t.B, t.a, t.A, t.u, recv_ns)
         if f.s is not None and f.b is not None and f.B is not None and f.a is not None \
                 and f.A is not None and f.u is not None:
-            return self._quote(f.s, f.b, f.B, f.a, f.A, recv_ns)
+            return self._quote(f.s, f.b, f.B, f.a, f.A, f.u, recv_ns)
         if f.e is not None:
             self._event(f.e)
         elif f.code is not None:
@@ -138,13 +150,19 @@ class BinanceParser(FrameParser):
         return None
 
     def _quote(self, venue_id: str, bid: float, bid_size: float, ask: float, ask_size: float,
-               recv_ns: int) -> Quote | None:
+               update: int, recv_ns: int) -> Quote | None:
         symbol = self._symbol(venue_id)
         if symbol is None:
             self.drops.add(Drop.UNKNOWN_SYMBOL)
             return None
-        return make_quote(_VENUE, symbol, bid, bid_size, ask, ask_size, None, recv_ns,
-                          self.drops)
+        q = make_quote(_VENUE, symbol, bid, bid_size, ask, ask_size, None, recv_ns,
+                       self.drops)
+        if q is not None:
+            if update < self._last_update.get(symbol, -1):
+                self.drops.add(Drop.OUT_OF_ORDER)
+                return None
+            self._last_update[symbol] = update
+        return q
 
     def _refused(self, frame: str | bytes) -> None:
         """Slow path: say why the typed decode refused the frame."""
