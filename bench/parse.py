@@ -39,6 +39,7 @@ from bench.parse_frames import (
     minimal_decode,
     new_parser,
     old_parsers,
+    order_reset,
     same_quotes,
     scan_decode,
     temp_dir,
@@ -78,14 +79,18 @@ class Task:
     """One contender on one venue: a timing function, its callable and a sized batch."""
 
     def __init__(self, venue: Venue, name: str, timer: Callable[..., float],
-                 fn: Callable[..., object], frames: list[Any], sample_s: float) -> None:
+                 fn: Callable[..., object], frames: list[Any], sample_s: float,
+                 reset: Callable[[], None] | None = None) -> None:
         self.venue, self.name, self.timer, self.fn = venue, name, timer, fn
+        self.reset = reset
         per_frame = timer(fn, frames * max(1, 200 // len(frames)))  # also a warm-up
         n = max(len(frames), int(sample_s / max(per_frame, 1e-9)))
         self.batch = (frames * (n // len(frames) + 1))[:n]
         self.samples: list[float] = []
 
     def run(self) -> None:
+        if self.reset is not None:
+            self.reset()
         self.samples.append(self.timer(self.fn, self.batch))
 
     def us(self, quantile: float) -> float:
@@ -150,7 +155,8 @@ def main() -> None:
         for venue in Venue:
             vf = frames[venue] = venue_frames(venue)
             parser = new_parser(venue, vf.pairs)
-            tasks.append(Task(venue, "new", _time_quote, parser.quote, vf.arbot, sample_s))
+            tasks.append(Task(venue, "new", _time_quote, parser.quote, vf.arbot, sample_s,
+                              order_reset(parser)))
             tasks.append(Task(venue, "decode", _time_one, live_decode(venue, parser), vf.arbot,
                               sample_s))
             tasks.append(Task(venue, "min_decode", _time_one, minimal_decode(venue), vf.arbot,
@@ -158,9 +164,10 @@ def main() -> None:
             tasks.append(Task(venue, "scan", _time_one, scan_decode(), vf.arbot, sample_s))
             if not isinstance(old, str):
                 old_parse = old(venue, vf.pairs)
-                same_quotes(venue, vf.arbot, parser, old_parse)
+                same_quotes(venue, vf.arbot, new_parser(venue, vf.pairs), old_parse)
                 tasks.append(Task(venue, "old", _time_quote, old_parse, vf.arbot, sample_s))
-            tasks += peer_tasks(venue, vf, parser.quote, peers, sample_s, notes)
+            tasks += peer_tasks(venue, vf, new_parser(venue, vf.pairs).quote, peers, sample_s,
+                                notes)
         # The parts every `quote` pays after the decode, timed the same way on one venue:
         # a call with the loop's two arguments, and building the Quote itself.
         binance = frames[Venue.BINANCE].arbot
