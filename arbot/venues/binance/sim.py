@@ -180,15 +180,24 @@ def _time(req: RestRequest) -> RestReply:
 _INVALID_SYMBOL = (400, {"code": -1121, "msg": "Invalid symbol."})
 
 
-def _depth(req: RestRequest) -> RestReply:
-    """`symbol` (required) and `limit` (default 100, at most 5000; the book holds 50 a
-    side); the levels and `lastUpdateId` of the book the diff stream pushes."""
+def _symbol_spec(req: RestRequest) -> SymbolSpec | RestReply:
+    """The listed symbol the required `symbol` parameter names, or Binance's answer to a
+    missing one (-1102) or an unlisted one (-1121)."""
     symbol = req.query.get("symbol")
     if not symbol:
         return 400, {"code": -1102, "msg": "Mandatory parameter 'symbol' was not sent, was "
                      "empty/null, or malformed."}
     spec = next((s for s in req.specs if BinanceProtocol.venue_id(s) == symbol), None)
-    if spec is None or req.book is None:
+    return _INVALID_SYMBOL if spec is None else spec
+
+
+def _depth(req: RestRequest) -> RestReply:
+    """`symbol` (required) and `limit` (default 100, at most 5000; the book holds 50 a
+    side); the levels and `lastUpdateId` of the book the diff stream pushes."""
+    spec = _symbol_spec(req)
+    if not isinstance(spec, SymbolSpec):
+        return spec
+    if req.book is None:
         return _INVALID_SYMBOL
     raw = req.query.get("limit", "100")
     if not raw.isdigit():
@@ -202,12 +211,10 @@ def _avg_price(req: RestRequest) -> RestReply:
     """`rest-api.md`, "Current average price": `{"mins", "price", "closeTime"}`. The
     simulator keeps no trade history: its average is its book's mid now, the price its
     own PERCENT_PRICE_BY_SIDE check (`sim_private`) measures from."""
-    symbol = req.query.get("symbol")
-    if not symbol:
-        return 400, {"code": -1102, "msg": "Mandatory parameter 'symbol' was not sent, was "
-                     "empty/null, or malformed."}
-    spec = next((s for s in req.specs if BinanceProtocol.venue_id(s) == symbol), None)
-    if spec is None or req.book is None:
+    spec = _symbol_spec(req)
+    if not isinstance(spec, SymbolSpec):
+        return spec
+    if req.book is None:
         return _INVALID_SYMBOL
     book = req.book(spec, 1)
     if not (book.bids and book.asks):
