@@ -113,6 +113,10 @@ class BookKeeper:
         """How many diffs wait for the symbol's REST snapshot."""
         return len(self._pending.get(symbol, ()))
 
+    def buffered_total(self) -> int:
+        """How many diffs wait for a REST snapshot, all symbols together."""
+        return sum(map(len, self._pending.values()))
+
     def _chained(self, book: L2Book, delta: BookDelta) -> Verdict | None:
         """The fault, if `delta` does not follow the book's last frame."""
         chain = self.rules.chain

@@ -46,7 +46,7 @@ from arbot.exchanges.quotegate import QuoteGate
 from arbot.exchanges.symbols import SymbolMap
 from arbot.imports.base import RecentDrops, show
 from arbot.imports.files import FormatError, head_lines, numbered_lines
-from arbot.imports.report import FileReport
+from arbot.imports.report import FileReport, Tally
 from arbot.storage.bookrec import BookSampler
 from arbot.storage.books import BookSnapshot
 from arbot.storage.rawlog import WRAPPER_PREFIX, RawLine
@@ -56,6 +56,8 @@ from arbot.timefmt import NS_PER_MS
 LINE_STEP_NS: Final = 1_000
 # Frames the parser skips on purpose: not errors in the capture.
 _SKIPS: Final = frozenset({Drop.NOT_SPOT, Drop.UNUSED_CHANNEL})
+_FIRST_HELD: Final = f"depth frames before a snapshot ({NO_SNAPSHOT})"
+_MORE_HELD: Final = "later depth frames held for a snapshot that did not come (not applied)"
 _CHECK_LINES: Final = 10
 _BOOK_LEVELS: Final = 50  # the deepest book ArBot keeps (`[market] depth`)
 _wrapped = msgspec.json.Decoder(RawLine)
@@ -99,6 +101,21 @@ class RawFrames:
                 f'{{"ts_recv_ns":...,"frame":"..."}} lines); found {show(head[0])}')
 
     def quotes(self, stream: IO[bytes], report: FileReport) -> Iterator[Quote | BookSnapshot]:
+        held_before = self._held()
+        yield from self._quotes(stream, report)
+        # Diffs held for a REST snapshot that never came were never applied: counted, so
+        # every line read is accounted for (the first of each book is already counted
+        # under NO_SNAPSHOT; a later file's snapshot may still apply them, as live).
+        first = report.skipped.get(_FIRST_HELD)
+        held = self._held() - held_before - (first.count if first is not None else 0)
+        if held > 0:
+            report.skipped.setdefault(_MORE_HELD, Tally()).count += held
+
+    def _held(self) -> int:
+        depth = self._depth
+        return depth.keeper.buffered_total() if isinstance(depth, DepthFrameParser) else 0
+
+    def _quotes(self, stream: IO[bytes], report: FileReport) -> Iterator[Quote | BookSnapshot]:
         drops = self._drops
         check = QuoteGate(self.adapter.venue, self.instruments).check
         last_ns = self.start_ns - LINE_STEP_NS
@@ -137,7 +154,7 @@ class RawFrames:
                     report.venue_errors += 1
                 elif isinstance(event, BookResync):
                     if event.reason == NO_SNAPSHOT:
-                        report.skip(f"depth frames before a snapshot ({NO_SNAPSHOT})", number)
+                        report.skip(_FIRST_HELD, number)
                     else:
                         report.bad_row(f"book_{event.reason}", number)
             if not stamped:

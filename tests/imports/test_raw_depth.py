@@ -113,6 +113,7 @@ def test_binance_books_start_from_the_recorded_rest_snapshots(
     out = capsys.readouterr().out
     assert "bad rows:            0\n" in out
     assert "depth frames before a snapshot (no_snapshot): 4" in out  # one per symbol
+    assert "did not come" not in out  # each snapshot applied the diffs held for it
     quotes, snaps = stored(db), books(db)
     assert {q[3] for q in quotes} == set(BINANCE.values())
     assert {s[1] for s in snaps} == set(BINANCE.values())
@@ -130,6 +131,11 @@ def test_without_its_rest_snapshots_a_binance_capture_gives_no_book(
     out = capsys.readouterr().out
     assert "quotes stored:       0\n" in out
     assert "depth frames before a snapshot (no_snapshot): 4" in out
+    # Every other diff was held for a snapshot that never came: counted, not lost.
+    rows = len(path.read_bytes().splitlines())
+    assert f"rows read:           {rows}\n" in out
+    assert f"skipped:             {rows}\n" in out
+    assert f"held for a snapshot that did not come (not applied): {rows - 4}\n" in out
     assert books(db) == []
 
 
