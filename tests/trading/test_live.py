@@ -98,6 +98,15 @@ def quotes_now(rt: Runtime, buy: Venue, sell: Venue) -> tuple[Quote, Quote]:
     return b, s
 
 
+def impatient_client(live: LiveExecutor, venue: Venue,
+                     session: aiohttp.ClientSession) -> PrivateClient:
+    """The venue's client with a 0.3 s timeout and no retries: it gives up on a request
+    the simulator holds, as a real client does on a venue that does not answer."""
+    c = live.clients[venue]
+    return PrivateClient(c.adapter, c.base_url, c._creds, session,
+                         timing=RestTiming(timeout_s=0.3, retries=0))
+
+
 def plan_now(rt: Runtime, buy: Venue, sell: Venue, qty_quote: float = 50.0,
              slippage_bps: float = 50.0, trade_id: str = "abtest1") -> TradePlan:
     """A marketable plan from the books as they are (no arbitrage needed): buy at the ask,
@@ -504,9 +513,7 @@ async def test_an_order_not_found_after_a_timeout_is_asked_again_until_it_fills(
             assert rt.trader is not None and isinstance(rt.trader.executor, LiveExecutor)
             live = rt.trader.executor
             async with aiohttp.ClientSession() as session:
-                okx = live.clients[Venue.OKX]
-                impatient = PrivateClient(okx.adapter, okx.base_url, okx._creds, session,
-                                          timing=RestTiming(timeout_s=0.3, retries=0))
+                impatient = impatient_client(live, Venue.OKX, session)
                 ex = LiveExecutor({Venue.OKX: impatient}, rt.instruments, live.ledger)
                 plan = plan_now(rt, Venue.OKX, Venue.BINANCE, trade_id="ablate")
                 sim.set_rest_fault(Venue.OKX, delay_s=1.5, path="/api/v5/trade/order",

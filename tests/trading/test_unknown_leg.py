@@ -11,14 +11,19 @@ import aiohttp
 import pytest
 
 from arbot.domain import OrderStatus, Venue
-from arbot.exchanges.private import PrivateClient
-from arbot.exchanges.resttiming import RestTiming
 from arbot.sim import SimServer
 from arbot.tradekinds import LegOutcome, TradeStatus
 from arbot.trading.execution import execute
 from arbot.trading.live import LiveExecutor
 from tests.conftest import until
-from tests.trading.test_live import QUIET, demo_keys, legs, live_runtime, plan_now
+from tests.trading.test_live import (
+    QUIET,
+    demo_keys,
+    impatient_client,
+    legs,
+    live_runtime,
+    plan_now,
+)
 
 SILENT_S = 7.0  # OKX holds order requests and lookups past the executor's final wait
 
@@ -31,9 +36,7 @@ async def test_no_order_evens_out_a_trade_against_a_leg_of_unknown_outcome(
             assert rt.trader is not None and isinstance(rt.trader.executor, LiveExecutor)
             live = rt.trader.executor
             async with aiohttp.ClientSession() as session:
-                okx = live.clients[Venue.OKX]
-                impatient = PrivateClient(okx.adapter, okx.base_url, okx._creds, session,
-                                          timing=RestTiming(timeout_s=0.3, retries=0))
+                impatient = impatient_client(live, Venue.OKX, session)
                 ex = LiveExecutor({Venue.OKX: impatient, Venue.BINANCE: live.clients[
                     Venue.BINANCE]}, rt.instruments, live.ledger)
                 plan = plan_now(rt, Venue.OKX, Venue.BINANCE, trade_id="abunknown")
