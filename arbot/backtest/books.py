@@ -194,7 +194,7 @@ class SqliteBookRows:
             clauses, params = window_sql(
                 self._window if self._after is None
                 else Window(None, self._window.until_ns), "ts_recv_ns")
-            if self._after is not None:  # one lower bound: see `source.FeedEvents`
+            if self._after is not None:  # one lower bound: see `feedevents.FeedEvents`
                 clauses.append("ts_recv_ns >= ? AND (ts_recv_ns > ? OR id > ?)")
                 params.extend((self._after[0], *self._after))
             if self._window.symbols is not None:

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Protocol
 
-from arbot.backtest import source
+from arbot.backtest import feedevents, source
 from arbot.backtest.books import ReplayBooks, has_books
 from arbot.backtest.source import Pair, RecordedRun, Window
 from arbot.domain import FeedStatus, Quote
@@ -83,7 +83,7 @@ class SqliteHistory:
         return source.recorded_runs(self._meta)
 
     def has_feed_events(self, since_ns: int, until_ns: int | None) -> bool:
-        return source.has_feed_events(self._meta, since_ns, until_ns)
+        return feedevents.has_feed_events(self._meta, since_ns, until_ns)
 
     def time_span(self, window: Window) -> tuple[int, int] | None:
         return source.time_span(self._read, window)
@@ -95,7 +95,7 @@ class SqliteHistory:
         return source.pair_stats(self._read, window)
 
     def feed_events(self, since_ns: int | None, until_ns: int | None) -> Events:
-        return source.FeedEvents(self._meta, since_ns, until_ns)
+        return feedevents.FeedEvents(self._meta, since_ns, until_ns)
 
     def books(self, window: Window, run_start_ns: int | None) -> ReplayBooks | None:
         if not has_books(self._meta, window):

@@ -9,8 +9,8 @@ Quote pages are read through APSW, everything else through the sqlite3 module. T
 row's columns into Python objects is most of a page's cost, and the sqlite3 module (3.11)
 releases and retakes the GIL around every column it converts: measured on 1M recorded
 quotes, 8 columns cost ~0.95-1.5 us per row there and ~0.55-0.7 us through APSW, the
-same SQL. Feed events (venue states) are paged through sqlite3; runs are few and read
-whole.
+same SQL. Runs are few and read whole; feed events (venue states) are paged by
+`feedevents`.
 
 This is synchronous code on its own connections, called between pages. Reading ahead on
 a worker thread was measured and gained nothing: building the rows' Python objects needs
@@ -27,7 +27,7 @@ from typing import Final
 
 import apsw
 
-from arbot.domain import FeedState, FeedStatus, Quote, Venue
+from arbot.domain import Quote, Venue
 from arbot.storage.db import DEFAULT_BUSY_TIMEOUT_S, MIGRATIONS, DatabaseError, database_error
 from arbot.storage.files import connect_readonly, readonly_uri
 
@@ -42,8 +42,6 @@ _VENUE_CODE: Final = "CASE venue " + " ".join(
     f"WHEN '{v.value}' THEN {i}" for i, v in enumerate(_VENUES)) + " END"
 _QUOTE_COLUMNS: Final = (f"ts_recv_ns, ts_exchange_ms, {_VENUE_CODE}, symbol, bid, bid_size, ask,"
                          " ask_size")
-_STATES: Final = {s.value: s for s in FeedState}
-_VENUE_NAMES: Final = {v.value: v for v in Venue}
 
 
 @dataclass(frozen=True)
@@ -213,77 +211,6 @@ class QuotePages:
         self._conn.close()
 
 
-class FeedEvents:
-    """Recorded venue states in time order, as the `FeedStatus` the engine heard, paged.
-
-    The recorder writes `detail` as "connection N" or "connection N: error", so each
-    event names its connection; a venue is usable only while all its connections are live.
-    """
-
-    def __init__(self, conn: sqlite3.Connection, since_ns: int | None, until_ns: int | None,
-                 page_rows: int = 10_000) -> None:
-        self._conn = conn
-        self._rows = page_rows
-        self._window = Window(since_ns, until_ns)
-        self._after: tuple[int, int] | None = None
-        self._buffer: list[FeedStatus] = []
-        self._pos = 0
-        self._done = False
-
-    def peek_ns(self) -> int | None:
-        """Time of the next event, None when there are no more."""
-        if self._pos >= len(self._buffer) and not self._fill():
-            return None
-        return self._buffer[self._pos].ts_ns
-
-    def pop(self) -> FeedStatus:
-        event = self._buffer[self._pos]
-        self._pos += 1
-        return event
-
-    def _fill(self) -> bool:
-        while not self._done:
-            w = self._window
-            if self._after is None:
-                clauses, params = window_sql(w, "ts_ns")
-            else:  # one lower bound, or SQLite may walk from the window's start every page
-                clauses, params = window_sql(Window(None, w.until_ns), "ts_ns")
-                clauses.append("ts_ns >= ? AND (ts_ns > ? OR id > ?)")
-                params.extend((self._after[0], *self._after))
-            where = " WHERE " + " AND ".join(clauses) if clauses else ""
-            try:
-                rows = self._conn.execute(
-                    f"SELECT id, ts_ns, venue, kind, detail FROM feed_events{where}"
-                    " ORDER BY ts_ns, id LIMIT ?", (*params, self._rows)).fetchall()
-            except sqlite3.Error as exc:
-                raise database_error(exc) from exc
-            self._done = len(rows) < self._rows
-            if rows:
-                self._after = (rows[-1][1], rows[-1][0])
-            self._buffer = [e for e in map(feed_status, rows) if e is not None]
-            self._pos = 0
-            if self._buffer:
-                return True
-        return False
-
-
-def feed_status(row: tuple[int, int, str, str, str | None]) -> FeedStatus | None:
-    """A `feed_events` row (id, ts_ns, venue, kind, detail) as the status the engine
-    heard; None for a kind or venue this ArBot does not know."""
-    _, ts_ns, venue, kind, detail = row
-    state = _STATES.get(kind)
-    if state is None or venue not in _VENUE_NAMES:
-        return None
-    connection = 0
-    text = (detail or "").removeprefix("connection ")
-    if text != (detail or ""):
-        number = text.split(":", 1)[0]
-        connection = int(number) if number.isdigit() else 0
-    return FeedStatus(venue=_VENUE_NAMES[venue], connection=connection, state=state,
-                      frames_per_s=0.0, quotes_per_s=0.0, last_frame_age_s=None, reconnects=0,
-                      drops={}, last_error=None, ts_ns=ts_ns)
-
-
 def recorded_runs(conn: sqlite3.Connection) -> list[RecordedRun]:
     """Every run, oldest first (a handful: one per start of ArBot)."""
     try:
@@ -292,16 +219,6 @@ def recorded_runs(conn: sqlite3.Connection) -> list[RecordedRun]:
     except sqlite3.Error as exc:
         raise database_error(exc) from exc
     return [RecordedRun(i, s, e, bool(d), j) for i, s, e, d, j in rows]
-
-
-def has_feed_events(conn: sqlite3.Connection, since_ns: int, until_ns: int | None) -> bool:
-    clauses, params = window_sql(Window(since_ns, until_ns), "ts_ns")
-    try:
-        row = conn.execute(f"SELECT 1 FROM feed_events WHERE {' AND '.join(clauses)} LIMIT 1",
-                           params).fetchone()
-    except sqlite3.Error as exc:
-        raise database_error(exc) from exc
-    return row is not None
 
 
 def time_span(conn: sqlite3.Connection, window: Window) -> tuple[int, int] | None:

@@ -19,8 +19,9 @@ import pyarrow.parquet as pq
 
 from arbot.backtest.books import LOOK_BACK_NS, ReplayBooks
 from arbot.backtest.books import Row as BookRow
+from arbot.backtest.feedevents import feed_status
 from arbot.backtest.history import Events, Pages
-from arbot.backtest.source import Pair, RecordedRun, Window, feed_status
+from arbot.backtest.source import Pair, RecordedRun, Window
 from arbot.domain import FeedStatus, Quote, Venue
 from arbot.parquet import layout
 from arbot.parquet.merge import (

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from arbot.backtest.source import FeedEvents, QuotePages, Window, connect, time_span
+from arbot.backtest.feedevents import FeedEvents
+from arbot.backtest.source import QuotePages, Window, connect, time_span
 from arbot.domain import FeedState, Venue
 from arbot.storage.db import DatabaseError, open_db
 
