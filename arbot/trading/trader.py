@@ -34,7 +34,8 @@ from arbot.privateevents import StreamStatus
 from arbot.storage.db import DatabaseError
 from arbot.storage.journal import TradeIntent, TradeJournal
 from arbot.trading.drift import DriftGuard
-from arbot.trading.execution import LegRisk, Legs, execute, send_legs
+from arbot.trading.evenout import LegRisk, execute
+from arbot.trading.execution import Legs, send_legs
 from arbot.trading.executor import Executor, SendCheck
 from arbot.trading.inbox import Inbox
 from arbot.trading.ledger import Ledger

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from arbot.domain import OrderReport, OrderRequest, Side
-from arbot.trading.execution import LegRisk, execute
+from arbot.trading.evenout import LegRisk, execute
 from arbot.trading.outcome import settle
 from arbot.trading.paper import PaperExecutor
 from arbot.trading.preflight import TradePlan, preflight

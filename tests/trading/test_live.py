@@ -43,7 +43,8 @@ from arbot.sim.config import Accounts, Dislocations, FeeRates
 from arbot.storage.journal import TradeIntent
 from arbot.tradekinds import TradingMode
 from arbot.trading import reconcile as reconcile_module
-from arbot.trading.execution import LegRisk, execute, final_report
+from arbot.trading.evenout import LegRisk, execute
+from arbot.trading.execution import final_report
 from arbot.trading.live import LiveExecutor
 from arbot.trading.preflight import TradePlan
 from arbot.trading.quantize import common_step, floor_to, limit_price, text

@@ -13,7 +13,7 @@ import pytest
 from arbot.domain import OrderStatus, Venue
 from arbot.sim import SimServer
 from arbot.tradekinds import LegOutcome, TradeStatus
-from arbot.trading.execution import execute
+from arbot.trading.evenout import execute
 from arbot.trading.live import LiveExecutor
 from tests.conftest import until
 from tests.trading.test_live import (
