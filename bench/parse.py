@@ -163,9 +163,12 @@ def main() -> None:
                               sample_s))
             tasks.append(Task(venue, "scan", _time_one, scan_decode(), vf.arbot, sample_s))
             if not isinstance(old, str):
-                old_parse = old(venue, vf.pairs)
+                old_parse, old_reset = old(venue, vf.pairs)
                 same_quotes(venue, vf.arbot, new_parser(venue, vf.pairs), old_parse)
-                tasks.append(Task(venue, "old", _time_quote, old_parse, vf.arbot, sample_s))
+                if old_reset is not None:
+                    old_reset()
+                tasks.append(Task(venue, "old", _time_quote, old_parse, vf.arbot, sample_s,
+                                  old_reset))
             tasks += peer_tasks(venue, vf, new_parser(venue, vf.pairs).quote, peers, sample_s,
                                 notes)
         # The parts every `quote` pays after the decode, timed the same way on one venue:

@@ -108,9 +108,13 @@ def _rising_updates(frames: list[bytes]) -> list[bytes]:
 
 def order_reset(parser: object) -> Callable[[], None] | None:
     """What forgets a parser's per-symbol update order between samples (None if it keeps
-    none): each sample replays the same ids from the start."""
-    state = getattr(parser, "_last_update", None)
-    return state.clear if isinstance(state, dict) else None
+    none): each sample replays the same ids from the start. `_order` today, `_last_update`
+    in older code (timed as `old`)."""
+    for name in ("_order", "_last_update"):
+        state = getattr(parser, name, None)
+        if isinstance(state, dict):
+            return state.clear
+    return None
 
 
 def _books1_from_v1(lines: list[bytes]) -> list[bytes]:
@@ -232,10 +236,13 @@ def scan_decode() -> Callable[[bytes], object]:
     return msgspec.json.Decoder(_Nothing).decode
 
 
-def old_parsers(ref: str, tmp: Path) -> Callable[[Venue, list[tuple[str, str]]],
-                                                 Callable[[bytes, int], Any]] | str:
+OldParser = tuple[Callable[[bytes, int], Any], Callable[[], None] | None]
+
+
+def old_parsers(ref: str, tmp: Path) -> Callable[[Venue, list[tuple[str, str]]], OldParser] | str:
     """A factory of the old parser's entry point per venue at git `ref` (its `quote`
-    where it has one, as the feed loop calls it, else its `parse`), or why there is none."""
+    where it has one, as the feed loop calls it, else its `parse`) and its `order_reset`,
+    or why there is none."""
     try:
         tar = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "arbot"],
                              check=True, capture_output=True).stdout
@@ -255,11 +262,11 @@ def old_parsers(ref: str, tmp: Path) -> Callable[[Venue, list[tuple[str, str]]],
     base = import_module("arbot_old.exchanges.base")
     old_venue = import_module("arbot_old.domain").Venue
 
-    def build(venue: Venue, pairs: list[tuple[str, str]]) -> Callable[[bytes, int], Any]:
+    def build(venue: Venue, pairs: list[tuple[str, str]]) -> OldParser:
         v = old_venue(str(venue))
         smap = symbols.SymbolMap(v, pairs)
         parser = exchanges.adapter_for(v).new_parser(smap.lookup, base.DropCounter())
-        return getattr(parser, "quote", parser.parse)  # type: ignore[no-any-return]
+        return getattr(parser, "quote", parser.parse), order_reset(parser)
 
     return build
 

@@ -151,7 +151,7 @@ def test_snapshot_replaces_and_delta_needs_a_snapshot(p: FrameParser) -> None:
 def test_unknown_symbols_keep_no_state(p: FrameParser) -> None:
     assert p.parse(_book("snapshot", [["1", "1"]], [["2", "1"]], s="FOOUSDT"), 0) == []
     assert drops(p) == {Drop.UNKNOWN_SYMBOL: 1}
-    assert p._tops == {}  # type: ignore[attr-defined]
+    assert p._states == {}  # type: ignore[attr-defined]
 
 
 def test_control_frames(p: FrameParser) -> None:

@@ -221,3 +221,50 @@ def test_a_parser_told_its_ids_quotes_them_inline_and_others_as_before(venue: Ve
     again = adapter_for(venue).new_parser(symbols(venue), DropCounter())
     assert got == [again.quote(f, i) for i, f in enumerate(frames)]
     assert checked and all(isinstance(q, Quote) for q in got)
+
+
+def test_binance_update_order_is_one_state_on_both_paths() -> None:
+    """bookTicker's `u` orders a symbol's pushes on a connection: a push older than the
+    last one quoted is `out_of_order` whichever path quoted the last one or reads this one
+    (raw `/ws` frames inline, combined-stream frames checked), the same push again is not
+    older, and each symbol keeps its own order."""
+    listed = SymbolMap.from_symbols(Venue.BINANCE, ["BTC-USDT", "ETH-USDT"],
+                                    adapter_for(Venue.BINANCE).venue_id).lookup
+    fast = adapter_for(Venue.BINANCE).new_parser(listed, DropCounter(), ["BTCUSDT", "ETHUSDT"])
+    slow = adapter_for(Venue.BINANCE).new_parser(listed, DropCounter())
+    raw = TEMPLATES[Venue.BINANCE][0]
+
+    def push(u: int, venue_id: bytes = b"BTCUSDT", combined: bool = False) -> bytes:
+        frame = raw.replace(b'"u":1,', b'"u":%d,' % u).replace(b"BTCUSDT", venue_id)
+        return b'{"stream":"x@bookTicker","data":%s}' % frame if combined else frame
+
+    frames = [push(5), push(4), push(5), push(3, combined=True), push(6, combined=True),
+              push(5), push(2, b"ETHUSDT"), push(7), push(1, b"ETHUSDT"),
+              push(3, b"ZZZUSDT"), push(1, b"ETHUSDT")]
+    got = [outcome(fast, f, fast.quote) for f in frames]
+    assert got == [outcome(slow, f, slow._parse) for f in frames]  # type: ignore[attr-defined]
+    drops = [next(iter(d), None) for _, _, d in got]
+    assert drops == [None, Drop.OUT_OF_ORDER, None, Drop.OUT_OF_ORDER, None,
+                     Drop.OUT_OF_ORDER, None, None, Drop.OUT_OF_ORDER, Drop.UNKNOWN_SYMBOL,
+                     Drop.OUT_OF_ORDER]
+
+
+def test_bybit_delta_applies_to_the_top_an_inline_snapshot_kept() -> None:
+    """The inline path keeps each symbol's quote as its top: a later delta (checked path)
+    applies to it, as it would to a top the checked path kept."""
+    listed = SymbolMap.from_symbols(Venue.BYBIT, ["BTC-USDT"],
+                                    adapter_for(Venue.BYBIT).venue_id).lookup
+    fast, checked = counted(Venue.BYBIT)
+    fast = type(fast)(listed, DropCounter(), ["BTCUSDT"])
+    slow = adapter_for(Venue.BYBIT).new_parser(listed, DropCounter())
+    snapshot = TEMPLATES[Venue.BYBIT][0]
+    delta = (b'{"topic":"orderbook.1.BTCUSDT","ts":2,"type":"delta","data":{"s":"BTCUSDT",'
+             b'"b":[["100.4","7"]],"u":2,"seq":2}}')
+    deleting = delta.replace(b'"b":[["100.4","7"]]', b'"a":[["100.6","0"]]')
+    frames = [snapshot, delta, deleting, snapshot]
+    got = [outcome(fast, f, fast.quote) for f in frames]
+    assert checked == [delta, deleting]
+    assert got == [outcome(slow, f, slow._parse) for f in frames]  # type: ignore[attr-defined]
+    q = got[1][0]
+    assert isinstance(q, Quote) and (q.bid, q.bid_size, q.ask) == (100.4, 7.0, 100.6)
+    assert got[2] == (None, [], {Drop.EMPTY_BOOK: 1})

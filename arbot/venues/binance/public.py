@@ -77,18 +77,40 @@ _decoder = msgspec.json.Decoder(Frame, strict=False)
 _VENUE = Venue.BINANCE
 
 
-def _quoter(live: Callable[[str | bytes], LiveTicker[str]],
-            symbol_of: Callable[[str], str | None], checked: Quoter,
-            last_update: dict[str, int], drops: DropCounter) -> Quoter:
-    """`BinanceParser.quote`, with what it reads per frame captured."""
+class _Order:
+    """One symbol's state on a connection, found by its venue id in one lookup: the
+    canonical symbol and the last book update id `u` quoted (`__slots__`: read and
+    written on every frame, faster than dict entries)."""
+
+    __slots__ = ("last", "symbol")
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self.last = -1
+
+
+def _quoter(live: Callable[[str | bytes], LiveTicker[str]], orders: dict[str, _Order],
+            symbol_of: Callable[[str], str | None], checked: Quoter, drops: DropCounter
+            ) -> Quoter:
+    """`BinanceParser.quote`, with what it reads per frame captured. An id's `_Order` is
+    entered on its first push (the map of ids to symbols does not change while a parser
+    lives) and found by the id from then on."""
     venue = _VENUE
     out_of_order = Drop.OUT_OF_ORDER
+    order_of = orders.get
+
+    def enter(venue_id: str) -> _Order | None:
+        symbol = symbol_of(venue_id)
+        if symbol is None:
+            return None
+        order = orders[venue_id] = _Order(symbol)
+        return order
 
     def quote(frame: str | bytes, recv_ns: int) -> Quote | None:
         """The raw `/ws` bookTicker frame becomes a quote in one typed decode, a lookup
-        and a comparison; anything else (combined streams, acks, errors, events, bad
-        numbers, unknown symbols, a crossed book) takes `checked`, which says why.
-        Real frame (2021-10-12, the `data` of a combined-stream frame)::
+        and two comparisons; anything else (combined streams, acks, errors, events, bad
+        numbers, unknown symbols, a crossed book) takes `checked`, which
+        says why. Real frame (2021-10-12, the `data` of a combined-stream frame)::
 
         {"u":499869768,"s":"NKNUSDT","b":"0.35210000","B":"672.00000000","a":"0.35260000",
          "A":"3199.00000000"}
@@ -97,16 +119,16 @@ def _quoter(live: Callable[[str | bytes], LiveTicker[str]],
             t = live(frame)
         except ValueError:  # not that shape, or a bad number in it
             return checked(frame, recv_ns)
-        symbol = symbol_of(t.s)
+        order = order_of(t.s) or enter(t.s)
         bid = t.b
         ask = t.a
-        if symbol is not None and bid < ask:
+        if order is not None and bid < ask:
             u = t.u
-            if u < last_update.get(symbol, -1):
+            if u < order.last:
                 drops.add(out_of_order)
                 return None
-            last_update[symbol] = u
-            return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=t.B, ask=ask,
+            order.last = u
+            return Quote(venue=venue, symbol=order.symbol, bid=bid, bid_size=t.B, ask=ask,
                          ask_size=t.A, ts_exchange_ms=None, ts_recv_ns=recv_ns)
         return checked(frame, recv_ns)
 
@@ -122,8 +144,9 @@ class BinanceParser(FrameParser):
         # (Binance "Individual Symbol Book Ticker Streams"): a push with an older `u` than
         # the symbol's last (a frame replayed or delivered late) is stale. The parser is
         # one connection's, so each connection orders afresh, as quotegate does for times.
-        self._last_update: dict[str, int] = {}
-        self.quote = _quoter(self._live, symbols, self._parse, self._last_update, drops)
+        # Keyed by venue id, which names one symbol (the map is one-to-one).
+        self._order: dict[str, _Order] = {}
+        self.quote = _quoter(self._live, self._order, symbols, self._parse, drops)
 
     def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
         """Every frame shape, each field checked: the quote, or the event on `events`, or
@@ -158,10 +181,13 @@ class BinanceParser(FrameParser):
         q = make_quote(_VENUE, symbol, bid, bid_size, ask, ask_size, None, recv_ns,
                        self.drops)
         if q is not None:
-            if update < self._last_update.get(symbol, -1):
+            order = self._order.get(venue_id)
+            if order is None:
+                order = self._order[venue_id] = _Order(symbol)
+            if update < order.last:
                 self.drops.add(Drop.OUT_OF_ORDER)
                 return None
-            self._last_update[symbol] = update
+            order.last = update
         return q
 
     def _refused(self, frame: str | bytes) -> None:

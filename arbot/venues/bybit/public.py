@@ -87,38 +87,47 @@ _decoder = msgspec.json.Decoder(_Frame, strict=False)
 _Top = tuple[PxSz | None, PxSz | None]
 _Kept = Quote | _Top
 """A symbol's last top: the quote the fast path made (kept as is: the engine keeps it too,
-so keeping it costs no more than the dict entry), or the sides the checked path worked out."""
+so keeping it costs no more than a reference), or the sides the checked path worked out."""
 
 
-def _kept_top(kept: _Kept | None) -> _Top:
-    if kept is None:
-        return None, None
-    if isinstance(kept, Quote):
-        return Level(kept.bid, kept.bid_size), Level(kept.ask, kept.ask_size)
-    return kept
+class _State:
+    """One symbol's state on a connection, found by its venue id (`data.s`) in one lookup:
+    the topic its pushes must carry, the canonical symbol and the last top (`__slots__`:
+    read and written on every frame, faster than dict entries)."""
+
+    __slots__ = ("symbol", "top", "topic")
+
+    def __init__(self, venue_id: str, symbol: str) -> None:
+        self.topic = f"{_TOPIC}{venue_id}"
+        self.symbol = symbol
+        self.top: _Kept | None = None
+
+    def sides(self) -> _Top:
+        """The kept top as two sides, for a delta to apply to."""
+        top = self.top
+        if top is None:
+            return None, None
+        if isinstance(top, Quote):
+            return Level(top.bid, top.bid_size), Level(top.ask, top.ask_size)
+        return top
 
 
-def _quoter(live: _Live, symbol_of: Callable[[str], str | None], tops: dict[str, _Kept],
+def _quoter(live: _Live, states: dict[str, _State], symbol_of: Callable[[str], str | None],
             checked: Quoter) -> Quoter:
     """`BybitParser.quote`, with what it reads per frame captured.
 
-    The topic names the symbol, so one lookup by topic, kept for each listed id on first
-    sight, answers both "is this `orderbook.1`" and "which symbol": the map of ids to
-    symbols does not change while a parser lives."""
+    `data.s` names the symbol; its state, entered on the id's first push (the map of ids
+    to symbols does not change while a parser lives), says which topic must carry it, so
+    one lookup answers "is this `orderbook.1`", "which symbol" and "where is its top"."""
     venue = _VENUE
-    prefix = _TOPIC
-    cut = len(_TOPIC)
-    known: dict[str, tuple[str, str]] = {}  # `orderbook.1.<id>` -> (id, symbol)
-    known_get = known.get
+    state_of = states.get
 
-    def learn(topic: str) -> tuple[str, str] | None:
-        if topic.startswith(prefix):
-            venue_id = topic[cut:]
-            symbol = symbol_of(venue_id)
-            if symbol is not None:
-                entry = known[topic] = (venue_id, symbol)
-                return entry
-        return None
+    def enter(venue_id: str) -> _State | None:
+        symbol = symbol_of(venue_id)
+        if symbol is None:
+            return None
+        state = states[venue_id] = _State(venue_id, symbol)
+        return state
 
     def quote(frame: str | bytes, recv_ns: int) -> Quote | None:
         """A snapshot with both sides and good numbers becomes a quote in one typed decode;
@@ -132,21 +141,17 @@ def _quoter(live: _Live, symbol_of: Callable[[str], str | None], tops: dict[str,
             f = live(frame)
         except ValueError:  # not that shape, or a bad number in it
             return checked(frame, recv_ns)
-        topic = f.topic
-        entry = known_get(topic)
-        if entry is None:
-            entry = learn(topic)
-        if entry is not None:
-            venue_id, symbol = entry
-            book = f.data
-            b = book.b[0]
-            a = book.a[0]
+        data = f.data
+        state = state_of(data.s) or enter(data.s)
+        if state is not None:
+            b = data.b[0]
+            a = data.a[0]
             bid = b.px
             ask = a.px
-            if bid < ask and book.s == venue_id:
-                q = tops[venue_id] = Quote(venue=venue, symbol=symbol, bid=bid,
-                                           bid_size=b.sz, ask=ask, ask_size=a.sz,
-                                           ts_exchange_ms=f.ts, ts_recv_ns=recv_ns)
+            if bid < ask and f.topic == state.topic:
+                q = state.top = Quote(venue=venue, symbol=state.symbol, bid=bid,
+                                     bid_size=b.sz, ask=ask, ask_size=a.sz,
+                                     ts_exchange_ms=f.ts, ts_recv_ns=recv_ns)
                 return q
         return checked(frame, recv_ns)
 
@@ -161,9 +166,9 @@ class BybitParser(FrameParser):
     def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter,
                  ids: Sequence[str] = ()) -> None:
         super().__init__(symbols, drops)
-        self._tops: dict[str, _Kept] = {}
+        self._states: dict[str, _State] = {}
         self._live: _Live = live_decoder(_LiveFrame, [f"{_TOPIC}{i}" for i in ids], ids)
-        self.quote = _quoter(self._live, symbols, self._tops, self._parse)
+        self.quote = _quoter(self._live, self._states, symbols, self._parse)
 
     def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
         """Any frame, every field checked: snapshots, deltas against the kept top, replies."""
@@ -181,10 +186,13 @@ class BybitParser(FrameParser):
             if f.ts is None:
                 self.drops.add(Drop.INVALID_FRAME)
                 return None
-            symbol = self._symbol(book.s)
-            if symbol is None:
-                self.drops.add(Drop.UNKNOWN_SYMBOL)
-                return None
+            kept = self._states.get(book.s)
+            if kept is None:
+                symbol = self._symbol(book.s)
+                if symbol is None:
+                    self.drops.add(Drop.UNKNOWN_SYMBOL)
+                    return None
+                kept = self._states[book.s] = _State(book.s, symbol)
             kind = f.type
             bid: PxSz | None
             ask: PxSz | None
@@ -192,17 +200,17 @@ class BybitParser(FrameParser):
                 bid = book.b[0] if book.b else None
                 ask = book.a[0] if book.a else None
             elif kind == "delta":
-                bid, ask = _kept_top(self._tops.get(book.s))
+                bid, ask = kept.sides()
                 bid = apply_l1_delta(bid, book.b)
                 ask = apply_l1_delta(ask, book.a)
             else:
                 self.drops.add(Drop.INVALID_FRAME)
                 return None
-            self._tops[book.s] = (bid, ask)
+            kept.top = (bid, ask)
             if bid is None or ask is None:
                 self.drops.add(Drop.EMPTY_BOOK)
                 return None
-            return make_quote(_VENUE, symbol, bid.px, bid.sz, ask.px, ask.sz, f.ts, recv_ns,
+            return make_quote(_VENUE, kept.symbol, bid.px, bid.sz, ask.px, ask.sz, f.ts, recv_ns,
                               self.drops)
         if f.op is not None and topic is None:
             self._reply(f.op, f.success, f.ret_msg, f.req_id or f.conn_id)
