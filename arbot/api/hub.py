@@ -81,7 +81,10 @@ class EventHub(Sink):
         self.publish("episode", {"event": event.kind.value, **data})
 
     def on_trade(self, outcome: TradeOutcome) -> None:
-        self.trades[(outcome.status, outcome.leg_outcome)] += 1
+        """Every change is published; a trade is counted once, when it settles (one held
+        open for a venue's answer is published open first)."""
+        if outcome.status is not TradeStatus.OPEN:
+            self.trades[(outcome.status, outcome.leg_outcome)] += 1
         self.publish("trade", msgspec.to_builtins(trade_out(outcome, self.mode, self._wall())))
 
     def trading_state(self, state: TradingState, reason: str) -> None:

@@ -23,6 +23,7 @@ from arbot.inventory.pairing import pair_rules, refusals
 from arbot.inventory.plan import plan
 from arbot.inventory.report import InventoryReport, build
 from arbot.timefmt import format_duration
+from arbot.tradekinds import TradeStatus
 
 log = logging.getLogger("arbot.inventory")
 
@@ -54,6 +55,8 @@ class Inventory(Sink):
     # -- trades ---------------------------------------------------------------------
 
     def on_trade(self, outcome: TradeOutcome) -> None:
+        if outcome.status is TradeStatus.OPEN:  # counted once, when it settles
+            return
         base, quote = parse_canonical(outcome.symbol)
         self.flows.add(Moved(self._wall(), outcome.symbol, trade_changes(outcome, base, quote)))
 

@@ -223,6 +223,11 @@ class TradeJournal:
                       c.sell_qty, c.buy_avg or None, c.sell_avg or None, c.fees, c.pnl,
                       c.ts_ns, c.trade_id)))
 
+    def held_open(self, trade_id: str, leg_outcome: LegOutcome, detail: str) -> None:
+        """An open trade waiting for a venue's answer: how its legs stand and why."""
+        self._write(("UPDATE trades SET leg_outcome = ?, detail = ? WHERE trade_id = ?"
+                     " AND status = 'open'", (str(leg_outcome), detail, trade_id)))
+
     def drift_detected(self, run_id: int, venue: Venue, asset: str, expected: float,
                        actual: float, source: str, ts_ns: int) -> None:
         """A venue's balance of `asset` found out of bounds of the ledger's expectation."""
@@ -243,15 +248,17 @@ class TradeJournal:
         self._write((f"UPDATE balance_drift SET cleared_by = ?, ts_cleared_ns = ? WHERE {where}",
                      tuple(args)))
 
-    def unsettled(self) -> list[JournaledOrder]:
+    def unsettled(self, but_run: int | None = None) -> list[JournaledOrder]:
         """Every order whose last known state was not final, oldest first: what a restart
-        must settle from the venue's own answer before trading again."""
+        must settle from the venue's own answer before trading again. `but_run`: not
+        that run's (the running one settles its own)."""
         rows = self._select(
             "SELECT o.trade_id, t.mode, o.client_order_id, o.venue, o.symbol,"
             " o.venue_symbol, o.side, o.price, o.qty, o.venue_order_id"
             " FROM orders o JOIN trades t USING (trade_id)"
             f" WHERE o.status IN ({', '.join('?' * len(OPEN_STATUSES))})"
-            " ORDER BY o.ts_created_ns", OPEN_STATUSES)
+            " AND (? IS NULL OR t.run_id IS NOT ?) ORDER BY o.ts_created_ns",
+            (*OPEN_STATUSES, but_run, but_run))
         return [JournaledOrder(trade_id, TradingMode(mode), OrderRequest(
                     client_id=cid, venue=Venue(venue), symbol=symbol,
                     venue_symbol=venue_symbol or "", side=Side(side), price=_num(price),
@@ -259,10 +266,11 @@ class TradeJournal:
                 for (trade_id, mode, cid, venue, symbol, venue_symbol, side, price, qty,
                      venue_order_id) in rows]
 
-    def open_trades(self) -> list[OpenTrade]:
-        """The trades never closed."""
+    def open_trades(self, but_run: int | None = None) -> list[OpenTrade]:
+        """The trades never closed (but `but_run`'s)."""
         return [OpenTrade(trade_id, TradingMode(mode), symbol) for trade_id, mode, symbol in
-                self._select("SELECT trade_id, mode, symbol FROM trades WHERE status = 'open'")]
+                self._select("SELECT trade_id, mode, symbol FROM trades WHERE status = 'open'"
+                             " AND (? IS NULL OR run_id IS NOT ?)", (but_run, but_run))]
 
     def trade_orders(self, trade_id: str) -> list[JournaledLeg]:
         """Every order of a trade with its last recorded report and purpose."""

@@ -109,13 +109,14 @@ async def _execute(plan: TradePlan, ex: Executor, risk: LegRisk, legs: Legs) -> 
     if unknown:
         # An answer lost to a timeout is never assumed (README, "Leg risk"): the leg may
         # yet fill, so trading the other one back (or calling the trade missed) could
-        # open a second position. Held until the venue answers (the journal keeps it).
+        # open a second position. Open and held until the venue answers
+        # (`arbot.trading.latelegs`; the journal keeps it open across a restart).
         what = "; ".join(f"{r.client_id} {r.status.value}" + (f" ({r.error})" if r.error else "")
                          for r in unknown)
         return TradeOutcome(trade_id=plan.trade_id, symbol=plan.symbol, orders=orders,
                             settlement=settle(orders, plan.base, plan.quote),
-                            status=TradeStatus.LEG_RISK, leg_outcome=LegOutcome.HELD,
-                            detail=f"not evened out: outcome unknown: {what}")
+                            status=TradeStatus.OPEN, leg_outcome=LegOutcome.HELD,
+                            detail=f"open until the venue answers: outcome unknown: {what}")
     return await conclude(plan, ex, risk, orders, legs.answers)
 
 

@@ -44,10 +44,15 @@ class Reconciler:
 
     def __init__(self, journal: TradeJournal, executor: Executor,
                  wall_ns: Callable[[], int] = time.time_ns,
-                 mono: Callable[[], float] = time.monotonic) -> None:
+                 mono: Callable[[], float] = time.monotonic, run_id: int | None = None
+                 ) -> None:
+        """`run_id`: the running run, whose own open trades it settles itself
+        (`arbot.trading.latelegs`) and a pass leaves alone."""
         self.journal = journal
+        self.run_id = run_id
         self.executor = executor
         self.held: dict[str, str] = {}
+        self.uneven: dict[str, str] = {}  # symbol -> a trade it closed with uneven legs
         self.settled: set[Venue] = set()  # venues the last pass settled a live order on
         self.pending = False  # a later pass of this run may settle more
         self._wall = wall_ns
@@ -71,7 +76,7 @@ class Reconciler:
         held: dict[str, str] = {}
         self.pending = False
         self.settled = set()
-        for order in await j.run(j.unsettled):
+        for order in await j.run(j.unsettled, self.run_id):
             req = order.request
             report, why = await self._answer(order)
             if report is None:
@@ -151,7 +156,7 @@ class Reconciler:
         """Close each open trade whose orders are all final, from its fills."""
         j = self.journal
         lines = []
-        for trade_id, _, symbol in await j.run(j.open_trades):
+        for trade_id, mode, symbol in await j.run(j.open_trades, self.run_id):
             journaled = await j.run(j.trade_orders, trade_id)
             if not all(leg.report.status.final for leg in journaled):
                 continue
@@ -165,6 +170,10 @@ class Reconciler:
                 status=TradeStatus.INTERRUPTED, leg_outcome=legs,
                 detail=f"closed at restart; imbalance {s.imbalance:+g} {base}")
             await j.run(j.close_trade, closing(outcome, self._wall()))
+            if legs is LegOutcome.HELD and mode == TradingMode.LIVE:  # no books yet to even
+                # it out with: the symbol is held (and said), as the hold policy does
+                self.uneven[symbol] = (f"trade {trade_id} was closed at restart with "
+                                       f"{s.imbalance:+g} {base} uneven")
             lines.append(f"trade {trade_id} {symbol}: interrupted, pnl {s.pnl:+.4f}, "
                          f"imbalance {s.imbalance:+g} {base}")
         return lines

@@ -68,7 +68,7 @@ async def start_trader(settings: ArbotSettings, stack: AsyncExitStack,
     stack.push_async_callback(trader.wait_idle)  # settle trades before closing
     stack.callback(trader.stop)  # first: no new trades once shutting down
     trader.ready.clear()  # until the first reconciliation pass (after instruments)
-    reconciler = Reconciler(journal, trader.executor)
+    reconciler = Reconciler(journal, trader.executor, run_id=run_id)
     if armed:
         log.warning("LIVE trading ARMED: real orders will be sent")
     return trader, reconciler, live_problem
@@ -80,16 +80,18 @@ async def reconcile_first(trader: Trader, reconciler: Reconciler, warnings: list
     trading waits for this pass, and symbols with orders still open stay held."""
     for line in await reconciler.settle():
         warnings.append(f"restart: {line}")
-    for symbol, why in reconciler.held.items():
+    for symbol, why in {**reconciler.uneven, **reconciler.held}.items():
         warnings.append(f"restart: {symbol} is not traded: {why}")
     hold_unsettled(trader, reconciler)
     trader.ready.set()
 
 
 def hold_unsettled(trader: Trader, reconciler: Reconciler) -> None:
-    """The risk checks refuse the symbols the reconciler still holds (after every pass);
+    """The risk checks refuse the symbols the reconciler still holds (after every pass),
+    and those of live trades it closed with uneven legs (held, as the hold policy does);
     a venue it settled live orders on takes its next balance read as the truth."""
     trader.risk.unsettled = dict(reconciler.held)
+    trader.risk.held_symbols.update(reconciler.uneven)
     for venue in reconciler.settled:
         trader.drift.rebase(venue)
 

@@ -33,11 +33,13 @@ from arbot.events import Sink
 from arbot.privateevents import StreamStatus
 from arbot.storage.db import DatabaseError
 from arbot.storage.journal import TradeIntent, TradeJournal
+from arbot.tradekinds import TradeStatus
 from arbot.trading.drift import DriftGuard
 from arbot.trading.evenout import LegRisk, execute
 from arbot.trading.execution import Legs, send_legs
 from arbot.trading.executor import Executor, SendCheck
 from arbot.trading.inbox import Inbox
+from arbot.trading.latelegs import LateLegs
 from arbot.trading.ledger import Ledger
 from arbot.trading.paper import PaperExecutor
 from arbot.trading.papertape import Tape, TradeTime
@@ -52,9 +54,10 @@ log = logging.getLogger("arbot.trading")
 __all__ = ["TradeListener", "Trader"]
 
 
-class Trader(TraderControls, SendGate, Sink):
+class Trader(TraderControls, LateLegs, SendGate, Sink):
     """Episodes in, trades out. Its controls (`TraderControls`), its records
-    (`TradeRecords`) and its send checks (`SendGate`) live in their own modules."""
+    (`TradeRecords`), its send checks (`SendGate`) and its trades waiting for a venue's
+    answer (`LateLegs`) live in their own modules."""
 
     def __init__(self, settings: TradingSettings, executor: Executor, journal: TradeJournal,
                  ledger: Ledger, instruments: Instruments,
@@ -91,6 +94,7 @@ class Trader(TraderControls, SendGate, Sink):
         self._drains_itself = drains_itself
         self.tape = tape
         self._tasks: set[asyncio.Task[None]] = set()
+        self.awaiting_venue: set[asyncio.Task[None]] = set()
         self._seq = 0
         self._acted: set[str] = set()
         self.inbox = Inbox(self._act, self._reject, mono_ns, drains_itself=drains_itself,
@@ -124,8 +128,13 @@ class Trader(TraderControls, SendGate, Sink):
         self.inbox.drain()
 
     def stop(self) -> None:
-        """No new trades: what waits and what arrives from now on is refused."""
+        """No new trades: what waits and what arrives from now on is refused. A trade
+        waiting for a venue's answer stops waiting (it stays open for the next start)."""
         self.inbox.stop()
+        for task in self.awaiting_venue:
+            task.cancel()
+        self._tasks.update(self.awaiting_venue)  # `wait_idle` waits for them to end
+        self.awaiting_venue.clear()
 
     # -- the sink -----------------------------------------------------------------------
 
@@ -242,7 +251,10 @@ class Trader(TraderControls, SendGate, Sink):
                            clock=clock.clock_s if clock is not None else self._mono_s,
                            check=self.may_follow_up,
                            sleep=clock.sleep if clock is not None else self._sleep)
+            signed = time.monotonic()  # the legs are signed now (or were, in `_act`)
             outcome = await execute(plan, executor, legs, sent, check)
+            if outcome.status is TradeStatus.OPEN:
+                outcome = await self._await_venue(plan, executor, legs, outcome, signed)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # an executor bug must not kill the trader

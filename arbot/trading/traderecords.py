@@ -73,7 +73,8 @@ class TradeRecords:
             log.error("could not record trade %s: %s", outcome.trade_id, exc)
         self.trades += 1
         self.realized += s.pnl
-        self.recent = [outcome, *self.recent[:199]]
+        self.recent = [outcome, *(t for t in self.recent[:199]
+                                  if t.trade_id != outcome.trade_id)]
         # "filled" alone hides a loss taken unwinding a leg: name how the legs ended then
         legs = ("" if outcome.leg_outcome in (LegOutcome.BALANCED, LegOutcome.NONE)
                 else f" ({outcome.leg_outcome})")
