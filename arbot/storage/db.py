@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 import aiosqlite
 
@@ -30,11 +30,14 @@ __all__ = [
     "ErrorKind",
     "Migration",
     "database_error",
+    "on_connection_thread",
     "open_db",
     "storage_lost",
 ]
 
 DEFAULT_BUSY_TIMEOUT_S: Final = 5.0
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,17 @@ async def open_db(
             raise database_error(exc, db_path) from exc
         raise
     return conn
+
+
+async def on_connection_thread(conn: aiosqlite.Connection,
+                               fn: Callable[[sqlite3.Connection], T]) -> T:
+    """Run `fn` with the sqlite3 connection under `conn`, on `conn`'s own thread, as one
+    call: several statements for the price of one round trip between the loop and that
+    thread (about 30 us of CPU each, measured). aiosqlite has no public call for this;
+    `_execute` and `_conn` are what its own methods use (0.17 to 0.22)."""
+    raw = conn._conn
+    result: T = await conn._execute(fn, raw)  # type: ignore[no-untyped-call]
+    return result
 
 
 def _open_file(path: str | Path, readonly: bool, busy_timeout_s: float

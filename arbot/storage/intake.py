@@ -6,12 +6,14 @@ hot path calls, and its rules are about waiting, not writing: `offer` never wait
 buffers thin the row, counted), `put` waits for room (imports, where nothing may be lost),
 `keep` bypasses the bound for the rare rows that must never be thinned.
 
-Rows wait in one plain list per statement, not in an `asyncio.Queue`: a recorded quote is
-one tuple and one `list.append` on the tick path, and the drain loop takes a whole batch
-with one slice instead of a `get` per row. Each list is first in, first out, and every
-row accepted is counted per statement, so the writer can tell `flush()` callers exactly
-when the rows they queued are done, and a writer that stopped can say how many were never
-written.
+Rows wait in one plain list per statement, not in an `asyncio.Queue`, and the drain loop
+takes a whole batch with one slice. A recorded quote is one `list.append` of the `Quote`
+itself on the tick path: its row tuple is built on the database thread as the batch is
+written (`rows.ROW_BUILDERS`), and no counter is touched per quote. Each list is first in,
+first out, and the rows a statement ever accepted are the rows moved out of its buffer
+(taken into a batch, kept, or dropped) plus those still in it, so the writer can tell
+`flush()` callers exactly when the rows they queued are done, and a writer that stopped
+can say how many were never written.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Mapping
+from typing import Final
 
 from arbot.domain import Quote
 from arbot.storage.db import DatabaseError
-from arbot.storage.rows import VENUE_TEXT, Row, WriterStats, quote_row
+from arbot.storage.rows import Row, WriterStats
+
+NEVER: Final = 1 << 62  # a wake threshold no buffer reaches
 
 
 class Intake:
@@ -34,40 +39,44 @@ class Intake:
         self._batch_rows = batch_rows
         self._queue_rows = queue_rows
         self._sql = dict(statements)
-        self._buffers: dict[str, list[Row]] = {key: [] for key in self._sql}
+        self._buffers: dict[str, list[Row | Quote]] = {key: [] for key in self._sql}
         self._quotes = self._buffers.get("quotes", [])  # the hot one, bound once
-        # Without a quotes statement every quote takes `offer`'s path, which refuses it.
-        self._quote_room = queue_rows if "quotes" in self._sql else -1
-        self._pending: dict[str, list[Row]] = {key: [] for key in self._sql}
+        self._pending: dict[str, list[Row | Quote]] = {key: [] for key in self._sql}
         self._kept: deque[tuple[str, Row]] = deque()  # rows that must never be thinned
-        # Rows ever accepted and ever committed or rejected, in total and per statement
-        # (each statement's rows are done in the order they were accepted).
-        self._accepted_by = dict.fromkeys(self._sql, 0)
-        self._done_by = dict.fromkeys(self._sql, 0)
-        self._pending_n = self._buffered = self._accepted = self._done = self._putters = 0
+        # Per statement, rows moved out of its buffer (into a batch, or dropped) or kept;
+        # with the rows still buffered, that is every row it accepted.
+        self._moved_by = dict.fromkeys(self._sql, 0)
+        self._done_by = dict.fromkeys(self._sql, 0)  # committed or rejected
+        self._others = 0  # rows buffered for statements other than quotes
+        self._pending_n = self._done = self._putters = 0
         self._idle = self._closing = False
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
+        # The tick path's two limits, kept current by whatever changes them: quotes
+        # beyond `_quote_room` are thinned (0 once closing or stopped, or without a quotes
+        # statement), and the one that makes the quotes buffer reach `_wake_quotes` wakes
+        # the drain loop (set only while it sleeps, so a burst wakes it once).
+        self._quote_room = 0
+        self._wake_quotes = NEVER
+        self._set_quote_room()
 
     def offer_quote(self, q: Quote) -> bool:
         """Buffer a quote without waiting; False (and counted as thinned) if the buffers are
-        full. The live tick path: one tuple and one append when there is room."""
-        if self._buffered >= self._quote_room or self._closing or self.stats.stopped:
-            return self.offer("quotes", ())  # counted there, as any refused row
-        self._quotes.append((q.ts_recv_ns, q.ts_exchange_ms, VENUE_TEXT[q.venue], q.symbol,
-                             q.bid, q.bid_size, q.ask, q.ask_size))
-        self._buffered += 1
-        self._accepted_by["quotes"] += 1
-        self._accepted += 1
-        if self._idle or self._pending_n + self._buffered >= self._batch_rows:
+        full. The live tick path: one append and two comparisons when there is room."""
+        quotes = self._quotes
+        if len(quotes) >= self._quote_room:
+            return self.offer("quotes", q)  # refused: counted there, as any refused row
+        quotes.append(q)
+        if len(quotes) >= self._wake_quotes:
+            self._wake_quotes = NEVER
             self._wake.set()
         return True
 
     async def put_quote(self, q: Quote) -> None:
         """Buffer a quote, waiting for room: for imports where nothing may be lost."""
-        await self.put("quotes", quote_row(q))
+        await self.put("quotes", q)
 
-    def offer(self, table: str, row: Row) -> bool:
+    def offer(self, table: str, row: Row | Quote) -> bool:
         """Buffer `row` for statement `table` without waiting; False if thinned or closed."""
         if self.stats.stopped is not None:
             self._check(table)
@@ -77,11 +86,10 @@ class Intake:
             self._check(table)
             self.stats.refused_closed += 1
             return False
-        if self._buffered >= self._queue_rows:
+        if self._buffered() >= self._queue_rows:
             self.stats.thinned[table] = self.stats.thinned.get(table, 0) + 1
             return False
         self._buffers[table].append(row)
-        self._buffered += 1
         self._accepted_one(table)
         return True
 
@@ -96,14 +104,15 @@ class Intake:
         if self._closing:
             raise RuntimeError("the database writer is closed")
         self._kept.append((table, row))
-        self._accepted_one(table)
+        self._moved_by[table] += 1
+        self._wake_for_rare()
 
-    async def put(self, table: str, row: Row) -> None:
+    async def put(self, table: str, row: Row | Quote) -> None:
         """Buffer `row` for statement `table`, waiting while the buffers are full."""
         self._check(table)
         if self._closing and not self._gave_up():
             raise RuntimeError("the database writer is closed")
-        while not self._gave_up() and self._buffered >= self._queue_rows:
+        while not self._gave_up() and self._buffered() >= self._queue_rows:
             self._room.clear()
             self._putters += 1
             try:
@@ -115,7 +124,6 @@ class Intake:
             raise DatabaseError(f"the database cannot be written: {self.stats.stopped}",
                                 kind="disk_full")
         self._buffers[table].append(row)
-        self._buffered += 1
         self._accepted_one(table)
 
     def _gave_up(self) -> bool:
@@ -126,20 +134,45 @@ class Intake:
             raise KeyError(f"no statement registered for {table!r}")
 
     def _accepted_one(self, table: str) -> None:
-        self._accepted_by[table] += 1
-        self._accepted += 1
+        """A row was appended to `table`'s buffer."""
+        if table != "quotes":
+            self._others += 1
+            self._set_quote_room()
+        self._wake_for_rare()
+
+    def _wake_for_rare(self) -> None:
         # Wake the drain task only when it has something to do now: waking it per row
         # would defeat the flush interval.
         if self._idle or self._pending_n + self._queued() >= self._batch_rows:
             self._wake.set()
 
+    def _set_quote_room(self) -> None:
+        """How long the quotes buffer may grow: the bound less the other buffered rows."""
+        if "quotes" not in self._sql or self._closing or self.stats.stopped is not None:
+            self._quote_room = 0
+        else:
+            self._quote_room = self._queue_rows - self._others
+
+    def _close_intake(self) -> None:
+        """Accept nothing more from `offer` and `put` (kept rows are refused too)."""
+        self._closing = True
+        self._set_quote_room()
+
+    def _buffered(self) -> int:
+        return self._others + len(self._quotes)
+
     def _queued(self) -> int:
-        return self._buffered + len(self._kept)
+        return self._buffered() + len(self._kept)
+
+    def _accepted_by(self) -> dict[str, int]:
+        """Rows ever accepted, per statement."""
+        buffers = self._buffers
+        return {table: n + len(buffers[table]) for table, n in self._moved_by.items()}
 
     @property
     def pending(self) -> int:
         """Rows accepted but not yet committed (buffered or in the batch being written)."""
-        return self._accepted - self._done
+        return sum(self._accepted_by().values()) - self._done
 
     def _take(self) -> None:
         """Move kept rows, then buffered rows up to `batch_rows`, into the pending batch:
@@ -149,7 +182,7 @@ class Intake:
             self._pending[table].append(row)
             self._pending_n += 1
         room = self._batch_rows - self._pending_n
-        if room <= 0 or not self._buffered:
+        if room <= 0:
             return
         for table, buffer in self._buffers.items():
             n = min(room, len(buffer))
@@ -157,11 +190,14 @@ class Intake:
                 continue
             self._pending[table] += buffer[:n]
             del buffer[:n]
+            self._moved_by[table] += n
+            if buffer is not self._quotes:
+                self._others -= n
             self._pending_n += n
-            self._buffered -= n
             room -= n
             if not room:
                 break
+        self._set_quote_room()
         if self._putters:
             self._room.set()
 
@@ -180,13 +216,17 @@ class Intake:
     def _drop_held(self) -> int:
         """Count as unwritten, and forget, every row in the batch and the buffers."""
         held = self._pending_n + self._queued()
-        for rows in (*self._pending.values(), *self._buffers.values()):
+        for table, buffer in self._buffers.items():
+            self._moved_by[table] += len(buffer)
+            buffer.clear()
+        for rows in self._pending.values():
             rows.clear()
         self._kept.clear()
-        self._pending_n = self._buffered = 0
-        self._done = self._accepted
-        self._done_by.update(self._accepted_by)
+        self._pending_n = self._others = 0
+        accepted = self._accepted_by()
+        self._done = sum(accepted.values())
+        self._done_by.update(accepted)
         self.stats.unwritten += held
+        self._set_quote_room()
         self._room.set()  # putters waiting for room learn that none will come
         return held
-

@@ -26,10 +26,10 @@ from collections.abc import Callable, Mapping
 
 import aiosqlite
 
-from arbot.storage.commit import commit_batch
+from arbot.storage.commit import Builders, Result, commit_batch
 from arbot.storage.db import DatabaseError, database_error, storage_lost
-from arbot.storage.intake import Intake
-from arbot.storage.rows import STATEMENTS
+from arbot.storage.intake import NEVER, Intake
+from arbot.storage.rows import ROW_BUILDERS, STATEMENTS
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +52,14 @@ class Writer(Intake):
         queue_rows: int = 100_000,
         retry_s: float = 1.0,
         statements: Mapping[str, str] = STATEMENTS,
+        builders: Builders = ROW_BUILDERS,
         on_stopped: Callable[[str], None] | None = None,
     ) -> None:
         if batch_rows < 1 or queue_rows < 1 or flush_ms < 0 or retry_s < 0:
             raise ValueError("batch_rows and queue_rows must be >= 1, flush_ms and retry_s >= 0")
         super().__init__(batch_rows=batch_rows, queue_rows=queue_rows, statements=statements)
         self._conn = conn
+        self._builders = builders
         self._flush_s = flush_ms / 1000.0
         self._retry_s = retry_s
         self._flush_target: dict[str, int] = {}  # per statement, the rows flush() waits for
@@ -66,6 +68,10 @@ class Writer(Intake):
         self._stopped = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._runner: asyncio.Task[object] | None = None
+        # The batch being committed on the database thread. A cancelled drain loop leaves
+        # it running there (it cannot be stopped half way); the next `_write` takes its
+        # outcome instead of writing the same batch again.
+        self._inflight: asyncio.Future[Result] | None = None
         self._on_stopped = on_stopped
 
     async def start(self) -> None:
@@ -104,7 +110,7 @@ class Writer(Intake):
         if it has not started yet); with `give_up_s`, raises `DatabaseError` instead, as
         it does at once if the writer has stopped (the disk is full).
         """
-        target = dict(self._accepted_by)
+        target = self._accepted_by()
         if self._all_done(target) and self.stats.stopped is None:
             return
         if self._stopped.is_set() or self.stats.stopped is not None:
@@ -131,7 +137,7 @@ class Writer(Intake):
         """
         if self._closed:
             return
-        self._closing = True
+        self._close_intake()
         self._wake.set()
         try:
             async with asyncio.timeout(give_up_s):
@@ -173,14 +179,27 @@ class Writer(Intake):
             or self._pending_n + self._queued() >= self._batch_rows
         ):
             return
+        # A quote wakes the loop when there is one to write at all (idle), or a full batch.
+        self._wake_quotes = (1 if self._idle else
+                             self._batch_rows - self._pending_n - self._queued()
+                             + len(self._quotes))
         try:
             async with asyncio.timeout(seconds):
                 await self._wake.wait()
         except TimeoutError:
             pass
+        finally:
+            self._wake_quotes = NEVER
 
     async def _cycle(self) -> None:
-        """Gather one batch (until full, `flush_ms` after it started, or urgent) and write it."""
+        """Gather one batch (until full, `flush_ms` after it started, or urgent) and write it
+        (or first see the one still being committed through)."""
+        if self._inflight is None:
+            await self._gather()
+        if self._pending_n and not await self._write() and self.stats.stopped is None:
+            await asyncio.sleep(self._retry_s)
+
+    async def _gather(self) -> None:
         loop = asyncio.get_running_loop()
         if self._pending_n == 0:
             self._idle = True
@@ -197,22 +216,26 @@ class Writer(Intake):
             if remaining <= 0:
                 break
             await self._wait(remaining)
-        if self._pending_n and not await self._write() and self.stats.stopped is None:
-            await asyncio.sleep(self._retry_s)
 
     async def _write(self) -> bool:
         """Commit the pending batch in one transaction; keep it on failure. True if committed."""
         started = time.perf_counter()
+        if self._inflight is None:
+            self._inflight = asyncio.ensure_future(
+                commit_batch(self._conn, self._sql, self._pending, self._builders))
+            self._inflight.add_done_callback(_retrieved)
         try:
-            rejected, why, changed = await commit_batch(self._conn, self._sql, self._pending)
+            rejected, why, changed = await asyncio.shield(self._inflight)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            self._inflight = None
             self._failed(exc)
             if self.stats.stopped is not None:
                 async with self._progress:
                     self._progress.notify_all()  # flush() waiters: nothing more will come
             return False
+        self._inflight = None
         n, stats = self._pending_n, self.stats
         for table, rows in self._pending.items():
             bad = rejected.get(table, 0)
@@ -259,3 +282,10 @@ class Writer(Intake):
     def _unwritten_error(self, rows: int) -> DatabaseError:
         reason = self.stats.last_error or "the writer made no progress"
         return DatabaseError(f"{rows} rows were not written to the database: {reason}")
+
+
+def _retrieved(done: asyncio.Future[Result]) -> None:
+    """Mark a batch's failure as seen, so a writer abandoned while it was in flight does
+    not log "exception was never retrieved" (the next `_write`, if any, reports it)."""
+    if not done.cancelled():
+        done.exception()
