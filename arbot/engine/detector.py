@@ -74,7 +74,10 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
     resyncing book."""
     v = slot.v
     symbol = slot.symbol
+    best_bid = slot[0]  # bounds: no bid above it, no ask below `best_ask`
+    best_ask = slot[1]
     fresh: list[int] = []
+    sells: list[int] = []  # the fresh venues whose bid is above some ask
     stale: list[int] = []
     resyncing: list[int] = []
     books: list[L2Book | None] = NO_BOOKS
@@ -93,25 +96,30 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
                     resyncing.append(i)
                     continue
             fresh.append(i)
+            if q.bid > best_ask:
+                sells.append(i)
     levels = depth.levels if depth is not None else 1
     out: list[Opportunity] = []
     crossed = below_min = too_small = too_thin = refused = 0
     rules = slot.rules
     costs = rules.costs
-    for b in fresh:
+    refuses = rules.refused
+    for b in fresh if sells else ():
         buy = v[b]
         ask = buy.ask
-        for s in fresh:
+        if ask >= best_bid:  # a buy at or above every bid crosses nothing
+            continue
+        for s in sells:
             sell = v[s]
             bid = sell.bid
             if s == b or not bid > ask:
                 continue
             crossed += 1
-            if rules.refused and (b, s) in rules.refused:
+            if refuses and (b, s) in refuses:
                 refused += 1
                 continue
             buy_fee, sell_fee = fees[b], fees[s]
-            net = net_per_unit(ask, bid, buy_fee, sell_fee)
+            net = bid * sell_fee.sell_mult - ask * buy_fee.buy_mult  # `net_per_unit`, inline
             net_bps = net / ask * 10_000.0
             cost = costs.get((b, s)) if costs else None
             transfer_bps = cost.bps(ask) if cost is not None else 0.0
@@ -128,7 +136,10 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
                     too_small += 1
                     continue
                 profit = net * size
-                top = replace(_top_template(buy_fee, sell_fee), symbol=symbol, buy=buy, sell=sell,
+                template = _TEMPLATES.get((buy_fee.taker_bps, sell_fee.taker_bps))
+                if template is None:
+                    template = _top_template(buy_fee, sell_fee)
+                top = replace(template, symbol=symbol, buy=buy, sell=sell,
                               net_per_unit=net, net_bps=net_bps, size=size, profit=profit,
                               walk_size=size, buy_vwap=ask, sell_vwap=bid, buy_worst=ask,
                               sell_worst=bid, walk_profit=profit, walk_net_bps=net_bps)
@@ -152,18 +163,33 @@ def scan(slot: Slot, fees: Sequence[Fee], now_ns: int, max_age_ns: Sequence[int]
                             buy_vwap=w.buy_vwap, sell_vwap=w.sell_vwap,
                             buy_worst=w.buy_worst, sell_worst=w.sell_worst),
                 w.profit, w.net_bps, w.buy_levels, w.sell_levels, transfer_bps))
-    funnel.crossed += crossed
-    funnel.not_same_coin += refused
-    funnel.below_min += below_min
-    funnel.too_small += too_small
-    funnel.too_thin += too_thin
+    if crossed:
+        funnel.crossed += crossed
+        funnel.not_same_coin += refused
+        funnel.below_min += below_min
+        funnel.too_small += too_small
+        funnel.too_thin += too_thin
     if stale:
         funnel.stale += _crosses(v, stale, fresh)
     if resyncing:
         funnel.resyncing += _crosses(v, resyncing, fresh)
     if len(out) > 1:
-        out.sort(key=_net_bps, reverse=True)
+        _best_first(out)
     return out
+
+
+def _best_first(out: list[Opportunity]) -> None:
+    """Order `out` by net bps, best first, equal ones in the order found: what a stable
+    sort does, by insertion, without the sort's keyword call and a key function call
+    per opportunity (a handful at most)."""
+    for k in range(1, len(out)):
+        o = out[k]
+        net_bps = o.net_bps
+        i = k
+        while i and out[i - 1].net_bps < net_bps:
+            out[i] = out[i - 1]
+            i -= 1
+        out[i] = o
 
 
 def _opportunity(o: Opportunity, walk_profit: float, walk_net_bps: float, buy_levels: int,
@@ -202,10 +228,6 @@ def _top_template(buy_fee: Fee, sell_fee: Fee) -> Opportunity:
 def _crosses(v: list[Any], aside: list[int], fresh: list[int]) -> int:
     """Crosses between venues set aside (stale, resyncing) and the fresh ones, either way."""
     return sum(v[s].bid > v[f].ask or v[f].bid > v[s].ask for s in aside for f in fresh)
-
-
-def _net_bps(o: Opportunity) -> float:
-    return o.net_bps
 
 
 def net_per_unit(ask: float, bid: float, buy_fee: Fee, sell_fee: Fee) -> float:

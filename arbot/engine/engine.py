@@ -19,11 +19,11 @@ from collections.abc import Callable
 
 from arbot.config import ArbotSettings
 from arbot.depth.board import DepthBoard
-from arbot.domain import FeedState, FeedStatus, Quote, Venue
+from arbot.domain import PASSED, FeedState, FeedStatus, Quote, Venue
 from arbot.engine.board import EARLIEST, VENUE_INDEX, VENUES, QuoteBoard, Slot, T, times
 from arbot.engine.detector import Fee, scan
 from arbot.engine.episodes import Episodes
-from arbot.engine.filters import Candidate, TrendFilter, build_filters, judge
+from arbot.engine.filters import Filters
 from arbot.engine.freshness import Liveness, QuoteActivity, age_limits_ns
 from arbot.engine.funnel import Funnel
 from arbot.engine.pairs import PairRules
@@ -82,9 +82,8 @@ class Engine(Sink):
         self.max_age_ns = s.max_quote_age_ms * NS_PER_MS
         self.age_limits_ns = age_limits_ns(settings, resends=self._resends)
         self.fees = [Fee.from_bps(settings.exchanges.for_venue(v).taker_fee_bps) for v in VENUES]
-        self.filters = build_filters(s, settings.filters)
-        trends = [f for f in self.filters if isinstance(f, TrendFilter)]
-        self._trend = trends[0] if trends else None
+        self.filters = Filters(s, settings.filters)
+        self._trend = self.filters.trend
         for slot in self._books.values():
             slot.sample_at = EARLIEST
 
@@ -168,35 +167,51 @@ class Engine(Sink):
         trend.sample(slot.symbol, slot.fair(), now)
 
     def _evaluate(self, slot: Slot, now: int, trigger: Quote) -> None:
-        """Detect, apply fees, size and filters, and move the symbol's episodes on."""
+        """Detect, apply fees, size and filters, and move the symbol's episodes on: the
+        symbol's episodes whose gap is gone close first, then each candidate, best net
+        first, is judged and opens an episode or moves its open one on. One pass with
+        nothing built per candidate but its key and what its episode keeps (the quote
+        that opens episodes runs on cold caches: bench/engine.py, "episode open")."""
         funnel = self.funnel
         found = scan(slot, self.fees, now, self.age_limits_ns, self.max_notional, self.min_bps,
                      self.min_notional, funnel, self.depth)
         symbol = slot.symbol
         episodes = self.episodes
+        at_ns = trigger.ts_recv_ns
+        if symbol in self._open_symbols:
+            gaps = {(symbol, o.buy.venue, o.sell.venue) for o in found}
+            for key in episodes.keys_for(symbol):
+                if key not in gaps:
+                    self._close(key, slot, now, at_ns)
+        if not found:
+            return
         open_ = episodes.open
         filters = self.filters
+        judge = filters.judge
         v = slot.v
-        at_ns = trigger.ts_recv_ns
-        alive = {}
+        buy_t = sell_t = 0  # read only by the freshness filter
+        stamp = ""
         for o in found:
-            buy, sell = o.buy.venue, o.sell.venue
+            buy = o.buy.venue
+            sell = o.sell.venue
             key = (symbol, buy, sell)
+            if filters.freshness:
+                buy_t, sell_t = times(v, VENUE_INDEX[buy]), times(v, VENUE_INDEX[sell])
             live = open_.get(key)  # the persistence the trend filter judges comes from it
-            verdict = judge(filters, Candidate(
-                o, now, times(v, VENUE_INDEX[buy]), times(v, VENUE_INDEX[sell]),
-                now if live is None else live.first_seen, 1 if live is None else live.seen + 1))
-            funnel.judged(verdict)
-            alive[key] = (o, verdict, live)
-        if symbol in self._open_symbols:
-            for key in episodes.keys_for(symbol):
-                if key not in alive:
-                    self._close(key, slot, now, at_ns)
-        for key, (o, verdict, live) in alive.items():
             if live is None:
-                episodes.open_new(key, o, verdict, now, at_ns)
+                verdict = judge(o, now, buy_t, sell_t, now, 1)
             else:
+                verdict = judge(o, now, buy_t, sell_t, live.first_seen, live.seen + 1)
+            if verdict is PASSED:
+                funnel.passed += 1
+            else:
+                funnel.judged(verdict)
+            if live is not None:
                 episodes.seen_again(live, o, verdict, now)
+                continue
+            if not stamp:
+                stamp = "|" + str(at_ns)
+            episodes.open_new(key, o, verdict, now, at_ns, stamp)
 
     def _close(self, key: tuple[str, Venue, Venue], slot: Slot, now: int, at_ns: int) -> None:
         """Close an episode: at its stale deadline if a quote aged out, else now."""
@@ -266,9 +281,8 @@ class Engine(Sink):
             if live.verdict.passed:
                 continue
             slot = self.board.books[key[0]]
-            candidate = Candidate(live.last, now, slot.t(VENUE_INDEX[key[1]]),
-                                  slot.t(VENUE_INDEX[key[2]]), live.first_seen, live.seen)
-            verdict = judge(self.filters, candidate)
+            verdict = self.filters.judge(live.last, now, slot.t(VENUE_INDEX[key[1]]),
+                                         slot.t(VENUE_INDEX[key[2]]), live.first_seen, live.seen)
             if verdict.passed:
                 self.funnel.judged(verdict)
             episodes.rejudged(key, verdict, now)

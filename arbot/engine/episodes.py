@@ -16,6 +16,7 @@ from arbot.events import EpisodeSink
 
 Key = tuple[str, Venue, Venue]
 MOVE_BPS = 1.0
+OPEN = EpisodeKind.OPEN
 UPDATE_NS = 250_000_000
 
 
@@ -62,12 +63,16 @@ class Episodes:
         by_key = self.open_symbols.get(symbol)
         return list(by_key) if by_key is not None else []
 
-    def open_new(self, key: Key, o: Opportunity, verdict: Verdict, now: int, at_ns: int) -> None:
-        """A gap with no open episode: open one (its id is the key and the wall-clock
-        open time, built by concatenation, the cheapest way CPython has)."""
+    def open_new(self, key: Key, o: Opportunity, verdict: Verdict, now: int, at_ns: int,
+                 stamp: str) -> None:
+        """A gap with no open episode: open one. Its id is the key and the wall-clock
+        open time (`stamp`: "|" and `at_ns` in decimal, made once for all the episodes
+        one quote opens), built by concatenation, the cheapest way CPython has; its
+        first `Episode` is built here from what is at hand, not cut from the `_Live`."""
         symbol, buy, sell = key
-        live = _Live(symbol + "|" + buy + "|" + sell + "|" + str(at_ns), at_ns, now, 1, o, o, o,
-                     verdict, verdict.passed, now, o.net_bps, verdict)
+        passed = verdict.passed
+        id_ = symbol + "|" + buy + "|" + sell + stamp
+        live = _Live(id_, at_ns, now, 1, o, o, o, verdict, passed, now, o.net_bps, verdict)
         self.open[key] = live
         by_key = self.open_symbols.get(symbol)
         if by_key is None:
@@ -75,7 +80,9 @@ class Episodes:
         else:
             by_key[key] = live
         self.opened += 1
-        self.sink.on_episode(EpisodeEvent(kind=EpisodeKind.OPEN, episode=live.freeze()))
+        self.sink.on_episode(EpisodeEvent(kind=OPEN, episode=Episode(
+            id=id_, symbol=symbol, buy_venue=buy, sell_venue=sell, opened_ns=at_ns, first=o,
+            peak=o, last=o, verdict=verdict, passed=passed, updates=1)))
 
     def seen_again(self, live: _Live, o: Opportunity, verdict: Verdict, now: int) -> None:
         """An open episode's gap is still there: move it on."""
