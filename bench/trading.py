@@ -30,18 +30,22 @@ and for --old (a git ref, `main` by default) in the same run. The GOAL lines:
 must not slow the orders down).
 
 Last, both orders sent -> both fills known (`bench/trading_confirm.py`): confirmed by the
-private streams and by REST polling, alternated in one run against the simulator in a
-child. The GOAL lines: `stream_confirm_p50` <= 2 ms on loopback, and polling's p50 at
-least 10x the stream's (`stream_vs_poll_speedup`). `--mode confirm` runs only this part.
+private streams and by REST polling, alternated in one run against the simulator, each
+venue the trades use in a child process of its own (venues are separate machines; with
+--one-sim, one child serves them all, as before). The GOAL lines: `stream_confirm_p50`
+<= 2 ms on loopback, and polling's p50 at least 10x the stream's
+(`stream_vs_poll_speedup`). `--mode confirm` runs only this part.
 
     python bench/trading.py [--seconds 30] [--symbols 4] [--rate 50] [--mode live]
                             [--old main] [--rounds 5] [--samples 300] [--pairs 200]
+                            [--one-sim]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -225,6 +229,8 @@ def main() -> None:
     parser.add_argument("--old", default="main", help="the git ref to compare with")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--samples", type=int, default=300, help="per round and checkout")
+    parser.add_argument("--one-sim", action="store_true",
+                        help="confirmation: one simulator process for every venue")
     parser.add_argument("--serve-sim", type=Path, help=argparse.SUPPRESS)  # the child
     args = parser.parse_args()
     if args.serve_sim:
@@ -247,19 +253,23 @@ def confirm_spans(args: argparse.Namespace) -> None:
     """Both orders sent -> both fills known, by the streams and by polling (one run); the
     load average before and after says how busy the machine was."""
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory() as tmp, \
-            ChildProcess(Path(__file__).resolve(), "--serve-sim", str(Path(tmp) / "arrived"),
-                         "--symbols", "1", "--rate", str(args.rate),
-                         name="the simulator") as child:
-        got = asyncio.run(trading_confirm.measure(child.port, args.pairs))
+    homes = [None] if args.one_sim else list(trading_confirm.ACK_ONLY)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        children = {home: stack.enter_context(ChildProcess(
+            Path(__file__).resolve(), "--serve-sim", str(Path(tmp) / f"arrived-{home}"),
+            "--symbols", "1", "--rate", str(args.rate), name=f"the simulator ({home})"))
+            for home in homes}
+        ports = {v: children[v if v in children else homes[0]].port for v in Venue}
+        got = asyncio.run(trading_confirm.measure(ports, args.pairs))
     spans = got["spans"]
     rows = [[way, len(v), statistics.median(v), pct(v, 0.99), max(v)]
             for way, v in spans.items()]
     load_after = os.getloadavg()
     print(f"load average (1/5/15 min) before {load_before}, after {load_after}, "
-          f"on {os.cpu_count()} cores")
+          f"on {os.cpu_count()} cores; simulator processes: {len(homes)}")
     emit("trading_confirm", ["confirmed by", "pairs", "p50_ms", "p99_ms", "max_ms"], rows,
          extra={"poll_s": got["poll_s"], "venues": "bybit/okx/bitget, round-robin",
+                "simulators": "one for all venues" if args.one_sim else "one per venue",
                 "loadavg_before": load_before, "loadavg_after": load_after})
     stream, poll = statistics.median(spans["stream"]), statistics.median(spans["poll"])
     goal("stream_confirm_p50", stream, "ms", "<=2", stream <= 2.0)
