@@ -157,7 +157,7 @@ def main() -> None:
             parser = new_parser(venue, vf.pairs)
             tasks.append(Task(venue, "new", _time_quote, parser.quote, vf.arbot, sample_s,
                               order_reset(parser)))
-            tasks.append(Task(venue, "decode", _time_one, live_decode(venue, parser), vf.arbot,
+            tasks.append(Task(venue, "decode", _time_one, live_decode(parser, vf.arbot), vf.arbot,
                               sample_s))
             tasks.append(Task(venue, "min_decode", _time_one, minimal_decode(venue), vf.arbot,
                               sample_s))

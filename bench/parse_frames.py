@@ -159,9 +159,18 @@ def new_parser(venue: Venue, pairs: list[tuple[str, str]]) -> FrameParser:
                                          [venue_id for _, venue_id in pairs])
 
 
-def live_decode(venue: Venue, parser: FrameParser) -> Callable[[bytes], object]:
-    """The venue's strict typed decode alone: the floor under `quote`."""
-    return parser._live  # type: ignore[attr-defined, no-any-return]
+def live_decode(parser: FrameParser, frames: list[bytes]) -> Callable[[bytes], object]:
+    """The venue's strict typed decode of `frames` alone, the floor under `quote`: the
+    parser's live decoder, or the one of its live decoders (one per kind of L1 push) that
+    reads them."""
+    decoders = getattr(parser, "_lives", None) or (parser._live,)  # type: ignore[attr-defined]
+    for decode in decoders:
+        try:
+            decode(frames[0])
+        except ValueError:
+            continue
+        return decode  # type: ignore[no-any-return]
+    raise ValueError(f"no live decoder of {type(parser).__name__} reads these frames")
 
 
 class _Px(msgspec.Struct, array_like=True, gc=False):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import msgspec
 
@@ -23,21 +23,26 @@ class LiveArg(Protocol):
     narrows `channel` (and `instType`, where it has one) to the values it takes."""
 
     @property
-    def channel(self) -> str: ...
-    @property
     def instId(self) -> str: ...
 
 
-class LiveRow(Protocol):
-    """The `data[0]` row of an L1 push, with the venue's field names mapped onto these
-    (by `msgspec.field(name=...)`): book channels fill the levels (None when absent, so a
-    ticker row allocates no empty lists), ticker channels the named best prices (NaN when
-    absent), `ts` is required."""
+class BookRow(Protocol):
+    """The `data[0]` row of a book-channel push as the venue's live Struct decodes it:
+    both sides required, at least one level each (best first), and `ts`."""
 
     @property
-    def bids(self) -> Sequence[LiveLevel] | None: ...
+    def bids(self) -> Sequence[LiveLevel]: ...
     @property
-    def asks(self) -> Sequence[LiveLevel] | None: ...
+    def asks(self) -> Sequence[LiveLevel]: ...
+    @property
+    def ts(self) -> int: ...
+
+
+class TickerRow(Protocol):
+    """The `data[0]` row of a ticker-channel push as the venue's live Struct decodes it
+    (the venue's field names mapped onto these by `msgspec.field(name=...)`): the best
+    prices and sizes and `ts`, all required."""
+
     @property
     def bid(self) -> float: ...
     @property
@@ -50,20 +55,23 @@ class LiveRow(Protocol):
     def ts(self) -> int: ...
 
 
-class LiveData(Protocol):
+_Row = TypeVar("_Row", covariant=True)
+
+
+class LiveData(Protocol[_Row]):
     """`OneRow[the venue's live row]`."""
 
     @property
-    def row(self) -> LiveRow: ...
+    def row(self) -> _Row: ...
 
 
-class LivePush(Protocol):
+class LivePush(Protocol[_Row]):
     """`{"arg":{..},"data":[one row]}` as the venue's live Struct decodes it."""
 
     @property
     def arg(self) -> LiveArg: ...
     @property
-    def data(self) -> LiveData: ...
+    def data(self) -> LiveData[_Row]: ...
 
 
 class ArgRow(L1Row, Protocol):
@@ -96,17 +104,20 @@ class ArgFrameParser(FrameParser):
     """Venues whose pushes are `{"arg":{..},"data":[{..}]}` and whose control frames are
     `{"event":..}` or the bare text `pong` (their answer to the text heartbeat `ping`).
 
-    `quote` is the one fast path for all of them: the venue's live Struct (`live`) accepts
-    only an L1 push it can quote as is (an L1 channel, one row, the numbers finite and
-    positive, `ts` present), so what is left in Python is the symbol lookup, the
-    crossed-book test and the `Quote`. Anything else takes `_parse`, which decodes with
-    the venue's `frames`, checks every field and says why there is no quote.
+    `quote` is the one fast path for all of them: the venue's live Structs (`live_books`,
+    `live_ticker`) accept only an L1 push they can quote as is (an L1 channel, one row,
+    the numbers finite and positive, `ts` present), so what is left in Python is the
+    symbol lookup, the crossed-book test and the `Quote`. Anything else takes `_parse`,
+    which decodes with the venue's `frames`, checks every field and says why there is no
+    quote.
     """
 
     venue: ClassVar[Venue]
-    live: ClassVar[Any]
-    """The venue's `LivePush` Struct, generic in how it reads `instId` (`VenueId`): an L1
-    push as it must be to be quoted as is."""
+    live_books: ClassVar[Any]
+    """The venue's `LivePush[BookRow]` Struct of its book channels, generic in how it reads
+    `instId` (`VenueId`): such a push as it must be to be quoted as is."""
+    live_ticker: ClassVar[Any]
+    """The same, `LivePush[TickerRow]`, for its ticker channel."""
     frames: ClassVar[msgspec.json.Decoder[ArgFrame]]
     """The venue's non-strict decoder of every frame it sends (`ArgFrame`): `_parse`'s."""
     ticker_channel: ClassVar[str]
@@ -119,9 +130,10 @@ class ArgFrameParser(FrameParser):
     def __init__(self, symbols: Callable[[str], str | None], drops: DropCounter,
                  ids: Sequence[str] = ()) -> None:
         super().__init__(symbols, drops)
-        self._live: Callable[[str | bytes], LivePush] = live_decoder(self.live, ids)
-        self.quote = _arg_quoter(self._live, symbols, self._parse, self.venue,
-                                 self.ticker_channel)
+        self._lives: tuple[Callable[[str | bytes], LivePush[BookRow]],
+                           Callable[[str | bytes], LivePush[TickerRow]]] = (
+            live_decoder(self.live_books, ids), live_decoder(self.live_ticker, ids))
+        self.quote = _arg_quoter(*self._lives, symbols, self._parse, self.venue)
 
     def _parse(self, frame: str | bytes, recv_ns: int) -> Quote | None:
         """Any frame, every field checked: the quote, or events, or a counted drop."""
@@ -246,42 +258,58 @@ class ArgFrameParser(FrameParser):
             self.drops.add(Drop.INVALID_FRAME)
 
 
-def _arg_quoter(live: Callable[[str | bytes], LivePush], symbol_of: Callable[[str], str | None],
-                checked: Quoter, venue: Venue, ticker: str) -> Quoter:
+def _arg_quoter(books: Callable[[str | bytes], LivePush[BookRow]],
+                ticker: Callable[[str | bytes], LivePush[TickerRow]],
+                symbol_of: Callable[[str], str | None], checked: Quoter, venue: Venue
+                ) -> Quoter:
     """`ArgFrameParser.quote`: the live decode, the symbol, the crossed test, the `Quote`;
-    anything else to `checked` (the venue's `_parse`)."""
+    anything else to `checked` (the venue's `_parse`).
+
+    A connection carries one L1 channel, so each kind (book or ticker) has its own live
+    Struct with only that kind's fields, all required (msgspec matches every key of the
+    row against fewer fields, fills no defaults, and Python tests no absent field): the
+    kind the last push was is tried first, and the other one only when that one refuses a
+    frame (a refused decode costs about as much as a quote, so it is not tried first)."""
+    on_ticker = False
+
+    def other(frame: str | bytes, recv_ns: int) -> Quote | None:
+        """The kind not tried first; if it reads the frame, it is tried first from now on."""
+        nonlocal on_ticker
+        try:
+            (books if on_ticker else ticker)(frame)
+        except ValueError:  # neither kind: not an L1 push we can quote as is
+            return checked(frame, recv_ns)
+        on_ticker = not on_ticker
+        return quote(frame, recv_ns)
 
     def quote(frame: str | bytes, recv_ns: int) -> Quote | None:
-        try:
-            f = live(frame)
-        except ValueError:  # not an L1 push we can quote as is
+        if on_ticker:
+            try:
+                t = ticker(frame)
+            except ValueError:
+                return other(frame, recv_ns)
+            row = t.data.row
+            symbol = symbol_of(t.arg.instId)
+            bid = row.bid
+            ask = row.ask
+            if symbol is not None and bid < ask:
+                return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=row.bid_size,
+                             ask=ask, ask_size=row.ask_size, ts_exchange_ms=row.ts,
+                             ts_recv_ns=recv_ns)
             return checked(frame, recv_ns)
-        arg = f.arg
-        row = f.data.row
-        symbol = symbol_of(arg.instId)
-        if symbol is not None:
-            if arg.channel == ticker:
-                bid = row.bid
-                ask = row.ask
-                bid_size = row.bid_size
-                ask_size = row.ask_size
-                # An absent field is NaN, which fails every comparison.
-                if bid < ask and bid_size > 0.0 and ask_size > 0.0:
-                    return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=bid_size,
-                                 ask=ask, ask_size=ask_size, ts_exchange_ms=row.ts,
-                                 ts_recv_ns=recv_ns)
-            else:
-                bids = row.bids
-                asks = row.asks
-                if bids and asks:
-                    b = bids[0]
-                    a = asks[0]
-                    bid = b.px
-                    ask = a.px
-                    if bid < ask:
-                        return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=b.sz,
-                                     ask=ask, ask_size=a.sz, ts_exchange_ms=row.ts,
-                                     ts_recv_ns=recv_ns)
+        try:
+            f = books(frame)
+        except ValueError:
+            return other(frame, recv_ns)
+        level = f.data.row
+        symbol = symbol_of(f.arg.instId)
+        b = level.bids[0]
+        a = level.asks[0]
+        bid = b.px
+        ask = a.px
+        if symbol is not None and bid < ask:
+            return Quote(venue=venue, symbol=symbol, bid=bid, bid_size=b.sz, ask=ask,
+                         ask_size=a.sz, ts_exchange_ms=level.ts, ts_recv_ns=recv_ns)
         return checked(frame, recv_ns)
 
     return quote

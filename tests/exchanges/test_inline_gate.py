@@ -268,3 +268,46 @@ def test_bybit_delta_applies_to_the_top_an_inline_snapshot_kept() -> None:
     q = got[1][0]
     assert isinstance(q, Quote) and (q.bid, q.bid_size, q.ask) == (100.4, 7.0, 100.6)
     assert got[2] == (None, [], {Drop.EMPTY_BOOK: 1})
+
+
+# The other kind of L1 push each arg venue sends beside its template: its ticker channel
+# (OKX's template is its ticker, so the other is a `bbo-tbt` book).
+OTHER_KIND = {
+    Venue.OKX: OKX_BBO,
+    Venue.BITGET: (b'{"action":"snapshot","arg":{"instType":"SPOT","channel":"ticker","instId":'
+                   b'"BTCUSDT"},"data":[{"instId":"BTCUSDT","lastPr":"100.5","bidPr":"100.4",'
+                   b'"askPr":"100.7","bidSz":"1","askSz":"2","ts":"2"}],"ts":2}'),
+}
+
+
+@pytest.mark.parametrize("venue", [Venue.OKX, Venue.BITGET])
+def test_book_and_ticker_pushes_in_any_order_give_what_the_checked_path_gives(
+        venue: Venue) -> None:
+    """The arg venues' inline path reads a book push and a ticker push with a Struct each
+    (every field of its kind required) and tries the kind it read last first: whatever the
+    order of book pushes, ticker pushes, pushes missing a field of their kind, pushes
+    of one kind's fields under the other kind's channel, and control frames, each comes
+    out as the checked path says, and every good push is quoted without it."""
+    listed = SymbolMap.from_symbols(venue, ["BTC-USDT"], adapter_for(venue).venue_id).lookup
+    template, other = TEMPLATES[venue][0], OTHER_KIND[venue]
+    book, ticker = (other, template) if venue is Venue.OKX else (template, other)
+    bid_size = b'"bidSz":"2",' if venue is Venue.OKX else b'"bidSz":"1",'
+    ticker_channel, book_channel = ((b'"tickers"', b'"bbo-tbt"') if venue is Venue.OKX
+                                    else (b'"ticker"', b'"books1"'))
+    bad = [ticker.replace(bid_size, b""),  # a ticker without a size
+           book.replace(b'"asks":[[', b'"other":[['),  # a book without asks
+           book.replace(b'"bids":[[', b'"bids":[],"x":[['),  # a book with no bids
+           ticker.replace(ticker_channel, book_channel),  # ticker fields, book channel
+           book.replace(book_channel, ticker_channel),  # book fields, ticker channel
+           b"pong"]
+    frames = [book, ticker, ticker, *bad, book, book, bad[0], ticker, *bad, book]
+    fast = adapter_for(venue).new_parser(listed, DropCounter(), [TEMPLATES[venue][3][1:-1]
+                                                                 .decode()])
+    slow = adapter_for(venue).new_parser(listed, DropCounter())
+    got = [outcome(fast, f, fast.quote) for f in frames]
+    assert got == [outcome(slow, f, slow._parse) for f in frames]  # type: ignore[attr-defined]
+    assert [isinstance(q, Quote) for q, _, _ in got] == [f in (book, ticker) for f in frames]
+    p, checked = counted(venue)
+    for f in frames:
+        p.quote(f, 0)
+    assert checked == [f for f in frames if f not in (book, ticker)]

@@ -30,8 +30,6 @@ from arbot.exchanges.wire import (
 )
 from arbot.venues.bitget import SPEC, coins, depth, mode, rest, rest_uta
 
-NAN = float("nan")
-
 
 class _Row(msgspec.Struct, gc=False):
     """One `data[]` item: books* fill asks/bids, `ticker` fills the *Pr/*Sz fields.
@@ -60,31 +58,45 @@ class _Frame(msgspec.Struct, gc=False):
     id: ClassVar[None] = None  # no request id is documented; acks name the arg
 
 
-class _LiveArg(msgspec.Struct, Generic[VenueId], gc=False):
+class _BooksArg(msgspec.Struct, Generic[VenueId], gc=False):
     instType: Literal["SPOT"]
-    channel: Literal["books1", "books5", "books15", "ticker"]
+    channel: Literal["books1", "books5", "books15"]
     instId: VenueId
 
 
-class _LiveRow(msgspec.Struct, kw_only=True, gc=False):
-    """`_Row` of a push that can be quoted as is: books* levels, or `ticker` prices.
+class _BooksRow(msgspec.Struct, gc=False):
+    """`_Row` of a books* push that can be quoted as is (asks, bids .. ts, in push order)."""
 
-    Fields in the order the pushes send them (books*: asks, bids .. ts; `ticker`: ..
-    bidPr, askPr, bidSz, askSz .. ts), so the decoder finds each key at the field it
-    tried next."""
-
-    asks: LiveSide | None = None
-    bids: LiveSide | None = None
-    bid: Positive = msgspec.field(default=NAN, name="bidPr")
-    ask: Positive = msgspec.field(default=NAN, name="askPr")
-    bid_size: Positive = msgspec.field(default=NAN, name="bidSz")
-    ask_size: Positive = msgspec.field(default=NAN, name="askSz")
-    ts: int  # required
+    asks: LiveSide
+    bids: LiveSide
+    ts: int
 
 
-class _LivePush(msgspec.Struct, Generic[VenueId], gc=False):
-    arg: _LiveArg[VenueId]
-    data: OneRow[_LiveRow]
+class _BooksPush(msgspec.Struct, Generic[VenueId], gc=False):
+    arg: _BooksArg[VenueId]
+    data: OneRow[_BooksRow]
+
+
+class _TickerArg(msgspec.Struct, Generic[VenueId], gc=False):
+    instType: Literal["SPOT"]
+    channel: Literal["ticker"]
+    instId: VenueId
+
+
+class _TickerRow(msgspec.Struct, gc=False):
+    """`_Row` of a `ticker` push that can be quoted as is, fields in push order (..
+    bidPr, askPr, bidSz, askSz .. ts)."""
+
+    bid: Positive = msgspec.field(name="bidPr")
+    ask: Positive = msgspec.field(name="askPr")
+    bid_size: Positive = msgspec.field(name="bidSz")
+    ask_size: Positive = msgspec.field(name="askSz")
+    ts: int
+
+
+class _TickerPush(msgspec.Struct, Generic[VenueId], gc=False):
+    arg: _TickerArg[VenueId]
+    data: OneRow[_TickerRow]
 
 
 _VENUE = Venue.BITGET
@@ -102,7 +114,8 @@ class BitgetParser(ArgFrameParser):
     """
 
     venue = Venue.BITGET
-    live = _LivePush
+    live_books = _BooksPush
+    live_ticker = _TickerPush
     frames = msgspec.json.Decoder(_Frame, strict=False)
     ticker_channel = _TICKER
     book_channels = _BOOKS

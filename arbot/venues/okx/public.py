@@ -25,8 +25,6 @@ from arbot.exchanges.wire import (
 )
 from arbot.venues.okx import SPEC, coins, depth, rest
 
-NAN = float("nan")
-
 
 class _Row(msgspec.Struct, gc=False):
     """One `data[]` item: `bbo-tbt` fills asks/bids, `tickers` fills the *Px/*Sz fields.
@@ -55,33 +53,47 @@ class _Frame(msgspec.Struct, gc=False):
     id: str | None = None
 
 
-class _LiveArg(msgspec.Struct, Generic[VenueId], gc=False):
-    channel: Literal["bbo-tbt", "tickers"]
+class _BboArg(msgspec.Struct, Generic[VenueId], gc=False):
+    channel: Literal["bbo-tbt"]
     instId: VenueId
 
 
-class _LiveRow(msgspec.Struct, kw_only=True, gc=False):
-    """`_Row` of a push that can be quoted as is: `bbo-tbt` levels, or `tickers` prices.
+class _BboRow(msgspec.Struct, gc=False):
+    """`_Row` of a `bbo-tbt` push that can be quoted as is. bbo-tbt sends exactly one
+    level a side: a tuple of one is one object where a list is two (any other count
+    takes the checked path, which quotes the first level)."""
 
-    Fields in the order the pushes send them (`tickers`: instType .. askPx, askSz, bidPx,
-    bidSz .. ts; `bbo-tbt`: asks, bids, ts), so the decoder finds each key at the field
-    it tried next."""
-
-    instType: Literal["SPOT"] | None = None  # `tickers` rows say it, `bbo-tbt` rows do not
-    # bbo-tbt sends exactly one level a side: a tuple of one is one object where a list is
-    # two (any other count takes the checked path, which quotes the first level).
-    asks: tuple[LiveLevel] | None = None
-    bids: tuple[LiveLevel] | None = None
-    ask: Positive = msgspec.field(default=NAN, name="askPx")
-    ask_size: Positive = msgspec.field(default=NAN, name="askSz")
-    bid: Positive = msgspec.field(default=NAN, name="bidPx")
-    bid_size: Positive = msgspec.field(default=NAN, name="bidSz")
-    ts: int  # required
+    asks: tuple[LiveLevel]
+    bids: tuple[LiveLevel]
+    ts: int
 
 
-class _LivePush(msgspec.Struct, Generic[VenueId], gc=False):
-    arg: _LiveArg[VenueId]
-    data: OneRow[_LiveRow]
+class _BboPush(msgspec.Struct, Generic[VenueId], gc=False):
+    arg: _BboArg[VenueId]
+    data: OneRow[_BboRow]
+
+
+class _TickersArg(msgspec.Struct, Generic[VenueId], gc=False):
+    channel: Literal["tickers"]
+    instId: VenueId
+
+
+class _TickersRow(msgspec.Struct, kw_only=True, gc=False):
+    """`_Row` of a `tickers` push that can be quoted as is, fields in the order the pushes
+    send them (instType .. askPx, askSz, bidPx, bidSz .. ts), so the decoder finds each
+    key at the field it tried next."""
+
+    instType: Literal["SPOT"] | None = None
+    ask: Positive = msgspec.field(name="askPx")
+    ask_size: Positive = msgspec.field(name="askSz")
+    bid: Positive = msgspec.field(name="bidPx")
+    bid_size: Positive = msgspec.field(name="bidSz")
+    ts: int
+
+
+class _TickersPush(msgspec.Struct, Generic[VenueId], gc=False):
+    arg: _TickersArg[VenueId]
+    data: OneRow[_TickersRow]
 
 
 _VENUE = Venue.OKX
@@ -100,7 +112,8 @@ class OkxParser(ArgFrameParser):
     """
 
     venue = Venue.OKX
-    live = _LivePush
+    live_books = _BboPush
+    live_ticker = _TickersPush
     frames = msgspec.json.Decoder(_Frame, strict=False)
     ticker_channel = _TICKERS
     book_channels = frozenset((_BBO,))
