@@ -58,6 +58,13 @@ class AlertSink(Sink):
 
     def on_trade(self, outcome: TradeOutcome) -> None:
         s = self.settings
+        if outcome.status is TradeStatus.OPEN:  # held for a venue's answer: told apart
+            # from how it settles later (its own subject, so dedup keeps both)
+            if s.leg_risk:
+                self._alert(AlertKind.LEG_RISK, f"{outcome.trade_id} open",
+                            f"leg risk in {outcome.symbol}: held open, an order's outcome "
+                            "is unknown", _trade_text(outcome))
+            return
         if outcome.leg_outcome in LEG_RISK_INCIDENTS and s.leg_risk:
             self._alert(AlertKind.LEG_RISK, outcome.trade_id,
                         f"leg risk in {outcome.symbol}: {outcome.leg_outcome}",

@@ -16,7 +16,7 @@ from arbot.domain import Episode, FeedStatus, Quote, TradeOutcome, Venue
 from arbot.privateevents import StreamStatus
 from arbot.storage.models import EpisodeRecord, TradeRecord
 from arbot.timefmt import format_time_ns
-from arbot.tradekinds import TradingMode
+from arbot.tradekinds import TradeStatus, TradingMode
 from arbot.verdicts import split_verdict
 from arbot.view import DriftView
 
@@ -82,11 +82,13 @@ def episode_row_out(r: EpisodeRecord) -> EpisodeOut:
 
 
 def trade_out(o: TradeOutcome, mode: TradingMode, closed_ns: int) -> TradeOut:
-    """A trade as it settles (its open time is not kept on the outcome: the close is
-    given for both; the history endpoint has the recorded open time)."""
+    """A trade as it settles, or as it is held open for a venue's answer (not closed
+    then); its open time is not kept on the outcome: `closed_ns` is given for both (the
+    history endpoint has the recorded open time)."""
     s = o.settlement
     buy, sell = o.orders[0].request, o.orders[1].request
-    return TradeOut(o.trade_id, iso(closed_ns), iso(closed_ns), mode.value, o.symbol,
+    closed = None if o.status is TradeStatus.OPEN else iso(closed_ns)
+    return TradeOut(o.trade_id, iso(closed_ns), closed, mode.value, o.symbol,
                     buy.venue.value, sell.venue.value, float(buy.qty), s.buy_qty, s.sell_qty,
                     s.buy_avg or None, s.sell_avg or None, s.fees, None, s.pnl, o.status,
                     o.leg_outcome, o.detail or None)

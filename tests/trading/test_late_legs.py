@@ -7,10 +7,12 @@ The real runtime and trader, signed clients and the simulator, over 127.0.0.1.""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import msgspec
@@ -32,8 +34,17 @@ from arbot.tradekinds import LegOutcome, TradeStatus
 from arbot.trading import latelegs
 from arbot.trading.live import LiveExecutor
 from arbot.trading.trader import Trader
+from tests.alerts.receiver import receiver
+from tests.api.test_api import TOKEN, Client, free_port
 from tests.conftest import until
-from tests.trading.test_live import QUIET, demo_keys, impatient_client, live_runtime, quotes_now
+from tests.trading.test_live import (
+    QUIET,
+    demo_keys,
+    impatient_client,
+    live_runtime,
+    live_settings,
+    quotes_now,
+)
 
 SILENT_S = 7.0  # OKX holds order requests and lookups past the executor's final wait
 LATE_S = 40.0  # how long a test waits for the held order to be acted on and settled
@@ -55,18 +66,39 @@ def episode(rt: Runtime, episode_id: str, sell_x: float) -> EpisodeEvent:
 
 
 @asynccontextmanager
-async def silent_okx(tmp_path: Path, sim: SimServer, **trading: object
-                     ) -> AsyncIterator[tuple[Runtime, Trader, LiveExecutor]]:
-    """An armed live runtime whose OKX client gives up after 0.3 s, and OKX holding its
-    order requests and lookups for `SILENT_S` (it acts on the order after that)."""
-    async with aiohttp.ClientSession() as session, live_runtime(
-            tmp_path, sim, armed=True, slippage_bps=100.0, **trading) as rt:
-        trader = rt.trader
-        assert trader is not None and isinstance(trader.executor, LiveExecutor)
-        live = trader.executor
-        live.clients[Venue.OKX] = impatient_client(live, Venue.OKX, session)
-        sim.set_rest_fault(Venue.OKX, delay_s=SILENT_S, path=ORDER_PATH)
-        yield rt, trader, live
+async def silent_okx(tmp_path: Path, sim: SimServer, monkeypatch: pytest.MonkeyPatch,
+                     **trading: object
+                     ) -> AsyncIterator[tuple[Runtime, Trader, LiveExecutor, Client]]:
+    """An armed live runtime (with its API) whose OKX client gives up after 0.3 s, and
+    OKX holding its order requests and lookups for `SILENT_S` (it acts on the order
+    after that)."""
+    monkeypatch.setenv("ARBOT_API_TOKEN", TOKEN)
+    port = free_port()
+    base = live_settings(tmp_path, sim, slippage_bps=100.0, **trading)
+    settings = base.model_copy(update={"api": base.api.model_copy(
+        update={"enabled": True, "port": port})})
+    stop = asyncio.Event()
+    async with aiohttp.ClientSession() as session, Runtime(settings, armed=True) as rt:
+        run = asyncio.create_task(rt.run(stop))
+        try:
+            await until(lambda: rt.engine is not None and all(
+                rt.engine.board.quote(v, SYMBOL) is not None for v in Venue), "quotes")
+            trader = rt.trader
+            assert trader is not None and isinstance(trader.executor, LiveExecutor)
+            live = trader.executor
+            live.clients[Venue.OKX] = impatient_client(live, Venue.OKX, session)
+            sim.set_rest_fault(Venue.OKX, delay_s=SILENT_S, path=ORDER_PATH)
+            yield rt, trader, live, Client(session, f"http://127.0.0.1:{port}")
+        finally:
+            stop.set()
+            await run
+
+
+async def api_trade(api: Client, trade_id: str) -> dict[str, Any]:
+    status, trades = await api.get("/api/trades")
+    assert status == 200
+    [trade] = [t for t in trades if t["trade_id"] == trade_id]
+    return trade  # type: ignore[no-any-return]
 
 
 async def held_open(trader: Trader, rt: Runtime, episode_id: str, sell_x: float
@@ -118,11 +150,14 @@ async def test_a_late_fill_pushed_on_the_stream_is_booked_once_and_frees_the_sym
     (a REST answer for the same order afterwards moves nothing), symbol free."""
     async with SimServer(QUIET) as sim:
         demo_keys(sim, monkeypatch)
-        async with silent_okx(tmp_path, sim) as (rt, trader, live):
+        async with silent_okx(tmp_path, sim, monkeypatch) as (rt, trader, live, api):
             out = await held_open(trader, rt, "late-push", 1.005)
             buy, sell = (leg.request for leg in out.orders)
             status, detail, *_ = trade_row(tmp_path, out.trade_id)
             assert status == "open" and detail is not None and "outcome unknown" in detail
+            shown = await api_trade(api, out.trade_id)
+            assert (shown["status"], shown["leg_outcome"], shown["closed"]) == (
+                "open", "held", None) and "outcome unknown" in shown["detail"]
             assert SYMBOL in trader.risk.in_flight and trader.trades == 0
             sent = [len(sim.account(v).orders) for v in Venue]
             trader.on_episode(episode(rt, "same-symbol", 1.005))
@@ -142,6 +177,9 @@ async def test_a_late_fill_pushed_on_the_stream_is_booked_once_and_frees_the_sym
                                              pytest.approx(sold))
             assert SYMBOL not in trader.risk.in_flight and SYMBOL not in trader.risk.held_symbols
             assert_ledger_matches(live, sim)
+            shown = await api_trade(api, out.trade_id)
+            assert (shown["status"], shown["pnl"]) == ("filled",
+                                                       pytest.approx(done.settlement.pnl))
             sim.clear_rest_fault(Venue.OKX)
             answer = await live.status(sell)  # the REST answer comes too: booked already
             assert answer.filled_qty == pytest.approx(done.orders[1].report.filled_qty)
@@ -157,7 +195,7 @@ async def test_a_late_answer_of_not_filled_has_the_other_leg_unwound(
     monkeypatch.setattr(latelegs, "RECHECK_S", 0.5)
     async with SimServer(QUIET) as sim:
         demo_keys(sim, monkeypatch)
-        async with silent_okx(tmp_path, sim) as (rt, trader, live):
+        async with silent_okx(tmp_path, sim, monkeypatch) as (rt, trader, live, _):
             sim.streams.mute_next_orders(Venue.OKX, 1)
             out = await held_open(trader, rt, "late-miss", 1.03)
             sell = out.orders[1].request
@@ -185,7 +223,7 @@ async def test_no_unwind_leaves_for_a_late_answer_once_halted(
     monkeypatch.setattr(latelegs, "RECHECK_S", 0.5)
     async with SimServer(QUIET) as sim:
         demo_keys(sim, monkeypatch)
-        async with silent_okx(tmp_path, sim) as (rt, trader, live):
+        async with silent_okx(tmp_path, sim, monkeypatch) as (rt, trader, live, _):
             out = await held_open(trader, rt, "late-halt", 1.03)
             trader.halt("kill switch")
             binance = len(sim.account(Venue.BINANCE).orders)
@@ -202,6 +240,36 @@ async def test_no_unwind_leaves_for_a_late_answer_once_halted(
             assert_ledger_matches(live, sim)
 
 
+async def test_with_the_hold_policy_a_late_one_sided_fill_is_held_and_alerted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`leg_policy = "hold"`: the late "not filled" leaves the Binance buy one-sided; no
+    order leaves, the symbol stays held, and the alerts say so twice: when the trade was
+    held open for OKX's answer, and how it settled."""
+    monkeypatch.setattr(latelegs, "RECHECK_S", 0.5)
+    with receiver() as r:
+        monkeypatch.setenv("ARBOT_ALERT_URLS", r.url("hook/late"))
+        async with SimServer(QUIET) as sim:
+            demo_keys(sim, monkeypatch)
+            async with silent_okx(tmp_path, sim, monkeypatch, leg_policy="hold") as (
+                    rt, trader, live, _):
+                out = await held_open(trader, rt, "late-hold", 1.03)
+                binance = len(sim.account(Venue.BINANCE).orders)
+                await until(lambda: r.titles("held open"), "the held-open alert")
+                sim.clear_rest_fault(Venue.OKX)
+                await until(lambda: trader.trades == 1, "the late answer to settle the trade",
+                            wait_s=LATE_S)
+                done = trader.recent[0]
+                assert (done.trade_id, done.status, done.leg_outcome) == (
+                    out.trade_id, TradeStatus.LEG_RISK, LegOutcome.HELD), done.detail
+                assert len(sim.account(Venue.BINANCE).orders) == binance
+                assert "holding +0.001 BTC" in trader.risk.held_symbols[SYMBOL]
+                await until(lambda: r.titles("leg risk in BTC-USDT: held"), "the settled alert")
+                assert_ledger_matches(live, sim)
+        assert len(r.titles("held open")) == 1
+        assert [t for t in r.titles("leg risk") if "held open" not in t] == [
+            "ArBot: leg risk in BTC-USDT: held"]
+
+
 async def test_a_restart_settles_a_trade_left_open_from_the_venue(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """ArBot stops while the trade waits for OKX: the trade stays open in the journal.
@@ -209,7 +277,7 @@ async def test_a_restart_settles_a_trade_left_open_from_the_venue(
     the real fills, with the ledger taken from the venues (the fill not booked again)."""
     async with SimServer(QUIET) as sim:
         demo_keys(sim, monkeypatch)
-        async with silent_okx(tmp_path, sim) as (rt, trader, _):
+        async with silent_okx(tmp_path, sim, monkeypatch) as (rt, trader, _, _):
             out = await held_open(trader, rt, "late-restart", 1.005)
         buy, sell = (leg.request for leg in out.orders)
         assert trade_row(tmp_path, out.trade_id)[0] == "open"
@@ -233,7 +301,7 @@ async def test_a_restart_holds_the_symbol_of_a_trade_the_venue_left_one_sided(
     with), saying why."""
     async with SimServer(QUIET) as sim:
         demo_keys(sim, monkeypatch)
-        async with silent_okx(tmp_path, sim) as (rt, trader, _):
+        async with silent_okx(tmp_path, sim, monkeypatch) as (rt, trader, _, _):
             out = await held_open(trader, rt, "late-restart-miss", 1.03)
         sell = out.orders[1].request
         await until(lambda: sim.account(Venue.OKX).order(sell.client_id) is not None,

@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 from typing import Any, cast
 
+import msgspec
 import pytest
 from rich.console import Console
 from textual.coordinate import Coordinate
@@ -297,6 +298,35 @@ async def test_settled_trades_arrive_as_messages_newest_first(tmp_path: Path) ->
         assert "unwind" in detail and "rejected (simulated by reject_rate)" in detail
         rejections = pane_text(app, "#rejections")
         assert "cooldown" in rejections and "7" in rejections
+
+
+async def test_a_trade_held_open_for_a_venue_shows_open_with_why_until_it_settles(
+        tmp_path: Path) -> None:
+    """A trade waiting for a venue's answer (an order of unknown outcome) is listed as
+    open with the reason; when it settles, the same row shows how it ended."""
+    settled = trade_outcomes()[0]
+    sell = settled.orders[1]
+    unknown = msgspec.structs.replace(sell, report=msgspec.structs.replace(
+        sell.report, status=OrderStatus.UNKNOWN, filled_qty=0.0))
+    why = f"open until the venue answers: outcome unknown: {sell.request.client_id} unknown"
+    held = msgspec.structs.replace(settled, orders=[settled.orders[0], unknown],
+                                   status=TradeStatus.OPEN, leg_outcome=LegOutcome.HELD,
+                                   detail=why)
+    app = frozen_app(tmp_path, runtime=FakeRuntime(FrozenEngine(), trader=FakeTrader()))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await trades_screen(pilot, app)
+        app.sink.on_trade(held)
+        table = screen.query_one("#trades", DataTable)
+        await until(lambda: table.row_count == 1, "the open trade", pause=pilot.pause)
+        key = held.trade_id
+        assert (cell_text(table, key, "status"), cell_text(table, key, "legs")) == (
+            "open", "held")
+        await until(lambda: why in pane_text(app, "#trade-detail"), "why it is open",
+                    pause=pilot.pause)
+        app.sink.on_trade(settled)
+        await until(lambda: cell_text(table, key, "status") == "filled", "the settled trade",
+                    pause=pilot.pause)
+        assert table.row_count == 1
 
 
 async def test_recorded_trades_fill_the_table_at_start(tmp_path: Path) -> None:
