@@ -179,6 +179,7 @@ def main() -> None:
         print(json.dumps(result))
         return
     args.dir.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         trees = {"old": old_tree(args.old, Path(tmp)), "new": ROOT}
         common = ["--quotes", str(args.quotes), "--symbols", str(args.symbols)]
@@ -192,6 +193,10 @@ def main() -> None:
                                  "--runs", str(min(args.runs, 3)), "--db",
                                  str(args.dir / f"reads_{name}_{args.export_quotes}.db"))
                  for name, code in trees.items()}
+    load = {"before": load_before, "after": os.getloadavg()}
+    # Each run's old and new samples ran back to back: their ratio is the steadier figure.
+    ratios = sorted(o["record_us"] / n["record_us"]
+                    for o, n in zip(samples["old"], samples["new"], strict=True))
     rows: list[list[object]] = []
     med: dict[str, dict[str, float]] = {}
     for name in ("old", "new"):
@@ -202,7 +207,8 @@ def main() -> None:
                      r["pages_symbol_s"]])
     emit("storage", ["code", "quotes", "runs", "record_us", "wall_us", "tick_us",
                      "export_all_s", "export_symbol_s", "pages_all_s", "pages_symbol_s"], rows,
-         extra={"old": args.old, "samples": samples, "reads": reads, "method": {
+         extra={"old": args.old, "samples": samples, "reads": reads, "load": load,
+                "ratios": ratios, "method": {
              "record_us": "median over runs of process CPU per quote, recorder 'all' minus "
                           "recorder 'off', same child",
              "tick_us": "time inside Recorder.on_quote per quote, minus the same with 'off'",
@@ -211,8 +217,10 @@ def main() -> None:
              "burst": BURST}})
     new, old = med["new"], med["old"]
     print(f"\nrecord: {old['record_us'] / new['record_us']:.2f}x less CPU per quote than "
-          f"{args.old}; export of one symbol {reads['new']['export_symbol_s'] / reads['old']['export_symbol_s']:.2f}x "  # noqa: E501
+          f"{args.old} (each run's pair: {ratios[0]:.2f}x to {ratios[-1]:.2f}x); export of one symbol {reads['new']['export_symbol_s'] / reads['old']['export_symbol_s']:.2f}x "  # noqa: E501
           f"the time, of everything {reads['new']['export_all_s'] / reads['old']['export_all_s']:.2f}x")  # noqa: E501
+    print(f"load average (1 min) {load_before[0]:.2f} before, {load['after'][0]:.2f} after, "
+          f"on {os.cpu_count()} cores")
     goal("record_us_per_quote", new["record_us"], "us", f"<={TARGET_US:g}",
          new["record_us"] <= TARGET_US)
 

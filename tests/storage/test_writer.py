@@ -18,6 +18,7 @@ import pytest
 
 import arbot
 from arbot.domain import Quote, Venue
+from arbot.storage.commit import multi_row
 from arbot.storage.db import DatabaseError, open_db
 from arbot.storage.queries import iter_quotes
 from arbot.storage.rows import STATEMENTS
@@ -25,6 +26,7 @@ from arbot.storage.writer import Writer
 from tests.conftest import until
 
 VENUES = list(Venue)
+PER = multi_row(STATEMENTS["quotes"])[1]  # type: ignore[index]  # quotes per INSERT
 
 
 def quote(i: int, *, symbol: str = "BTC-USDT", ts: int | None = None) -> Quote:
@@ -418,10 +420,11 @@ async def test_a_full_database_stops_the_writer_once_and_close_returns(
     assert not any("will retry" in r.getMessage() for r in caplog.records)
 
 
-@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 129])
+@pytest.mark.parametrize("n", [0, 1, PER - 1, PER, PER + 1, 129, 2 * PER + 1])
 async def test_rows_around_the_multi_row_statement_width_are_written_exactly(
         conn: aiosqlite.Connection, path: Path, n: int) -> None:
-    # 64 rows go in one INSERT statement; the rest of a batch one statement per row
+    # PER quotes (and 128 feed events) go in one INSERT statement; the rest of a batch
+    # one statement per row
     async with Writer(conn, batch_rows=1000, flush_ms=10_000) as w:
         for i in range(n):
             assert w.offer_quote(quote(i))
@@ -436,13 +439,13 @@ async def test_rows_around_the_multi_row_statement_width_are_written_exactly(
         assert events.fetchall() == [(i, "okx", "live", f"connection {i}") for i in range(n)]
 
 
-@pytest.mark.parametrize("bad", [10, 62, 64])
+@pytest.mark.parametrize("bad", [10, PER - 2, PER])
 async def test_bad_rows_in_a_multi_row_batch_cost_only_themselves(
         conn: aiosqlite.Connection, path: Path, bad: int) -> None:
     # a row one value long next to one a value short: together they have the width of
     # two valid rows, so only a check of every row keeps them from being written shifted
     async with Writer(conn, batch_rows=1000, flush_ms=10_000) as w:
-        for i in range(66):
+        for i in range(PER + 2):
             if i == bad:
                 assert w.offer("quotes", (1, None, "okx", "BTC-USDT", 1.0, 1.0, 1.0, 1.0, 7))
             elif i == bad + 1:
@@ -451,9 +454,9 @@ async def test_bad_rows_in_a_multi_row_batch_cost_only_themselves(
                 assert w.offer_quote(quote(i))
         await w.flush()
         assert w.stats.rows_rejected["quotes"] == 2
-        assert w.stats.rows_written["quotes"] == 64
+        assert w.stats.rows_written["quotes"] == PER
     got = [q async for q in iter_quotes(conn)]
-    assert got == [quote(i) for i in range(66) if i not in (bad, bad + 1)]
+    assert got == [quote(i) for i in range(PER + 2) if i not in (bad, bad + 1)]
 
 
 async def test_closing_writes_every_buffered_row_of_every_kind(
